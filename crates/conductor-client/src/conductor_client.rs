@@ -1,0 +1,123 @@
+//! [`ConductorClient`]: the entry point that owns the HTTP client and hands out the resource
+//! clients (tasks, workflows, metadata, events); also the server's health and version.
+
+use conductor_http::{ApiClient, Configuration, Result};
+use conductor_models::HealthCheckStatus;
+
+use crate::util::non_empty_text;
+use crate::{EventClient, MetadataClient, TaskClient, WorkflowClient};
+
+/// The entry point of the client API: one [`ApiClient`] (connection pool, auth token, retry
+/// policy) shared by every resource client it hands out.
+///
+/// Cloning is cheap (the [`ApiClient`] is reference-counted) and the client is `Send + Sync`, so
+/// build one per server and share it; the resource clients it returns share it too.
+///
+/// ```no_run
+/// use conductor_client::{ConductorClient, Configuration};
+///
+/// # async fn run() -> conductor_client::Result<()> {
+/// let client = ConductorClient::new(Configuration::from_env())?;
+/// let task_client = client.task_client();
+/// let workflow_client = client.workflow_client();
+/// let metadata_client = client.metadata_client();
+/// let event_client = client.event_client();
+/// assert!(client.health().await?.healthy);
+/// # let _ = (task_client, workflow_client, metadata_client, event_client);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct ConductorClient {
+    api: ApiClient,
+}
+
+impl ConductorClient {
+    /// Builds the HTTP client for `config` and wraps it.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Config`](crate::ConductorError::Config) when the configuration cannot
+    /// produce an HTTP client (invalid URL, header or TLS set-up).
+    pub fn new(config: Configuration) -> Result<Self> {
+        Ok(Self::from_api_client(ApiClient::new(config)?))
+    }
+
+    /// Wraps an existing [`ApiClient`] (to share it with other components, or to use one built
+    /// with custom settings).
+    #[must_use]
+    pub fn from_api_client(api: ApiClient) -> Self {
+        Self { api }
+    }
+
+    /// The shared [`ApiClient`], for endpoints this crate does not wrap.
+    #[must_use]
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    /// The configuration the client was built with.
+    #[must_use]
+    pub fn configuration(&self) -> &Configuration {
+        self.api.configuration()
+    }
+
+    /// A client for the task resource (polling, updates, logs, queues).
+    #[must_use]
+    pub fn task_client(&self) -> TaskClient {
+        TaskClient::new(self.api.clone())
+    }
+
+    /// A client for the workflow resource (start, execute, lifecycle, search, bulk).
+    #[must_use]
+    pub fn workflow_client(&self) -> WorkflowClient {
+        WorkflowClient::new(self.api.clone())
+    }
+
+    /// A client for workflow and task definitions.
+    #[must_use]
+    pub fn metadata_client(&self) -> MetadataClient {
+        MetadataClient::new(self.api.clone())
+    }
+
+    /// A client for event handlers and the default event queues.
+    #[must_use]
+    pub fn event_client(&self) -> EventClient {
+        EventClient::new(self.api.clone())
+    }
+
+    /// Asks the server whether it is healthy.
+    ///
+    /// `GET /health` (under the API base, i.e. `/api/health`). OSS always answers
+    /// `{"healthResults":[],"suppressedHealthResults":[],"healthy":true}` while it serves
+    /// requests, so this is mainly a reachability check.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`](crate::ConductorError::Http) when the server cannot be reached;
+    /// [`ConductorError::Api`](crate::ConductorError::Api) /
+    /// [`ConductorError::Server`](crate::ConductorError::Server) /
+    /// [`ConductorError::Decode`](crate::ConductorError::Decode).
+    pub async fn health(&self) -> Result<HealthCheckStatus> {
+        self.api.get("/health").send_json().await
+    }
+
+    /// Reads the server's version string (e.g. `3.32.1`).
+    ///
+    /// `GET /version` (TEXT answer; an OSS endpoint).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Decode`](crate::ConductorError::Decode) when the body is empty;
+    /// [`ConductorError::Http`](crate::ConductorError::Http) /
+    /// [`ConductorError::Api`](crate::ConductorError::Api) /
+    /// [`ConductorError::Server`](crate::ConductorError::Server).
+    pub async fn version(&self) -> Result<String> {
+        let text = self.api.get("/version").send_text().await?;
+        non_empty_text(text).ok_or_else(|| conductor_http::ConductorError::Decode {
+            status: 200,
+            message: "expected a version string, got an empty body".to_owned(),
+            body_snippet: String::new(),
+        })
+    }
+}

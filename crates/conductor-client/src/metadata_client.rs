@@ -1,0 +1,443 @@
+//! [`MetadataClient`]: the metadata resource (`/metadata`): workflow definitions and task
+//! definitions (register, update, read, list, delete, validate).
+
+use std::collections::HashMap;
+
+use conductor_http::{ApiClient, ConductorError, Result, encode_segment};
+use conductor_models::{BulkResponse, TaskDef, WorkflowDef, WorkflowDefSummary};
+use tracing::debug;
+
+/// Client for the metadata resource (`/api/metadata`): workflow and task definitions.
+///
+/// Cheap to clone (it shares the [`ApiClient`] of the [`ConductorClient`](crate::ConductorClient)
+/// it came from), `Send + Sync`. Every call here is idempotent (registering twice is refused
+/// with 409 or is an upsert), so the HTTP layer may retry them.
+///
+/// ```no_run
+/// use conductor_client::{ConductorClient, Configuration};
+/// use conductor_client::models::{TaskDef, WorkflowDef, WorkflowTask};
+///
+/// # async fn run() -> conductor_client::Result<()> {
+/// let metadata_client = ConductorClient::new(Configuration::from_env())?.metadata_client();
+/// metadata_client.register_task_def(&TaskDef::new("my_task")).await?;
+/// let workflow_def = WorkflowDef::new("my_workflow")
+///     .with_version(1)
+///     .with_task(WorkflowTask::simple("my_task", "task_ref_1"));
+/// metadata_client.register_workflow_def(&workflow_def).await?;
+/// assert!(metadata_client.workflow_def_exists("my_workflow", Some(1)).await?);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct MetadataClient {
+    api: ApiClient,
+}
+
+impl MetadataClient {
+    /// A metadata client on `api`.
+    #[must_use]
+    pub fn new(api: ApiClient) -> Self {
+        Self { api }
+    }
+
+    /// The [`ApiClient`] this client sends its requests through.
+    #[must_use]
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Workflow definitions: write
+    // ----------------------------------------------------------------------------------------
+
+    /// Registers a new workflow definition (its `name` + `version`).
+    ///
+    /// `POST /metadata/workflow` with the definition as JSON (`overwrite` not sent: the server
+    /// default, `false`).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 409 when that name and version already exist
+    /// ([`ConductorError::is_conflict`]), 400 with
+    /// [`validation_errors`](ConductorError::validation_errors) for an invalid definition;
+    /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    pub async fn register_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
+        debug!(name = %workflow_def.name, version = workflow_def.version, "registering workflow definition");
+        self.api
+            .post("/metadata/workflow")
+            .json_body(workflow_def)?
+            .idempotent(true)
+            .send_empty()
+            .await
+    }
+
+    /// Registers a workflow definition, replacing an existing one with the same name and
+    /// version.
+    ///
+    /// `POST /metadata/workflow?overwrite=true` (OSS v3.31.2+ and Orkes). Servers before
+    /// v3.31.2 ignore `overwrite` and answer 409 for an existing definition; the SDK then
+    /// updates it with `PUT /metadata/workflow` (see
+    /// [`update_workflow_def`](Self::update_workflow_def)), so the call is an upsert on every
+    /// version.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 400 for an invalid definition; [`ConductorError::Workflow`] when
+    /// the fallback update is refused; [`ConductorError::Http`] / [`ConductorError::Server`].
+    pub async fn register_or_update_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
+        let registered = self
+            .api
+            .post("/metadata/workflow")
+            .query("overwrite", true)
+            .json_body(workflow_def)?
+            .idempotent(true)
+            .send_empty()
+            .await;
+        match registered {
+            Err(error) if error.is_conflict() => {
+                debug!(name = %workflow_def.name, "server ignored overwrite=true, updating instead");
+                self.update_workflow_def(workflow_def).await
+            }
+            other => other,
+        }
+    }
+
+    /// Updates a workflow definition (creating it when it does not exist: OSS's update is an
+    /// upsert).
+    ///
+    /// `PUT /metadata/workflow` with a one-element JSON array. The server answers a
+    /// [`BulkResponse`]; a failure listed in it for this definition becomes an error.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Workflow`] carrying the server's message when the definition is listed
+    /// in `bulkErrorResults`; [`ConductorError::Api`] 400 for an invalid definition;
+    /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    pub async fn update_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
+        let response = self
+            .update_workflow_defs(std::slice::from_ref(workflow_def))
+            .await?;
+        match response.bulk_error_results.into_iter().next() {
+            None => Ok(()),
+            Some((name, message)) => Err(ConductorError::workflow(format!(
+                "workflow definition {name} was not updated: {message}"
+            ))),
+        }
+    }
+
+    /// Creates or updates several workflow definitions in one request.
+    ///
+    /// `PUT /metadata/workflow` with the definitions as a JSON array. Returns the server's
+    /// [`BulkResponse`]: the names updated and name → error for the others (Orkes answers `{}`,
+    /// which decodes as an empty response).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 400 for an empty list or an invalid definition;
+    /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    pub async fn update_workflow_defs(
+        &self,
+        workflow_defs: &[WorkflowDef],
+    ) -> Result<BulkResponse<String>> {
+        self.api
+            .put("/metadata/workflow")
+            .json_body(workflow_defs)?
+            .idempotent(true)
+            .send_json()
+            .await
+    }
+
+    /// Validates a workflow definition without registering it.
+    ///
+    /// `POST /metadata/workflow/validate` (OSS-only).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 400 for an invalid definition, with the problems in
+    /// [`validation_errors`](ConductorError::validation_errors); [`ConductorError::Http`] /
+    /// [`ConductorError::Server`].
+    pub async fn validate_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
+        self.api
+            .post("/metadata/workflow/validate")
+            .json_body(workflow_def)?
+            .idempotent(true)
+            .send_empty()
+            .await
+    }
+
+    /// Deletes one version of a workflow definition (executions are kept).
+    ///
+    /// `DELETE /metadata/workflow/{name}/{version}`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when that version does not exist; [`ConductorError::Http`] /
+    /// [`ConductorError::Server`].
+    pub async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<()> {
+        self.api
+            .delete(format!(
+                "/metadata/workflow/{}/{}",
+                encode_segment(name),
+                version
+            ))
+            .send_empty()
+            .await
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Workflow definitions: read
+    // ----------------------------------------------------------------------------------------
+
+    /// Reads a workflow definition: `version`, or the latest version when `None`.
+    ///
+    /// `GET /metadata/workflow/{name}?version=`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when no such definition exists
+    /// ([`ConductorError::is_not_found`]); [`ConductorError::Http`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_workflow_def(&self, name: &str, version: Option<i32>) -> Result<WorkflowDef> {
+        self.api
+            .get(format!("/metadata/workflow/{}", encode_segment(name)))
+            .query_opt("version", version)
+            .send_json()
+            .await
+    }
+
+    /// Whether a workflow definition exists (`version`, or any version when `None`).
+    ///
+    /// `GET /metadata/workflow/{name}?version=`: 404 gives `false`.
+    ///
+    /// # Errors
+    ///
+    /// Any error other than "not found": [`ConductorError::Http`] / [`ConductorError::Api`] /
+    /// [`ConductorError::Server`] / [`ConductorError::Decode`].
+    pub async fn workflow_def_exists(&self, name: &str, version: Option<i32>) -> Result<bool> {
+        exists(self.get_workflow_def(name, version).await)
+    }
+
+    /// Lists every workflow definition, every version.
+    ///
+    /// `GET /metadata/workflow`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_all_workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
+        self.api.get("/metadata/workflow").send_json().await
+    }
+
+    /// Lists the workflow definitions of one classifier: `workflow` (plain workflows) or
+    /// `agent` (OSS v3.32+; older servers ignore the filter and return everything).
+    ///
+    /// `GET /metadata/workflow?classifier=`.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    pub async fn get_workflow_defs_by_classifier(
+        &self,
+        classifier: &str,
+    ) -> Result<Vec<WorkflowDef>> {
+        self.api
+            .get("/metadata/workflow")
+            .query("classifier", classifier)
+            .send_json()
+            .await
+    }
+
+    /// Lists every version of workflow definition `name`, full definitions, by ascending
+    /// version.
+    ///
+    /// `GET /metadata/workflow` (every definition) filtered to `name` on the client: this
+    /// works on every server but transfers all definitions. For names and versions only, use
+    /// [`get_workflow_def_versions`](Self::get_workflow_def_versions).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    pub async fn get_all_workflow_def_versions(&self, name: &str) -> Result<Vec<WorkflowDef>> {
+        let mut versions: Vec<WorkflowDef> = self
+            .get_all_workflow_defs()
+            .await?
+            .into_iter()
+            .filter(|workflow_def| workflow_def.name == name)
+            .collect();
+        versions.sort_by_key(|workflow_def| workflow_def.version);
+        Ok(versions)
+    }
+
+    /// Lists the versions of workflow definition `name` as summaries (name, version, create and
+    /// update times), without the definitions.
+    ///
+    /// `GET /metadata/workflow/{name}/versions` (OSS-only).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    pub async fn get_workflow_def_versions(&self, name: &str) -> Result<Vec<WorkflowDefSummary>> {
+        self.api
+            .get(format!(
+                "/metadata/workflow/{}/versions",
+                encode_segment(name)
+            ))
+            .send_json()
+            .await
+    }
+
+    /// Lists the latest version of every workflow definition.
+    ///
+    /// `GET /metadata/workflow/latest-versions` (OSS-only).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    pub async fn get_latest_workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
+        self.api
+            .get("/metadata/workflow/latest-versions")
+            .send_json()
+            .await
+    }
+
+    /// Lists the distinct workflow definition names.
+    ///
+    /// `GET /metadata/workflow/names` (OSS-only).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    pub async fn get_workflow_names(&self) -> Result<Vec<String>> {
+        self.api.get("/metadata/workflow/names").send_json().await
+    }
+
+    /// Lists every workflow name with its versions (as summaries, ascending).
+    ///
+    /// `GET /metadata/workflow/names-and-versions` (OSS-only).
+    ///
+    /// # Errors
+    ///
+    /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    pub async fn get_workflow_names_and_versions(
+        &self,
+    ) -> Result<HashMap<String, Vec<WorkflowDefSummary>>> {
+        self.api
+            .get("/metadata/workflow/names-and-versions")
+            .send_json()
+            .await
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Task definitions
+    // ----------------------------------------------------------------------------------------
+
+    /// Registers a task definition (an upsert on OSS: an existing definition is replaced).
+    ///
+    /// `POST /metadata/taskdefs` with a one-element JSON array.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 400 for an invalid definition (e.g. `responseTimeoutSeconds`
+    /// above `timeoutSeconds`); [`ConductorError::Http`] / [`ConductorError::Server`].
+    pub async fn register_task_def(&self, task_def: &TaskDef) -> Result<()> {
+        self.register_task_defs(std::slice::from_ref(task_def))
+            .await
+    }
+
+    /// Registers several task definitions in one request (upserts on OSS).
+    ///
+    /// `POST /metadata/taskdefs` with the definitions as a JSON array.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 400 for an empty list or an invalid definition;
+    /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    pub async fn register_task_defs(&self, task_defs: &[TaskDef]) -> Result<()> {
+        debug!(count = task_defs.len(), "registering task definitions");
+        self.api
+            .post("/metadata/taskdefs")
+            .json_body(task_defs)?
+            .idempotent(true)
+            .send_empty()
+            .await
+    }
+
+    /// Updates an existing task definition.
+    ///
+    /// `PUT /metadata/taskdefs` with the definition as JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when no definition has that name, 400 when it is invalid;
+    /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    pub async fn update_task_def(&self, task_def: &TaskDef) -> Result<()> {
+        self.api
+            .put("/metadata/taskdefs")
+            .json_body(task_def)?
+            .send_empty()
+            .await
+    }
+
+    /// Reads a task definition.
+    ///
+    /// `GET /metadata/taskdefs/{taskType}`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when it does not exist ([`ConductorError::is_not_found`]);
+    /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    pub async fn get_task_def(&self, name: &str) -> Result<TaskDef> {
+        self.api
+            .get(format!("/metadata/taskdefs/{}", encode_segment(name)))
+            .send_json()
+            .await
+    }
+
+    /// Whether a task definition exists.
+    ///
+    /// `GET /metadata/taskdefs/{taskType}`: 404 gives `false`.
+    ///
+    /// # Errors
+    ///
+    /// Any error other than "not found".
+    pub async fn task_def_exists(&self, name: &str) -> Result<bool> {
+        exists(self.get_task_def(name).await)
+    }
+
+    /// Lists every task definition.
+    ///
+    /// `GET /metadata/taskdefs`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_all_task_defs(&self) -> Result<Vec<TaskDef>> {
+        self.api.get("/metadata/taskdefs").send_json().await
+    }
+
+    /// Deletes a task definition.
+    ///
+    /// `DELETE /metadata/taskdefs/{taskType}`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when it does not exist; [`ConductorError::Http`] /
+    /// [`ConductorError::Server`].
+    pub async fn delete_task_def(&self, name: &str) -> Result<()> {
+        self.api
+            .delete(format!("/metadata/taskdefs/{}", encode_segment(name)))
+            .send_empty()
+            .await
+    }
+}
+
+/// `Ok(true)` for a found resource, `Ok(false)` for "not found", the error otherwise.
+fn exists<T>(lookup: Result<T>) -> Result<bool> {
+    match lookup {
+        Ok(_) => Ok(true),
+        Err(error) if error.is_not_found() => Ok(false),
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,728 @@
+//! [`TaskClient`]: the task resource (`/tasks`): polling, result updates (v1, v2, by reference
+//! name, signals), task logs, queues and poll data, task search.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use conductor_http::{ApiClient, ConductorError, Result, RetryPolicy, encode_segment};
+use conductor_models::{
+    ExternalStorageLocation, PollData, ReturnStrategy, SearchResult, SignalResponse, Task,
+    TaskExecLog, TaskResult, TaskResultStatus, TaskSummary, Workflow,
+};
+use serde::Serialize;
+use tracing::{debug, warn};
+
+use crate::options::{QueueSizeOptions, whole_millis_rounded_up};
+use crate::search::{SearchQuery, quote_query_value};
+use crate::util::{json_object, non_empty_text, parse_count, timeout_with_wait};
+
+/// Client for the task resource (`/api/tasks`): what workers and operators do with tasks.
+///
+/// Cheap to clone (it shares the [`ApiClient`] of the [`ConductorClient`](crate::ConductorClient)
+/// it came from), `Send + Sync`.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use conductor_client::{ConductorClient, Configuration, models::TaskResult};
+///
+/// # async fn run() -> conductor_client::Result<()> {
+/// let client = ConductorClient::new(Configuration::from_env())?;
+/// let task_client = client.task_client();
+/// let tasks = task_client
+///     .batch_poll("my_task", Some("worker-1"), None, 10, Duration::from_secs(1))
+///     .await?;
+/// for task in &tasks {
+///     let result = TaskResult::completed(&task.task_id, &task.workflow_instance_id)
+///         .with_output_value("result", "done");
+///     task_client.update_task_with_retry(&result, 3).await?;
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TaskClient {
+    api: ApiClient,
+    update_backoff: RetryPolicy,
+}
+
+impl TaskClient {
+    /// A task client on `api`.
+    #[must_use]
+    pub fn new(api: ApiClient) -> Self {
+        Self {
+            api,
+            update_backoff: default_update_backoff(),
+        }
+    }
+
+    /// Sets the backoff schedule of [`update_task_with_retry`](Self::update_task_with_retry)
+    /// (only its delays are used; the number of retries is that method's argument).
+    ///
+    /// Default: 1 s doubling up to 30 s, with full jitter.
+    #[must_use]
+    pub fn with_update_backoff(mut self, backoff: RetryPolicy) -> Self {
+        self.update_backoff = backoff;
+        self
+    }
+
+    /// The [`ApiClient`] this client sends its requests through.
+    #[must_use]
+    pub fn api_client(&self) -> &ApiClient {
+        &self.api
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Polling
+    // ----------------------------------------------------------------------------------------
+
+    /// Polls for one task of `task_type`.
+    ///
+    /// `GET /tasks/poll/{taskType}?workerid=&domain=`. Returns `None` when no task is available
+    /// (the server answers 204). The server waits at most 100 ms for a task; use
+    /// [`batch_poll`](Self::batch_poll) for a longer long-poll or several tasks at once.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] when the server cannot be reached, [`ConductorError::Api`] /
+    /// [`ConductorError::Server`] for an error answer, [`ConductorError::Decode`] when the task
+    /// JSON is malformed.
+    pub async fn poll_task(
+        &self,
+        task_type: &str,
+        worker_id: Option<&str>,
+        domain: Option<&str>,
+    ) -> Result<Option<Task>> {
+        self.api
+            .get(format!("/tasks/poll/{}", encode_segment(task_type)))
+            .query_opt("workerid", worker_id)
+            .query_opt("domain", domain)
+            .send_json_opt()
+            .await
+    }
+
+    /// Polls for up to `count` tasks of `task_type`, waiting up to `timeout` for the first one
+    /// (long poll).
+    ///
+    /// `GET /tasks/poll/batch/{taskType}?workerid=&domain=&count=&timeout=` (`timeout` in
+    /// milliseconds, rounded up). Returns an empty list when nothing arrived in time (current
+    /// servers answer `[]`, servers before v3.21.20 answer 204; both give `[]`). The HTTP
+    /// request's own timeout is extended by `timeout`.
+    ///
+    /// Each returned task is `IN_PROGRESS` and assigned to `worker_id`: it must be updated (or
+    /// it times out after its `responseTimeoutSeconds` and is retried).
+    ///
+    /// OSS rejects `timeout` above 5 s with HTTP 400.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] when the server cannot be reached, [`ConductorError::Api`] /
+    /// [`ConductorError::Server`] for an error answer (400 for a timeout above 5 s),
+    /// [`ConductorError::Decode`] when the JSON is malformed.
+    pub async fn batch_poll(
+        &self,
+        task_type: &str,
+        worker_id: Option<&str>,
+        domain: Option<&str>,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Task>> {
+        let timeout_millis = whole_millis_rounded_up(timeout);
+        debug!(task_type, count, timeout_millis, "batch polling");
+        let tasks: Option<Vec<Task>> = self
+            .api
+            .get(format!("/tasks/poll/batch/{}", encode_segment(task_type)))
+            .query_opt("workerid", worker_id)
+            .query_opt("domain", domain)
+            .query("count", count)
+            .query("timeout", timeout_millis)
+            .timeout(timeout_with_wait(&self.api, timeout))
+            .send_json_opt()
+            .await?;
+        let tasks = tasks.unwrap_or_default();
+        debug!(task_type, received = tasks.len(), "batch poll done");
+        Ok(tasks)
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Updating
+    // ----------------------------------------------------------------------------------------
+
+    /// Reports a task's result.
+    ///
+    /// `POST /tasks` with the [`TaskResult`] as JSON; returns the task id the server echoes
+    /// (TEXT; should a server answer an empty body, the result's own `taskId` is returned). `IN_PROGRESS` keeps the task running and re-queues it after
+    /// `callbackAfterSeconds`; `COMPLETED`, `FAILED`, `FAILED_WITH_TERMINAL_ERROR` end it.
+    /// Updating a task that is already terminal is silently accepted by the server.
+    ///
+    /// The request is marked idempotent (repeating the same result is harmless), so the HTTP
+    /// layer may retry it on transient failures.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] with status 404 when the workflow or task does not exist, 400 when
+    /// `taskId` / `workflowInstanceId` is empty; [`ConductorError::Http`] /
+    /// [`ConductorError::Server`] for transport and server failures.
+    pub async fn update_task(&self, result: &TaskResult) -> Result<String> {
+        debug!(task_id = %result.task_id, status = %result.status, "updating task");
+        let task_id = self
+            .api
+            .post("/tasks")
+            .json_body(result)?
+            .idempotent(true)
+            .send_text()
+            .await?;
+        Ok(non_empty_text(task_id).unwrap_or_else(|| result.task_id.clone()))
+    }
+
+    /// Reports a task's result like [`update_task`](Self::update_task), retrying up to
+    /// `max_retries` times (so at most `max_retries + 1` attempts) when the failure is retryable
+    /// ([`ConductorError::is_retryable`]: unreachable server, timeouts, 429, 502–504, errors the
+    /// server marks transient). Non-retryable errors (404, 400...) are returned at once.
+    ///
+    /// Waits between attempts follow the client's update backoff (1 s doubling up to 30 s with
+    /// jitter by default; see [`with_update_backoff`](Self::with_update_backoff)). Each failed
+    /// attempt is logged at `warn`. These retries come on top of the HTTP layer's own retries
+    /// (configured with [`Configuration::with_retry_policy`](crate::Configuration::with_retry_policy)).
+    ///
+    /// # Errors
+    ///
+    /// The last error once the retries are exhausted, or the first non-retryable error.
+    pub async fn update_task_with_retry(
+        &self,
+        result: &TaskResult,
+        max_retries: u32,
+    ) -> Result<String> {
+        let mut retry = 0_u32;
+        loop {
+            match self.update_task(result).await {
+                Ok(task_id) => return Ok(task_id),
+                Err(error) if error.is_retryable() && retry < max_retries => {
+                    let delay = self.update_backoff.backoff(retry);
+                    retry += 1;
+                    warn!(
+                        task_id = %result.task_id,
+                        workflow_id = %result.workflow_instance_id,
+                        attempt = retry,
+                        max_retries,
+                        delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        %error,
+                        "task update failed, retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                Err(error) => {
+                    warn!(
+                        task_id = %result.task_id,
+                        workflow_id = %result.workflow_instance_id,
+                        attempts = retry + 1,
+                        %error,
+                        "task update failed, giving up"
+                    );
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    /// Reports a task's result and, in the same round trip, polls the next task of the same
+    /// type and domain for the result's `workerId`.
+    ///
+    /// `POST /tasks/update-v2` (OSS v3.21.12+). Returns `None` when the server answers 204: the
+    /// updated task is not terminal (e.g. `IN_PROGRESS`), `extendLease` was set, or no next task
+    /// is queued. A returned task is already `IN_PROGRESS` for that worker.
+    ///
+    /// Not idempotent (a replay could poll a second task that nobody receives), so the HTTP layer
+    /// does not retry it after the request was sent. Servers without the endpoint answer 404 or
+    /// 405: fall back to [`update_task`](Self::update_task) then.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] (404/405 on servers without update-v2, 404 for an unknown
+    /// workflow or task), [`ConductorError::Server`] (OSS answers 500 for a result with empty ids
+    /// here), [`ConductorError::Http`], [`ConductorError::Decode`].
+    pub async fn update_task_v2(&self, result: &TaskResult) -> Result<Option<Task>> {
+        debug!(task_id = %result.task_id, status = %result.status, "updating task (v2)");
+        self.api
+            .post("/tasks/update-v2")
+            .json_body(result)?
+            .idempotent(false)
+            .send_json_opt()
+            .await
+    }
+
+    /// Updates the first pending task with reference name `task_ref_name` in a workflow, without
+    /// knowing its task id: sets `status` and merges `output` into its output.
+    ///
+    /// `POST /tasks/{workflowId}/{taskRefName}/{status}?workerid=` with `output` as the JSON
+    /// body (OSS v3.16+). Returns the updated task's id (TEXT), or `None` when the workflow has no
+    /// pending task with that reference (the server answers 200 with an empty body). Inside a
+    /// `DO_WHILE` loop the reference matches the current iteration (`ref__N`).
+    ///
+    /// Not idempotent: a replay could update the next iteration's or a retried task.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Json`] when `output` does not serialise to a JSON object;
+    /// [`ConductorError::Api`] 404 for an unknown workflow; [`ConductorError::Http`] /
+    /// [`ConductorError::Server`].
+    pub async fn update_task_by_ref_name<O: Serialize + ?Sized>(
+        &self,
+        workflow_id: &str,
+        task_ref_name: &str,
+        status: TaskResultStatus,
+        output: &O,
+        worker_id: Option<&str>,
+    ) -> Result<Option<String>> {
+        let body = json_object(output, "task output")?;
+        let task_id = self
+            .api
+            .post(format!(
+                "/tasks/{}/{}/{}",
+                encode_segment(workflow_id),
+                encode_segment(task_ref_name),
+                encode_segment(status.as_str())
+            ))
+            .query_opt("workerid", worker_id)
+            .json_body(&body)?
+            .idempotent(false)
+            .send_text()
+            .await?;
+        Ok(non_empty_text(task_id))
+    }
+
+    /// Like [`update_task_by_ref_name`](Self::update_task_by_ref_name), but waits for the
+    /// update to be applied and returns the workflow (with its tasks) afterwards.
+    ///
+    /// `POST /tasks/{workflowId}/{taskRefName}/{status}/sync?workerid=` (OSS v3.16+).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when the workflow has no running task with that reference
+    /// (`"Found no running task ..."`); [`ConductorError::Json`] when `output` is not a JSON
+    /// object; [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    pub async fn update_task_by_ref_name_sync<O: Serialize + ?Sized>(
+        &self,
+        workflow_id: &str,
+        task_ref_name: &str,
+        status: TaskResultStatus,
+        output: &O,
+        worker_id: Option<&str>,
+    ) -> Result<Workflow> {
+        let body = json_object(output, "task output")?;
+        self.api
+            .post(format!(
+                "/tasks/{}/{}/{}/sync",
+                encode_segment(workflow_id),
+                encode_segment(task_ref_name),
+                encode_segment(status.as_str())
+            ))
+            .query_opt("workerid", worker_id)
+            .json_body(&body)?
+            .idempotent(false)
+            .send_json()
+            .await
+    }
+
+    /// Completes (or fails) the task a workflow is blocked on, without knowing its reference:
+    /// the first non-terminal `WAIT` task, searching running sub-workflows too.
+    ///
+    /// `POST /tasks/{workflowId}/{status}/signal` with `output` as the JSON body (OSS v3.32+).
+    /// The server does nothing (and still answers 200) when no task is blocked.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Json`] when `output` is not a JSON object; [`ConductorError::Api`] /
+    /// [`ConductorError::Server`] / [`ConductorError::Http`] otherwise (404 on servers before
+    /// v3.32).
+    pub async fn signal<O: Serialize + ?Sized>(
+        &self,
+        workflow_id: &str,
+        status: TaskResultStatus,
+        output: &O,
+    ) -> Result<()> {
+        let body = json_object(output, "signal output")?;
+        self.api
+            .post(format!(
+                "/tasks/{}/{}/signal",
+                encode_segment(workflow_id),
+                encode_segment(status.as_str())
+            ))
+            .json_body(&body)?
+            .idempotent(false)
+            .send_empty()
+            .await
+    }
+
+    /// Signals the blocked task like [`signal`](Self::signal), then waits up to `timeout` for
+    /// the workflow to reach its next blocking point (or to finish) and returns it according to
+    /// `return_strategy`.
+    ///
+    /// `POST /tasks/{workflowId}/{status}/signal/sync?returnStrategy=&timeoutMillis=` (OSS
+    /// v3.32+; `timeout` is sent in milliseconds, rounded up). `TARGET_WORKFLOW` /
+    /// `BLOCKING_WORKFLOW` give [`SignalResponse::Workflow`], `BLOCKING_TASK` /
+    /// `BLOCKING_TASK_INPUT` give [`SignalResponse::Task`]. The HTTP request's own timeout is
+    /// extended by `timeout`. Orkes has no `timeoutMillis` parameter and ignores it.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] 404 when no task is blocked (`"Found no blocked task ..."`);
+    /// [`ConductorError::Server`] 500 on OSS when a `BLOCKING_TASK*` strategy finds no blocking
+    /// task after the signal; [`ConductorError::Json`], [`ConductorError::Http`],
+    /// [`ConductorError::Decode`].
+    pub async fn signal_sync<O: Serialize + ?Sized>(
+        &self,
+        workflow_id: &str,
+        status: TaskResultStatus,
+        output: &O,
+        return_strategy: ReturnStrategy,
+        timeout: Duration,
+    ) -> Result<SignalResponse> {
+        let body = json_object(output, "signal output")?;
+        self.api
+            .post(format!(
+                "/tasks/{}/{}/signal/sync",
+                encode_segment(workflow_id),
+                encode_segment(status.as_str())
+            ))
+            .query("returnStrategy", return_strategy.as_str())
+            .query("timeoutMillis", whole_millis_rounded_up(timeout))
+            .json_body(&body)?
+            .idempotent(false)
+            .timeout(timeout_with_wait(&self.api, timeout))
+            .send_json()
+            .await
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Reading tasks and logs
+    // ----------------------------------------------------------------------------------------
+
+    /// Reads a task by id.
+    ///
+    /// `GET /tasks/{taskId}`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::TaskNotFound`] (carrying the task id) when the task does not exist:
+    /// current servers answer 404, servers before v3.21.20 answered 204 with no body, and both
+    /// map to it. Otherwise [`ConductorError::Http`] / [`ConductorError::Api`] /
+    /// [`ConductorError::Server`] / [`ConductorError::Decode`].
+    pub async fn get_task(&self, task_id: &str) -> Result<Task> {
+        let answer = self
+            .api
+            .get(format!("/tasks/{}", encode_segment(task_id)))
+            .send_json_opt::<Task>()
+            .await;
+        match answer {
+            Ok(Some(task)) => Ok(task),
+            Ok(None) => Err(ConductorError::TaskNotFound(task_id.to_owned())),
+            Err(error) if error.status() == Some(404) => {
+                Err(ConductorError::TaskNotFound(task_id.to_owned()))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Lists `IN_PROGRESS` tasks of `task_type` (a page of `count` tasks from index `start`).
+    ///
+    /// OSS 3.x has no endpoint for this (`GET /tasks/in_progress/{taskType}` was removed before
+    /// 3.0), so the SDK runs a task search: `GET /tasks/search-v2` with
+    /// `query=taskType="{taskType}" AND status="IN_PROGRESS"`, `start`, `size=count`. On OSS
+    /// this reads the **search index**, which lags behind the queues (by seconds with
+    /// Elasticsearch/OpenSearch) and is empty when indexing is disabled; tasks a worker reported
+    /// as `IN_PROGRESS` with a callback are stored as `SCHEDULED` and are not listed. On Orkes
+    /// the same search works.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_tasks_in_progress(
+        &self,
+        task_type: &str,
+        start: u32,
+        count: u32,
+    ) -> Result<Vec<Task>> {
+        let query = SearchQuery::new()
+            .query(format!(
+                "taskType={} AND status=\"IN_PROGRESS\"",
+                quote_query_value(task_type)
+            ))
+            .start(start)
+            .size(count);
+        Ok(self.search_tasks_v2(&query).await?.results)
+    }
+
+    /// Appends a line to a task's execution log.
+    ///
+    /// `POST /tasks/{taskId}/log` with `log` as the **raw** request body (`text/plain`, not a
+    /// JSON string: the server stores the body verbatim, so JSON quoting would end up in the log).
+    /// The server does not check that the task exists.
+    ///
+    /// Not idempotent (a replay would duplicate the line).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`].
+    pub async fn add_task_log(&self, task_id: &str, log: &str) -> Result<()> {
+        self.api
+            .post(format!("/tasks/{}/log", encode_segment(task_id)))
+            .text_body(log)
+            .idempotent(false)
+            .send_empty()
+            .await
+    }
+
+    /// Reads a task's execution logs.
+    ///
+    /// `GET /tasks/{taskId}/log`. The server answers 204 when there are no logs (or no such
+    /// task); that becomes an empty list.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>> {
+        let logs: Option<Vec<TaskExecLog>> = self
+            .api
+            .get(format!("/tasks/{}/log", encode_segment(task_id)))
+            .send_json_opt()
+            .await?;
+        Ok(logs.unwrap_or_default())
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Queues and poll data
+    // ----------------------------------------------------------------------------------------
+
+    /// Reads the queue depth of several task types at once: task type → number of queued tasks.
+    ///
+    /// `GET /tasks/queue/sizes?taskType=a&taskType=b` (deprecated by the server in favour of
+    /// [`get_queue_size`](Self::get_queue_size), still served by OSS 3.x). An empty
+    /// `task_types` returns an empty map without a request (OSS answers 500 when no task type is
+    /// given).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_queue_sizes<S: AsRef<str>>(
+        &self,
+        task_types: &[S],
+    ) -> Result<HashMap<String, i64>> {
+        if task_types.is_empty() {
+            return Ok(HashMap::new());
+        }
+        task_types
+            .iter()
+            .fold(self.api.get("/tasks/queue/sizes"), |request, task_type| {
+                request.query("taskType", task_type.as_ref())
+            })
+            .send_json()
+            .await
+    }
+
+    /// Reads the depth of the default queue of `task_type`.
+    ///
+    /// `GET /tasks/queue/size?taskType=`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_queue_size(&self, task_type: &str) -> Result<i64> {
+        self.get_queue_size_with(task_type, &QueueSizeOptions::new())
+            .await
+    }
+
+    /// Reads the depth of one queue of `task_type`, chosen by domain, isolation group and
+    /// execution namespace.
+    ///
+    /// `GET /tasks/queue/size?taskType=&domain=&isolationGroupId=&executionNamespace=`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_queue_size_with(
+        &self,
+        task_type: &str,
+        options: &QueueSizeOptions,
+    ) -> Result<i64> {
+        options
+            .apply(
+                self.api
+                    .get("/tasks/queue/size")
+                    .query("taskType", task_type),
+            )
+            .send_json()
+            .await
+    }
+
+    /// Reads the depth of every queue: queue name (`[domain:]taskType...`) → size.
+    ///
+    /// `GET /tasks/queue/all`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_all_queue_sizes(&self) -> Result<HashMap<String, i64>> {
+        self.api.get("/tasks/queue/all").send_json().await
+    }
+
+    /// Reads every queue's per-shard details: queue name → shard → `{"size": n, "uacked": n}`
+    /// (the exact keys depend on the server's queue implementation).
+    ///
+    /// `GET /tasks/queue/all/verbose`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_all_queue_details_verbose(
+        &self,
+    ) -> Result<HashMap<String, HashMap<String, HashMap<String, i64>>>> {
+        self.api.get("/tasks/queue/all/verbose").send_json().await
+    }
+
+    /// Reads the last poll of `task_type` per domain (who polled, when).
+    ///
+    /// `GET /tasks/queue/polldata?taskType=`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_poll_data(&self, task_type: &str) -> Result<Vec<PollData>> {
+        self.api
+            .get("/tasks/queue/polldata")
+            .query("taskType", task_type)
+            .send_json()
+            .await
+    }
+
+    /// Reads the last poll of every task type and domain.
+    ///
+    /// `GET /tasks/queue/polldata/all`. (Orkes answers a paged object here instead of a list,
+    /// which fails to decode.)
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn get_all_poll_data(&self) -> Result<Vec<PollData>> {
+        self.api.get("/tasks/queue/polldata/all").send_json().await
+    }
+
+    /// Puts the pending (scheduled, not yet polled) tasks of `task_type` back into their queue,
+    /// e.g. after a queue was purged; returns how many were requeued.
+    ///
+    /// `POST /tasks/queue/requeue/{taskType}` (answer: the count as TEXT). Idempotent.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Decode`] when the answer is not an integer; [`ConductorError::Http`] /
+    /// [`ConductorError::Api`] / [`ConductorError::Server`].
+    pub async fn requeue_pending_tasks(&self, task_type: &str) -> Result<u64> {
+        let count = self
+            .api
+            .post(format!(
+                "/tasks/queue/requeue/{}",
+                encode_segment(task_type)
+            ))
+            .idempotent(true)
+            .send_text()
+            .await?;
+        parse_count(&count)
+    }
+
+    /// Removes a task from its queue (it will not be delivered to workers any more; the task
+    /// itself stays in its workflow).
+    ///
+    /// `DELETE /tasks/queue/{taskType}/{taskId}`, the Conductor 2.x and Orkes endpoint.
+    /// **OSS 3.x has no such endpoint** (it was removed before 3.0): there the path matches the
+    /// POST-only update-by-reference route, so the server answers **405 Method Not Allowed** and
+    /// this returns [`ConductorError::Api`] with `status == 405`. To stop a task on OSS,
+    /// terminate or update it instead.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Api`] (405 on OSS 3.x), [`ConductorError::Http`],
+    /// [`ConductorError::Server`].
+    pub async fn remove_task_from_queue(&self, task_type: &str, task_id: &str) -> Result<()> {
+        self.api
+            .delete(format!(
+                "/tasks/queue/{}/{}",
+                encode_segment(task_type),
+                encode_segment(task_id)
+            ))
+            .send_empty()
+            .await
+    }
+
+    // ----------------------------------------------------------------------------------------
+    // Search and external storage
+    // ----------------------------------------------------------------------------------------
+
+    /// Searches tasks; the hits are [`TaskSummary`]s (times as strings, input/output as
+    /// strings).
+    ///
+    /// `GET /tasks/search?start=&size=&sort=&freeText=&query=` (only the parameters set in
+    /// `query` are sent).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn search_tasks(&self, query: &SearchQuery) -> Result<SearchResult<TaskSummary>> {
+        query.apply(self.api.get("/tasks/search")).send_json().await
+    }
+
+    /// Searches tasks, returning full [`Task`]s.
+    ///
+    /// `GET /tasks/search-v2?start=&size=&sort=&freeText=&query=` (OSS-only endpoint).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
+    pub async fn search_tasks_v2(&self, query: &SearchQuery) -> Result<SearchResult<Task>> {
+        query
+            .apply(self.api.get("/tasks/search-v2"))
+            .send_json()
+            .await
+    }
+
+    /// Asks where a task payload of `payload_type` (`TASK_INPUT` / `TASK_OUTPUT`) should be read
+    /// from or written to (`operation`: `READ` / `WRITE`) in external payload storage.
+    ///
+    /// `GET /tasks/externalstoragelocation?path=&operation=&payloadType=`. Only useful when the
+    /// server has external payload storage configured.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] (500 for
+    /// an unknown operation or payload type) / [`ConductorError::Decode`].
+    pub async fn get_external_storage_location(
+        &self,
+        path: &str,
+        operation: &str,
+        payload_type: &str,
+    ) -> Result<ExternalStorageLocation> {
+        self.api
+            .get("/tasks/externalstoragelocation")
+            .query("path", path)
+            .query("operation", operation)
+            .query("payloadType", payload_type)
+            .send_json()
+            .await
+    }
+}
+
+/// The default schedule between attempts of `update_task_with_retry`.
+fn default_update_backoff() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_initial_backoff(Duration::from_secs(1))
+        .with_max_backoff(Duration::from_secs(30))
+}

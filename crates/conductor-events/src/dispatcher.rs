@@ -1,0 +1,424 @@
+//! [`EventDispatcher`]: fans events out to listeners without ever blocking or endangering the
+//! publisher.
+
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tracing::{error, warn};
+
+use crate::event::TaskRunnerEvent;
+use crate::listener::TaskRunnerEventsListener;
+
+/// Default number of events queued per listener before new ones are dropped.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 4096;
+
+/// Delivers [`TaskRunnerEvent`]s to [`TaskRunnerEventsListener`]s.
+///
+/// Publishing never blocks and never fails: each listener has its own bounded queue and its own
+/// delivery thread (`conductor-events-N`). So
+///
+/// - a **slow** listener delays only its own events; once its queue is full, further events for it
+///   are dropped and counted ([`dropped_events`](Self::dropped_events)), never waited for;
+/// - a **panicking** listener is caught at each call (`catch_unwind`), logged, counted
+///   ([`listener_panics`](Self::listener_panics)) and keeps receiving later events;
+/// - with **no** listener, [`publish`](Self::publish) is one atomic load.
+///
+/// Events reach each listener in the order they were published. Cloning is cheap and clones share
+/// the listeners. The delivery threads end when the last clone is dropped, after draining their
+/// queues.
+///
+/// ```
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use std::time::Duration;
+/// use conductor_events::{EventDispatcher, TaskPaused, TaskRunnerEventsListener};
+///
+/// #[derive(Default)]
+/// struct CountPauses(AtomicUsize);
+/// impl TaskRunnerEventsListener for CountPauses {
+///     fn on_task_paused(&self, _event: &TaskPaused) {
+///         self.0.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let listener = Arc::new(CountPauses::default());
+/// let dispatcher = EventDispatcher::new();
+/// dispatcher.add_listener(listener.clone());
+/// dispatcher.publish(TaskPaused { task_type: "greet".into(), worker_id: "w1".into() });
+/// assert!(dispatcher.flush(Duration::from_secs(5)).await);
+/// assert_eq!(listener.0.load(Ordering::Relaxed), 1);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct EventDispatcher {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    capacity: usize,
+    has_listeners: AtomicBool,
+    sinks: RwLock<Vec<Sink>>,
+    dropped: Arc<AtomicU64>,
+    panics: Arc<AtomicU64>,
+}
+
+/// One listener's queue; its delivery thread owns the receiving end and the listener.
+struct Sink {
+    sender: SyncSender<Message>,
+}
+
+enum Message {
+    Event(Arc<TaskRunnerEvent>),
+    /// Answered once every message queued before it has been delivered.
+    Flush(oneshot::Sender<()>),
+}
+
+impl EventDispatcher {
+    /// A dispatcher with no listener and the default queue capacity
+    /// ([`DEFAULT_QUEUE_CAPACITY`] events per listener).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::with_capacity(DEFAULT_QUEUE_CAPACITY)
+    }
+
+    /// A dispatcher whose listeners each queue at most `capacity` undelivered events (at least 1).
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                capacity: capacity.max(1),
+                has_listeners: AtomicBool::new(false),
+                sinks: RwLock::new(Vec::new()),
+                dropped: Arc::new(AtomicU64::new(0)),
+                panics: Arc::new(AtomicU64::new(0)),
+            }),
+        }
+    }
+
+    /// Registers a listener; it receives the events published from now on.
+    ///
+    /// Starts the listener's delivery thread. If the operating system refuses to start a thread,
+    /// the failure is logged at `error` and the listener is not registered.
+    pub fn add_listener(&self, listener: Arc<dyn TaskRunnerEventsListener>) {
+        let (sender, receiver) = mpsc::sync_channel(self.inner.capacity);
+        let mut sinks = match self.inner.sinks.write() {
+            Ok(sinks) => sinks,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let index = sinks.len();
+        let panics = Arc::clone(&self.inner.panics);
+        let spawned = std::thread::Builder::new()
+            .name(format!("conductor-events-{index}"))
+            .spawn(move || deliver(index, listener.as_ref(), &receiver, &panics));
+        match spawned {
+            Ok(_) => {
+                sinks.push(Sink { sender });
+                self.inner.has_listeners.store(true, Ordering::Release);
+            }
+            Err(err) => {
+                error!(error = %err, "could not start an event delivery thread; listener not registered");
+            }
+        }
+    }
+
+    /// Whether at least one listener is registered. Publishers may use it to skip building events.
+    #[must_use]
+    pub fn has_listeners(&self) -> bool {
+        self.inner.has_listeners.load(Ordering::Acquire)
+    }
+
+    /// How many listeners are registered.
+    #[must_use]
+    pub fn listener_count(&self) -> usize {
+        self.read_sinks(|sinks| sinks.len())
+    }
+
+    /// Queues `event` for every listener. Never blocks: a listener whose queue is full misses it
+    /// (counted in [`dropped_events`](Self::dropped_events)).
+    pub fn publish(&self, event: impl Into<TaskRunnerEvent>) {
+        if !self.has_listeners() {
+            return;
+        }
+        let event = Arc::new(event.into());
+        self.read_sinks(|sinks| {
+            for sink in sinks {
+                match sink.sender.try_send(Message::Event(Arc::clone(&event))) {
+                    Ok(()) => {}
+                    Err(TrySendError::Full(_)) => {
+                        self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                    // The delivery thread is gone (it cannot panic, so only at process exit).
+                    Err(TrySendError::Disconnected(_)) => {
+                        self.inner.dropped.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        });
+    }
+
+    /// Like [`publish`](Self::publish), but builds the event only when a listener is registered.
+    pub fn publish_with<E: Into<TaskRunnerEvent>>(&self, make_event: impl FnOnce() -> E) {
+        if self.has_listeners() {
+            self.publish(make_event());
+        }
+    }
+
+    /// Waits until every event published before this call has been delivered to every listener,
+    /// or `timeout` passes. Returns `true` when everything was delivered.
+    ///
+    /// Useful before reading a listener's state in tests, and at shutdown so the last events
+    /// (the final task updates) reach the metrics.
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let senders: Vec<SyncSender<Message>> =
+            self.read_sinks(|sinks| sinks.iter().map(|sink| sink.sender.clone()).collect());
+        let mut acks = Vec::with_capacity(senders.len());
+        for sender in senders {
+            let (ack, acked) = oneshot::channel();
+            let mut message = Message::Flush(ack);
+            loop {
+                match sender.try_send(message) {
+                    Ok(()) => break,
+                    Err(TrySendError::Full(returned)) => {
+                        if tokio::time::Instant::now() >= deadline {
+                            return false;
+                        }
+                        message = returned;
+                        // The listener is behind; give it a moment rather than blocking a thread.
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                    }
+                    Err(TrySendError::Disconnected(_)) => return false,
+                }
+            }
+            acks.push(acked);
+        }
+        for acked in acks {
+            match tokio::time::timeout_at(deadline, acked).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// How many events were not delivered because a listener's queue was full.
+    #[must_use]
+    pub fn dropped_events(&self) -> u64 {
+        self.inner.dropped.load(Ordering::Relaxed)
+    }
+
+    /// How many listener calls panicked.
+    #[must_use]
+    pub fn listener_panics(&self) -> u64 {
+        self.inner.panics.load(Ordering::Relaxed)
+    }
+
+    fn read_sinks<T>(&self, read: impl FnOnce(&[Sink]) -> T) -> T {
+        // A poisoned lock only means a panic elsewhere while holding it; the Vec is still valid.
+        match self.inner.sinks.read() {
+            Ok(sinks) => read(&sinks),
+            Err(poisoned) => read(&poisoned.into_inner()),
+        }
+    }
+}
+
+impl Default for EventDispatcher {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for EventDispatcher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventDispatcher")
+            .field("listeners", &self.listener_count())
+            .field("capacity", &self.inner.capacity)
+            .field("dropped_events", &self.dropped_events())
+            .field("listener_panics", &self.listener_panics())
+            .finish()
+    }
+}
+
+/// The body of a listener's delivery thread: runs until every sender is gone.
+fn deliver(
+    index: usize,
+    listener: &dyn TaskRunnerEventsListener,
+    receiver: &Receiver<Message>,
+    panics: &AtomicU64,
+) {
+    while let Ok(message) = receiver.recv() {
+        match message {
+            Message::Event(event) => {
+                let outcome = catch_unwind(AssertUnwindSafe(|| listener.on_event(&event)));
+                if let Err(payload) = outcome {
+                    panics.fetch_add(1, Ordering::Relaxed);
+                    warn!(
+                        listener = index,
+                        event = event.name(),
+                        panic = panic_message(payload.as_ref()),
+                        "event listener panicked; event skipped"
+                    );
+                }
+            }
+            Message::Flush(ack) => {
+                // The flusher may have given up waiting; nothing to do then.
+                let _ = ack.send(());
+            }
+        }
+    }
+}
+
+/// The text of a panic payload (`&str` or `String`), or a placeholder.
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(message) = payload.downcast_ref::<&str>() {
+        message
+    } else if let Some(message) = payload.downcast_ref::<String>() {
+        message
+    } else {
+        "non-string panic payload"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use crate::event::{PollStarted, TaskPaused};
+
+    fn paused(n: usize) -> TaskPaused {
+        TaskPaused {
+            task_type: format!("t{n}"),
+            worker_id: "w".into(),
+        }
+    }
+
+    #[derive(Default)]
+    struct Recorder {
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl TaskRunnerEventsListener for Recorder {
+        fn on_task_paused(&self, event: &TaskPaused) {
+            self.seen.lock().unwrap().push(event.task_type.clone());
+        }
+    }
+
+    struct Panicker {
+        calls: AtomicUsize,
+    }
+
+    impl TaskRunnerEventsListener for Panicker {
+        fn on_task_paused(&self, event: &TaskPaused) {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            assert!(event.task_type != "t1", "listener bug on t1");
+        }
+    }
+
+    /// Blocks every call until the test opens the gate.
+    struct Blocked {
+        gate: Mutex<()>,
+        calls: AtomicUsize,
+    }
+
+    impl TaskRunnerEventsListener for Blocked {
+        fn on_event(&self, _event: &TaskRunnerEvent) {
+            let _open = self.gate.lock().unwrap();
+            self.calls.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn delivers_in_order_to_every_listener() {
+        let dispatcher = EventDispatcher::new();
+        let first = Arc::new(Recorder::default());
+        let second = Arc::new(Recorder::default());
+        dispatcher.add_listener(first.clone());
+        dispatcher.add_listener(second.clone());
+        for n in 0..100 {
+            dispatcher.publish(paused(n));
+        }
+        assert!(dispatcher.flush(Duration::from_secs(5)).await);
+        let expected: Vec<String> = (0..100).map(|n| format!("t{n}")).collect();
+        assert_eq!(*first.seen.lock().unwrap(), expected);
+        assert_eq!(*second.seen.lock().unwrap(), expected);
+        assert_eq!(dispatcher.dropped_events(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_panicking_listener_is_isolated_and_keeps_receiving() {
+        let dispatcher = EventDispatcher::new();
+        let panicker = Arc::new(Panicker {
+            calls: AtomicUsize::new(0),
+        });
+        let recorder = Arc::new(Recorder::default());
+        dispatcher.add_listener(panicker.clone());
+        dispatcher.add_listener(recorder.clone());
+        for n in 0..3 {
+            dispatcher.publish(paused(n));
+        }
+        assert!(dispatcher.flush(Duration::from_secs(5)).await);
+        assert_eq!(panicker.calls.load(Ordering::SeqCst), 3);
+        assert_eq!(dispatcher.listener_panics(), 1);
+        assert_eq!(recorder.seen.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_stuck_listener_never_blocks_the_publisher_and_overflow_is_counted() {
+        let dispatcher = EventDispatcher::with_capacity(8);
+        let blocked = Arc::new(Blocked {
+            gate: Mutex::new(()),
+            calls: AtomicUsize::new(0),
+        });
+        let healthy = Arc::new(Recorder::default());
+        dispatcher.add_listener(blocked.clone());
+        dispatcher.add_listener(healthy.clone());
+        let gate = blocked.gate.lock().unwrap();
+        for n in 0..30 {
+            dispatcher.publish(paused(n));
+            // The healthy listener keeps up while the other one is stuck.
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            while healthy.seen.lock().unwrap().len() < n + 1 {
+                assert!(
+                    std::time::Instant::now() < deadline,
+                    "healthy listener starved"
+                );
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        // The stuck listener holds one event and has 8 queued: the rest of the 30 were dropped.
+        assert!(dispatcher.dropped_events() >= 30 - 9);
+        assert!(!dispatcher.flush(Duration::from_millis(50)).await);
+        drop(gate);
+        assert!(dispatcher.flush(Duration::from_secs(5)).await);
+        let delivered = blocked.calls.load(Ordering::SeqCst) as u64;
+        assert_eq!(delivered + dispatcher.dropped_events(), 30);
+        assert_eq!(healthy.seen.lock().unwrap().len(), 30);
+    }
+
+    #[tokio::test]
+    async fn publish_without_listeners_is_a_no_op() {
+        let dispatcher = EventDispatcher::new();
+        assert!(!dispatcher.has_listeners());
+        let mut built = false;
+        dispatcher.publish_with(|| {
+            built = true;
+            PollStarted {
+                task_type: "t".into(),
+                worker_id: "w".into(),
+                poll_count: 1,
+            }
+        });
+        assert!(!built);
+        assert!(dispatcher.flush(Duration::from_millis(10)).await);
+        assert_eq!(dispatcher.dropped_events(), 0);
+    }
+}

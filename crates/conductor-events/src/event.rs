@@ -1,0 +1,290 @@
+//! The lifecycle events a task runner emits: one struct per event, and [`TaskRunnerEvent`] holding
+//! any of them.
+
+use std::time::Duration;
+
+use conductor_models::{TaskResult, TaskResultStatus};
+
+/// The `error_type` of a [`TaskExecutionFailure`] caused by a panic in the worker's code.
+pub const PANIC_ERROR_TYPE: &str = "Panic";
+
+/// A batch poll is about to be sent.
+///
+/// ```
+/// use conductor_events::PollStarted;
+/// let event = PollStarted { task_type: "greet".into(), worker_id: "host-1".into(), poll_count: 4 };
+/// assert_eq!(event.poll_count, 4);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollStarted {
+    /// The task type polled for.
+    pub task_type: String,
+    /// The polling worker's id (`workerid` sent to the server).
+    pub worker_id: String,
+    /// How many tasks were asked for: the number of free execution slots.
+    pub poll_count: usize,
+}
+
+/// A batch poll answered (possibly with no task).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollCompleted {
+    /// The task type polled for.
+    pub task_type: String,
+    /// The polling worker's id.
+    pub worker_id: String,
+    /// How long the poll took, long-poll wait included.
+    pub duration: Duration,
+    /// How many tasks the server handed out.
+    pub tasks_received: usize,
+}
+
+/// A batch poll failed (server unreachable, error answer...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollFailure {
+    /// The task type polled for.
+    pub task_type: String,
+    /// The polling worker's id.
+    pub worker_id: String,
+    /// How long the failed poll took.
+    pub duration: Duration,
+    /// The error, as text.
+    pub error: String,
+    /// A short, stable class of the error, usable as a metric label (`Http`, `Server`, `Api`,
+    /// `Auth`, `Decode`...).
+    pub error_type: String,
+}
+
+/// A task is handed to the worker's code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskExecutionStarted {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The executing worker's id.
+    pub worker_id: String,
+}
+
+/// The worker's code returned a result that is not a failure (`COMPLETED` or `IN_PROGRESS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskExecutionCompleted {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The executing worker's id.
+    pub worker_id: String,
+    /// How long the worker's code ran.
+    pub duration: Duration,
+    /// Size of the task's output, serialised as JSON, in bytes.
+    pub output_size_bytes: usize,
+    /// The status reported: `COMPLETED` or `IN_PROGRESS`.
+    pub status: TaskResultStatus,
+}
+
+/// The worker's code failed: it returned an error or a failed output, or it panicked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskExecutionFailure {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The executing worker's id.
+    pub worker_id: String,
+    /// How long the worker's code ran before failing.
+    pub duration: Duration,
+    /// The failure reason sent to the server.
+    pub error: String,
+    /// A short class of the failure, usable as a metric label: `Failed` (a failed output),
+    /// [`PANIC_ERROR_TYPE`] (`Panic`), or the error's kind (`TaskExecution`, `NonRetryable`,
+    /// `Json`, ...).
+    pub error_type: String,
+    /// `false` when the task was failed terminally (`FAILED_WITH_TERMINAL_ERROR`): the server will
+    /// not retry it.
+    pub is_retryable: bool,
+}
+
+/// A task's result reached the server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskUpdateCompleted {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The reporting worker's id.
+    pub worker_id: String,
+    /// The status reported.
+    pub status: TaskResultStatus,
+    /// Time from the first attempt to the successful one, retry waits included.
+    pub duration: Duration,
+    /// How many attempts it took (1 when the first one succeeded).
+    pub attempts: u32,
+}
+
+/// A task's result could not be sent: every retry failed (or the error was permanent, or the
+/// runtime shut down first). The result is **lost** unless a listener saves it: it is carried here
+/// whole so an application can store it and replay it later (`TaskClient::update_task`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskUpdateFailure {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The reporting worker's id.
+    pub worker_id: String,
+    /// The last error, as text.
+    pub error: String,
+    /// A short class of the last error, usable as a metric label.
+    pub error_type: String,
+    /// How many retries were made after the first attempt.
+    pub retry_count: u32,
+    /// Time from the first attempt until the runtime gave up.
+    pub duration: Duration,
+    /// The result that was not delivered.
+    pub task_result: TaskResult,
+}
+
+/// A poll was skipped because the worker is paused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskPaused {
+    /// The paused worker's task type.
+    pub task_type: String,
+    /// The paused worker's id.
+    pub worker_id: String,
+}
+
+/// Every execution slot of a worker is busy: the runner waits for one to free before polling.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskExecutionQueueFull {
+    /// The task type.
+    pub task_type: String,
+    /// The worker's id.
+    pub worker_id: String,
+    /// The worker's number of slots (its thread count).
+    pub capacity: usize,
+}
+
+/// The number of tasks a worker is executing changed (sampled periodically).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveWorkersChanged {
+    /// The task type.
+    pub task_type: String,
+    /// The worker's id.
+    pub worker_id: String,
+    /// Tasks being executed (or reported) right now.
+    pub count: usize,
+}
+
+/// Any of the task runner's events.
+///
+/// Listeners usually implement the per-event methods of
+/// [`TaskRunnerEventsListener`](crate::TaskRunnerEventsListener); this enum is what travels through
+/// the [`EventDispatcher`](crate::EventDispatcher). New events may be added: the enum is
+/// `#[non_exhaustive]`.
+///
+/// ```
+/// use conductor_events::{TaskPaused, TaskRunnerEvent};
+/// let event = TaskRunnerEvent::from(TaskPaused { task_type: "greet".into(), worker_id: "w".into() });
+/// assert_eq!(event.task_type(), "greet");
+/// assert_eq!(event.name(), "TaskPaused");
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TaskRunnerEvent {
+    /// See [`PollStarted`].
+    PollStarted(PollStarted),
+    /// See [`PollCompleted`].
+    PollCompleted(PollCompleted),
+    /// See [`PollFailure`].
+    PollFailure(PollFailure),
+    /// See [`TaskExecutionStarted`].
+    TaskExecutionStarted(TaskExecutionStarted),
+    /// See [`TaskExecutionCompleted`].
+    TaskExecutionCompleted(TaskExecutionCompleted),
+    /// See [`TaskExecutionFailure`].
+    TaskExecutionFailure(TaskExecutionFailure),
+    /// See [`TaskUpdateCompleted`].
+    TaskUpdateCompleted(TaskUpdateCompleted),
+    /// See [`TaskUpdateFailure`].
+    TaskUpdateFailure(TaskUpdateFailure),
+    /// See [`TaskPaused`].
+    TaskPaused(TaskPaused),
+    /// See [`TaskExecutionQueueFull`].
+    TaskExecutionQueueFull(TaskExecutionQueueFull),
+    /// See [`ActiveWorkersChanged`].
+    ActiveWorkersChanged(ActiveWorkersChanged),
+}
+
+impl TaskRunnerEvent {
+    /// The task type the event is about.
+    #[must_use]
+    pub fn task_type(&self) -> &str {
+        match self {
+            Self::PollStarted(e) => &e.task_type,
+            Self::PollCompleted(e) => &e.task_type,
+            Self::PollFailure(e) => &e.task_type,
+            Self::TaskExecutionStarted(e) => &e.task_type,
+            Self::TaskExecutionCompleted(e) => &e.task_type,
+            Self::TaskExecutionFailure(e) => &e.task_type,
+            Self::TaskUpdateCompleted(e) => &e.task_type,
+            Self::TaskUpdateFailure(e) => &e.task_type,
+            Self::TaskPaused(e) => &e.task_type,
+            Self::TaskExecutionQueueFull(e) => &e.task_type,
+            Self::ActiveWorkersChanged(e) => &e.task_type,
+        }
+    }
+
+    /// The event's name (the struct name, e.g. `PollCompleted`).
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::PollStarted(_) => "PollStarted",
+            Self::PollCompleted(_) => "PollCompleted",
+            Self::PollFailure(_) => "PollFailure",
+            Self::TaskExecutionStarted(_) => "TaskExecutionStarted",
+            Self::TaskExecutionCompleted(_) => "TaskExecutionCompleted",
+            Self::TaskExecutionFailure(_) => "TaskExecutionFailure",
+            Self::TaskUpdateCompleted(_) => "TaskUpdateCompleted",
+            Self::TaskUpdateFailure(_) => "TaskUpdateFailure",
+            Self::TaskPaused(_) => "TaskPaused",
+            Self::TaskExecutionQueueFull(_) => "TaskExecutionQueueFull",
+            Self::ActiveWorkersChanged(_) => "ActiveWorkersChanged",
+        }
+    }
+}
+
+macro_rules! impl_from_event {
+    ($($name:ident),* $(,)?) => {
+        $(
+            impl From<$name> for TaskRunnerEvent {
+                fn from(event: $name) -> Self {
+                    TaskRunnerEvent::$name(event)
+                }
+            }
+        )*
+    };
+}
+
+impl_from_event!(
+    PollStarted,
+    PollCompleted,
+    PollFailure,
+    TaskExecutionStarted,
+    TaskExecutionCompleted,
+    TaskExecutionFailure,
+    TaskUpdateCompleted,
+    TaskUpdateFailure,
+    TaskPaused,
+    TaskExecutionQueueFull,
+    ActiveWorkersChanged,
+);

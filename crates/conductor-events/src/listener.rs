@@ -1,0 +1,108 @@
+//! [`TaskRunnerEventsListener`]: the trait an observer of the worker runtime implements.
+
+use crate::event::{
+    ActiveWorkersChanged, PollCompleted, PollFailure, PollStarted, TaskExecutionCompleted,
+    TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted, TaskPaused,
+    TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
+};
+
+/// Observes the worker runtime's lifecycle events: polls, executions, result updates.
+///
+/// Every method has a no-op default, so a listener implements only what it cares about. Methods
+/// are called on the [`EventDispatcher`](crate::EventDispatcher)'s delivery thread for this
+/// listener, never on the runner's tasks: a slow listener delays only its own events (and loses
+/// the ones that overflow its queue), and a panicking one is logged and skipped.
+///
+/// ```
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// use conductor_events::{PollCompleted, TaskExecutionCompleted, TaskRunnerEventsListener};
+///
+/// #[derive(Default)]
+/// struct MyListener {
+///     tasks: AtomicUsize,
+/// }
+///
+/// impl TaskRunnerEventsListener for MyListener {
+///     fn on_poll_completed(&self, event: &PollCompleted) {
+///         tracing::debug!("polled {} tasks in {:?}", event.tasks_received, event.duration);
+///     }
+///
+///     fn on_task_execution_completed(&self, event: &TaskExecutionCompleted) {
+///         self.tasks.fetch_add(1, Ordering::Relaxed);
+///     }
+/// }
+/// ```
+pub trait TaskRunnerEventsListener: Send + Sync {
+    /// A batch poll is about to be sent.
+    fn on_poll_started(&self, event: &PollStarted) {
+        let _ = event;
+    }
+
+    /// A batch poll answered.
+    fn on_poll_completed(&self, event: &PollCompleted) {
+        let _ = event;
+    }
+
+    /// A batch poll failed.
+    fn on_poll_failure(&self, event: &PollFailure) {
+        let _ = event;
+    }
+
+    /// A task is handed to the worker's code.
+    fn on_task_execution_started(&self, event: &TaskExecutionStarted) {
+        let _ = event;
+    }
+
+    /// The worker's code returned a non-failure result.
+    fn on_task_execution_completed(&self, event: &TaskExecutionCompleted) {
+        let _ = event;
+    }
+
+    /// The worker's code failed or panicked.
+    fn on_task_execution_failure(&self, event: &TaskExecutionFailure) {
+        let _ = event;
+    }
+
+    /// A task's result reached the server.
+    fn on_task_update_completed(&self, event: &TaskUpdateCompleted) {
+        let _ = event;
+    }
+
+    /// A task's result could not be delivered; the event carries it.
+    fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
+        let _ = event;
+    }
+
+    /// A poll was skipped because the worker is paused.
+    fn on_task_paused(&self, event: &TaskPaused) {
+        let _ = event;
+    }
+
+    /// Every slot of a worker is busy.
+    fn on_task_execution_queue_full(&self, event: &TaskExecutionQueueFull) {
+        let _ = event;
+    }
+
+    /// The number of tasks a worker is executing changed.
+    fn on_active_workers_changed(&self, event: &ActiveWorkersChanged) {
+        let _ = event;
+    }
+
+    /// Any event. The default calls the matching `on_*` method; override it to see every event
+    /// in one place (then the `on_*` methods are only called if you call them).
+    fn on_event(&self, event: &TaskRunnerEvent) {
+        match event {
+            TaskRunnerEvent::PollStarted(e) => self.on_poll_started(e),
+            TaskRunnerEvent::PollCompleted(e) => self.on_poll_completed(e),
+            TaskRunnerEvent::PollFailure(e) => self.on_poll_failure(e),
+            TaskRunnerEvent::TaskExecutionStarted(e) => self.on_task_execution_started(e),
+            TaskRunnerEvent::TaskExecutionCompleted(e) => self.on_task_execution_completed(e),
+            TaskRunnerEvent::TaskExecutionFailure(e) => self.on_task_execution_failure(e),
+            TaskRunnerEvent::TaskUpdateCompleted(e) => self.on_task_update_completed(e),
+            TaskRunnerEvent::TaskUpdateFailure(e) => self.on_task_update_failure(e),
+            TaskRunnerEvent::TaskPaused(e) => self.on_task_paused(e),
+            TaskRunnerEvent::TaskExecutionQueueFull(e) => self.on_task_execution_queue_full(e),
+            TaskRunnerEvent::ActiveWorkersChanged(e) => self.on_active_workers_changed(e),
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! [`ApiClient`]: the shared HTTP client (connection pool, TLS, token, configuration) that every
+//! Conductor resource client sends its [`ApiRequest`]s through.
+
+use std::fmt;
+use std::sync::Arc;
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use reqwest::redirect;
+
+use crate::auth::{TokenEndpoint, TokenManager};
+use crate::config::Configuration;
+use crate::error::{ConductorError, Result};
+use crate::headers::static_header_map;
+use crate::request::ApiRequest;
+use crate::tls;
+
+/// Most redirects followed for one request (only ever to the same origin).
+const MAX_REDIRECTS: usize = 5;
+
+/// The low-level Conductor HTTP client.
+///
+/// It owns the connection pool, the TLS configuration, the auth token and the [`Configuration`].
+/// Cloning is cheap (an `Arc`), and clones share the pool and the token, so build one per server
+/// and hand clones to every resource client and worker. Paths are relative to the `/api` base and
+/// start with `/`; path segments taken from user input must go through
+/// [`encode_segment`](crate::encode_segment).
+///
+/// ```no_run
+/// use conductor_http::{ApiClient, Configuration, encode_segment};
+///
+/// # async fn run() -> conductor_http::Result<()> {
+/// let client = ApiClient::new(Configuration::from_env())?;
+/// let def: serde_json::Value = client
+///     .get(format!("/metadata/taskdefs/{}", encode_segment("my task")))
+///     .send_json()
+///     .await?;
+/// let workflow_id = client
+///     .post("/workflow/greetings")
+///     .query("version", 1)
+///     .json_body(&serde_json::json!({"name": "Ada"}))?
+///     .send_text()
+///     .await?;
+/// # let _ = (def, workflow_id);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct ApiClient {
+    inner: Arc<ClientInner>,
+}
+
+pub(crate) struct ClientInner {
+    pub(crate) config: Configuration,
+    pub(crate) http: reqwest::Client,
+    pub(crate) static_headers: HeaderMap,
+    pub(crate) tokens: TokenManager,
+    token_url: String,
+}
+
+impl ClientInner {
+    pub(crate) fn token_endpoint(&self) -> TokenEndpoint<'_> {
+        TokenEndpoint {
+            http: &self.http,
+            url: &self.token_url,
+            headers: &self.static_headers,
+            timeout: self.config.timeout(),
+        }
+    }
+}
+
+impl fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("config", &self.inner.config)
+            .field("tokens", &self.inner.tokens)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiClient {
+    /// Builds a client for `config`.
+    ///
+    /// # Errors
+    /// [`ConductorError::Config`] when the server URL is not an absolute `http`/`https` URL, a
+    /// static header is invalid, or TLS cannot be set up for an `https` server.
+    pub fn new(config: Configuration) -> Result<Self> {
+        let url = reqwest::Url::parse(config.server_url()).map_err(|error| {
+            ConductorError::Config(format!(
+                "invalid server URL {:?}: {error}",
+                config.server_url()
+            ))
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            return Err(ConductorError::Config(format!(
+                "server URL {:?} must be an http:// or https:// URL with a host",
+                config.server_url()
+            )));
+        }
+        let static_headers = static_header_map(config.headers())?;
+        let tls = tls::client_config(url.scheme() == "https")?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(config.connect_timeout())
+            .user_agent(concat!("conductor-rust/", env!("CARGO_PKG_VERSION")))
+            .redirect(same_origin_redirects())
+            .build()
+            .map_err(|error| {
+                ConductorError::Config(format!("cannot build the HTTP client: {error}"))
+            })?;
+        let token_url = format!("{}/token", config.server_url());
+        let tokens = TokenManager::new(&config);
+        Ok(Self {
+            inner: Arc::new(ClientInner {
+                config,
+                http,
+                static_headers,
+                tokens,
+                token_url,
+            }),
+        })
+    }
+
+    /// The configuration this client was built with.
+    #[must_use]
+    pub fn configuration(&self) -> &Configuration {
+        &self.inner.config
+    }
+
+    /// The normalised base URL (ending in `/api`).
+    #[must_use]
+    pub fn server_url(&self) -> &str {
+        self.inner.config.server_url()
+    }
+
+    /// Whether the server answered the token request with 404/405, i.e. it has no authentication
+    /// (conductor-oss), so requests are sent without a token.
+    #[must_use]
+    pub fn auth_disabled_by_server(&self) -> bool {
+        self.inner.tokens.auth_disabled_by_server()
+    }
+
+    /// A request with any method; `path` is relative to the `/api` base.
+    pub fn request(&self, method: Method, path: impl Into<String>) -> ApiRequest {
+        ApiRequest::new(self.clone(), method, path.into())
+    }
+
+    /// A `GET` request (idempotent: retried on transient failures).
+    pub fn get(&self, path: impl Into<String>) -> ApiRequest {
+        self.request(Method::GET, path)
+    }
+
+    /// A `POST` request (not idempotent unless marked with
+    /// [`ApiRequest::idempotent`]).
+    pub fn post(&self, path: impl Into<String>) -> ApiRequest {
+        self.request(Method::POST, path)
+    }
+
+    /// A `PUT` request (idempotent).
+    pub fn put(&self, path: impl Into<String>) -> ApiRequest {
+        self.request(Method::PUT, path)
+    }
+
+    /// A `DELETE` request (idempotent).
+    pub fn delete(&self, path: impl Into<String>) -> ApiRequest {
+        self.request(Method::DELETE, path)
+    }
+
+    pub(crate) fn inner(&self) -> &ClientInner {
+        &self.inner
+    }
+}
+
+/// Follows redirects only within the same scheme, host and port: the `X-Authorization` header is
+/// a custom header that reqwest would otherwise forward to any host a redirect points to.
+fn same_origin_redirects() -> redirect::Policy {
+    redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error(format!("more than {MAX_REDIRECTS} redirects"));
+        }
+        let same_origin = attempt.previous().first().is_some_and(|original| {
+            original.scheme() == attempt.url().scheme()
+                && original.host_str() == attempt.url().host_str()
+                && original.port_or_known_default() == attempt.url().port_or_known_default()
+        });
+        if same_origin {
+            attempt.follow()
+        } else {
+            tracing::warn!(
+                location = %attempt.url(),
+                "not following a redirect to another origin (it would receive the auth token)"
+            );
+            attempt.stop()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_urls() {
+        for bad in ["not a url", "ftp://host/api", "localhost:8080", "/api"] {
+            let err = ApiClient::new(Configuration::new(bad)).unwrap_err();
+            assert!(matches!(err, ConductorError::Config(_)), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn rejects_bad_static_headers() {
+        let err = ApiClient::new(Configuration::new("http://h").with_header("bad header", "v"))
+            .unwrap_err();
+        assert!(matches!(err, ConductorError::Config(_)));
+    }
+
+    #[test]
+    fn client_and_request_are_thread_safe() {
+        fn assert_send_sync<T: Send + Sync + Clone>() {}
+        fn assert_send<T: Send>() {}
+        assert_send_sync::<ApiClient>();
+        assert_send::<ApiRequest>();
+    }
+
+    #[test]
+    fn https_client_builds() {
+        let client = ApiClient::new(Configuration::new("https://example.com")).unwrap();
+        assert_eq!(client.server_url(), "https://example.com/api");
+    }
+}

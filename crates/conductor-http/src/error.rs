@@ -1,0 +1,432 @@
+//! The SDK-wide error type [`ConductorError`], its transport part [`TransportError`] and the
+//! [`Result`] alias.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+use conductor_models::{ErrorResponse, ValidationError};
+
+/// The result type used throughout the SDK; the error defaults to [`ConductorError`].
+pub type Result<T, E = ConductorError> = std::result::Result<T, E>;
+
+/// Every error the Conductor SDK can return.
+///
+/// Server answers are mapped by status class: a 4xx becomes [`ConductorError::Api`], a 5xx becomes
+/// [`ConductorError::Server`], both carrying the server's `ErrorResponse` when the body was one.
+/// Failures that happen before a response arrives (connect, timeout, TLS, reading the body) are
+/// [`ConductorError::Http`]. Use the predicates ([`status`](Self::status),
+/// [`is_retryable`](Self::is_retryable), [`is_not_found`](Self::is_not_found),
+/// [`is_conflict`](Self::is_conflict)) rather than matching on variants where possible: the enum is
+/// `#[non_exhaustive]`.
+///
+/// ```
+/// use conductor_http::ConductorError;
+///
+/// let err = ConductorError::Api { status: 404, message: "No such workflow".into(), code: None, response: None };
+/// assert!(err.is_not_found());
+/// assert_eq!(err.status(), Some(404));
+/// assert!(!err.is_retryable());
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConductorError {
+    /// The request was not sent or no complete response arrived (connect, timeout, TLS, body read).
+    #[error("HTTP transport error: {0}")]
+    Http(#[from] TransportError),
+    /// Serialising or deserialising a user-supplied value failed.
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The server answered, but its body was not what the endpoint promises (malformed, truncated,
+    /// wrong shape, unexpectedly empty).
+    #[error("could not decode the response (HTTP {status}): {message}; body: {body_snippet:?}")]
+    Decode {
+        /// HTTP status of the response whose body could not be decoded.
+        status: u16,
+        /// What went wrong (the parser's message).
+        message: String,
+        /// The start of the body (at most a few hundred characters) to help diagnose it.
+        body_snippet: String,
+    },
+    /// The configuration is invalid (bad URL, bad header, TLS set-up failure...).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// Authentication failed: bad key/secret, or the server still rejects the token after a refresh.
+    #[error("authentication error: {0}")]
+    Auth(String),
+    /// A worker's task execution failed.
+    #[error("task execution error: {0}")]
+    TaskExecution(String),
+    /// The task does not exist.
+    #[error("task not found: {0}")]
+    TaskNotFound(String),
+    /// The workflow does not exist.
+    #[error("workflow not found: {0}")]
+    WorkflowNotFound(String),
+    /// A workflow-level error raised by the SDK (not an HTTP answer).
+    #[error("workflow error: {0}")]
+    Workflow(String),
+    /// A worker runtime error.
+    #[error("worker error: {0}")]
+    Worker(String),
+    /// An SDK-level deadline passed (for example waiting for a workflow to finish).
+    #[error("timed out: {0}")]
+    Timeout(String),
+    /// The server answered with a 5xx status.
+    #[error("server error (HTTP {status}): {message}")]
+    Server {
+        /// HTTP status (500..=599).
+        status: u16,
+        /// The server's message, or the trimmed, truncated body when it was not an `ErrorResponse`.
+        message: String,
+        /// `true` when the server marked the failure transient (`ErrorResponse.retryable`).
+        retryable: bool,
+        /// The parsed `ErrorResponse`, when the body was one.
+        response: Option<Box<ErrorResponse>>,
+    },
+    /// The server answered with a 4xx status (or another non-2xx, non-5xx status).
+    #[error("API error (HTTP {status}): {message}")]
+    Api {
+        /// HTTP status (usually 400..=499).
+        status: u16,
+        /// The server's message, or the trimmed, truncated body when it was not an `ErrorResponse`.
+        message: String,
+        /// The server's error code (`ErrorResponse.code`; Orkes sets it, OSS does not).
+        code: Option<String>,
+        /// The parsed `ErrorResponse`, when the body was one.
+        response: Option<Box<ErrorResponse>>,
+    },
+    /// A bug or broken invariant inside the SDK.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// An I/O error outside HTTP (files, sockets of the metrics endpoint...).
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    /// An internal channel closed unexpectedly (usually during shutdown).
+    #[error("channel error: {0}")]
+    Channel(String),
+}
+
+impl ConductorError {
+    /// The HTTP status of the server's answer, when there was one.
+    ///
+    /// `None` for transport failures and SDK-level errors.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Decode { status, .. }
+            | Self::Server { status, .. }
+            | Self::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same operation again later may succeed.
+    ///
+    /// True for transport failures other than [`TransportErrorKind::Other`] (connect, timeout,
+    /// connection reset while sending or reading), [`ConductorError::Timeout`], HTTP 429, 502, 503,
+    /// 504, and any error the server marked `retryable` (`TransientException`). Whether a retry is
+    /// *safe* (the request may already have been applied) is a separate question: the
+    /// [`ApiClient`](crate::ApiClient) only replays non-idempotent requests after connect errors.
+    #[must_use]
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Http(transport) => transport.kind() != TransportErrorKind::Other,
+            Self::Timeout(_) => true,
+            Self::Server {
+                status, retryable, ..
+            } => *retryable || matches!(status, 502..=504),
+            Self::Api {
+                status, response, ..
+            } => *status == 429 || response.as_deref().is_some_and(|r| r.retryable),
+            _ => false,
+        }
+    }
+
+    /// Whether the error says the resource does not exist (HTTP 404, [`TaskNotFound`],
+    /// [`WorkflowNotFound`]).
+    ///
+    /// [`TaskNotFound`]: ConductorError::TaskNotFound
+    /// [`WorkflowNotFound`]: ConductorError::WorkflowNotFound
+    #[must_use]
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            Self::TaskNotFound(_) | Self::WorkflowNotFound(_) | Self::Api { status: 404, .. }
+        )
+    }
+
+    /// Whether the server reported a conflict (HTTP 409: duplicate definition, wrong workflow
+    /// state...).
+    #[must_use]
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Api { status: 409, .. })
+    }
+
+    /// Whether the error is a timeout: a transport timeout (connect or total) or an SDK deadline.
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Self::Http(transport) => transport.kind() == TransportErrorKind::Timeout,
+            Self::Timeout(_) => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the error is an authentication failure.
+    #[must_use]
+    pub fn is_auth(&self) -> bool {
+        matches!(self, Self::Auth(_))
+    }
+
+    /// The server's `ErrorResponse`, when the error came from one.
+    #[must_use]
+    pub fn error_response(&self) -> Option<&ErrorResponse> {
+        match self {
+            Self::Server { response, .. } | Self::Api { response, .. } => response.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The validation errors of a 400 answer (empty for every other error).
+    #[must_use]
+    pub fn validation_errors(&self) -> &[ValidationError] {
+        self.error_response()
+            .map_or(&[], |response| response.validation_errors.as_slice())
+    }
+
+    /// A [`ConductorError::TaskExecution`].
+    pub fn task_execution(message: impl Into<String>) -> Self {
+        Self::TaskExecution(message.into())
+    }
+
+    /// A [`ConductorError::Config`].
+    pub fn config(message: impl Into<String>) -> Self {
+        Self::Config(message.into())
+    }
+
+    /// A [`ConductorError::Auth`].
+    pub fn auth(message: impl Into<String>) -> Self {
+        Self::Auth(message.into())
+    }
+
+    /// A [`ConductorError::Worker`].
+    pub fn worker(message: impl Into<String>) -> Self {
+        Self::Worker(message.into())
+    }
+
+    /// A [`ConductorError::Workflow`].
+    pub fn workflow(message: impl Into<String>) -> Self {
+        Self::Workflow(message.into())
+    }
+
+    /// A [`ConductorError::Internal`].
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::Internal(message.into())
+    }
+
+    /// A [`ConductorError::Timeout`].
+    pub fn timeout(message: impl Into<String>) -> Self {
+        Self::Timeout(message.into())
+    }
+
+    /// A [`ConductorError::Channel`].
+    pub fn channel(message: impl Into<String>) -> Self {
+        Self::Channel(message.into())
+    }
+}
+
+/// What kind of transport failure a [`TransportError`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TransportErrorKind {
+    /// The connection could not be established (refused, DNS, TLS handshake, connect timeout): the
+    /// request never reached the server, so it is safe to send again.
+    Connect,
+    /// The request or response did not complete within the configured timeout.
+    Timeout,
+    /// The request failed while being sent or while waiting for the response (connection reset...).
+    Request,
+    /// The response body could not be read completely.
+    Body,
+    /// Anything else (building the request, redirect loop...); not retryable.
+    Other,
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Connect => "connect",
+            Self::Timeout => "timeout",
+            Self::Request => "request",
+            Self::Body => "body",
+            Self::Other => "other",
+        })
+    }
+}
+
+/// A failure before a complete HTTP response arrived.
+///
+/// The message names the method and URL and the whole cause chain (for example
+/// `GET http://localhost:8080/api/workflow/1: connection refused`); the original error is kept as
+/// the [`source`](std::error::Error::source).
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    message: String,
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    /// A transport error without an underlying cause.
+    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A transport error wrapping `source`.
+    pub fn with_source(
+        kind: TransportErrorKind,
+        message: impl Into<String>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+
+    /// Classifies a reqwest error; `context` (method and URL) prefixes the message.
+    pub(crate) fn from_reqwest(context: &str, error: reqwest::Error) -> Self {
+        // A connect timeout is both `is_connect` and `is_timeout`; it is reported as `Connect`
+        // because what matters to callers is that the request never left the machine.
+        let kind = if error.is_connect() {
+            TransportErrorKind::Connect
+        } else if error.is_timeout() {
+            TransportErrorKind::Timeout
+        } else if error.is_body() || error.is_decode() {
+            TransportErrorKind::Body
+        } else if error.is_request() {
+            TransportErrorKind::Request
+        } else {
+            TransportErrorKind::Other
+        };
+        let message = format!("{context}: {}", cause_chain(&error));
+        Self::with_source(kind, message, error)
+    }
+
+    /// The kind of failure.
+    #[must_use]
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The human-readable description (method, URL and cause chain).
+    #[must_use]
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({} error)", self.message, self.kind)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
+    }
+}
+
+/// Joins an error and its sources ("error sending request: connection refused"), skipping
+/// repeated messages: reqwest's own message rarely says *why*.
+fn cause_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
+    while let Some(err) = current {
+        let text = err.to_string();
+        if !text.is_empty() && !parts.iter().any(|seen| seen.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(status: u16, retryable: bool) -> ConductorError {
+        ConductorError::Server {
+            status,
+            message: "boom".into(),
+            retryable,
+            response: None,
+        }
+    }
+
+    fn api(status: u16) -> ConductorError {
+        ConductorError::Api {
+            status,
+            message: "no".into(),
+            code: None,
+            response: None,
+        }
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        assert!(server(502, false).is_retryable());
+        assert!(server(503, false).is_retryable());
+        assert!(server(504, false).is_retryable());
+        assert!(server(500, true).is_retryable());
+        assert!(!server(500, false).is_retryable());
+        assert!(api(429).is_retryable());
+        assert!(!api(400).is_retryable());
+        assert!(!api(404).is_retryable());
+    }
+
+    #[test]
+    fn predicates_by_variant() {
+        assert!(api(404).is_not_found());
+        assert!(ConductorError::TaskNotFound("t".into()).is_not_found());
+        assert!(ConductorError::WorkflowNotFound("w".into()).is_not_found());
+        assert!(api(409).is_conflict());
+        assert!(!api(400).is_conflict());
+        assert_eq!(api(409).status(), Some(409));
+        assert_eq!(ConductorError::config("x").status(), None);
+        assert!(ConductorError::timeout("late").is_retryable());
+        assert!(ConductorError::timeout("late").is_timeout());
+    }
+
+    #[test]
+    fn transport_kinds_drive_retryability() {
+        let connect = ConductorError::from(TransportError::new(TransportErrorKind::Connect, "x"));
+        let other = ConductorError::from(TransportError::new(TransportErrorKind::Other, "x"));
+        assert!(connect.is_retryable());
+        assert!(!other.is_retryable());
+        assert!(
+            ConductorError::from(TransportError::new(TransportErrorKind::Timeout, "x"))
+                .is_timeout()
+        );
+    }
+
+    #[test]
+    fn transport_error_keeps_its_source() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = TransportError::with_source(TransportErrorKind::Connect, "GET /x", io);
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("refused")
+        );
+        assert_eq!(err.to_string(), "GET /x (connect error)");
+    }
+}

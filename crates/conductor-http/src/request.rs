@@ -1,0 +1,455 @@
+//! [`ApiRequest`]: one request being built (query, body, idempotency, timeout) and the send loop
+//! (token, retries with backoff, error mapping, response decoding).
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::api_client::ApiClient;
+use crate::auth::AUTH_HEADER;
+use crate::error::{ConductorError, Result, TransportError, TransportErrorKind};
+use crate::headers::{RequestInfo, apply_provided};
+use crate::response::{
+    MAX_SNIPPET_CHARS, decode_json, error_from_response, fallback_message, is_blank,
+    is_token_rejection, snippet,
+};
+
+/// Longest body excerpt logged when [`Configuration::with_debug`](crate::Configuration::with_debug)
+/// is on.
+const MAX_LOGGED_BODY_CHARS: usize = 4096;
+
+enum RequestBody {
+    Json(Vec<u8>),
+    Text(String),
+}
+
+impl RequestBody {
+    fn content_type(&self) -> HeaderValue {
+        match self {
+            Self::Json(_) => HeaderValue::from_static("application/json"),
+            Self::Text(_) => HeaderValue::from_static("text/plain; charset=utf-8"),
+        }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Json(bytes) => bytes,
+            Self::Text(text) => text.as_bytes(),
+        }
+    }
+}
+
+/// A complete HTTP response with a 2xx status.
+struct RawResponse {
+    status: StatusCode,
+    body: Vec<u8>,
+}
+
+/// A request being built; nothing is sent until one of the `send_*` methods is awaited.
+///
+/// Sending handles everything the Conductor API needs: the auth token (fetched, refreshed, and one
+/// replay after the server rejects it), retries per the [`RetryPolicy`](crate::RetryPolicy), and
+/// the mapping of error statuses to [`ConductorError`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use conductor_http::{ApiClient, Configuration};
+///
+/// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+/// // 204 on an empty poll becomes `None`.
+/// let task: Option<serde_json::Value> = client
+///     .get("/tasks/poll/my_task")
+///     .query("workerid", "worker-1")
+///     .query_opt("domain", None::<&str>)
+///     .timeout(Duration::from_secs(5))
+///     .send_json_opt()
+///     .await?;
+/// # let _ = task;
+/// # Ok(())
+/// # }
+/// ```
+#[must_use = "an ApiRequest does nothing until one of its send_* methods is awaited"]
+pub struct ApiRequest {
+    client: ApiClient,
+    method: Method,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Option<RequestBody>,
+    idempotent: bool,
+    timeout: Option<Duration>,
+}
+
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field(
+                "headers",
+                &self
+                    .headers
+                    .iter()
+                    .map(|(name, _)| name)
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "body_len",
+                &self.body.as_ref().map(|body| body.bytes().len()),
+            )
+            .field("idempotent", &self.idempotent)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ApiRequest {
+    pub(crate) fn new(client: ApiClient, method: Method, path: String) -> Self {
+        let idempotent = !matches!(method, Method::POST | Method::PATCH);
+        let path = if path.starts_with('/') {
+            path
+        } else {
+            format!("/{path}")
+        };
+        Self {
+            client,
+            method,
+            path,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: None,
+            idempotent,
+            timeout: None,
+        }
+    }
+
+    /// Adds a query parameter (the value is percent-encoded).
+    pub fn query(mut self, name: &str, value: impl ToString) -> Self {
+        self.query.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`.
+    pub fn query_opt<V: ToString>(self, name: &str, value: Option<V>) -> Self {
+        match value {
+            Some(value) => self.query(name, value),
+            None => self,
+        }
+    }
+
+    /// Adds a header to this request only (validated when sent; an invalid one fails the request
+    /// with [`ConductorError::Config`]).
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets a JSON body, serialised now (`Content-Type: application/json`).
+    ///
+    /// # Errors
+    /// [`ConductorError::Json`] when `body` cannot be serialised (a map with non-string keys, a
+    /// failing `Serialize` impl...).
+    pub fn json_body<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
+        self.body = Some(RequestBody::Json(serde_json::to_vec(body)?));
+        Ok(self)
+    }
+
+    /// Sets a raw text body (`Content-Type: text/plain`), as the task log endpoint expects.
+    pub fn text_body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(RequestBody::Text(body.into()));
+        self
+    }
+
+    /// Marks whether sending this request twice is harmless. Idempotent requests are retried on
+    /// timeouts, dropped connections, 502/503/504 and server errors marked retryable; others only
+    /// after connect errors and 429 (where the server cannot have processed them).
+    /// Default: `GET`, `PUT`, `DELETE` are idempotent, `POST` is not.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+
+    /// Overrides the total timeout of each attempt (for long polls and synchronous executions that
+    /// legitimately take longer than the configured timeout).
+    pub fn timeout(mut self, total: Duration) -> Self {
+        self.timeout = Some(total);
+        self
+    }
+
+    /// Sends the request and decodes the 2xx JSON body into `T`.
+    ///
+    /// # Errors
+    /// [`ConductorError::Decode`] when the body is empty, malformed, truncated or of the wrong
+    /// shape (the error quotes the start of the body); otherwise see [`send_empty`](Self::send_empty).
+    pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
+        let response = self.execute().await?;
+        if is_blank(&response.body) {
+            return Err(ConductorError::Decode {
+                status: response.status.as_u16(),
+                message: "expected a JSON body but the response body is empty".into(),
+                body_snippet: String::new(),
+            });
+        }
+        decode_json(response.status, &response.body)
+    }
+
+    /// Sends the request and decodes the 2xx JSON body, mapping "no content" to `None`: a 204, an
+    /// empty body, or a JSON `null`.
+    ///
+    /// # Errors
+    /// As [`send_json`](Self::send_json), except for empty bodies.
+    pub async fn send_json_opt<T: DeserializeOwned>(self) -> Result<Option<T>> {
+        let response = self.execute().await?;
+        if response.status == StatusCode::NO_CONTENT || is_blank(&response.body) {
+            return Ok(None);
+        }
+        decode_json::<Option<T>>(response.status, &response.body)
+    }
+
+    /// Sends the request and returns the 2xx body as text (`""` when empty), for the endpoints that
+    /// answer a bare string (a workflow id...).
+    ///
+    /// # Errors
+    /// [`ConductorError::Decode`] when the body is not UTF-8; otherwise see
+    /// [`send_empty`](Self::send_empty).
+    pub async fn send_text(self) -> Result<String> {
+        let response = self.execute().await?;
+        String::from_utf8(response.body).map_err(|error| ConductorError::Decode {
+            status: response.status.as_u16(),
+            message: format!("response body is not UTF-8: {error}"),
+            body_snippet: snippet(error.as_bytes(), MAX_SNIPPET_CHARS),
+        })
+    }
+
+    /// Sends the request and ignores the body of the 2xx answer.
+    ///
+    /// # Errors
+    /// - [`ConductorError::Api`] for 4xx answers (and unexpected 1xx/3xx), [`ConductorError::Server`]
+    ///   for 5xx, both with the server's `ErrorResponse` when it sent one;
+    /// - [`ConductorError::Auth`] when the token cannot be obtained or is still rejected after a
+    ///   refresh;
+    /// - [`ConductorError::Http`] when no response arrived (connect, timeout, connection reset);
+    /// - [`ConductorError::Config`] for an invalid per-request header.
+    pub async fn send_empty(self) -> Result<()> {
+        self.execute().await.map(|_| ())
+    }
+
+    async fn execute(self) -> Result<RawResponse> {
+        let inner = self.client.inner();
+        let config = &inner.config;
+        let policy = config.retry_policy();
+        let url = format!("{}{}", config.server_url(), self.path);
+        let context = format!("{} {url}", self.method);
+        let timeout = self.timeout.unwrap_or_else(|| config.timeout());
+        let mut retries: u32 = 0;
+        let mut token_replayed = false;
+        let request_headers = self.request_headers()?;
+
+        loop {
+            let endpoint = inner.token_endpoint();
+            let token = match inner.tokens.token(&endpoint).await {
+                Ok(token) => token,
+                Err(error) => match self.retry_delay(&error, None, retries) {
+                    Some(delay) => {
+                        self.log_retry(&error, delay, retries);
+                        tokio::time::sleep(delay).await;
+                        retries += 1;
+                        continue;
+                    }
+                    None => return Err(error),
+                },
+            };
+
+            let mut headers = request_headers.clone();
+            if let Some(provider) = config.header_provider() {
+                let info = RequestInfo {
+                    method: self.method.as_str(),
+                    path: &self.path,
+                };
+                apply_provided(&mut headers, provider.headers(&info));
+            }
+            if let Some(token) = &token {
+                headers.insert(AUTH_HEADER, token.value.clone());
+            }
+            let mut builder = inner
+                .http
+                .request(self.method.clone(), &url)
+                .headers(headers)
+                .timeout(timeout);
+            if !self.query.is_empty() {
+                builder = builder.query(&self.query);
+            }
+            if let Some(body) = &self.body {
+                builder = builder.body(body.bytes().to_vec());
+                if config.debug() {
+                    tracing::debug!(
+                        method = %self.method,
+                        path = %self.path,
+                        body = %snippet(body.bytes(), MAX_LOGGED_BODY_CHARS),
+                        "request body"
+                    );
+                }
+            }
+
+            let started = Instant::now();
+            let outcome = match builder.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let retry_after = policy.retry_after(response.headers());
+                    match response.bytes().await {
+                        Ok(body) => Ok((status, retry_after, Vec::from(body))),
+                        Err(error) => Err(TransportError::from_reqwest(&context, error)),
+                    }
+                }
+                Err(error) => Err(TransportError::from_reqwest(&context, error)),
+            };
+            let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+
+            let (status, retry_after, body) = match outcome {
+                Ok(parts) => parts,
+                Err(transport) => {
+                    tracing::debug!(
+                        method = %self.method,
+                        path = %self.path,
+                        latency_ms,
+                        attempt = retries + 1,
+                        error = %transport,
+                        "request failed"
+                    );
+                    let error = ConductorError::Http(transport);
+                    match self.retry_delay(&error, None, retries) {
+                        Some(delay) => {
+                            self.log_retry(&error, delay, retries);
+                            tokio::time::sleep(delay).await;
+                            retries += 1;
+                            continue;
+                        }
+                        None => return Err(error),
+                    }
+                }
+            };
+
+            tracing::debug!(
+                method = %self.method,
+                path = %self.path,
+                status = status.as_u16(),
+                latency_ms,
+                attempt = retries + 1,
+                "response"
+            );
+            if config.debug() && !body.is_empty() {
+                tracing::debug!(
+                    method = %self.method,
+                    path = %self.path,
+                    body = %snippet(&body, MAX_LOGGED_BODY_CHARS),
+                    "response body"
+                );
+            }
+
+            if status.is_success() {
+                return Ok(RawResponse { status, body });
+            }
+
+            if let Some(rejected) = &token {
+                if is_token_rejection(status, &body) {
+                    if !token_replayed {
+                        token_replayed = true;
+                        tracing::debug!(
+                            status = status.as_u16(),
+                            "token rejected; refreshing it and replaying the request once"
+                        );
+                        inner.tokens.refresh_rejected(&endpoint, rejected).await?;
+                        continue;
+                    }
+                    let message = match error_from_response(status, &body) {
+                        ConductorError::Api { message, .. } => message,
+                        _ => fallback_message(status, &body),
+                    };
+                    return Err(ConductorError::Auth(format!(
+                        "{context} was rejected with HTTP {} even after a token refresh: {message}",
+                        status.as_u16()
+                    )));
+                }
+            }
+
+            let error = error_from_response(status, &body);
+            match self.retry_delay(&error, retry_after, retries) {
+                Some(delay) => {
+                    self.log_retry(&error, delay, retries);
+                    tokio::time::sleep(delay).await;
+                    retries += 1;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    /// Static headers, then per-request ones, then the body's content type.
+    fn request_headers(&self) -> Result<HeaderMap> {
+        let mut headers = self.client.inner().static_headers.clone();
+        headers.insert(
+            ACCEPT,
+            HeaderValue::from_static("application/json, text/plain, */*"),
+        );
+        if !self.headers.is_empty() {
+            let extra = crate::headers::static_header_map(&self.headers)?;
+            for (name, value) in &extra {
+                headers.insert(name.clone(), value.clone());
+            }
+        }
+        if let Some(body) = &self.body {
+            headers.insert(CONTENT_TYPE, body.content_type());
+        }
+        Ok(headers)
+    }
+
+    /// How long to wait before retrying after `error`, or `None` when it must not be retried.
+    fn retry_delay(
+        &self,
+        error: &ConductorError,
+        retry_after: Option<Duration>,
+        retries: u32,
+    ) -> Option<Duration> {
+        let policy = self.client.inner().config.retry_policy();
+        if retries >= policy.max_retries() {
+            return None;
+        }
+        let allowed = match error {
+            // The request never reached the server: safe to send again whatever it is.
+            ConductorError::Http(transport) if transport.kind() == TransportErrorKind::Connect => {
+                true
+            }
+            ConductorError::Http(transport) => {
+                self.idempotent && transport.kind() != TransportErrorKind::Other
+            }
+            // A rate-limited request was refused before being processed.
+            ConductorError::Api { status: 429, .. } => true,
+            other => self.idempotent && other.is_retryable(),
+        };
+        if !allowed {
+            return None;
+        }
+        let honours_retry_after = matches!(error.status(), Some(429 | 503));
+        Some(
+            retry_after
+                .filter(|_| honours_retry_after)
+                .unwrap_or_else(|| policy.backoff(retries)),
+        )
+    }
+
+    fn log_retry(&self, error: &ConductorError, delay: Duration, retries: u32) {
+        tracing::debug!(
+            method = %self.method,
+            path = %self.path,
+            retry = retries + 1,
+            delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            %error,
+            "retrying request"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! [`RetryPolicy`]: how often and how long the [`ApiClient`](crate::ApiClient) waits before
+//! sending a failed request again (exponential backoff with full jitter, `Retry-After` support).
+
+use std::time::Duration;
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// Retry schedule for requests that failed transiently.
+///
+/// Which failures are retried:
+/// - a connect error (the request never reached the server): every request;
+/// - HTTP 429: every request (the server refused it without processing it), waiting for the
+///   `Retry-After` seconds when the server sends them (capped by
+///   [`max_retry_after`](Self::max_retry_after));
+/// - other transport errors (timeout, connection reset), HTTP 502/503/504 and any error the server
+///   marks `retryable`: only idempotent requests (see
+///   [`ApiRequest::idempotent`](crate::ApiRequest::idempotent)).
+///
+/// The delay before retry `n` (0-based) is `min(max_backoff, initial_backoff * multiplier^n)`; with
+/// jitter on (the default) a uniformly random duration between zero and that bound is used instead
+/// ("full jitter"), which spreads out clients that failed at the same moment.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_http::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .with_max_retries(5)
+///     .with_initial_backoff(Duration::from_millis(200))
+///     .with_max_backoff(Duration::from_secs(10));
+/// assert_eq!(policy.max_retries(), 5);
+/// assert!(policy.backoff(3) <= Duration::from_millis(1600));
+/// assert_eq!(RetryPolicy::none().max_retries(), 0);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    multiplier: f64,
+    jitter: bool,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 3 retries, 100 ms initial backoff doubling up to 5 s, full jitter, `Retry-After` capped at
+    /// 30 s.
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_secs(5),
+            multiplier: 2.0,
+            jitter: true,
+            max_retry_after: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries (each request is sent once; the single token-refresh replay
+    /// after a 401 still happens).
+    #[must_use]
+    pub fn none() -> Self {
+        Self {
+            max_retries: 0,
+            ..Self::default()
+        }
+    }
+
+    /// Sets how many times a request may be retried after the first attempt.
+    #[must_use]
+    pub fn with_max_retries(mut self, max_retries: u32) -> Self {
+        self.max_retries = max_retries;
+        self
+    }
+
+    /// Sets the backoff bound before the first retry.
+    #[must_use]
+    pub fn with_initial_backoff(mut self, initial: Duration) -> Self {
+        self.initial_backoff = initial;
+        self
+    }
+
+    /// Sets the largest backoff between two attempts.
+    #[must_use]
+    pub fn with_max_backoff(mut self, max: Duration) -> Self {
+        self.max_backoff = max;
+        self
+    }
+
+    /// Sets the growth factor of the backoff (values below 1 are treated as 1; NaN as 2).
+    #[must_use]
+    pub fn with_multiplier(mut self, multiplier: f64) -> Self {
+        self.multiplier = if multiplier.is_nan() {
+            2.0
+        } else {
+            multiplier.max(1.0)
+        };
+        self
+    }
+
+    /// Turns full jitter on (default) or off (exact exponential delays).
+    #[must_use]
+    pub fn with_jitter(mut self, jitter: bool) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Sets the longest `Retry-After` delay honoured on a 429/503; longer values are capped.
+    #[must_use]
+    pub fn with_max_retry_after(mut self, max: Duration) -> Self {
+        self.max_retry_after = max;
+        self
+    }
+
+    /// How many retries are allowed after the first attempt.
+    #[must_use]
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The backoff bound before the first retry.
+    #[must_use]
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest backoff between two attempts.
+    #[must_use]
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The growth factor of the backoff.
+    #[must_use]
+    pub fn multiplier(&self) -> f64 {
+        self.multiplier
+    }
+
+    /// Whether full jitter is applied.
+    #[must_use]
+    pub fn jitter(&self) -> bool {
+        self.jitter
+    }
+
+    /// The longest `Retry-After` delay honoured.
+    #[must_use]
+    pub fn max_retry_after(&self) -> Duration {
+        self.max_retry_after
+    }
+
+    /// The exponential bound for retry number `retry` (0-based), before jitter.
+    #[must_use]
+    pub fn backoff_bound(&self, retry: u32) -> Duration {
+        let exponent = i32::try_from(retry).unwrap_or(i32::MAX);
+        let factor = self.multiplier.powi(exponent);
+        let bound = self.initial_backoff.as_secs_f64() * factor;
+        if !bound.is_finite() || bound >= self.max_backoff.as_secs_f64() {
+            self.max_backoff
+        } else {
+            Duration::from_secs_f64(bound.max(0.0))
+        }
+    }
+
+    /// The delay to wait before retry number `retry` (0-based): the bound, jittered when jitter is
+    /// on.
+    #[must_use]
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let bound = self.backoff_bound(retry);
+        if self.jitter {
+            bound.mul_f64(fastrand::f64())
+        } else {
+            bound
+        }
+    }
+
+    /// The delay a `Retry-After` header asks for, capped at
+    /// [`max_retry_after`](Self::max_retry_after). Only the delta-seconds form is understood
+    /// (Conductor and the proxies in front of it send that); an HTTP date falls back to the normal
+    /// backoff.
+    pub(crate) fn retry_after(&self, headers: &HeaderMap) -> Option<Duration> {
+        let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+        let seconds: f64 = value.parse().ok()?;
+        if !seconds.is_finite() || seconds < 0.0 {
+            return None;
+        }
+        Some(Duration::from_secs_f64(
+            seconds.min(self.max_retry_after.as_secs_f64()),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn exponential_bound_is_capped() {
+        let policy = RetryPolicy::default().with_jitter(false);
+        assert_eq!(policy.backoff(0), Duration::from_millis(100));
+        assert_eq!(policy.backoff(1), Duration::from_millis(200));
+        assert_eq!(policy.backoff(2), Duration::from_millis(400));
+        assert_eq!(policy.backoff(10), Duration::from_secs(5));
+        assert_eq!(policy.backoff(u32::MAX), Duration::from_secs(5));
+    }
+
+    #[test]
+    fn jitter_stays_within_the_bound() {
+        let policy = RetryPolicy::default();
+        for retry in 0..8 {
+            let delay = policy.backoff(retry);
+            assert!(delay <= policy.backoff_bound(retry), "{delay:?} at {retry}");
+        }
+    }
+
+    #[test]
+    fn multiplier_below_one_does_not_shrink() {
+        let policy = RetryPolicy::default()
+            .with_multiplier(0.1)
+            .with_jitter(false);
+        assert_eq!(policy.backoff(5), Duration::from_millis(100));
+        assert!(
+            (RetryPolicy::default()
+                .with_multiplier(f64::NAN)
+                .multiplier()
+                - 2.0)
+                .abs()
+                < 1e-9
+        );
+    }
+
+    #[test]
+    fn retry_after_parsing() {
+        let policy = RetryPolicy::default().with_max_retry_after(Duration::from_secs(10));
+        let mut headers = HeaderMap::new();
+        assert_eq!(policy.retry_after(&headers), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(policy.retry_after(&headers), Some(Duration::from_secs(2)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
+        assert_eq!(policy.retry_after(&headers), Some(Duration::from_secs(10)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("-1"));
+        assert_eq!(policy.retry_after(&headers), None);
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(policy.retry_after(&headers), None);
+    }
+
+    #[test]
+    fn none_never_retries() {
+        assert_eq!(RetryPolicy::none().max_retries(), 0);
+    }
+}

@@ -1,0 +1,364 @@
+//! [`MetricsCollector`]: turns runner events into Prometheus metrics.
+
+use std::fmt;
+use std::sync::Arc;
+
+use conductor_events::{
+    ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
+    TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
+    TaskPaused, TaskRunnerEventsListener, TaskUpdateCompleted, TaskUpdateFailure,
+};
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+};
+use tracing::warn;
+
+use crate::error::MetricsError;
+use crate::names::{
+    self, LATENCY_BUCKETS, Labels, MetricName, MetricNaming, SIZE_BUCKETS, STATUS_FAILURE,
+    STATUS_SUCCESS,
+};
+use crate::settings::MetricsSettings;
+
+/// Records the worker runtime's events as Prometheus metrics.
+///
+/// It is a [`TaskRunnerEventsListener`]: register it with an
+/// [`EventDispatcher`](conductor_events::EventDispatcher) (the worker's `TaskHandler` does this
+/// when given [`MetricsSettings`]). Metrics live in the collector's own [`Registry`], so several
+/// collectors never clash. Cheap to clone; clones share the metrics.
+///
+/// | metric (standard naming, namespace `conductor`) | type | labels |
+/// |---|---|---|
+/// | `conductor_task_poll_total` | counter | `task_type` |
+/// | `conductor_task_poll_error_total` | counter | `task_type`, `error_type` |
+/// | `conductor_task_execution_started_total` | counter | `task_type` |
+/// | `conductor_task_execute_error_total` | counter | `task_type`, `error_type` |
+/// | `conductor_task_update_error_total` | counter | `task_type` |
+/// | `conductor_task_paused_total` | counter | `task_type` |
+/// | `conductor_task_execution_queue_full_total` | counter | `task_type` |
+/// | `conductor_task_panic_total` | counter | `task_type` |
+/// | `conductor_task_poll_time_seconds` | histogram | `task_type`, `status` |
+/// | `conductor_task_execute_time_seconds` | histogram | `task_type`, `status` |
+/// | `conductor_task_update_time_seconds` | histogram | `task_type`, `status` |
+/// | `conductor_task_result_size_bytes` | gauge | `task_type` |
+/// | `conductor_active_workers` | gauge | `task_type` |
+///
+/// `status` is `SUCCESS` or `FAILURE`. With [`MetricNaming::Canonical`] the names lose the
+/// prefix, labels are `taskType` / `exception`, `task_update_error_total` also carries
+/// `exception`, the result size is a histogram and panics count in
+/// `thread_uncaught_exceptions_total{exception="Panic"}`, as in the other Conductor SDKs.
+///
+/// ```
+/// use conductor_events::{PollStarted, TaskRunnerEventsListener};
+/// use conductor_metrics::{MetricsCollector, MetricsSettings};
+///
+/// let collector = MetricsCollector::new(&MetricsSettings::default())?;
+/// collector.on_poll_started(&PollStarted {
+///     task_type: "greet".into(),
+///     worker_id: "w1".into(),
+///     poll_count: 1,
+/// });
+/// assert!(collector.gather().contains(r#"conductor_task_poll_total{task_type="greet"} 1"#));
+/// # Ok::<(), conductor_metrics::MetricsError>(())
+/// ```
+#[derive(Clone)]
+pub struct MetricsCollector {
+    inner: Arc<Metrics>,
+}
+
+struct Metrics {
+    registry: Registry,
+    naming: MetricNaming,
+    polls: IntCounterVec,
+    poll_errors: IntCounterVec,
+    executions_started: IntCounterVec,
+    execute_errors: IntCounterVec,
+    update_errors: IntCounterVec,
+    paused: IntCounterVec,
+    queue_full: IntCounterVec,
+    panics: IntCounterVec,
+    poll_time: HistogramVec,
+    execute_time: HistogramVec,
+    update_time: HistogramVec,
+    result_size: ResultSize,
+    active_workers: IntGaugeVec,
+}
+
+/// The result size is a gauge in the standard naming and a histogram in the canonical one.
+enum ResultSize {
+    Gauge(IntGaugeVec),
+    Histogram(HistogramVec),
+}
+
+impl MetricsCollector {
+    /// A collector with the names and labels chosen in `settings`, in a fresh registry.
+    ///
+    /// # Errors
+    ///
+    /// [`MetricsError::InvalidSettings`] when the settings do not
+    /// [validate](MetricsSettings::validate); [`MetricsError::Registry`] if a metric cannot be
+    /// built (not expected with valid settings).
+    pub fn new(settings: &MetricsSettings) -> Result<Self, MetricsError> {
+        settings.validate()?;
+        let naming = settings.naming();
+        let namespace = match naming {
+            MetricNaming::Standard => settings.namespace(),
+            MetricNaming::Canonical => "",
+        };
+        let builder = Builder {
+            registry: Registry::new(),
+            namespace,
+            labels: naming.labels(),
+        };
+        let l = builder.labels;
+        let update_error_labels: &[&str] = match naming {
+            MetricNaming::Standard => &[l.task_type],
+            MetricNaming::Canonical => &[l.task_type, l.error],
+        };
+        let (panics, panic_labels) = match naming {
+            MetricNaming::Standard => (names::PANIC, [l.task_type]),
+            MetricNaming::Canonical => (names::UNCAUGHT, [l.error]),
+        };
+        let result_size = match naming {
+            MetricNaming::Standard => {
+                ResultSize::Gauge(builder.gauge(names::RESULT_SIZE, &[l.task_type])?)
+            }
+            MetricNaming::Canonical => ResultSize::Histogram(builder.histogram(
+                names::RESULT_SIZE,
+                &[l.task_type],
+                SIZE_BUCKETS,
+            )?),
+        };
+        let metrics = Metrics {
+            naming,
+            polls: builder.counter(names::POLL, &[l.task_type])?,
+            poll_errors: builder.counter(names::POLL_ERROR, &[l.task_type, l.error])?,
+            executions_started: builder.counter(names::EXECUTION_STARTED, &[l.task_type])?,
+            execute_errors: builder.counter(names::EXECUTE_ERROR, &[l.task_type, l.error])?,
+            update_errors: builder.counter(names::UPDATE_ERROR, update_error_labels)?,
+            paused: builder.counter(names::PAUSED, &[l.task_type])?,
+            queue_full: builder.counter(names::QUEUE_FULL, &[l.task_type])?,
+            panics: builder.counter(panics, &panic_labels)?,
+            poll_time: builder.histogram(
+                names::POLL_TIME,
+                &[l.task_type, l.status],
+                LATENCY_BUCKETS,
+            )?,
+            execute_time: builder.histogram(
+                names::EXECUTE_TIME,
+                &[l.task_type, l.status],
+                LATENCY_BUCKETS,
+            )?,
+            update_time: builder.histogram(
+                names::UPDATE_TIME,
+                &[l.task_type, l.status],
+                LATENCY_BUCKETS,
+            )?,
+            result_size,
+            active_workers: builder.gauge(names::ACTIVE, &[l.task_type])?,
+            registry: builder.registry,
+        };
+        Ok(Self {
+            inner: Arc::new(metrics),
+        })
+    }
+
+    /// Every metric in the Prometheus text exposition format (what `/metrics` serves).
+    #[must_use]
+    pub fn gather(&self) -> String {
+        let families = self.inner.registry.gather();
+        let mut text = String::new();
+        if let Err(err) = TextEncoder::new().encode_utf8(&families, &mut text) {
+            warn!(error = %err, "could not encode metrics");
+        }
+        text
+    }
+
+    /// The content type of [`gather`](Self::gather)'s output.
+    #[must_use]
+    pub fn content_type(&self) -> &'static str {
+        prometheus::TEXT_FORMAT
+    }
+
+    /// The registry holding the metrics; register your own collectors in it to serve them on the
+    /// same endpoint.
+    #[must_use]
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The naming scheme in use.
+    #[must_use]
+    pub fn naming(&self) -> MetricNaming {
+        self.inner.naming
+    }
+}
+
+impl fmt::Debug for MetricsCollector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MetricsCollector")
+            .field("naming", &self.inner.naming)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Builder<'a> {
+    registry: Registry,
+    namespace: &'a str,
+    labels: Labels,
+}
+
+impl Builder<'_> {
+    fn full_name(&self, metric: MetricName) -> String {
+        if self.namespace.is_empty() {
+            metric.name.to_owned()
+        } else {
+            format!("{}_{}", self.namespace, metric.name)
+        }
+    }
+
+    fn register<C: prometheus::core::Collector + Clone + 'static>(
+        &self,
+        metric: MetricName,
+        built: prometheus::Result<C>,
+    ) -> Result<C, MetricsError> {
+        let registry_error = |err: prometheus::Error| MetricsError::Registry {
+            name: self.full_name(metric),
+            message: err.to_string(),
+        };
+        let collector = built.map_err(registry_error)?;
+        self.registry
+            .register(Box::new(collector.clone()))
+            .map_err(registry_error)?;
+        Ok(collector)
+    }
+
+    fn counter(&self, metric: MetricName, labels: &[&str]) -> Result<IntCounterVec, MetricsError> {
+        let opts = Opts::new(self.full_name(metric), metric.help);
+        self.register(metric, IntCounterVec::new(opts, labels))
+    }
+
+    fn gauge(&self, metric: MetricName, labels: &[&str]) -> Result<IntGaugeVec, MetricsError> {
+        let opts = Opts::new(self.full_name(metric), metric.help);
+        self.register(metric, IntGaugeVec::new(opts, labels))
+    }
+
+    fn histogram(
+        &self,
+        metric: MetricName,
+        labels: &[&str],
+        buckets: &[f64],
+    ) -> Result<HistogramVec, MetricsError> {
+        let opts =
+            HistogramOpts::new(self.full_name(metric), metric.help).buckets(buckets.to_vec());
+        self.register(metric, HistogramVec::new(opts, labels))
+    }
+}
+
+impl TaskRunnerEventsListener for MetricsCollector {
+    fn on_poll_started(&self, event: &PollStarted) {
+        self.inner
+            .polls
+            .with_label_values(&[&event.task_type])
+            .inc();
+    }
+
+    fn on_poll_completed(&self, event: &PollCompleted) {
+        self.inner
+            .poll_time
+            .with_label_values(&[event.task_type.as_str(), STATUS_SUCCESS])
+            .observe(event.duration.as_secs_f64());
+    }
+
+    fn on_poll_failure(&self, event: &PollFailure) {
+        let m = &self.inner;
+        m.poll_errors
+            .with_label_values(&[&event.task_type, &event.error_type])
+            .inc();
+        m.poll_time
+            .with_label_values(&[event.task_type.as_str(), STATUS_FAILURE])
+            .observe(event.duration.as_secs_f64());
+    }
+
+    fn on_task_execution_started(&self, event: &TaskExecutionStarted) {
+        self.inner
+            .executions_started
+            .with_label_values(&[&event.task_type])
+            .inc();
+    }
+
+    fn on_task_execution_completed(&self, event: &TaskExecutionCompleted) {
+        let m = &self.inner;
+        m.execute_time
+            .with_label_values(&[event.task_type.as_str(), STATUS_SUCCESS])
+            .observe(event.duration.as_secs_f64());
+        let size = event.output_size_bytes;
+        match &m.result_size {
+            ResultSize::Gauge(gauge) => gauge
+                .with_label_values(&[&event.task_type])
+                .set(i64::try_from(size).unwrap_or(i64::MAX)),
+            ResultSize::Histogram(histogram) => histogram
+                .with_label_values(&[&event.task_type])
+                .observe(size as f64),
+        }
+    }
+
+    fn on_task_execution_failure(&self, event: &TaskExecutionFailure) {
+        let m = &self.inner;
+        m.execute_errors
+            .with_label_values(&[&event.task_type, &event.error_type])
+            .inc();
+        m.execute_time
+            .with_label_values(&[event.task_type.as_str(), STATUS_FAILURE])
+            .observe(event.duration.as_secs_f64());
+        if event.error_type == PANIC_ERROR_TYPE {
+            let label = match m.naming {
+                MetricNaming::Standard => event.task_type.as_str(),
+                MetricNaming::Canonical => PANIC_ERROR_TYPE,
+            };
+            m.panics.with_label_values(&[label]).inc();
+        }
+    }
+
+    fn on_task_update_completed(&self, event: &TaskUpdateCompleted) {
+        self.inner
+            .update_time
+            .with_label_values(&[event.task_type.as_str(), STATUS_SUCCESS])
+            .observe(event.duration.as_secs_f64());
+    }
+
+    fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
+        let m = &self.inner;
+        match m.naming {
+            MetricNaming::Standard => m.update_errors.with_label_values(&[&event.task_type]).inc(),
+            MetricNaming::Canonical => m
+                .update_errors
+                .with_label_values(&[&event.task_type, &event.error_type])
+                .inc(),
+        }
+        m.update_time
+            .with_label_values(&[event.task_type.as_str(), STATUS_FAILURE])
+            .observe(event.duration.as_secs_f64());
+    }
+
+    fn on_task_paused(&self, event: &TaskPaused) {
+        self.inner
+            .paused
+            .with_label_values(&[&event.task_type])
+            .inc();
+    }
+
+    fn on_task_execution_queue_full(&self, event: &TaskExecutionQueueFull) {
+        self.inner
+            .queue_full
+            .with_label_values(&[&event.task_type])
+            .inc();
+    }
+
+    fn on_active_workers_changed(&self, event: &ActiveWorkersChanged) {
+        self.inner
+            .active_workers
+            .with_label_values(&[&event.task_type])
+            .set(i64::try_from(event.count).unwrap_or(i64::MAX));
+    }
+}

@@ -1,0 +1,163 @@
+//! Metric names, label names and the two naming schemes ([`MetricNaming`]).
+
+/// Which metric names and labels the [`MetricsCollector`](crate::MetricsCollector) exposes.
+///
+/// ```
+/// use conductor_metrics::{MetricNaming, MetricsSettings};
+/// let settings = MetricsSettings::default().with_naming(MetricNaming::Canonical);
+/// assert_eq!(settings.naming(), MetricNaming::Canonical);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum MetricNaming {
+    /// This SDK's names: prefixed with the namespace (`conductor_task_poll_total`), snake_case
+    /// labels (`task_type`, `error_type`), the result size as a gauge.
+    #[default]
+    Standard,
+    /// The "canonical" metrics the Java, Go, JavaScript and Python SDKs share
+    /// (`WORKER_CANONICAL_METRICS=true`): no namespace prefix (`task_poll_total`), camelCase
+    /// labels (`taskType`), the error class in `exception`, the result size as a histogram. Use it
+    /// to keep dashboards and alerts built for workers written in those languages.
+    Canonical,
+}
+
+/// One metric: its name without namespace and its help text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MetricName {
+    pub(crate) name: &'static str,
+    pub(crate) help: &'static str,
+}
+
+/// Polls sent (counter; label: task type).
+pub const TASK_POLL_TOTAL: &str = "task_poll_total";
+/// Polls that failed (counter; labels: task type, error class).
+pub const TASK_POLL_ERROR_TOTAL: &str = "task_poll_error_total";
+/// Tasks handed to worker code (counter; label: task type).
+pub const TASK_EXECUTION_STARTED_TOTAL: &str = "task_execution_started_total";
+/// Executions that failed (counter; labels: task type, error class).
+pub const TASK_EXECUTE_ERROR_TOTAL: &str = "task_execute_error_total";
+/// Results that could not be delivered (counter; label: task type, plus the error class in the
+/// canonical naming).
+pub const TASK_UPDATE_ERROR_TOTAL: &str = "task_update_error_total";
+/// Polls skipped because the worker is paused (counter; label: task type).
+pub const TASK_PAUSED_TOTAL: &str = "task_paused_total";
+/// Times a worker had every slot busy when it wanted to poll (counter; label: task type).
+pub const TASK_EXECUTION_QUEUE_FULL_TOTAL: &str = "task_execution_queue_full_total";
+/// Panics in worker code (counter). Standard naming: `task_panic_total{task_type}`.
+pub const TASK_PANIC_TOTAL: &str = "task_panic_total";
+/// Panics in worker code, canonical naming: `thread_uncaught_exceptions_total{exception}`.
+pub const THREAD_UNCAUGHT_EXCEPTIONS_TOTAL: &str = "thread_uncaught_exceptions_total";
+/// Poll latency (histogram; labels: task type, status `SUCCESS`/`FAILURE`).
+pub const TASK_POLL_TIME_SECONDS: &str = "task_poll_time_seconds";
+/// Execution time of worker code (histogram; labels: task type, status).
+pub const TASK_EXECUTE_TIME_SECONDS: &str = "task_execute_time_seconds";
+/// Time to deliver a result, retries included (histogram; labels: task type, status).
+pub const TASK_UPDATE_TIME_SECONDS: &str = "task_update_time_seconds";
+/// Size of the last result's output in bytes (gauge in the standard naming, histogram in the
+/// canonical one; label: task type).
+pub const TASK_RESULT_SIZE_BYTES: &str = "task_result_size_bytes";
+/// Tasks being executed right now (gauge; label: task type).
+pub const ACTIVE_WORKERS: &str = "active_workers";
+
+/// Value of the `status` label for a successful poll, execution or update.
+pub const STATUS_SUCCESS: &str = "SUCCESS";
+/// Value of the `status` label for a failed poll, execution or update.
+pub const STATUS_FAILURE: &str = "FAILURE";
+
+/// Buckets of the latency histograms, in seconds (1 ms to 10 s, as the other SDKs use).
+pub const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// Buckets of the canonical result-size histogram, in bytes (100 B to 10 MB).
+pub const SIZE_BUCKETS: &[f64] = &[
+    100.0,
+    1_000.0,
+    10_000.0,
+    100_000.0,
+    1_000_000.0,
+    5_000_000.0,
+    10_000_000.0,
+];
+
+/// The label names of one naming scheme.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Labels {
+    pub(crate) task_type: &'static str,
+    pub(crate) error: &'static str,
+    pub(crate) status: &'static str,
+}
+
+impl MetricNaming {
+    pub(crate) fn labels(self) -> Labels {
+        match self {
+            MetricNaming::Standard => Labels {
+                task_type: "task_type",
+                error: "error_type",
+                status: "status",
+            },
+            MetricNaming::Canonical => Labels {
+                task_type: "taskType",
+                error: "exception",
+                status: "status",
+            },
+        }
+    }
+}
+
+pub(crate) const POLL: MetricName = MetricName {
+    name: TASK_POLL_TOTAL,
+    help: "Polls sent to the server",
+};
+pub(crate) const POLL_ERROR: MetricName = MetricName {
+    name: TASK_POLL_ERROR_TOTAL,
+    help: "Polls that failed",
+};
+pub(crate) const EXECUTION_STARTED: MetricName = MetricName {
+    name: TASK_EXECUTION_STARTED_TOTAL,
+    help: "Tasks handed to worker code",
+};
+pub(crate) const EXECUTE_ERROR: MetricName = MetricName {
+    name: TASK_EXECUTE_ERROR_TOTAL,
+    help: "Task executions that failed",
+};
+pub(crate) const UPDATE_ERROR: MetricName = MetricName {
+    name: TASK_UPDATE_ERROR_TOTAL,
+    help: "Task results that could not be delivered to the server",
+};
+pub(crate) const PAUSED: MetricName = MetricName {
+    name: TASK_PAUSED_TOTAL,
+    help: "Polls skipped because the worker is paused",
+};
+pub(crate) const QUEUE_FULL: MetricName = MetricName {
+    name: TASK_EXECUTION_QUEUE_FULL_TOTAL,
+    help: "Times every execution slot of a worker was busy",
+};
+pub(crate) const PANIC: MetricName = MetricName {
+    name: TASK_PANIC_TOTAL,
+    help: "Panics in worker code",
+};
+pub(crate) const UNCAUGHT: MetricName = MetricName {
+    name: THREAD_UNCAUGHT_EXCEPTIONS_TOTAL,
+    help: "Panics in worker code",
+};
+pub(crate) const POLL_TIME: MetricName = MetricName {
+    name: TASK_POLL_TIME_SECONDS,
+    help: "Poll latency in seconds",
+};
+pub(crate) const EXECUTE_TIME: MetricName = MetricName {
+    name: TASK_EXECUTE_TIME_SECONDS,
+    help: "Execution time of worker code in seconds",
+};
+pub(crate) const UPDATE_TIME: MetricName = MetricName {
+    name: TASK_UPDATE_TIME_SECONDS,
+    help: "Time to deliver a task result in seconds, retries included",
+};
+pub(crate) const RESULT_SIZE: MetricName = MetricName {
+    name: TASK_RESULT_SIZE_BYTES,
+    help: "Size of task result output in bytes",
+};
+pub(crate) const ACTIVE: MetricName = MetricName {
+    name: ACTIVE_WORKERS,
+    help: "Tasks being executed",
+};

@@ -1,0 +1,233 @@
+//! [`MetricsSettings`]: what the metrics collector exposes and where it serves it.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::error::MetricsError;
+use crate::names::MetricNaming;
+
+/// Path of the liveness endpoint served beside the metrics.
+pub const HEALTH_PATH: &str = "/health";
+
+/// Settings of the Prometheus metrics: names, the HTTP endpoint, the sampling interval.
+///
+/// Defaults: no HTTP endpoint (metrics are only available through
+/// [`MetricsCollector::gather`](crate::MetricsCollector::gather)), path `/metrics`, bind address
+/// `0.0.0.0`, namespace `conductor`, update interval 5 s, [`MetricNaming::Standard`].
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_metrics::MetricsSettings;
+///
+/// let settings = MetricsSettings::default()
+///     .with_http_port(9090) // Serve metrics on :9090/metrics
+///     .with_metrics_path("/metrics")
+///     .with_namespace("conductor")
+///     .with_update_interval(Duration::from_secs(5));
+/// assert_eq!(settings.http_port(), Some(9090));
+/// assert!(settings.validate().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    http_port: Option<u16>,
+    bind_address: IpAddr,
+    metrics_path: String,
+    namespace: String,
+    update_interval: Duration,
+    naming: MetricNaming,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            http_port: None,
+            bind_address: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            metrics_path: "/metrics".to_owned(),
+            namespace: "conductor".to_owned(),
+            update_interval: Duration::from_secs(5),
+            naming: MetricNaming::Standard,
+        }
+    }
+}
+
+impl MetricsSettings {
+    /// Serves the metrics over HTTP on `port` (`0` picks a free port; read it from
+    /// [`MetricsServer::local_addr`](crate::MetricsServer::local_addr)). Default: no endpoint.
+    #[must_use]
+    pub fn with_http_port(mut self, port: u16) -> Self {
+        self.http_port = Some(port);
+        self
+    }
+
+    /// The address the endpoint binds to. Default `0.0.0.0` (every interface, so Prometheus can
+    /// scrape it from outside the host); use `127.0.0.1` to keep it local.
+    #[must_use]
+    pub fn with_bind_address(mut self, address: IpAddr) -> Self {
+        self.bind_address = address;
+        self
+    }
+
+    /// The path the metrics are served at. Default `/metrics`. Must start with `/` and differ
+    /// from `/health`.
+    #[must_use]
+    pub fn with_metrics_path(mut self, path: impl Into<String>) -> Self {
+        self.metrics_path = path.into();
+        self
+    }
+
+    /// The prefix of every metric name in the [standard naming](MetricNaming::Standard)
+    /// (`conductor` gives `conductor_task_poll_total`; an empty namespace gives
+    /// `task_poll_total`). Default `conductor`. Ignored by the
+    /// [canonical naming](MetricNaming::Canonical), whose names have no prefix.
+    #[must_use]
+    pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = namespace.into();
+        self
+    }
+
+    /// How often the gauges sampled from the runtime (`active_workers`) are refreshed.
+    /// Default 5 s. Must be more than zero.
+    #[must_use]
+    pub fn with_update_interval(mut self, interval: Duration) -> Self {
+        self.update_interval = interval;
+        self
+    }
+
+    /// Which metric names and labels to expose. Default [`MetricNaming::Standard`].
+    #[must_use]
+    pub fn with_naming(mut self, naming: MetricNaming) -> Self {
+        self.naming = naming;
+        self
+    }
+
+    /// The HTTP port, if the endpoint is enabled.
+    #[must_use]
+    pub fn http_port(&self) -> Option<u16> {
+        self.http_port
+    }
+
+    /// The address the endpoint binds to.
+    #[must_use]
+    pub fn bind_address(&self) -> IpAddr {
+        self.bind_address
+    }
+
+    /// The socket address the endpoint binds to, if it is enabled.
+    #[must_use]
+    pub fn socket_address(&self) -> Option<SocketAddr> {
+        self.http_port
+            .map(|port| SocketAddr::new(self.bind_address, port))
+    }
+
+    /// The metrics path.
+    #[must_use]
+    pub fn metrics_path(&self) -> &str {
+        &self.metrics_path
+    }
+
+    /// The namespace (metric name prefix of the standard naming).
+    #[must_use]
+    pub fn namespace(&self) -> &str {
+        &self.namespace
+    }
+
+    /// The sampling interval of runtime gauges.
+    #[must_use]
+    pub fn update_interval(&self) -> Duration {
+        self.update_interval
+    }
+
+    /// The naming scheme.
+    #[must_use]
+    pub fn naming(&self) -> MetricNaming {
+        self.naming
+    }
+
+    /// Checks the settings.
+    ///
+    /// # Errors
+    ///
+    /// [`MetricsError::InvalidSettings`] when the path does not start with `/` or is `/health`,
+    /// the namespace is not a valid Prometheus name prefix (`[a-zA-Z_:][a-zA-Z0-9_:]*`), or the
+    /// update interval is zero.
+    pub fn validate(&self) -> Result<(), MetricsError> {
+        if !self.metrics_path.starts_with('/') {
+            return Err(MetricsError::InvalidSettings(format!(
+                "metrics path {:?} must start with '/'",
+                self.metrics_path
+            )));
+        }
+        if self.metrics_path == HEALTH_PATH {
+            return Err(MetricsError::InvalidSettings(format!(
+                "metrics path cannot be {HEALTH_PATH}, which serves the health check"
+            )));
+        }
+        if !is_valid_namespace(&self.namespace) {
+            return Err(MetricsError::InvalidSettings(format!(
+                "namespace {:?} is not a valid Prometheus name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)",
+                self.namespace
+            )));
+        }
+        if self.update_interval.is_zero() {
+            return Err(MetricsError::InvalidSettings(
+                "update interval must be more than zero".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn is_valid_namespace(namespace: &str) -> bool {
+    let mut chars = namespace.chars();
+    match chars.next() {
+        None => true,
+        Some(first) if first.is_ascii_alphabetic() || first == '_' || first == ':' => {
+            chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+        }
+        Some(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let settings = MetricsSettings::default();
+        assert_eq!(settings.http_port(), None);
+        assert_eq!(settings.metrics_path(), "/metrics");
+        assert_eq!(settings.namespace(), "conductor");
+        assert_eq!(settings.update_interval(), Duration::from_secs(5));
+        assert_eq!(settings.naming(), MetricNaming::Standard);
+        assert_eq!(settings.socket_address(), None);
+        assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn invalid_settings_are_rejected_with_a_reason() {
+        let cases = [
+            MetricsSettings::default().with_metrics_path("metrics"),
+            MetricsSettings::default().with_metrics_path("/health"),
+            MetricsSettings::default().with_namespace("9lives"),
+            MetricsSettings::default().with_namespace("my-app"),
+            MetricsSettings::default().with_update_interval(Duration::ZERO),
+        ];
+        for settings in cases {
+            let err = settings.validate().unwrap_err();
+            assert!(matches!(err, MetricsError::InvalidSettings(_)), "{err}");
+        }
+        assert!(
+            MetricsSettings::default()
+                .with_namespace("")
+                .validate()
+                .is_ok()
+        );
+        assert!(
+            MetricsSettings::default()
+                .with_namespace("my_app:x")
+                .validate()
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! `ExecutionMetadata`: timing and context metadata the server attaches to tasks and task results.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::JsonMap;
+
+/// Operational timing metadata of a task execution (server v3.21.19+).
+///
+/// The server always emits it on a [`Task`](crate::Task), in the empty form
+/// `{"additionalContext":{},"empty":true,"additionalContextMap":{}}` when unused. `empty`,
+/// `executionDuration` and `additionalContextMap` are *derived* by the server's getters, so this type
+/// computes them when serialising (and ignores them when deserialising, except that
+/// `additionalContextMap` is accepted as an alias of `additionalContext`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExecutionMetadata {
+    /// When the server sent the task to the worker (epoch ms).
+    pub server_send_time: Option<i64>,
+    /// When the worker received the task (epoch ms).
+    pub client_receive_time: Option<i64>,
+    /// When the worker started executing (epoch ms).
+    pub execution_start_time: Option<i64>,
+    /// When the worker finished executing (epoch ms).
+    pub execution_end_time: Option<i64>,
+    /// When the worker sent the result (epoch ms).
+    pub client_send_time: Option<i64>,
+    /// Network latency of the poll (ms).
+    pub poll_network_latency: Option<i64>,
+    /// Network latency of the update (ms).
+    pub update_network_latency: Option<i64>,
+    /// Free-form additional context.
+    pub additional_context: JsonMap,
+}
+
+impl ExecutionMetadata {
+    /// `executionEndTime - executionStartTime`, when both are set (the server's derived
+    /// `executionDuration`).
+    pub fn execution_duration(&self) -> Option<i64> {
+        match (self.execution_start_time, self.execution_end_time) {
+            (Some(start), Some(end)) => Some(end.saturating_sub(start)),
+            _ => None,
+        }
+    }
+
+    /// `true` when no timing is set and the additional context is empty (the server's derived `empty`).
+    pub fn is_empty(&self) -> bool {
+        self.server_send_time.is_none()
+            && self.client_receive_time.is_none()
+            && self.execution_start_time.is_none()
+            && self.execution_end_time.is_none()
+            && self.client_send_time.is_none()
+            && self.poll_network_latency.is_none()
+            && self.update_network_latency.is_none()
+            && self.additional_context.is_empty()
+    }
+}
+
+/// The wire form, with the derived properties the server emits.
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", default)]
+struct ExecutionMetadataWire {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    server_send_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_receive_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_start_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_end_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_send_time: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    poll_network_latency: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_network_latency: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    execution_duration: Option<i64>,
+    additional_context: Option<JsonMap>,
+    additional_context_map: Option<JsonMap>,
+    #[serde(skip_deserializing)]
+    empty: bool,
+}
+
+impl Serialize for ExecutionMetadata {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ExecutionMetadataWire {
+            server_send_time: self.server_send_time,
+            client_receive_time: self.client_receive_time,
+            execution_start_time: self.execution_start_time,
+            execution_end_time: self.execution_end_time,
+            client_send_time: self.client_send_time,
+            poll_network_latency: self.poll_network_latency,
+            update_network_latency: self.update_network_latency,
+            execution_duration: self.execution_duration(),
+            additional_context: Some(self.additional_context.clone()),
+            additional_context_map: Some(self.additional_context.clone()),
+            empty: self.is_empty(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for ExecutionMetadata {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = ExecutionMetadataWire::deserialize(deserializer)?;
+        // The server reads `additionalContextMap` (its only setter); older/other writers send
+        // `additionalContext`. Prefer whichever carries data.
+        let additional_context = match (wire.additional_context, wire.additional_context_map) {
+            (Some(ctx), _) if !ctx.is_empty() => ctx,
+            (_, Some(map)) => map,
+            (Some(ctx), None) => ctx,
+            (None, None) => JsonMap::new(),
+        };
+        Ok(ExecutionMetadata {
+            server_send_time: wire.server_send_time,
+            client_receive_time: wire.client_receive_time,
+            execution_start_time: wire.execution_start_time,
+            execution_end_time: wire.execution_end_time,
+            client_send_time: wire.client_send_time,
+            poll_network_latency: wire.poll_network_latency,
+            update_network_latency: wire.update_network_latency,
+            additional_context,
+        })
+    }
+}

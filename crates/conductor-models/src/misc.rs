@@ -1,0 +1,220 @@
+//! Small shared models: `RateLimitConfig`, `CacheConfig`, `IdempotencyStrategy`, `JoinMode`,
+//! `ExternalStorageLocation`, `HealthCheckStatus`, `TokenUsage`, `DynamicForkJoinTask`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::JsonMap;
+use crate::serde_util::null_as_default;
+use crate::wire_enum::wire_enum;
+
+wire_enum! {
+    /// What the server does when a start request repeats an `idempotencyKey`.
+    pub enum IdempotencyStrategy {
+        /// Reject the request.
+        Fail => "FAIL",
+        /// Return the id of the existing execution.
+        ReturnExisting => "RETURN_EXISTING",
+        /// Reject only while the existing execution is running.
+        FailOnRunning => "FAIL_ON_RUNNING",
+    }
+}
+
+wire_enum! {
+    /// How a `JOIN` evaluates its branches (server v3.22.3+).
+    pub enum JoinMode {
+        /// Evaluate synchronously, without backoff.
+        Sync => "SYNC",
+        /// Evaluate asynchronously (the default behaviour when unset).
+        Async => "ASYNC",
+    }
+}
+
+wire_enum! {
+    /// What a workflow rate limit does with an execution over the limit (`RateLimitConfig.policy`).
+    pub enum RateLimitPolicy {
+        /// Queue it until capacity frees up.
+        Queue => "QUEUE",
+        /// Reject it.
+        Reject => "REJECT",
+    }
+}
+
+impl Default for RateLimitPolicy {
+    /// `QUEUE`, the server's default.
+    fn default() -> Self {
+        RateLimitPolicy::Queue
+    }
+}
+
+/// Workflow-level rate limit (`WorkflowDef.rateLimitConfig`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct RateLimitConfig {
+    /// Key the limit is counted by (may be an expression such as `${workflow.input.customerId}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit_key: Option<String>,
+    /// Maximum concurrent executions per key.
+    #[serde(deserialize_with = "null_as_default")]
+    pub concurrent_exec_limit: i32,
+    /// What happens over the limit (default `QUEUE`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<RateLimitPolicy>,
+}
+
+impl RateLimitConfig {
+    /// A limit of `concurrent_exec_limit` executions per `rate_limit_key`.
+    pub fn new(rate_limit_key: impl Into<String>, concurrent_exec_limit: i32) -> Self {
+        RateLimitConfig {
+            rate_limit_key: Some(rate_limit_key.into()),
+            concurrent_exec_limit,
+            policy: None,
+        }
+    }
+
+    /// Sets the policy.
+    #[must_use]
+    pub fn with_policy(mut self, policy: RateLimitPolicy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+}
+
+/// Output caching of a task or workflow (`cacheConfig`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CacheConfig {
+    /// Cache key (usually an expression over the input).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Time to live in seconds. Wire name `ttlInSecond` (singular, as the server spells it).
+    #[serde(rename = "ttlInSecond", deserialize_with = "null_as_default")]
+    pub ttl_in_second: i32,
+}
+
+impl CacheConfig {
+    /// Caches under `key` for `ttl_in_second` seconds.
+    pub fn new(key: impl Into<String>, ttl_in_second: i32) -> Self {
+        CacheConfig {
+            key: Some(key.into()),
+            ttl_in_second,
+        }
+    }
+}
+
+/// Where to read or write a large payload (`GET /workflow/externalstoragelocation`,
+/// `GET /tasks/externalstoragelocation`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ExternalStorageLocation {
+    /// URI to upload to / download from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// Path to put in `externalInputPayloadStoragePath`/`externalOutputPayloadStoragePath`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// One health indicator of [`HealthCheckStatus`].
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Health {
+    /// Indicator details.
+    #[serde(deserialize_with = "null_as_default")]
+    pub details: JsonMap,
+    /// Error message when unhealthy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_message: Option<String>,
+    /// Whether this indicator is healthy.
+    #[serde(deserialize_with = "null_as_default")]
+    pub healthy: bool,
+}
+
+/// Health of the server (`GET /health`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct HealthCheckStatus {
+    /// Indicators that count.
+    #[serde(deserialize_with = "null_as_default")]
+    pub health_results: Vec<Health>,
+    /// Indicators reported but ignored.
+    #[serde(deserialize_with = "null_as_default")]
+    pub suppressed_health_results: Vec<Health>,
+    /// Overall health.
+    #[serde(deserialize_with = "null_as_default")]
+    pub healthy: bool,
+}
+
+/// LLM token usage of an agent execution (`Workflow.aggregateTokenUsage`, server v3.32.0+).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TokenUsage {
+    /// Prompt tokens.
+    #[serde(deserialize_with = "null_as_default")]
+    pub prompt_tokens: i64,
+    /// Completion tokens.
+    #[serde(deserialize_with = "null_as_default")]
+    pub completion_tokens: i64,
+    /// Total tokens.
+    #[serde(deserialize_with = "null_as_default")]
+    pub total_tokens: i64,
+}
+
+/// Legacy input form of a `FORK_JOIN_DYNAMIC` branch (`DynamicForkJoinTask`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DynamicForkJoinTask {
+    /// Task name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_name: Option<String>,
+    /// Workflow name (for sub-workflow branches).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_name: Option<String>,
+    /// Reference name of the branch task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference_name: Option<String>,
+    /// Input of the branch task.
+    #[serde(deserialize_with = "null_as_default")]
+    pub input: JsonMap,
+    /// Task type (default `"SIMPLE"`).
+    #[serde(rename = "type", deserialize_with = "null_as_default")]
+    pub task_type: String,
+}
+
+impl Default for DynamicForkJoinTask {
+    fn default() -> Self {
+        DynamicForkJoinTask {
+            task_name: None,
+            workflow_name: None,
+            reference_name: None,
+            input: JsonMap::new(),
+            task_type: "SIMPLE".to_owned(),
+        }
+    }
+}
+
+/// A list of [`DynamicForkJoinTask`]s (`DynamicForkJoinTaskList`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct DynamicForkJoinTaskList {
+    /// The branches.
+    #[serde(deserialize_with = "null_as_default")]
+    pub dynamic_tasks: Vec<DynamicForkJoinTask>,
+}
+
+/// When a task queue was last polled, and by whom (`GET /tasks/queue/polldata`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PollData {
+    /// Queue (task type) name.
+    #[serde(deserialize_with = "null_as_default")]
+    pub queue_name: String,
+    /// Domain polled, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    /// Id of the last worker that polled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
+    /// Time of the last poll (epoch ms).
+    #[serde(deserialize_with = "null_as_default")]
+    pub last_poll_time: i64,
+}

@@ -1,0 +1,226 @@
+//! Task state-change events: `StateChangeEventType`, `StateChangeEvent`, `StateChangeConfig`
+//! (`WorkflowTask.onStateChange`).
+//!
+//! Wire shape (server `WorkflowTask.onStateChange`): `map<string, StateChangeEvent[]>`, where the key
+//! is the trigger (`onScheduled`, `onStart`, `onFailed`, `onSuccess`, `onCancelled`; the Orkes server
+//! also accepts a comma-joined list such as `"onStart,onSuccess"`) and each event is
+//! `{"type": string, "payload": object}`. The Python SDK's `{type, events}` wrapper does not match the
+//! server and is not copied.
+//!
+//! The seed's builder API (`StateChangeConfig::new().with_event(StateChangeEvent::new(OnStart)...)`)
+//! is mapped onto that shape: each [`StateChangeEvent`] remembers its triggers in
+//! [`StateChangeEvent::triggers`] (not serialised: on the wire the triggers are the map key, joined
+//! with `,`), and [`StateChangeConfig`] groups the events by key when it is attached to a task.
+//! Deserialising a `WorkflowTask` fills `triggers` from the key (split on `,`).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::JsonMap;
+use crate::serde_util::null_as_default;
+use crate::wire_enum::wire_enum;
+
+wire_enum! {
+    /// When a [`StateChangeEvent`] fires: the key of `WorkflowTask.onStateChange`.
+    ///
+    /// Spellings follow the Orkes server and the Python SDK's `StateChangeEventType`. The seed's
+    /// `OnCompleted` is provided as an alias of [`StateChangeEventType::OnSuccess`] (the server has no
+    /// separate "completed" trigger).
+    pub enum StateChangeEventType {
+        /// The task was scheduled.
+        OnScheduled => "onScheduled",
+        /// The task started running.
+        OnStart => "onStart",
+        /// The task failed.
+        OnFailed => "onFailed",
+        /// The task completed successfully.
+        OnSuccess => "onSuccess",
+        /// The task was cancelled.
+        OnCancelled => "onCancelled",
+    }
+}
+
+#[allow(non_upper_case_globals)]
+impl StateChangeEventType {
+    /// The seed's name for [`StateChangeEventType::OnSuccess`] (wire `onSuccess`).
+    pub const OnCompleted: StateChangeEventType = StateChangeEventType::OnSuccess;
+}
+
+/// One event published on a task state change: `{"type": ..., "payload": {...}}` on the wire.
+///
+/// `type` is the event's destination/kind as the server's event system understands it (for example a
+/// queue such as `"task:audit"` or `"kafka:topic"`); `payload` is evaluated like task input
+/// (`${task.taskDefName}`, `${workflow.workflowType}`...).
+///
+/// ```
+/// use conductor_models::{StateChangeEvent, StateChangeEventType};
+/// use serde_json::json;
+/// let event = StateChangeEvent::new(StateChangeEventType::OnStart)
+///     .with_type("task:audit")
+///     .with_payload(json!({"task": "${task.taskDefName}"}));
+/// assert_eq!(
+///     serde_json::to_value(&event).unwrap(),
+///     json!({"type": "task:audit", "payload": {"task": "${task.taskDefName}"}})
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct StateChangeEvent {
+    /// When the event fires. Not serialised (on the wire the triggers, joined with `,`, are the
+    /// `onStateChange` key); filled from the key when a `WorkflowTask` is deserialised.
+    #[serde(skip)]
+    pub triggers: Vec<StateChangeEventType>,
+    /// The event type/destination. Wire name `type`.
+    #[serde(rename = "type", deserialize_with = "null_as_default")]
+    pub event_type: String,
+    /// The payload to publish.
+    #[serde(deserialize_with = "null_as_default")]
+    pub payload: JsonMap,
+}
+
+impl StateChangeEvent {
+    /// An event fired on `trigger` (add more with [`StateChangeEvent::with_trigger`]), with an empty
+    /// type and payload.
+    pub fn new(trigger: StateChangeEventType) -> Self {
+        StateChangeEvent {
+            triggers: vec![trigger],
+            ..StateChangeEvent::default()
+        }
+    }
+
+    /// Also fires the event on `trigger` (the wire key becomes e.g. `"onStart,onFailed"`).
+    #[must_use]
+    pub fn with_trigger(mut self, trigger: StateChangeEventType) -> Self {
+        if !self.triggers.contains(&trigger) {
+            self.triggers.push(trigger);
+        }
+        self
+    }
+
+    /// The `onStateChange` key of this event: its triggers joined with `,`.
+    pub fn wire_key(&self) -> String {
+        self.triggers
+            .iter()
+            .map(StateChangeEventType::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    /// Sets the event type (wire `type`).
+    #[must_use]
+    pub fn with_type(mut self, event_type: impl Into<String>) -> Self {
+        self.event_type = event_type.into();
+        self
+    }
+
+    /// Sets the payload. A JSON object becomes the payload; any other value is stored under the key
+    /// `"value"` (the server's payload is an object).
+    #[must_use]
+    pub fn with_payload(mut self, payload: impl Into<serde_json::Value>) -> Self {
+        self.payload = match payload.into() {
+            serde_json::Value::Object(map) => map,
+            other => {
+                let mut map = JsonMap::new();
+                map.insert("value".to_owned(), other);
+                map
+            }
+        };
+        self
+    }
+
+    /// Adds one payload entry.
+    #[must_use]
+    pub fn with_payload_value(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.payload.insert(key.into(), value.into());
+        self
+    }
+}
+
+/// A set of [`StateChangeEvent`]s to attach to a task with
+/// [`WorkflowTask::with_state_change`](crate::WorkflowTask::with_state_change).
+///
+/// ```
+/// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType, WorkflowTask};
+/// use serde_json::json;
+/// let task = WorkflowTask::simple("process_order", "process_ref").with_state_change(
+///     StateChangeConfig::new()
+///         .with_event(StateChangeEvent::new(StateChangeEventType::OnStart).with_type("task:audit"))
+///         .with_event(StateChangeEvent::new(StateChangeEventType::OnCompleted).with_type("task:audit")),
+/// );
+/// let json = serde_json::to_value(&task).unwrap();
+/// assert_eq!(json["onStateChange"]["onStart"], json!([{"type": "task:audit", "payload": {}}]));
+/// assert_eq!(json["onStateChange"]["onSuccess"], json!([{"type": "task:audit", "payload": {}}]));
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StateChangeConfig {
+    /// The events, in the order they were added.
+    pub events: Vec<StateChangeEvent>,
+}
+
+impl StateChangeConfig {
+    /// An empty configuration.
+    pub fn new() -> Self {
+        StateChangeConfig::default()
+    }
+
+    /// Adds an event. Build it with [`StateChangeEvent::new`]: an event without a trigger has no key
+    /// on the wire and is left out by [`StateChangeConfig::into_wire`].
+    #[must_use]
+    pub fn with_event(mut self, event: StateChangeEvent) -> Self {
+        self.events.push(event);
+        self
+    }
+
+    /// The wire map (`onStateChange`): events grouped by [`StateChangeEvent::wire_key`], in insertion
+    /// order within a key. Events without a trigger are skipped (they have no key on the wire).
+    pub fn into_wire(self) -> BTreeMap<String, Vec<StateChangeEvent>> {
+        let mut map: BTreeMap<String, Vec<StateChangeEvent>> = BTreeMap::new();
+        for event in self.events {
+            if !event.triggers.is_empty() {
+                map.entry(event.wire_key()).or_default().push(event);
+            }
+        }
+        map
+    }
+
+    /// Rebuilds a configuration from the wire map, setting each event's triggers from its key.
+    pub fn from_wire(map: &BTreeMap<String, Vec<StateChangeEvent>>) -> Self {
+        let events = map
+            .iter()
+            .flat_map(|(key, events)| {
+                events.iter().cloned().map(move |mut event| {
+                    event.triggers = parse_key(key);
+                    event
+                })
+            })
+            .collect();
+        StateChangeConfig { events }
+    }
+}
+
+/// Splits an `onStateChange` key (`"onStart"` or `"onStart,onFailed"`) into triggers.
+fn parse_key(key: &str) -> Vec<StateChangeEventType> {
+    key.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(StateChangeEventType::from_wire)
+        .collect()
+}
+
+/// Deserialises `onStateChange`, filling each event's `triggers` from its key (`null` → empty map).
+pub(crate) fn deserialize_on_state_change<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<BTreeMap<String, Vec<StateChangeEvent>>, D::Error> {
+    let mut map: BTreeMap<String, Vec<StateChangeEvent>> = null_as_default(deserializer)?;
+    for (key, events) in &mut map {
+        for event in events {
+            event.triggers = parse_key(key);
+        }
+    }
+    Ok(map)
+}

@@ -1,0 +1,393 @@
+//! `TaskDef` (a registered task definition), `RetryLogic` and `TimeoutPolicy`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::serde_util::null_as_default;
+use crate::wire_enum::wire_enum;
+use crate::{JsonMap, SchemaDef};
+
+wire_enum! {
+    /// How the delay between task retries grows (`TaskDef.RetryLogic`).
+    pub enum RetryLogic {
+        /// `retryDelaySeconds` every time.
+        Fixed => "FIXED",
+        /// `retryDelaySeconds * backoffScaleFactor^attempt`, capped by `maxRetryDelaySeconds`.
+        ExponentialBackoff => "EXPONENTIAL_BACKOFF",
+        /// `retryDelaySeconds * backoffScaleFactor * attempt`, capped by `maxRetryDelaySeconds`.
+        LinearBackoff => "LINEAR_BACKOFF",
+    }
+}
+
+impl Default for RetryLogic {
+    /// `FIXED`, the server's default.
+    fn default() -> Self {
+        RetryLogic::Fixed
+    }
+}
+
+wire_enum! {
+    /// What happens when a task times out (`TaskDef.TimeoutPolicy`).
+    ///
+    /// Not the same enum as [`WorkflowTimeoutPolicy`](crate::WorkflowTimeoutPolicy), which has no `RETRY`.
+    pub enum TimeoutPolicy {
+        /// Retry the task (counts against `retryCount`).
+        Retry => "RETRY",
+        /// Time out the whole workflow.
+        TimeOutWf => "TIME_OUT_WF",
+        /// Only record the timeout; the task keeps running.
+        AlertOnly => "ALERT_ONLY",
+    }
+}
+
+impl Default for TimeoutPolicy {
+    /// `TIME_OUT_WF`, the server's default.
+    fn default() -> Self {
+        TimeoutPolicy::TimeOutWf
+    }
+}
+
+/// A task definition (`POST /metadata/taskdefs`): retry, timeout and rate-limit settings for every task
+/// with this name.
+///
+/// [`TaskDef::default`] (and [`TaskDef::new`]) carry the server's defaults: `retryCount` 3,
+/// `retryLogic` `FIXED`, `retryDelaySeconds` 60, `responseTimeoutSeconds` 3600, `timeoutPolicy`
+/// `TIME_OUT_WF`, `rateLimitFrequencyInSeconds` 1, `backoffScaleFactor` 1,
+/// `taskStatusListenerEnabled` true.
+///
+/// ```
+/// use conductor_models::{RetryLogic, TaskDef, TimeoutPolicy};
+/// let def = TaskDef::new("process_order")
+///     .with_description("Process customer orders")
+///     .with_retry(3, RetryLogic::ExponentialBackoff, 10)
+///     .with_timeout(300, TimeoutPolicy::TimeOutWf)
+///     .with_rate_limit(100, 60)
+///     .with_owner("team@example.com");
+/// assert_eq!(def.response_timeout_seconds, 3600);
+/// assert_eq!(serde_json::to_value(&def).unwrap()["retryLogic"], "EXPONENTIAL_BACKOFF");
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskDef {
+    /// Name of the task type (what workers poll for). Required.
+    #[serde(deserialize_with = "null_as_default")]
+    pub name: String,
+    /// Free-text description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// How many times a failed task is retried (default 3).
+    #[serde(deserialize_with = "null_as_default")]
+    pub retry_count: i32,
+    /// Overall timeout of one attempt in seconds; 0 = none (default 0). Must be ≥
+    /// `responseTimeoutSeconds` when set.
+    #[serde(deserialize_with = "null_as_default")]
+    pub timeout_seconds: i64,
+    /// Documented input keys (informational).
+    #[serde(deserialize_with = "null_as_default")]
+    pub input_keys: Vec<String>,
+    /// Documented output keys (informational).
+    #[serde(deserialize_with = "null_as_default")]
+    pub output_keys: Vec<String>,
+    /// Names of secrets/environment values resolved into `Task.runtimeMetadata` at poll time
+    /// (server v3.31.2+).
+    #[serde(deserialize_with = "null_as_default")]
+    pub runtime_metadata: Vec<String>,
+    /// What a timeout does (default `TIME_OUT_WF`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub timeout_policy: TimeoutPolicy,
+    /// How retry delays grow (default `FIXED`).
+    #[serde(deserialize_with = "null_as_default")]
+    pub retry_logic: RetryLogic,
+    /// Base delay between retries in seconds (default 60).
+    #[serde(deserialize_with = "null_as_default")]
+    pub retry_delay_seconds: i32,
+    /// Seconds a worker has to report (or extend the lease) before the task is re-queued (default 3600).
+    #[serde(deserialize_with = "null_as_default")]
+    pub response_timeout_seconds: i64,
+    /// Maximum number of `IN_PROGRESS` tasks of this type at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub concurrent_exec_limit: Option<i32>,
+    /// Default input values merged under the task's input.
+    #[serde(deserialize_with = "null_as_default")]
+    pub input_template: JsonMap,
+    /// Rate limit: tasks per window (0 = no limit).
+    #[serde(deserialize_with = "null_as_default")]
+    pub rate_limit_per_frequency: i32,
+    /// Rate limit window in seconds (default 1).
+    #[serde(deserialize_with = "null_as_default")]
+    pub rate_limit_frequency_in_seconds: i32,
+    /// Isolation group (queue isolation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub isolation_group_id: Option<String>,
+    /// Execution namespace. Wire name `executionNameSpace`.
+    #[serde(rename = "executionNameSpace", skip_serializing_if = "Option::is_none")]
+    pub execution_name_space: Option<String>,
+    /// Owner's email (mandatory only on servers configured with `ownerEmailMandatory`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_email: Option<String>,
+    /// Seconds a scheduled task may wait to be polled before it times out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub poll_timeout_seconds: Option<i32>,
+    /// Multiplier for backoff retry logic (default 1).
+    #[serde(deserialize_with = "null_as_default")]
+    pub backoff_scale_factor: i32,
+    /// Upper bound of the retry delay in seconds; 0 = none (server v3.30.0+).
+    #[serde(deserialize_with = "null_as_default")]
+    pub max_retry_delay_seconds: i32,
+    /// Random jitter added to retry delays, in ms (server v3.30.0+).
+    #[serde(deserialize_with = "null_as_default")]
+    pub backoff_jitter_ms: i32,
+    /// Base type of the task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_type: Option<String>,
+    /// Total timeout across all attempts in seconds; 0 = none.
+    #[serde(deserialize_with = "null_as_default")]
+    pub total_timeout_seconds: i64,
+    /// Publish task status changes to the status listener (default true; server v3.23.0+).
+    #[serde(deserialize_with = "null_as_default")]
+    pub task_status_listener_enabled: bool,
+    /// Schema the task input must satisfy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_schema: Option<SchemaDef>,
+    /// Schema the task output must satisfy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<SchemaDef>,
+    /// Enforce the schemas (default false).
+    #[serde(deserialize_with = "null_as_default")]
+    pub enforce_schema: bool,
+    /// Application that owns the definition (audit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_app: Option<String>,
+    /// Creation time (epoch ms, audit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<i64>,
+    /// Last update time (epoch ms, audit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub update_time: Option<i64>,
+    /// Who created it (audit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// Who last updated it (audit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<String>,
+}
+
+impl Default for TaskDef {
+    /// An unnamed definition with the server's defaults.
+    fn default() -> Self {
+        TaskDef {
+            name: String::new(),
+            description: None,
+            retry_count: 3,
+            timeout_seconds: 0,
+            input_keys: Vec::new(),
+            output_keys: Vec::new(),
+            runtime_metadata: Vec::new(),
+            timeout_policy: TimeoutPolicy::TimeOutWf,
+            retry_logic: RetryLogic::Fixed,
+            retry_delay_seconds: 60,
+            response_timeout_seconds: 3600,
+            concurrent_exec_limit: None,
+            input_template: JsonMap::new(),
+            rate_limit_per_frequency: 0,
+            rate_limit_frequency_in_seconds: 1,
+            isolation_group_id: None,
+            execution_name_space: None,
+            owner_email: None,
+            poll_timeout_seconds: None,
+            backoff_scale_factor: 1,
+            max_retry_delay_seconds: 0,
+            backoff_jitter_ms: 0,
+            base_type: None,
+            total_timeout_seconds: 0,
+            task_status_listener_enabled: true,
+            input_schema: None,
+            output_schema: None,
+            enforce_schema: false,
+            owner_app: None,
+            create_time: None,
+            update_time: None,
+            created_by: None,
+            updated_by: None,
+        }
+    }
+}
+
+impl TaskDef {
+    /// A definition named `name` with the server's defaults.
+    pub fn new(name: impl Into<String>) -> Self {
+        TaskDef {
+            name: name.into(),
+            ..TaskDef::default()
+        }
+    }
+
+    /// Sets the description.
+    #[must_use]
+    pub fn with_description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the retry policy: `count` retries, `logic`, base delay `delay_seconds`.
+    #[must_use]
+    pub fn with_retry(mut self, count: i32, logic: RetryLogic, delay_seconds: i32) -> Self {
+        self.retry_count = count;
+        self.retry_logic = logic;
+        self.retry_delay_seconds = delay_seconds;
+        self
+    }
+
+    /// Sets the overall timeout of one attempt (`timeoutSeconds`) and what a timeout does.
+    ///
+    /// The server rejects a definition whose `responseTimeoutSeconds` exceeds a non-zero
+    /// `timeoutSeconds`; since the default response timeout is 3600 s, a shorter timeout also lowers
+    /// `responseTimeoutSeconds` to `seconds` (call [`TaskDef::with_response_timeout`] afterwards to
+    /// choose another value).
+    #[must_use]
+    pub fn with_timeout(mut self, seconds: i64, policy: TimeoutPolicy) -> Self {
+        self.timeout_seconds = seconds;
+        self.timeout_policy = policy;
+        if seconds > 0 && self.response_timeout_seconds > seconds {
+            self.response_timeout_seconds = seconds;
+        }
+        self
+    }
+
+    /// Sets `responseTimeoutSeconds`.
+    #[must_use]
+    pub fn with_response_timeout(mut self, seconds: i64) -> Self {
+        self.response_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets `totalTimeoutSeconds` (across all attempts).
+    #[must_use]
+    pub fn with_total_timeout(mut self, seconds: i64) -> Self {
+        self.total_timeout_seconds = seconds;
+        self
+    }
+
+    /// Sets `pollTimeoutSeconds`.
+    #[must_use]
+    pub fn with_poll_timeout(mut self, seconds: i32) -> Self {
+        self.poll_timeout_seconds = Some(seconds);
+        self
+    }
+
+    /// Sets the rate limit: `per_frequency` tasks every `frequency_seconds`.
+    #[must_use]
+    pub fn with_rate_limit(mut self, per_frequency: i32, frequency_seconds: i32) -> Self {
+        self.rate_limit_per_frequency = per_frequency;
+        self.rate_limit_frequency_in_seconds = frequency_seconds;
+        self
+    }
+
+    /// Sets `concurrentExecLimit`.
+    #[must_use]
+    pub fn with_concurrent_exec_limit(mut self, limit: i32) -> Self {
+        self.concurrent_exec_limit = Some(limit);
+        self
+    }
+
+    /// Sets the owner email.
+    #[must_use]
+    pub fn with_owner(mut self, owner_email: impl Into<String>) -> Self {
+        self.owner_email = Some(owner_email.into());
+        self
+    }
+
+    /// Adds one default input value to `inputTemplate`.
+    #[must_use]
+    pub fn with_input_template(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.input_template.insert(key.into(), value.into());
+        self
+    }
+
+    /// Sets the input schema: a [`SchemaDef`], or a JSON Schema document (`serde_json::Value`), which
+    /// becomes a `JSON` schema named `{task name}_input`. Also turns `enforceSchema` on.
+    #[must_use]
+    pub fn with_input_schema(mut self, schema: impl Into<SchemaDef>) -> Self {
+        let schema = name_schema(schema.into(), &self.name, "input");
+        self.input_schema = Some(schema);
+        self.enforce_schema = true;
+        self
+    }
+
+    /// Sets the output schema (see [`TaskDef::with_input_schema`]; the default name is
+    /// `{task name}_output`). Also turns `enforceSchema` on.
+    #[must_use]
+    pub fn with_output_schema(mut self, schema: impl Into<SchemaDef>) -> Self {
+        let schema = name_schema(schema.into(), &self.name, "output");
+        self.output_schema = Some(schema);
+        self.enforce_schema = true;
+        self
+    }
+
+    /// Sets `enforceSchema`.
+    #[must_use]
+    pub fn with_enforce_schema(mut self, enforce: bool) -> Self {
+        self.enforce_schema = enforce;
+        self
+    }
+
+    /// Sets `backoffScaleFactor`.
+    #[must_use]
+    pub fn with_backoff_scale_factor(mut self, factor: i32) -> Self {
+        self.backoff_scale_factor = factor;
+        self
+    }
+
+    /// Sets `maxRetryDelaySeconds` (server v3.30.0+).
+    #[must_use]
+    pub fn with_max_retry_delay(mut self, seconds: i32) -> Self {
+        self.max_retry_delay_seconds = seconds;
+        self
+    }
+
+    /// Sets `backoffJitterMs` (server v3.30.0+).
+    #[must_use]
+    pub fn with_backoff_jitter(mut self, jitter_ms: i32) -> Self {
+        self.backoff_jitter_ms = jitter_ms;
+        self
+    }
+
+    /// Sets the documented input keys.
+    #[must_use]
+    pub fn with_input_keys<S: Into<String>>(mut self, keys: impl IntoIterator<Item = S>) -> Self {
+        self.input_keys = keys.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the documented output keys.
+    #[must_use]
+    pub fn with_output_keys<S: Into<String>>(mut self, keys: impl IntoIterator<Item = S>) -> Self {
+        self.output_keys = keys.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets `isolationGroupId`.
+    #[must_use]
+    pub fn with_isolation_group(mut self, isolation_group_id: impl Into<String>) -> Self {
+        self.isolation_group_id = Some(isolation_group_id.into());
+        self
+    }
+
+    /// Sets `executionNameSpace`.
+    #[must_use]
+    pub fn with_execution_namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.execution_name_space = Some(namespace.into());
+        self
+    }
+}
+
+/// Gives an unnamed schema (built from a bare JSON document) the name `{task}_{suffix}`.
+fn name_schema(mut schema: SchemaDef, task_name: &str, suffix: &str) -> SchemaDef {
+    if schema.name.is_empty() {
+        schema.name = format!("{task_name}_{suffix}");
+    }
+    schema
+}

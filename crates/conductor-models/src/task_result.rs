@@ -1,0 +1,247 @@
+//! `TaskResult` (the worker → server task update) and `TaskResultStatus`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::serde_util::null_as_default;
+use crate::wire_enum::wire_enum;
+use crate::{ExecutionMetadata, JsonMap, Task, TaskExecLog, TaskStatus};
+
+wire_enum! {
+    /// The status a worker reports in a [`TaskResult`] (`TaskResult.Status` in the server).
+    pub enum TaskResultStatus {
+        /// Still working: the task is handed out again after `callbackAfterSeconds`.
+        InProgress => "IN_PROGRESS",
+        /// Failed; retried if the task definition allows it.
+        Failed => "FAILED",
+        /// Failed; never retried.
+        FailedWithTerminalError => "FAILED_WITH_TERMINAL_ERROR",
+        /// Finished successfully.
+        Completed => "COMPLETED",
+        /// Cancelled (server v3.32.0+; older servers reject it).
+        Canceled => "CANCELED",
+    }
+}
+
+impl Default for TaskResultStatus {
+    /// `IN_PROGRESS`: the only status that does not finish the task.
+    fn default() -> Self {
+        TaskResultStatus::InProgress
+    }
+}
+
+impl From<&TaskStatus> for TaskResultStatus {
+    /// The server's mapping (`new TaskResult(task)`): `COMPLETED_WITH_ERRORS`, `TIMED_OUT` and
+    /// `SKIPPED` become `FAILED`, `SCHEDULED` becomes `IN_PROGRESS`; an unknown status is kept verbatim.
+    fn from(status: &TaskStatus) -> Self {
+        match status {
+            TaskStatus::InProgress | TaskStatus::Scheduled => TaskResultStatus::InProgress,
+            TaskStatus::Canceled => TaskResultStatus::Canceled,
+            TaskStatus::Failed
+            | TaskStatus::CompletedWithErrors
+            | TaskStatus::TimedOut
+            | TaskStatus::Skipped => TaskResultStatus::Failed,
+            TaskStatus::FailedWithTerminalError => TaskResultStatus::FailedWithTerminalError,
+            TaskStatus::Completed => TaskResultStatus::Completed,
+            TaskStatus::Unknown(raw) => TaskResultStatus::Unknown(raw.clone()),
+        }
+    }
+}
+
+/// The result of a task, sent by a worker to `POST /tasks` (or `update-v2`).
+///
+/// ```
+/// use conductor_models::{TaskResult, TaskResultStatus};
+/// let result = TaskResult::completed("task-1", "wf-1").with_output_value("greeting", "hi");
+/// assert_eq!(result.status, TaskResultStatus::Completed);
+/// let json = serde_json::to_value(&result).unwrap();
+/// assert_eq!(json["outputData"]["greeting"], "hi");
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct TaskResult {
+    /// Id of the workflow the task belongs to (required by the server).
+    #[serde(deserialize_with = "null_as_default")]
+    pub workflow_instance_id: String,
+    /// Id of the task (required by the server).
+    #[serde(deserialize_with = "null_as_default")]
+    pub task_id: String,
+    /// New status of the task.
+    #[serde(deserialize_with = "null_as_default")]
+    pub status: TaskResultStatus,
+    /// Output of the task; replaces the task's output.
+    #[serde(deserialize_with = "null_as_default")]
+    pub output_data: JsonMap,
+    /// Why the task failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_for_incompletion: Option<String>,
+    /// For `IN_PROGRESS`: seconds before the task is handed out again.
+    #[serde(deserialize_with = "null_as_default")]
+    pub callback_after_seconds: i64,
+    /// Id of the worker reporting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
+    /// Log lines appended to the task's logs.
+    #[serde(deserialize_with = "null_as_default")]
+    pub logs: Vec<TaskExecLog>,
+    /// Path of the output in external storage, when it was uploaded there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_output_payload_storage_path: Option<String>,
+    /// Id of a sub-workflow the task started.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_workflow_id: Option<String>,
+    /// Heartbeat only: extend the response timeout lease without changing the task.
+    #[serde(deserialize_with = "null_as_default")]
+    pub extend_lease: bool,
+    /// Timing metadata collected by the worker (server v3.21.19+); omitted when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_metadata: Option<ExecutionMetadata>,
+    /// The worker supports cancellation (server v3.32.0+; reserved).
+    #[serde(deserialize_with = "null_as_default")]
+    pub supports_cancellation: bool,
+}
+
+impl TaskResult {
+    /// A result with the given status for a task.
+    pub fn new(
+        task_id: impl Into<String>,
+        workflow_instance_id: impl Into<String>,
+        status: TaskResultStatus,
+    ) -> Self {
+        TaskResult {
+            task_id: task_id.into(),
+            workflow_instance_id: workflow_instance_id.into(),
+            status,
+            ..TaskResult::default()
+        }
+    }
+
+    /// A `COMPLETED` result.
+    pub fn completed(task_id: impl Into<String>, workflow_instance_id: impl Into<String>) -> Self {
+        Self::new(task_id, workflow_instance_id, TaskResultStatus::Completed)
+    }
+
+    /// A `FAILED` result (retried if the task definition allows it) with a reason.
+    pub fn failed(
+        task_id: impl Into<String>,
+        workflow_instance_id: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::new(task_id, workflow_instance_id, TaskResultStatus::Failed).with_reason(reason)
+    }
+
+    /// A `FAILED_WITH_TERMINAL_ERROR` result (never retried) with a reason.
+    pub fn failed_with_terminal_error(
+        task_id: impl Into<String>,
+        workflow_instance_id: impl Into<String>,
+        reason: impl Into<String>,
+    ) -> Self {
+        Self::new(
+            task_id,
+            workflow_instance_id,
+            TaskResultStatus::FailedWithTerminalError,
+        )
+        .with_reason(reason)
+    }
+
+    /// An `IN_PROGRESS` result: the task is handed out again after `callback_after_seconds`.
+    pub fn in_progress(
+        task_id: impl Into<String>,
+        workflow_instance_id: impl Into<String>,
+        callback_after_seconds: i64,
+    ) -> Self {
+        Self::new(task_id, workflow_instance_id, TaskResultStatus::InProgress)
+            .with_callback_after_seconds(callback_after_seconds)
+    }
+
+    /// A result for `task` carrying its ids, status (mapped like the server's `new TaskResult(task)`,
+    /// see [`TaskResultStatus::from`]), output, reason, callback delay, worker id and sub-workflow id.
+    pub fn from_task(task: &Task) -> Self {
+        TaskResult {
+            workflow_instance_id: task.workflow_instance_id.clone(),
+            task_id: task.task_id.clone(),
+            status: TaskResultStatus::from(&task.status),
+            output_data: task.output_data.clone(),
+            reason_for_incompletion: task.reason_for_incompletion.clone(),
+            callback_after_seconds: task.callback_after_seconds,
+            worker_id: task.worker_id.clone(),
+            external_output_payload_storage_path: task.external_output_payload_storage_path.clone(),
+            sub_workflow_id: task.sub_workflow_id.clone(),
+            ..TaskResult::default()
+        }
+    }
+
+    /// Sets the status.
+    #[must_use]
+    pub fn with_status(mut self, status: TaskResultStatus) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Adds one output value (`value` is anything convertible to JSON: `&str`, numbers, `json!`...).
+    #[must_use]
+    pub fn with_output_value(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.output_data.insert(key.into(), value.into());
+        self
+    }
+
+    /// Replaces the whole output.
+    #[must_use]
+    pub fn with_output(mut self, output: JsonMap) -> Self {
+        self.output_data = output;
+        self
+    }
+
+    /// Sets the failure reason.
+    #[must_use]
+    pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason_for_incompletion = Some(reason.into());
+        self
+    }
+
+    /// Sets the callback delay (seconds) for an `IN_PROGRESS` result.
+    #[must_use]
+    pub fn with_callback_after_seconds(mut self, seconds: i64) -> Self {
+        self.callback_after_seconds = seconds;
+        self
+    }
+
+    /// Appends a log line (its task id is set to this result's task id).
+    #[must_use]
+    pub fn with_log(mut self, log: impl Into<String>) -> Self {
+        let line = TaskExecLog::new(log).with_task_id(self.task_id.clone());
+        self.logs.push(line);
+        self
+    }
+
+    /// Sets the worker id.
+    #[must_use]
+    pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// Sets the sub-workflow id.
+    #[must_use]
+    pub fn with_sub_workflow_id(mut self, sub_workflow_id: impl Into<String>) -> Self {
+        self.sub_workflow_id = Some(sub_workflow_id.into());
+        self
+    }
+
+    /// Marks the result as a lease extension (heartbeat).
+    #[must_use]
+    pub fn with_extend_lease(mut self, extend_lease: bool) -> Self {
+        self.extend_lease = extend_lease;
+        self
+    }
+
+    /// Attaches execution metadata.
+    #[must_use]
+    pub fn with_execution_metadata(mut self, metadata: ExecutionMetadata) -> Self {
+        self.execution_metadata = Some(metadata);
+        self
+    }
+}

@@ -1,0 +1,104 @@
+//! The `wire_enum!` macro: string enums that keep unknown values instead of failing.
+//!
+//! Conductor sends enums as their exact Java names (`IN_PROGRESS`). A newer server may add a value this
+//! SDK does not know yet; failing the whole `Workflow` because one task has a new status would make the
+//! SDK brittle, so every wire enum carries an `Unknown(String)` arm that round-trips the raw string.
+
+/// Declares a `#[non_exhaustive]` string enum with exact wire names, an `Unknown(String)` arm,
+/// `as_str()`, `Display`, `FromStr` (infallible), `Serialize` and `Deserialize`.
+///
+/// ```text
+/// wire_enum! {
+///     /// Docs for the enum.
+///     pub enum RetryLogic {
+///         /// Docs for the variant.
+///         Fixed => "FIXED",
+///     }
+/// }
+/// ```
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $(
+                $(#[$vmeta:meta])*
+                $variant:ident => $wire:literal
+            ),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $(
+                $(#[$vmeta])*
+                $variant,
+            )+
+            /// A value this version of the SDK does not know (sent by a newer server); kept verbatim.
+            Unknown(String),
+        }
+
+        impl $name {
+            /// Every known value, in declaration order.
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            /// The exact string Conductor uses on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $name::Unknown(raw) => raw.as_str(),
+                }
+            }
+
+            /// Parses a wire string; unknown strings become `Unknown(raw)`.
+            pub fn from_wire(raw: &str) -> Self {
+                match raw {
+                    $($wire => $name::$variant,)+
+                    other => $name::Unknown(other.to_owned()),
+                }
+            }
+
+            /// `true` for the `Unknown` arm.
+            pub fn is_unknown(&self) -> bool {
+                matches!(self, $name::Unknown(_))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(raw: &str) -> ::std::result::Result<Self, Self::Err> {
+                Ok($name::from_wire(raw))
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> ::std::result::Result<Self, D::Error> {
+                struct WireVisitor;
+                impl ::serde::de::Visitor<'_> for WireVisitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " string"))
+                    }
+                    fn visit_str<E: ::serde::de::Error>(self, raw: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::from_wire(raw))
+                    }
+                }
+                deserializer.deserialize_str(WireVisitor)
+            }
+        }
+    };
+}
+
+pub(crate) use wire_enum;

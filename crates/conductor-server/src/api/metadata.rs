@@ -1,0 +1,169 @@
+//! `/api/metadata/...` (task and workflow definitions) and `/api/event` (event handlers).
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post};
+use conductor_models::{EventHandler, TaskDef, WorkflowDef};
+
+use super::{ApiResult, AppState, Body, P, Q, json, ok_empty};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/metadata/workflow",
+            post(register_workflow)
+                .put(update_workflows)
+                .get(list_workflows),
+        )
+        .route("/api/metadata/workflow/validate", post(validate_workflow))
+        .route("/api/metadata/workflow/names", get(names))
+        .route(
+            "/api/metadata/workflow/names-and-versions",
+            get(names_and_versions),
+        )
+        .route(
+            "/api/metadata/workflow/latest-versions",
+            get(latest_versions),
+        )
+        .route("/api/metadata/workflow/{name}", get(get_workflow))
+        .route("/api/metadata/workflow/{name}/versions", get(versions))
+        .route(
+            "/api/metadata/workflow/{name}/{version}",
+            axum::routing::delete(delete_workflow),
+        )
+        .route(
+            "/api/metadata/taskdefs",
+            post(register_task_defs)
+                .put(update_task_def)
+                .get(list_task_defs),
+        )
+        .route(
+            "/api/metadata/taskdefs/{name}",
+            get(get_task_def).delete(delete_task_def),
+        )
+        .route(
+            "/api/event",
+            post(add_handler).put(update_handler).get(list_handlers),
+        )
+        .route(
+            "/api/event/{name}",
+            get(handlers_for_event).delete(remove_handler),
+        )
+}
+
+async fn register_workflow(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
+    let def: WorkflowDef = body.json()?;
+    let overwrite = q.bool_or("overwrite", false)?;
+    engine.with(|e| e.register_workflow_def(def, overwrite))?;
+    ok_empty()
+}
+
+async fn update_workflows(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let defs: Vec<WorkflowDef> = body.json()?;
+    json(&engine.with(|e| e.update_workflow_defs(defs))?)
+}
+
+async fn list_workflows(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let classifier = q.non_empty("classifier").map(str::to_owned);
+    let defs = engine.with(|e| e.all_workflow_defs());
+    let defs: Vec<WorkflowDef> = match classifier.as_deref() {
+        None | Some("workflow") => defs,
+        Some(_) => Vec::new(),
+    };
+    json(&defs)
+}
+
+async fn validate_workflow(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let def: WorkflowDef = body.json()?;
+    engine.with(|e| e.validate_workflow(&def))?;
+    ok_empty()
+}
+
+async fn names(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.names_and_versions().into_keys().collect::<Vec<_>>()))
+}
+
+async fn names_and_versions(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.names_and_versions()))
+}
+
+async fn latest_versions(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.latest_workflow_defs()))
+}
+
+async fn get_workflow(State(engine): State<AppState>, P(name): P<String>, q: Q) -> ApiResult {
+    let version: Option<i32> = q.parse_opt("version")?;
+    json(&engine.with(|e| e.get_workflow_def(&name, version))?)
+}
+
+async fn versions(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
+    json(&engine.with(|e| e.workflow_def_versions(&name)))
+}
+
+async fn delete_workflow(
+    State(engine): State<AppState>,
+    P((name, version)): P<(String, String)>,
+) -> ApiResult {
+    let version: i32 = version.parse().map_err(|_| {
+        super::ApiError::internal(format!(
+            "Failed to convert value of type 'java.lang.String' to required type 'java.lang.Integer'; For input string: \"{version}\""
+        ))
+    })?;
+    engine.with(|e| e.delete_workflow_def(&name, version))?;
+    ok_empty()
+}
+
+async fn register_task_defs(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let defs: Vec<TaskDef> = body.json()?;
+    engine.with(|e| e.register_task_defs(defs))?;
+    ok_empty()
+}
+
+async fn update_task_def(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let def: TaskDef = body.json()?;
+    engine.with(|e| e.update_task_def(def))?;
+    ok_empty()
+}
+
+async fn list_task_defs(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.store.task_defs.values().cloned().collect::<Vec<_>>()))
+}
+
+async fn get_task_def(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
+    json(&engine.with(|e| e.task_def(&name))?)
+}
+
+async fn delete_task_def(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
+    engine.with(|e| e.delete_task_def(&name))?;
+    ok_empty()
+}
+
+async fn add_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let handler: EventHandler = body.json()?;
+    engine.with(|e| e.add_event_handler(handler))?;
+    ok_empty()
+}
+
+async fn update_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let handler: EventHandler = body.json()?;
+    engine.with(|e| e.update_event_handler(handler))?;
+    ok_empty()
+}
+
+async fn list_handlers(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.store.event_handlers.values().cloned().collect::<Vec<_>>()))
+}
+
+async fn handlers_for_event(
+    State(engine): State<AppState>,
+    P(event): P<String>,
+    q: Q,
+) -> ApiResult {
+    let active_only = q.bool_or("activeOnly", true)?;
+    json(&engine.with(|e| e.event_handlers_for(&event, active_only)))
+}
+
+async fn remove_handler(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
+    engine.with(|e| e.remove_event_handler(&name))?;
+    ok_empty()
+}

@@ -1,0 +1,313 @@
+//! The REST API: an axum router over the engine, with conductor-oss's paths, status codes and
+//! error bodies.
+//!
+//! Requests are parsed by hand (raw query string, raw body bytes) so that every malformed input is
+//! answered with an `ErrorResponse` exactly like OSS (which answers 500 for Jackson errors, missing
+//! parameters and bad path variables) instead of axum's plain-text rejections.
+
+mod health;
+mod metadata;
+mod tasks;
+mod workflow;
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use conductor_models::{ErrorResponse, ValidationError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::engine::Engine;
+use crate::engine::error::EngineError;
+
+/// Shared state of every handler.
+pub(crate) type AppState = Arc<Engine>;
+
+/// Largest request body accepted.
+const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Builds the whole router.
+pub(crate) fn router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .merge(metadata::routes())
+        .merge(workflow::routes())
+        .merge(tasks::routes())
+        .fallback(not_found_fallback)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(engine)
+}
+
+async fn not_found_fallback(uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("No static resource {}.", uri.path().trim_start_matches('/')),
+    )
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("Request method '{}' is not supported", request.method()),
+    )
+}
+
+fn host_name() -> &'static str {
+    static HOST: OnceLock<String> = OnceLock::new();
+    HOST.get_or_init(|| {
+        std::env::var("HOSTNAME")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .or_else(|| {
+                std::fs::read_to_string("/etc/hostname")
+                    .ok()
+                    .map(|h| h.trim().to_owned())
+            })
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned())
+    })
+}
+
+/// An error answer: status plus `ErrorResponse` body.
+#[derive(Debug)]
+pub(crate) struct ApiError {
+    status: StatusCode,
+    body: ErrorResponse,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        let body =
+            ErrorResponse::new(i32::from(status.as_u16()), message).with_instance(host_name());
+        Self { status, body }
+    }
+
+    pub(crate) fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Validation(violations) => {
+                let mut body =
+                    ErrorResponse::new(400, "Validation failed, check below errors for detail.");
+                for v in violations {
+                    let mut e = ValidationError::new(v.path, v.message);
+                    if let Some(value) = v.invalid_value {
+                        e = e.with_invalid_value(value);
+                    }
+                    body = body.with_validation_error(e);
+                }
+                Self {
+                    status: StatusCode::BAD_REQUEST,
+                    body,
+                }
+            }
+            other => {
+                let status = StatusCode::from_u16(other.status())
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                Self::new(status, other.to_string())
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}
+
+/// Handler result.
+pub(crate) type ApiResult = Result<Response, ApiError>;
+
+/// 200 with a JSON body.
+pub(crate) fn json<T: Serialize>(value: &T) -> ApiResult {
+    let bytes = serde_json::to_vec(value).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], bytes).into_response())
+}
+
+/// 200 with a bare text body.
+pub(crate) fn text(value: impl Into<String>) -> ApiResult {
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain;charset=UTF-8")],
+        value.into(),
+    )
+        .into_response())
+}
+
+/// 200 with an empty body.
+pub(crate) fn ok_empty() -> ApiResult {
+    Ok(StatusCode::OK.into_response())
+}
+
+/// 204 No Content.
+pub(crate) fn no_content() -> ApiResult {
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Path parameters, with rejections turned into `ErrorResponse`s.
+pub(crate) struct P<T>(pub(crate) T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for P<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(value)) => Ok(P(value)),
+            Err(rejection) => Err(ApiError::internal(rejection.body_text())),
+        }
+    }
+}
+
+/// Query parameters (repeatable), parsed from the raw query string.
+#[derive(Debug, Default)]
+pub(crate) struct Q {
+    values: HashMap<String, Vec<String>>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Q {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        if let Some(query) = parts.uri.query() {
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                values.entry(decode(k)).or_default().push(decode(v));
+            }
+        }
+        Ok(Q { values })
+    }
+}
+
+fn decode(raw: &str) -> String {
+    let plus_as_space = raw.replace('+', " ");
+    percent_encoding::percent_decode_str(&plus_as_space)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+impl Q {
+    /// The first value of `name`.
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+    }
+
+    /// The first non-empty value of `name`.
+    pub(crate) fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.is_empty())
+    }
+
+    /// Every value of `name`, also splitting comma lists.
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.values
+            .get(name)
+            .map(|vs| {
+                vs.iter()
+                    .flat_map(|v| v.split(','))
+                    .map(str::trim)
+                    .filter(|v| !v.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// A typed value with a default; a malformed value is a 500 like Spring's conversion error.
+    pub(crate) fn parse_or<T: FromStr>(&self, name: &str, default: T) -> Result<T, ApiError> {
+        Ok(self.parse_opt(name)?.unwrap_or(default))
+    }
+
+    /// An optional typed value.
+    pub(crate) fn parse_opt<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        match self.non_empty(name) {
+            None => Ok(None),
+            Some(raw) => raw.trim().parse().map(Some).map_err(|_| {
+                ApiError::internal(format!(
+                    "Failed to convert value of type 'java.lang.String' to required type; For input string: \"{raw}\" (parameter '{name}')"
+                ))
+            }),
+        }
+    }
+
+    /// A boolean with a default (`true`/`false`, case-insensitive).
+    pub(crate) fn bool_or(&self, name: &str, default: bool) -> Result<bool, ApiError> {
+        match self.non_empty(name) {
+            None => Ok(default),
+            Some(raw) if raw.eq_ignore_ascii_case("true") => Ok(true),
+            Some(raw) if raw.eq_ignore_ascii_case("false") => Ok(false),
+            Some(raw) => Err(ApiError::internal(format!(
+                "Failed to convert value of type 'java.lang.String' to required type 'boolean'; Invalid boolean value [{raw}] (parameter '{name}')"
+            ))),
+        }
+    }
+
+    /// A required parameter (missing → 500 like Spring's `MissingServletRequestParameterException`).
+    pub(crate) fn required(&self, name: &str) -> Result<&str, ApiError> {
+        self.get(name).ok_or_else(|| {
+            ApiError::internal(format!("Required request parameter '{name}' for method parameter type String is not present"))
+        })
+    }
+}
+
+/// The raw request body.
+pub(crate) struct Body(pub(crate) Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Bytes::from_request(request, state).await {
+            Ok(bytes) => Ok(Body(bytes)),
+            Err(rejection) => Err(ApiError::new(rejection.status(), rejection.body_text())),
+        }
+    }
+}
+
+impl Body {
+    /// Whether the body is empty (or whitespace).
+    pub(crate) fn is_blank(&self) -> bool {
+        self.0.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// Parses a required JSON body (missing or malformed → 500, as Jackson/Spring answer).
+    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        if self.is_blank() {
+            return Err(ApiError::internal("Required request body is missing"));
+        }
+        serde_json::from_slice(&self.0)
+            .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))
+    }
+
+    /// Parses an optional JSON body (empty → `None`).
+    pub(crate) fn json_opt<T: DeserializeOwned>(&self) -> Result<Option<T>, ApiError> {
+        if self.is_blank() {
+            Ok(None)
+        } else {
+            self.json().map(Some)
+        }
+    }
+
+    /// The body as text.
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+}

@@ -1,0 +1,359 @@
+//! `/api/tasks/...`: polling (with real long polls), updates (v1, v2, by reference, sync),
+//! signals, logs, queue inspection and maintenance, task search.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{delete, get, post};
+use conductor_models::{
+    JsonMap, PollData, ReturnStrategy, SearchResult, TaskResult, TaskResultStatus,
+};
+
+use super::workflow::{signal_response, wait_for};
+use super::{ApiError, ApiResult, AppState, Body, P, Q, json, no_content, ok_empty, text};
+use crate::engine::error::EngineError;
+use crate::queue::queue_name;
+
+/// Longest long poll a batch poll may ask for.
+const MAX_LONG_POLL_MS: u64 = 5000;
+/// The fixed wait of the single-task poll.
+const SINGLE_POLL_WAIT_MS: u64 = 100;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/tasks", post(update))
+        .route("/api/tasks/update-v2", post(update_v2))
+        .route("/api/tasks/poll/{task_type}", get(poll))
+        .route("/api/tasks/poll/batch/{task_type}", get(batch_poll))
+        .route("/api/tasks/search", get(search))
+        .route("/api/tasks/search-v2", get(search_v2))
+        .route("/api/tasks/queue/size", get(queue_size))
+        .route("/api/tasks/queue/sizes", get(queue_sizes))
+        .route("/api/tasks/queue/all", get(queue_all))
+        .route("/api/tasks/queue/all/verbose", get(queue_all_verbose))
+        .route("/api/tasks/queue/polldata", get(poll_data))
+        .route("/api/tasks/queue/polldata/all", get(poll_data_all))
+        .route("/api/tasks/queue/requeue/{task_type}", post(requeue))
+        .route(
+            "/api/tasks/queue/{task_type}/{task_id}",
+            delete(remove_from_queue),
+        )
+        .route("/api/tasks/{id}", get(get_task))
+        .route("/api/tasks/{id}/log", get(get_logs).post(add_log))
+        .route("/api/tasks/{id}/{second}/signal", post(signal))
+        .route("/api/tasks/{id}/{second}/signal/sync", post(signal_sync))
+        .route("/api/tasks/{id}/{second}/{status}", post(update_by_ref))
+        .route(
+            "/api/tasks/{id}/{second}/{status}/sync",
+            post(update_by_ref_sync),
+        )
+}
+
+async fn poll(State(engine): State<AppState>, P(task_type): P<String>, q: Q) -> ApiResult {
+    let worker = q.get("workerid").map(str::to_owned);
+    let domain = q.non_empty("domain").map(str::to_owned);
+    let mut tasks = engine
+        .poll_wait(
+            &task_type,
+            worker.as_deref(),
+            domain.as_deref(),
+            1,
+            Duration::from_millis(SINGLE_POLL_WAIT_MS),
+        )
+        .await;
+    match tasks.pop() {
+        Some(task) => json(&task),
+        None => no_content(),
+    }
+}
+
+async fn batch_poll(State(engine): State<AppState>, P(task_type): P<String>, q: Q) -> ApiResult {
+    let worker = q.get("workerid").map(str::to_owned);
+    let domain = q.non_empty("domain").map(str::to_owned);
+    let count: i64 = q.parse_or("count", 1)?;
+    let timeout: i64 = q.parse_or("timeout", 100)?;
+    if timeout > i64::try_from(MAX_LONG_POLL_MS).unwrap_or(i64::MAX) {
+        return Err(ApiError::bad_request(
+            "Long Poll Timeout value cannot be more than 5 seconds",
+        ));
+    }
+    let count = usize::try_from(count.max(0)).unwrap_or(0);
+    let timeout = Duration::from_millis(u64::try_from(timeout.max(0)).unwrap_or(0));
+    let tasks = engine
+        .poll_wait(
+            &task_type,
+            worker.as_deref(),
+            domain.as_deref(),
+            count,
+            timeout,
+        )
+        .await;
+    json(&tasks)
+}
+
+async fn update(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let result: TaskResult = body.json()?;
+    text(engine.with(|e| e.update_task(&result))?)
+}
+
+async fn update_v2(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let result: TaskResult = body.json()?;
+    if result.workflow_instance_id.is_empty() || result.task_id.is_empty() {
+        // Controller-level @Valid in OSS: 500, not 400.
+        return Err(ApiError::internal(
+            "Validation failed: workflowInstanceId and taskId are required",
+        ));
+    }
+    let next = engine.with(|e| {
+        e.update_task(&result)?;
+        let task = e.store.task(&result.task_id).cloned();
+        let terminal = task.as_ref().is_some_and(|t| t.status.is_terminal());
+        if result.extend_lease || !terminal {
+            return Ok::<_, EngineError>(None);
+        }
+        let task = task.unwrap_or_default();
+        Ok(e.poll(
+            &task.task_type,
+            result.worker_id.as_deref(),
+            task.domain.as_deref(),
+            1,
+        )
+        .pop())
+    })?;
+    match next {
+        Some(task) => json(&task),
+        None => no_content(),
+    }
+}
+
+fn result_status(raw: &str) -> Result<TaskResultStatus, ApiError> {
+    let status = TaskResultStatus::from_wire(raw);
+    if status.is_unknown() {
+        return Err(ApiError::internal(format!(
+            "Failed to convert value of type 'java.lang.String' to required type 'TaskResult.Status'; No enum constant com.netflix.conductor.common.metadata.tasks.TaskResult.Status.{raw}"
+        )));
+    }
+    Ok(status)
+}
+
+async fn update_by_ref(
+    State(engine): State<AppState>,
+    P((workflow_id, reference, status)): P<(String, String, String)>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    let status = result_status(&status)?;
+    let output: JsonMap = body.json_opt()?.unwrap_or_default();
+    let worker = q.get("workerid").map(str::to_owned);
+    match engine.with(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, worker))? {
+        Some(task_id) => text(task_id),
+        None => ok_empty(),
+    }
+}
+
+async fn update_by_ref_sync(
+    State(engine): State<AppState>,
+    P((workflow_id, reference, status)): P<(String, String, String)>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    let status = result_status(&status)?;
+    let output: JsonMap = body.json_opt()?.unwrap_or_default();
+    let worker = q.get("workerid").map(str::to_owned);
+    let workflow = engine.with(|e| {
+        match e.update_task_by_ref(&workflow_id, &reference, status, output, worker)? {
+            Some(_) => e.get_workflow(&workflow_id, true),
+            None => Err(EngineError::NotFound(format!(
+                "Found no running task {reference} of workflow {workflow_id} to update"
+            ))),
+        }
+    })?;
+    json(&workflow)
+}
+
+/// The first non-terminal WAIT task of a workflow, as `(ref)`.
+fn blocking_wait(engine: &AppState, workflow_id: &str) -> Result<Option<String>, ApiError> {
+    Ok(engine.with(|e| {
+        e.get_workflow(workflow_id, true).map(|wf| {
+            wf.tasks
+                .iter()
+                .find(|t| t.task_type == "WAIT" && !t.status.is_terminal())
+                .map(|t| t.reference_task_name.clone())
+        })
+    })?)
+}
+
+async fn signal(
+    State(engine): State<AppState>,
+    P((workflow_id, status)): P<(String, String)>,
+    body: Body,
+) -> ApiResult {
+    let status = result_status(&status)?;
+    let output: JsonMap = body.json_opt()?.unwrap_or_default();
+    if let Some(reference) = blocking_wait(&engine, &workflow_id)? {
+        engine.with(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, None))?;
+    }
+    ok_empty()
+}
+
+async fn signal_sync(
+    State(engine): State<AppState>,
+    P((workflow_id, status)): P<(String, String)>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    let status = result_status(&status)?;
+    let output: JsonMap = body.json_opt()?.unwrap_or_default();
+    let strategy = q
+        .non_empty("returnStrategy")
+        .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
+    let timeout_ms: u64 = q.parse_or("timeoutMillis", 5000)?;
+    let Some(reference) = blocking_wait(&engine, &workflow_id)? else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::NOT_FOUND,
+            format!("Found no blocked task in workflow {workflow_id} to signal"),
+        ));
+    };
+    engine.with(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, None))?;
+    let (workflow, timed_out) = wait_for(
+        &engine,
+        &workflow_id,
+        Duration::from_millis(timeout_ms),
+        |wf| {
+            wf.status.is_terminal()
+                || wf
+                    .tasks
+                    .iter()
+                    .any(|t| t.task_type == "WAIT" && !t.status.is_terminal())
+        },
+    )
+    .await?;
+    signal_response(
+        &workflow,
+        &strategy,
+        &uuid::Uuid::new_v4().to_string(),
+        &[],
+        timed_out,
+    )
+}
+
+async fn get_task(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
+    json(&engine.with(|e| e.get_task(&id))?)
+}
+
+async fn get_logs(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
+    let logs = engine.with(|e| e.store.task_logs.get(&id).cloned().unwrap_or_default());
+    if logs.is_empty() {
+        no_content()
+    } else {
+        json(&logs)
+    }
+}
+
+async fn add_log(State(engine): State<AppState>, P(id): P<String>, body: Body) -> ApiResult {
+    let line = body.text();
+    engine.with(|e| e.add_log(&id, line));
+    ok_empty()
+}
+
+async fn queue_size(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let task_type = q.required("taskType")?.to_owned();
+    let mut name = queue_name(&task_type, q.non_empty("domain"));
+    if let Some(ns) = q.non_empty("executionNamespace") {
+        name = format!("{name}@{ns}");
+    }
+    if let Some(group) = q.non_empty("isolationGroupId") {
+        name = format!("{name}-{group}");
+    }
+    json(&engine.with(|e| e.store.queues.size(&name)))
+}
+
+async fn queue_sizes(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let types = q.all("taskType");
+    if types.is_empty() {
+        return Err(ApiError::internal(
+            "Required request parameter 'taskType' for method parameter type List is not present",
+        ));
+    }
+    let sizes: BTreeMap<String, usize> = engine.with(|e| {
+        types
+            .iter()
+            .map(|t| (t.clone(), e.store.queues.size(t)))
+            .collect()
+    });
+    json(&sizes)
+}
+
+async fn queue_all(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.store.queues.sizes()))
+}
+
+async fn queue_all_verbose(State(engine): State<AppState>) -> ApiResult {
+    let verbose: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = engine.with(|e| {
+        e.store
+            .queues
+            .sizes()
+            .into_iter()
+            .map(|(name, size)| {
+                let shard = BTreeMap::from([("size".to_owned(), size), ("uacked".to_owned(), 0)]);
+                (name, BTreeMap::from([("a".to_owned(), shard)]))
+            })
+            .collect()
+    });
+    json(&verbose)
+}
+
+async fn poll_data(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let task_type = q.required("taskType")?.to_owned();
+    let data: Vec<PollData> = engine.with(|e| {
+        e.store
+            .poll_data
+            .iter()
+            .filter(|((t, _), _)| *t == task_type)
+            .map(|(_, p)| p.clone())
+            .collect()
+    });
+    json(&data)
+}
+
+async fn poll_data_all(State(engine): State<AppState>) -> ApiResult {
+    json(&engine.with(|e| e.store.poll_data.values().cloned().collect::<Vec<_>>()))
+}
+
+async fn requeue(State(engine): State<AppState>, P(task_type): P<String>) -> ApiResult {
+    text(engine.with(|e| e.requeue(&task_type)).to_string())
+}
+
+async fn remove_from_queue(
+    State(engine): State<AppState>,
+    P((task_type, task_id)): P<(String, String)>,
+) -> ApiResult {
+    engine.with(|e| e.remove_from_queue(&task_type, &task_id));
+    ok_empty()
+}
+
+fn search_params(q: &Q) -> Result<crate::engine::workflow_ops::SearchParams, ApiError> {
+    Ok(crate::engine::workflow_ops::SearchParams {
+        start: q.parse_or("start", 0)?,
+        size: q.parse_or("size", 100)?,
+        sort: q.get("sort").map(str::to_owned),
+        free_text: q.get("freeText").map(str::to_owned),
+        query: q.get("query").map(str::to_owned),
+    })
+}
+
+async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let params = search_params(&q)?;
+    json(&engine.with(|e| e.search_task_summaries(&params))?)
+}
+
+async fn search_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let params = search_params(&q)?;
+    let (hits, total) = engine.with(|e| e.search_tasks(&params))?;
+    json(&SearchResult {
+        total_hits: total,
+        results: hits.into_iter().map(|(t, _)| t).collect(),
+    })
+}

@@ -1,0 +1,595 @@
+//! `/api/workflow/...`: start (three forms), read, lifecycle operations, search, the mocked test
+//! run, and the bulk resource.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::{get, post, put};
+use conductor_models::{
+    BulkResponse, JsonMap, RerunWorkflowRequest, ReturnStrategy, SkipTaskRequest,
+    StartWorkflowRequest, TaskRun, Workflow, WorkflowRun, WorkflowTestRequest,
+};
+use serde_json::Value;
+
+use super::{ApiError, ApiResult, AppState, Body, P, Q, json, no_content, ok_empty, text};
+use crate::engine::error::{EngineError, EngineResult, Violation};
+use crate::engine::executor::{Exec, StartParams};
+use crate::engine::workflow_ops::SearchParams;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/workflow", post(start))
+        .route(
+            "/api/workflow/{id}",
+            get(get_workflow).post(start_by_name).delete(terminate),
+        )
+        .route("/api/workflow/{id}/status", get(status))
+        .route("/api/workflow/{id}/tasks", get(tasks))
+        .route("/api/workflow/{id}/remove", axum::routing::delete(remove))
+        .route(
+            "/api/workflow/{id}/terminate-remove",
+            axum::routing::delete(terminate_remove),
+        )
+        .route("/api/workflow/{id}/pause", put(pause))
+        .route("/api/workflow/{id}/resume", put(resume))
+        .route("/api/workflow/{id}/restart", post(restart))
+        .route("/api/workflow/{id}/retry", post(retry))
+        .route("/api/workflow/{id}/rerun", post(rerun))
+        .route("/api/workflow/{id}/resetcallbacks", post(reset_callbacks))
+        .route("/api/workflow/{id}/variables", post(update_variables))
+        .route("/api/workflow/{id}/skiptask/{reference}", put(skip_task))
+        .route("/api/workflow/{id}/correlated", post(correlated_batch))
+        .route(
+            "/api/workflow/{id}/correlated/{correlation_id}",
+            get(correlated),
+        )
+        .route("/api/workflow/running/{name}", get(running))
+        .route("/api/workflow/decide/{id}", put(decide))
+        .route("/api/workflow/search", get(search))
+        .route("/api/workflow/search-v2", get(search_v2))
+        .route("/api/workflow/search-by-tasks", get(search_by_tasks))
+        .route("/api/workflow/search-by-tasks-v2", get(search_by_tasks_v2))
+        .route("/api/workflow/execute/{name}/{version}", post(execute))
+        .route("/api/workflow/test", post(test))
+        .route("/api/workflow/bulk/pause", put(bulk_pause))
+        .route("/api/workflow/bulk/resume", put(bulk_resume))
+        .route("/api/workflow/bulk/restart", post(bulk_restart))
+        .route("/api/workflow/bulk/retry", post(bulk_retry))
+        .route("/api/workflow/bulk/terminate", post(bulk_terminate))
+        .route(
+            "/api/workflow/bulk/remove",
+            axum::routing::delete(bulk_remove),
+        )
+        .route(
+            "/api/workflow/bulk/terminate-remove",
+            axum::routing::delete(bulk_terminate_remove),
+        )
+        .route("/api/workflow/bulk/search", post(bulk_search))
+}
+
+/// Parses a start request, enforcing what OSS validates (name, priority, null input).
+fn start_request(body: &Body) -> Result<StartWorkflowRequest, ApiError> {
+    let raw: Value = body.json()?;
+    if raw.get("input").is_some_and(Value::is_null)
+        && raw.get("externalInputPayloadStoragePath").is_none()
+    {
+        return Err(ApiError::bad_request(
+            "NULL input passed when starting workflow",
+        ));
+    }
+    let request: StartWorkflowRequest = serde_json::from_value(raw)
+        .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
+    if request.name.trim().is_empty() && request.workflow_def.is_none() {
+        return Err(EngineError::Validation(vec![Violation::new(
+            "startWorkflow.startWorkflowRequest.name",
+            "Workflow name cannot be null or empty",
+        )])
+        .into());
+    }
+    Ok(request)
+}
+
+fn start_params(request: StartWorkflowRequest) -> StartParams {
+    let name = if request.name.is_empty() {
+        request
+            .workflow_def
+            .as_ref()
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    } else {
+        request.name
+    };
+    StartParams {
+        name,
+        version: request.version,
+        correlation_id: request.correlation_id,
+        input: request.input,
+        task_to_domain: request.task_to_domain,
+        workflow_def: request.workflow_def,
+        priority: request.priority,
+        created_by: request.created_by,
+        idempotency_key: request.idempotency_key,
+        ..StartParams::default()
+    }
+}
+
+async fn start(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let request = start_request(&body)?;
+    let id = engine.with(|e| e.start_workflow(start_params(request)))?;
+    text(id)
+}
+
+async fn start_by_name(
+    State(engine): State<AppState>,
+    P(name): P<String>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    let input: JsonMap = body.json()?;
+    let version: Option<i32> = q.parse_opt("version")?;
+    let priority: i32 = q.parse_or("priority", 0)?;
+    let params = StartParams {
+        name: name.clone(),
+        version,
+        correlation_id: q.get("correlationId").map(str::to_owned),
+        input,
+        priority,
+        ..StartParams::default()
+    };
+    let id = engine.with(|e| {
+        if e.store.workflow_def(&name, version).is_none() {
+            return Err(EngineError::NotFound(format!(
+                "No such workflow found by name: {name}, version: {}",
+                version.map_or("null".into(), |v| v.to_string())
+            )));
+        }
+        e.start_workflow(params)
+    })?;
+    text(id)
+}
+
+async fn get_workflow(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let include_tasks = q.bool_or("includeTasks", true)?;
+    json(&engine.with(|e| e.get_workflow(&id, include_tasks))?)
+}
+
+async fn status(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let output = q.bool_or("includeOutput", false)?;
+    let variables = q.bool_or("includeVariables", false)?;
+    json(&engine.with(|e| e.workflow_status(&id, output, variables))?)
+}
+
+async fn tasks(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let start: usize = q.parse_or("start", 0)?;
+    let count: usize = q.parse_or("count", 15)?;
+    let statuses = q.all("status");
+    json(&engine.with(|e| e.workflow_tasks(&id, start, count, &statuses))?)
+}
+
+async fn terminate(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let reason = q.get("reason").map(str::to_owned);
+    engine.with(|e| e.terminate(&id, reason))?;
+    ok_empty()
+}
+
+async fn remove(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let archive = q.bool_or("archiveWorkflow", true)?;
+    engine.with(|e| e.remove_workflow(&id, archive))?;
+    ok_empty()
+}
+
+fn terminate_and_remove(
+    e: &mut Exec<'_>,
+    id: &str,
+    reason: Option<String>,
+    archive: bool,
+) -> EngineResult<()> {
+    match e.terminate(id, reason) {
+        Ok(()) | Err(EngineError::Conflict(_)) => {}
+        Err(other) => return Err(other),
+    }
+    e.remove_workflow(id, archive)
+}
+
+async fn terminate_remove(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let reason = q.get("reason").map(str::to_owned);
+    let archive = q.bool_or("archiveWorkflow", true)?;
+    engine.with(|e| terminate_and_remove(e, &id, reason, archive))?;
+    ok_empty()
+}
+
+async fn pause(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
+    engine.with(|e| e.pause(&id))?;
+    ok_empty()
+}
+
+async fn resume(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
+    engine.with(|e| e.resume(&id))?;
+    ok_empty()
+}
+
+async fn restart(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    let latest = q.bool_or("useLatestDefinitions", false)?;
+    engine.with(|e| e.restart(&id, latest))?;
+    no_content()
+}
+
+async fn retry(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
+    // `resumeSubworkflowTasks` only matters for SUB_WORKFLOW tasks, which this server does not
+    // run yet; the flag is accepted (and validated) for compatibility.
+    let _resume_subworkflows = q.bool_or("resumeSubworkflowTasks", false)?;
+    engine.with(|e| e.retry_workflow(&id))?;
+    no_content()
+}
+
+async fn rerun(State(engine): State<AppState>, P(id): P<String>, body: Body) -> ApiResult {
+    let request: RerunWorkflowRequest = body.json_opt()?.unwrap_or_default();
+    text(engine.with(|e| e.rerun(&id, request))?)
+}
+
+async fn reset_callbacks(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
+    engine.with(|e| e.reset_callbacks(&id))?;
+    no_content()
+}
+
+async fn update_variables(
+    State(engine): State<AppState>,
+    P(id): P<String>,
+    body: Body,
+) -> ApiResult {
+    let variables: JsonMap = body.json()?;
+    json(&engine.with(|e| e.update_variables(&id, variables))?)
+}
+
+async fn skip_task(
+    State(engine): State<AppState>,
+    P((id, reference)): P<(String, String)>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    // Superset of OSS: a JSON body (Orkes, Java SDK) or `taskInput`/`taskOutput` query JSON.
+    let mut request: SkipTaskRequest = body.json_opt()?.unwrap_or_default();
+    if request.task_input.is_none() {
+        request.task_input = q
+            .get("taskInput")
+            .and_then(|s| serde_json::from_str(s).ok());
+    }
+    if request.task_output.is_none() {
+        request.task_output = q
+            .get("taskOutput")
+            .and_then(|s| serde_json::from_str(s).ok());
+    }
+    engine.with(|e| e.skip_task(&id, &reference, request))?;
+    ok_empty()
+}
+
+async fn correlated(
+    State(engine): State<AppState>,
+    P((name, correlation_id)): P<(String, String)>,
+    q: Q,
+) -> ApiResult {
+    let closed = q.bool_or("includeClosed", false)?;
+    let tasks = q.bool_or("includeTasks", false)?;
+    json(&engine.with(|e| e.correlated(&name, &correlation_id, closed, tasks)))
+}
+
+async fn correlated_batch(
+    State(engine): State<AppState>,
+    P(name): P<String>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    let ids: Vec<String> = body.json()?;
+    let closed = q.bool_or("includeClosed", false)?;
+    let tasks = q.bool_or("includeTasks", false)?;
+    let result: BTreeMap<String, Vec<Workflow>> = engine.with(|e| {
+        ids.iter()
+            .map(|cid| (cid.clone(), e.correlated(&name, cid, closed, tasks)))
+            .collect()
+    });
+    json(&result)
+}
+
+async fn running(State(engine): State<AppState>, P(name): P<String>, q: Q) -> ApiResult {
+    let version: i32 = q.parse_or("version", 1)?;
+    let start: i64 = q.parse_or("startTime", 0)?;
+    let end: i64 = q.parse_or("endTime", 0)?;
+    let window = (start != 0 && end != 0).then_some((start, end));
+    json(&engine.with(|e| e.running_ids(&name, version, window)))
+}
+
+async fn decide(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
+    engine.with(|e| e.decide(&id));
+    ok_empty()
+}
+
+fn search_params(q: &Q) -> Result<SearchParams, ApiError> {
+    Ok(SearchParams {
+        start: q.parse_or("start", 0)?,
+        size: q.parse_or("size", 100)?,
+        sort: q.get("sort").map(str::to_owned),
+        free_text: q.get("freeText").map(str::to_owned),
+        query: q.get("query").map(str::to_owned),
+    })
+}
+
+async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let params = search_params(&q)?;
+    json(&engine.with(|e| e.search_summaries(&params, false))?)
+}
+
+async fn search_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let params = search_params(&q)?;
+    json(&engine.with(|e| e.search_workflows(&params, false))?)
+}
+
+async fn search_by_tasks(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let params = search_params(&q)?;
+    json(&engine.with(|e| e.search_summaries(&params, true))?)
+}
+
+async fn search_by_tasks_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
+    let params = search_params(&q)?;
+    json(&engine.with(|e| e.search_workflows(&params, true))?)
+}
+
+async fn test(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let request: WorkflowTestRequest = body.json()?;
+    json(&engine.with(|e| e.test_workflow(request))?)
+}
+
+/// Renders a sync-execution / signal response for `strategy`.
+pub(super) fn signal_response(
+    workflow: &Workflow,
+    strategy: &ReturnStrategy,
+    request_id: &str,
+    wait_refs: &[String],
+    timed_out: bool,
+) -> ApiResult {
+    let blocking = workflow
+        .tasks
+        .iter()
+        .find(|t| wait_refs.contains(&t.reference_task_name) && t.status.is_terminal())
+        .or_else(|| {
+            workflow
+                .tasks
+                .iter()
+                .find(|t| t.task_type == "WAIT" && !t.status.is_terminal())
+        });
+    match strategy {
+        ReturnStrategy::BlockingTask | ReturnStrategy::BlockingTaskInput => {
+            let Some(task) = blocking else {
+                return Err(ApiError::internal("No blocking task found to return"));
+            };
+            let run = TaskRun {
+                response_type: strategy.clone(),
+                target_workflow_id: Some(workflow.workflow_id.clone()),
+                target_workflow_status: Some(workflow.status.as_str().to_owned()),
+                request_id: Some(request_id.to_owned()),
+                workflow_id: Some(task.workflow_instance_id.clone()),
+                correlation_id: task.correlation_id.clone(),
+                input: task.input_data.clone(),
+                output: task.output_data.clone(),
+                signal_timeout: timed_out,
+                task_type: Some(task.task_type.clone()),
+                task_id: Some(task.task_id.clone()),
+                reference_task_name: Some(task.reference_task_name.clone()),
+                retry_count: task.retry_count,
+                task_def_name: Some(task.task_def_name.clone()),
+                retried_task_id: task.retried_task_id.clone(),
+                workflow_type: Some(task.workflow_type.clone()),
+                reason_for_incompletion: task.reason_for_incompletion.clone(),
+                priority: task.workflow_priority,
+                created_by: task.worker_id.clone(),
+                create_time: task.start_time,
+                update_time: task.update_time,
+                status: task.status.clone(),
+                ..TaskRun::default()
+            };
+            json(&run)
+        }
+        ReturnStrategy::TargetWorkflow | ReturnStrategy::BlockingWorkflow => {
+            let run = WorkflowRun {
+                response_type: strategy.clone(),
+                target_workflow_id: Some(workflow.workflow_id.clone()),
+                target_workflow_status: Some(workflow.status.as_str().to_owned()),
+                request_id: Some(request_id.to_owned()),
+                workflow_id: Some(workflow.workflow_id.clone()),
+                correlation_id: workflow.correlation_id.clone(),
+                input: workflow.input.clone(),
+                output: workflow.output.clone(),
+                signal_timeout: timed_out,
+                priority: workflow.priority,
+                variables: workflow.variables.clone(),
+                tasks: workflow.tasks.clone(),
+                created_by: workflow.created_by.clone(),
+                create_time: workflow.create_time.unwrap_or(0),
+                status: workflow.status.clone(),
+                update_time: workflow.update_time.unwrap_or(0),
+            };
+            json(&run)
+        }
+        ReturnStrategy::Unknown(raw) => Err(ApiError::internal(format!(
+            "No enum constant WorkflowSignalReturnStrategy.{raw}"
+        ))),
+        other => Err(ApiError::internal(format!(
+            "Unsupported return strategy {other}"
+        ))),
+    }
+}
+
+/// Waits (without polling) until `done` holds for the workflow or `timeout` elapses; returns the
+/// workflow and whether it timed out.
+pub(super) async fn wait_for(
+    engine: &AppState,
+    id: &str,
+    timeout: Duration,
+    done: impl Fn(&Workflow) -> bool,
+) -> Result<(Workflow, bool), ApiError> {
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let changed = engine.changed();
+        tokio::pin!(changed);
+        changed.as_mut().enable();
+        let workflow = engine.with(|e| e.get_workflow(id, true))?;
+        if done(&workflow) {
+            return Ok((workflow, false));
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok((workflow, true));
+        }
+        tokio::select! {
+            () = &mut changed => {}
+            () = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+async fn execute(
+    State(engine): State<AppState>,
+    P((name, version)): P<(String, String)>,
+    q: Q,
+    body: Body,
+) -> ApiResult {
+    let version: i32 = version.parse().map_err(|_| {
+        ApiError::internal(format!(
+            "Failed to convert path variable version: \"{version}\""
+        ))
+    })?;
+    let mut request = start_request(&body).or_else(|e| {
+        if body.is_blank() {
+            Ok(StartWorkflowRequest::default())
+        } else {
+            Err(e)
+        }
+    })?;
+    request.name = name;
+    request.version = (version > 0).then_some(version);
+    let request_id = q
+        .non_empty("requestId")
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
+    let wait_refs = q.all("waitUntilTaskRef");
+    let wait_seconds: u64 = q.parse_or("waitForSeconds", 10)?;
+    let wait_seconds = if wait_seconds == 0 { 10 } else { wait_seconds };
+    let strategy = q
+        .non_empty("returnStrategy")
+        .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
+    if strategy.is_unknown() {
+        return Err(ApiError::internal(format!(
+            "No enum constant WorkflowSignalReturnStrategy.{strategy}"
+        )));
+    }
+    let id = engine.with(|e| e.start_workflow(start_params(request)))?;
+    let refs = wait_refs.clone();
+    let (workflow, timed_out) =
+        wait_for(&engine, &id, Duration::from_secs(wait_seconds), move |wf| {
+            wf.status.is_terminal()
+                || wf
+                    .tasks
+                    .iter()
+                    .any(|t| refs.contains(&t.reference_task_name) && t.status.is_terminal())
+                || wf
+                    .tasks
+                    .iter()
+                    .any(|t| t.task_type == "WAIT" && !t.status.is_terminal())
+        })
+        .await?;
+    signal_response(&workflow, &strategy, &request_id, &wait_refs, timed_out)
+}
+
+fn bulk_ids(body: &Body) -> Result<Vec<String>, ApiError> {
+    let ids: Vec<String> = body.json()?;
+    if ids.is_empty() || ids.len() > 1000 {
+        return Err(EngineError::Validation(vec![Violation::new(
+            "workflowIds",
+            "Cannot process more than 1000 workflows. Please use multiple requests.",
+        )])
+        .into());
+    }
+    Ok(ids)
+}
+
+fn bulk(
+    engine: &AppState,
+    ids: Vec<String>,
+    op: impl Fn(&mut Exec<'_>, &str) -> EngineResult<()>,
+) -> ApiResult {
+    let mut response = BulkResponse {
+        bulk_successful_results: Vec::new(),
+        bulk_error_results: BTreeMap::new(),
+        message: None,
+    };
+    engine.with(|e| {
+        for id in ids {
+            match op(e, &id) {
+                Ok(()) => response.bulk_successful_results.push(id),
+                Err(error) => {
+                    response.bulk_error_results.insert(id, error.to_string());
+                }
+            }
+        }
+    });
+    json(&response)
+}
+
+async fn bulk_pause(State(engine): State<AppState>, body: Body) -> ApiResult {
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.pause(id))
+}
+
+async fn bulk_resume(State(engine): State<AppState>, body: Body) -> ApiResult {
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.resume(id))
+}
+
+async fn bulk_restart(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
+    let latest = q.bool_or("useLatestDefinitions", false)?;
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.restart(id, latest))
+}
+
+async fn bulk_retry(State(engine): State<AppState>, body: Body) -> ApiResult {
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.retry_workflow(id))
+}
+
+async fn bulk_terminate(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
+    let reason = q.get("reason").map(str::to_owned);
+    bulk(&engine, bulk_ids(&body)?, |e, id| {
+        e.terminate(id, reason.clone())
+    })
+}
+
+async fn bulk_remove(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
+    let archive = q.bool_or("archiveWorkflow", true)?;
+    bulk(&engine, bulk_ids(&body)?, |e, id| {
+        e.remove_workflow(id, archive)
+    })
+}
+
+async fn bulk_terminate_remove(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
+    let reason = q.get("reason").map(str::to_owned);
+    let archive = q.bool_or("archiveWorkflow", true)?;
+    bulk(&engine, bulk_ids(&body)?, |e, id| {
+        terminate_and_remove(e, id, reason.clone(), archive)
+    })
+}
+
+async fn bulk_search(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
+    let include_tasks = q.bool_or("includeTasks", true)?;
+    let ids = bulk_ids(&body)?;
+    let mut response: BulkResponse<Workflow> = BulkResponse {
+        bulk_successful_results: Vec::new(),
+        bulk_error_results: BTreeMap::new(),
+        message: None,
+    };
+    engine.with(|e| {
+        for id in ids {
+            match e.get_workflow(&id, include_tasks) {
+                Ok(wf) => response.bulk_successful_results.push(wf),
+                Err(error) => {
+                    response.bulk_error_results.insert(id, error.to_string());
+                }
+            }
+        }
+    });
+    json(&response)
+}

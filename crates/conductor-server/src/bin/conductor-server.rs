@@ -1,0 +1,156 @@
+//! `conductor-server`: runs the embedded Conductor-compatible server as a standalone process.
+//!
+//! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]`.
+//! Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and SIGTERM stop it cleanly.
+
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use conductor_server::DevServer;
+use tracing_subscriber::EnvFilter;
+
+const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS]\n\
+    \n  --host ADDR              address to bind (default 127.0.0.1)\
+    \n  --port PORT              port to bind (default 8080; 0 = any free port)\
+    \n  --sweep-interval-ms MS   how often the sweeper runs (default 1000)\
+    \n  -h, --help               show this help";
+
+#[derive(Debug, PartialEq)]
+struct Args {
+    host: IpAddr,
+    port: u16,
+    sweep_interval: Duration,
+}
+
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
+    let mut parsed = Args {
+        host: IpAddr::from([127, 0, 0, 1]),
+        port: 8080,
+        sweep_interval: Duration::from_secs(1),
+    };
+    let mut iter = args.into_iter();
+    while let Some(arg) = iter.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
+            None => (arg.clone(), None),
+        };
+        let mut value = || {
+            inline
+                .clone()
+                .or_else(|| iter.next())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--host" => {
+                let v = value()?;
+                parsed.host = v.parse().map_err(|_| format!("invalid --host '{v}'"))?;
+            }
+            "--port" => {
+                let v = value()?;
+                parsed.port = v.parse().map_err(|_| format!("invalid --port '{v}'"))?;
+            }
+            "--sweep-interval-ms" => {
+                let v = value()?;
+                let ms: u64 = v
+                    .parse()
+                    .map_err(|_| format!("invalid --sweep-interval-ms '{v}'"))?;
+                parsed.sweep_interval = Duration::from_millis(ms.max(10));
+            }
+            other => return Err(format!("unknown argument '{other}'")),
+        }
+    }
+    Ok(Some(parsed))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(args)) => args,
+        Ok(None) => {
+            tracing::info!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            tracing::error!("{message}\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let server = match DevServer::builder()
+        .host(args.host)
+        .port(args.port)
+        .sweep_interval(args.sweep_interval)
+        .start()
+        .await
+    {
+        Ok(server) => server,
+        Err(error) => {
+            tracing::error!(%error, "could not start the server");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!(url = %server.url(), "conductor-server listening");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the server");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Args>, String> {
+        parse_args(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn defaults_and_flags() {
+        let a = parse(&[]).unwrap().unwrap();
+        assert_eq!(a.port, 8080);
+        assert_eq!(a.host.to_string(), "127.0.0.1");
+        let a = parse(&["--port", "9090", "--host=0.0.0.0"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.port, 9090);
+        assert_eq!(a.host.to_string(), "0.0.0.0");
+        assert!(parse(&["--help"]).unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        assert!(parse(&["--port"]).is_err());
+        assert!(parse(&["--port", "x"]).is_err());
+        assert!(parse(&["--bogus"]).is_err());
+        assert!(parse(&["--host", "not-an-ip"]).is_err());
+    }
+}

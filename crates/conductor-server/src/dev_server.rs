@@ -1,0 +1,225 @@
+//! [`DevServer`]: starts the server in-process on a free port, with a handle for tests.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api::router;
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::engine::Engine;
+
+/// Why the server could not start.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// Binding the listening socket failed.
+    #[error("cannot bind {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Configures and starts a [`DevServer`].
+#[derive(Debug)]
+#[must_use]
+pub struct DevServerBuilder {
+    host: IpAddr,
+    port: u16,
+    clock: Option<Arc<dyn Clock>>,
+    manual_clock: Option<Arc<ManualClock>>,
+    sweep_interval: Option<Duration>,
+}
+
+impl Default for DevServerBuilder {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            clock: None,
+            manual_clock: None,
+            sweep_interval: Some(Duration::from_secs(1)),
+        }
+    }
+}
+
+impl DevServerBuilder {
+    /// The address to bind (default `127.0.0.1`).
+    pub fn host(mut self, host: IpAddr) -> Self {
+        self.host = host;
+        self
+    }
+
+    /// The port to bind (default `0`: any free port).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Reads time from `clock` instead of the system clock.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self.manual_clock = None;
+        self
+    }
+
+    /// Reads time from a manual clock the test controls; the handle's
+    /// [`DevServer::advance`] moves it and wakes long polls. The background sweeper is turned off
+    /// (call [`DevServer::sweep_now`]), so tests are deterministic.
+    pub fn manual_clock(mut self, clock: Arc<ManualClock>) -> Self {
+        self.clock = Some(clock.clone());
+        self.manual_clock = Some(clock);
+        self.sweep_interval = None;
+        self
+    }
+
+    /// How often the background sweeper runs (default 1 s); `None` turns it off.
+    pub fn sweep_interval(mut self, interval: impl Into<Option<Duration>>) -> Self {
+        self.sweep_interval = interval.into();
+        self
+    }
+
+    /// Binds and starts serving.
+    pub async fn start(self) -> Result<DevServer, ServerError> {
+        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
+        let engine = Arc::new(Engine::new(clock));
+        let addr = SocketAddr::new(self.host, self.port);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let local = listener
+            .local_addr()
+            .map_err(|source| ServerError::Bind { addr, source })?;
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let app = router(engine.clone());
+        let mut server_stop = stop_rx.clone();
+        let server = tokio::spawn(async move {
+            let shutdown = async move {
+                let _ = server_stop.wait_for(|stop| *stop).await;
+            };
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "server stopped with an error");
+            }
+        });
+        let sweeper = self.sweep_interval.map(|interval| {
+            let engine = engine.clone();
+            let mut stop = stop_rx;
+            tokio::spawn(async move {
+                let mut ticker = tokio::time::interval(interval);
+                ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = ticker.tick() => {
+                            let decided = engine.sweep(false);
+                            if decided > 0 {
+                                tracing::trace!(decided, "sweep");
+                            }
+                        }
+                        _ = stop.wait_for(|stop| *stop) => break,
+                    }
+                }
+            })
+        });
+        tracing::debug!(%local, "conductor-server started");
+        Ok(DevServer {
+            addr: local,
+            engine,
+            manual_clock: self.manual_clock,
+            stop: stop_tx,
+            server: Some(server),
+            sweeper,
+        })
+    }
+}
+
+/// A running in-process server. Dropping it stops it (use [`DevServer::shutdown`] to wait).
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), conductor_server::ServerError> {
+/// let server = conductor_server::DevServer::start().await?;
+/// let base = server.url(); // "http://127.0.0.1:PORT/api"
+/// # let _ = base;
+/// server.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct DevServer {
+    addr: SocketAddr,
+    engine: Arc<Engine>,
+    manual_clock: Option<Arc<ManualClock>>,
+    stop: watch::Sender<bool>,
+    server: Option<JoinHandle<()>>,
+    sweeper: Option<JoinHandle<()>>,
+}
+
+impl DevServer {
+    /// Starts a server on 127.0.0.1, any free port, system clock, sweeper every second.
+    pub async fn start() -> Result<DevServer, ServerError> {
+        DevServerBuilder::default().start().await
+    }
+
+    /// A builder for other settings.
+    pub fn builder() -> DevServerBuilder {
+        DevServerBuilder::default()
+    }
+
+    /// The API base URL, ending in `/api`.
+    pub fn url(&self) -> String {
+        format!("http://{}/api", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The clock the server reads.
+    pub fn clock(&self) -> Arc<dyn Clock> {
+        self.engine.clock().clone()
+    }
+
+    /// Moves the manual clock forward and wakes long polls. Returns `false` (and does nothing)
+    /// when the server was not built with [`DevServerBuilder::manual_clock`].
+    pub fn advance(&self, by: Duration) -> bool {
+        let Some(clock) = &self.manual_clock else {
+            return false;
+        };
+        clock.advance(by);
+        self.engine.wake_all();
+        true
+    }
+
+    /// Runs the sweeper now over every running workflow (timeouts, retries becoming due, queue
+    /// repair); returns how many workflows were decided.
+    pub fn sweep_now(&self) -> usize {
+        let decided = self.engine.sweep(true);
+        self.engine.wake_all();
+        decided
+    }
+
+    /// Stops accepting requests, lets in-flight ones finish, and stops the sweeper.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        if let Some(sweeper) = self.sweeper.take() {
+            let _ = sweeper.await;
+        }
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

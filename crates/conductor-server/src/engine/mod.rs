@@ -1,0 +1,177 @@
+//! The workflow engine: state behind one lock, the decider, the sweeper and long polls.
+//!
+//! Every operation locks the [`Store`](crate::store::Store), runs synchronously through an
+//! [`Exec`](executor::Exec) and releases the lock before waking long-polling workers of the queues it
+//! touched. Nothing here sleeps: time comes from the [`Clock`].
+
+pub(crate) mod def_tree;
+pub mod error;
+pub(crate) mod executor;
+pub(crate) mod metadata;
+pub(crate) mod render;
+pub(crate) mod system_task;
+pub(crate) mod task_ops;
+pub(crate) mod workflow_ops;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use conductor_models::Task;
+use tokio::sync::Notify;
+
+use crate::clock::{Clock, millis_duration};
+use crate::queue::queue_name;
+use crate::store::Store;
+use executor::Exec;
+use system_task::SystemTaskRegistry;
+
+/// The engine shared by the HTTP handlers, the sweeper and the `DevServer` handle.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    store: Mutex<Store>,
+    clock: Arc<dyn Clock>,
+    registry: SystemTaskRegistry,
+    waiters: Mutex<HashMap<String, Arc<Notify>>>,
+    changed: Notify,
+}
+
+impl Engine {
+    /// An empty engine reading time from `clock`.
+    pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store: Mutex::new(Store::default()),
+            clock,
+            registry: SystemTaskRegistry::default(),
+            waiters: Mutex::new(HashMap::new()),
+            changed: Notify::new(),
+        }
+    }
+
+    /// The engine's clock.
+    pub(crate) fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Runs `op` atomically against the state, then wakes pollers of the queues it fed.
+    pub(crate) fn with<R>(&self, op: impl FnOnce(&mut Exec<'_>) -> R) -> R {
+        let now = self.clock.now_millis();
+        let (result, touched) = {
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut exec = Exec {
+                store: &mut store,
+                now,
+                registry: &self.registry,
+                touched_queues: Vec::new(),
+            };
+            let result = op(&mut exec);
+            (result, exec.touched_queues)
+        };
+        self.wake(&touched);
+        self.changed.notify_waiters();
+        result
+    }
+
+    /// A future completing at the next state change (any engine operation).
+    pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
+        self.changed.notified()
+    }
+
+    fn waiter(&self, queue: &str) -> Arc<Notify> {
+        let mut waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
+        waiters
+            .entry(queue.to_owned())
+            .or_insert_with(|| Arc::new(Notify::new()))
+            .clone()
+    }
+
+    fn wake(&self, queues: &[String]) {
+        if queues.is_empty() {
+            return;
+        }
+        let waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
+        for queue in queues {
+            if let Some(notify) = waiters.get(queue) {
+                notify.notify_waiters();
+            }
+        }
+    }
+
+    /// Wakes every long poll (after the clock jumped, delayed messages may be visible now).
+    pub(crate) fn wake_all(&self) {
+        let waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
+        for notify in waiters.values() {
+            notify.notify_waiters();
+        }
+    }
+
+    /// Polls up to `count` tasks, waiting up to `timeout` for the first one to arrive.
+    pub(crate) async fn poll_wait(
+        &self,
+        task_type: &str,
+        worker_id: Option<&str>,
+        domain: Option<&str>,
+        count: usize,
+        timeout: Duration,
+    ) -> Vec<Task> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let queue = queue_name(task_type, domain);
+        let notify = self.waiter(&queue);
+        loop {
+            let notified = notify.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let (tasks, next_visible) = self.with(|exec| {
+                let tasks = exec.poll(task_type, worker_id, domain, count);
+                (
+                    tasks,
+                    exec.store
+                        .queues
+                        .next_visible_at(&queue)
+                        .map(|at| at - exec.now),
+                )
+            });
+            let now = tokio::time::Instant::now();
+            if !tasks.is_empty() || count == 0 || now >= deadline {
+                return tasks;
+            }
+            // Wake up when a message is pushed, when a delayed one should become visible, or at
+            // the deadline, whichever comes first.
+            let mut wake_at = deadline;
+            if let Some(in_ms) = next_visible {
+                wake_at = wake_at.min(now + millis_duration(in_ms.max(1)));
+            }
+            tokio::select! {
+                () = &mut notified => {}
+                () = tokio::time::sleep_until(wake_at) => {}
+            }
+        }
+    }
+
+    /// Runs the sweeper once: decides the running workflows that are due (every running workflow
+    /// when `all`), and repairs missing queue messages. Returns how many workflows were decided.
+    pub(crate) fn sweep(&self, all: bool) -> usize {
+        self.with(|exec| {
+            let mut due: Vec<String> = exec
+                .store
+                .workflows
+                .values()
+                .filter(|wf| !wf.status.is_terminal())
+                .filter(|wf| {
+                    all || exec
+                        .store
+                        .sweep_due
+                        .get(&wf.workflow_id)
+                        .is_none_or(|at| *at <= exec.now)
+                })
+                .map(|wf| wf.workflow_id.clone())
+                .collect();
+            due.sort();
+            for id in &due {
+                exec.repair_queues(id);
+                exec.decide(id);
+            }
+            due.len()
+        })
+    }
+}

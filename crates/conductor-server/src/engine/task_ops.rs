@@ -1,0 +1,354 @@
+//! Worker-facing task operations: poll, update (v1, v2, by reference), logs, queue inspection
+//! and maintenance (`ExecutionService`, `WorkflowExecutorOps.updateTask`, `TaskServiceImpl`).
+
+use conductor_models::{
+    JsonMap, PollData, Task, TaskExecLog, TaskResult, TaskResultStatus, TaskStatus,
+};
+
+use super::error::{EngineError, EngineResult};
+use super::executor::{Exec, LIMIT_POSTPONE_MS, task_def_of};
+use super::render::render_task;
+use crate::clock::secs_to_millis;
+use crate::queue::queue_name;
+
+impl Exec<'_> {
+    /// Records that `worker_id` polled `task_type` in `domain` now.
+    fn record_poll(&mut self, task_type: &str, domain: Option<&str>, worker_id: Option<&str>) {
+        let domain_key = domain.unwrap_or("").to_owned();
+        self.store.poll_data.insert(
+            (task_type.to_owned(), domain_key),
+            PollData {
+                queue_name: task_type.to_owned(),
+                domain: domain.map(str::to_owned),
+                worker_id: worker_id.map(str::to_owned),
+                last_poll_time: self.now,
+            },
+        );
+    }
+
+    /// Whether polling `task` now would exceed its definition's concurrency limit.
+    fn exceeds_concurrency(&self, task: &Task) -> bool {
+        let Some(limit) = task_def_of(task, self.store).and_then(|td| td.concurrent_exec_limit)
+        else {
+            return false;
+        };
+        if limit <= 0 {
+            return false;
+        }
+        let in_progress = self
+            .store
+            .workflows
+            .values()
+            .filter(|wf| !wf.status.is_terminal())
+            .flat_map(|wf| wf.tasks.iter())
+            .filter(|t| t.task_def_name == task.task_def_name && t.status == TaskStatus::InProgress)
+            .count();
+        in_progress >= usize::try_from(limit).unwrap_or(usize::MAX)
+    }
+
+    /// Whether polling `task` now would exceed its rate limit (sliding window per definition).
+    fn exceeds_rate_limit(&mut self, task: &Task) -> bool {
+        let per_frequency = task.rate_limit_per_frequency;
+        let frequency = task.rate_limit_frequency_in_seconds;
+        if per_frequency <= 0 || frequency <= 0 {
+            return false;
+        }
+        let window = secs_to_millis(i64::from(frequency));
+        let now = self.now;
+        let times = self
+            .store
+            .rate_windows
+            .entry(task.task_def_name.clone())
+            .or_default();
+        while times.front().is_some_and(|t| now - *t >= window) {
+            times.pop_front();
+        }
+        times.len() >= usize::try_from(per_frequency).unwrap_or(usize::MAX)
+    }
+
+    /// Polls up to `count` tasks (`ExecutionService.poll`); never waits.
+    pub(crate) fn poll(
+        &mut self,
+        task_type: &str,
+        worker_id: Option<&str>,
+        domain: Option<&str>,
+        count: usize,
+    ) -> Vec<Task> {
+        self.record_poll(task_type, domain, worker_id);
+        let queue = queue_name(task_type, domain);
+        let mut polled = Vec::new();
+        while polled.len() < count {
+            let ids = self
+                .store
+                .queues
+                .pop(&queue, count - polled.len(), self.now);
+            if ids.is_empty() {
+                break;
+            }
+            for id in ids {
+                let Some(wf_id) = self.store.workflow_of_task(&id).map(str::to_owned) else {
+                    continue;
+                };
+                let Some(task) = self.store.task(&id).cloned() else {
+                    continue;
+                };
+                if task.status.is_terminal() {
+                    continue;
+                }
+                if self.exceeds_concurrency(&task) || self.exceeds_rate_limit(&task) {
+                    self.store.queues.push(
+                        &queue,
+                        &id,
+                        task.workflow_priority,
+                        self.now + LIMIT_POSTPONE_MS,
+                    );
+                    continue;
+                }
+                let Some(wf) = self.store.workflows.get_mut(&wf_id) else {
+                    continue;
+                };
+                let Some(stored) = wf.tasks.iter_mut().find(|t| t.task_id == id) else {
+                    continue;
+                };
+                stored.status = TaskStatus::InProgress;
+                if stored.start_time == 0 {
+                    stored.start_time = self.now;
+                }
+                if stored.first_start_time == 0 {
+                    stored.first_start_time = self.now;
+                }
+                stored.callback_after_seconds = 0;
+                stored.worker_id = worker_id.map(str::to_owned);
+                stored.poll_count += 1;
+                stored.update_time = self.now;
+                let snapshot = render_task(stored);
+                if task.rate_limit_per_frequency > 0 {
+                    self.store
+                        .rate_windows
+                        .entry(task.task_def_name.clone())
+                        .or_default()
+                        .push_back(self.now);
+                }
+                self.refresh_sweep_due(&wf_id);
+                polled.push(snapshot);
+            }
+        }
+        polled
+    }
+
+    /// Applies a worker's result (`WorkflowExecutorOps.updateTask`); returns the task id.
+    pub(crate) fn update_task(&mut self, result: &TaskResult) -> EngineResult<String> {
+        if result.workflow_instance_id.is_empty() {
+            return Err(EngineError::Validation(vec![super::error::Violation::new(
+                "updateTask.taskResult.workflowInstanceId",
+                "Workflow Id cannot be null or empty",
+            )]));
+        }
+        if result.task_id.is_empty() {
+            return Err(EngineError::Validation(vec![super::error::Violation::new(
+                "updateTask.taskResult.taskId",
+                "Task ID cannot be null or empty",
+            )]));
+        }
+        let wf_id = result.workflow_instance_id.clone();
+        let Some(wf) = self.store.workflows.get(&wf_id) else {
+            return Err(EngineError::NotFound(format!(
+                "No such workflow found by id: {wf_id}"
+            )));
+        };
+        let wf_terminal = wf.status.is_terminal();
+        let Some(task) = wf
+            .tasks
+            .iter()
+            .find(|t| t.task_id == result.task_id)
+            .cloned()
+        else {
+            return Err(EngineError::NotFound(format!(
+                "No such task found by id: {}",
+                result.task_id
+            )));
+        };
+        let task_queue = queue_name(&task.task_type, task.domain.as_deref());
+        if task.status.is_terminal() || wf_terminal {
+            self.store.queues.remove(&task_queue, &task.task_id);
+            return Ok(task.task_id);
+        }
+        if let TaskResultStatus::Unknown(raw) = &result.status {
+            return Err(EngineError::Internal(format!(
+                "Invalid task result status: {raw}"
+            )));
+        }
+        let is_system = self.is_system(&task.task_type);
+        let now = self.now;
+        let Some(wf) = self.store.workflows.get_mut(&wf_id) else {
+            return Err(EngineError::NotFound(format!(
+                "No such workflow found by id: {wf_id}"
+            )));
+        };
+        let Some(stored) = wf.tasks.iter_mut().find(|t| t.task_id == result.task_id) else {
+            return Err(EngineError::NotFound(format!(
+                "No such task found by id: {}",
+                result.task_id
+            )));
+        };
+        if result.extend_lease {
+            stored.update_time = now;
+            self.refresh_sweep_due(&wf_id);
+            return Ok(task.task_id);
+        }
+        stored.status = TaskStatus::from_wire(result.status.as_str());
+        stored.output_data = result.output_data.clone();
+        stored.reason_for_incompletion = result.reason_for_incompletion.clone();
+        stored.worker_id = result.worker_id.clone();
+        stored.callback_after_seconds = result.callback_after_seconds;
+        stored.sub_workflow_id = result.sub_workflow_id.clone();
+        if result.external_output_payload_storage_path.is_some() {
+            stored.external_output_payload_storage_path =
+                result.external_output_payload_storage_path.clone();
+        }
+        if let Some(meta) = &result.execution_metadata {
+            stored.execution_metadata = meta.clone();
+        }
+        stored.update_time = now;
+        if stored.status.is_terminal() {
+            stored.end_time = now;
+        }
+        if !is_system && stored.status == TaskStatus::InProgress {
+            // A worker saying "still working": back to SCHEDULED, visible again after the callback.
+            stored.status = TaskStatus::Scheduled;
+        }
+        let terminal = stored.status.is_terminal();
+        let requeue = (stored.status == TaskStatus::Scheduled).then(|| stored.clone());
+        if terminal {
+            self.store.queues.remove(&task_queue, &task.task_id);
+        } else if let Some(t) = requeue {
+            self.store.queues.remove(&task_queue, &t.task_id);
+            self.queue_task(&t);
+        }
+        if !result.logs.is_empty() {
+            let logs = self
+                .store
+                .task_logs
+                .entry(task.task_id.clone())
+                .or_default();
+            for log in &result.logs {
+                let mut log = log.clone();
+                log.task_id = Some(task.task_id.clone());
+                if log.created_time == 0 {
+                    log.created_time = now;
+                }
+                logs.push(log);
+            }
+        }
+        if terminal {
+            self.decide(&wf_id);
+        } else {
+            self.refresh_sweep_due(&wf_id);
+        }
+        Ok(task.task_id)
+    }
+
+    /// The first non-terminal task with `reference` (or `reference__N`) in a workflow.
+    pub(crate) fn pending_task_by_ref(
+        &self,
+        workflow_id: &str,
+        reference: &str,
+    ) -> EngineResult<Option<Task>> {
+        let wf = self.store.workflows.get(workflow_id).ok_or_else(|| {
+            EngineError::NotFound(format!("No such workflow found by id: {workflow_id}"))
+        })?;
+        let exact = wf
+            .tasks
+            .iter()
+            .find(|t| t.reference_task_name == reference && !t.status.is_terminal());
+        let looped = || {
+            wf.tasks.iter().find(|t| {
+                !t.status.is_terminal()
+                    && t.reference_task_name
+                        .strip_prefix(reference)
+                        .is_some_and(|rest| rest.starts_with("__"))
+            })
+        };
+        Ok(exact.or_else(looped).cloned())
+    }
+
+    /// Updates the pending task with `reference`; `None` when there is none.
+    pub(crate) fn update_task_by_ref(
+        &mut self,
+        workflow_id: &str,
+        reference: &str,
+        status: TaskResultStatus,
+        output: JsonMap,
+        worker_id: Option<String>,
+    ) -> EngineResult<Option<String>> {
+        let Some(task) = self.pending_task_by_ref(workflow_id, reference)? else {
+            return Ok(None);
+        };
+        let mut merged = task.output_data.clone();
+        merged.extend(output);
+        let result = TaskResult {
+            workflow_instance_id: workflow_id.to_owned(),
+            task_id: task.task_id.clone(),
+            status,
+            output_data: merged,
+            worker_id,
+            ..TaskResult::default()
+        };
+        self.update_task(&result).map(Some)
+    }
+
+    /// Appends a log line to a task (no existence check, as OSS).
+    pub(crate) fn add_log(&mut self, task_id: &str, line: String) {
+        let log = TaskExecLog {
+            log: line,
+            task_id: Some(task_id.to_owned()),
+            created_time: self.now,
+        };
+        self.store
+            .task_logs
+            .entry(task_id.to_owned())
+            .or_default()
+            .push(log);
+    }
+
+    /// A task by id, rendered.
+    pub(crate) fn get_task(&self, task_id: &str) -> EngineResult<Task> {
+        self.store
+            .task(task_id)
+            .map(render_task)
+            .ok_or_else(|| EngineError::NotFound(format!("Task not found for taskId: {task_id}")))
+    }
+
+    /// Re-pushes the pending worker tasks of a type (`requeuePendingTasks`); returns how many.
+    pub(crate) fn requeue(&mut self, task_type: &str) -> usize {
+        let pending: Vec<Task> = self
+            .store
+            .workflows
+            .values()
+            .filter(|wf| !wf.status.is_terminal())
+            .flat_map(|wf| wf.tasks.iter())
+            .filter(|t| t.task_type == task_type && t.status == TaskStatus::Scheduled)
+            .cloned()
+            .collect();
+        let mut count = 0;
+        for task in pending {
+            let queue = queue_name(&task.task_type, task.domain.as_deref());
+            if !self.store.queues.contains(&queue, &task.task_id) {
+                self.queue_task(&task);
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Removes a task's message from a queue (the 2.x / Orkes endpoint).
+    pub(crate) fn remove_from_queue(&mut self, task_type: &str, task_id: &str) {
+        let domain = self.store.task(task_id).and_then(|t| t.domain.clone());
+        self.store.queues.remove(task_type, task_id);
+        if let Some(domain) = domain {
+            self.store
+                .queues
+                .remove(&queue_name(task_type, Some(&domain)), task_id);
+        }
+    }
+}

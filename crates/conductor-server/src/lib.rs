@@ -1,0 +1,30 @@
+//! An embedded, in-memory, Conductor-compatible server for development and tests.
+//!
+//! It speaks the conductor-oss REST API (same paths, JSON, status codes and error bodies) and runs
+//! the same engine rules for worker tasks: parameter resolution, the task lifecycle, retries,
+//! timeouts, task domains, rate and concurrency limits, the failure workflow. Time comes from a
+//! [`Clock`], so tests drive timeouts with a [`ManualClock`] and [`DevServer::sweep_now`].
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), conductor_server::ServerError> {
+//! use conductor_server::DevServer;
+//!
+//! let server = DevServer::start().await?;
+//! println!("Conductor API at {}", server.url());
+//! server.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod api;
+mod clock;
+mod dev_server;
+mod engine;
+mod expr;
+mod queue;
+mod search;
+mod store;
+mod timefmt;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use dev_server::{DevServer, DevServerBuilder, ServerError};
+pub use engine::error::{EngineError, Violation};

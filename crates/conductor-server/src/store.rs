@@ -1,0 +1,107 @@
+//! The storage seam: every piece of server state, in memory.
+//!
+//! The engine reads and writes state only through [`Store`] while holding the engine lock, so a
+//! persistent implementation would replace this one module (the shape mirrors conductor-oss's
+//! DAOs: metadata, execution, queue, poll data, rate limits, event handlers).
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use conductor_models::{EventHandler, PollData, Task, TaskDef, TaskExecLog, Workflow, WorkflowDef};
+
+use crate::queue::Queues;
+
+/// All state of one server, in memory.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    /// Task definitions by name.
+    pub(crate) task_defs: BTreeMap<String, TaskDef>,
+    /// Workflow definitions by name, then version.
+    pub(crate) workflow_defs: BTreeMap<String, BTreeMap<i32, WorkflowDef>>,
+    /// Event handlers by name.
+    pub(crate) event_handlers: BTreeMap<String, EventHandler>,
+    /// Workflow executions (with their tasks) by id.
+    pub(crate) workflows: HashMap<String, Workflow>,
+    /// Creation order of workflows (sequence → id), for stable search results.
+    pub(crate) workflow_order: BTreeMap<u64, String>,
+    /// Sequence number of each workflow in `workflow_order`.
+    pub(crate) workflow_seq: HashMap<String, u64>,
+    next_workflow_seq: u64,
+    /// Task id → workflow id.
+    pub(crate) task_index: HashMap<String, String>,
+    /// Task queues.
+    pub(crate) queues: Queues,
+    /// Last poll per (task type, domain).
+    pub(crate) poll_data: BTreeMap<(String, String), PollData>,
+    /// Execution logs per task id.
+    pub(crate) task_logs: HashMap<String, Vec<TaskExecLog>>,
+    /// Poll times per task definition inside the current rate-limit window.
+    pub(crate) rate_windows: HashMap<String, VecDeque<i64>>,
+    /// When each running workflow should next be decided by the sweeper.
+    pub(crate) sweep_due: HashMap<String, i64>,
+}
+
+impl Store {
+    /// Inserts a new workflow execution.
+    pub(crate) fn insert_workflow(&mut self, workflow: Workflow) {
+        self.next_workflow_seq += 1;
+        self.workflow_order
+            .insert(self.next_workflow_seq, workflow.workflow_id.clone());
+        self.workflow_seq
+            .insert(workflow.workflow_id.clone(), self.next_workflow_seq);
+        for task in &workflow.tasks {
+            self.task_index
+                .insert(task.task_id.clone(), workflow.workflow_id.clone());
+        }
+        self.workflows
+            .insert(workflow.workflow_id.clone(), workflow);
+    }
+
+    /// Removes a workflow, its task index entries, logs and queue messages.
+    pub(crate) fn remove_workflow(&mut self, id: &str) -> Option<Workflow> {
+        let workflow = self.workflows.remove(id)?;
+        if let Some(seq) = self.workflow_seq.remove(id) {
+            self.workflow_order.remove(&seq);
+        }
+        for task in &workflow.tasks {
+            self.task_index.remove(&task.task_id);
+            self.task_logs.remove(&task.task_id);
+            let queue = crate::queue::queue_name(&task.task_type, task.domain.as_deref());
+            self.queues.remove(&queue, &task.task_id);
+        }
+        self.sweep_due.remove(id);
+        Some(workflow)
+    }
+
+    /// The workflow that owns `task_id`.
+    pub(crate) fn workflow_of_task(&self, task_id: &str) -> Option<&str> {
+        self.task_index.get(task_id).map(String::as_str)
+    }
+
+    /// A task by id.
+    pub(crate) fn task(&self, task_id: &str) -> Option<&Task> {
+        let wf = self.workflows.get(self.task_index.get(task_id)?)?;
+        wf.tasks.iter().find(|t| t.task_id == task_id)
+    }
+
+    /// Workflows in creation order.
+    pub(crate) fn workflows_in_order(&self) -> impl Iterator<Item = &Workflow> {
+        self.workflow_order
+            .values()
+            .filter_map(|id| self.workflows.get(id))
+    }
+
+    /// The latest version of a workflow definition.
+    pub(crate) fn latest_workflow_def(&self, name: &str) -> Option<&WorkflowDef> {
+        self.workflow_defs
+            .get(name)
+            .and_then(|v| v.values().next_back())
+    }
+
+    /// A workflow definition by name and optional version (latest when `None`).
+    pub(crate) fn workflow_def(&self, name: &str, version: Option<i32>) -> Option<&WorkflowDef> {
+        match version {
+            Some(v) => self.workflow_defs.get(name).and_then(|m| m.get(&v)),
+            None => self.latest_workflow_def(name),
+        }
+    }
+}

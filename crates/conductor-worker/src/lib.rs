@@ -1,0 +1,1 @@
+//! The Conductor worker runtime: Worker trait, FnWorker, TaskContext, TaskRunner, TaskHandler, WorkerHost.

@@ -1,0 +1,69 @@
+//! `cargo xtask`: project automation (tidy checks now; benchmarks and releases as they land).
+//!
+//! Run `cargo xtask help` for the list of commands. The xtask is an ordinary workspace binary reached
+//! through the `xtask` alias in `.cargo/config.toml`, so it needs nothing installed beyond cargo.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod tidy;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("tidy") => match tidy::check(&workspace_root()) {
+            Ok(()) => {
+                println!("tidy: ok");
+                ExitCode::SUCCESS
+            }
+            Err(problems) => {
+                for problem in &problems {
+                    eprintln!("tidy: {problem}");
+                }
+                eprintln!("tidy: {} problem(s)", problems.len());
+                ExitCode::FAILURE
+            }
+        },
+        Some("help") | None => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some(other) => {
+            eprintln!("unknown command `{other}`\n\n{USAGE}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  tidy    check the repository's invariants (also run by `cargo test -p xtask`)
+  help    show this message";
+
+/// The workspace root: the xtask crate lives one level below it.
+fn workspace_root() -> PathBuf {
+    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The repository's invariants hold: `cargo test` alone catches drift (rust-analyzer's tidy test).
+    #[test]
+    fn tidy() {
+        if let Err(problems) = super::tidy::check(&super::workspace_root()) {
+            panic!(
+                "tidy found {} problem(s):\n{}",
+                problems.len(),
+                problems.join("\n")
+            );
+        }
+    }
+}
