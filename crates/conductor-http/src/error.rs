@@ -104,18 +104,27 @@ pub enum ConductorError {
     /// An internal channel closed unexpectedly (usually during shutdown).
     #[error("channel error: {0}")]
     Channel(String),
+    /// A task failure that retrying cannot fix (invalid input, a broken business rule). A worker
+    /// whose `execute` returns it reports the task `FAILED_WITH_TERMINAL_ERROR`, so the server
+    /// does not retry it; any other error reports `FAILED` (retried per the task definition).
+    #[error("non-retryable task error: {0}")]
+    NonRetryable(String),
 }
 
 impl ConductorError {
     /// The HTTP status of the server's answer, when there was one.
     ///
-    /// `None` for transport failures and SDK-level errors.
+    /// `Some(404)` for [`TaskNotFound`](Self::TaskNotFound) and
+    /// [`WorkflowNotFound`](Self::WorkflowNotFound), which the clients raise from a 404; `None` for
+    /// transport failures and other SDK-level errors.
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Decode { status, .. }
             | Self::Server { status, .. }
             | Self::Api { status, .. } => Some(*status),
+            // The clients raise these from a 404 answer (or the older servers' 204 for a task).
+            Self::TaskNotFound(_) | Self::WorkflowNotFound(_) => Some(404),
             _ => None,
         }
     }
@@ -232,6 +241,25 @@ impl ConductorError {
     /// A [`ConductorError::Channel`].
     pub fn channel(message: impl Into<String>) -> Self {
         Self::Channel(message.into())
+    }
+
+    /// A [`ConductorError::NonRetryable`]: returned from a worker, it fails the task with
+    /// `FAILED_WITH_TERMINAL_ERROR` (no retry).
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    /// let err = ConductorError::non_retryable("order id is malformed");
+    /// assert!(err.is_non_retryable());
+    /// assert!(!err.is_retryable());
+    /// ```
+    pub fn non_retryable(message: impl Into<String>) -> Self {
+        Self::NonRetryable(message.into())
+    }
+
+    /// Whether the error is a [`ConductorError::NonRetryable`] task failure.
+    #[must_use]
+    pub fn is_non_retryable(&self) -> bool {
+        matches!(self, Self::NonRetryable(_))
     }
 }
 

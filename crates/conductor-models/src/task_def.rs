@@ -62,7 +62,8 @@ impl Default for TimeoutPolicy {
 ///     .with_timeout(300, TimeoutPolicy::TimeOutWf)
 ///     .with_rate_limit(100, 60)
 ///     .with_owner("team@example.com");
-/// assert_eq!(def.response_timeout_seconds, 3600);
+/// // A response timeout above the 300 s timeout would be rejected: it follows the timeout down.
+/// assert_eq!(def.response_timeout_seconds, 300);
 /// assert_eq!(serde_json::to_value(&def).unwrap()["retryLogic"], "EXPONENTIAL_BACKOFF");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

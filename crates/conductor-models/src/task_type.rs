@@ -148,12 +148,17 @@ impl Default for TaskType {
 }
 
 impl TaskType {
-    /// `true` for the types the server executes itself (everything except worker tasks).
+    /// `true` for the types the server executes itself; `false` for worker tasks: `SIMPLE`,
+    /// `USER_DEFINED`, and any type this SDK does not know (the server's `TaskType.of` maps an unknown
+    /// type string to `USER_DEFINED`, i.e. a task polled by workers under that name).
     ///
-    /// Unknown types are reported as system tasks: the server treats only `SIMPLE`/`USER_DEFINED`
-    /// (and names it does not know) as worker tasks, and an unknown *type* string in a definition is
-    /// a newer server's system task far more often than a worker.
+    /// ```
+    /// use conductor_models::TaskType;
+    /// assert!(TaskType::Http.is_system_task());
+    /// assert!(!TaskType::Simple.is_system_task());
+    /// assert!(!TaskType::Unknown("my_custom_type".into()).is_system_task());
+    /// ```
     pub fn is_system_task(&self) -> bool {
-        !matches!(self, TaskType::Simple | TaskType::UserDefined)
+        !matches!(self, TaskType::Simple | TaskType::UserDefined | TaskType::Unknown(_))
     }
 }

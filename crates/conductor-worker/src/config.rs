@@ -1,0 +1,526 @@
+//! [`WorkerConfig`]: a worker's settings after environment overrides, and the rules that find
+//! those overrides.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use conductor_http::{ConductorError, Result};
+
+use crate::worker::{MAX_POLL_TIMEOUT_MILLIS, Worker};
+
+/// Reads one configuration variable: `Some(value)` when set. [`EnvLookup::process`] reads the
+/// process environment; tests pass a map instead, so they never mutate the environment.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use conductor_worker::EnvLookup;
+///
+/// let vars = HashMap::from([("CONDUCTOR_WORKER_ALL_THREAD_COUNT".to_owned(), "4".to_owned())]);
+/// let lookup = EnvLookup::from_map(vars);
+/// assert_eq!(lookup.get("CONDUCTOR_WORKER_ALL_THREAD_COUNT").as_deref(), Some("4"));
+/// assert_eq!(lookup.get("OTHER"), None);
+/// ```
+#[derive(Clone)]
+pub struct EnvLookup {
+    lookup: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+}
+
+impl EnvLookup {
+    /// Reads the process environment (`std::env::var`; values that are not UTF-8 count as unset).
+    #[must_use]
+    pub fn process() -> Self {
+        Self::new(|key| std::env::var(key).ok())
+    }
+
+    /// Reads through `lookup`.
+    pub fn new(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
+        Self {
+            lookup: Arc::new(lookup),
+        }
+    }
+
+    /// Reads from a fixed map.
+    #[must_use]
+    pub fn from_map(vars: std::collections::HashMap<String, String>) -> Self {
+        Self::new(move |key| vars.get(key).cloned())
+    }
+
+    /// The value of `key`, if set.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<String> {
+        (self.lookup)(key)
+    }
+}
+
+impl Default for EnvLookup {
+    fn default() -> Self {
+        Self::process()
+    }
+}
+
+impl fmt::Debug for EnvLookup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("EnvLookup")
+    }
+}
+
+/// A worker's effective settings: its code values, overridden from the environment.
+///
+/// # Where overrides come from
+///
+/// For each property, the first variable set wins, in this order:
+///
+/// 1. worker-specific, `CONDUCTOR_WORKER_{NAME}_{PROP}`, where `{NAME}` is the task name in upper
+///    case with every character other than `A-Z`/`0-9` turned into `_` (so `send-email.v2`
+///    becomes `SEND_EMAIL_V2`), then `conductor.worker.{name}.{prop}` with the name as is;
+/// 2. for all workers, `CONDUCTOR_WORKER_ALL_{PROP}`, then `conductor.worker.all.{prop}`;
+/// 3. the worker's code value ([`Worker`] methods).
+///
+/// | property | also accepted | meaning | code value |
+/// |---|---|---|---|
+/// | `POLL_INTERVAL` (ms) | `POLL_INTERVAL_MILLIS`, `POLLING_INTERVAL` | longest wait between empty polls | [`Worker::poll_interval_millis`] |
+/// | `THREAD_COUNT` | `CONCURRENCY` | tasks executed at once (≥ 1) | [`Worker::thread_count`] |
+/// | `DOMAIN` | | task domain (empty = none) | [`Worker::domain`] |
+/// | `PAUSED` | | start paused | [`Worker::paused`] |
+/// | `POLL_TIMEOUT` (ms) | `POLL_TIMEOUT_MILLIS` | long-poll timeout (≤ 5000) | [`Worker::poll_timeout_millis`] |
+/// | `REGISTER_TASK_DEF` | | create the task definition if missing | [`Worker::register_task_def`] |
+/// | `LEASE_EXTEND_ENABLED` | | extend the lease of long executions | [`Worker::lease_extend_enabled`] |
+/// | `WORKER_ID` | | worker id | [`Worker::identity`] |
+///
+/// The dotted forms take the property in lower case, in snake_case or camelCase
+/// (`conductor.worker.greet.poll_interval`, `conductor.worker.greet.pollingInterval`,
+/// `conductor.worker.all.thread_count`). Booleans accept `true`/`false`, `1`/`0`, `yes`/`no`,
+/// `on`/`off` in any case. A worker named `all` cannot be addressed specifically.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use conductor_models::Task;
+/// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+///
+/// let worker = FnWorker::new("send-email.v2", |_task: Task| async {
+///     Ok(WorkerOutput::completed_with_result("sent"))
+/// })
+/// .with_thread_count(2);
+/// let env = EnvLookup::from_map(HashMap::from([
+///     ("CONDUCTOR_WORKER_ALL_THREAD_COUNT".to_owned(), "4".to_owned()),
+///     ("CONDUCTOR_WORKER_SEND_EMAIL_V2_THREAD_COUNT".to_owned(), "8".to_owned()),
+///     ("conductor.worker.all.domain".to_owned(), "blue".to_owned()),
+/// ]));
+/// let config = WorkerConfig::resolve_with(&worker, &env)?;
+/// assert_eq!(config.thread_count(), 8);
+/// assert_eq!(config.domain(), Some("blue"));
+/// # Ok::<(), conductor_http::ConductorError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkerConfig {
+    task_type: String,
+    worker_id: String,
+    domain: Option<String>,
+    poll_interval: Duration,
+    poll_timeout: Duration,
+    thread_count: usize,
+    paused: bool,
+    register_task_def: bool,
+    lease_extend_enabled: bool,
+}
+
+struct Property {
+    upper: &'static [&'static str],
+    dotted: &'static [&'static str],
+}
+
+const POLL_INTERVAL: Property = Property {
+    upper: &["POLL_INTERVAL", "POLL_INTERVAL_MILLIS", "POLLING_INTERVAL"],
+    dotted: &["poll_interval", "poll_interval_millis", "polling_interval", "pollingInterval", "pollInterval"],
+};
+const THREAD_COUNT: Property = Property {
+    upper: &["THREAD_COUNT", "CONCURRENCY"],
+    dotted: &["thread_count", "threadCount", "concurrency"],
+};
+const DOMAIN: Property = Property {
+    upper: &["DOMAIN"],
+    dotted: &["domain"],
+};
+const PAUSED: Property = Property {
+    upper: &["PAUSED"],
+    dotted: &["paused"],
+};
+const POLL_TIMEOUT: Property = Property {
+    upper: &["POLL_TIMEOUT", "POLL_TIMEOUT_MILLIS"],
+    dotted: &["poll_timeout", "pollTimeout", "poll_timeout_millis"],
+};
+const REGISTER_TASK_DEF: Property = Property {
+    upper: &["REGISTER_TASK_DEF"],
+    dotted: &["register_task_def", "registerTaskDef"],
+};
+const LEASE_EXTEND_ENABLED: Property = Property {
+    upper: &["LEASE_EXTEND_ENABLED"],
+    dotted: &["lease_extend_enabled", "leaseExtendEnabled"],
+};
+const WORKER_ID: Property = Property {
+    upper: &["WORKER_ID"],
+    dotted: &["worker_id", "workerId"],
+};
+
+impl WorkerConfig {
+    /// `worker`'s settings with overrides from the process environment.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Config`] naming the variable when a value does not parse, when the
+    /// thread count is 0, or when the poll timeout exceeds 5000 ms (the server's limit).
+    pub fn resolve(worker: &dyn Worker) -> Result<Self> {
+        Self::resolve_with(worker, &EnvLookup::process())
+    }
+
+    /// `worker`'s settings with overrides read through `env`.
+    ///
+    /// # Errors
+    ///
+    /// As [`resolve`](Self::resolve).
+    pub fn resolve_with(worker: &dyn Worker, env: &EnvLookup) -> Result<Self> {
+        let name = worker.task_definition_name();
+        if name.trim().is_empty() {
+            return Err(ConductorError::config("worker task_definition_name is empty"));
+        }
+        let resolver = Resolver { env, name };
+        let poll_interval_ms = resolver
+            .parsed(&POLL_INTERVAL, parse_u64)?
+            .unwrap_or_else(|| worker.poll_interval_millis());
+        let poll_timeout_ms = resolver
+            .parsed(&POLL_TIMEOUT, parse_u64)?
+            .unwrap_or_else(|| worker.poll_timeout_millis());
+        let thread_count = resolver
+            .parsed(&THREAD_COUNT, parse_usize)?
+            .unwrap_or_else(|| worker.thread_count());
+        let domain = match resolver.raw(&DOMAIN) {
+            Some((_, value)) if value.trim().is_empty() => None,
+            Some((_, value)) => Some(value.trim().to_owned()),
+            None => worker.domain().map(str::to_owned),
+        };
+        let worker_id = match resolver.raw(&WORKER_ID) {
+            Some((_, value)) if !value.trim().is_empty() => value.trim().to_owned(),
+            _ => worker.identity(),
+        };
+        let config = Self {
+            task_type: name.to_owned(),
+            worker_id,
+            domain,
+            poll_interval: Duration::from_millis(poll_interval_ms),
+            poll_timeout: Duration::from_millis(poll_timeout_ms),
+            thread_count,
+            paused: resolver
+                .parsed(&PAUSED, parse_bool)?
+                .unwrap_or_else(|| worker.paused()),
+            register_task_def: resolver
+                .parsed(&REGISTER_TASK_DEF, parse_bool)?
+                .unwrap_or_else(|| worker.register_task_def()),
+            lease_extend_enabled: resolver
+                .parsed(&LEASE_EXTEND_ENABLED, parse_bool)?
+                .unwrap_or_else(|| worker.lease_extend_enabled()),
+        };
+        if config.thread_count == 0 {
+            return Err(ConductorError::config(format!(
+                "worker {name}: thread count must be at least 1"
+            )));
+        }
+        if poll_timeout_ms > MAX_POLL_TIMEOUT_MILLIS {
+            return Err(ConductorError::config(format!(
+                "worker {name}: poll timeout {poll_timeout_ms} ms exceeds the server's limit of \
+                 {MAX_POLL_TIMEOUT_MILLIS} ms"
+            )));
+        }
+        Ok(config)
+    }
+
+    /// The task type polled.
+    #[must_use]
+    pub fn task_type(&self) -> &str {
+        &self.task_type
+    }
+
+    /// The worker id sent with polls and updates.
+    #[must_use]
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// The task domain, if any.
+    #[must_use]
+    pub fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    /// The longest wait between empty polls.
+    #[must_use]
+    pub fn poll_interval(&self) -> Duration {
+        self.poll_interval
+    }
+
+    /// The long-poll timeout sent to the server.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Duration {
+        self.poll_timeout
+    }
+
+    /// How many tasks execute at once.
+    #[must_use]
+    pub fn thread_count(&self) -> usize {
+        self.thread_count
+    }
+
+    /// Whether the worker starts paused.
+    #[must_use]
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// Whether the task definition is created at start-up when missing.
+    #[must_use]
+    pub fn register_task_def(&self) -> bool {
+        self.register_task_def
+    }
+
+    /// Whether long executions get their lease extended.
+    #[must_use]
+    pub fn lease_extend_enabled(&self) -> bool {
+        self.lease_extend_enabled
+    }
+
+    pub(crate) fn with_register_task_def(mut self, register: bool) -> Self {
+        self.register_task_def = register;
+        self
+    }
+}
+
+/// Finds a property's variable for one worker.
+struct Resolver<'a> {
+    env: &'a EnvLookup,
+    name: &'a str,
+}
+
+impl Resolver<'_> {
+    /// The first variable set for `property` and its value.
+    fn raw(&self, property: &Property) -> Option<(String, String)> {
+        let upper_name = upper_case_name(self.name);
+        let worker_keys = property
+            .upper
+            .iter()
+            .map(|prop| format!("CONDUCTOR_WORKER_{upper_name}_{prop}"))
+            .chain(
+                property
+                    .dotted
+                    .iter()
+                    .map(|prop| format!("conductor.worker.{}.{prop}", self.name)),
+            );
+        let global_keys = property
+            .upper
+            .iter()
+            .map(|prop| format!("CONDUCTOR_WORKER_ALL_{prop}"))
+            .chain(
+                property
+                    .dotted
+                    .iter()
+                    .map(|prop| format!("conductor.worker.all.{prop}")),
+            );
+        worker_keys
+            .chain(global_keys)
+            .find_map(|key| self.env.get(&key).map(|value| (key, value)))
+    }
+
+    /// The parsed value of `property`; a blank value counts as unset.
+    fn parsed<T>(
+        &self,
+        property: &Property,
+        parse: fn(&str) -> std::result::Result<T, &'static str>,
+    ) -> Result<Option<T>> {
+        match self.raw(property) {
+            Some((_, value)) if value.trim().is_empty() => Ok(None),
+            Some((key, value)) => parse(value.trim()).map(Some).map_err(|expected| {
+                ConductorError::config(format!("{key}={value:?}: expected {expected}"))
+            }),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The task name as it appears in upper-case variable names.
+fn upper_case_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+fn parse_u64(value: &str) -> std::result::Result<u64, &'static str> {
+    value.parse().map_err(|_| "a whole number of milliseconds")
+}
+
+fn parse_usize(value: &str) -> std::result::Result<usize, &'static str> {
+    value.parse().map_err(|_| "a positive whole number")
+}
+
+fn parse_bool(value: &str) -> std::result::Result<bool, &'static str> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("true or false"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use conductor_models::Task;
+
+    use super::*;
+    use crate::{FnWorker, WorkerOutput};
+
+    fn worker(name: &str) -> FnWorker {
+        FnWorker::new(name, |_task: Task| async { Ok(WorkerOutput::completed_with_result(1)) })
+            .with_thread_count(2)
+            .with_poll_interval_millis(300)
+            .with_domain("code")
+            .with_identity("code-id")
+    }
+
+    fn env(vars: &[(&str, &str)]) -> EnvLookup {
+        EnvLookup::from_map(
+            vars.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect::<HashMap<_, _>>(),
+        )
+    }
+
+    fn resolve(name: &str, vars: &[(&str, &str)]) -> Result<WorkerConfig> {
+        WorkerConfig::resolve_with(&worker(name), &env(vars))
+    }
+
+    #[test]
+    fn code_values_apply_without_environment() {
+        let config = resolve("greet", &[]).unwrap();
+        assert_eq!(config.task_type(), "greet");
+        assert_eq!(config.thread_count(), 2);
+        assert_eq!(config.poll_interval(), Duration::from_millis(300));
+        assert_eq!(config.poll_timeout(), Duration::from_millis(100));
+        assert_eq!(config.domain(), Some("code"));
+        assert_eq!(config.worker_id(), "code-id");
+        assert!(!config.paused() && !config.register_task_def() && !config.lease_extend_enabled());
+    }
+
+    #[test]
+    fn worker_specific_beats_global_beats_code() {
+        let vars = [
+            ("CONDUCTOR_WORKER_ALL_THREAD_COUNT", "4"),
+            ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", "8"),
+            ("CONDUCTOR_WORKER_ALL_POLL_INTERVAL", "50"),
+        ];
+        let config = resolve("greet", &vars).unwrap();
+        assert_eq!(config.thread_count(), 8);
+        assert_eq!(config.poll_interval(), Duration::from_millis(50));
+        // Another worker only sees the global value.
+        assert_eq!(resolve("other", &vars).unwrap().thread_count(), 4);
+    }
+
+    #[test]
+    fn dotted_worker_form_beats_dotted_global_form() {
+        // The seed SDK checked the dotted global form first; the worker-specific one must win.
+        let vars = [
+            ("conductor.worker.all.domain", "all-domain"),
+            ("conductor.worker.greet.domain", "greet-domain"),
+        ];
+        assert_eq!(resolve("greet", &vars).unwrap().domain(), Some("greet-domain"));
+        // ...and any worker-specific form beats any global one.
+        let vars = [
+            ("CONDUCTOR_WORKER_ALL_DOMAIN", "all-domain"),
+            ("conductor.worker.greet.domain", "greet-domain"),
+        ];
+        assert_eq!(resolve("greet", &vars).unwrap().domain(), Some("greet-domain"));
+    }
+
+    #[test]
+    fn other_sdks_spellings_are_accepted() {
+        let cases: &[(&str, &str)] = &[
+            ("CONDUCTOR_WORKER_GREET_POLL_INTERVAL_MILLIS", "poll_interval"),
+            ("CONDUCTOR_WORKER_GREET_POLLING_INTERVAL", "poll_interval"),
+            ("conductor.worker.greet.polling_interval", "poll_interval"),
+            ("conductor.worker.greet.pollingInterval", "poll_interval"),
+            ("conductor.worker.all.poll_interval", "poll_interval"),
+            ("CONDUCTOR_WORKER_GREET_CONCURRENCY", "thread_count"),
+            ("conductor.worker.greet.threadCount", "thread_count"),
+            ("CONDUCTOR_WORKER_ALL_CONCURRENCY", "thread_count"),
+        ];
+        for (key, property) in cases {
+            let config = resolve("greet", &[(key, "7")]).unwrap();
+            let value = match *property {
+                "poll_interval" => config.poll_interval().as_millis() as usize,
+                _ => config.thread_count(),
+            };
+            assert_eq!(value, 7, "{key}");
+        }
+    }
+
+    #[test]
+    fn names_with_punctuation_are_addressable() {
+        for name in ["send-email", "send.email", "send:email", "Send-Email"] {
+            let config = resolve(name, &[("CONDUCTOR_WORKER_SEND_EMAIL_THREAD_COUNT", "5")]).unwrap();
+            assert_eq!(config.thread_count(), 5, "{name}");
+        }
+        let config = resolve("send.email:v2", &[("conductor.worker.send.email:v2.paused", "yes")]).unwrap();
+        assert!(config.paused());
+    }
+
+    #[test]
+    fn every_property_can_be_overridden() {
+        let config = resolve(
+            "greet",
+            &[
+                ("CONDUCTOR_WORKER_GREET_DOMAIN", "blue"),
+                ("CONDUCTOR_WORKER_GREET_PAUSED", "TRUE"),
+                ("CONDUCTOR_WORKER_GREET_POLL_TIMEOUT", "2500"),
+                ("CONDUCTOR_WORKER_GREET_REGISTER_TASK_DEF", "on"),
+                ("CONDUCTOR_WORKER_GREET_LEASE_EXTEND_ENABLED", "1"),
+                ("CONDUCTOR_WORKER_GREET_WORKER_ID", "pod-7"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.domain(), Some("blue"));
+        assert!(config.paused() && config.register_task_def() && config.lease_extend_enabled());
+        assert_eq!(config.poll_timeout(), Duration::from_millis(2500));
+        assert_eq!(config.worker_id(), "pod-7");
+    }
+
+    #[test]
+    fn an_empty_domain_means_no_domain_and_blank_numbers_are_unset() {
+        let config = resolve(
+            "greet",
+            &[("CONDUCTOR_WORKER_GREET_DOMAIN", ""), ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", " ")],
+        )
+        .unwrap();
+        assert_eq!(config.domain(), None);
+        assert_eq!(config.thread_count(), 2);
+    }
+
+    #[test]
+    fn bad_values_are_typed_errors_naming_the_variable() {
+        let cases = [
+            ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", "many", "CONDUCTOR_WORKER_GREET_THREAD_COUNT"),
+            ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", "0", "at least 1"),
+            ("CONDUCTOR_WORKER_ALL_POLL_INTERVAL", "-5", "CONDUCTOR_WORKER_ALL_POLL_INTERVAL"),
+            ("CONDUCTOR_WORKER_GREET_PAUSED", "maybe", "true or false"),
+            ("CONDUCTOR_WORKER_GREET_POLL_TIMEOUT", "6000", "5000"),
+        ];
+        for (key, value, needle) in cases {
+            let err = resolve("greet", &[(key, value)]).unwrap_err();
+            assert!(matches!(err, ConductorError::Config(_)), "{err}");
+            assert!(err.to_string().contains(needle), "{err}");
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! [`FnWorker`]: a worker made from an async closure.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use conductor_http::Result;
+use conductor_models::{Task, TaskDef};
+use schemars::JsonSchema;
+
+use crate::output::WorkerOutput;
+use crate::schema::generate_schema;
+use crate::worker::{DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, Worker, default_identity};
+
+type BoxedFuture = Pin<Box<dyn Future<Output = Result<WorkerOutput>> + Send>>;
+type Handler = Arc<dyn Fn(Task) -> BoxedFuture + Send + Sync>;
+
+/// A [`Worker`] made from a closure taking the [`Task`] by value and returning a future.
+///
+/// Settings default to the [`Worker`] trait's defaults (1 thread, 100 ms poll interval, no
+/// domain, `{hostname}-{pid}` identity) and each has a builder method. The closure is called once
+/// per task with a clone of the task.
+///
+/// ```
+/// use conductor_models::Task;
+/// use conductor_worker::{FnWorker, WorkerOutput};
+///
+/// let worker = FnWorker::new("my_task", |task: Task| async move {
+///     let input = task.get_input_string("name").unwrap_or_default();
+///     Ok(WorkerOutput::completed_with_result(format!("Hello, {}!", input)))
+/// })
+/// .with_thread_count(4)
+/// .with_poll_interval_millis(500)
+/// .with_domain("my-domain");
+/// # use conductor_worker::Worker;
+/// assert_eq!(worker.thread_count(), 4);
+/// ```
+#[derive(Clone)]
+pub struct FnWorker {
+    name: String,
+    handler: Handler,
+    thread_count: usize,
+    poll_interval_millis: u64,
+    poll_timeout_millis: u64,
+    domain: Option<String>,
+    identity: Option<String>,
+    input_schema: Option<serde_json::Value>,
+    output_schema: Option<serde_json::Value>,
+    task_def: Option<TaskDef>,
+    register_task_def: bool,
+    lease_extend_enabled: bool,
+    paused: bool,
+}
+
+impl FnWorker {
+    /// A worker for task type `name` running `handler` for each task.
+    pub fn new<F, Fut>(name: impl Into<String>, handler: F) -> Self
+    where
+        F: Fn(Task) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<WorkerOutput>> + Send + 'static,
+    {
+        Self {
+            name: name.into(),
+            handler: Arc::new(move |task| Box::pin(handler(task))),
+            thread_count: 1,
+            poll_interval_millis: DEFAULT_POLL_INTERVAL_MILLIS,
+            poll_timeout_millis: DEFAULT_POLL_TIMEOUT_MILLIS,
+            domain: None,
+            identity: None,
+            input_schema: None,
+            output_schema: None,
+            task_def: None,
+            register_task_def: false,
+            lease_extend_enabled: false,
+            paused: false,
+        }
+    }
+
+    /// How many tasks may execute at once. Default 1 (0 is rejected when the worker starts).
+    #[must_use]
+    pub fn with_thread_count(mut self, thread_count: usize) -> Self {
+        self.thread_count = thread_count;
+        self
+    }
+
+    /// The longest wait between empty polls, in milliseconds. Default 100.
+    #[must_use]
+    pub fn with_poll_interval_millis(mut self, millis: u64) -> Self {
+        self.poll_interval_millis = millis;
+        self
+    }
+
+    /// The long-poll timeout sent to the server, in milliseconds (at most 5000). Default 100.
+    #[must_use]
+    pub fn with_poll_timeout_millis(mut self, millis: u64) -> Self {
+        self.poll_timeout_millis = millis;
+        self
+    }
+
+    /// The task domain to poll in. Default: none.
+    #[must_use]
+    pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// The worker id sent to the server. Default `{hostname}-{pid}`.
+    #[must_use]
+    pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// The JSON Schema of the task's input (see [`generate_schema`]). Default: none.
+    #[must_use]
+    pub fn with_input_schema(mut self, schema: serde_json::Value) -> Self {
+        self.input_schema = Some(schema);
+        self
+    }
+
+    /// The JSON Schema of the task's output. Default: none.
+    #[must_use]
+    pub fn with_output_schema(mut self, schema: serde_json::Value) -> Self {
+        self.output_schema = Some(schema);
+        self
+    }
+
+    /// The input schema generated from `T` ([`generate_schema::<T>(strict)`](generate_schema)).
+    #[must_use]
+    pub fn with_input_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
+        self.with_input_schema(generate_schema::<T>(strict))
+    }
+
+    /// The output schema generated from `T`.
+    #[must_use]
+    pub fn with_output_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
+        self.with_output_schema(generate_schema::<T>(strict))
+    }
+
+    /// The task definition to create at start-up if the server has none (implies
+    /// [`with_register_task_def(true)`](Self::with_register_task_def)).
+    #[must_use]
+    pub fn with_task_def(mut self, task_def: TaskDef) -> Self {
+        self.task_def = Some(task_def);
+        self.register_task_def = true;
+        self
+    }
+
+    /// Whether to create the task definition at start-up when missing. Default `false`.
+    #[must_use]
+    pub fn with_register_task_def(mut self, register: bool) -> Self {
+        self.register_task_def = register;
+        self
+    }
+
+    /// Whether to extend the lease of long executions. Default `false`.
+    #[must_use]
+    pub fn with_lease_extend_enabled(mut self, enabled: bool) -> Self {
+        self.lease_extend_enabled = enabled;
+        self
+    }
+
+    /// Whether the worker starts paused. Default `false`.
+    #[must_use]
+    pub fn with_paused(mut self, paused: bool) -> Self {
+        self.paused = paused;
+        self
+    }
+}
+
+#[async_trait]
+impl Worker for FnWorker {
+    fn task_definition_name(&self) -> &str {
+        &self.name
+    }
+
+    async fn execute(&self, task: &Task) -> Result<WorkerOutput> {
+        (self.handler)(task.clone()).await
+    }
+
+    fn identity(&self) -> String {
+        self.identity
+            .clone()
+            .unwrap_or_else(|| default_identity().to_owned())
+    }
+
+    fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
+
+    fn poll_interval_millis(&self) -> u64 {
+        self.poll_interval_millis
+    }
+
+    fn thread_count(&self) -> usize {
+        self.thread_count
+    }
+
+    fn poll_timeout_millis(&self) -> u64 {
+        self.poll_timeout_millis
+    }
+
+    fn input_schema(&self) -> Option<serde_json::Value> {
+        self.input_schema.clone()
+    }
+
+    fn output_schema(&self) -> Option<serde_json::Value> {
+        self.output_schema.clone()
+    }
+
+    fn task_def_template(&self) -> Option<TaskDef> {
+        self.task_def.clone()
+    }
+
+    fn register_task_def(&self) -> bool {
+        self.register_task_def
+    }
+
+    fn lease_extend_enabled(&self) -> bool {
+        self.lease_extend_enabled
+    }
+
+    fn paused(&self) -> bool {
+        self.paused
+    }
+}
+
+impl fmt::Debug for FnWorker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FnWorker")
+            .field("name", &self.name)
+            .field("thread_count", &self.thread_count)
+            .field("poll_interval_millis", &self.poll_interval_millis)
+            .field("poll_timeout_millis", &self.poll_timeout_millis)
+            .field("domain", &self.domain)
+            .field("identity", &self.identity)
+            .field("register_task_def", &self.register_task_def)
+            .field("lease_extend_enabled", &self.lease_extend_enabled)
+            .field("paused", &self.paused)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_closure_receives_the_task_and_its_answer_is_returned() {
+        let worker = FnWorker::new("greet", |task: Task| async move {
+            let name = task.get_input_string("name").unwrap_or_default();
+            Ok(WorkerOutput::completed_with_result(format!("Hello, {name}!")))
+        });
+        let mut task = Task::default();
+        task.input_data.insert("name".into(), "World".into());
+        let out = worker.execute(&task).await.unwrap();
+        assert_eq!(out, WorkerOutput::completed_with_result("Hello, World!"));
+        assert_eq!(worker.task_definition_name(), "greet");
+    }
+
+    #[test]
+    fn defaults_and_builders() {
+        let worker = FnWorker::new("t", |_| async { Ok(WorkerOutput::completed_with_result(1)) });
+        assert_eq!(
+            (worker.thread_count(), worker.poll_interval_millis(), worker.poll_timeout_millis()),
+            (1, 100, 100)
+        );
+        assert_eq!(worker.domain(), None);
+        assert_eq!(worker.identity(), default_identity());
+        assert!(!worker.register_task_def() && !worker.lease_extend_enabled() && !worker.paused());
+
+        let worker = worker
+            .with_thread_count(3)
+            .with_poll_interval_millis(250)
+            .with_poll_timeout_millis(1000)
+            .with_domain("blue")
+            .with_identity("me")
+            .with_task_def(TaskDef::new("t"))
+            .with_lease_extend_enabled(true)
+            .with_paused(true)
+            .with_input_schema(serde_json::json!({"type": "object"}));
+        assert_eq!(worker.thread_count(), 3);
+        assert_eq!(worker.poll_interval_millis(), 250);
+        assert_eq!(worker.poll_timeout_millis(), 1000);
+        assert_eq!(worker.domain(), Some("blue"));
+        assert_eq!(worker.identity(), "me");
+        assert!(worker.register_task_def() && worker.lease_extend_enabled() && worker.paused());
+        assert_eq!(worker.input_schema().unwrap()["type"], "object");
+        assert!(worker.output_schema().is_none());
+        assert_eq!(worker.task_def_template().unwrap().name, "t");
+    }
+}
