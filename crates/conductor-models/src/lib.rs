@@ -40,6 +40,7 @@ mod wire_enum;
 
 mod serde_util;
 
+pub mod bulk;
 pub mod chat;
 pub mod error_response;
 pub mod event_handler;
@@ -63,6 +64,7 @@ pub mod workflow_task;
 /// input/output/variables, input parameters...
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
 
+pub use bulk::BulkResponse;
 pub use chat::{ChatMessage, ChatRole, ToolCall};
 pub use error_response::{ErrorResponse, ValidationError};
 pub use event_handler::{
@@ -80,7 +82,7 @@ pub use requests::{
     UpgradeWorkflowRequest, WorkflowTestRequest,
 };
 pub use schema_def::{SchemaDef, SchemaType};
-pub use search::{BulkResponse, SearchResult, TaskSummary, WorkflowSummary};
+pub use search::{SearchResult, TaskSummary, WorkflowSummary};
 pub use state_change::{StateChangeConfig, StateChangeEvent, StateChangeEventType};
 pub use sub_workflow_params::{SubWorkflowDefinition, SubWorkflowParams};
 pub use sync_response::{ReturnStrategy, SignalResponse, TaskRun, WorkflowRun};

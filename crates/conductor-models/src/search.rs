@@ -1,4 +1,4 @@
-//! Search results: `SearchResult<T>`, `WorkflowSummary`, `TaskSummary`; and `BulkResponse<T>`.
+//! Search results: `SearchResult<T>`, `WorkflowSummary`, `TaskSummary`.
 
 use std::collections::BTreeMap;
 
@@ -192,37 +192,4 @@ pub struct TaskSummary {
     /// Task reference name (Orkes only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_reference_name: Option<String>,
-}
-
-/// Result of a bulk operation (`/workflow/bulk/...`): ids that succeeded, and id → error message.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[serde(bound(deserialize = "T: Deserialize<'de>", serialize = "T: Serialize"))]
-pub struct BulkResponse<T = String> {
-    /// The successful results (workflow ids for most operations).
-    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
-    pub bulk_successful_results: Vec<T>,
-    /// Failed id → error message.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub bulk_error_results: BTreeMap<String, String>,
-    /// Summary message (sent by Orkes; OSS omits it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
-
-impl<T> Default for BulkResponse<T> {
-    fn default() -> Self {
-        BulkResponse {
-            bulk_successful_results: Vec::new(),
-            bulk_error_results: BTreeMap::new(),
-            message: None,
-        }
-    }
-}
-
-impl<T> BulkResponse<T> {
-    /// `true` when no item failed.
-    pub fn is_all_successful(&self) -> bool {
-        self.bulk_error_results.is_empty()
-    }
 }

@@ -7,6 +7,13 @@
 //! `{"type": string, "payload": object}`. The Python SDK's `{type, events}` wrapper does not match the
 //! server and is not copied.
 //!
+//! Key spellings were checked against the Python SDK's `StateChangeEventType`
+//! (`src/conductor/client/adapters/models/state_change_event_adapter.py`: `onScheduled`, `onStart`,
+//! `onFailed`, `onSuccess`, `onCancelled`; several types are joined with `,`) and the server's e2e
+//! definition `e2e/src/test/resources/metadata/e2e_on_state_change_tests.json` (key
+//! `"onSuccess,onFailed,onScheduled,onCancelled,onStart"`). The seed's `OnCompleted` has no server
+//! spelling of its own and maps to `onSuccess`.
+//!
 //! The seed's builder API (`StateChangeConfig::new().with_event(StateChangeEvent::new(OnStart)...)`)
 //! is mapped onto that shape: each [`StateChangeEvent`] remembers its triggers in
 //! [`StateChangeEvent::triggers`] (not serialised: on the wire the triggers are the map key, joined

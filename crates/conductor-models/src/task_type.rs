@@ -159,6 +159,9 @@ impl TaskType {
     /// assert!(!TaskType::Unknown("my_custom_type".into()).is_system_task());
     /// ```
     pub fn is_system_task(&self) -> bool {
-        !matches!(self, TaskType::Simple | TaskType::UserDefined | TaskType::Unknown(_))
+        !matches!(
+            self,
+            TaskType::Simple | TaskType::UserDefined | TaskType::Unknown(_)
+        )
     }
 }

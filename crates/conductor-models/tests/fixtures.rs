@@ -110,6 +110,7 @@ const FIXTURES: &[Fixture] = &[
     fx("task_defs_e2e.json", round_trip::<Vec<TaskDef>>),
     fx("task_def_full.json", round_trip::<TaskDef>),
     fx("workflow_task_full.json", round_trip::<WorkflowTask>),
+    fx("workflow_def_full.json", round_trip::<WorkflowDef>),
     fx(
         "workflow_def_on_state_change.json",
         round_trip::<WorkflowDef>,

@@ -127,7 +127,10 @@ fn state_change_snippet() {
 }
 
 #[test]
-#[allow(clippy::useless_vec, reason = "verbatim seed snippet (`with_messages(vec![...])`)")]
+#[allow(
+    clippy::useless_vec,
+    reason = "verbatim seed snippet (`with_messages(vec![...])`)"
+)]
 fn chat_message_snippet() {
     let messages = vec![
         ChatMessage::system("You are a helpful assistant."),

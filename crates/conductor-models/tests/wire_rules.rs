@@ -458,3 +458,17 @@ fn on_state_change_keys_become_triggers() {
     assert_eq!(event.wire_key(), "onSuccess,onFailed");
     assert_eq!(event.event_type, "q");
 }
+
+#[test]
+fn upgrade_workflow_request_json() {
+    let request: conductor_models::UpgradeWorkflowRequest = parse(json!({
+        "name": "order_flow", "version": 4, "workflowInput": {"a": 1},
+        "taskOutput": {"new_task_ref": {"ok": true}}
+    }));
+    assert_eq!(request.version, Some(4));
+    assert_eq!(
+        to_json(&request),
+        json!({"name": "order_flow", "version": 4, "workflowInput": {"a": 1},
+               "taskOutput": {"new_task_ref": {"ok": true}}})
+    );
+}

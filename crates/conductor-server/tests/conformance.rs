@@ -398,6 +398,8 @@ async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_scenarios() {
+    // reqwest is built without a default TLS provider in this workspace; plain HTTP still needs one.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .expect("scenario directory")

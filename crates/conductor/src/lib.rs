@@ -46,6 +46,11 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The README's Rust code blocks are compiled as doctests, so the front page never drifts from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
+
 /// Typed models of every Conductor resource, with fluent builders (`conductor-models`).
 pub use conductor_models as models;
 

@@ -1,0 +1,188 @@
+//! [`RunnerOptions`]: runtime settings shared by every worker of a handler (shutdown, retries,
+//! backoff).
+
+use std::time::Duration;
+
+/// Settings of the worker runtime that apply to all workers of a
+/// [`TaskHandler`](crate::TaskHandler). Per-worker settings (threads, poll interval, domain...)
+/// are on the worker and its [`WorkerConfig`](crate::WorkerConfig).
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_worker::RunnerOptions;
+///
+/// let options = RunnerOptions::default()
+///     .with_shutdown_grace_period(Duration::from_secs(60))
+///     .with_update_retries(8);
+/// assert_eq!(options.shutdown_grace_period(), Duration::from_secs(60));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunnerOptions {
+    shutdown_grace_period: Duration,
+    hand_back_timeout: Duration,
+    update_retries: u32,
+    update_backoff_initial: Duration,
+    update_backoff_max: Duration,
+    poll_error_backoff_initial: Duration,
+    poll_error_backoff_max: Duration,
+    poll_error_log_interval: Duration,
+    update_v2: bool,
+    lease_extend_fraction: f64,
+    register_task_defs: bool,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        Self {
+            shutdown_grace_period: Duration::from_secs(30),
+            hand_back_timeout: Duration::from_secs(5),
+            update_retries: 5,
+            update_backoff_initial: Duration::from_secs(1),
+            update_backoff_max: Duration::from_secs(30),
+            poll_error_backoff_initial: Duration::from_secs(1),
+            poll_error_backoff_max: Duration::from_secs(30),
+            poll_error_log_interval: Duration::from_secs(60),
+            update_v2: true,
+            lease_extend_fraction: 0.8,
+            register_task_defs: false,
+        }
+    }
+}
+
+impl RunnerOptions {
+    /// How long a graceful shutdown lets running tasks finish and report. Default 30 s. When it
+    /// is over, executions still running are dropped and their tasks returned to the server
+    /// (`IN_PROGRESS` with `callbackAfterSeconds` 0), and pending update retries give up after one
+    /// last attempt.
+    #[must_use]
+    pub fn with_shutdown_grace_period(mut self, period: Duration) -> Self {
+        self.shutdown_grace_period = period;
+        self
+    }
+
+    /// How long, after the grace period, returning a task or a last update attempt may take.
+    /// Default 5 s. A shutdown takes at most grace period + this.
+    #[must_use]
+    pub fn with_hand_back_timeout(mut self, timeout: Duration) -> Self {
+        self.hand_back_timeout = timeout;
+        self
+    }
+
+    /// How many times a result whose update failed is sent again before it is given up (and
+    /// published as a `TaskUpdateFailure` event). Default 5. Retries run off the execution slot,
+    /// so a worker keeps working while a result waits.
+    #[must_use]
+    pub fn with_update_retries(mut self, retries: u32) -> Self {
+        self.update_retries = retries;
+        self
+    }
+
+    /// The wait before the first update retry and its cap; the wait doubles with each retry, with
+    /// jitter. Default 1 s, capped at 30 s.
+    #[must_use]
+    pub fn with_update_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.update_backoff_initial = initial;
+        self.update_backoff_max = max.max(initial);
+        self
+    }
+
+    /// The wait after a failed poll and its cap; the wait doubles with each consecutive failure,
+    /// with jitter, and resets after a successful poll. Default 1 s, capped at 30 s.
+    #[must_use]
+    pub fn with_poll_error_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.poll_error_backoff_initial = initial;
+        self.poll_error_backoff_max = max.max(initial);
+        self
+    }
+
+    /// The least time between two log lines about failing polls of one worker (the first failure
+    /// is always logged; the next line says how many were not). Default 60 s.
+    #[must_use]
+    pub fn with_poll_error_log_interval(mut self, interval: Duration) -> Self {
+        self.poll_error_log_interval = interval;
+        self
+    }
+
+    /// Whether to report results with `POST /tasks/update-v2`, which returns the next task in the
+    /// same round trip. Default `true`; the runtime falls back to `POST /tasks` for good when the
+    /// server does not have it (404/405).
+    #[must_use]
+    pub fn with_update_v2(mut self, enabled: bool) -> Self {
+        self.update_v2 = enabled;
+        self
+    }
+
+    /// At which fraction of a task's `responseTimeoutSeconds` lease extensions are sent (for
+    /// workers with lease extension on). Default 0.8; clamped to 0.1..=0.95.
+    #[must_use]
+    pub fn with_lease_extend_fraction(mut self, fraction: f64) -> Self {
+        self.lease_extend_fraction = if fraction.is_finite() {
+            fraction.clamp(0.1, 0.95)
+        } else {
+            0.8
+        };
+        self
+    }
+
+    /// Whether to create missing task definitions for every worker at start-up (as if each
+    /// worker's `register_task_def()` returned `true`). Default `false`.
+    #[must_use]
+    pub fn with_register_task_defs(mut self, register: bool) -> Self {
+        self.register_task_defs = register;
+        self
+    }
+
+    /// The graceful shutdown period.
+    #[must_use]
+    pub fn shutdown_grace_period(&self) -> Duration {
+        self.shutdown_grace_period
+    }
+
+    /// The time allowed for returning tasks and last update attempts after the grace period.
+    #[must_use]
+    pub fn hand_back_timeout(&self) -> Duration {
+        self.hand_back_timeout
+    }
+
+    /// Update retries after the first attempt.
+    #[must_use]
+    pub fn update_retries(&self) -> u32 {
+        self.update_retries
+    }
+
+    /// Initial and maximum wait between update retries.
+    #[must_use]
+    pub fn update_backoff(&self) -> (Duration, Duration) {
+        (self.update_backoff_initial, self.update_backoff_max)
+    }
+
+    /// Initial and maximum wait after failed polls.
+    #[must_use]
+    pub fn poll_error_backoff(&self) -> (Duration, Duration) {
+        (self.poll_error_backoff_initial, self.poll_error_backoff_max)
+    }
+
+    /// The least time between poll-failure log lines.
+    #[must_use]
+    pub fn poll_error_log_interval(&self) -> Duration {
+        self.poll_error_log_interval
+    }
+
+    /// Whether update-v2 is used.
+    #[must_use]
+    pub fn update_v2(&self) -> bool {
+        self.update_v2
+    }
+
+    /// The lease extension fraction.
+    #[must_use]
+    pub fn lease_extend_fraction(&self) -> f64 {
+        self.lease_extend_fraction
+    }
+
+    /// Whether every worker registers its task definition.
+    #[must_use]
+    pub fn register_task_defs(&self) -> bool {
+        self.register_task_defs
+    }
+}

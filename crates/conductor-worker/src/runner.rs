@@ -1,0 +1,279 @@
+//! [`TaskRunner`]: the loop of one worker: reserve free slots, batch-poll exactly that many
+//! tasks, run each in its own tokio task, back off when idle or failing.
+
+use std::sync::Arc;
+
+use conductor_events::{
+    PollCompleted, PollFailure, PollStarted, TaskExecutionQueueFull, TaskPaused,
+};
+use conductor_models::Task;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::{Duration, Instant};
+use tracing::{debug, info, trace, warn};
+
+use crate::classify::error_type;
+use crate::config::WorkerConfig;
+use crate::executor::{self, Execution};
+use crate::poller::backoff::{ErrorBackoff, IdleBackoff, LogLimiter};
+use crate::poller::take_free_slots;
+use crate::runtime::{Runtime, WorkerState};
+use crate::update;
+use crate::worker::Worker;
+
+/// Runs one worker: its poll loop and its executions.
+pub(crate) struct TaskRunner {
+    pub(crate) worker: Arc<dyn Worker>,
+    pub(crate) config: WorkerConfig,
+    pub(crate) state: Arc<WorkerState>,
+    pub(crate) runtime: Arc<Runtime>,
+    slots: Arc<Semaphore>,
+}
+
+impl TaskRunner {
+    pub(crate) fn new(
+        worker: Arc<dyn Worker>,
+        config: WorkerConfig,
+        state: Arc<WorkerState>,
+        runtime: Arc<Runtime>,
+    ) -> Arc<Self> {
+        let slots = Arc::new(Semaphore::new(config.thread_count()));
+        Arc::new(Self {
+            worker,
+            config,
+            state,
+            runtime,
+            slots,
+        })
+    }
+
+    pub(crate) fn task_type(&self) -> &str {
+        self.config.task_type()
+    }
+
+    pub(crate) fn worker_id(&self) -> &str {
+        self.config.worker_id()
+    }
+
+    /// The poll loop; returns once shutdown begins (after the poll in flight, if any, answered:
+    /// the server may already have handed out tasks in it, which are then returned).
+    pub(crate) async fn run(self: Arc<Self>) {
+        let runtime = Arc::clone(&self.runtime);
+        let options = &runtime.options;
+        let (error_initial, error_max) = options.poll_error_backoff();
+        let mut idle = IdleBackoff::new(self.config.poll_interval());
+        let mut errors = ErrorBackoff::new(error_initial, error_max);
+        let mut error_log = LogLimiter::new(options.poll_error_log_interval());
+        let mut paused = self.state.subscribe_paused();
+        let mut next_poll_at: Option<Instant> = None;
+        let capacity = self.config.thread_count();
+        debug!(task_type = self.task_type(), "poll loop started");
+
+        loop {
+            if let Some(at) = next_poll_at.take() {
+                tokio::select! {
+                    biased;
+                    () = runtime.stopping.cancelled() => break,
+                    () = tokio::time::sleep_until(at) => {}
+                }
+            }
+
+            if *paused.borrow_and_update() {
+                self.publish_paused();
+                // Wake on resume, or after a poll interval to count another skipped poll (the
+                // `task_paused_total` metric counts polls skipped, as in the other SDKs).
+                let interval = self.config.poll_interval().max(Duration::from_millis(1));
+                tokio::select! {
+                    biased;
+                    () = runtime.stopping.cancelled() => break,
+                    _ = paused.changed() => {}
+                    () = tokio::time::sleep(interval) => {}
+                }
+                continue;
+            }
+
+            let mut permits = take_free_slots(&self.slots, capacity);
+            if permits.is_empty() {
+                self.publish_queue_full(capacity);
+                trace!(task_type = self.task_type(), "all slots busy");
+                let first = tokio::select! {
+                    biased;
+                    () = runtime.stopping.cancelled() => break,
+                    permit = Arc::clone(&self.slots).acquire_owned() => permit,
+                };
+                let Ok(first) = first else {
+                    // The semaphore is never closed; treat it as the end of the loop anyway.
+                    break;
+                };
+                permits.push(first);
+                permits.extend(take_free_slots(&self.slots, capacity - 1));
+                // The worker may have been paused while it waited.
+                if *paused.borrow() {
+                    continue;
+                }
+            }
+
+            let count = permits.len();
+            let polled = self.poll(count).await;
+            let Some(polled) = polled else {
+                // The shutdown deadline passed during the poll.
+                break;
+            };
+            match polled {
+                Ok(tasks) => {
+                    let previous_failures = errors.on_success();
+                    if previous_failures > 0 {
+                        info!(
+                            task_type = self.task_type(),
+                            failures = previous_failures,
+                            "polling recovered"
+                        );
+                        error_log.reset();
+                    }
+                    if tasks.is_empty() {
+                        next_poll_at = Some(Instant::now() + idle.on_empty());
+                    } else {
+                        idle.on_tasks();
+                    }
+                    self.dispatch(tasks, permits);
+                }
+                Err(error) => {
+                    let wait = errors.on_failure();
+                    if let Some(held_back) = error_log.check(Instant::now()) {
+                        warn!(
+                            task_type = self.task_type(),
+                            consecutive_failures = errors.failures(),
+                            not_logged = held_back,
+                            retry_in_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                            %error,
+                            "poll failed"
+                        );
+                    } else {
+                        debug!(task_type = self.task_type(), %error, "poll failed");
+                    }
+                    next_poll_at = Some(Instant::now() + wait);
+                }
+            }
+        }
+        debug!(task_type = self.task_type(), "poll loop stopped");
+    }
+
+    /// One batch poll for `count` tasks, with its events. `None` when the shutdown deadline
+    /// passed before the server answered.
+    async fn poll(&self, count: usize) -> Option<conductor_http::Result<Vec<Task>>> {
+        let runtime = &self.runtime;
+        runtime.events.publish_with(|| PollStarted {
+            task_type: self.task_type().to_owned(),
+            worker_id: self.worker_id().to_owned(),
+            poll_count: count,
+        });
+        let started = Instant::now();
+        // Not cancelled by `stopping`: the server may already have handed tasks out in this
+        // poll, and dropping the request would leave them to time out. Only the deadline cuts it.
+        let polled = tokio::select! {
+            biased;
+            polled = runtime.api.batch_poll(
+                self.task_type(),
+                Some(self.worker_id()),
+                self.config.domain(),
+                count,
+                self.config.poll_timeout(),
+            ) => polled,
+            () = runtime.deadline.cancelled() => return None,
+        };
+        let duration = started.elapsed();
+        match &polled {
+            Ok(tasks) => {
+                trace!(task_type = self.task_type(), received = tasks.len(), "polled");
+                runtime.events.publish_with(|| PollCompleted {
+                    task_type: self.task_type().to_owned(),
+                    worker_id: self.worker_id().to_owned(),
+                    duration,
+                    tasks_received: tasks.len(),
+                });
+            }
+            Err(error) => runtime.events.publish_with(|| PollFailure {
+                task_type: self.task_type().to_owned(),
+                worker_id: self.worker_id().to_owned(),
+                duration,
+                error: error.to_string(),
+                error_type: error_type(error).to_owned(),
+            }),
+        }
+        Some(polled)
+    }
+
+    /// Starts one slot task per polled task; unused permits are released.
+    fn dispatch(self: &Arc<Self>, tasks: Vec<Task>, permits: Vec<OwnedSemaphorePermit>) {
+        let mut permits = permits.into_iter();
+        for task in tasks {
+            match permits.next() {
+                Some(permit) => {
+                    let runner = Arc::clone(self);
+                    self.runtime
+                        .tracker
+                        .spawn(async move { runner.run_slot(task, permit).await });
+                }
+                None => {
+                    // The server sent more than asked: never exceed the slots, give it back.
+                    warn!(task_type = self.task_type(), task_id = %task.task_id, "server returned more tasks than requested; returning the extra one");
+                    let runner = Arc::clone(self);
+                    self.runtime.tracker.spawn(async move {
+                        update::hand_back(&runner, &task, "worker had no free slot").await;
+                    });
+                }
+            }
+        }
+    }
+
+    /// Executes `first` and reports it; while update-v2 hands back a next task, executes that one
+    /// in the same slot. The permit is released when the slot has nothing left to do, or as soon
+    /// as an update needs retrying (the retry continues off the slot).
+    async fn run_slot(self: Arc<Self>, first: Task, permit: OwnedSemaphorePermit) {
+        let _active = self.state.enter();
+        let mut next = Some(first);
+        while let Some(task) = next.take() {
+            if self.runtime.stopping.is_cancelled() {
+                update::hand_back(&self, &task, "worker shutting down before the task started").await;
+                break;
+            }
+            match executor::execute(&self, &task).await {
+                Execution::Aborted => {
+                    update::hand_back(&self, &task, "worker shut down before the task finished").await;
+                }
+                Execution::Finished(result) => {
+                    let want_next = result.status.is_terminal_result()
+                        && !self.runtime.stopping.is_cancelled()
+                        && !self.state.is_paused();
+                    next = update::report(&self, result, want_next).await;
+                }
+            }
+        }
+        drop(permit);
+    }
+
+    fn publish_paused(&self) {
+        self.runtime.events.publish_with(|| TaskPaused {
+            task_type: self.task_type().to_owned(),
+            worker_id: self.worker_id().to_owned(),
+        });
+    }
+
+    fn publish_queue_full(&self, capacity: usize) {
+        self.runtime.events.publish_with(|| TaskExecutionQueueFull {
+            task_type: self.task_type().to_owned(),
+            worker_id: self.worker_id().to_owned(),
+            capacity,
+        });
+    }
+}
+
+/// Whether a result status ends the task (so update-v2 may hand out the next one).
+trait TerminalResult {
+    fn is_terminal_result(&self) -> bool;
+}
+
+impl TerminalResult for conductor_models::TaskResultStatus {
+    fn is_terminal_result(&self) -> bool {
+        !matches!(self, conductor_models::TaskResultStatus::InProgress)
+    }
+}

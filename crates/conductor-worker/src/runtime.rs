@@ -1,0 +1,131 @@
+//! [`Runtime`]: what the runners of one started handler share (server API, events, options,
+//! shutdown signals, the tracker of in-flight work), and [`WorkerState`], what outlives a run
+//! (paused flag, active task count).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use conductor_events::EventDispatcher;
+use tokio::sync::watch;
+use tokio::time::Duration;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::info;
+
+use crate::api::TaskApi;
+use crate::options::RunnerOptions;
+
+/// Shared by every runner of a started handler.
+pub(crate) struct Runtime {
+    pub(crate) api: Arc<dyn TaskApi>,
+    pub(crate) events: EventDispatcher,
+    pub(crate) options: RunnerOptions,
+    /// Whether update-v2 is still in use: switched off for good when the server lacks it.
+    use_v2: AtomicBool,
+    /// Graceful shutdown began: stop polling, signal executions, return tasks not yet started.
+    pub(crate) stopping: CancellationToken,
+    /// The grace period is over: drop executions (returning their tasks), end update retries.
+    pub(crate) deadline: CancellationToken,
+    /// Every execution slot and background update retry, so shutdown can wait for them.
+    pub(crate) tracker: TaskTracker,
+}
+
+impl Runtime {
+    pub(crate) fn new(api: Arc<dyn TaskApi>, events: EventDispatcher, options: RunnerOptions) -> Self {
+        let use_v2 = AtomicBool::new(options.update_v2());
+        Self {
+            api,
+            events,
+            options,
+            use_v2,
+            stopping: CancellationToken::new(),
+            deadline: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        }
+    }
+
+    pub(crate) fn use_v2(&self) -> bool {
+        self.use_v2.load(Ordering::Relaxed)
+    }
+
+    /// Switches to `POST /tasks` for the rest of the run.
+    pub(crate) fn disable_v2(&self, why: &str) {
+        if self.use_v2.swap(false, Ordering::Relaxed) {
+            info!(reason = why, "server has no update-v2; reporting results with POST /tasks from now on");
+        }
+    }
+
+    /// Runs `future`; if the shutdown deadline passes first, gives it
+    /// [`hand_back_timeout`](RunnerOptions::hand_back_timeout) more, then gives up (`None`).
+    pub(crate) async fn bounded<F: std::future::Future>(&self, future: F) -> Option<F::Output> {
+        tokio::pin!(future);
+        tokio::select! {
+            biased;
+            output = &mut future => Some(output),
+            () = self.deadline.cancelled() => {
+                tokio::time::timeout(self.options.hand_back_timeout(), future).await.ok()
+            }
+        }
+    }
+
+    /// Sleeps `duration` unless the deadline passes first; `true` when the full sleep happened.
+    pub(crate) async fn sleep_before_deadline(&self, duration: Duration) -> bool {
+        tokio::select! {
+            biased;
+            () = self.deadline.cancelled() => false,
+            () = tokio::time::sleep(duration) => true,
+        }
+    }
+}
+
+/// A worker's state across starts and stops of its handler.
+#[derive(Debug)]
+pub(crate) struct WorkerState {
+    paused: watch::Sender<bool>,
+    active: AtomicUsize,
+}
+
+impl WorkerState {
+    pub(crate) fn new() -> Arc<Self> {
+        Arc::new(Self {
+            paused: watch::Sender::new(false),
+            active: AtomicUsize::new(0),
+        })
+    }
+
+    pub(crate) fn set_paused(&self, paused: bool) {
+        self.paused.send_replace(paused);
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        *self.paused.borrow()
+    }
+
+    pub(crate) fn subscribe_paused(&self) -> watch::Receiver<bool> {
+        self.paused.subscribe()
+    }
+
+    /// Tasks in an execution slot right now (executing or being reported).
+    pub(crate) fn active(&self) -> usize {
+        self.active.load(Ordering::Relaxed)
+    }
+
+    /// Counts one task as active until the guard is dropped.
+    pub(crate) fn enter(self: &Arc<Self>) -> ActiveGuard {
+        self.active.fetch_add(1, Ordering::Relaxed);
+        ActiveGuard {
+            state: Arc::clone(self),
+        }
+    }
+}
+
+/// Decrements the active count when dropped (also when the slot's task is aborted).
+pub(crate) struct ActiveGuard {
+    state: Arc<WorkerState>,
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.state.active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
