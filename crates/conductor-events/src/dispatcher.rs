@@ -6,9 +6,8 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use tokio::sync::oneshot;
 use tracing::{error, warn};
 
 use crate::event::TaskRunnerEvent;
@@ -35,7 +34,7 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 4096;
 /// ```
 /// use std::sync::Arc;
 /// use std::sync::atomic::{AtomicUsize, Ordering};
-/// use std::time::Duration;
+/// use std::time::{Duration, Instant};
 /// use conductor_events::{EventDispatcher, TaskPaused, TaskRunnerEventsListener};
 ///
 /// #[derive(Default)]
@@ -77,7 +76,7 @@ struct Sink {
 enum Message {
     Event(Arc<TaskRunnerEvent>),
     /// Answered once every message queued before it has been delivered.
-    Flush(oneshot::Sender<()>),
+    Flush(mpsc::Sender<()>),
 }
 
 impl EventDispatcher {
@@ -174,38 +173,17 @@ impl EventDispatcher {
     /// or `timeout` passes. Returns `true` when everything was delivered.
     ///
     /// Useful before reading a listener's state in tests, and at shutdown so the last events
-    /// (the final task updates) reach the metrics.
+    /// (the final task updates) reach the metrics. The wait happens on a blocking thread in real
+    /// time, so it also works under a paused tokio clock.
     pub async fn flush(&self, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
         let senders: Vec<SyncSender<Message>> =
             self.read_sinks(|sinks| sinks.iter().map(|sink| sink.sender.clone()).collect());
-        let mut acks = Vec::with_capacity(senders.len());
-        for sender in senders {
-            let (ack, acked) = oneshot::channel();
-            let mut message = Message::Flush(ack);
-            loop {
-                match sender.try_send(message) {
-                    Ok(()) => break,
-                    Err(TrySendError::Full(returned)) => {
-                        if tokio::time::Instant::now() >= deadline {
-                            return false;
-                        }
-                        message = returned;
-                        // The listener is behind; give it a moment rather than blocking a thread.
-                        tokio::time::sleep(Duration::from_millis(1)).await;
-                    }
-                    Err(TrySendError::Disconnected(_)) => return false,
-                }
-            }
-            acks.push(acked);
+        if senders.is_empty() {
+            return true;
         }
-        for acked in acks {
-            match tokio::time::timeout_at(deadline, acked).await {
-                Ok(Ok(())) => {}
-                Ok(Err(_)) | Err(_) => return false,
-            }
-        }
-        true
+        tokio::task::spawn_blocking(move || flush_blocking(&senders, timeout))
+            .await
+            .unwrap_or(false)
     }
 
     /// How many events were not delivered because a listener's queue was full.
@@ -244,6 +222,35 @@ impl fmt::Debug for EventDispatcher {
             .field("listener_panics", &self.listener_panics())
             .finish()
     }
+}
+
+/// Queues a flush marker for every listener and waits for each to be answered, until `timeout`.
+fn flush_blocking(senders: &[SyncSender<Message>], timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    let mut acks = Vec::with_capacity(senders.len());
+    for sender in senders {
+        let (ack, acked) = mpsc::channel();
+        let mut message = Message::Flush(ack);
+        loop {
+            match sender.try_send(message) {
+                Ok(()) => break,
+                Err(TrySendError::Full(returned)) => {
+                    if Instant::now() >= deadline {
+                        return false;
+                    }
+                    message = returned;
+                    // The listener is behind; its queue frees up as it catches up.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(TrySendError::Disconnected(_)) => return false,
+            }
+        }
+        acks.push(acked);
+    }
+    acks.iter().all(|acked| {
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        acked.recv_timeout(remaining).is_ok()
+    })
 }
 
 /// The body of a listener's delivery thread: runs until every sender is gone.

@@ -35,7 +35,10 @@ impl Errors {
 
     /// The `compile_error!` invocations of every recorded error.
     pub(crate) fn to_compile_errors(&self) -> TokenStream {
-        self.errors.iter().map(syn::Error::to_compile_error).collect()
+        self.errors
+            .iter()
+            .map(syn::Error::to_compile_error)
+            .collect()
     }
 
     /// The messages, for tests.
@@ -49,7 +52,10 @@ impl Errors {
 ///
 /// Close enough: an edit distance of at most a third of the longer name (at least 1), or the
 /// same name up to case, `_` and `-`.
-pub(crate) fn closest<'a>(unknown: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    unknown: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let normalised = normalise(unknown);
     candidates
         .into_iter()
@@ -72,22 +78,32 @@ fn normalise(name: &str) -> String {
         .collect()
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars counting insertions, deletions, substitutions and transpositions of
+/// neighbours (optimal string alignment), so `nmae` is one edit from `name`.
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = Vec::with_capacity(b.len() + 1);
-        current.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            let insertion = current[j] + 1;
-            let deletion = previous[j + 1] + 1;
-            current.push(substitution.min(insertion).min(deletion));
-        }
-        previous = current;
+    // distances[i][j]: distance between the first i chars of `a` and the first j chars of `b`.
+    let mut distances = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in distances.iter_mut().enumerate() {
+        row[0] = i;
     }
-    previous[b.len()]
+    for (j, cell) in distances[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (distances[i - 1][j] + 1)
+                .min(distances[i][j - 1] + 1)
+                .min(distances[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(distances[i - 2][j - 2] + 1);
+            }
+            distances[i][j] = best;
+        }
+    }
+    distances[a.len()][b.len()]
 }
 
 /// A type as the user wrote it, without the token printer's spaces (`Option<Vec<String>>`, not
@@ -100,8 +116,8 @@ pub(crate) fn type_display(ty: &syn::Type) -> String {
         if c == ' ' {
             let previous = out.chars().last();
             let next = chars.peek().copied();
-            let glue_before = matches!(next, Some('<' | '>' | ',' | ':' | ')' | ']'));
-            let glue_after = matches!(previous, Some('<' | ':' | '&' | '(' | '['));
+            let glue_before = matches!(next, Some('<' | '>' | ',' | ';' | ':' | ')' | ']'));
+            let glue_after = matches!(previous, Some('<' | ':' | '&' | '(' | '[' | ',' | ';'));
             // `dyn Trait`, `mut T`, `'a T` keep their space; everything else is glued.
             if glue_before || glue_after {
                 continue;
@@ -109,7 +125,7 @@ pub(crate) fn type_display(ty: &syn::Type) -> String {
         }
         out.push(c);
     }
-    out.replace(",", ", ").replace(",  ", ", ")
+    out.replace(",", ", ").replace(";", "; ")
 }
 
 #[cfg(test)]
@@ -132,17 +148,27 @@ mod tests {
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
         assert_eq!(edit_distance("same", "same"), 0);
+        assert_eq!(edit_distance("nmae", "name"), 1);
     }
 
     #[test]
     fn types_print_without_token_spacing() {
         let cases: [(syn::Type, &str); 6] = [
-            (syn::parse_quote!(Option<Vec<String>>), "Option<Vec<String>>"),
-            (syn::parse_quote!(std::collections::HashMap<String, i32>), "std::collections::HashMap<String, i32>"),
+            (
+                syn::parse_quote!(Option<Vec<String>>),
+                "Option<Vec<String>>",
+            ),
+            (
+                syn::parse_quote!(std::collections::HashMap<String, i32>),
+                "std::collections::HashMap<String, i32>",
+            ),
             (syn::parse_quote!(&TaskContext), "&TaskContext"),
             (syn::parse_quote!((u8, bool)), "(u8, bool)"),
             (syn::parse_quote!([u8; 4]), "[u8; 4]"),
-            (syn::parse_quote!(Box<dyn std::error::Error>), "Box<dyn std::error::Error>"),
+            (
+                syn::parse_quote!(Box<dyn std::error::Error>),
+                "Box<dyn std::error::Error>",
+            ),
         ];
         for (ty, expected) in cases {
             assert_eq!(type_display(&ty), expected);

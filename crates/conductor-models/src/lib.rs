@@ -42,20 +42,26 @@ mod serde_util;
 
 pub mod bulk;
 pub mod chat;
+pub mod diagram;
 pub mod error_response;
 pub mod event_handler;
 pub mod execution_metadata;
+pub mod expr;
+pub mod llm_tasks;
 pub mod misc;
+pub mod operators;
 pub mod requests;
 pub mod schema_def;
 pub mod search;
 pub mod state_change;
 pub mod sub_workflow_params;
 pub mod sync_response;
+pub mod system_tasks;
 pub mod task;
 pub mod task_def;
 pub mod task_result;
 pub mod task_type;
+pub mod validation;
 pub mod workflow;
 pub mod workflow_def;
 pub mod workflow_task;
@@ -72,11 +78,13 @@ pub use event_handler::{
     TaskDetails, TerminateWorkflowAction, UpdateWorkflowVariablesAction,
 };
 pub use execution_metadata::ExecutionMetadata;
+pub use expr::{Expr, task_input, task_output, workflow_input, workflow_variable};
 pub use misc::{
     CacheConfig, DynamicForkJoinTask, DynamicForkJoinTaskList, ExternalStorageLocation, Health,
     HealthCheckStatus, IdempotencyStrategy, JoinMode, PollData, RateLimitConfig, RateLimitPolicy,
     TokenUsage,
 };
+pub use operators::TerminationStatus;
 pub use requests::{
     RerunWorkflowRequest, SkipTaskRequest, StartWorkflowRequest, TaskMock, TaskMockStatus,
     UpgradeWorkflowRequest, WorkflowTestRequest,
@@ -86,10 +94,12 @@ pub use search::{SearchResult, TaskSummary, WorkflowSummary};
 pub use state_change::{StateChangeConfig, StateChangeEvent, StateChangeEventType};
 pub use sub_workflow_params::{SubWorkflowDefinition, SubWorkflowParams};
 pub use sync_response::{ReturnStrategy, SignalResponse, TaskRun, WorkflowRun};
+pub use system_tasks::PollingStrategy;
 pub use task::{Task, TaskExecLog, TaskStatus};
 pub use task_def::{RetryLogic, TaskDef, TimeoutPolicy};
 pub use task_result::{TaskResult, TaskResultStatus};
 pub use task_type::TaskType;
+pub use validation::{DefinitionProblem, WorkflowValidationError};
 pub use workflow::{Workflow, WorkflowStatus, WorkflowStatusSummary};
 pub use workflow_def::{WorkflowDef, WorkflowDefSummary, WorkflowTimeoutPolicy};
 pub use workflow_task::WorkflowTask;

@@ -1,4 +1,5 @@
-//! `WorkflowTask`: one task of a workflow definition, with builders for the common task types.
+//! `WorkflowTask`: one task of a workflow definition, with the builders of the worker task and the
+//! basic system tasks (`SIMPLE`, `SUB_WORKFLOW`, `HTTP`, `INLINE`, `WAIT`) and the generic setters.
 
 use std::collections::BTreeMap;
 
@@ -13,11 +14,19 @@ use crate::{
 
 /// One task in a [`WorkflowDef`](crate::WorkflowDef) (`WorkflowTask` in the server).
 ///
-/// Which fields matter depends on [`WorkflowTask::task_type`] (wire `type`, default `SIMPLE`); see the
-/// builders: [`WorkflowTask::simple`], [`WorkflowTask::sub_workflow`], [`WorkflowTask::http`],
-/// [`WorkflowTask::inline`], [`WorkflowTask::wait`]. System-task builders use the reference name as
-/// the task `name` (the server requires a name; for system tasks it is informational), as the Java
-/// and Python SDKs do.
+/// Which fields matter depends on [`WorkflowTask::task_type`] (wire `type`, default `SIMPLE`); the
+/// builders set the right ones for each type:
+///
+/// | kind | builders |
+/// |---|---|
+/// | workers and basic system tasks | [`simple`](WorkflowTask::simple), [`sub_workflow`](WorkflowTask::sub_workflow), [`http`](WorkflowTask::http), [`inline`](WorkflowTask::inline), [`wait`](WorkflowTask::wait) / [`wait_for_duration`](WorkflowTask::wait_for_duration) / [`wait_until`](WorkflowTask::wait_until) (this module) |
+/// | operators | [`switch`](WorkflowTask::switch), [`switch_js`](WorkflowTask::switch_js), [`fork_join`](WorkflowTask::fork_join), [`join`](WorkflowTask::join), [`do_while`](WorkflowTask::do_while), [`dynamic`](WorkflowTask::dynamic), [`dynamic_fork`](WorkflowTask::dynamic_fork), [`set_variable`](WorkflowTask::set_variable), [`terminate`](WorkflowTask::terminate) ([`operators`](crate::operators)) |
+/// | other system tasks | [`json_jq`](WorkflowTask::json_jq), [`event`](WorkflowTask::event), [`human`](WorkflowTask::human), [`start_workflow`](WorkflowTask::start_workflow), [`kafka_publish`](WorkflowTask::kafka_publish), [`http_poll`](WorkflowTask::http_poll), [`wait_for_webhook`](WorkflowTask::wait_for_webhook), [`get_document`](WorkflowTask::get_document) ([`system_tasks`](crate::system_tasks)) |
+/// | AI tasks | [`llm_text_complete`](WorkflowTask::llm_text_complete), [`llm_chat_complete`](WorkflowTask::llm_chat_complete), [`llm_generate_embeddings`](WorkflowTask::llm_generate_embeddings), [`llm_index_text`](WorkflowTask::llm_index_text), [`llm_index_document`](WorkflowTask::llm_index_document), [`llm_search_index`](WorkflowTask::llm_search_index), [`llm_get_embeddings`](WorkflowTask::llm_get_embeddings) ([`llm_tasks`](crate::llm_tasks)) |
+///
+/// System-task builders use the reference name as the task `name` (the server requires a name;
+/// for system tasks it is informational), as the Java and Python SDKs do. Refer to a task's
+/// output with [`WorkflowTask::output_ref`] rather than a hand-written `${ref.output.x}`.
 ///
 /// `decisionCases` is a `BTreeMap`, so its keys are re-emitted sorted; case lookup on the server is by
 /// key, so the order has no effect on execution.
@@ -143,6 +152,13 @@ pub struct WorkflowTask {
     /// Free-form (editor) metadata (server v3.32.0+).
     #[serde(deserialize_with = "null_as_default")]
     pub metadata: JsonMap,
+    /// `FORK_JOIN`, SDK side only (never serialised): the reference name of the `JOIN` that must
+    /// follow this fork, as declared with [`WorkflowTask::fork_join`]. The server has no such
+    /// field (it only requires *a* `JOIN` right after the fork); the SDK's validation
+    /// ([`WorkflowDef::validate`](crate::WorkflowDef::validate)) checks that the task after the
+    /// fork is a `JOIN` with exactly this reference name. `None` after deserialisation.
+    #[serde(skip)]
+    pub fork_join_ref: Option<String>,
 }
 
 impl WorkflowTask {
@@ -160,13 +176,31 @@ impl WorkflowTask {
         }
     }
 
-    /// A worker (`SIMPLE`) task running the task definition `name`.
+    /// A worker (`SIMPLE`) task running the task definition `name`: workers polling `name` pick
+    /// it up.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let json = serde_json::to_value(WorkflowTask::simple("greet", "greet_ref")).unwrap();
+    /// assert_eq!(json["name"], "greet");
+    /// assert_eq!(json["taskReferenceName"], "greet_ref");
+    /// assert_eq!(json["type"], "SIMPLE");
+    /// assert_eq!(json["inputParameters"], serde_json::json!({}));
+    /// ```
     pub fn simple(name: impl Into<String>, task_reference_name: impl Into<String>) -> Self {
         Self::new(TaskType::Simple, name, task_reference_name)
     }
 
     /// A `SUB_WORKFLOW` task running the latest version of `workflow_name` (set a version with
     /// [`WorkflowTask::with_sub_workflow_version`]).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let task = WorkflowTask::sub_workflow("child_ref", "child_workflow").with_sub_workflow_version(2);
+    /// let json = serde_json::to_value(&task).unwrap();
+    /// assert_eq!(json["type"], "SUB_WORKFLOW");
+    /// assert_eq!(json["subWorkflowParam"], serde_json::json!({"name": "child_workflow", "version": 2}));
+    /// ```
     pub fn sub_workflow(
         task_reference_name: impl Into<String>,
         workflow_name: impl Into<String>,
@@ -180,6 +214,16 @@ impl WorkflowTask {
 
     /// An `HTTP` task calling `uri` with `GET` (`inputParameters.http_request = {uri, method}`); change
     /// it with [`WorkflowTask::with_method`], [`WorkflowTask::with_header`], [`WorkflowTask::with_body`].
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let json = serde_json::to_value(WorkflowTask::http("call_ref", "https://api.example.com/endpoint")).unwrap();
+    /// assert_eq!(json["type"], "HTTP");
+    /// assert_eq!(
+    ///     json["inputParameters"],
+    ///     serde_json::json!({"http_request": {"uri": "https://api.example.com/endpoint", "method": "GET"}})
+    /// );
+    /// ```
     pub fn http(task_reference_name: impl Into<String>, uri: impl Into<String>) -> Self {
         let reference = task_reference_name.into();
         let mut request = JsonMap::new();
@@ -193,7 +237,24 @@ impl WorkflowTask {
     }
 
     /// An `INLINE` task evaluating `script` with the `graaljs` evaluator
-    /// (`inputParameters = {evaluatorType: "graaljs", expression: script}`).
+    /// (`inputParameters = {evaluatorType: "graaljs", expression: script}`). The script sees the
+    /// task's input as `$`; its value is the task output's `result`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let task = WorkflowTask::inline("double_ref", "function e() { return $.value * 2; } e();")
+    ///     .with_input_param("value", 21);
+    /// let json = serde_json::to_value(&task).unwrap();
+    /// assert_eq!(json["type"], "INLINE");
+    /// assert_eq!(
+    ///     json["inputParameters"],
+    ///     serde_json::json!({
+    ///         "evaluatorType": "graaljs",
+    ///         "expression": "function e() { return $.value * 2; } e();",
+    ///         "value": 21
+    ///     })
+    /// );
+    /// ```
     pub fn inline(task_reference_name: impl Into<String>, script: impl Into<String>) -> Self {
         let reference = task_reference_name.into();
         Self::new(TaskType::Inline, reference.clone(), reference)
@@ -202,12 +263,26 @@ impl WorkflowTask {
     }
 
     /// A `WAIT` task that waits for an external update or signal.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let json = serde_json::to_value(WorkflowTask::wait("wait_ref")).unwrap();
+    /// assert_eq!(json["type"], "WAIT");
+    /// assert_eq!(json["inputParameters"], serde_json::json!({}));
+    /// ```
     pub fn wait(task_reference_name: impl Into<String>) -> Self {
         let reference = task_reference_name.into();
         Self::new(TaskType::Wait, reference.clone(), reference)
     }
 
     /// A `WAIT` task that waits for `duration` (server syntax: `"30s"`, `"1h 5m"`, `"2d"`...).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let json = serde_json::to_value(WorkflowTask::wait_for_duration("nap_ref", "30s")).unwrap();
+    /// assert_eq!(json["type"], "WAIT");
+    /// assert_eq!(json["inputParameters"], serde_json::json!({"duration": "30s"}));
+    /// ```
     pub fn wait_for_duration(
         task_reference_name: impl Into<String>,
         duration: impl Into<String>,
@@ -216,6 +291,12 @@ impl WorkflowTask {
     }
 
     /// A `WAIT` task that waits until a date-time (`"2030-01-01 10:00"`, `"2030-01-01 10:00 GMT+02:00"`...).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    /// let json = serde_json::to_value(WorkflowTask::wait_until("until_ref", "2030-01-01 10:00")).unwrap();
+    /// assert_eq!(json["inputParameters"], serde_json::json!({"until": "2030-01-01 10:00"}));
+    /// ```
     pub fn wait_until(task_reference_name: impl Into<String>, until: impl Into<String>) -> Self {
         Self::wait(task_reference_name).with_input_param("until", until.into())
     }
@@ -358,17 +439,27 @@ impl WorkflowTask {
 
     /// Edits the `inputParameters.http_request` object in place, creating it (or replacing a
     /// non-object value) first.
-    fn update_http_request(mut self, edit: impl FnOnce(&mut JsonMap)) -> Self {
+    pub(crate) fn update_http_request(self, edit: impl FnOnce(&mut JsonMap)) -> Self {
+        self.update_input_object("http_request", edit)
+    }
+
+    /// Edits the object input parameter `key` in place, creating it (or replacing a non-object
+    /// value) first.
+    pub(crate) fn update_input_object(
+        mut self,
+        key: &str,
+        edit: impl FnOnce(&mut JsonMap),
+    ) -> Self {
         let slot = self
             .input_parameters
-            .entry("http_request")
+            .entry(key)
             .or_insert(serde_json::Value::Null);
-        let mut request = match std::mem::take(slot) {
+        let mut object = match std::mem::take(slot) {
             serde_json::Value::Object(map) => map,
             _ => JsonMap::new(),
         };
-        edit(&mut request);
-        *slot = serde_json::Value::Object(request);
+        edit(&mut object);
+        *slot = serde_json::Value::Object(object);
         self
     }
 

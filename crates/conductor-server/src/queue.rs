@@ -74,8 +74,22 @@ impl Queue {
         self.index.len()
     }
 
+    /// The earliest `deliver_at`: the minimum over the first entry of each priority bucket
+    /// (entries are sorted by priority, then time), so this costs one step per bucket.
     fn next_visible_at(&self) -> Option<i64> {
-        self.ordered.iter().map(|((_, at, _), _)| *at).min()
+        let mut earliest: Option<i64> = None;
+        let mut next = self.ordered.iter().next();
+        while let Some(((Reverse(priority), at, _), _)) = next {
+            earliest = Some(earliest.map_or(*at, |e| e.min(*at)));
+            let Some(lower) = priority.checked_sub(1) else {
+                break;
+            };
+            next = self
+                .ordered
+                .range(((Reverse(lower), i64::MIN, 0), String::new())..)
+                .next();
+        }
+        earliest
     }
 }
 
@@ -175,6 +189,8 @@ mod tests {
         assert_eq!(qs.size("q"), 1, "delayed message still counted");
         assert!(qs.pop("q", 10, 300).is_empty());
         assert_eq!(qs.next_visible_at("q"), Some(10_000));
+        qs.push("q", "soon", 0, 500);
+        assert_eq!(qs.next_visible_at("q"), Some(500));
         assert_eq!(qs.pop("q", 1, 10_000), vec!["late"]);
     }
 

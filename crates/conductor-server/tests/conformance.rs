@@ -34,11 +34,18 @@ impl Run {
         format!("{}{}", self.server.url(), path)
     }
 
-    async fn call(&self, method: &str, path: &str, body: Option<&Value>) -> Result<(u16, String), String> {
+    async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(u16, String), String> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| e.to_string())?;
         let mut request = self.http.request(method, self.url(path));
         if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body.to_string());
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
         }
         let response = request.send().await.map_err(|e| e.to_string())?;
         let status = response.status().as_u16();
@@ -55,11 +62,15 @@ impl Run {
     }
 
     fn wf(&self) -> Result<&str, String> {
-        self.workflow_id.as_deref().ok_or_else(|| "no workflow started yet".to_owned())
+        self.workflow_id
+            .as_deref()
+            .ok_or_else(|| "no workflow started yet".to_owned())
     }
 
     async fn workflow(&self) -> Result<Value, String> {
-        let text = self.ok("GET", &format!("/workflow/{}", self.wf()?), None).await?;
+        let text = self
+            .ok("GET", &format!("/workflow/{}", self.wf()?), None)
+            .await?;
         serde_json::from_str(&text).map_err(|e| e.to_string())
     }
 
@@ -68,10 +79,14 @@ impl Run {
             Value::String(s) if s.starts_with('$') && self.vars.contains_key(&s[1..]) => {
                 Value::String(self.vars[&s[1..]].clone())
             }
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.resolve_vars(v)).collect()),
-            Value::Object(map) => {
-                Value::Object(map.iter().map(|(k, v)| (k.clone(), self.resolve_vars(v))).collect())
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.resolve_vars(v)).collect())
             }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), self.resolve_vars(v)))
+                    .collect(),
+            ),
             other => other.clone(),
         }
     }
@@ -103,14 +118,24 @@ impl Run {
                 if let Some(key) = args.get("key").and_then(Value::as_str) {
                     value = &value[key];
                 }
-                let text = value.as_str().ok_or(format!("{field} is not a string: {value}"))?.to_owned();
-                self.vars.insert(args["as"].as_str().ok_or("capture needs as")?.to_owned(), text);
+                let text = value
+                    .as_str()
+                    .ok_or(format!("{field} is not a string: {value}"))?
+                    .to_owned();
+                self.vars.insert(
+                    args["as"].as_str().ok_or("capture needs as")?.to_owned(),
+                    text,
+                );
                 return Ok(());
             }
             "use" => {
                 let var = args.as_str().ok_or("use needs a variable name")?;
-                self.workflow_id =
-                    Some(self.vars.get(var).cloned().ok_or(format!("unknown variable {var}"))?);
+                self.workflow_id = Some(
+                    self.vars
+                        .get(var)
+                        .cloned()
+                        .ok_or(format!("unknown variable {var}"))?,
+                );
             }
             "poll" => {
                 let task_type = args["taskType"].as_str().ok_or("poll needs taskType")?;
@@ -126,17 +151,28 @@ impl Run {
                 match obj.get("expect") {
                     Some(Value::String(s)) if s == "none" => {
                         if !tasks.is_empty() {
-                            return Err(format!("expected no task, polled {}", tasks[0]["referenceTaskName"]));
+                            return Err(format!(
+                                "expected no task, polled {}",
+                                tasks[0]["referenceTaskName"]
+                            ));
                         }
                     }
                     expected => {
-                        let task = tasks.first().ok_or_else(|| format!("poll of {task_type} returned nothing"))?;
+                        let task = tasks
+                            .first()
+                            .ok_or_else(|| format!("poll of {task_type} returned nothing"))?;
                         if let Some(expected) = expected {
                             self.match_task(expected, task, "polled")?;
                         }
-                        let reference = task["referenceTaskName"].as_str().unwrap_or_default().to_owned();
+                        let reference = task["referenceTaskName"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned();
                         if let Some(name) = args.get("as").and_then(Value::as_str) {
-                            self.vars.insert(name.to_owned(), task["taskId"].as_str().unwrap_or_default().to_owned());
+                            self.vars.insert(
+                                name.to_owned(),
+                                task["taskId"].as_str().unwrap_or_default().to_owned(),
+                            );
                         }
                         self.polled.insert(reference, task.clone());
                     }
@@ -145,7 +181,10 @@ impl Run {
             }
             "update" => {
                 let reference = args["polled"].as_str().ok_or("update needs `polled`")?;
-                let task = self.polled.get(reference).ok_or(format!("task {reference} was not polled"))?;
+                let task = self
+                    .polled
+                    .get(reference)
+                    .ok_or(format!("task {reference} was not polled"))?;
                 let body = json!({
                     "workflowInstanceId": task["workflowInstanceId"],
                     "taskId": task["taskId"],
@@ -165,26 +204,55 @@ impl Run {
                     args["ref"].as_str().ok_or("updateByRef needs ref")?,
                     args["status"].as_str().ok_or("updateByRef needs status")?
                 );
-                self.ok("POST", &path, Some(&args.get("output").cloned().unwrap_or(json!({})))).await?;
+                self.ok(
+                    "POST",
+                    &path,
+                    Some(&args.get("output").cloned().unwrap_or(json!({}))),
+                )
+                .await?;
             }
             "wait" => {
                 let seconds = args["seconds"].as_f64().ok_or("wait needs seconds")?;
-                self.server.advance(Duration::from_millis((seconds * 1000.0) as u64));
+                self.server
+                    .advance(Duration::from_millis((seconds * 1000.0) as u64));
                 self.server.sweep_now();
             }
             "sweep" => {
                 self.server.sweep_now();
             }
-            "pause" => drop(self.ok("PUT", &format!("/workflow/{}/pause", self.wf()?), None).await?),
-            "resume" => drop(self.ok("PUT", &format!("/workflow/{}/resume", self.wf()?), None).await?),
+            "pause" => drop(
+                self.ok("PUT", &format!("/workflow/{}/pause", self.wf()?), None)
+                    .await?,
+            ),
+            "resume" => drop(
+                self.ok("PUT", &format!("/workflow/{}/resume", self.wf()?), None)
+                    .await?,
+            ),
             "terminate" => {
-                let reason = args.get("reason").and_then(Value::as_str).unwrap_or("terminated");
-                self.ok("DELETE", &format!("/workflow/{}?reason={reason}", self.wf()?), None).await?;
+                let reason = args
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("terminated");
+                self.ok(
+                    "DELETE",
+                    &format!("/workflow/{}?reason={reason}", self.wf()?),
+                    None,
+                )
+                .await?;
             }
-            "retry" => drop(self.ok("POST", &format!("/workflow/{}/retry", self.wf()?), None).await?),
+            "retry" => drop(
+                self.ok("POST", &format!("/workflow/{}/retry", self.wf()?), None)
+                    .await?,
+            ),
             "restart" => {
-                let latest = args.get("useLatestDefinitions").and_then(Value::as_bool).unwrap_or(false);
-                let path = format!("/workflow/{}/restart?useLatestDefinitions={latest}", self.wf()?);
+                let latest = args
+                    .get("useLatestDefinitions")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let path = format!(
+                    "/workflow/{}/restart?useLatestDefinitions={latest}",
+                    self.wf()?
+                );
                 self.ok("POST", &path, None).await?;
             }
             "rerun" => {
@@ -193,7 +261,11 @@ impl Run {
                     let wf = self.workflow().await?;
                     let task = wf["tasks"]
                         .as_array()
-                        .and_then(|ts| ts.iter().rev().find(|t| t["referenceTaskName"] == reference))
+                        .and_then(|ts| {
+                            ts.iter()
+                                .rev()
+                                .find(|t| t["referenceTaskName"] == reference)
+                        })
                         .ok_or(format!("no task {reference} to rerun from"))?;
                     body["reRunFromTaskId"] = task["taskId"].clone();
                 }
@@ -202,29 +274,53 @@ impl Run {
                         body[key] = v.clone();
                     }
                 }
-                self.ok("POST", &format!("/workflow/{}/rerun", self.wf()?), Some(&body)).await?;
+                self.ok(
+                    "POST",
+                    &format!("/workflow/{}/rerun", self.wf()?),
+                    Some(&body),
+                )
+                .await?;
             }
             "skip" => {
                 let reference = args["ref"].as_str().ok_or("skip needs ref")?;
                 let body = args.get("request").cloned();
-                self.ok("PUT", &format!("/workflow/{}/skiptask/{reference}", self.wf()?), body.as_ref()).await?;
+                self.ok(
+                    "PUT",
+                    &format!("/workflow/{}/skiptask/{reference}", self.wf()?),
+                    body.as_ref(),
+                )
+                .await?;
             }
             "resetCallbacks" => {
-                self.ok("POST", &format!("/workflow/{}/resetcallbacks", self.wf()?), None).await?;
+                self.ok(
+                    "POST",
+                    &format!("/workflow/{}/resetcallbacks", self.wf()?),
+                    None,
+                )
+                .await?;
             }
             "registerTaskDefs" => drop(self.ok("POST", "/metadata/taskdefs", Some(&args)).await?),
-            "registerWorkflow" => drop(self.ok("POST", "/metadata/workflow?overwrite=true", Some(&args)).await?),
+            "registerWorkflow" => drop(
+                self.ok("POST", "/metadata/workflow?overwrite=true", Some(&args))
+                    .await?,
+            ),
             "http" => {
                 let method = args["method"].as_str().ok_or("http needs method")?;
-                let path = args["path"].as_str().ok_or("http needs path")?.replace("{wf}", self.wf().unwrap_or(""));
+                let path = args["path"]
+                    .as_str()
+                    .ok_or("http needs path")?
+                    .replace("{wf}", self.wf().unwrap_or(""));
                 let (status, text) = self.call(method, &path, args.get("body")).await?;
                 if let Some(expected) = args.get("status").and_then(Value::as_u64) {
                     if u64::from(status) != expected {
-                        return Err(format!("{method} {path}: expected status {expected}, got {status}: {text}"));
+                        return Err(format!(
+                            "{method} {path}: expected status {expected}, got {status}: {text}"
+                        ));
                     }
                 }
                 if let Some(expected) = args.get("response") {
-                    let body: Value = serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
+                    let body: Value =
+                        serde_json::from_str(&text).unwrap_or(Value::String(text.clone()));
                     self.matches(expected, &body, "response")?;
                 }
                 return Ok(());
@@ -260,9 +356,19 @@ impl Run {
                     if want.len() != tasks.len() {
                         let refs: Vec<String> = tasks
                             .iter()
-                            .map(|t| format!("{}:{}", t["referenceTaskName"].as_str().unwrap_or("?"), t["status"].as_str().unwrap_or("?")))
+                            .map(|t| {
+                                format!(
+                                    "{}:{}",
+                                    t["referenceTaskName"].as_str().unwrap_or("?"),
+                                    t["status"].as_str().unwrap_or("?")
+                                )
+                            })
                             .collect();
-                        return Err(format!("expected {} tasks, found {}: {refs:?}", want.len(), tasks.len()));
+                        return Err(format!(
+                            "expected {} tasks, found {}: {refs:?}",
+                            want.len(),
+                            tasks.len()
+                        ));
                     }
                     for (i, (w, t)) in want.iter().zip(tasks.iter()).enumerate() {
                         self.match_task(w, t, &format!("tasks[{i}]"))?;
@@ -281,7 +387,9 @@ impl Run {
     }
 
     fn match_task(&mut self, expected: &Value, task: &Value, at: &str) -> StepResult {
-        let expected = expected.as_object().ok_or(format!("{at}: task expectation must be an object"))?;
+        let expected = expected
+            .as_object()
+            .ok_or(format!("{at}: task expectation must be an object"))?;
         for (key, want) in expected {
             let field = match key.as_str() {
                 "ref" => "referenceTaskName",
@@ -290,7 +398,10 @@ impl Run {
                 "output" => "outputData",
                 "as" => {
                     let name = want.as_str().ok_or("`as` needs a name")?;
-                    self.vars.insert(name.to_owned(), task["taskId"].as_str().unwrap_or_default().to_owned());
+                    self.vars.insert(
+                        name.to_owned(),
+                        task["taskId"].as_str().unwrap_or_default().to_owned(),
+                    );
                     continue;
                 }
                 other => other,
@@ -301,25 +412,39 @@ impl Run {
     }
 
     fn matches(&self, want: &Value, got: &Value, at: &str) -> StepResult {
-        if let Some(ops) = want.as_object().filter(|m| m.keys().any(|k| k.starts_with('$'))) {
+        if let Some(ops) = want
+            .as_object()
+            .filter(|m| m.keys().any(|k| k.starts_with('$')))
+        {
             for (op, arg) in ops {
                 let ok = match op.as_str() {
-                    "$contains" => got.as_str().is_some_and(|s| s.contains(arg.as_str().unwrap_or(""))),
-                    "$startsWith" => got.as_str().is_some_and(|s| s.starts_with(arg.as_str().unwrap_or(""))),
+                    "$contains" => got
+                        .as_str()
+                        .is_some_and(|s| s.contains(arg.as_str().unwrap_or(""))),
+                    "$startsWith" => got
+                        .as_str()
+                        .is_some_and(|s| s.starts_with(arg.as_str().unwrap_or(""))),
                     "$ref" => {
                         let var = arg.as_str().unwrap_or("");
-                        self.vars.get(var).is_some_and(|v| got.as_str() == Some(v.as_str()))
+                        self.vars
+                            .get(var)
+                            .is_some_and(|v| got.as_str() == Some(v.as_str()))
                     }
                     "$notRef" => {
                         let var = arg.as_str().unwrap_or("");
-                        self.vars.get(var).is_some_and(|v| got.as_str() != Some(v.as_str()))
+                        self.vars
+                            .get(var)
+                            .is_some_and(|v| got.as_str() != Some(v.as_str()))
                     }
                     "$absent" => got.is_null() == arg.as_bool().unwrap_or(true),
                     "$ne" => got != arg,
                     "$gte" => got.as_f64().zip(arg.as_f64()).is_some_and(|(g, a)| g >= a),
                     "$lte" => got.as_f64().zip(arg.as_f64()).is_some_and(|(g, a)| g <= a),
-                    "$len" => got.as_array().map(Vec::len) == arg.as_u64().map(|n| n as usize)
-                        || got.as_object().map(serde_json::Map::len) == arg.as_u64().map(|n| n as usize),
+                    "$len" => {
+                        got.as_array().map(Vec::len) == arg.as_u64().map(|n| n as usize)
+                            || got.as_object().map(serde_json::Map::len)
+                                == arg.as_u64().map(|n| n as usize)
+                    }
                     other => return Err(format!("{at}: unknown operator {other}")),
                 };
                 if !ok {
@@ -367,7 +492,11 @@ async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
     let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
-    let server = DevServer::builder().manual_clock(clock).start().await.map_err(|e| e.to_string())?;
+    let server = DevServer::builder()
+        .manual_clock(clock)
+        .start()
+        .await
+        .map_err(|e| e.to_string())?;
     let mut run = Run {
         server,
         http: reqwest::Client::new(),
@@ -375,14 +504,25 @@ async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
         vars: HashMap::new(),
         polled: HashMap::new(),
     };
-    if scenario.get("harness").and_then(Value::as_bool).unwrap_or(false) {
-        run.ok("POST", "/metadata/taskdefs", Some(&harness_task_defs())).await?;
+    if scenario
+        .get("harness")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        run.ok("POST", "/metadata/taskdefs", Some(&harness_task_defs()))
+            .await?;
     }
     if let Some(defs) = scenario.get("taskDefs") {
         run.ok("POST", "/metadata/taskdefs", Some(defs)).await?;
     }
-    for def in scenario.get("workflowDefs").and_then(Value::as_array).cloned().unwrap_or_default() {
-        run.ok("POST", "/metadata/workflow?overwrite=true", Some(&def)).await?;
+    for def in scenario
+        .get("workflowDefs")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        run.ok("POST", "/metadata/workflow?overwrite=true", Some(&def))
+            .await?;
     }
     let steps = scenario["steps"].as_array().cloned().unwrap_or_default();
     let mut expectations = 0;
@@ -390,7 +530,12 @@ async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
         if step.get("expect").is_some() || step.get("http").is_some() {
             expectations += 1;
         }
-        run.step(step).await.map_err(|e| format!("step {i} ({}): {e}", step.to_string().chars().take(120).collect::<String>()))?;
+        run.step(step).await.map_err(|e| {
+            format!(
+                "step {i} ({}): {e}",
+                step.to_string().chars().take(120).collect::<String>()
+            )
+        })?;
     }
     run.server.shutdown().await;
     Ok(expectations)
@@ -407,15 +552,28 @@ async fn conformance_scenarios() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    assert!(files.len() >= 40, "expected at least 40 scenarios, found {}", files.len());
+    assert!(
+        files.len() >= 40,
+        "expected at least 40 scenarios, found {}",
+        files.len()
+    );
     let mut failures = Vec::new();
     for file in &files {
-        let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match run_scenario(file).await {
             Ok(0) => failures.push(format!("{name}: has no expectations")),
             Ok(_) => {}
             Err(e) => failures.push(format!("{name}: {e}")),
         }
     }
-    assert!(failures.is_empty(), "{} of {} scenarios failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenarios failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

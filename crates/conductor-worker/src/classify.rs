@@ -82,10 +82,22 @@ mod tests {
 
     #[test]
     fn reasons_and_types() {
-        assert_eq!(failure_reason(&ConductorError::task_execution("Missing orderId")), "Missing orderId");
-        assert_eq!(failure_reason(&ConductorError::non_retryable("bad id")), "bad id");
-        assert_eq!(failure_reason(&ConductorError::worker("w")), "worker error: w");
-        assert_eq!(error_type(&ConductorError::non_retryable("x")), "NonRetryable");
+        assert_eq!(
+            failure_reason(&ConductorError::task_execution("Missing orderId")),
+            "Missing orderId"
+        );
+        assert_eq!(
+            failure_reason(&ConductorError::non_retryable("bad id")),
+            "bad id"
+        );
+        assert_eq!(
+            failure_reason(&ConductorError::worker("w")),
+            "worker error: w"
+        );
+        assert_eq!(
+            error_type(&ConductorError::non_retryable("x")),
+            "NonRetryable"
+        );
         assert_eq!(error_type(&api(404)), "Api");
     }
 }

@@ -132,7 +132,13 @@ struct Property {
 
 const POLL_INTERVAL: Property = Property {
     upper: &["POLL_INTERVAL", "POLL_INTERVAL_MILLIS", "POLLING_INTERVAL"],
-    dotted: &["poll_interval", "poll_interval_millis", "polling_interval", "pollingInterval", "pollInterval"],
+    dotted: &[
+        "poll_interval",
+        "poll_interval_millis",
+        "polling_interval",
+        "pollingInterval",
+        "pollInterval",
+    ],
 };
 const THREAD_COUNT: Property = Property {
     upper: &["THREAD_COUNT", "CONCURRENCY"],
@@ -182,7 +188,9 @@ impl WorkerConfig {
     pub fn resolve_with(worker: &dyn Worker, env: &EnvLookup) -> Result<Self> {
         let name = worker.task_definition_name();
         if name.trim().is_empty() {
-            return Err(ConductorError::config("worker task_definition_name is empty"));
+            return Err(ConductorError::config(
+                "worker task_definition_name is empty",
+            ));
         }
         let resolver = Resolver { env, name };
         let poll_interval_ms = resolver
@@ -384,11 +392,13 @@ mod tests {
     use crate::{FnWorker, WorkerOutput};
 
     fn worker(name: &str) -> FnWorker {
-        FnWorker::new(name, |_task: Task| async { Ok(WorkerOutput::completed_with_result(1)) })
-            .with_thread_count(2)
-            .with_poll_interval_millis(300)
-            .with_domain("code")
-            .with_identity("code-id")
+        FnWorker::new(name, |_task: Task| async {
+            Ok(WorkerOutput::completed_with_result(1))
+        })
+        .with_thread_count(2)
+        .with_poll_interval_millis(300)
+        .with_domain("code")
+        .with_identity("code-id")
     }
 
     fn env(vars: &[(&str, &str)]) -> EnvLookup {
@@ -436,19 +446,28 @@ mod tests {
             ("conductor.worker.all.domain", "all-domain"),
             ("conductor.worker.greet.domain", "greet-domain"),
         ];
-        assert_eq!(resolve("greet", &vars).unwrap().domain(), Some("greet-domain"));
+        assert_eq!(
+            resolve("greet", &vars).unwrap().domain(),
+            Some("greet-domain")
+        );
         // ...and any worker-specific form beats any global one.
         let vars = [
             ("CONDUCTOR_WORKER_ALL_DOMAIN", "all-domain"),
             ("conductor.worker.greet.domain", "greet-domain"),
         ];
-        assert_eq!(resolve("greet", &vars).unwrap().domain(), Some("greet-domain"));
+        assert_eq!(
+            resolve("greet", &vars).unwrap().domain(),
+            Some("greet-domain")
+        );
     }
 
     #[test]
     fn other_sdks_spellings_are_accepted() {
         let cases: &[(&str, &str)] = &[
-            ("CONDUCTOR_WORKER_GREET_POLL_INTERVAL_MILLIS", "poll_interval"),
+            (
+                "CONDUCTOR_WORKER_GREET_POLL_INTERVAL_MILLIS",
+                "poll_interval",
+            ),
             ("CONDUCTOR_WORKER_GREET_POLLING_INTERVAL", "poll_interval"),
             ("conductor.worker.greet.polling_interval", "poll_interval"),
             ("conductor.worker.greet.pollingInterval", "poll_interval"),
@@ -470,10 +489,15 @@ mod tests {
     #[test]
     fn names_with_punctuation_are_addressable() {
         for name in ["send-email", "send.email", "send:email", "Send-Email"] {
-            let config = resolve(name, &[("CONDUCTOR_WORKER_SEND_EMAIL_THREAD_COUNT", "5")]).unwrap();
+            let config =
+                resolve(name, &[("CONDUCTOR_WORKER_SEND_EMAIL_THREAD_COUNT", "5")]).unwrap();
             assert_eq!(config.thread_count(), 5, "{name}");
         }
-        let config = resolve("send.email:v2", &[("conductor.worker.send.email:v2.paused", "yes")]).unwrap();
+        let config = resolve(
+            "send.email:v2",
+            &[("conductor.worker.send.email:v2.paused", "yes")],
+        )
+        .unwrap();
         assert!(config.paused());
     }
 
@@ -501,7 +525,10 @@ mod tests {
     fn an_empty_domain_means_no_domain_and_blank_numbers_are_unset() {
         let config = resolve(
             "greet",
-            &[("CONDUCTOR_WORKER_GREET_DOMAIN", ""), ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", " ")],
+            &[
+                ("CONDUCTOR_WORKER_GREET_DOMAIN", ""),
+                ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", " "),
+            ],
         )
         .unwrap();
         assert_eq!(config.domain(), None);
@@ -511,9 +538,17 @@ mod tests {
     #[test]
     fn bad_values_are_typed_errors_naming_the_variable() {
         let cases = [
-            ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", "many", "CONDUCTOR_WORKER_GREET_THREAD_COUNT"),
+            (
+                "CONDUCTOR_WORKER_GREET_THREAD_COUNT",
+                "many",
+                "CONDUCTOR_WORKER_GREET_THREAD_COUNT",
+            ),
             ("CONDUCTOR_WORKER_GREET_THREAD_COUNT", "0", "at least 1"),
-            ("CONDUCTOR_WORKER_ALL_POLL_INTERVAL", "-5", "CONDUCTOR_WORKER_ALL_POLL_INTERVAL"),
+            (
+                "CONDUCTOR_WORKER_ALL_POLL_INTERVAL",
+                "-5",
+                "CONDUCTOR_WORKER_ALL_POLL_INTERVAL",
+            ),
             ("CONDUCTOR_WORKER_GREET_PAUSED", "maybe", "true or false"),
             ("CONDUCTOR_WORKER_GREET_POLL_TIMEOUT", "6000", "5000"),
         ];

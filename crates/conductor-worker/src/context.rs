@@ -243,7 +243,11 @@ trait IfEmpty {
 
 impl IfEmpty for String {
     fn if_empty(self, fallback: &str) -> String {
-        if self.is_empty() { fallback.to_owned() } else { self }
+        if self.is_empty() {
+            fallback.to_owned()
+        } else {
+            self
+        }
     }
 }
 
@@ -272,7 +276,10 @@ mod tests {
         assert!(TaskContext::from_task(&task(1, 2)).is_retry());
         let ctx = TaskContext::from_task(&task(3, 1));
         assert_eq!((ctx.poll_count(), ctx.retry_count()), (3, 1));
-        assert_eq!((ctx.task_id(), ctx.workflow_instance_id(), ctx.task_type()), ("t1", "wf1", "greet"));
+        assert_eq!(
+            (ctx.task_id(), ctx.workflow_instance_id(), ctx.task_type()),
+            ("t1", "wf1", "greet")
+        );
     }
 
     #[test]
@@ -294,7 +301,10 @@ mod tests {
                 ctx.set_callback_after(7);
                 assert_eq!(ctx.worker_id(), Some("w1"));
                 // Another task's context is detached.
-                let other = TaskContext::from_task(&Task { task_id: "t2".into(), ..task(1, 0) });
+                let other = TaskContext::from_task(&Task {
+                    task_id: "t2".into(),
+                    ..task(1, 0)
+                });
                 other.add_log("lost");
                 assert_eq!(other.worker_id(), None);
                 assert!(!ctx.is_cancelled());

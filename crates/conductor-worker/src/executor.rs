@@ -107,7 +107,8 @@ fn to_result(
         }
         Ok(Ok(WorkerOutput::InProgress(progress))) => {
             let callback = i64::try_from(progress.callback_after_seconds()).unwrap_or(i64::MAX);
-            TaskResult::in_progress(task_id, workflow_id, callback).with_output(progress.into_output())
+            TaskResult::in_progress(task_id, workflow_id, callback)
+                .with_output(progress.into_output())
         }
         Ok(Ok(WorkerOutput::Failed(reason))) => {
             debug!(task_id, %reason, "task failed");
@@ -133,21 +134,30 @@ fn to_result(
         }
         Err(panic) => {
             let message = panic_message(panic.as_ref());
-            warn!(task_type = runner.task_type(), task_id, panic = message, "worker panicked; failing the task");
+            warn!(
+                task_type = runner.task_type(),
+                task_id,
+                panic = message,
+                "worker panicked; failing the task"
+            );
             let reason = format!("worker panicked: {message}");
             failure(reason.clone(), PANIC_ERROR_TYPE, true);
             return TaskResult::failed(task_id, workflow_id, reason);
         }
     };
-    runner.runtime.events.publish_with(|| TaskExecutionCompleted {
-        task_type: runner.task_type().to_owned(),
-        task_id: task_id.to_owned(),
-        workflow_instance_id: workflow_id.to_owned(),
-        worker_id: runner.worker_id().to_owned(),
-        duration,
-        output_size_bytes: serde_json::to_vec(&result.output_data).map_or(0, |bytes| bytes.len()),
-        status: result.status.clone(),
-    });
+    runner
+        .runtime
+        .events
+        .publish_with(|| TaskExecutionCompleted {
+            task_type: runner.task_type().to_owned(),
+            task_id: task_id.to_owned(),
+            workflow_instance_id: workflow_id.to_owned(),
+            worker_id: runner.worker_id().to_owned(),
+            duration,
+            output_size_bytes: serde_json::to_vec(&result.output_data)
+                .map_or(0, |bytes| bytes.len()),
+            status: result.status.clone(),
+        });
     debug_assert!(matches!(
         result.status,
         TaskResultStatus::Completed | TaskResultStatus::InProgress
@@ -222,7 +232,9 @@ mod tests {
         .await
         .unwrap_err();
         assert_eq!(panic_message(caught.as_ref()), "boom 7");
-        let caught = CatchUnwind::new(async { std::panic::panic_any(42_u8) }).await.unwrap_err();
+        let caught = CatchUnwind::new(async { std::panic::panic_any(42_u8) })
+            .await
+            .unwrap_err();
         assert_eq!(panic_message(caught.as_ref()), "non-string panic payload");
     }
 }

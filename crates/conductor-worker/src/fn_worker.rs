@@ -12,7 +12,9 @@ use schemars::JsonSchema;
 
 use crate::output::WorkerOutput;
 use crate::schema::generate_schema;
-use crate::worker::{DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, Worker, default_identity};
+use crate::worker::{
+    DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, Worker, default_identity,
+};
 
 type BoxedFuture = Pin<Box<dyn Future<Output = Result<WorkerOutput>> + Send>>;
 type Handler = Arc<dyn Fn(Task) -> BoxedFuture + Send + Sync>;
@@ -251,7 +253,9 @@ mod tests {
     async fn the_closure_receives_the_task_and_its_answer_is_returned() {
         let worker = FnWorker::new("greet", |task: Task| async move {
             let name = task.get_input_string("name").unwrap_or_default();
-            Ok(WorkerOutput::completed_with_result(format!("Hello, {name}!")))
+            Ok(WorkerOutput::completed_with_result(format!(
+                "Hello, {name}!"
+            )))
         });
         let mut task = Task::default();
         task.input_data.insert("name".into(), "World".into());
@@ -262,9 +266,15 @@ mod tests {
 
     #[test]
     fn defaults_and_builders() {
-        let worker = FnWorker::new("t", |_| async { Ok(WorkerOutput::completed_with_result(1)) });
+        let worker = FnWorker::new("t", |_| async {
+            Ok(WorkerOutput::completed_with_result(1))
+        });
         assert_eq!(
-            (worker.thread_count(), worker.poll_interval_millis(), worker.poll_timeout_millis()),
+            (
+                worker.thread_count(),
+                worker.poll_interval_millis(),
+                worker.poll_timeout_millis()
+            ),
             (1, 100, 100)
         );
         assert_eq!(worker.domain(), None);

@@ -20,8 +20,10 @@ const MIN_PERIOD: Duration = Duration::from_millis(500);
 /// The server handles `extendLease: true` by refreshing the task's `updateTime` (the start of its
 /// response-timeout clock) and nothing else, so the task stays `IN_PROGRESS` with this worker.
 pub(crate) async fn keep_alive(runner: &TaskRunner, task: &Task) {
-    let Some(period) = heartbeat_period(task.response_timeout_seconds, runner.runtime.options.lease_extend_fraction())
-    else {
+    let Some(period) = heartbeat_period(
+        task.response_timeout_seconds,
+        runner.runtime.options.lease_extend_fraction(),
+    ) else {
         return std::future::pending().await;
     };
     let heartbeat = TaskResult::in_progress(&task.task_id, &task.workflow_instance_id, 0)
@@ -52,8 +54,14 @@ pub(crate) async fn keep_alive(runner: &TaskRunner, task: &Task) {
 
 /// The heartbeat period for a response timeout, or `None` when there is no timeout.
 pub(crate) fn heartbeat_period(response_timeout_seconds: i64, fraction: f64) -> Option<Duration> {
-    let seconds = u64::try_from(response_timeout_seconds).ok().filter(|s| *s > 0)?;
-    Some(Duration::from_secs(seconds).mul_f64(fraction).max(MIN_PERIOD))
+    let seconds = u64::try_from(response_timeout_seconds)
+        .ok()
+        .filter(|s| *s > 0)?;
+    Some(
+        Duration::from_secs(seconds)
+            .mul_f64(fraction)
+            .max(MIN_PERIOD),
+    )
 }
 
 #[cfg(test)]

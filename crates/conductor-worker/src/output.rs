@@ -136,7 +136,11 @@ impl TaskInProgress {
 
     /// Adds one output value (anything convertible to JSON).
     #[must_use]
-    pub fn with_output_value(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+    pub fn with_output_value(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
         self.output.insert(key.into(), value.into());
         self
     }
@@ -187,7 +191,10 @@ mod tests {
         else {
             panic!("not completed");
         };
-        assert_eq!(serde_json::Value::Object(output), json!({"result": {"a": 1}}));
+        assert_eq!(
+            serde_json::Value::Object(output),
+            json!({"result": {"a": 1}})
+        );
     }
 
     #[test]
@@ -197,15 +204,23 @@ mod tests {
             panic!("should fail");
         };
         assert!(reason.contains("could not be serialised"), "{reason}");
-        assert!(matches!(WorkerOutput::completed_with_fields(&bad), WorkerOutput::Failed(_)));
+        assert!(matches!(
+            WorkerOutput::completed_with_fields(&bad),
+            WorkerOutput::Failed(_)
+        ));
     }
 
     #[test]
     fn completed_accepts_any_pairs() {
         let out = WorkerOutput::completed(HashMap::from([("key", "value")]));
-        assert_eq!(out, WorkerOutput::Completed(json!({"key": "value"}).as_object().unwrap().clone()));
+        assert_eq!(
+            out,
+            WorkerOutput::Completed(json!({"key": "value"}).as_object().unwrap().clone())
+        );
         let out = WorkerOutput::completed(vec![("n".to_owned(), json!(3))]);
-        let WorkerOutput::Completed(map) = out else { panic!() };
+        let WorkerOutput::Completed(map) = out else {
+            panic!()
+        };
         assert_eq!(map["n"], 3);
     }
 
@@ -216,19 +231,34 @@ mod tests {
             tracking: &'static str,
             parcels: u32,
         }
-        let out = WorkerOutput::completed_with_fields(Shipped { tracking: "X1", parcels: 2 });
-        let WorkerOutput::Completed(map) = out else { panic!() };
-        assert_eq!(serde_json::Value::Object(map), json!({"tracking": "X1", "parcels": 2}));
-        let WorkerOutput::Completed(map) = WorkerOutput::completed_with_fields(5) else { panic!() };
+        let out = WorkerOutput::completed_with_fields(Shipped {
+            tracking: "X1",
+            parcels: 2,
+        });
+        let WorkerOutput::Completed(map) = out else {
+            panic!()
+        };
+        assert_eq!(
+            serde_json::Value::Object(map),
+            json!({"tracking": "X1", "parcels": 2})
+        );
+        let WorkerOutput::Completed(map) = WorkerOutput::completed_with_fields(5) else {
+            panic!()
+        };
         assert_eq!(map["result"], 5);
     }
 
     #[test]
     fn in_progress_keeps_delay_and_output() {
         let out: WorkerOutput = TaskInProgress::new(30).with_output_value("step", 2).into();
-        let WorkerOutput::InProgress(progress) = out else { panic!() };
+        let WorkerOutput::InProgress(progress) = out else {
+            panic!()
+        };
         assert_eq!(progress.callback_after_seconds(), 30);
         assert_eq!(progress.output()["step"], 2);
-        assert_eq!(WorkerOutput::in_progress(0), WorkerOutput::InProgress(TaskInProgress::new(0)));
+        assert_eq!(
+            WorkerOutput::in_progress(0),
+            WorkerOutput::InProgress(TaskInProgress::new(0))
+        );
     }
 }

@@ -13,7 +13,7 @@ use crate::runner::TaskRunner;
 use crate::worker::Worker;
 
 /// What registration did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Registration {
     /// The server had no definition; this one was created.
     Created(Box<TaskDef>),
@@ -45,7 +45,11 @@ pub(crate) fn task_def_for(worker: &dyn Worker, task_type: &str) -> TaskDef {
 ///
 /// An existing definition is never updated: retries, timeouts and anything else set on the
 /// server stay as they are.
-pub(crate) async fn ensure_task_def(api: &dyn TaskApi, worker: &dyn Worker, task_type: &str) -> Result<Registration> {
+pub(crate) async fn ensure_task_def(
+    api: &dyn TaskApi,
+    worker: &dyn Worker,
+    task_type: &str,
+) -> Result<Registration> {
     if api.get_task_def(task_type).await?.is_some() {
         return Ok(Registration::AlreadyExists);
     }
@@ -70,7 +74,12 @@ pub(crate) async fn register_until_done(runner: &TaskRunner) {
         };
         match attempt {
             Ok(Registration::Created(task_def)) => {
-                info!(task_type, input_schema = task_def.input_schema.is_some(), output_schema = task_def.output_schema.is_some(), "task definition registered");
+                info!(
+                    task_type,
+                    input_schema = task_def.input_schema.is_some(),
+                    output_schema = task_def.output_schema.is_some(),
+                    "task definition registered"
+                );
                 return;
             }
             Ok(Registration::AlreadyExists) => {

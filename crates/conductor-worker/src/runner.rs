@@ -183,7 +183,11 @@ impl TaskRunner {
         let duration = started.elapsed();
         match &polled {
             Ok(tasks) => {
-                trace!(task_type = self.task_type(), received = tasks.len(), "polled");
+                trace!(
+                    task_type = self.task_type(),
+                    received = tasks.len(),
+                    "polled"
+                );
                 runtime.events.publish_with(|| PollCompleted {
                     task_type: self.task_type().to_owned(),
                     worker_id: self.worker_id().to_owned(),
@@ -233,12 +237,14 @@ impl TaskRunner {
         let mut next = Some(first);
         while let Some(task) = next.take() {
             if self.runtime.stopping.is_cancelled() {
-                update::hand_back(&self, &task, "worker shutting down before the task started").await;
+                update::hand_back(&self, &task, "worker shutting down before the task started")
+                    .await;
                 break;
             }
             match executor::execute(&self, &task).await {
                 Execution::Aborted => {
-                    update::hand_back(&self, &task, "worker shut down before the task finished").await;
+                    update::hand_back(&self, &task, "worker shut down before the task finished")
+                        .await;
                 }
                 Execution::Finished(result) => {
                     let want_next = result.status.is_terminal_result()

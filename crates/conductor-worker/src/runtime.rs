@@ -31,7 +31,11 @@ pub(crate) struct Runtime {
 }
 
 impl Runtime {
-    pub(crate) fn new(api: Arc<dyn TaskApi>, events: EventDispatcher, options: RunnerOptions) -> Self {
+    pub(crate) fn new(
+        api: Arc<dyn TaskApi>,
+        events: EventDispatcher,
+        options: RunnerOptions,
+    ) -> Self {
         let use_v2 = AtomicBool::new(options.update_v2());
         Self {
             api,
@@ -51,7 +55,10 @@ impl Runtime {
     /// Switches to `POST /tasks` for the rest of the run.
     pub(crate) fn disable_v2(&self, why: &str) {
         if self.use_v2.swap(false, Ordering::Relaxed) {
-            info!(reason = why, "server has no update-v2; reporting results with POST /tasks from now on");
+            info!(
+                reason = why,
+                "server has no update-v2; reporting results with POST /tasks from now on"
+            );
         }
     }
 

@@ -101,7 +101,10 @@ mod tests {
         let line = &schema["definitions"]["Line"];
         assert_eq!(line["additionalProperties"], false, "{schema}");
         // A map keeps its value schema.
-        assert_eq!(schema["properties"]["tags"]["additionalProperties"], json!({"type": "string"}));
+        assert_eq!(
+            schema["properties"]["tags"]["additionalProperties"],
+            json!({"type": "string"})
+        );
         let required = schema["required"].as_array().unwrap();
         assert!(required.contains(&json!("id")));
     }
@@ -110,7 +113,11 @@ mod tests {
     fn lax_schemas_leave_objects_open() {
         let schema = generate_schema::<Order>(false);
         assert!(schema.get("additionalProperties").is_none());
-        assert!(schema["definitions"]["Line"].get("additionalProperties").is_none());
+        assert!(
+            schema["definitions"]["Line"]
+                .get("additionalProperties")
+                .is_none()
+        );
     }
 
     #[test]

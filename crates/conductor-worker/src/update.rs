@@ -19,10 +19,17 @@ use crate::runner::TaskRunner;
 /// The first attempt happens in the caller's execution slot. If it fails with an error that may
 /// heal, the retries continue in a background task and this returns at once, so a struggling
 /// server does not hold the slot.
-pub(crate) async fn report(runner: &Arc<TaskRunner>, result: TaskResult, want_next: bool) -> Option<Task> {
+pub(crate) async fn report(
+    runner: &Arc<TaskRunner>,
+    result: TaskResult,
+    want_next: bool,
+) -> Option<Task> {
     let runtime = &runner.runtime;
     let started = Instant::now();
-    match runtime.bounded(first_attempt(runner, &result, want_next)).await {
+    match runtime
+        .bounded(first_attempt(runner, &result, want_next))
+        .await
+    {
         Some(Ok(next)) => {
             publish_completed(runner, &result, started, 1);
             next
@@ -52,7 +59,11 @@ pub(crate) async fn report(runner: &Arc<TaskRunner>, result: TaskResult, want_ne
 }
 
 /// One update: update-v2 when a next task is wanted and the server has it, else v1.
-async fn first_attempt(runner: &TaskRunner, result: &TaskResult, want_next: bool) -> Result<Option<Task>> {
+async fn first_attempt(
+    runner: &TaskRunner,
+    result: &TaskResult,
+    want_next: bool,
+) -> Result<Option<Task>> {
     let runtime = &runner.runtime;
     if want_next && runtime.use_v2() {
         match runtime.api.update_v2(result).await {
@@ -63,7 +74,8 @@ async fn first_attempt(runner: &TaskRunner, result: &TaskResult, want_next: bool
                 // them apart: if it accepts the result, the endpoint is what was missing.
                 return match runtime.api.update(result).await {
                     Ok(()) => {
-                        runtime.disable_v2("404 on update-v2 while POST /tasks accepted the result");
+                        runtime
+                            .disable_v2("404 on update-v2 while POST /tasks accepted the result");
                         Ok(None)
                     }
                     Err(v1_err) => Err(v1_err),
@@ -77,7 +89,12 @@ async fn first_attempt(runner: &TaskRunner, result: &TaskResult, want_next: bool
 
 /// Retries `result` with backoff until it is delivered, a permanent error comes back, the retries
 /// run out, or the shutdown deadline passes (then one last attempt is made).
-async fn retry(runner: &TaskRunner, result: TaskResult, first_error: ConductorError, started: Instant) {
+async fn retry(
+    runner: &TaskRunner,
+    result: TaskResult,
+    first_error: ConductorError,
+    started: Instant,
+) {
     let runtime = &runner.runtime;
     let max_retries = runtime.options.update_retries();
     let (initial, max) = runtime.options.update_backoff();
@@ -98,20 +115,42 @@ async fn retry(runner: &TaskRunner, result: TaskResult, first_error: ConductorEr
                 warn!(task_id = %result.task_id, retry, max_retries, %err, "task update retry failed");
                 last_error = err;
                 if permanent {
-                    lost(runner, &result, &last_error, retry, started, "the server rejected it");
+                    lost(
+                        runner,
+                        &result,
+                        &last_error,
+                        retry,
+                        started,
+                        "the server rejected it",
+                    );
                     return;
                 }
             }
             None => {
-                last_error = ConductorError::timeout("task update still pending at the shutdown deadline");
+                last_error =
+                    ConductorError::timeout("task update still pending at the shutdown deadline");
             }
         }
         if deadline_passed || runtime.deadline.is_cancelled() {
-            lost(runner, &result, &last_error, retry, started, "shutdown deadline");
+            lost(
+                runner,
+                &result,
+                &last_error,
+                retry,
+                started,
+                "shutdown deadline",
+            );
             return;
         }
     }
-    lost(runner, &result, &last_error, max_retries, started, "retries exhausted");
+    lost(
+        runner,
+        &result,
+        &last_error,
+        max_retries,
+        started,
+        "retries exhausted",
+    );
 }
 
 /// Logs and publishes a result that could not be delivered.
@@ -170,18 +209,39 @@ pub(crate) async fn hand_back(runner: &TaskRunner, task: &Task, why: &str) {
     let result = TaskResult::in_progress(&task.task_id, &task.workflow_instance_id, 0)
         .with_output(task.output_data.clone())
         .with_worker_id(runner.worker_id())
-        .with_log(format!("{why}: returned to the queue by worker {}", runner.worker_id()));
+        .with_log(format!(
+            "{why}: returned to the queue by worker {}",
+            runner.worker_id()
+        ));
     let started = Instant::now();
-    let sent = tokio::time::timeout(runtime.options.hand_back_timeout(), runtime.api.update(&result)).await;
+    let sent = tokio::time::timeout(
+        runtime.options.hand_back_timeout(),
+        runtime.api.update(&result),
+    )
+    .await;
     match sent {
         Ok(Ok(())) => {
             info!(task_type = runner.task_type(), task_id = %task.task_id, reason = why, "task returned to the server");
             publish_completed(runner, &result, started, 1);
         }
-        Ok(Err(err)) => lost(runner, &result, &err, 0, started, "could not return the task"),
+        Ok(Err(err)) => lost(
+            runner,
+            &result,
+            &err,
+            0,
+            started,
+            "could not return the task",
+        ),
         Err(_) => {
             let err = ConductorError::timeout("returning the task timed out");
-            lost(runner, &result, &err, 0, started, "could not return the task");
+            lost(
+                runner,
+                &result,
+                &err,
+                0,
+                started,
+                "could not return the task",
+            );
         }
     }
 }

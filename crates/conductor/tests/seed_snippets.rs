@@ -12,7 +12,9 @@ use conductor::{ConductorClient, Configuration};
 use conductor_server::DevServer;
 
 async fn start() -> (DevServer, ConductorClient) {
-    let server = DevServer::start().await.expect("the embedded server starts");
+    let server = DevServer::start()
+        .await
+        .expect("the embedded server starts");
     // The seed's programmatic configuration (auth left out: the embedded server has none).
     let config = Configuration::new(server.url())
         .with_timeout(Duration::from_secs(30))
@@ -47,13 +49,22 @@ async fn seed_metadata_snippet_registers_definitions() -> Result<()> {
     assert!(metadata_client.task_def_exists("my_task").await?);
     assert!(!metadata_client.task_def_exists("no_such_task").await?);
 
-    let stored_workflow = metadata_client.get_workflow_def("my_workflow", Some(1)).await?;
+    let stored_workflow = metadata_client
+        .get_workflow_def("my_workflow", Some(1))
+        .await?;
     assert_eq!(stored_workflow.tasks.len(), 1);
     assert_eq!(stored_workflow.tasks[0].task_reference_name, "task_ref_1");
-    assert!(metadata_client.workflow_def_exists("my_workflow", Some(1)).await?);
+    assert!(
+        metadata_client
+            .workflow_def_exists("my_workflow", Some(1))
+            .await?
+    );
 
     // Registering the same name and version again without overwrite is a conflict, as in OSS.
-    let err = metadata_client.register_workflow_def(&workflow_def).await.unwrap_err();
+    let err = metadata_client
+        .register_workflow_def(&workflow_def)
+        .await
+        .unwrap_err();
     assert!(err.is_conflict(), "expected 409, got {err:?}");
     server.shutdown().await;
     Ok(())
@@ -72,7 +83,10 @@ async fn seed_task_and_workflow_snippets_run_a_workflow_to_completion() -> Resul
         .with_timeout(300, TimeoutPolicy::TimeOutWf)
         .with_rate_limit(100, 60)
         .with_owner("team@example.com");
-    client.metadata_client().register_task_def(&task_def).await?;
+    client
+        .metadata_client()
+        .register_task_def(&task_def)
+        .await?;
     let workflow_def = WorkflowDef::new("order_workflow")
         .with_version(1)
         .with_description("Order processing workflow")
@@ -82,7 +96,10 @@ async fn seed_task_and_workflow_snippets_run_a_workflow_to_completion() -> Resul
         )
         .with_output_param("orderId", "${process_ref.output.orderId}")
         .with_timeout(3600, WorkflowTimeoutPolicy::TimeOutWf);
-    client.metadata_client().register_workflow_def(&workflow_def).await?;
+    client
+        .metadata_client()
+        .register_workflow_def(&workflow_def)
+        .await?;
 
     // Start workflow (seed: WorkflowClient).
     let request = StartWorkflowRequest::new("order_workflow")
@@ -93,13 +110,26 @@ async fn seed_task_and_workflow_snippets_run_a_workflow_to_completion() -> Resul
 
     // Batch poll for tasks (seed: TaskClient).
     let tasks = task_client
-        .batch_poll("process_order", Some("worker-1"), None, 10, Duration::from_secs(1))
+        .batch_poll(
+            "process_order",
+            Some("worker-1"),
+            None,
+            10,
+            Duration::from_secs(1),
+        )
         .await?;
-    assert_eq!(tasks.len(), 1, "exactly the one scheduled task is delivered");
+    assert_eq!(
+        tasks.len(),
+        1,
+        "exactly the one scheduled task is delivered"
+    );
     let task = &tasks[0];
     assert_eq!(task.status, TaskStatus::InProgress);
     assert_eq!(task.poll_count, 1);
-    assert_eq!(task.get_input_string("orderId").as_deref(), Some("order-42"));
+    assert_eq!(
+        task.get_input_string("orderId").as_deref(),
+        Some("order-42")
+    );
 
     // Update task with retry.
     let result = TaskResult::completed(&task.task_id, &task.workflow_instance_id)
@@ -109,28 +139,37 @@ async fn seed_task_and_workflow_snippets_run_a_workflow_to_completion() -> Resul
 
     let workflow = workflow_client.get_workflow(&workflow_id).await?;
     assert_eq!(workflow.status, WorkflowStatus::Completed);
-    assert_eq!(workflow.output.get("orderId"), Some(&serde_json::json!("order-42")));
+    assert_eq!(
+        workflow.output.get("orderId"),
+        Some(&serde_json::json!("order-42"))
+    );
     let logs_free_task = task_client.get_task(&task.task_id).await?;
     assert_eq!(logs_free_task.status, TaskStatus::Completed);
     server.shutdown().await;
     Ok(())
 }
 
+// A current-thread runtime on purpose: the server, the waiting execute call and the worker share one
+// thread, so a busy-waiting handler in the server would starve the worker and fail this test.
 #[tokio::test]
 async fn seed_execute_workflow_waits_for_the_result() -> Result<()> {
     let (server, client) = start().await;
     let workflow_def = WorkflowDef::new("execute_me").with_version(1).with_task(
         WorkflowTask::simple("echo", "echo_ref").with_input_param("x", "${workflow.input.x}"),
     );
-    client.metadata_client().register_workflow_def(&workflow_def).await?;
+    client
+        .metadata_client()
+        .register_workflow_def(&workflow_def)
+        .await?;
 
     // A worker answers the task while execute_workflow waits.
     let worker_client = client.clone();
     let worker = tokio::spawn(async move {
         let task_client = worker_client.task_client();
         loop {
-            let tasks =
-                task_client.batch_poll("echo", Some("w"), None, 1, Duration::from_secs(1)).await?;
+            let tasks = task_client
+                .batch_poll("echo", Some("w"), None, 1, Duration::from_secs(1))
+                .await?;
             if let Some(task) = tasks.into_iter().next() {
                 let x = task.get_input::<i64>("x").unwrap_or_default();
                 let result = TaskResult::completed(&task.task_id, &task.workflow_instance_id)
@@ -143,12 +182,21 @@ async fn seed_execute_workflow_waits_for_the_result() -> Result<()> {
 
     // Execute and wait (seed), without a version: runs the latest.
     let request = StartWorkflowRequest::new("execute_me").with_input_value("x", 21);
-    let run = client.workflow_client().execute_workflow(&request, Duration::from_secs(10)).await?;
+    let run = client
+        .workflow_client()
+        .execute_workflow(&request, Duration::from_secs(10))
+        .await?;
     worker.await.expect("worker task joins")?;
     assert_eq!(run.status, WorkflowStatus::Completed);
-    let workflow_id = run.workflow_id.as_deref().expect("a WorkflowRun names its workflow");
+    let workflow_id = run
+        .workflow_id
+        .as_deref()
+        .expect("a WorkflowRun names its workflow");
     let workflow = client.workflow_client().get_workflow(workflow_id).await?;
-    assert_eq!(workflow.tasks[0].output_data.get("doubled"), Some(&serde_json::json!(42)));
+    assert_eq!(
+        workflow.tasks[0].output_data.get("doubled"),
+        Some(&serde_json::json!(42))
+    );
     server.shutdown().await;
     Ok(())
 }
@@ -156,7 +204,11 @@ async fn seed_execute_workflow_waits_for_the_result() -> Result<()> {
 #[tokio::test]
 async fn seed_error_handling_predicates_classify_server_errors() -> Result<()> {
     let (server, client) = start().await;
-    let err = client.workflow_client().get_workflow("no-such-workflow").await.unwrap_err();
+    let err = client
+        .workflow_client()
+        .get_workflow("no-such-workflow")
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(err.status(), Some(404));

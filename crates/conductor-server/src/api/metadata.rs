@@ -93,7 +93,7 @@ async fn latest_versions(State(engine): State<AppState>) -> ApiResult {
 
 async fn get_workflow(State(engine): State<AppState>, P(name): P<String>, q: Q) -> ApiResult {
     let version: Option<i32> = q.parse_opt("version")?;
-    json(&engine.with(|e| e.get_workflow_def(&name, version))?)
+    json(&engine.read(|e| e.get_workflow_def(&name, version))?)
 }
 
 async fn versions(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {

@@ -80,14 +80,17 @@ fn host_name() -> &'static str {
 #[derive(Debug)]
 pub(crate) struct ApiError {
     status: StatusCode,
-    body: ErrorResponse,
+    body: Box<ErrorResponse>,
 }
 
 impl ApiError {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         let body =
             ErrorResponse::new(i32::from(status.as_u16()), message).with_instance(host_name());
-        Self { status, body }
+        Self {
+            status,
+            body: Box::new(body),
+        }
     }
 
     pub(crate) fn internal(message: impl Into<String>) -> Self {
@@ -114,7 +117,7 @@ impl From<EngineError> for ApiError {
                 }
                 Self {
                     status: StatusCode::BAD_REQUEST,
-                    body,
+                    body: Box::new(body),
                 }
             }
             other => {
@@ -128,7 +131,7 @@ impl From<EngineError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body)).into_response()
+        (self.status, axum::Json(*self.body)).into_response()
     }
 }
 

@@ -175,7 +175,7 @@ async fn update_by_ref_sync(
 
 /// The first non-terminal WAIT task of a workflow, as `(ref)`.
 fn blocking_wait(engine: &AppState, workflow_id: &str) -> Result<Option<String>, ApiError> {
-    Ok(engine.with(|e| {
+    Ok(engine.read(|e| {
         e.get_workflow(workflow_id, true).map(|wf| {
             wf.tasks
                 .iter()
@@ -240,7 +240,7 @@ async fn signal_sync(
 }
 
 async fn get_task(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    json(&engine.with(|e| e.get_task(&id))?)
+    json(&engine.read(|e| e.get_task(&id))?)
 }
 
 async fn get_logs(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {

@@ -152,7 +152,7 @@ async fn start_by_name(
 
 async fn get_workflow(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let include_tasks = q.bool_or("includeTasks", true)?;
-    json(&engine.with(|e| e.get_workflow(&id, include_tasks))?)
+    json(&engine.read(|e| e.get_workflow(&id, include_tasks))?)
 }
 
 async fn status(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
@@ -433,7 +433,7 @@ pub(super) async fn wait_for(
         let changed = engine.changed();
         tokio::pin!(changed);
         changed.as_mut().enable();
-        let workflow = engine.with(|e| e.get_workflow(id, true))?;
+        let workflow = engine.read(|e| e.get_workflow(id, true))?;
         if done(&workflow) {
             return Ok((workflow, false));
         }
@@ -458,14 +458,13 @@ async fn execute(
             "Failed to convert path variable version: \"{version}\""
         ))
     })?;
-    let mut request = start_request(&body).or_else(|e| {
-        if body.is_blank() {
-            Ok(StartWorkflowRequest::default())
-        } else {
-            Err(e)
-        }
-    })?;
-    request.name = name;
+    // The path names the workflow: the body may omit `name` (and may be empty).
+    let mut raw: Value = body.json_opt()?.unwrap_or_else(|| serde_json::json!({}));
+    if let Value::Object(map) = &mut raw {
+        map.insert("name".into(), Value::String(name));
+        map.remove("version");
+    }
+    let mut request = start_request(&Body(raw.to_string().into()))?;
     request.version = (version > 0).then_some(version);
     let request_id = q
         .non_empty("requestId")

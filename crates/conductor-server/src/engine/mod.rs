@@ -72,6 +72,23 @@ impl Engine {
         result
     }
 
+    /// Runs a read-only `op` against the state: like [`Engine::with`], but wakes nobody.
+    ///
+    /// Waiters on [`Engine::changed`] re-read the state after every wake-up; if those reads
+    /// notified again, a waiter would wake itself forever (a busy loop that starves a
+    /// current-thread runtime), so reads must go through here.
+    pub(crate) fn read<R>(&self, op: impl FnOnce(&mut Exec<'_>) -> R) -> R {
+        let now = self.clock.now_millis();
+        let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut exec = Exec {
+            store: &mut store,
+            now,
+            registry: &self.registry,
+            touched_queues: Vec::new(),
+        };
+        op(&mut exec)
+    }
+
     /// A future completing at the next state change (any engine operation).
     pub(crate) fn changed(&self) -> tokio::sync::futures::Notified<'_> {
         self.changed.notified()

@@ -179,7 +179,10 @@ mod tests {
         let ceilings = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000];
         for ceiling in ceilings {
             let wait = backoff.on_failure();
-            assert!(wait >= ms(ceiling / 2) && wait <= ms(ceiling), "{wait:?} vs {ceiling}");
+            assert!(
+                wait >= ms(ceiling / 2) && wait <= ms(ceiling),
+                "{wait:?} vs {ceiling}"
+            );
             assert_eq!(backoff.ceiling(), ms(ceiling));
         }
         for _ in 0..100 {

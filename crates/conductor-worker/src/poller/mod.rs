@@ -11,7 +11,10 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 ///
 /// Taking the permits *before* polling is what guarantees the runner never holds more tasks than
 /// it can execute: it asks the server for exactly as many tasks as it has permits.
-pub(crate) fn take_free_slots(slots: &Arc<Semaphore>, capacity: usize) -> Vec<OwnedSemaphorePermit> {
+pub(crate) fn take_free_slots(
+    slots: &Arc<Semaphore>,
+    capacity: usize,
+) -> Vec<OwnedSemaphorePermit> {
     let mut permits = Vec::new();
     while permits.len() < capacity {
         match Arc::clone(slots).try_acquire_owned() {

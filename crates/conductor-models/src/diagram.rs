@@ -1,0 +1,371 @@
+//! Diagrams of a workflow definition: [`WorkflowDef::to_mermaid`] (a Mermaid `flowchart TD`) and
+//! [`WorkflowDef::to_dot`] (Graphviz DOT).
+//!
+//! Both are rendered from one graph built the way the server walks a definition: tasks run in
+//! list order; a fork starts its branches in parallel and the `JOIN` after it waits for the last
+//! task of each; a `SWITCH` takes one labelled edge per case (in case order) plus `default`; a
+//! `DO_WHILE` runs its body and loops back (a dashed `loop` edge) until its condition is false
+//! (`done`); a `TERMINATE` ends the workflow (an edge to `end`, labelled with its status) and
+//! nothing after it in its list runs. The output depends only on the definition (no hashing, no
+//! randomness), so it can be committed and diffed.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use crate::{TaskType, WorkflowDef, WorkflowTask};
+
+/// Node id of the start and end nodes (`end` alone is a Mermaid keyword).
+const START_ID: &str = "wf_start";
+const END_ID: &str = "wf_end";
+
+impl WorkflowDef {
+    /// The definition as a Mermaid flowchart (`flowchart TD`).
+    ///
+    /// Nodes are the tasks (labelled with the reference name and the type, the task name for
+    /// worker tasks, the workflow for `SUB_WORKFLOW`, the status for `TERMINATE`) plus `start` and
+    /// `end`; shapes: rhombus for `SWITCH`/`DECISION`, trapezoids for forks and joins, hexagon for
+    /// `DO_WHILE`, subroutine for `SUB_WORKFLOW`, stadium for `TERMINATE`.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    /// let def = WorkflowDef::new("greetings")
+    ///     .with_task(WorkflowTask::simple("greet", "greet_ref"));
+    /// assert_eq!(
+    ///     def.to_mermaid(),
+    ///     "flowchart TD\n\
+    ///     \x20   wf_start((\"start\"))\n\
+    ///     \x20   t_greet_ref[\"greet_ref<br/>greet\"]\n\
+    ///     \x20   wf_end(((\"end\")))\n\
+    ///     \x20   wf_start --> t_greet_ref\n\
+    ///     \x20   t_greet_ref --> wf_end\n"
+    /// );
+    /// ```
+    pub fn to_mermaid(&self) -> String {
+        let graph = Graph::build(self);
+        let mut out = String::from("flowchart TD\n");
+        for node in &graph.nodes {
+            let label = node
+                .label
+                .iter()
+                .map(|line| mermaid_text(line))
+                .collect::<Vec<_>>()
+                .join("<br/>");
+            let (open, close) = match node.shape {
+                Shape::Start => ("((", "))"),
+                Shape::End => ("(((", ")))"),
+                Shape::Task => ("[", "]"),
+                Shape::Decision => ("{", "}"),
+                Shape::Fork => ("[/", "\\]"),
+                Shape::Join => ("[\\", "/]"),
+                Shape::Loop => ("{{", "}}"),
+                Shape::SubWorkflow => ("[[", "]]"),
+                Shape::Terminate => ("([", "])"),
+            };
+            let _ = writeln!(out, "    {}{open}\"{label}\"{close}", node.id);
+        }
+        for edge in &graph.edges {
+            let arrow = match edge.style {
+                EdgeStyle::Solid => "-->",
+                EdgeStyle::Dashed => "-.->",
+            };
+            match &edge.label {
+                Some(label) => {
+                    let _ = writeln!(
+                        out,
+                        "    {} {arrow}|\"{}\"| {}",
+                        edge.from,
+                        mermaid_text(label),
+                        edge.to
+                    );
+                }
+                None => {
+                    let _ = writeln!(out, "    {} {arrow} {}", edge.from, edge.to);
+                }
+            }
+        }
+        out
+    }
+
+    /// The definition as a Graphviz DOT `digraph` (top to bottom), with the same nodes and edges
+    /// as [`WorkflowDef::to_mermaid`]; render it with `dot -Tsvg`.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    /// let def = WorkflowDef::new("greetings")
+    ///     .with_task(WorkflowTask::simple("greet", "greet_ref"));
+    /// assert_eq!(
+    ///     def.to_dot(),
+    ///     "digraph \"greetings\" {\n\
+    ///     \x20   rankdir=TB;\n\
+    ///     \x20   wf_start [label=\"start\", shape=circle];\n\
+    ///     \x20   t_greet_ref [label=\"greet_ref\\ngreet\", shape=box];\n\
+    ///     \x20   wf_end [label=\"end\", shape=doublecircle];\n\
+    ///     \x20   wf_start -> t_greet_ref;\n\
+    ///     \x20   t_greet_ref -> wf_end;\n\
+    ///     }\n"
+    /// );
+    /// ```
+    pub fn to_dot(&self) -> String {
+        let graph = Graph::build(self);
+        let mut out = format!("digraph \"{}\" {{\n    rankdir=TB;\n", dot_text(&self.name));
+        for node in &graph.nodes {
+            let label = node
+                .label
+                .iter()
+                .map(|line| dot_text(line))
+                .collect::<Vec<_>>()
+                .join("\\n");
+            let shape = match node.shape {
+                Shape::Start => "shape=circle",
+                Shape::End => "shape=doublecircle",
+                Shape::Task => "shape=box",
+                Shape::Decision => "shape=diamond",
+                Shape::Fork => "shape=trapezium",
+                Shape::Join => "shape=invtrapezium",
+                Shape::Loop => "shape=hexagon",
+                Shape::SubWorkflow => "shape=box, peripheries=2",
+                Shape::Terminate => "shape=octagon",
+            };
+            let _ = writeln!(out, "    {} [label=\"{label}\", {shape}];", node.id);
+        }
+        for edge in &graph.edges {
+            let mut attributes = Vec::new();
+            if let Some(label) = &edge.label {
+                attributes.push(format!("label=\"{}\"", dot_text(label)));
+            }
+            if edge.style == EdgeStyle::Dashed {
+                attributes.push("style=dashed".to_owned());
+            }
+            if attributes.is_empty() {
+                let _ = writeln!(out, "    {} -> {};", edge.from, edge.to);
+            } else {
+                let _ = writeln!(
+                    out,
+                    "    {} -> {} [{}];",
+                    edge.from,
+                    edge.to,
+                    attributes.join(", ")
+                );
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Start,
+    End,
+    Task,
+    Decision,
+    Fork,
+    Join,
+    Loop,
+    SubWorkflow,
+    Terminate,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum EdgeStyle {
+    Solid,
+    Dashed,
+}
+
+#[derive(Debug)]
+struct Node {
+    id: String,
+    label: Vec<String>,
+    shape: Shape,
+}
+
+#[derive(Debug)]
+struct Edge {
+    from: String,
+    to: String,
+    label: Option<String>,
+    style: EdgeStyle,
+}
+
+/// Where control leaves a piece of the graph: the node, and the label of the edge that will
+/// leave it (a switch case, `default`, `done`...).
+type Exit = (String, Option<String>);
+
+/// The diagram's nodes and edges, in the order they were met (which is the output order).
+#[derive(Debug, Default)]
+struct Graph {
+    nodes: Vec<Node>,
+    edges: Vec<Edge>,
+    used_ids: HashSet<String>,
+}
+
+impl Graph {
+    fn build(def: &WorkflowDef) -> Self {
+        let mut graph = Graph::default();
+        graph.add_node(START_ID.to_owned(), vec!["start".to_owned()], Shape::Start);
+        let exits = graph.add_list(&def.tasks, vec![(START_ID.to_owned(), None)]);
+        graph.add_node(END_ID.to_owned(), vec!["end".to_owned()], Shape::End);
+        // The end node is declared last so that it is drawn last; edges to it were recorded
+        // with its id already (terminates), the rest are added now.
+        for (from, label) in exits {
+            graph.add_edge(from, END_ID.to_owned(), label, EdgeStyle::Solid);
+        }
+        graph
+    }
+
+    /// Adds the tasks of one list in sequence, starting from `entries`; returns the exits of the
+    /// last one (empty when the list ends in a `TERMINATE`).
+    fn add_list(&mut self, tasks: &[WorkflowTask], entries: Vec<Exit>) -> Vec<Exit> {
+        let mut current = entries;
+        for task in tasks {
+            current = self.add_task(task, current);
+        }
+        current
+    }
+
+    fn add_task(&mut self, task: &WorkflowTask, entries: Vec<Exit>) -> Vec<Exit> {
+        let id = self.node_id(&task.task_reference_name);
+        self.add_node(id.clone(), task_label(task), shape_of(task));
+        for (from, label) in entries {
+            self.add_edge(from, id.clone(), label, EdgeStyle::Solid);
+        }
+        match task.task_type {
+            TaskType::Switch | TaskType::Decision => {
+                let mut exits = Vec::new();
+                let cases = task
+                    .decision_cases
+                    .iter()
+                    .map(|(case, list)| (case.clone(), list.as_slice()))
+                    .chain(std::iter::once((
+                        "default".to_owned(),
+                        task.default_case.as_slice(),
+                    )));
+                for (case, list) in cases {
+                    exits.extend(self.add_list(list, vec![(id.clone(), Some(case))]));
+                }
+                exits
+            }
+            TaskType::ForkJoin => {
+                let mut exits = Vec::new();
+                for branch in &task.fork_tasks {
+                    exits.extend(self.add_list(branch, vec![(id.clone(), None)]));
+                }
+                if task.fork_tasks.is_empty() {
+                    exits.push((id, None));
+                }
+                exits
+            }
+            TaskType::ForkJoinDynamic => vec![(id, Some("dynamic branches".to_owned()))],
+            TaskType::DoWhile => {
+                let body_exits = self.add_list(&task.loop_over, vec![(id.clone(), None)]);
+                for (from, _) in body_exits {
+                    self.add_edge(from, id.clone(), Some("loop".to_owned()), EdgeStyle::Dashed);
+                }
+                vec![(id, Some("done".to_owned()))]
+            }
+            TaskType::Terminate => {
+                let status = task
+                    .input_parameters
+                    .get("terminationStatus")
+                    .and_then(|status| status.as_str())
+                    .map(str::to_owned);
+                self.add_edge(id, END_ID.to_owned(), status, EdgeStyle::Solid);
+                Vec::new()
+            }
+            _ => vec![(id, None)],
+        }
+    }
+
+    fn add_node(&mut self, id: String, label: Vec<String>, shape: Shape) {
+        self.used_ids.insert(id.clone());
+        self.nodes.push(Node { id, label, shape });
+    }
+
+    fn add_edge(&mut self, from: String, to: String, label: Option<String>, style: EdgeStyle) {
+        self.edges.push(Edge {
+            from,
+            to,
+            label,
+            style,
+        });
+    }
+
+    /// A node id for a task: `t_` and the reference name with every character other than ASCII
+    /// letters, digits and `_` replaced by `_`, suffixed `_2`, `_3`... when already taken (two
+    /// references that differ only in punctuation, or a duplicate reference).
+    fn node_id(&self, reference: &str) -> String {
+        let sanitized: String = reference
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        let base = format!("t_{sanitized}");
+        if !self.used_ids.contains(&base) {
+            return base;
+        }
+        (2..)
+            .map(|suffix| format!("{base}_{suffix}"))
+            .find(|candidate| !self.used_ids.contains(candidate))
+            .unwrap_or(base)
+    }
+}
+
+/// The label lines of a task node: the reference name, then what the task does.
+fn task_label(task: &WorkflowTask) -> Vec<String> {
+    let detail = match &task.task_type {
+        TaskType::Simple | TaskType::UserDefined => task.name.clone(),
+        TaskType::Unknown(raw) => format!("{raw} {}", task.name),
+        TaskType::SubWorkflow => {
+            let params = task.sub_workflow_param.as_ref();
+            let name = params.and_then(|p| p.name.clone()).unwrap_or_default();
+            match params.and_then(|p| p.version) {
+                Some(version) => format!("SUB_WORKFLOW {name} v{version}"),
+                None => format!("SUB_WORKFLOW {name}").trim_end().to_owned(),
+            }
+        }
+        TaskType::Terminate => match task
+            .input_parameters
+            .get("terminationStatus")
+            .and_then(|status| status.as_str())
+        {
+            Some(status) => format!("TERMINATE {status}"),
+            None => "TERMINATE".to_owned(),
+        },
+        other => other.as_str().to_owned(),
+    };
+    vec![task.task_reference_name.clone(), detail]
+}
+
+fn shape_of(task: &WorkflowTask) -> Shape {
+    match task.task_type {
+        TaskType::Switch | TaskType::Decision => Shape::Decision,
+        TaskType::ForkJoin | TaskType::ForkJoinDynamic => Shape::Fork,
+        TaskType::Join | TaskType::ExclusiveJoin => Shape::Join,
+        TaskType::DoWhile => Shape::Loop,
+        TaskType::SubWorkflow => Shape::SubWorkflow,
+        TaskType::Terminate => Shape::Terminate,
+        _ => Shape::Task,
+    }
+}
+
+/// Text inside a quoted Mermaid label: `#` and the characters Mermaid would read as markup or as
+/// the end of the label are written as entity codes (`#35;`, `#quot;`, `#lt;`, `#gt;`).
+fn mermaid_text(text: &str) -> String {
+    text.replace('#', "#35;")
+        .replace('"', "#quot;")
+        .replace('<', "#lt;")
+        .replace('>', "#gt;")
+        .replace('\n', " ")
+}
+
+/// Text inside a quoted DOT string: `\` and `"` escaped, newlines as `\n`.
+fn dot_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,1268 @@
+//! API tests over real HTTP against `DevServer`: every endpoint's status code and body shape,
+//! error bodies, long polls, and robustness against malformed input.
+
+#![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use conductor_server::{DevServer, ManualClock};
+use serde_json::{Value, json};
+
+struct Api {
+    server: DevServer,
+    http: reqwest::Client,
+}
+
+struct Reply {
+    status: u16,
+    text: String,
+    content_type: String,
+}
+
+impl Reply {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text))
+    }
+}
+
+impl Api {
+    async fn new() -> Api {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+        let server = DevServer::builder()
+            .manual_clock(clock)
+            .start()
+            .await
+            .expect("server starts");
+        Api {
+            server,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn raw(&self, method: &str, path: &str, body: Option<&str>, content_type: &str) -> Reply {
+        let url = if path.starts_with("/health") {
+            self.server.url().trim_end_matches("/api").to_owned() + path
+        } else {
+            format!("{}{path}", self.server.url())
+        };
+        let mut req = self
+            .http
+            .request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), url);
+        if let Some(body) = body {
+            req = req
+                .header("content-type", content_type)
+                .body(body.to_owned());
+        }
+        let resp = req.send().await.expect("request");
+        let status = resp.status().as_u16();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        Reply {
+            status,
+            text: resp.text().await.unwrap(),
+            content_type,
+        }
+    }
+
+    async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
+        let body = body.map(|b| b.to_string());
+        self.raw(method, path, body.as_deref(), "application/json")
+            .await
+    }
+
+    async fn setup_simple(&self) {
+        let r = self
+            .call(
+                "POST",
+                "/metadata/taskdefs",
+                Some(json!([{"name": "w1", "retryCount": 0}])),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let def = json!({"name": "wf", "version": 1, "tasks": [{"name": "w1", "taskReferenceName": "t1", "type": "SIMPLE"}]});
+        let r = self.call("POST", "/metadata/workflow", Some(def)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+
+    async fn start(&self) -> String {
+        let r = self
+            .call(
+                "POST",
+                "/workflow",
+                Some(json!({"name": "wf", "input": {"a": 1}, "correlationId": "cid"})),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(
+            r.content_type.starts_with("text/plain"),
+            "start answers text: {}",
+            r.content_type
+        );
+        r.text
+    }
+}
+
+fn assert_error(r: &Reply, status: u16, message_part: &str) {
+    assert_eq!(r.status, status, "body: {}", r.text);
+    let body = r.json();
+    assert_eq!(body["status"], json!(status), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(message_part),
+        "message {:?} lacks {message_part:?}",
+        body["message"]
+    );
+    assert!(body["retryable"].is_boolean(), "{body}");
+}
+
+#[tokio::test]
+async fn health_version_and_unknown_routes() {
+    let api = Api::new().await;
+    for path in ["/health", "/api/health"] {
+        let r = api
+            .raw("GET", path.trim_start_matches("/api"), None, "")
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json()["healthy"], json!(true));
+    }
+    let r = api.call("GET", "/version", None).await;
+    assert_eq!(
+        (r.status, r.text.as_str()),
+        (200, env!("CARGO_PKG_VERSION"))
+    );
+    assert_error(
+        &api.call("GET", "/no/such/route", None).await,
+        404,
+        "No static resource",
+    );
+    assert_error(
+        &api.call("PATCH", "/metadata/taskdefs", None).await,
+        405,
+        "not supported",
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn task_definitions_crud_and_validation() {
+    let api = Api::new().await;
+    assert_eq!(
+        api.call("GET", "/metadata/taskdefs", None).await.json(),
+        json!([])
+    );
+    let r = api
+        .call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "a", "retryCount": 2}, {"name": "b"}])),
+        )
+        .await;
+    assert_eq!((r.status, r.text.as_str()), (200, ""));
+    let a = api.call("GET", "/metadata/taskdefs/a", None).await.json();
+    assert_eq!(
+        (a["retryCount"].clone(), a["responseTimeoutSeconds"].clone()),
+        (json!(2), json!(3600))
+    );
+    assert!(a["createTime"].as_i64().is_some());
+    assert_eq!(
+        api.call("GET", "/metadata/taskdefs", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // upsert, update
+    assert_eq!(
+        api.call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "a", "retryCount": 5}]))
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        api.call(
+            "PUT",
+            "/metadata/taskdefs",
+            Some(json!({"name": "a", "retryCount": 7}))
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        api.call("GET", "/metadata/taskdefs/a", None).await.json()["retryCount"],
+        json!(7)
+    );
+    assert_error(
+        &api.call("PUT", "/metadata/taskdefs", Some(json!({"name": "zz"})))
+            .await,
+        404,
+        "No such task by name zz",
+    );
+    assert_error(
+        &api.call("GET", "/metadata/taskdefs/zz", None).await,
+        404,
+        "No such taskType found by name: zz",
+    );
+    assert_eq!(
+        api.call("DELETE", "/metadata/taskdefs/b", None)
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &api.call("DELETE", "/metadata/taskdefs/b", None).await,
+        404,
+        "No such task definition",
+    );
+    // validation: 400 with validationErrors, no instance
+    let r = api
+        .call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "", "responseTimeoutSeconds": 0}])),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    let body = r.json();
+    assert_eq!(
+        body["message"],
+        json!("Validation failed, check below errors for detail.")
+    );
+    let messages: Vec<&str> = body["validationErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages.contains(&"TaskDef name cannot be null or empty"),
+        "{messages:?}"
+    );
+    assert!(body.get("instance").is_none());
+    let r = api
+        .call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "t", "timeoutSeconds": 5, "responseTimeoutSeconds": 10}])),
+        )
+        .await;
+    assert!(
+        r.text
+            .contains("responseTimeoutSeconds: 10 must be less than timeoutSeconds: 5"),
+        "{}",
+        r.text
+    );
+    assert_error(
+        &api.call("POST", "/metadata/taskdefs", Some(json!([])))
+            .await,
+        400,
+        "Validation failed",
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn workflow_definitions_versions_and_conflicts() {
+    let api = Api::new().await;
+    let def = |v: i32| json!({"name": "d", "version": v, "tasks": [{"name": "x", "taskReferenceName": "x"}]});
+    assert_eq!(
+        api.call("POST", "/metadata/workflow", Some(def(1)))
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &api.call("POST", "/metadata/workflow", Some(def(1))).await,
+        409,
+        "Workflow with d.1 already exists!",
+    );
+    assert_eq!(
+        api.call("POST", "/metadata/workflow?overwrite=true", Some(def(1)))
+            .await
+            .status,
+        200
+    );
+    let bulk = api
+        .call(
+            "PUT",
+            "/metadata/workflow",
+            Some(
+                json!([def(2), {"name": "e", "tasks": [{"name": "y", "taskReferenceName": "y"}]}]),
+            ),
+        )
+        .await;
+    assert_eq!(bulk.status, 200);
+    assert_eq!(bulk.json()["bulkSuccessfulResults"], json!(["d", "e"]));
+    let latest = api.call("GET", "/metadata/workflow/d", None).await.json();
+    assert_eq!(
+        (latest["version"].clone(), latest["schemaVersion"].clone()),
+        (json!(2), json!(2))
+    );
+    assert_eq!(
+        api.call("GET", "/metadata/workflow/d?version=1", None)
+            .await
+            .json()["version"],
+        json!(1)
+    );
+    assert_error(
+        &api.call("GET", "/metadata/workflow/d?version=9", None)
+            .await,
+        404,
+        "No such workflow found by name: d, version: 9",
+    );
+    assert_error(
+        &api.call("GET", "/metadata/workflow/d?version=x", None)
+            .await,
+        500,
+        "For input string",
+    );
+    assert_eq!(
+        api.call("GET", "/metadata/workflow/names", None)
+            .await
+            .json(),
+        json!(["d", "e"])
+    );
+    let nv = api
+        .call("GET", "/metadata/workflow/names-and-versions", None)
+        .await
+        .json();
+    assert_eq!(
+        nv["d"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["version"].clone())
+            .collect::<Vec<_>>(),
+        vec![json!(1), json!(2)]
+    );
+    assert_eq!(
+        api.call("GET", "/metadata/workflow/d/versions", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        api.call("GET", "/metadata/workflow/latest-versions", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        api.call("GET", "/metadata/workflow", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        api.call("DELETE", "/metadata/workflow/d/2", None)
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &api.call("DELETE", "/metadata/workflow/d/2", None).await,
+        404,
+        "No such workflow definition: d version: 2",
+    );
+    assert_error(
+        &api.call("DELETE", "/metadata/workflow/d/two", None).await,
+        500,
+        "two",
+    );
+    // validation
+    let dup = json!({"name": "dup_wf", "tasks": [{"name": "a", "taskReferenceName": "same"}, {"name": "b", "taskReferenceName": "same"}]});
+    let r = api
+        .call("POST", "/metadata/workflow/validate", Some(dup))
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text.contains("taskReferenceName: same should be unique across tasks for a given workflowDefinition: dup_wf"), "{}", r.text);
+    assert_eq!(
+        api.call("POST", "/metadata/workflow/validate", Some(def(3)))
+            .await
+            .status,
+        200
+    );
+    let r = api
+        .call(
+            "POST",
+            "/metadata/workflow",
+            Some(json!({"name": "empty", "tasks": []})),
+        )
+        .await;
+    assert!(
+        r.status == 400 && r.text.contains("WorkflowTask list cannot be empty"),
+        "{}",
+        r.text
+    );
+    let r = api.call("POST", "/metadata/workflow", Some(json!({"name": "sw", "tasks": [{"name": "s", "taskReferenceName": "s", "type": "SWITCH"}]}))).await;
+    assert!(
+        r.status == 400
+            && r.text
+                .contains("evaluatorType field is required for taskType: SWITCH taskName: s"),
+        "{}",
+        r.text
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn event_handlers_crud() {
+    let api = Api::new().await;
+    let handler = json!({"name": "h", "event": "conductor:wf:ev", "actions": [{"action": "start_workflow", "start_workflow": {"name": "x"}}], "active": true});
+    assert_eq!(
+        api.call("POST", "/event", Some(handler.clone()))
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &api.call("POST", "/event", Some(handler.clone())).await,
+        409,
+        "EventHandler with name h already exists!",
+    );
+    let mut inactive = handler.clone();
+    inactive["active"] = json!(false);
+    assert_eq!(api.call("PUT", "/event", Some(inactive)).await.status, 200);
+    assert_eq!(
+        api.call("GET", "/event/conductor:wf:ev", None).await.json(),
+        json!([])
+    );
+    let all = api
+        .call("GET", "/event/conductor:wf:ev?activeOnly=false", None)
+        .await
+        .json();
+    assert_eq!(all[0]["actions"][0]["action"], json!("start_workflow"));
+    assert_eq!(
+        api.call("GET", "/event", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_error(
+        &api.call(
+            "PUT",
+            "/event",
+            Some(json!({"name": "nope", "event": "e", "actions": [{"action": "complete_task"}]})),
+        )
+        .await,
+        404,
+        "not found",
+    );
+    assert_error(
+        &api.call(
+            "POST",
+            "/event",
+            Some(json!({"name": "bad", "event": "e", "actions": []})),
+        )
+        .await,
+        400,
+        "Validation failed",
+    );
+    assert_eq!(api.call("DELETE", "/event/h", None).await.status, 200);
+    assert_error(
+        &api.call("DELETE", "/event/h", None).await,
+        404,
+        "EventHandler with name h not found!",
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn workflow_reads_and_operations() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let id = api.start().await;
+    let wf = api
+        .call("GET", &format!("/workflow/{id}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (
+            wf["status"].clone(),
+            wf["workflowName"].clone(),
+            wf["tasks"].as_array().unwrap().len()
+        ),
+        (json!("RUNNING"), json!("wf"), 1)
+    );
+    assert_eq!(wf["startTime"], wf["createTime"]);
+    assert_eq!(wf["tasks"][0]["taskDefinition"]["name"], json!("w1"));
+    assert_eq!(
+        api.call("GET", &format!("/workflow/{id}?includeTasks=false"), None)
+            .await
+            .json()["tasks"],
+        json!([])
+    );
+    let st = api
+        .call(
+            "GET",
+            &format!("/workflow/{id}/status?includeOutput=true"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(
+        st,
+        json!({"workflowId": id, "correlationId": "cid", "output": {}, "status": "RUNNING"})
+    );
+    let page = api
+        .call(
+            "GET",
+            &format!("/workflow/{id}/tasks?status=SCHEDULED"),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(page["totalHits"], json!(1));
+    assert_eq!(
+        api.call(
+            "GET",
+            &format!("/workflow/{id}/tasks?status=COMPLETED"),
+            None
+        )
+        .await
+        .json()["totalHits"],
+        json!(0)
+    );
+    assert_eq!(
+        api.call("GET", "/workflow/running/wf", None).await.json(),
+        json!([id])
+    );
+    assert_eq!(
+        api.call("GET", "/workflow/running/wf?version=2", None)
+            .await
+            .json(),
+        json!([])
+    );
+    assert_eq!(
+        api.call("GET", "/workflow/wf/correlated/cid", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let batch = api
+        .call(
+            "POST",
+            "/workflow/wf/correlated?includeClosed=true",
+            Some(json!(["cid", "other"])),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (
+            batch["cid"].as_array().unwrap().len(),
+            batch["other"].clone()
+        ),
+        (1, json!([]))
+    );
+    // variables (Orkes endpoint)
+    let updated = api
+        .call(
+            "POST",
+            &format!("/workflow/{id}/variables"),
+            Some(json!({"v": 1})),
+        )
+        .await
+        .json();
+    assert_eq!(updated["variables"], json!({"v": 1}));
+    assert_eq!(
+        api.call("PUT", &format!("/workflow/decide/{id}"), None)
+            .await
+            .status,
+        200
+    );
+    // pause/resume/terminate errors
+    assert_error(
+        &api.call("PUT", &format!("/workflow/{id}/resume"), None)
+            .await,
+        500,
+        "is not PAUSED",
+    );
+    assert_eq!(
+        api.call("PUT", &format!("/workflow/{id}/pause"), Some(json!({})))
+            .await
+            .status,
+        200,
+        "a body on a bodiless call is ignored"
+    );
+    assert_eq!(
+        api.call("PUT", &format!("/workflow/{id}/resume"), None)
+            .await
+            .status,
+        200
+    );
+    assert_error(
+        &api.call("POST", &format!("/workflow/{id}/restart"), None)
+            .await,
+        409,
+        "not in terminal state",
+    );
+    assert_error(
+        &api.call("POST", &format!("/workflow/{id}/rerun"), Some(json!({})))
+            .await,
+        409,
+        "unable to rerun",
+    );
+    assert_eq!(
+        api.call("DELETE", &format!("/workflow/{id}?reason=stop"), None)
+            .await
+            .status,
+        200
+    );
+    let r = api
+        .call("POST", &format!("/workflow/{id}/restart"), None)
+        .await;
+    assert_eq!((r.status, r.text.as_str()), (204, ""));
+    assert_eq!(
+        api.call(
+            "DELETE",
+            &format!("/workflow/{id}/terminate-remove?archiveWorkflow=false"),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    assert_error(
+        &api.call("GET", &format!("/workflow/{id}"), None).await,
+        404,
+        &format!("No such workflow found by id: {id}"),
+    );
+    for (method, path) in [
+        ("PUT", "pause"),
+        ("PUT", "resume"),
+        ("POST", "retry"),
+        ("POST", "restart"),
+        ("POST", "resetcallbacks"),
+        ("GET", "status"),
+    ] {
+        assert_eq!(
+            api.call(method, &format!("/workflow/nope/{path}"), None)
+                .await
+                .status,
+            404,
+            "{path}"
+        );
+    }
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn search_endpoints_and_bulk() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let a = api.start().await;
+    let b = api.start().await;
+    let s = api
+        .call("GET", "/workflow/search?query=workflowType%3Dwf", None)
+        .await
+        .json();
+    assert_eq!(s["totalHits"], json!(2));
+    let summary = &s["results"][0];
+    assert!(
+        summary["startTime"].as_str().unwrap().ends_with('Z'),
+        "summary times are strings: {summary}"
+    );
+    assert_eq!(summary["input"], json!("{a=1}"));
+    let v2 = api
+        .call("GET", "/workflow/search-v2?freeText=cid", None)
+        .await
+        .json();
+    assert_eq!(v2["results"][0]["workflowName"], json!("wf"));
+    assert_eq!(
+        api.call(
+            "GET",
+            "/workflow/search-by-tasks-v2?query=taskType%3Dw1",
+            None
+        )
+        .await
+        .json()["totalHits"],
+        json!(2)
+    );
+    let tasks = api
+        .call("GET", "/tasks/search?query=status%3DSCHEDULED", None)
+        .await
+        .json();
+    assert_eq!(tasks["totalHits"], json!(2));
+    assert_eq!(tasks["results"][0]["taskType"], json!("w1"));
+    assert_eq!(
+        api.call("GET", "/tasks/search-v2?size=1", None)
+            .await
+            .json()["results"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // bulk
+    let r = api
+        .call("PUT", "/workflow/bulk/pause", Some(json!([a, "missing"])))
+        .await
+        .json();
+    assert_eq!(r["bulkSuccessfulResults"], json!([a.clone()]));
+    assert!(
+        r["bulkErrorResults"]["missing"]
+            .as_str()
+            .unwrap()
+            .contains("No such workflow")
+    );
+    assert_eq!(
+        api.call("PUT", "/workflow/bulk/resume", Some(json!([a])))
+            .await
+            .json()["bulkSuccessfulResults"],
+        json!([a.clone()])
+    );
+    assert_eq!(
+        api.call(
+            "POST",
+            "/workflow/bulk/terminate?reason=r",
+            Some(json!([a, b]))
+        )
+        .await
+        .json()["bulkSuccessfulResults"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // A TERMINATED workflow's CANCELED task is retriable; a running one is not retried again.
+    assert_eq!(
+        api.call("POST", "/workflow/bulk/retry", Some(json!([a])))
+            .await
+            .json()["bulkSuccessfulResults"],
+        json!([a.clone()])
+    );
+    let again = api
+        .call("POST", "/workflow/bulk/retry", Some(json!([a])))
+        .await
+        .json();
+    assert!(
+        again["bulkErrorResults"][&a]
+            .as_str()
+            .unwrap()
+            .contains("Workflow is still running"),
+        "{again}"
+    );
+    assert_eq!(
+        api.call("POST", "/workflow/bulk/terminate", Some(json!([a])))
+            .await
+            .json()["bulkSuccessfulResults"],
+        json!([a.clone()])
+    );
+    assert_eq!(
+        api.call("POST", "/workflow/bulk/restart", Some(json!([a])))
+            .await
+            .json()["bulkSuccessfulResults"],
+        json!([a.clone()])
+    );
+    assert_eq!(
+        api.call("POST", "/workflow/bulk/search", Some(json!([a])))
+            .await
+            .json()["bulkSuccessfulResults"][0]["workflowId"],
+        json!(a.clone())
+    );
+    assert_eq!(
+        api.call(
+            "DELETE",
+            "/workflow/bulk/terminate-remove",
+            Some(json!([a]))
+        )
+        .await
+        .json()["bulkSuccessfulResults"],
+        json!([a.clone()])
+    );
+    assert_eq!(
+        api.call("DELETE", "/workflow/bulk/remove", Some(json!([b])))
+            .await
+            .json()["bulkSuccessfulResults"],
+        json!([b.clone()])
+    );
+    assert_error(
+        &api.call("PUT", "/workflow/bulk/pause", Some(json!([])))
+            .await,
+        400,
+        "Validation failed",
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn task_endpoints() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let id = api.start().await;
+    // queue sizes in every form
+    assert_eq!(
+        api.call("GET", "/tasks/queue/size?taskType=w1", None)
+            .await
+            .json(),
+        json!(1)
+    );
+    assert_eq!(
+        api.call("GET", "/tasks/queue/sizes?taskType=w1&taskType=zz", None)
+            .await
+            .json(),
+        json!({"w1": 1, "zz": 0})
+    );
+    assert_eq!(
+        api.call("GET", "/tasks/queue/all", None).await.json(),
+        json!({"w1": 1})
+    );
+    assert_eq!(
+        api.call("GET", "/tasks/queue/all/verbose", None)
+            .await
+            .json()["w1"]["a"]["size"],
+        json!(1)
+    );
+    assert_error(
+        &api.call("GET", "/tasks/queue/sizes", None).await,
+        500,
+        "taskType",
+    );
+    // poll: 204 when empty, task otherwise
+    assert_eq!(
+        api.call("GET", "/tasks/poll/other?workerid=w", None)
+            .await
+            .status,
+        204
+    );
+    let task = api
+        .call("GET", "/tasks/poll/w1?workerid=worker-1", None)
+        .await
+        .json();
+    assert_eq!(
+        (
+            task["status"].clone(),
+            task["workerId"].clone(),
+            task["pollCount"].clone()
+        ),
+        (json!("IN_PROGRESS"), json!("worker-1"), json!(1))
+    );
+    let task_id = task["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(
+        api.call("GET", "/tasks/poll/batch/w1?count=5&timeout=10", None)
+            .await
+            .json(),
+        json!([])
+    );
+    assert_error(
+        &api.call("GET", "/tasks/poll/batch/w1?timeout=5001", None)
+            .await,
+        400,
+        "Long Poll Timeout value cannot be more than 5 seconds",
+    );
+    let pd = api
+        .call("GET", "/tasks/queue/polldata?taskType=w1", None)
+        .await
+        .json();
+    assert_eq!(
+        pd[0]["workerId"],
+        json!(null),
+        "the last (batch) poll had no worker id"
+    );
+    assert_eq!(
+        api.call("GET", "/tasks/queue/polldata/all", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    // get task, logs
+    assert_eq!(
+        api.call("GET", &format!("/tasks/{task_id}"), None)
+            .await
+            .json()["taskId"],
+        json!(task_id.clone())
+    );
+    assert_error(
+        &api.call("GET", "/tasks/nope", None).await,
+        404,
+        "Task not found for taskId: nope",
+    );
+    assert_eq!(
+        api.call("GET", &format!("/tasks/{task_id}/log"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        api.raw(
+            "POST",
+            &format!("/tasks/{task_id}/log"),
+            Some("line one"),
+            "text/plain"
+        )
+        .await
+        .status,
+        200
+    );
+    let logs = api
+        .call("GET", &format!("/tasks/{task_id}/log"), None)
+        .await
+        .json();
+    assert_eq!(
+        (logs[0]["log"].clone(), logs[0]["taskId"].clone()),
+        (json!("line one"), json!(task_id.clone()))
+    );
+    // update errors
+    assert_error(
+        &api.call(
+            "POST",
+            "/tasks",
+            Some(json!({"workflowInstanceId": "x", "taskId": task_id, "status": "COMPLETED"})),
+        )
+        .await,
+        404,
+        "No such workflow found by id: x",
+    );
+    assert_error(
+        &api.call(
+            "POST",
+            "/tasks",
+            Some(json!({"workflowInstanceId": id, "taskId": "nope", "status": "COMPLETED"})),
+        )
+        .await,
+        404,
+        "No such task found by id: nope",
+    );
+    assert_error(
+        &api.call(
+            "POST",
+            "/tasks",
+            Some(json!({"taskId": task_id, "status": "COMPLETED"})),
+        )
+        .await,
+        400,
+        "Validation failed",
+    );
+    assert_error(
+        &api.call("POST", "/tasks/update-v2", Some(json!({"taskId": task_id})))
+            .await,
+        500,
+        "",
+    );
+    // update-v2: IN_PROGRESS → 204; COMPLETED → next task or 204
+    let second = api.start().await;
+    let r = api.call("POST", "/tasks/update-v2", Some(json!({"workflowInstanceId": id, "taskId": task_id, "status": "IN_PROGRESS", "callbackAfterSeconds": 100}))).await;
+    assert_eq!(r.status, 204);
+    let again = api
+        .call("GET", "/tasks/poll/batch/w1?count=1&workerid=w2", None)
+        .await
+        .json();
+    let next_id = again[0]["taskId"].as_str().unwrap().to_owned();
+    assert_eq!(again[0]["workflowInstanceId"], json!(second.clone()));
+    let r = api.call("POST", "/tasks/update-v2", Some(json!({"workflowInstanceId": second, "taskId": next_id, "status": "COMPLETED", "workerId": "w2"}))).await;
+    assert_eq!(r.status, 204, "no further task queued visible: {}", r.text);
+    assert_eq!(
+        api.call("POST", &format!("/workflow/{id}/resetcallbacks"), None)
+            .await
+            .status,
+        204
+    );
+    // Updating an already-terminal task is ignored, then update-v2 hands out the next visible task.
+    let r = api.call("POST", "/tasks/update-v2", Some(json!({"workflowInstanceId": second, "taskId": next_id, "status": "COMPLETED", "workerId": "w2"}))).await;
+    let task = r.json();
+    assert_eq!(
+        (
+            task["workflowInstanceId"].clone(),
+            task["workerId"].clone(),
+            task["pollCount"].clone()
+        ),
+        (json!(id.clone()), json!("w2"), json!(2))
+    );
+    let r = api
+        .call(
+            "POST",
+            "/tasks",
+            Some(
+                json!({"workflowInstanceId": id, "taskId": task["taskId"], "status": "COMPLETED"}),
+            ),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.text.clone()),
+        (200, task["taskId"].as_str().unwrap().to_owned())
+    );
+    assert!(r.content_type.starts_with("text/plain"));
+    assert_eq!(
+        api.call("GET", &format!("/workflow/{id}"), None)
+            .await
+            .json()["status"],
+        json!("COMPLETED")
+    );
+    // bad enum in update-by-ref → 500
+    assert_error(
+        &api.call("POST", &format!("/tasks/{id}/t1/DONE"), Some(json!({})))
+            .await,
+        500,
+        "DONE",
+    );
+    // requeue and remove-from-queue
+    let third = api.start().await;
+    let t = api
+        .call("GET", &format!("/workflow/{third}"), None)
+        .await
+        .json()["tasks"][0]["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        api.call("DELETE", &format!("/tasks/queue/w1/{t}"), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        api.call("GET", "/tasks/queue/size?taskType=w1", None)
+            .await
+            .json(),
+        json!(0)
+    );
+    let r = api.call("POST", "/tasks/queue/requeue/w1", None).await;
+    assert_eq!((r.status, r.text.as_str()), (200, "1"));
+    assert_eq!(
+        api.call("GET", "/tasks/queue/size?taskType=w1", None)
+            .await
+            .json(),
+        json!(1)
+    );
+    // signal: no WAIT task → no-op / 404 on sync
+    assert_eq!(
+        api.call(
+            "POST",
+            &format!("/tasks/{third}/COMPLETED/signal"),
+            Some(json!({}))
+        )
+        .await
+        .status,
+        200
+    );
+    assert_error(
+        &api.call(
+            "POST",
+            &format!("/tasks/{third}/COMPLETED/signal/sync"),
+            Some(json!({})),
+        )
+        .await,
+        404,
+        "Found no blocked task",
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn long_poll_waits_for_a_task_to_arrive() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let started = Instant::now();
+    let empty = api
+        .call("GET", "/tasks/poll/batch/w1?timeout=300", None)
+        .await;
+    assert_eq!(empty.json(), json!([]));
+    assert!(
+        started.elapsed() >= Duration::from_millis(290),
+        "waited the full timeout: {:?}",
+        started.elapsed()
+    );
+    let url = format!(
+        "{}/tasks/poll/batch/w1?timeout=4000&count=1",
+        api.server.url()
+    );
+    let http = api.http.clone();
+    let poller = tokio::spawn(async move {
+        let started = Instant::now();
+        let body: Value = http.get(url).send().await.unwrap().json().await.unwrap();
+        (body, started.elapsed())
+    });
+    // Let the long poll register before the task is scheduled.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let id = api.start().await;
+    let (body, elapsed) = poller.await.unwrap();
+    assert_eq!(body[0]["workflowInstanceId"], json!(id));
+    assert!(
+        elapsed < Duration::from_millis(3000),
+        "woken by the push, not the timeout: {elapsed:?}"
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn sync_execute_returns_when_done_or_times_out() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let def = json!({"name": "quick", "version": 1, "tasks": [{"name": "sv", "taskReferenceName": "sv", "type": "SET_VARIABLE", "inputParameters": {"x": 1}}]});
+    assert_eq!(
+        api.call("POST", "/metadata/workflow", Some(def))
+            .await
+            .status,
+        200
+    );
+    let run = api
+        .call(
+            "POST",
+            "/workflow/execute/quick/0?requestId=r1",
+            Some(json!({"input": {}})),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (
+            run["status"].clone(),
+            run["responseType"].clone(),
+            run["requestId"].clone()
+        ),
+        (json!("COMPLETED"), json!("TARGET_WORKFLOW"), json!("r1"))
+    );
+    assert_eq!(run["variables"], json!({"x": 1}));
+    let run = api
+        .call(
+            "POST",
+            "/workflow/execute/wf/1?waitForSeconds=1",
+            Some(json!({"input": {}})),
+        )
+        .await
+        .json();
+    assert_eq!(
+        (run["status"].clone(), run["signalTimeout"].clone()),
+        (json!("RUNNING"), json!(true))
+    );
+    assert_error(
+        &api.call(
+            "POST",
+            "/workflow/execute/quick/1?returnStrategy=BLOCKING_TASK",
+            Some(json!({})),
+        )
+        .await,
+        500,
+        "",
+    );
+    assert_error(
+        &api.call(
+            "POST",
+            "/workflow/execute/quick/1?returnStrategy=NOPE",
+            Some(json!({})),
+        )
+        .await,
+        500,
+        "NOPE",
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn malformed_input_never_breaks_the_server() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    for (method, path, body) in [
+        ("POST", "/metadata/taskdefs", "{not json"),
+        ("POST", "/metadata/taskdefs", "{\"name\": \"x\"}"),
+        ("POST", "/metadata/workflow", ""),
+        ("POST", "/workflow", "[1,2]"),
+        ("POST", "/workflow", "{\"name\": 5}"),
+        (
+            "POST",
+            "/tasks",
+            "{\"status\": \"NOT_A_STATUS\", \"taskId\": \"a\", \"workflowInstanceId\": \"b\"}",
+        ),
+        ("POST", "/tasks", "null"),
+        ("POST", "/workflow/wf", "\"string\""),
+        ("PUT", "/metadata/workflow", "{}"),
+        (
+            "POST",
+            "/workflow/test",
+            "{\"name\": \"wf\", \"taskRefToMockOutput\": 3}",
+        ),
+    ] {
+        let r = api.raw(method, path, Some(body), "application/json").await;
+        assert!(r.status >= 400, "{method} {path} {body}: {}", r.status);
+        let parsed: Value = serde_json::from_str(&r.text)
+            .unwrap_or_else(|_| panic!("{method} {path}: not an ErrorResponse: {}", r.text));
+        assert_eq!(parsed["status"], json!(r.status));
+    }
+    // form-encoded content type: body still parsed as JSON (lenient superset)
+    let r = api
+        .raw(
+            "POST",
+            "/workflow",
+            Some("{\"name\": \"wf\", \"input\": {}}"),
+            "application/x-www-form-urlencoded",
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    // the server still works afterwards
+    assert_eq!(
+        api.call("GET", "/tasks/queue/size?taskType=w1", None)
+            .await
+            .json(),
+        json!(1)
+    );
+    api.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn manual_clock_drives_retry_visibility() {
+    let api = Api::new().await;
+    let r = api
+        .call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "r", "retryCount": 1, "retryDelaySeconds": 30}])),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let def = json!({"name": "rw", "tasks": [{"name": "r", "taskReferenceName": "r"}]});
+    assert_eq!(
+        api.call("POST", "/metadata/workflow", Some(def))
+            .await
+            .status,
+        200
+    );
+    let id = api.call("POST", "/workflow/rw", Some(json!({}))).await.text;
+    let t = api.call("GET", "/tasks/poll/r", None).await.json();
+    let r = api
+        .call(
+            "POST",
+            "/tasks",
+            Some(json!({"workflowInstanceId": id, "taskId": t["taskId"], "status": "FAILED"})),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    assert_eq!(api.call("GET", "/tasks/poll/r", None).await.status, 204);
+    assert!(api.server.advance(Duration::from_secs(30)));
+    assert_eq!(
+        api.call("GET", "/tasks/poll/r", None).await.json()["retryCount"],
+        json!(1)
+    );
+    api.server.shutdown().await;
+}

@@ -1,0 +1,683 @@
+//! [`TaskHandler`]: runs a set of workers, each with its own task runner, and controls them:
+//! start, pause/resume, graceful stop.
+
+use std::fmt;
+use std::sync::Arc;
+
+use conductor_client::ConductorClient;
+use conductor_events::{ActiveWorkersChanged, EventDispatcher, TaskRunnerEventsListener};
+use conductor_http::{ConductorError, Configuration, Result};
+#[cfg(feature = "metrics")]
+use conductor_metrics::{MetricsCollector, MetricsServer, MetricsSettings};
+use tokio::task::JoinHandle;
+use tokio::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info, warn};
+
+use crate::api::TaskApi;
+use crate::config::{EnvLookup, WorkerConfig};
+use crate::options::RunnerOptions;
+use crate::registration;
+use crate::runner::TaskRunner;
+use crate::runtime::{Runtime, WorkerState};
+use crate::worker::Worker;
+
+/// Sampling interval of the `ActiveWorkersChanged` events when no metrics settings give one.
+const DEFAULT_SAMPLE_INTERVAL: Duration = Duration::from_secs(5);
+/// How long `stop` waits for listeners to receive the last events.
+const EVENT_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Runs workers: one task runner per worker, sharing one connection to the server, one event
+/// dispatcher and (optionally) Prometheus metrics.
+///
+/// Each runner polls its task type in batches sized to its free slots (its thread count),
+/// executes every task in its own tokio task, and reports the result with retries (see
+/// [`RunnerOptions`]). Workers can be paused and resumed at any time, from any thread.
+///
+/// [`stop`](Self::stop) shuts down gracefully: polling stops, every execution's
+/// [`TaskContext`](crate::TaskContext) is cancelled, running tasks get the grace period (default
+/// 30 s) to finish and report, and tasks still running after it, or polled but not started, are
+/// returned to the server (`IN_PROGRESS`, `callbackAfterSeconds` 0) so another worker takes them
+/// at once instead of waiting for their response timeout.
+///
+/// ```no_run
+/// use conductor_http::Configuration;
+/// use conductor_metrics::MetricsSettings;
+/// use conductor_models::Task;
+/// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+///
+/// # async fn run() -> conductor_http::Result<()> {
+/// let worker1 = FnWorker::new("task_type_1", |_task: Task| async {
+///     Ok(WorkerOutput::completed_with_result("one"))
+/// });
+/// let worker2 = FnWorker::new("task_type_2", |_task: Task| async {
+///     Ok(WorkerOutput::completed_with_result("two"))
+/// })
+/// .with_thread_count(4);
+///
+/// let mut handler = TaskHandler::builder(Configuration::from_env())
+///     .worker(worker1)
+///     .worker(worker2)
+///     .metrics(MetricsSettings::default().with_http_port(9090))
+///     .build()?;
+/// handler.start().await?;
+///
+/// handler.pause_worker("task_type_1");
+/// handler.resume_worker("task_type_1");
+/// handler.pause_all();
+/// handler.resume_all();
+///
+/// handler.stop().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct TaskHandler {
+    api: Arc<dyn TaskApi>,
+    workers: Vec<Registered>,
+    events: EventDispatcher,
+    options: RunnerOptions,
+    env: EnvLookup,
+    #[cfg(feature = "metrics")]
+    metrics: Option<Metrics>,
+    running: Option<Running>,
+}
+
+/// A worker and the state that outlives its runs.
+struct Registered {
+    worker: Arc<dyn Worker>,
+    state: Arc<WorkerState>,
+}
+
+#[cfg(feature = "metrics")]
+struct Metrics {
+    settings: MetricsSettings,
+    collector: MetricsCollector,
+    server: Option<MetricsServer>,
+}
+
+/// What exists while the handler runs.
+struct Running {
+    runtime: Arc<Runtime>,
+    loops: Vec<JoinHandle<()>>,
+    sampler: Option<JoinHandle<()>>,
+    tokio: tokio::runtime::Handle,
+}
+
+impl TaskHandler {
+    /// A handler with no worker yet, connecting to the server of `config`.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Config`] when the configuration is invalid (bad URL, TLS set-up).
+    pub fn new(config: Configuration) -> Result<Self> {
+        Self::builder(config).build()
+    }
+
+    /// A builder for a handler connecting to the server of `config`.
+    pub fn builder(config: Configuration) -> TaskHandlerBuilder {
+        TaskHandlerBuilder {
+            config,
+            api: None,
+            workers: Vec::new(),
+            listeners: Vec::new(),
+            options: RunnerOptions::default(),
+            env: EnvLookup::process(),
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+
+    /// Adds a worker. If the handler is running, the worker starts at once (an invalid
+    /// environment override is then logged at `error` and the worker does not start; before
+    /// [`start`](Self::start) it makes `start` fail).
+    pub fn add_worker<W: Worker + 'static>(&mut self, worker: W) {
+        self.add_worker_arc(Arc::new(worker));
+    }
+
+    /// Adds a shared worker (see [`add_worker`](Self::add_worker)).
+    pub fn add_worker_arc(&mut self, worker: Arc<dyn Worker>) {
+        let registered = Registered {
+            worker,
+            state: WorkerState::new(),
+        };
+        let started = self
+            .running
+            .as_ref()
+            .and_then(|running| match self.resolve(&registered) {
+                Ok(config) => Some(spawn_runner(running, &registered, config)),
+                Err(err) => {
+                    error!(
+                        task_type = registered.worker.task_definition_name(),
+                        %err,
+                        "worker not started: invalid configuration"
+                    );
+                    None
+                }
+            });
+        if let (Some(handle), Some(running)) = (started, &mut self.running) {
+            running.loops.push(handle);
+        }
+        self.workers.push(registered);
+    }
+
+    /// Registers an event listener; it receives every event from now on.
+    pub fn add_event_listener(&self, listener: Arc<dyn TaskRunnerEventsListener>) {
+        self.events.add_listener(listener);
+    }
+
+    /// The dispatcher the runners publish to.
+    #[must_use]
+    pub fn event_dispatcher(&self) -> &EventDispatcher {
+        &self.events
+    }
+
+    /// The Prometheus collector, when metrics are enabled.
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics_collector(&self) -> Option<&MetricsCollector> {
+        self.metrics.as_ref().map(|metrics| &metrics.collector)
+    }
+
+    /// The address the metrics endpoint listens on, while it runs.
+    #[cfg(feature = "metrics")]
+    #[must_use]
+    pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics
+            .as_ref()
+            .and_then(|metrics| metrics.server.as_ref())
+            .map(MetricsServer::local_addr)
+    }
+
+    /// Starts every worker (and the metrics endpoint, if configured).
+    ///
+    /// Resolves each worker's [`WorkerConfig`] (environment overrides), starts its runner, and,
+    /// for workers with registration on, creates missing task definitions in the background
+    /// (waiting for the server if it is not up yet).
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Worker`] if already started, [`ConductorError::Config`] for an invalid
+    /// environment override, [`ConductorError::Io`] when the metrics endpoint cannot bind.
+    pub async fn start(&mut self) -> Result<()> {
+        if self.running.is_some() {
+            return Err(ConductorError::worker(
+                "the task handler is already running",
+            ));
+        }
+        let configs = self
+            .workers
+            .iter()
+            .map(|registered| self.resolve(registered))
+            .collect::<Result<Vec<_>>>()?;
+        if configs.is_empty() {
+            warn!("starting a task handler without workers");
+        }
+
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &mut self.metrics {
+            if metrics.settings.http_port().is_some() && metrics.server.is_none() {
+                let server = MetricsServer::start(metrics.collector.clone(), &metrics.settings)
+                    .await
+                    .map_err(|err| match err {
+                        conductor_metrics::MetricsError::Bind { source, .. } => {
+                            ConductorError::Io(source)
+                        }
+                        other => ConductorError::config(other.to_string()),
+                    })?;
+                metrics.server = Some(server);
+            }
+        }
+
+        let runtime = Arc::new(Runtime::new(
+            Arc::clone(&self.api),
+            self.events.clone(),
+            self.options.clone(),
+        ));
+        let mut running = Running {
+            runtime,
+            loops: Vec::new(),
+            sampler: None,
+            tokio: tokio::runtime::Handle::current(),
+        };
+        for (registered, config) in self.workers.iter().zip(configs) {
+            let handle = spawn_runner(&running, registered, config);
+            running.loops.push(handle);
+        }
+        running.sampler = Some(self.spawn_sampler(&running.runtime));
+        self.running = Some(running);
+        Ok(())
+    }
+
+    /// Stops gracefully (see the type's documentation) and returns when every task has finished
+    /// and reported, or has been returned to the server: at most the grace period plus the
+    /// hand-back timeout ([`RunnerOptions`]). Calling it when not running does nothing.
+    ///
+    /// # Errors
+    ///
+    /// None at present; results that could not be delivered are logged and published as
+    /// `TaskUpdateFailure` events rather than failing the shutdown.
+    pub async fn stop(&mut self) -> Result<()> {
+        let Some(running) = self.running.take() else {
+            return Ok(());
+        };
+        let Running {
+            runtime,
+            loops,
+            sampler,
+            ..
+        } = running;
+        let grace = runtime.options.shutdown_grace_period();
+        let started = Instant::now();
+        info!(
+            active = self.workers.iter().map(|w| w.state.active()).sum::<usize>(),
+            grace_period_ms = u64::try_from(grace.as_millis()).unwrap_or(u64::MAX),
+            "stopping workers: polling stopped, letting running tasks finish"
+        );
+        runtime.stopping.cancel();
+        let tracker = runtime.tracker.clone();
+        let drained = async move {
+            for handle in loops {
+                if let Err(err) = handle.await {
+                    error!(%err, "a poll loop ended abnormally");
+                }
+            }
+            // Only now can no more slot tasks be spawned (the loops dispatch their last poll).
+            tracker.close();
+            tracker.wait().await;
+        };
+        tokio::pin!(drained);
+        let finished_in_grace = tokio::select! {
+            () = &mut drained => true,
+            () = tokio::time::sleep(grace) => false,
+        };
+        if !finished_in_grace {
+            warn!(
+                unfinished = runtime.tracker.len(),
+                "grace period over: returning unfinished tasks to the server"
+            );
+            runtime.deadline.cancel();
+            let margin = runtime.options.hand_back_timeout() + Duration::from_secs(1);
+            if tokio::time::timeout(margin, &mut drained).await.is_err() {
+                error!(
+                    unfinished = runtime.tracker.len(),
+                    "some executions did not stop (worker code blocking its thread?); giving up on them"
+                );
+            }
+        }
+        if let Some(sampler) = sampler {
+            sampler.abort();
+        }
+        for registered in &self.workers {
+            self.events.publish_with(|| ActiveWorkersChanged {
+                task_type: registered.worker.task_definition_name().to_owned(),
+                worker_id: registered.worker.identity(),
+                count: registered.state.active(),
+            });
+        }
+        #[cfg(feature = "metrics")]
+        if let Some(server) = self
+            .metrics
+            .as_mut()
+            .and_then(|metrics| metrics.server.take())
+        {
+            server.shutdown().await;
+        }
+        if !self.events.flush(EVENT_FLUSH_TIMEOUT).await {
+            warn!("some event listeners did not receive the last events in time");
+        }
+        info!(
+            elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "workers stopped"
+        );
+        Ok(())
+    }
+
+    /// Whether the handler is running (started and not stopped).
+    #[must_use]
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Pauses every worker of task type `task_type` (it stops polling; running tasks finish).
+    /// Returns `false` when no worker has that task type.
+    pub fn pause_worker(&self, task_type: &str) -> bool {
+        self.set_paused(task_type, true)
+    }
+
+    /// Resumes every worker of task type `task_type`. Returns `false` when no worker has it.
+    pub fn resume_worker(&self, task_type: &str) -> bool {
+        self.set_paused(task_type, false)
+    }
+
+    /// Pauses every worker.
+    pub fn pause_all(&self) {
+        for registered in &self.workers {
+            registered.state.set_paused(true);
+        }
+        info!(workers = self.workers.len(), "all workers paused");
+    }
+
+    /// Resumes every worker.
+    pub fn resume_all(&self) {
+        for registered in &self.workers {
+            registered.state.set_paused(false);
+        }
+        info!(workers = self.workers.len(), "all workers resumed");
+    }
+
+    /// Whether the worker of `task_type` is paused (`None` when there is no such worker).
+    #[must_use]
+    pub fn is_paused(&self, task_type: &str) -> Option<bool> {
+        self.find(task_type)
+            .next()
+            .map(|registered| registered.state.is_paused())
+    }
+
+    /// How many tasks of `task_type` are executing or being reported right now (`None` when
+    /// there is no such worker).
+    #[must_use]
+    pub fn active_tasks(&self, task_type: &str) -> Option<usize> {
+        let mut found = self.find(task_type).peekable();
+        found.peek()?;
+        Some(found.map(|registered| registered.state.active()).sum())
+    }
+
+    /// The task types of the workers, in the order they were added.
+    #[must_use]
+    pub fn worker_names(&self) -> Vec<&str> {
+        self.workers
+            .iter()
+            .map(|registered| registered.worker.task_definition_name())
+            .collect()
+    }
+
+    /// The cancellation token that ends the grace period of a running shutdown at once.
+    pub(crate) fn deadline_token(&self) -> Option<CancellationToken> {
+        self.running
+            .as_ref()
+            .map(|running| running.runtime.deadline.clone())
+    }
+
+    fn find<'a>(&'a self, task_type: &'a str) -> impl Iterator<Item = &'a Registered> + 'a {
+        self.workers
+            .iter()
+            .filter(move |registered| registered.worker.task_definition_name() == task_type)
+    }
+
+    fn set_paused(&self, task_type: &str, paused: bool) -> bool {
+        let mut found = false;
+        for registered in self.find(task_type) {
+            registered.state.set_paused(paused);
+            found = true;
+        }
+        if found {
+            info!(task_type, paused, "worker paused state changed");
+        } else {
+            warn!(task_type, "no worker with this task type");
+        }
+        found
+    }
+
+    fn resolve(&self, registered: &Registered) -> Result<WorkerConfig> {
+        let config = WorkerConfig::resolve_with(registered.worker.as_ref(), &self.env)?;
+        let register = config.register_task_def() || self.options.register_task_defs();
+        Ok(config.with_register_task_def(register))
+    }
+
+    fn sample_interval(&self) -> Duration {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.metrics {
+            return metrics.settings.update_interval();
+        }
+        DEFAULT_SAMPLE_INTERVAL
+    }
+
+    /// Publishes each worker's active task count whenever it changed since the last sample.
+    fn spawn_sampler(&self, runtime: &Arc<Runtime>) -> JoinHandle<()> {
+        let interval = self.sample_interval();
+        let workers: Vec<(String, String, Arc<WorkerState>)> = self
+            .workers
+            .iter()
+            .map(|registered| {
+                (
+                    registered.worker.task_definition_name().to_owned(),
+                    registered.worker.identity(),
+                    Arc::clone(&registered.state),
+                )
+            })
+            .collect();
+        let events = runtime.events.clone();
+        let stopping = runtime.stopping.clone();
+        tokio::spawn(async move {
+            let mut last: Vec<Option<usize>> = vec![None; workers.len()];
+            let mut ticks = tokio::time::interval(interval);
+            loop {
+                tokio::select! {
+                    () = stopping.cancelled() => return,
+                    _ = ticks.tick() => {}
+                }
+                for ((task_type, worker_id, state), last) in workers.iter().zip(last.iter_mut()) {
+                    let count = state.active();
+                    if *last != Some(count) {
+                        *last = Some(count);
+                        events.publish(ActiveWorkersChanged {
+                            task_type: task_type.clone(),
+                            worker_id: worker_id.clone(),
+                            count,
+                        });
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Starts one worker's runner (and its registration) on the handler's tokio runtime.
+fn spawn_runner(
+    running: &Running,
+    registered: &Registered,
+    config: WorkerConfig,
+) -> JoinHandle<()> {
+    if config.paused() {
+        registered.state.set_paused(true);
+    }
+    info!(
+        task_type = config.task_type(),
+        worker_id = config.worker_id(),
+        domain = config.domain().unwrap_or(""),
+        thread_count = config.thread_count(),
+        poll_interval_ms = u64::try_from(config.poll_interval().as_millis()).unwrap_or(u64::MAX),
+        poll_timeout_ms = u64::try_from(config.poll_timeout().as_millis()).unwrap_or(u64::MAX),
+        paused = registered.state.is_paused(),
+        register_task_def = config.register_task_def(),
+        lease_extend = config.lease_extend_enabled(),
+        "starting worker"
+    );
+    let register = config.register_task_def();
+    let runner = TaskRunner::new(
+        Arc::clone(&registered.worker),
+        config,
+        Arc::clone(&registered.state),
+        Arc::clone(&running.runtime),
+    );
+    if register {
+        let registering = Arc::clone(&runner);
+        running.runtime.tracker.spawn_on(
+            async move { registration::register_until_done(&registering).await },
+            &running.tokio,
+        );
+    }
+    running.tokio.spawn(runner.run())
+}
+
+impl Drop for TaskHandler {
+    fn drop(&mut self) {
+        if let Some(running) = &self.running {
+            warn!(
+                "task handler dropped while running: stopping without a grace period (call stop() to drain)"
+            );
+            running.runtime.stopping.cancel();
+            running.runtime.deadline.cancel();
+        }
+    }
+}
+
+impl fmt::Debug for TaskHandler {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandler")
+            .field("workers", &self.worker_names())
+            .field("running", &self.is_running())
+            .field("options", &self.options)
+            .field("events", &self.events)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`TaskHandler`]; from [`TaskHandler::builder`].
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_http::Configuration;
+/// use conductor_models::Task;
+/// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+///
+/// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+///     .worker(FnWorker::new("task_a", |_task: Task| async {
+///         Ok(WorkerOutput::completed_with_result("A done"))
+///     }))
+///     .shutdown_grace_period(Duration::from_secs(60))
+///     .register_task_defs(true)
+///     .build()?;
+/// assert_eq!(handler.worker_names(), ["task_a"]);
+/// # Ok::<(), conductor_http::ConductorError>(())
+/// ```
+#[must_use]
+pub struct TaskHandlerBuilder {
+    config: Configuration,
+    api: Option<Arc<dyn TaskApi>>,
+    workers: Vec<Arc<dyn Worker>>,
+    listeners: Vec<Arc<dyn TaskRunnerEventsListener>>,
+    options: RunnerOptions,
+    env: EnvLookup,
+    #[cfg(feature = "metrics")]
+    metrics: Option<MetricsSettings>,
+}
+
+impl TaskHandlerBuilder {
+    /// Adds a worker.
+    pub fn worker<W: Worker + 'static>(mut self, worker: W) -> Self {
+        self.workers.push(Arc::new(worker));
+        self
+    }
+
+    /// Adds a shared worker.
+    pub fn worker_arc(mut self, worker: Arc<dyn Worker>) -> Self {
+        self.workers.push(worker);
+        self
+    }
+
+    /// Adds an event listener.
+    pub fn event_listener(mut self, listener: Arc<dyn TaskRunnerEventsListener>) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// Enables Prometheus metrics with `settings` (served over HTTP when they have a port).
+    /// Default: no metrics.
+    #[cfg(feature = "metrics")]
+    pub fn metrics(mut self, settings: MetricsSettings) -> Self {
+        self.metrics = Some(settings);
+        self
+    }
+
+    /// Replaces the runtime options. Default [`RunnerOptions::default`].
+    pub fn options(mut self, options: RunnerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sets the graceful shutdown period (see [`RunnerOptions::with_shutdown_grace_period`]).
+    /// Default 30 s.
+    pub fn shutdown_grace_period(mut self, period: Duration) -> Self {
+        self.options = self.options.with_shutdown_grace_period(period);
+        self
+    }
+
+    /// Creates missing task definitions for every worker at start-up. Default `false`.
+    pub fn register_task_defs(mut self, register: bool) -> Self {
+        self.options = self.options.with_register_task_defs(register);
+        self
+    }
+
+    /// Talks to the server through `api` instead of a [`ConductorClient`] built from the
+    /// configuration (a shared client, or a fake in tests).
+    pub fn task_api(mut self, api: Arc<dyn TaskApi>) -> Self {
+        self.api = Some(api);
+        self
+    }
+
+    /// Reads environment overrides through `env` instead of the process environment. Default
+    /// [`EnvLookup::process`].
+    pub fn env_lookup(mut self, env: EnvLookup) -> Self {
+        self.env = env;
+        self
+    }
+
+    /// Builds the handler.
+    ///
+    /// # Errors
+    ///
+    /// [`ConductorError::Config`] when the configuration is invalid or the metrics settings do
+    /// not validate.
+    pub fn build(self) -> Result<TaskHandler> {
+        let api: Arc<dyn TaskApi> = match self.api {
+            Some(api) => api,
+            None => Arc::new(ConductorClient::new(self.config)?),
+        };
+        let events = EventDispatcher::new();
+        #[cfg(feature = "metrics")]
+        let metrics = match self.metrics {
+            Some(settings) => {
+                let collector = MetricsCollector::new(&settings)
+                    .map_err(|err| ConductorError::config(err.to_string()))?;
+                events.add_listener(Arc::new(collector.clone()));
+                Some(Metrics {
+                    settings,
+                    collector,
+                    server: None,
+                })
+            }
+            None => None,
+        };
+        for listener in self.listeners {
+            events.add_listener(listener);
+        }
+        Ok(TaskHandler {
+            api,
+            workers: self
+                .workers
+                .into_iter()
+                .map(|worker| Registered {
+                    worker,
+                    state: WorkerState::new(),
+                })
+                .collect(),
+            events,
+            options: self.options,
+            env: self.env,
+            #[cfg(feature = "metrics")]
+            metrics,
+            running: None,
+        })
+    }
+}
+
+impl fmt::Debug for TaskHandlerBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskHandlerBuilder")
+            .field("workers", &self.workers.len())
+            .field("listeners", &self.listeners.len())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
