@@ -5,6 +5,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod tidy;
 
 use std::path::PathBuf;
@@ -26,6 +27,16 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some("bench") => {
+            let (selection, extra) = split_bench_args(&args[1..]);
+            match bench::run(selection, extra) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(message) => {
+                    eprintln!("bench: {message}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some("help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -41,8 +52,19 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  tidy    check the repository's invariants (also run by `cargo test -p xtask`)
-  help    show this message";
+  tidy                          check the repository's invariants (also run by `cargo test -p xtask`)
+  bench [server|worker|all] [-- ARGS]
+                                run benchmarks in release mode (ARGS go to the bench binaries)
+  help                          show this message";
+
+/// Splits `bench` arguments into the benchmark name and the arguments after `--`.
+fn split_bench_args(args: &[String]) -> (Option<&str>, &[String]) {
+    let (before, after) = match args.iter().position(|arg| arg == "--") {
+        Some(idx) => (&args[..idx], &args[idx + 1..]),
+        None => (args, &[][..]),
+    };
+    (before.first().map(String::as_str), after)
+}
 
 /// The workspace root: the xtask crate lives one level below it.
 fn workspace_root() -> PathBuf {

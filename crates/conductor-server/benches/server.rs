@@ -90,6 +90,22 @@ async fn main() {
         let base = server.url();
         let http = reqwest::Client::new();
         setup(&http, &base).await;
+
+        // Baseline, same run and same clients: `GET /health` never touches the engine, so it is the
+        // ceiling the HTTP stack (axum + reqwest over loopback) allows; the engine cases below read
+        // as a fraction of it.
+        let b = base.clone();
+        let baseline = measure(clients, duration, move |http| {
+            let b = b.clone();
+            async move {
+                let r = http.get(format!("{b}/health")).send().await.unwrap();
+                let ok = r.status().is_success();
+                r.bytes().await.unwrap();
+                ok
+            }
+        })
+        .await;
+        println!("baseline GET /health/s   clients={clients:>2}: {baseline:>9.0}");
         let b = base.clone();
         let starts = measure(clients, duration, move |http| {
             let b = b.clone();

@@ -1,0 +1,66 @@
+//! `cargo xtask bench [server|worker|all] [-- ARGS]`: runs the project's benchmark binaries in release mode.
+//!
+//! Each benchmark is a `harness = false` bench target that measures its subject *and* its baseline in
+//! the same run (figures are only comparable within one run on a shared 2-core machine), and prints a
+//! table; `docs/*-benchmarks.md` records the figures.
+
+use std::process::Command;
+
+/// A benchmark the xtask knows how to run.
+struct Bench {
+    name: &'static str,
+    package: &'static str,
+    target: &'static str,
+    what: &'static str,
+}
+
+const BENCHES: &[Bench] = &[
+    Bench {
+        name: "server",
+        package: "conductor-server",
+        target: "server",
+        what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients",
+    },
+    Bench {
+        name: "worker",
+        package: "conductor-worker",
+        target: "worker_throughput",
+        what: "worker runtime: no-op tasks/s through a TaskHandler vs a bare HTTP loop; idle CPU",
+    },
+];
+
+/// Runs the named benchmarks (`all` for every one); `extra` goes to the bench binaries.
+pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), String> {
+    let chosen: Vec<&Bench> = match selection {
+        None | Some("all") => BENCHES.iter().collect(),
+        Some(name) => BENCHES
+            .iter()
+            .filter(|bench| bench.name == name)
+            .collect(),
+    };
+    if chosen.is_empty() {
+        return Err(format!("unknown benchmark `{}`\n\n{}", selection.unwrap_or(""), list()));
+    }
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    for bench in chosen {
+        println!("== bench {}: {}", bench.name, bench.what);
+        let status = Command::new(&cargo)
+            .args(["bench", "-p", bench.package, "--bench", bench.target, "--"])
+            .args(extra)
+            .status()
+            .map_err(|err| format!("cannot run cargo: {err}"))?;
+        if !status.success() {
+            return Err(format!("bench {} failed ({status})", bench.name));
+        }
+    }
+    Ok(())
+}
+
+/// The list of benchmarks, for usage messages.
+pub(crate) fn list() -> String {
+    let mut text = String::from("benchmarks:\n");
+    for bench in BENCHES {
+        text.push_str(&format!("  {:<8}{}\n", bench.name, bench.what));
+    }
+    text
+}
