@@ -11,6 +11,10 @@
 //! | [`MetadataClient`] | `/metadata` | workflow and task definitions |
 //! | [`EventClient`] | `/event`, `/queue` | event handlers and default event queues |
 //!
+//! [`ConductorWorkflow`] builds a workflow definition in code on top of these clients: add tasks,
+//! check the definition ([`WorkflowDef::validate`](models::WorkflowDef::validate)), register it,
+//! start or execute it (see `docs/workflows-as-code.md`).
+//!
 //! ```no_run
 //! use std::time::Duration;
 //! use conductor_client::{ConductorClient, Configuration, SearchQuery};
@@ -73,6 +77,7 @@ mod options;
 mod search;
 mod task_client;
 mod util;
+mod workflow_as_code;
 mod workflow_bulk;
 mod workflow_client;
 mod workflow_search;
@@ -87,6 +92,7 @@ pub use options::{
 };
 pub use search::{SearchQuery, quote_query_value};
 pub use task_client::TaskClient;
+pub use workflow_as_code::{ConductorWorkflow, RegisterWorkflowError};
 pub use workflow_client::WorkflowClient;
 
 pub use conductor_http::{ApiClient, ConductorError, Configuration, Result, RetryPolicy};

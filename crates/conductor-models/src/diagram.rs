@@ -257,9 +257,17 @@ impl Graph {
             }
             TaskType::ForkJoinDynamic => vec![(id, Some("dynamic branches".to_owned()))],
             TaskType::DoWhile => {
-                let body_exits = self.add_list(&task.loop_over, vec![(id.clone(), None)]);
-                for (from, _) in body_exits {
-                    self.add_edge(from, id.clone(), Some("loop".to_owned()), EdgeStyle::Dashed);
+                // An empty body draws no loop-back edge (it would be a self-loop on the node).
+                if !task.loop_over.is_empty() {
+                    let body_exits = self.add_list(&task.loop_over, vec![(id.clone(), None)]);
+                    for (from, label) in body_exits {
+                        // Keep the label of an exit that has one (an empty switch case).
+                        let label = match label {
+                            Some(label) => format!("{label}, loop"),
+                            None => "loop".to_owned(),
+                        };
+                        self.add_edge(from, id.clone(), Some(label), EdgeStyle::Dashed);
+                    }
                 }
                 vec![(id, Some("done".to_owned()))]
             }

@@ -13,6 +13,12 @@
 //! - enums use the exact Java names and keep a value they do not know in an `Unknown(String)` arm, so a
 //!   newer server never breaks a whole object.
 //!
+//! Workflows as code: [`WorkflowTask`] has a builder for every task type (workers, operators,
+//! system tasks, AI tasks); [`Expr`] and [`WorkflowTask::output_ref`] write the `${...}`
+//! references; [`WorkflowDef::validate`] finds unknown references, duplicate reference names and
+//! forks without their join before the server does; [`WorkflowDef::to_mermaid`] and
+//! [`WorkflowDef::to_dot`] draw the definition.
+//!
 //! Arbitrary JSON objects (`input`, `outputData`, `inputParameters`, `variables`...) are [`JsonMap`]s;
 //! value arguments of builders take `impl Into<serde_json::Value>` (`&str`, `String`, numbers, `bool`,
 //! `json!(...)`).

@@ -404,7 +404,7 @@ impl WorkflowTask {
         self
     }
 
-    /// `HTTP`: sets `http_request.method` (`GET`, `POST`, ...).
+    /// `HTTP` / `HTTP_POLL`: sets `http_request.method` (`GET`, `POST`, ...).
     #[must_use]
     pub fn with_method(self, method: impl Into<String>) -> Self {
         let method = serde_json::Value::String(method.into());
@@ -413,7 +413,7 @@ impl WorkflowTask {
         })
     }
 
-    /// `HTTP`: adds a header to `http_request.headers`.
+    /// `HTTP` / `HTTP_POLL`: adds a header to `http_request.headers`.
     #[must_use]
     pub fn with_header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let (name, value) = (name.into(), serde_json::Value::String(value.into()));
@@ -428,7 +428,7 @@ impl WorkflowTask {
         })
     }
 
-    /// `HTTP`: sets `http_request.body` (any JSON).
+    /// `HTTP` / `HTTP_POLL`: sets `http_request.body` (any JSON).
     #[must_use]
     pub fn with_body(self, body: impl Into<serde_json::Value>) -> Self {
         let body = body.into();

@@ -138,3 +138,121 @@ fn chat_message_snippet() {
     ];
     assert_eq!(messages.len(), 2);
 }
+
+#[test]
+fn llm_snippets() {
+    // Seed "LLM/AI Tasks": text completion, chat, embeddings, vector DB, prompt variables.
+    let workflow = WorkflowDef::new("text_completion_workflow").with_task(
+        WorkflowTask::llm_text_complete("completion_ref", "my_llm_provider", "gpt-4")
+            .with_instructions_template("Summarize the following text: ${workflow.input.text}")
+            .with_temperature(0.7)
+            .with_max_tokens(500),
+    );
+    assert_eq!(workflow.tasks[0].input_parameters["maxTokens"], 500);
+
+    let workflow = WorkflowDef::new("chat_workflow").with_task(
+        WorkflowTask::llm_chat_complete("chat_ref", "my_llm_provider", "gpt-4")
+            .with_messages(vec![
+                ChatMessage::system("You are a helpful assistant."),
+                ChatMessage::user("${workflow.input.question}"),
+            ])
+            .with_temperature(0.8)
+            .with_max_tokens(1000),
+    );
+    assert_eq!(
+        workflow.tasks[0].input_parameters["messages"][1]["message"],
+        "${workflow.input.question}"
+    );
+
+    let embed_task = WorkflowTask::llm_generate_embeddings(
+        "embed_ref",
+        "my_embedding_provider",
+        "text-embedding-ada-002",
+    )
+    .with_input_param("text", "${workflow.input.document}");
+    let index_task = WorkflowTask::llm_index_text(
+        "index_ref",
+        "my_embedding_provider",
+        "text-embedding-ada-002",
+        "my_vector_db",
+        "my_index",
+    )
+    .with_namespace("documents")
+    .with_input_param("text", "${workflow.input.document}");
+    let search_task = WorkflowTask::llm_search_index(
+        "search_ref",
+        "my_embedding_provider",
+        "text-embedding-ada-002",
+        "my_vector_db",
+        "my_index",
+    )
+    .with_namespace("documents")
+    .with_max_results(5)
+    .with_input_param("query", "${workflow.input.query}");
+    assert_eq!(
+        embed_task.input_parameters["model"],
+        "text-embedding-ada-002"
+    );
+    assert_eq!(index_task.input_parameters["namespace"], "documents");
+    assert_eq!(search_task.input_parameters["maxResults"], 5);
+
+    let task = WorkflowTask::llm_text_complete("ref", "provider", "model")
+        .with_instructions_template("Translate to ${target_language}: ${text}")
+        .with_prompt_variable("target_language", "${workflow.input.language}")
+        .with_prompt_variable("text", "${workflow.input.content}");
+    assert_eq!(
+        task.input_parameters["promptVariables"],
+        json!({"target_language": "${workflow.input.language}", "text": "${workflow.input.content}"})
+    );
+}
+
+#[test]
+fn http_poll_snippet() {
+    let workflow = WorkflowDef::new("polling_workflow").with_task(
+        WorkflowTask::http_poll(
+            "poll_ref",
+            "https://api.example.com/status/${workflow.input.job_id}",
+        )
+        .with_method("GET")
+        .with_polling_interval(5) // Poll every 5 seconds
+        .with_polling_strategy("FIXED")
+        .with_termination_condition(
+            "(function(){ return $.output.body.status === 'COMPLETED'; })();",
+        ),
+    );
+    let request = &workflow.tasks[0].input_parameters["http_request"];
+    assert_eq!(request["pollingInterval"], 5);
+    assert_eq!(request["pollingStrategy"], "FIXED");
+}
+
+#[test]
+fn wait_for_webhook_snippet() {
+    let workflow = WorkflowDef::new("webhook_workflow").with_task(
+        WorkflowTask::wait_for_webhook("webhook_ref").with_matches(json!({
+            "type": "payment_received",
+            "order_id": "${workflow.input.order_id}"
+        })),
+    );
+    assert_eq!(
+        workflow.tasks[0].input_parameters["matches"]["type"],
+        "payment_received"
+    );
+}
+
+#[test]
+fn fork_join_with_script_snippet() {
+    let fork_tasks = vec![
+        vec![WorkflowTask::simple("task_a", "task_a_ref")],
+        vec![WorkflowTask::simple("task_b", "task_b_ref")],
+        vec![WorkflowTask::simple("task_c", "task_c_ref")],
+    ];
+    let workflow = WorkflowDef::new("fork_join_script_workflow")
+        .with_task(WorkflowTask::fork_join("fork_ref", fork_tasks, "join_ref"))
+        .with_task(
+            WorkflowTask::join("join_ref", vec!["task_a_ref", "task_b_ref", "task_c_ref"])
+                .with_join_script("(function(){ return $.joinOn.length >= 2; })();"),
+        );
+    assert_eq!(workflow.validate(), Ok(()));
+    assert_eq!(workflow.tasks.len(), 2);
+    assert_eq!(workflow.tasks[1].evaluator_type.as_deref(), Some("js"));
+}

@@ -78,7 +78,8 @@ pub use conductor_client as client;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use conductor_client::{
-    ConductorClient, EventClient, MetadataClient, TaskClient, WorkflowClient,
+    ConductorClient, ConductorWorkflow, EventClient, MetadataClient, RegisterWorkflowError,
+    TaskClient, WorkflowClient,
 };
 
 #[cfg(feature = "client")]
@@ -116,7 +117,8 @@ pub mod prelude {
 
     #[cfg(feature = "client")]
     pub use conductor_client::{
-        ConductorClient, EventClient, MetadataClient, TaskClient, WorkflowClient,
+        ConductorClient, ConductorWorkflow, EventClient, MetadataClient, TaskClient,
+        WorkflowClient,
     };
     #[cfg(feature = "client")]
     pub use conductor_http::{ConductorError, Configuration};
