@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 
 use crate::api::router;
 use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::engine::Engine;
+use crate::engine::{Engine, LlmSettings, Settings};
 
 /// Why the server could not start.
 #[derive(Debug, Error)]
@@ -35,7 +35,17 @@ pub struct DevServerBuilder {
     clock: Option<Arc<dyn Clock>>,
     manual_clock: Option<Arc<ManualClock>>,
     sweep_interval: Option<Duration>,
+    settings: Settings,
 }
+
+/// Environment variable naming an OpenAI-compatible endpoint for the LLM tasks.
+pub const OPENAI_BASE_URL_ENV: &str = "CONDUCTOR_SERVER_OPENAI_BASE_URL";
+/// Environment variable holding the API key of that endpoint.
+pub const OPENAI_API_KEY_ENV: &str = "CONDUCTOR_SERVER_OPENAI_API_KEY";
+/// Environment variable naming the model used when an LLM task names none.
+pub const OPENAI_MODEL_ENV: &str = "CONDUCTOR_SERVER_OPENAI_MODEL";
+/// Model used by LLM tasks that name none, when [`OPENAI_MODEL_ENV`] is not set.
+const DEFAULT_LLM_MODEL: &str = "gpt-4o-mini";
 
 impl Default for DevServerBuilder {
     fn default() -> Self {
@@ -45,6 +55,7 @@ impl Default for DevServerBuilder {
             clock: None,
             manual_clock: None,
             sweep_interval: Some(Duration::from_secs(1)),
+            settings: Settings::default(),
         }
     }
 }
@@ -85,10 +96,66 @@ impl DevServerBuilder {
         self
     }
 
+    /// How long a script (INLINE, SWITCH, DO_WHILE condition...) may run before its task fails
+    /// (default 4 s, conductor-oss's `CONDUCTOR_SCRIPT_MAX_EXECUTION_SECONDS`). The script runs
+    /// under the engine lock, so this also bounds how long one runaway script stalls the server.
+    pub fn script_time_limit(mut self, limit: Duration) -> Self {
+        self.settings.script.time = limit;
+        self
+    }
+
+    /// How much memory one script evaluation may allocate (default 64 MiB).
+    pub fn script_memory_limit(mut self, bytes: usize) -> Self {
+        self.settings.script.memory_bytes = bytes;
+        self
+    }
+
+    /// Runs the LLM tasks (LLM_TEXT_COMPLETE, LLM_CHAT_COMPLETE → `/v1/chat/completions`,
+    /// LLM_GENERATE_EMBEDDINGS → `/v1/embeddings`) against an OpenAI-compatible endpoint at
+    /// `base_url` (without `/v1`). Without it they fail with "no AI integration configured".
+    pub fn openai(mut self, base_url: impl Into<String>, api_key: Option<String>) -> Self {
+        self.settings.llm = Some(LlmSettings {
+            base_url: base_url.into(),
+            api_key,
+            default_model: DEFAULT_LLM_MODEL.to_owned(),
+        });
+        self
+    }
+
+    /// The model LLM tasks use when their input names none (default `gpt-4o-mini`).
+    pub fn openai_default_model(mut self, model: impl Into<String>) -> Self {
+        if let Some(llm) = &mut self.settings.llm {
+            llm.default_model = model.into();
+        }
+        self
+    }
+
+    /// Configures the LLM endpoint from [`OPENAI_BASE_URL_ENV`], [`OPENAI_API_KEY_ENV`] and
+    /// [`OPENAI_MODEL_ENV`] when the first is set; leaves the builder unchanged otherwise.
+    pub fn openai_from_env(self) -> Self {
+        let Some(base_url) = std::env::var(OPENAI_BASE_URL_ENV)
+            .ok()
+            .filter(|u| !u.trim().is_empty())
+        else {
+            return self;
+        };
+        let key = std::env::var(OPENAI_API_KEY_ENV)
+            .ok()
+            .filter(|k| !k.is_empty());
+        let builder = self.openai(base_url, key);
+        match std::env::var(OPENAI_MODEL_ENV)
+            .ok()
+            .filter(|m| !m.is_empty())
+        {
+            Some(model) => builder.openai_default_model(model),
+            None => builder,
+        }
+    }
+
     /// Binds and starts serving.
     pub async fn start(self) -> Result<DevServer, ServerError> {
         let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let engine = Arc::new(Engine::new(clock));
+        let engine = Arc::new(Engine::new(clock, self.settings));
         let addr = SocketAddr::new(self.host, self.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -97,7 +164,7 @@ impl DevServerBuilder {
             .local_addr()
             .map_err(|source| ServerError::Bind { addr, source })?;
         let (stop_tx, stop_rx) = watch::channel(false);
-        let app = router(engine.clone());
+        let app = router(engine.clone(), stop_rx.clone());
         let mut server_stop = stop_rx.clone();
         let server = tokio::spawn(async move {
             let shutdown = async move {
@@ -129,6 +196,7 @@ impl DevServerBuilder {
                 }
             })
         });
+        let network = engine.spawn_network_workers(stop_tx.subscribe());
         tracing::debug!(%local, "conductor-server started");
         Ok(DevServer {
             addr: local,
@@ -137,6 +205,7 @@ impl DevServerBuilder {
             stop: stop_tx,
             server: Some(server),
             sweeper,
+            network,
         })
     }
 }
@@ -159,6 +228,7 @@ pub struct DevServer {
     stop: watch::Sender<bool>,
     server: Option<JoinHandle<()>>,
     sweeper: Option<JoinHandle<()>>,
+    network: Vec<JoinHandle<()>>,
 }
 
 impl DevServer {
@@ -206,7 +276,9 @@ impl DevServer {
         decided
     }
 
-    /// Stops accepting requests, lets in-flight ones finish, and stops the sweeper.
+    /// Stops accepting requests, lets in-flight ones finish, and stops the sweeper. Requests the
+    /// server holds open (long polls, sync executions and signals) are answered at once, as if
+    /// their wait had ended, so shutting down never waits for them.
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(server) = self.server.take() {
@@ -214,6 +286,9 @@ impl DevServer {
         }
         if let Some(sweeper) = self.sweeper.take() {
             let _ = sweeper.await;
+        }
+        for worker in self.network.drain(..) {
+            let _ = worker.await;
         }
     }
 }

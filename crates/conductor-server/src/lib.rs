@@ -26,5 +26,8 @@ mod store;
 mod timefmt;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use dev_server::{DevServer, DevServerBuilder, ServerError};
+pub use dev_server::{
+    DevServer, DevServerBuilder, OPENAI_API_KEY_ENV, OPENAI_BASE_URL_ENV, OPENAI_MODEL_ENV,
+    ServerError,
+};
 pub use engine::error::{EngineError, Violation};

@@ -38,6 +38,8 @@ pub(crate) struct Store {
     pub(crate) rate_windows: HashMap<String, VecDeque<i64>>,
     /// When each running workflow should next be decided by the sweeper.
     pub(crate) sweep_due: HashMap<String, i64>,
+    /// Deadlines of timed system tasks (WAIT `waitTimeout`), by task id, in epoch milliseconds.
+    pub(crate) timers: HashMap<String, i64>,
 }
 
 impl Store {
@@ -65,6 +67,7 @@ impl Store {
         for task in &workflow.tasks {
             self.task_index.remove(&task.task_id);
             self.task_logs.remove(&task.task_id);
+            self.timers.remove(&task.task_id);
             let queue = crate::queue::queue_name(&task.task_type, task.domain.as_deref());
             self.queues.remove(&queue, &task.task_id);
         }

@@ -10,6 +10,14 @@
 //! `{"$startsWith": s}`, `{"$ref": name}` (a captured task id), `{"$absent": true}`,
 //! `{"$ne": v}`, `{"$gte": n}` / `{"$lte": n}` are operators; task expectations accept the
 //! aliases `ref`, `type`, `input`, `output`, and `as` captures the task id.
+//!
+//! Extensions for operators and system tasks: `expect` may carry `eventually: {timeoutSec}` (retried
+//! until it matches, for the network worker's real-time work); `capture {taskRef, field, as}` reads
+//! a task field (dotted path) into a variable and `use` switches the current workflow (e.g. to a
+//! sub-workflow); the `as` step names the current workflow; `eventHandlers` registers handlers;
+//! `mocks` starts a local HTTP server (wiremock) whose base URL replaces `{{mock}}` anywhere in the
+//! scenario; `server: {scriptTimeLimitMs, openai}` configures the server (`openai: true` points the
+//! LLM tasks at the mock server). `CONFORMANCE_FILTER=part` runs only matching scenario files.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -114,6 +122,26 @@ impl Run {
             "capture" => {
                 let wf = self.workflow().await?;
                 let field = args["field"].as_str().ok_or("capture needs field")?;
+                if let Some(reference) = args.get("taskRef").and_then(Value::as_str) {
+                    let task = wf["tasks"]
+                        .as_array()
+                        .and_then(|ts| {
+                            ts.iter()
+                                .rev()
+                                .find(|t| t["referenceTaskName"] == reference)
+                        })
+                        .ok_or(format!("capture: no task {reference}"))?;
+                    let value = field.split('.').fold(task, |v, k| &v[k]);
+                    let text = value
+                        .as_str()
+                        .ok_or(format!("{field} of {reference} is not a string: {value}"))?
+                        .to_owned();
+                    self.vars.insert(
+                        args["as"].as_str().ok_or("capture needs as")?.to_owned(),
+                        text,
+                    );
+                    return Ok(());
+                }
                 let mut value = &wf[field];
                 if let Some(key) = args.get("key").and_then(Value::as_str) {
                     value = &value[key];
@@ -326,13 +354,39 @@ impl Run {
                 return Ok(());
             }
             "expect" => {}
+            "as" => {
+                let name = args.as_str().ok_or("as needs a name")?;
+                let id = self.wf()?.to_owned();
+                self.vars.insert(name.to_owned(), id);
+            }
             other => return Err(format!("unknown step kind '{other}'")),
         }
         if let Some(expected) = obj.get("expect") {
-            let wf = self.workflow().await?;
-            self.match_workflow(expected, &wf)?;
+            self.expect_workflow(expected).await?;
         }
         Ok(())
+    }
+
+    /// Matches the current workflow; with `eventually: {timeoutSec}`, retries until it matches
+    /// (for work done by the network worker in real time).
+    async fn expect_workflow(&mut self, expected: &Value) -> StepResult {
+        let mut expected = expected.clone();
+        let timeout = expected
+            .as_object_mut()
+            .and_then(|m| m.remove("eventually"))
+            .map(|e| e["timeoutSec"].as_f64().unwrap_or(5.0));
+        let deadline = tokio::time::Instant::now()
+            + Duration::from_millis((timeout.unwrap_or(0.0) * 1000.0) as u64);
+        loop {
+            let wf = self.workflow().await?;
+            match self.match_workflow(&expected, &wf) {
+                Ok(()) => return Ok(()),
+                Err(e) if timeout.is_none() || tokio::time::Instant::now() >= deadline => {
+                    return Err(e);
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
     }
 
     fn match_workflow(&mut self, expected: &Value, wf: &Value) -> StepResult {
@@ -489,14 +543,66 @@ fn harness_task_defs() -> Value {
 }
 
 async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let mut text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let raw: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
+    // `mocks`: a local HTTP server (wiremock) answering fixed responses; `{{mock}}` in the
+    // scenario is its base URL.
+    let mock = match raw.get("mocks").and_then(Value::as_array) {
+        Some(mocks) => {
+            let server = wiremock::MockServer::start().await;
+            for m in mocks {
+                let method = m["method"].as_str().unwrap_or("GET");
+                let mut response =
+                    wiremock::ResponseTemplate::new(m["status"].as_u64().unwrap_or(200) as u16);
+                match &m["body"] {
+                    Value::Null => {}
+                    Value::String(s) => response = response.set_body_string(s.clone()),
+                    other => response = response.set_body_json(other.clone()),
+                }
+                if let Some(delay) = m["delayMs"].as_u64() {
+                    response = response.set_delay(Duration::from_millis(delay));
+                }
+                let mut mock = wiremock::Mock::given(wiremock::matchers::method(method))
+                    .and(wiremock::matchers::path(m["path"].as_str().unwrap_or("/")));
+                if let Some(header) = m["withHeader"].as_object() {
+                    for (k, v) in header {
+                        mock = mock.and(wiremock::matchers::header(
+                            k.as_str(),
+                            v.as_str().unwrap_or(""),
+                        ));
+                    }
+                }
+                if let Some(body) = m.get("withBodyPartial") {
+                    mock = mock.and(wiremock::matchers::body_partial_json(body.clone()));
+                }
+                let mock = mock.respond_with(response);
+                if let Some(times) = m["upTo"].as_u64() {
+                    mock.up_to_n_times(times).mount(&server).await;
+                } else {
+                    mock.mount(&server).await;
+                }
+            }
+            text = text.replace("{{mock}}", &server.uri());
+            Some(server)
+        }
+        None => None,
+    };
     let scenario: Value = serde_json::from_str(&text).map_err(|e| format!("bad JSON: {e}"))?;
     let clock = Arc::new(ManualClock::new(1_700_000_000_000));
-    let server = DevServer::builder()
-        .manual_clock(clock)
-        .start()
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut builder = DevServer::builder().manual_clock(clock);
+    if let Some(ms) = scenario
+        .pointer("/server/scriptTimeLimitMs")
+        .and_then(Value::as_u64)
+    {
+        builder = builder.script_time_limit(Duration::from_millis(ms));
+    }
+    if let (Some(server), Some(true)) = (
+        &mock,
+        scenario.pointer("/server/openai").and_then(Value::as_bool),
+    ) {
+        builder = builder.openai(server.uri(), Some("test-key".to_owned()));
+    }
+    let server = builder.start().await.map_err(|e| e.to_string())?;
     let mut run = Run {
         server,
         http: reqwest::Client::new(),
@@ -514,6 +620,14 @@ async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
     }
     if let Some(defs) = scenario.get("taskDefs") {
         run.ok("POST", "/metadata/taskdefs", Some(defs)).await?;
+    }
+    for handler in scenario
+        .get("eventHandlers")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+    {
+        run.ok("POST", "/event", Some(&handler)).await?;
     }
     for def in scenario
         .get("workflowDefs")
@@ -538,6 +652,7 @@ async fn run_scenario(path: &PathBuf) -> Result<usize, String> {
         })?;
     }
     run.server.shutdown().await;
+    drop(mock);
     Ok(expectations)
 }
 
@@ -552,9 +667,14 @@ async fn conformance_scenarios() {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
+    // `CONFORMANCE_FILTER=fj` runs only the scenarios whose file name contains `fj`.
+    let filter = std::env::var("CONFORMANCE_FILTER").ok();
+    if let Some(filter) = &filter {
+        files.retain(|f| f.to_string_lossy().contains(filter.as_str()));
+    }
     assert!(
-        files.len() >= 40,
-        "expected at least 40 scenarios, found {}",
+        filter.is_some() || files.len() >= 150,
+        "expected at least 150 scenarios, found {}",
         files.len()
     );
     let mut failures = Vec::new();

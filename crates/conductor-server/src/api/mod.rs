@@ -7,22 +7,26 @@
 
 mod health;
 mod metadata;
+mod queue;
+mod storage;
 mod tasks;
+mod webhook;
 mod workflow;
 
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::{Arc, OnceLock};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 use conductor_models::{ErrorResponse, ValidationError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::watch;
 
 use crate::engine::Engine;
 use crate::engine::error::EngineError;
@@ -33,17 +37,37 @@ pub(crate) type AppState = Arc<Engine>;
 /// Largest request body accepted.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Builds the whole router.
-pub(crate) fn router(engine: Arc<Engine>) -> Router {
+/// Builds the whole router; `stop` turns `true` when the server shuts down.
+pub(crate) fn router(engine: Arc<Engine>, stop: watch::Receiver<bool>) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(metadata::routes())
         .merge(workflow::routes())
         .merge(tasks::routes())
+        .merge(queue::routes())
+        .merge(storage::routes())
+        .merge(webhook::routes())
         .fallback(not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(Extension(Shutdown(stop)))
         .with_state(engine)
+}
+
+/// The server's shutdown signal, seen by the handlers that hold a request open (long polls, sync
+/// executions and signals): they answer at once when it fires. A graceful shutdown waits for
+/// every in-flight request, so without this a worker's 5 s long poll or a 30 s sync execute would
+/// keep a stopping server alive for that long.
+#[derive(Debug, Clone)]
+pub(crate) struct Shutdown(watch::Receiver<bool>);
+
+impl Shutdown {
+    /// Completes once the server is shutting down (or its handle is gone).
+    pub(crate) async fn requested(&self) {
+        let mut stop = self.0.clone();
+        // An error means the sender (the server handle) was dropped: that is a shutdown too.
+        let _ = stop.wait_for(|stop| *stop).await;
+    }
 }
 
 async fn not_found_fallback(uri: Uri) -> ApiError {

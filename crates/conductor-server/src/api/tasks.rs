@@ -4,15 +4,17 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::routing::{delete, get, post};
+use axum::{Extension, Router};
 use conductor_models::{
     JsonMap, PollData, ReturnStrategy, SearchResult, TaskResult, TaskResultStatus,
 };
 
 use super::workflow::{signal_response, wait_for};
-use super::{ApiError, ApiResult, AppState, Body, P, Q, json, no_content, ok_empty, text};
+use super::{
+    ApiError, ApiResult, AppState, Body, P, Q, Shutdown, json, no_content, ok_empty, text,
+};
 use crate::engine::error::EngineError;
 use crate::queue::queue_name;
 
@@ -51,25 +53,39 @@ pub(super) fn routes() -> Router<AppState> {
         )
 }
 
-async fn poll(State(engine): State<AppState>, P(task_type): P<String>, q: Q) -> ApiResult {
+async fn poll(
+    State(engine): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
+    P(task_type): P<String>,
+    q: Q,
+) -> ApiResult {
     let worker = q.get("workerid").map(str::to_owned);
     let domain = q.non_empty("domain").map(str::to_owned);
-    let mut tasks = engine
-        .poll_wait(
+    let mut tasks = tokio::select! {
+        // A stopping server hands out no more tasks; `poll_wait` pops tasks and returns them in
+        // the same step, so ending it at an await point never loses one.
+        biased;
+        () = shutdown.requested() => Vec::new(),
+        tasks = engine.poll_wait(
             &task_type,
             worker.as_deref(),
             domain.as_deref(),
             1,
             Duration::from_millis(SINGLE_POLL_WAIT_MS),
-        )
-        .await;
+        ) => tasks,
+    };
     match tasks.pop() {
         Some(task) => json(&task),
         None => no_content(),
     }
 }
 
-async fn batch_poll(State(engine): State<AppState>, P(task_type): P<String>, q: Q) -> ApiResult {
+async fn batch_poll(
+    State(engine): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
+    P(task_type): P<String>,
+    q: Q,
+) -> ApiResult {
     let worker = q.get("workerid").map(str::to_owned);
     let domain = q.non_empty("domain").map(str::to_owned);
     let count: i64 = q.parse_or("count", 1)?;
@@ -81,15 +97,17 @@ async fn batch_poll(State(engine): State<AppState>, P(task_type): P<String>, q: 
     }
     let count = usize::try_from(count.max(0)).unwrap_or(0);
     let timeout = Duration::from_millis(u64::try_from(timeout.max(0)).unwrap_or(0));
-    let tasks = engine
-        .poll_wait(
+    let tasks = tokio::select! {
+        biased;
+        () = shutdown.requested() => Vec::new(),
+        tasks = engine.poll_wait(
             &task_type,
             worker.as_deref(),
             domain.as_deref(),
             count,
             timeout,
-        )
-        .await;
+        ) => tasks,
+    };
     json(&tasks)
 }
 
@@ -173,15 +191,15 @@ async fn update_by_ref_sync(
     json(&workflow)
 }
 
-/// The first non-terminal WAIT task of a workflow, as `(ref)`.
-fn blocking_wait(engine: &AppState, workflow_id: &str) -> Result<Option<String>, ApiError> {
+/// The blocking task of a workflow (a WAIT without deadline, also in running sub-workflows), as
+/// `(workflow id, ref)`.
+fn blocking_wait(
+    engine: &AppState,
+    workflow_id: &str,
+) -> Result<Option<(String, String)>, ApiError> {
     Ok(engine.read(|e| {
-        e.get_workflow(workflow_id, true).map(|wf| {
-            wf.tasks
-                .iter()
-                .find(|t| t.task_type == "WAIT" && !t.status.is_terminal())
-                .map(|t| t.reference_task_name.clone())
-        })
+        e.get_workflow(workflow_id, false)
+            .map(|_| e.blocking_task(workflow_id))
     })?)
 }
 
@@ -192,14 +210,15 @@ async fn signal(
 ) -> ApiResult {
     let status = result_status(&status)?;
     let output: JsonMap = body.json_opt()?.unwrap_or_default();
-    if let Some(reference) = blocking_wait(&engine, &workflow_id)? {
-        engine.with(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, None))?;
+    if let Some((target, reference)) = blocking_wait(&engine, &workflow_id)? {
+        engine.with(|e| e.update_task_by_ref(&target, &reference, status, output, None))?;
     }
     ok_empty()
 }
 
 async fn signal_sync(
     State(engine): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
     P((workflow_id, status)): P<(String, String)>,
     q: Q,
     body: Body,
@@ -210,24 +229,19 @@ async fn signal_sync(
         .non_empty("returnStrategy")
         .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
     let timeout_ms: u64 = q.parse_or("timeoutMillis", 5000)?;
-    let Some(reference) = blocking_wait(&engine, &workflow_id)? else {
+    let Some((target, reference)) = blocking_wait(&engine, &workflow_id)? else {
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
             format!("Found no blocked task in workflow {workflow_id} to signal"),
         ));
     };
-    engine.with(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, None))?;
+    engine.with(|e| e.update_task_by_ref(&target, &reference, status, output, None))?;
     let (workflow, timed_out) = wait_for(
         &engine,
+        &shutdown,
         &workflow_id,
         Duration::from_millis(timeout_ms),
-        |wf| {
-            wf.status.is_terminal()
-                || wf
-                    .tasks
-                    .iter()
-                    .any(|t| t.task_type == "WAIT" && !t.status.is_terminal())
-        },
+        |wf| wf.status.is_terminal() || wf.tasks.iter().any(crate::engine::tasks::is_blocking_wait),
     )
     .await?;
     signal_response(

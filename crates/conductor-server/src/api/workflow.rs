@@ -4,16 +4,18 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::Router;
 use axum::extract::State;
 use axum::routing::{get, post, put};
+use axum::{Extension, Router};
 use conductor_models::{
     BulkResponse, JsonMap, RerunWorkflowRequest, ReturnStrategy, SkipTaskRequest,
     StartWorkflowRequest, TaskRun, Workflow, WorkflowRun, WorkflowTestRequest,
 };
 use serde_json::Value;
 
-use super::{ApiError, ApiResult, AppState, Body, P, Q, json, no_content, ok_empty, text};
+use super::{
+    ApiError, ApiResult, AppState, Body, P, Q, Shutdown, json, no_content, ok_empty, text,
+};
 use crate::engine::error::{EngineError, EngineResult, Violation};
 use crate::engine::executor::{Exec, StartParams};
 use crate::engine::workflow_ops::SearchParams;
@@ -217,10 +219,8 @@ async fn restart(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiR
 }
 
 async fn retry(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
-    // `resumeSubworkflowTasks` only matters for SUB_WORKFLOW tasks, which this server does not
-    // run yet; the flag is accepted (and validated) for compatibility.
-    let _resume_subworkflows = q.bool_or("resumeSubworkflowTasks", false)?;
-    engine.with(|e| e.retry_workflow(&id))?;
+    let resume_subworkflows = q.bool_or("resumeSubworkflowTasks", false)?;
+    engine.with(|e| e.retry_workflow_with(&id, resume_subworkflows))?;
     no_content()
 }
 
@@ -301,7 +301,12 @@ async fn running(State(engine): State<AppState>, P(name): P<String>, q: Q) -> Ap
 }
 
 async fn decide(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    engine.with(|e| e.decide(&id));
+    engine.with(|e| {
+        // OSS reads the workflow first: an unknown id is a 404.
+        e.get_workflow(&id, false)?;
+        e.decide(&id);
+        Ok::<(), EngineError>(())
+    })?;
     ok_empty()
 }
 
@@ -315,13 +320,35 @@ fn search_params(q: &Q) -> Result<SearchParams, ApiError> {
     })
 }
 
+/// The parameters of `/workflow/search` and `search-v2`, whose `classifier` and `topLevelOnly`
+/// are folded into the query as OSS's `WorkflowResource` does (`withClassifierFilter`,
+/// `withTopLevelFilter`: appended with `AND`, without parentheses).
+fn workflow_search_params(q: &Q) -> Result<SearchParams, ApiError> {
+    let mut params = search_params(q)?;
+    let mut clauses = Vec::new();
+    let classifiers: Vec<String> = q.all("classifier");
+    if !classifiers.is_empty() {
+        clauses.push(format!("classifier IN ({})", classifiers.join(",")));
+    }
+    if q.bool_or("topLevelOnly", false)? {
+        clauses.push("parentWorkflowId=\"\"".to_owned());
+    }
+    for clause in clauses {
+        params.query = Some(match params.query.take().filter(|q| !q.trim().is_empty()) {
+            Some(query) => format!("{query} AND {clause}"),
+            None => clause,
+        });
+    }
+    Ok(params)
+}
+
 async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
-    let params = search_params(&q)?;
+    let params = workflow_search_params(&q)?;
     json(&engine.with(|e| e.search_summaries(&params, false))?)
 }
 
 async fn search_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
-    let params = search_params(&q)?;
+    let params = workflow_search_params(&q)?;
     json(&engine.with(|e| e.search_workflows(&params, false))?)
 }
 
@@ -356,7 +383,7 @@ pub(super) fn signal_response(
             workflow
                 .tasks
                 .iter()
-                .find(|t| t.task_type == "WAIT" && !t.status.is_terminal())
+                .find(|t| crate::engine::tasks::is_blocking_wait(t))
         });
     match strategy {
         ReturnStrategy::BlockingTask | ReturnStrategy::BlockingTaskInput => {
@@ -420,10 +447,11 @@ pub(super) fn signal_response(
     }
 }
 
-/// Waits (without polling) until `done` holds for the workflow or `timeout` elapses; returns the
-/// workflow and whether it timed out.
+/// Waits (without polling) until `done` holds for the workflow, `timeout` elapses or the server
+/// shuts down; returns the workflow and whether the wait ended before `done` held.
 pub(super) async fn wait_for(
     engine: &AppState,
+    shutdown: &Shutdown,
     id: &str,
     timeout: Duration,
     done: impl Fn(&Workflow) -> bool,
@@ -440,15 +468,21 @@ pub(super) async fn wait_for(
         if tokio::time::Instant::now() >= deadline {
             return Ok((workflow, true));
         }
-        tokio::select! {
-            () = &mut changed => {}
-            () = tokio::time::sleep_until(deadline) => {}
+        let stopping = tokio::select! {
+            () = &mut changed => false,
+            () = tokio::time::sleep_until(deadline) => false,
+            () = shutdown.requested() => true,
+        };
+        if stopping {
+            let workflow = engine.read(|e| e.get_workflow(id, true))?;
+            return Ok((workflow, true));
         }
     }
 }
 
 async fn execute(
     State(engine): State<AppState>,
+    Extension(shutdown): Extension<Shutdown>,
     P((name, version)): P<(String, String)>,
     q: Q,
     body: Body,
@@ -482,19 +516,21 @@ async fn execute(
     }
     let id = engine.with(|e| e.start_workflow(start_params(request)))?;
     let refs = wait_refs.clone();
-    let (workflow, timed_out) =
-        wait_for(&engine, &id, Duration::from_secs(wait_seconds), move |wf| {
+    let (workflow, timed_out) = wait_for(
+        &engine,
+        &shutdown,
+        &id,
+        Duration::from_secs(wait_seconds),
+        move |wf| {
             wf.status.is_terminal()
                 || wf
                     .tasks
                     .iter()
                     .any(|t| refs.contains(&t.reference_task_name) && t.status.is_terminal())
-                || wf
-                    .tasks
-                    .iter()
-                    .any(|t| t.task_type == "WAIT" && !t.status.is_terminal())
-        })
-        .await?;
+                || wf.tasks.iter().any(crate::engine::tasks::is_blocking_wait)
+        },
+    )
+    .await?;
     signal_response(&workflow, &strategy, &request_id, &wait_refs, timed_out)
 }
 

@@ -1,7 +1,9 @@
 //! `conductor-server`: runs the embedded Conductor-compatible server as a standalone process.
 //!
 //! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]`.
-//! Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and SIGTERM stop it cleanly.
+//! Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and SIGTERM stop it cleanly and
+//! promptly: open long polls and sync executions are answered at once (empty poll, current
+//! workflow state), in-flight requests finish, and the process exits 0.
 
 use std::net::IpAddr;
 use std::process::ExitCode;
@@ -83,6 +85,7 @@ async fn main() -> ExitCode {
         }
     };
     let server = match DevServer::builder()
+        .openai_from_env()
         .host(args.host)
         .port(args.port)
         .sweep_interval(args.sweep_interval)

@@ -42,6 +42,28 @@ pub(crate) fn find<'a>(tasks: &'a [WorkflowTask], reference: &str) -> Option<&'a
     None
 }
 
+/// The reference name of the innermost DO_WHILE whose body contains `reference`.
+pub(crate) fn enclosing_loop<'a>(tasks: &'a [WorkflowTask], reference: &str) -> Option<&'a str> {
+    for task in tasks {
+        if task.task_reference_name == reference {
+            return None;
+        }
+        for list in children(task) {
+            if list.iter().any(|t| has(t, reference)) {
+                let inner = enclosing_loop(list, reference);
+                if inner.is_some() {
+                    return inner;
+                }
+                if task.task_type == TaskType::DoWhile {
+                    return Some(task.task_reference_name.as_str());
+                }
+                return None;
+            }
+        }
+    }
+    None
+}
+
 /// Every workflow task of the tree, depth first.
 pub(crate) fn all<'a>(tasks: &'a [WorkflowTask], out: &mut Vec<&'a WorkflowTask>) {
     for task in tasks {
@@ -185,6 +207,20 @@ mod tests {
         assert_eq!(next("x2").as_deref(), Some("z"));
         assert_eq!(next("d1").as_deref(), Some("z"));
         assert_eq!(next("sw").as_deref(), Some("z"));
+    }
+
+    #[test]
+    fn enclosing_loop_is_the_innermost() {
+        let mut inner = WorkflowTask::new(TaskType::DoWhile, "inner", "inner");
+        inner.loop_over = vec![simple("i1")];
+        let mut outer = WorkflowTask::new(TaskType::DoWhile, "outer", "outer");
+        outer.loop_over = vec![simple("o1"), inner];
+        let tasks = vec![simple("a"), outer];
+        assert_eq!(enclosing_loop(&tasks, "i1"), Some("inner"));
+        assert_eq!(enclosing_loop(&tasks, "inner"), Some("outer"));
+        assert_eq!(enclosing_loop(&tasks, "o1"), Some("outer"));
+        assert_eq!(enclosing_loop(&tasks, "outer"), None);
+        assert_eq!(enclosing_loop(&tasks, "a"), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@ use serde_json::{Value, json};
 use super::def_tree;
 use super::error::{EngineError, EngineResult};
 use super::system_task::{MapContext, SystemTaskRegistry};
+use super::tasks::publish_state_change;
+use super::{Deferred, Settings};
 use crate::clock::secs_to_millis;
 use crate::expr::Resolver;
 use crate::queue::queue_name;
@@ -69,7 +71,13 @@ pub(crate) struct Exec<'a> {
     pub(crate) store: &'a mut Store,
     pub(crate) now: i64,
     pub(crate) registry: &'a SystemTaskRegistry,
+    pub(crate) settings: &'a Settings,
     pub(crate) touched_queues: Vec<String>,
+    /// Work to do once the workflows involved are back in the store (parent notifications,
+    /// published events).
+    pub(crate) deferred: std::collections::VecDeque<Deferred>,
+    /// Nesting depth of `decide` calls (deferred work runs when the outermost one ends).
+    pub(crate) depth: usize,
 }
 
 /// Parameters of a workflow start (from any of the start endpoints).
@@ -104,6 +112,31 @@ pub(crate) fn strip_iteration(reference: &str) -> &str {
         .unwrap_or(reference)
 }
 
+/// The loop suffix of a reference name: everything from the first `__` (`"t__2__1"` → `"__2__1"`).
+pub(crate) fn loop_suffix(reference: &str) -> &str {
+    reference
+        .find(ITERATION_SEPARATOR)
+        .map_or("", |at| &reference[at..])
+}
+
+/// The reference name of a task in its workflow definition: without the loop suffix for loop
+/// tasks and loops (`TaskUtils.removeIterationFromTaskRefName`).
+pub(crate) fn def_ref(task: &Task) -> &str {
+    if task.iteration > 0 || task.task_type == "DO_WHILE" {
+        strip_iteration(&task.reference_task_name)
+    } else {
+        task.reference_task_name.as_str()
+    }
+}
+
+/// The latest attempt of the task with exactly `reference` (`WorkflowModel.getTaskByRefName`).
+pub(crate) fn latest_task<'w>(wf: &'w Workflow, reference: &str) -> Option<&'w Task> {
+    wf.tasks
+        .iter()
+        .rev()
+        .find(|t| t.reference_task_name == reference)
+}
+
 /// The JSON document `${...}` expressions are evaluated against (`ParametersUtils.getTaskInputV2`).
 pub(crate) fn expression_document(wf: &Workflow) -> Value {
     let def = wf.workflow_definition.as_ref();
@@ -126,11 +159,7 @@ pub(crate) fn expression_document(wf: &Workflow) -> Value {
         }),
     );
     for task in &wf.tasks {
-        let key = if task.iteration > 0 {
-            strip_iteration(&task.reference_task_name)
-        } else {
-            task.reference_task_name.as_str()
-        };
+        let key = def_ref(task);
         root.insert(
             key.to_owned(),
             json!({
@@ -203,31 +232,41 @@ pub(crate) fn ad_hoc_task_def(name: &str, simple: bool) -> TaskDef {
     def
 }
 
-/// Embeds the task definition of every workflow task of `def` (registered, or ad hoc).
-pub(crate) fn populate_task_defs(def: &mut WorkflowDef, store: &Store) {
-    fn walk(tasks: &mut [WorkflowTask], store: &Store) {
-        for task in tasks {
-            if task.task_definition.is_none() {
-                let simple = matches!(task.task_type, TaskType::Simple | TaskType::Unknown(_));
-                task.task_definition = Some(
-                    store
-                        .task_defs
-                        .get(&task.name)
-                        .cloned()
-                        .unwrap_or_else(|| ad_hoc_task_def(&task.name, simple)),
-                );
-            }
-            for cases in task.decision_cases.values_mut() {
-                walk(cases, store);
-            }
-            walk(&mut task.default_case, store);
-            for branch in &mut task.fork_tasks {
-                walk(branch, store);
-            }
-            walk(&mut task.loop_over, store);
+/// Embeds the task definition of a workflow task and its nested tasks (registered, or ad hoc).
+pub(crate) fn populate_workflow_task(task: &mut WorkflowTask, store: &Store) {
+    if task.task_definition.is_none() {
+        let simple = matches!(task.task_type, TaskType::Simple | TaskType::Unknown(_));
+        task.task_definition = Some(
+            store
+                .task_defs
+                .get(&task.name)
+                .cloned()
+                .unwrap_or_else(|| ad_hoc_task_def(&task.name, simple)),
+        );
+    }
+    for cases in task.decision_cases.values_mut() {
+        for t in cases {
+            populate_workflow_task(t, store);
         }
     }
-    walk(&mut def.tasks, store);
+    for t in &mut task.default_case {
+        populate_workflow_task(t, store);
+    }
+    for branch in &mut task.fork_tasks {
+        for t in branch {
+            populate_workflow_task(t, store);
+        }
+    }
+    for t in &mut task.loop_over {
+        populate_workflow_task(t, store);
+    }
+}
+
+/// Embeds the task definition of every workflow task of `def` (registered, or ad hoc).
+pub(crate) fn populate_task_defs(def: &mut WorkflowDef, store: &Store) {
+    for task in &mut def.tasks {
+        populate_workflow_task(task, store);
+    }
 }
 
 fn new_id() -> String {
@@ -309,6 +348,15 @@ impl Exec<'_> {
 
     /// Runs the decider on a workflow until it settles (`WorkflowExecutorOps.decide`).
     pub(crate) fn decide(&mut self, workflow_id: &str) {
+        self.depth += 1;
+        self.decide_rounds(workflow_id);
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.settle();
+        }
+    }
+
+    fn decide_rounds(&mut self, workflow_id: &str) {
         for _ in 0..MAX_DECIDE_ROUNDS {
             let Some(mut wf) = self.store.workflows.remove(workflow_id) else {
                 return;
@@ -486,11 +534,7 @@ impl Exec<'_> {
         {
             return Ok(Vec::new());
         }
-        let reference = if task.iteration > 0 {
-            strip_iteration(&task.reference_task_name)
-        } else {
-            task.reference_task_name.as_str()
-        };
+        let reference = def_ref(task);
         let mut next = def_tree::next_task(&def.tasks, reference);
         while let Some(candidate) = next {
             if !self.is_skipped(wf, &candidate.task_reference_name) {
@@ -540,7 +584,7 @@ impl Exec<'_> {
             now: self.now,
         };
         let tasks = match self.registry.get(workflow_task.task_type.as_str()) {
-            Some(system) => system.map(&ctx)?,
+            Some(system) => system.map(self, &ctx)?,
             None if workflow_task.task_type.is_system_task()
                 && !workflow_task.task_type.is_unknown() =>
             {
@@ -554,14 +598,48 @@ impl Exec<'_> {
             }
             None => vec![map_worker_task(&ctx)?],
         };
+        let loop_instance = wf.workflow_definition.as_ref().and_then(|def| {
+            let enclosing =
+                def_tree::enclosing_loop(&def.tasks, &workflow_task.task_reference_name)?;
+            wf.tasks
+                .iter()
+                .rev()
+                .find(|t| strip_iteration(&t.reference_task_name) == enclosing)
+        });
+        let (suffix, iteration) = match loop_instance {
+            Some(lp) if lp.iteration > 0 => (
+                format!("{}__{}", loop_suffix(&lp.reference_task_name), lp.iteration),
+                lp.iteration,
+            ),
+            _ => (String::new(), 0),
+        };
         Ok(tasks
             .into_iter()
+            .map(|mut t| {
+                if !suffix.is_empty() && t.reference_task_name == workflow_task.task_reference_name
+                {
+                    t.reference_task_name.push_str(&suffix);
+                    // A nested loop counts its own iterations (0 = not started yet).
+                    if t.task_type != "DO_WHILE" {
+                        t.iteration = iteration;
+                    }
+                }
+                t
+            })
             .filter(|t| !existing.contains(t.reference_task_name.as_str()))
             .collect())
     }
 
     /// Adds the new tasks, starts and executes sync system tasks and queues worker tasks;
     /// returns whether some system task changed state.
+    pub(crate) fn schedule_tasks(
+        &mut self,
+        wf: &mut Workflow,
+        tasks: Vec<Task>,
+    ) -> Result<bool, Terminate> {
+        self.apply_outcome(wf, tasks)
+    }
+
     fn apply_outcome(&mut self, wf: &mut Workflow, tasks: Vec<Task>) -> Result<bool, Terminate> {
         let mut changed = false;
         let existing: HashSet<(String, i32)> = wf
@@ -597,14 +675,22 @@ impl Exec<'_> {
                 continue;
             };
             let task_type = wf.tasks[idx].task_type.clone();
-            if let Some(system) = self.registry.get(&task_type) {
-                let mut task = wf.tasks[idx].clone();
-                system.start(wf, &mut task, self.now)?;
-                wf.tasks[idx] = task;
-                changed = true;
-            } else if !self.is_system(&task_type) {
-                let task = wf.tasks[idx].clone();
-                self.queue_task(&task);
+            let scheduled = wf.tasks[idx].clone();
+            publish_state_change(self, wf, &scheduled, "onScheduled");
+            match self.registry.get(&task_type) {
+                Some(system) if system.is_async() => {
+                    self.queue_task(&scheduled);
+                }
+                Some(system) => {
+                    let mut task = scheduled;
+                    system.start(self, wf, &mut task)?;
+                    if let Some(i) = wf.tasks.iter().position(|t| &t.task_id == id) {
+                        wf.tasks[i] = task;
+                    }
+                    changed = true;
+                }
+                None if !self.is_system(&task_type) => self.queue_task(&scheduled),
+                None => {}
             }
         }
         // Execute sync system tasks that are not terminal.
@@ -619,14 +705,19 @@ impl Exec<'_> {
                 continue;
             }
             let mut task = wf.tasks[idx].clone();
-            if system.execute(wf, &mut task, self.now)? {
+            if system.execute(self, wf, &mut task)? {
                 task.update_time = self.now;
                 changed = true;
             }
             if task.status.is_terminal() && task.end_time == 0 {
                 task.end_time = self.now;
             }
-            wf.tasks[idx] = task;
+            if task.status.is_terminal() {
+                self.publish_terminal(wf, &task);
+            }
+            if let Some(i) = wf.tasks.iter().position(|t| t.task_id == task.task_id) {
+                wf.tasks[i] = task;
+            }
         }
         wf.update_time = Some(self.now);
         Ok(changed)
@@ -880,7 +971,7 @@ impl Exec<'_> {
     fn check_completion(&self, wf: &Workflow, def: &WorkflowDef) -> Result<bool, Terminate> {
         let mut statuses: std::collections::HashMap<&str, &TaskStatus> = Default::default();
         for task in &wf.tasks {
-            statuses.insert(task.reference_task_name.as_str(), &task.status);
+            statuses.insert(def_ref(task), &task.status);
             if !task.status.is_terminal() {
                 return Ok(false);
             }
@@ -906,11 +997,7 @@ impl Exec<'_> {
             }
         }
         for task in wf.tasks.iter().filter(|t| !t.retried || !t.executed) {
-            let reference = if task.iteration > 0 {
-                strip_iteration(&task.reference_task_name)
-            } else {
-                task.reference_task_name.as_str()
-            };
+            let reference = def_ref(task);
             if let Some(next) = def_tree::next_task(&def.tasks, reference) {
                 if !statuses.contains_key(next.task_reference_name.as_str()) {
                     return Ok(false);
@@ -1025,6 +1112,9 @@ impl Exec<'_> {
         wf.update_time = Some(self.now);
         Self::record_failed_tasks(wf);
         self.store.sweep_due.remove(&wf.workflow_id);
+        if let Some(parent) = &wf.parent_workflow_id {
+            self.deferred.push_back(Deferred::Decide(parent.clone()));
+        }
     }
 
     /// The engine-caused termination path (`WorkflowExecutorOps.terminate(workflow, exception)`):
@@ -1059,19 +1149,23 @@ impl Exec<'_> {
     ) {
         self.update_workflow_output(wf);
         wf.reason_for_incompletion = reason;
+        wf.status = status.clone();
         for i in 0..wf.tasks.len() {
             if !wf.tasks[i].status.is_terminal() {
                 let task = wf.tasks[i].clone();
                 if let Some(system) = self.registry.get(&task.task_type) {
                     let mut t = task.clone();
-                    system.cancel(wf, &mut t, self.now);
+                    system.cancel(self, wf, &mut t);
                     wf.tasks[i] = t;
                 }
                 self.unqueue_task(&task);
+                self.store.timers.remove(&task.task_id);
                 let t = &mut wf.tasks[i];
                 t.status = TaskStatus::Canceled;
                 t.end_time = self.now;
                 t.update_time = self.now;
+                let canceled = t.clone();
+                publish_state_change(self, wf, &canceled, "onCancelled");
             }
         }
         self.finish(wf, status.clone());
@@ -1188,12 +1282,8 @@ impl Exec<'_> {
             if td.timeout_seconds > 0 && task.start_time > 0 {
                 due = due.min(task.start_time + delay + secs_to_millis(td.timeout_seconds));
             }
-            if self
-                .registry
-                .get(&task.task_type)
-                .is_some_and(|s| s.is_async())
-            {
-                due = self.now;
+            if let Some(at) = self.store.timers.get(&task.task_id) {
+                due = due.min(*at);
             }
         }
         self.store.sweep_due.insert(workflow_id.to_owned(), due);

@@ -6,11 +6,16 @@
 
 pub(crate) mod def_tree;
 pub mod error;
+pub(crate) mod events;
 pub(crate) mod executor;
+pub(crate) mod jq;
 pub(crate) mod metadata;
+pub(crate) mod network;
 pub(crate) mod render;
+pub(crate) mod script;
 pub(crate) mod system_task;
 pub(crate) mod task_ops;
+pub(crate) mod tasks;
 pub(crate) mod workflow_ops;
 
 use std::collections::HashMap;
@@ -26,26 +31,74 @@ use crate::store::Store;
 use executor::Exec;
 use system_task::SystemTaskRegistry;
 
+/// An OpenAI-compatible endpoint for the LLM tasks.
+#[derive(Debug, Clone)]
+pub(crate) struct LlmSettings {
+    /// Base URL, without the `/v1/...` path (e.g. `https://api.openai.com`).
+    pub(crate) base_url: String,
+    /// Bearer token, if the endpoint needs one.
+    pub(crate) api_key: Option<String>,
+    /// Model used when a task names none.
+    pub(crate) default_model: String,
+}
+
+/// Server-wide settings of the engine.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Settings {
+    /// Limits of every JavaScript evaluation.
+    pub(crate) script: script::ScriptLimits,
+    /// The LLM endpoint; `None` makes LLM tasks fail with "no AI integration configured".
+    pub(crate) llm: Option<LlmSettings>,
+}
+
+/// Work an operation leaves for when the workflows involved are back in the store.
+#[derive(Debug, Clone)]
+pub(crate) enum Deferred {
+    /// Decide a workflow again (a child workflow ended).
+    Decide(String),
+    /// A message published on an event queue, for the event handlers.
+    Event {
+        /// The queue (`conductor:<workflow>:<name>`).
+        queue: String,
+        /// Message id (the publishing task's id).
+        message_id: String,
+        /// The message.
+        payload: serde_json::Value,
+    },
+}
+
 /// The engine shared by the HTTP handlers, the sweeper and the `DevServer` handle.
 #[derive(Debug)]
 pub(crate) struct Engine {
     store: Mutex<Store>,
     clock: Arc<dyn Clock>,
     registry: SystemTaskRegistry,
+    settings: Settings,
     waiters: Mutex<HashMap<String, Arc<Notify>>>,
     changed: Notify,
 }
 
 impl Engine {
     /// An empty engine reading time from `clock`.
-    pub(crate) fn new(clock: Arc<dyn Clock>) -> Self {
+    pub(crate) fn new(clock: Arc<dyn Clock>, settings: Settings) -> Self {
         Self {
             store: Mutex::new(Store::default()),
             clock,
             registry: SystemTaskRegistry::default(),
+            settings,
             waiters: Mutex::new(HashMap::new()),
             changed: Notify::new(),
         }
+    }
+
+    /// The engine's settings.
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The task types run by the network worker.
+    pub(crate) fn network_types(&self) -> Vec<&'static str> {
+        self.registry.async_types()
     }
 
     /// The engine's clock.
@@ -62,9 +115,13 @@ impl Engine {
                 store: &mut store,
                 now,
                 registry: &self.registry,
+                settings: &self.settings,
                 touched_queues: Vec::new(),
+                deferred: std::collections::VecDeque::new(),
+                depth: 0,
             };
             let result = op(&mut exec);
+            exec.settle();
             (result, exec.touched_queues)
         };
         self.wake(&touched);
@@ -84,7 +141,10 @@ impl Engine {
             store: &mut store,
             now,
             registry: &self.registry,
+            settings: &self.settings,
             touched_queues: Vec::new(),
+            deferred: std::collections::VecDeque::new(),
+            depth: 0,
         };
         op(&mut exec)
     }

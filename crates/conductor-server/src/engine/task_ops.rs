@@ -12,6 +12,20 @@ use crate::clock::secs_to_millis;
 use crate::queue::queue_name;
 
 impl Exec<'_> {
+    /// Publishes the `onStateChange` events of `task` for `trigger`, if it has any.
+    fn publish_for(&mut self, workflow_id: &str, task: &Task, trigger: &str) {
+        let configured = task
+            .workflow_task
+            .as_ref()
+            .is_some_and(|wt| !wt.on_state_change.is_empty());
+        if !configured {
+            return;
+        }
+        if let Some(wf) = self.store.workflows.get(workflow_id).cloned() {
+            super::tasks::publish_state_change(self, &wf, task, trigger);
+        }
+    }
+
     /// Records that `worker_id` polled `task_type` in `domain` now.
     fn record_poll(&mut self, task_type: &str, domain: Option<&str>, worker_id: Option<&str>) {
         let domain_key = domain.unwrap_or("").to_owned();
@@ -130,6 +144,7 @@ impl Exec<'_> {
                         .push_back(self.now);
                 }
                 self.refresh_sweep_due(&wf_id);
+                self.publish_for(&wf_id, &snapshot, "onStart");
                 polled.push(snapshot);
             }
         }
@@ -241,6 +256,16 @@ impl Exec<'_> {
             }
         }
         if terminal {
+            if let Some(updated) = self.store.task(&task.task_id).cloned() {
+                let trigger = if updated.status.is_successful() {
+                    "onSuccess"
+                } else if updated.status == TaskStatus::Canceled {
+                    "onCancelled"
+                } else {
+                    "onFailed"
+                };
+                self.publish_for(&wf_id, &updated, trigger);
+            }
             self.decide(&wf_id);
         } else {
             self.refresh_sweep_due(&wf_id);

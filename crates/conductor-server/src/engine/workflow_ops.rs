@@ -204,6 +204,60 @@ impl Exec<'_> {
             .collect()
     }
 
+    /// The task a signal completes: the first pending WAIT without a deadline of the workflow,
+    /// else of its running sub-workflows (depth first); as `(workflow id, reference name)`.
+    pub(crate) fn blocking_task(&self, id: &str) -> Option<(String, String)> {
+        let wf = self.store.workflows.get(id)?;
+        if let Some(task) = wf.tasks.iter().find(|t| super::tasks::is_blocking_wait(t)) {
+            return Some((id.to_owned(), task.reference_task_name.clone()));
+        }
+        wf.tasks
+            .iter()
+            .filter(|t| t.task_type == "SUB_WORKFLOW" && !t.status.is_terminal())
+            .filter_map(|t| t.sub_workflow_id.as_deref())
+            .find_map(|child| self.blocking_task(child))
+    }
+
+    /// Completes every pending WAIT_FOR_WEBHOOK task that a call on webhook `id` with `payload`
+    /// satisfies; returns how many.
+    pub(crate) fn receive_webhook(&mut self, id: &str, payload: &Value) -> usize {
+        let targets: Vec<(String, String)> = self
+            .store
+            .workflows
+            .values()
+            .filter(|wf| !wf.status.is_terminal())
+            .flat_map(|wf| {
+                wf.tasks
+                    .iter()
+                    .filter(|t| super::tasks::webhook_matches(t, id, payload))
+                    .map(|t| (wf.workflow_id.clone(), t.task_id.clone()))
+            })
+            .collect();
+        let output = match payload {
+            Value::Object(map) => map.clone(),
+            other => {
+                let mut m = JsonMap::new();
+                m.insert("payload".into(), other.clone());
+                m
+            }
+        };
+        let mut completed = 0;
+        for (workflow_id, task_id) in targets {
+            let result = TaskResult {
+                workflow_instance_id: workflow_id,
+                task_id,
+                status: conductor_models::TaskResultStatus::Completed,
+                output_data: output.clone(),
+                ..TaskResult::default()
+            };
+            match self.update_task(&result) {
+                Ok(_) => completed += 1,
+                Err(error) => tracing::warn!(%error, "webhook could not complete a task"),
+            }
+        }
+        completed
+    }
+
     /// `PUT /workflow/{id}/pause`.
     pub(crate) fn pause(&mut self, id: &str) -> EngineResult<()> {
         let now = self.now;
@@ -259,6 +313,82 @@ impl Exec<'_> {
 
     /// `POST /workflow/{id}/retry` (`WorkflowExecutorOps.retry`).
     pub(crate) fn retry_workflow(&mut self, id: &str) -> EngineResult<()> {
+        self.retry_workflow_with(id, false)
+    }
+
+    /// `POST /workflow/{id}/retry?resumeSubworkflowTasks=`: with `resume_subworkflows`, a failed
+    /// SUB_WORKFLOW task is not re-created: its child is retried (recursively) and the task
+    /// resumes in place (`findLastFailedSubWorkflowIfAny`, `updateAndPushParents`).
+    pub(crate) fn retry_workflow_with(
+        &mut self,
+        id: &str,
+        resume_subworkflows: bool,
+    ) -> EngineResult<()> {
+        if resume_subworkflows {
+            let wf = self.workflow(id)?;
+            if !wf.status.is_terminal() {
+                return Err(EngineError::NotFound(format!(
+                    "Workflow is still running.  status={}",
+                    wf.status
+                )));
+            }
+            let failed_child = wf
+                .tasks
+                .iter()
+                .rev()
+                .filter(|t| t.task_type == "SUB_WORKFLOW" && !t.retried)
+                .find(|t| t.status.is_terminal() && !t.status.is_successful())
+                .and_then(|t| t.sub_workflow_id.clone())
+                .filter(|child| {
+                    self.store.workflows.get(child).is_some_and(|c| {
+                        c.status.is_terminal() && c.status != WorkflowStatus::Completed
+                    })
+                });
+            if let Some(child) = failed_child {
+                return self.retry_workflow_with(&child, true);
+            }
+        }
+        self.retry_in_place(id)?;
+        self.revive_parents(id);
+        Ok(())
+    }
+
+    /// Sets the SUB_WORKFLOW task that runs `id` back to IN_PROGRESS and its workflow back to
+    /// RUNNING, up to the root (`updateAndPushParents`).
+    fn revive_parents(&mut self, id: &str) {
+        let Some((parent_id, task_id)) = self.store.workflows.get(id).and_then(|wf| {
+            wf.parent_workflow_id
+                .clone()
+                .zip(wf.parent_workflow_task_id.clone())
+        }) else {
+            return;
+        };
+        let now = self.now;
+        let Some(parent) = self.store.workflows.get_mut(&parent_id) else {
+            return;
+        };
+        if let Some(task) = parent.tasks.iter_mut().find(|t| t.task_id == task_id) {
+            if task.status.is_terminal() {
+                task.status = TaskStatus::InProgress;
+                task.end_time = 0;
+                task.executed = false;
+                task.retried = false;
+                task.reason_for_incompletion = None;
+                task.update_time = now;
+            }
+        }
+        if parent.status.is_terminal() {
+            parent.status = WorkflowStatus::Running;
+            parent.reason_for_incompletion = None;
+            parent.end_time = 0;
+            parent.last_retried_time = now;
+            parent.update_time = Some(now);
+        }
+        self.revive_parents(&parent_id);
+        self.refresh_sweep_due(&parent_id);
+    }
+
+    fn retry_in_place(&mut self, id: &str) -> EngineResult<()> {
         let wf = self.workflow(id)?;
         if !wf.status.is_terminal() {
             return Err(EngineError::NotFound(format!(

@@ -1,0 +1,282 @@
+//! Deferred work and the server's own event bus: messages published by EVENT tasks (and task
+//! state changes) on `conductor:` queues are handed to the registered event handlers, whose
+//! actions (start_workflow, complete_task, fail_task, terminate_workflow,
+//! update_workflow_variables) run against this server (conductor-oss `DefaultEventProcessor`,
+//! `SimpleActionProcessor`).
+//!
+//! Delivery is deferred to the end of the engine operation (see [`Exec::settle`]), when the
+//! workflows involved are back in the store, so an action may touch the publishing workflow.
+
+use conductor_models::{
+    EventActionType, EventHandler, EventHandlerAction, JsonMap, Task, TaskResult, TaskResultStatus,
+    TaskStatus, Workflow,
+};
+use serde_json::{Value, json};
+
+use super::Deferred;
+use super::executor::{Exec, StartParams};
+use super::script;
+use super::tasks::publish_state_change;
+use crate::expr::Resolver;
+
+/// Upper bound on deferred items handled in one operation (guards against event loops, e.g. a
+/// handler that starts a workflow publishing the same event).
+const MAX_DEFERRED: usize = 10_000;
+
+/// Parses string values that hold JSON documents (`expandInlineJSON`).
+fn expand_inline_json(value: &Value) -> Value {
+    match value {
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(s).unwrap_or_else(|_| value.clone())
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), expand_inline_json(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(expand_inline_json).collect()),
+        other => other.clone(),
+    }
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(s) if s.is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+impl Exec<'_> {
+    /// Queues a message for the event handlers of `queue`.
+    pub(crate) fn publish_event(&mut self, queue: &str, message_id: &str, payload: Value) {
+        tracing::debug!(%queue, %message_id, "event published");
+        self.deferred.push_back(Deferred::Event {
+            queue: queue.to_owned(),
+            message_id: message_id.to_owned(),
+            payload,
+        });
+    }
+
+    /// Publishes the state-change events of a task that just became terminal.
+    pub(crate) fn publish_terminal(&mut self, wf: &Workflow, task: &Task) {
+        let trigger = match task.status {
+            TaskStatus::Completed | TaskStatus::CompletedWithErrors => "onSuccess",
+            TaskStatus::Failed | TaskStatus::FailedWithTerminalError | TaskStatus::TimedOut => {
+                "onFailed"
+            }
+            TaskStatus::Canceled => "onCancelled",
+            _ => return,
+        };
+        publish_state_change(self, wf, task, trigger);
+    }
+
+    /// Removes tasks from a workflow and from the queues and indexes.
+    pub(crate) fn delete_tasks(&mut self, wf: &mut Workflow, doomed: impl Fn(&Task) -> bool) {
+        let (gone, kept): (Vec<Task>, Vec<Task>) = wf.tasks.drain(..).partition(|t| doomed(t));
+        wf.tasks = kept;
+        for task in gone {
+            self.unqueue_task(&task);
+            self.store.task_index.remove(&task.task_id);
+            self.store.task_logs.remove(&task.task_id);
+            self.store.timers.remove(&task.task_id);
+        }
+    }
+
+    /// Runs the deferred work: decides workflows whose children ended and delivers events.
+    /// Only the outermost caller does the work (nested decides leave it to it).
+    pub(crate) fn settle(&mut self) {
+        if self.depth > 0 {
+            return;
+        }
+        self.depth += 1;
+        let mut postponed = Vec::new();
+        let mut handled = 0;
+        while let Some(item) = self.deferred.pop_front() {
+            handled += 1;
+            if handled > MAX_DEFERRED {
+                tracing::warn!("too much deferred work in one operation; dropping the rest");
+                self.deferred.clear();
+                break;
+            }
+            match item {
+                Deferred::Decide(id) => {
+                    if self.store.workflows.contains_key(&id) {
+                        self.decide(&id);
+                    } else {
+                        postponed.push(Deferred::Decide(id));
+                    }
+                }
+                Deferred::Event {
+                    queue,
+                    message_id,
+                    payload,
+                } => self.deliver(&queue, &message_id, &payload),
+            }
+        }
+        self.depth -= 1;
+        self.deferred.extend(postponed);
+    }
+
+    fn deliver(&mut self, queue: &str, message_id: &str, payload: &Value) {
+        let handlers: Vec<EventHandler> = self
+            .store
+            .event_handlers
+            .values()
+            .filter(|h| h.active && h.event == queue)
+            .cloned()
+            .collect();
+        for handler in handlers {
+            if let Some(condition) = handler
+                .condition
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+            {
+                match script::eval(condition, payload, self.settings.script) {
+                    Ok(v) if script::truthy(&v) => {}
+                    Ok(_) => continue,
+                    Err(error) => {
+                        tracing::warn!(handler = %handler.name, %error, "event handler condition failed");
+                        continue;
+                    }
+                }
+            }
+            for action in &handler.actions {
+                let doc = if action.expand_inline_json {
+                    expand_inline_json(payload)
+                } else {
+                    payload.clone()
+                };
+                if let Err(error) = self.run_action(action, &doc, queue, message_id) {
+                    tracing::warn!(handler = %handler.name, %error, "event action failed");
+                }
+            }
+        }
+    }
+
+    fn run_action(
+        &mut self,
+        action: &EventHandlerAction,
+        payload: &Value,
+        queue: &str,
+        message_id: &str,
+    ) -> Result<(), String> {
+        let resolver = Resolver::new(payload, None);
+        let resolve_map = |map: &JsonMap| resolver.resolve_map(map);
+        let resolve_text = |s: &Option<String>| {
+            s.as_ref()
+                .and_then(|s| text(&resolver.resolve_value(&Value::String(s.clone()))))
+        };
+        let event_keys = |map: &mut JsonMap| {
+            map.insert("conductor.event.messageId".into(), json!(message_id));
+            map.insert("conductor.event.name".into(), json!(queue));
+        };
+        match &action.action {
+            EventActionType::StartWorkflow => {
+                let start = action
+                    .start_workflow
+                    .as_ref()
+                    .ok_or("start_workflow is missing")?;
+                let mut input = resolve_map(&start.input);
+                event_keys(&mut input);
+                let params = StartParams {
+                    name: start.name.clone(),
+                    version: start.version,
+                    correlation_id: resolve_text(&start.correlation_id),
+                    input,
+                    task_to_domain: start.task_to_domain.clone().unwrap_or_default(),
+                    ..StartParams::default()
+                };
+                self.start_workflow(params)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+            EventActionType::CompleteTask | EventActionType::FailTask => {
+                let (details, status) = if action.action == EventActionType::CompleteTask {
+                    (action.complete_task.as_ref(), TaskResultStatus::Completed)
+                } else {
+                    (action.fail_task.as_ref(), TaskResultStatus::Failed)
+                };
+                let details = details.ok_or("task details are missing")?;
+                let task = match resolve_text(&details.task_id) {
+                    Some(task_id) => self.store.task(&task_id).cloned(),
+                    None => {
+                        let workflow_id =
+                            resolve_text(&details.workflow_id).ok_or("workflowId is missing")?;
+                        let reference =
+                            resolve_text(&details.task_ref_name).ok_or("taskRefName is missing")?;
+                        self.store.workflows.get(&workflow_id).and_then(|wf| {
+                            wf.tasks
+                                .iter()
+                                .rev()
+                                .find(|t| {
+                                    t.reference_task_name == reference
+                                        || super::executor::strip_iteration(&t.reference_task_name)
+                                            == reference
+                                })
+                                .cloned()
+                        })
+                    }
+                };
+                let task = task.ok_or("no such task")?;
+                if task.status.is_terminal() {
+                    return Ok(());
+                }
+                let mut output = task.output_data.clone();
+                output.extend(resolve_map(&details.output));
+                event_keys(&mut output);
+                let result = TaskResult {
+                    workflow_instance_id: task.workflow_instance_id.clone(),
+                    task_id: task.task_id.clone(),
+                    status,
+                    output_data: output,
+                    reason_for_incompletion: resolve_text(&details.reason_for_incompletion),
+                    ..TaskResult::default()
+                };
+                self.update_task(&result)
+                    .map(drop)
+                    .map_err(|e| e.to_string())
+            }
+            EventActionType::TerminateWorkflow => {
+                let terminate = action
+                    .terminate_workflow
+                    .as_ref()
+                    .ok_or("terminate_workflow is missing")?;
+                let id = resolve_text(&terminate.workflow_id).ok_or("workflowId is missing")?;
+                self.terminate(&id, resolve_text(&terminate.termination_reason))
+                    .map_err(|e| e.to_string())
+            }
+            EventActionType::UpdateWorkflowVariables => {
+                let update = action
+                    .update_workflow_variables
+                    .as_ref()
+                    .ok_or("update_workflow_variables is missing")?;
+                let id = resolve_text(&update.workflow_id).ok_or("workflowId is missing")?;
+                let variables = resolve_map(&update.variables.clone().unwrap_or_default());
+                let append = update.append_array.unwrap_or(false);
+                let now = self.now;
+                let wf = self
+                    .store
+                    .workflows
+                    .get_mut(&id)
+                    .ok_or_else(|| format!("No such workflow found by id: {id}"))?;
+                for (key, value) in variables {
+                    match (wf.variables.get_mut(&key), value) {
+                        (Some(Value::Array(existing)), Value::Array(more)) if append => {
+                            existing.extend(more);
+                        }
+                        (_, value) => {
+                            wf.variables.insert(key, value);
+                        }
+                    }
+                }
+                wf.update_time = Some(now);
+                Ok(())
+            }
+            other => Err(format!(
+                "event action {other} is not supported by this server"
+            )),
+        }
+    }
+}

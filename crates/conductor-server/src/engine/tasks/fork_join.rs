@@ -1,0 +1,505 @@
+//! Parallel branches: FORK_JOIN and FORK_JOIN_DYNAMIC (both run as a `FORK` task), JOIN (with the
+//! Orkes join script) and EXCLUSIVE_JOIN (conductor-oss `ForkJoinTaskMapper`,
+//! `ForkJoinDynamicTaskMapper`, `Join`, `ExclusiveJoin`).
+
+use std::collections::HashSet;
+
+use conductor_models::{
+    JsonMap, Task, TaskStatus, TaskType, Workflow, WorkflowStatus, WorkflowTask,
+};
+use serde_json::{Value, json};
+
+use crate::engine::def_tree;
+use crate::engine::executor::{Exec, Terminate, latest_task, loop_suffix, populate_workflow_task};
+use crate::engine::script;
+use crate::engine::system_task::{MapContext, SystemTask};
+
+/// The FORK task that records a fork (COMPLETED at once).
+fn fork_task(ctx: &MapContext<'_>) -> Task {
+    let mut fork = ctx.resolved_task(TaskStatus::Completed);
+    fork.task_type = TaskType::Fork.as_str().to_owned();
+    fork.start_time = ctx.now;
+    fork.end_time = ctx.now;
+    fork
+}
+
+/// The JOIN that must follow a fork in the definition.
+fn join_after(ctx: &MapContext<'_>) -> Result<WorkflowTask, Terminate> {
+    let def = ctx.workflow.workflow_definition.as_ref();
+    let next = def.and_then(|d| {
+        def_tree::next_task(&d.tasks, &ctx.workflow_task.task_reference_name).cloned()
+    });
+    match next {
+        Some(join) if join.task_type == TaskType::Join => Ok(join),
+        _ => Err(Terminate::new(
+            "Fork task definition is not followed by a join task.  Check the blueprint",
+            WorkflowStatus::Failed,
+        )),
+    }
+}
+
+/// `FORK_JOIN`: the FORK, the first task of every branch, then the JOIN, in one decide.
+#[derive(Debug)]
+pub(super) struct ForkJoin;
+
+impl SystemTask for ForkJoin {
+    fn task_type(&self) -> &'static str {
+        "FORK_JOIN"
+    }
+
+    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+        let mut tasks = vec![fork_task(ctx)];
+        for branch in &ctx.workflow_task.fork_tasks {
+            if let Some(first) = branch.first() {
+                tasks.extend(exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?);
+            }
+        }
+        let join = join_after(ctx)?;
+        tasks.extend(exec.tasks_to_be_scheduled(ctx.workflow, &join, 0, None)?);
+        Ok(tasks)
+    }
+}
+
+/// `FORK_JOIN_DYNAMIC`: branches computed from the input at schedule time.
+#[derive(Debug)]
+pub(super) struct ForkJoinDynamic;
+
+/// The branches of a dynamic fork: workflow tasks and, per reference name, extra input.
+type DynamicBranches = Vec<(WorkflowTask, JsonMap)>;
+
+fn dynamic_branches(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranches, Terminate> {
+    let fail = |reason: String| Terminate::new(reason, WorkflowStatus::Failed);
+    let simple_style = ["forkTaskName", "forkTaskType", "forkTaskWorkflow"]
+        .iter()
+        .any(|k| input.get(*k).is_some_and(|v| !v.is_null()));
+    if simple_style {
+        let items = match input.get("forkTaskInputs") {
+            Some(Value::Array(items)) => items.clone(),
+            other => {
+                return Err(fail(format!(
+                    "Input 'forkTaskInputs' must be a list, found {}",
+                    other.map_or("null".to_owned(), ToString::to_string)
+                )));
+            }
+        };
+        let text = |k: &str| {
+            input
+                .get(k)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
+        let sub_workflow = text("forkTaskWorkflow");
+        let task_type = match (sub_workflow, text("forkTaskType")) {
+            (Some(_), _) => TaskType::SubWorkflow,
+            (None, Some(t)) => TaskType::from_wire(t),
+            (None, None) => TaskType::Simple,
+        };
+        let name = text("forkTaskName")
+            .or(sub_workflow)
+            .map(str::to_owned)
+            .unwrap_or_else(|| task_type.as_str().to_owned());
+        let mut branches = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let reference = format!("_{name}_{i}");
+            let mut task = WorkflowTask::new(task_type.clone(), name.clone(), reference);
+            task.optional = wt.optional;
+            if let Some(workflow) = sub_workflow {
+                let version = input
+                    .get("forkTaskWorkflowVersion")
+                    .and_then(|v| {
+                        v.as_str()
+                            .map(str::to_owned)
+                            .or_else(|| Some(v.to_string()))
+                    })
+                    .and_then(|v| v.parse::<i32>().ok());
+                task.sub_workflow_param = serde_json::from_value(json!({
+                    "name": workflow,
+                    "version": version,
+                }))
+                .ok();
+            }
+            let mut branch_input = match item {
+                Value::Object(map) => map.clone(),
+                other => {
+                    let mut m = JsonMap::new();
+                    m.insert("input".into(), other.clone());
+                    m
+                }
+            };
+            branch_input.insert("__index".into(), json!(i));
+            branches.push((task, branch_input));
+        }
+        return Ok(branches);
+    }
+    if let Some(param) = &wt.dynamic_fork_tasks_param {
+        let tasks: Vec<WorkflowTask> = match input.get(param) {
+            Some(value @ Value::Array(_)) => serde_json::from_value(value.clone())
+                .map_err(|e| fail(format!("Invalid dynamic fork tasks in '{param}': {e}")))?,
+            other => {
+                return Err(fail(format!(
+                    "Dynamic tasks could not be created. The value of {param} from task's input {} has no dynamic tasks to be scheduled",
+                    other.map_or("null".to_owned(), ToString::to_string)
+                )));
+            }
+        };
+        let input_param = wt
+            .dynamic_fork_tasks_input_param_name
+            .clone()
+            .unwrap_or_default();
+        let inputs = match input.get(&input_param) {
+            Some(Value::Object(map)) => map.clone(),
+            other => {
+                return Err(fail(format!(
+                    "Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found {}",
+                    other.map_or("null".to_owned(), ToString::to_string)
+                )));
+            }
+        };
+        let mut branches = Vec::new();
+        for task in tasks {
+            if task.task_reference_name.is_empty() {
+                return Err(fail(
+                    "Dynamic fork task is missing a taskReferenceName".into(),
+                ));
+            }
+            let extra = match inputs.get(&task.task_reference_name) {
+                Some(Value::Object(map)) => map.clone(),
+                _ => JsonMap::new(),
+            };
+            branches.push((task, extra));
+        }
+        return Ok(branches);
+    }
+    if let Some(param) = &wt.dynamic_fork_join_tasks_param {
+        let list = input
+            .get(param)
+            .and_then(|v| v.get("dynamicTasks"))
+            .and_then(Value::as_array)
+            .cloned()
+            .ok_or_else(|| fail(format!("Input '{param}' holds no dynamicTasks list")))?;
+        let mut branches = Vec::new();
+        for item in list {
+            let name = item["taskName"].as_str().unwrap_or_default().to_owned();
+            let reference = item["referenceName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            let task_type = item["type"]
+                .as_str()
+                .map_or(TaskType::Simple, TaskType::from_wire);
+            let extra = item["input"].as_object().cloned().unwrap_or_default();
+            branches.push((WorkflowTask::new(task_type, name, reference), extra));
+        }
+        return Ok(branches);
+    }
+    Err(fail(
+        "FORK_JOIN_DYNAMIC needs forkTaskName/forkTaskInputs, dynamicForkTasksParam or dynamicForkJoinTasksParam"
+            .into(),
+    ))
+}
+
+impl SystemTask for ForkJoinDynamic {
+    fn task_type(&self) -> &'static str {
+        "FORK_JOIN_DYNAMIC"
+    }
+
+    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+        let mut fork = fork_task(ctx);
+        let branches = dynamic_branches(ctx.workflow_task, &fork.input_data)?;
+        let existing: HashSet<&str> = ctx
+            .workflow
+            .tasks
+            .iter()
+            .map(|t| t.reference_task_name.as_str())
+            .collect();
+        let mut scheduled = Vec::new();
+        let mut join_on = Vec::new();
+        let mut defs = Vec::new();
+        for (mut wt, extra) in branches {
+            if existing.contains(wt.task_reference_name.as_str())
+                || join_on.contains(&wt.task_reference_name)
+            {
+                return Err(Terminate::new(
+                    format!(
+                        "Cannot schedule a duplicate dynamic fork task with reference name {}",
+                        wt.task_reference_name
+                    ),
+                    WorkflowStatus::Failed,
+                ));
+            }
+            populate_workflow_task(&mut wt, exec.store);
+            let mut tasks = exec.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
+            if tasks.is_empty() {
+                return Err(Terminate::new(
+                    format!(
+                        "No dynamic tasks could be created for {}",
+                        wt.task_reference_name
+                    ),
+                    WorkflowStatus::Failed,
+                ));
+            }
+            for task in &mut tasks {
+                if task.reference_task_name == wt.task_reference_name {
+                    task.input_data.extend(extra.clone());
+                }
+            }
+            join_on.push(
+                tasks
+                    .last()
+                    .map(|t| t.reference_task_name.clone())
+                    .unwrap_or_default(),
+            );
+            defs.push(serde_json::to_value(&wt).unwrap_or(Value::Null));
+            scheduled.extend(tasks);
+        }
+        fork.input_data.insert("forkedTasks".into(), json!(join_on));
+        fork.input_data
+            .insert("forkedTaskDefs".into(), Value::Array(defs));
+        let join_wt = join_after(ctx)?;
+        let mut joins = exec.tasks_to_be_scheduled(ctx.workflow, &join_wt, 0, None)?;
+        for join in &mut joins {
+            if join.task_type == "JOIN" {
+                let mut input = join_wt.input_parameters.clone();
+                input.insert("joinOn".into(), json!(join_on));
+                join.input_data = input;
+            }
+        }
+        let mut tasks = vec![fork];
+        tasks.extend(scheduled);
+        tasks.extend(joins);
+        Ok(tasks)
+    }
+}
+
+/// The joinOn references of a JOIN instance, with its loop suffix.
+fn join_refs(task: &Task) -> Vec<(String, String)> {
+    let suffix = loop_suffix(&task.reference_task_name);
+    task.input_data
+        .get("joinOn")
+        .and_then(Value::as_array)
+        .map(|refs| {
+            refs.iter()
+                .filter_map(Value::as_str)
+                .map(|r| (r.to_owned(), format!("{r}{suffix}")))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `JOIN`: waits for every `joinOn` task; output `{ref: output}` for those with output.
+#[derive(Debug)]
+pub(super) struct Join;
+
+impl Join {
+    /// Evaluates an Orkes join script; `Some(status)` when it decides, `None` to fall back.
+    fn script_verdict(
+        exec: &Exec<'_>,
+        wf: &Workflow,
+        task: &Task,
+        refs: &[(String, String)],
+    ) -> Option<Result<TaskStatus, String>> {
+        let wt = task.workflow_task.as_ref()?;
+        let script_text = wt.expression.as_deref().filter(|s| !s.trim().is_empty())?;
+        if !matches!(
+            wt.evaluator_type.as_deref(),
+            Some("js" | "javascript" | "graaljs")
+        ) {
+            return None;
+        }
+        let mut bindings = JsonMap::new();
+        bindings.insert(
+            "joinOn".into(),
+            json!(refs.iter().map(|(bare, _)| bare).collect::<Vec<_>>()),
+        );
+        for (bare, full) in refs {
+            if let Some(t) = latest_task(wf, full) {
+                bindings.insert(
+                    bare.clone(),
+                    json!({
+                        "status": t.status.as_str(),
+                        "output": t.output_data,
+                        "input": t.input_data,
+                        "taskId": t.task_id,
+                        "reasonForIncompletion": t.reason_for_incompletion,
+                    }),
+                );
+            }
+        }
+        let verdict = script::eval(script_text, &Value::Object(bindings), exec.settings.script);
+        Some(match verdict {
+            Err(e) => Err(e.to_string()),
+            Ok(Value::Bool(true)) => Ok(TaskStatus::Completed),
+            Ok(Value::Object(map)) => match map.get("status").and_then(Value::as_str) {
+                Some("COMPLETED") => Ok(TaskStatus::Completed),
+                Some("FAILED") => Ok(TaskStatus::Failed),
+                _ => Ok(TaskStatus::InProgress),
+            },
+            Ok(_) => Ok(TaskStatus::InProgress),
+        })
+    }
+}
+
+impl SystemTask for Join {
+    fn task_type(&self) -> &'static str {
+        "JOIN"
+    }
+
+    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+        let mut task = crate::engine::executor::base_task(ctx);
+        task.input_data
+            .insert("joinOn".into(), json!(ctx.workflow_task.join_on));
+        task.status = TaskStatus::InProgress;
+        Ok(vec![task])
+    }
+
+    fn execute(
+        &self,
+        exec: &mut Exec<'_>,
+        wf: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        let refs = join_refs(task);
+        let mut output = JsonMap::new();
+        let mut all_terminal = true;
+        let mut failures: Vec<&Task> = Vec::new();
+        let mut with_errors: Vec<&Task> = Vec::new();
+        for (bare, full) in &refs {
+            let Some(joined) = latest_task(wf, full) else {
+                all_terminal = false;
+                continue;
+            };
+            if !joined.output_data.is_empty() {
+                output.insert(bare.clone(), Value::Object(joined.output_data.clone()));
+            }
+            if !joined.status.is_terminal() {
+                all_terminal = false;
+            } else if !joined.status.is_successful() {
+                failures.push(joined);
+            } else if joined.status == TaskStatus::CompletedWithErrors {
+                with_errors.push(joined);
+            }
+        }
+        let optional_or_permissive = |t: &Task, permissive_only: bool| {
+            t.workflow_task.as_ref().is_some_and(|wt| {
+                if permissive_only {
+                    wt.permissive
+                } else {
+                    wt.optional
+                }
+            })
+        };
+        failures.retain(|t| {
+            !optional_or_permissive(t, false) && (!optional_or_permissive(t, true) || all_terminal)
+        });
+        let before = (task.status.clone(), task.output_data.clone());
+        task.output_data = output;
+        if let Some(verdict) = Self::script_verdict(exec, wf, task, &refs) {
+            match verdict {
+                Err(message) => {
+                    task.status = TaskStatus::FailedWithTerminalError;
+                    task.reason_for_incompletion =
+                        Some(format!("Join script evaluation failed: {message}"));
+                }
+                Ok(TaskStatus::InProgress) if !failures.is_empty() => {
+                    task.status = TaskStatus::Failed;
+                    task.reason_for_incompletion = Some(reasons(&failures));
+                }
+                Ok(status) => task.status = status,
+            }
+        } else if !failures.is_empty() {
+            task.status = if failures.iter().all(|t| t.status == TaskStatus::Canceled) {
+                TaskStatus::Canceled
+            } else {
+                TaskStatus::Failed
+            };
+            task.reason_for_incompletion = Some(reasons(&failures));
+        } else if all_terminal {
+            if with_errors.is_empty() {
+                task.status = TaskStatus::Completed;
+            } else {
+                task.status = TaskStatus::CompletedWithErrors;
+                let names: Vec<String> = with_errors
+                    .iter()
+                    .map(|t| format!("{}/{}", t.task_def_name, t.task_id))
+                    .collect();
+                task.reason_for_incompletion =
+                    Some(format!("{} completed with errors", names.join(" ")));
+            }
+        }
+        Ok((task.status.clone(), task.output_data.clone()) != before)
+    }
+}
+
+fn reasons(tasks: &[&Task]) -> String {
+    tasks
+        .iter()
+        .map(|t| t.reason_for_incompletion.clone().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `EXCLUSIVE_JOIN`: completes with the output of whichever joined branch ran.
+#[derive(Debug)]
+pub(super) struct ExclusiveJoin;
+
+impl SystemTask for ExclusiveJoin {
+    fn task_type(&self) -> &'static str {
+        "EXCLUSIVE_JOIN"
+    }
+
+    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+        let mut task = ctx.resolved_task(TaskStatus::InProgress);
+        task.input_data
+            .insert("joinOn".into(), json!(ctx.workflow_task.join_on));
+        if !ctx.workflow_task.default_exclusive_join_task.is_empty() {
+            task.input_data.insert(
+                "defaultExclusiveJoinTask".into(),
+                json!(ctx.workflow_task.default_exclusive_join_task),
+            );
+        }
+        Ok(vec![task])
+    }
+
+    fn execute(
+        &self,
+        _: &mut Exec<'_>,
+        wf: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        let suffix = loop_suffix(&task.reference_task_name);
+        let list = |key: &str| -> Vec<String> {
+            task.input_data
+                .get(key)
+                .and_then(Value::as_array)
+                .map(|v| {
+                    v.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let pick = |refs: Vec<String>| -> Option<Task> {
+            refs.iter().find_map(|r| {
+                latest_task(wf, &format!("{r}{suffix}"))
+                    .filter(|t| t.status != TaskStatus::Skipped)
+                    .cloned()
+            })
+        };
+        let Some(joined) = pick(list("joinOn")).or_else(|| pick(list("defaultExclusiveJoinTask")))
+        else {
+            return Ok(false);
+        };
+        if !joined.status.is_terminal() {
+            return Ok(false);
+        }
+        if joined.status.is_successful() {
+            task.status = TaskStatus::Completed;
+            task.output_data = joined.output_data.clone();
+        } else {
+            task.status = TaskStatus::Failed;
+            task.reason_for_incompletion = joined.reason_for_incompletion.clone();
+        }
+        Ok(true)
+    }
+}

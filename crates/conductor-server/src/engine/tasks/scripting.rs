@@ -1,0 +1,167 @@
+//! Tasks that compute their output from their input: INLINE, LAMBDA (legacy) and
+//! JSON_JQ_TRANSFORM (conductor-oss `Inline`, `Lambda`, `JsonJqTransform`).
+
+use conductor_models::{Task, TaskStatus, Workflow};
+use serde_json::{Value, json};
+
+use crate::engine::executor::{Exec, Terminate};
+use crate::engine::jq;
+use crate::engine::script::{self, ScriptError};
+use crate::engine::system_task::SystemTask;
+
+fn fail(task: &mut Task, status: TaskStatus, message: String) {
+    task.output_data.insert("error".into(), json!(message));
+    task.reason_for_incompletion = Some(message);
+    task.status = status;
+}
+
+/// `INLINE`: evaluates `expression` with `evaluatorType` (`javascript`, `graaljs`, `value-param`).
+#[derive(Debug)]
+pub(super) struct Inline;
+
+impl SystemTask for Inline {
+    fn task_type(&self) -> &'static str {
+        "INLINE"
+    }
+
+    fn execute(
+        &self,
+        exec: &mut Exec<'_>,
+        _: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        let evaluator = match task.input_data.get("evaluatorType") {
+            None | Some(Value::Null) => "javascript".to_owned(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        };
+        let Some(expression) = task
+            .input_data
+            .get("expression")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            fail(
+                task,
+                TaskStatus::FailedWithTerminalError,
+                "Empty 'expression' in Inline task's input parameters. A non-empty String value must be provided.".into(),
+            );
+            return Ok(true);
+        };
+        let result = match evaluator.as_str() {
+            "value-param" => Ok(task
+                .input_data
+                .get(&expression)
+                .cloned()
+                .unwrap_or(Value::Null)),
+            "javascript" | "graaljs" | "js" => script::eval(
+                &expression,
+                &Value::Object(task.input_data.clone()),
+                exec.settings.script,
+            ),
+            other => Err(ScriptError::Failed(format!(
+                "Evaluator type '{other}' is not supported (javascript, graaljs, value-param)"
+            ))),
+        };
+        match result {
+            Ok(value) => {
+                task.output_data.insert("result".into(), value);
+                task.status = TaskStatus::Completed;
+            }
+            Err(error @ (ScriptError::Timeout(_) | ScriptError::OutOfMemory(_))) => {
+                fail(task, TaskStatus::Failed, error.to_string());
+            }
+            Err(error) => fail(task, TaskStatus::FailedWithTerminalError, error.to_string()),
+        }
+        Ok(true)
+    }
+}
+
+/// `LAMBDA` (legacy): `scriptExpression` is the body of a function, so it must `return`.
+#[derive(Debug)]
+pub(super) struct Lambda;
+
+impl SystemTask for Lambda {
+    fn task_type(&self) -> &'static str {
+        "LAMBDA"
+    }
+
+    fn execute(
+        &self,
+        exec: &mut Exec<'_>,
+        _: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        let body = task
+            .input_data
+            .get("scriptExpression")
+            .and_then(Value::as_str)
+            .filter(|s| !s.trim().is_empty())
+            .map(str::to_owned);
+        let Some(body) = body else {
+            fail(
+                task,
+                TaskStatus::Failed,
+                "Empty 'scriptExpression' in Lambda task's input parameters. A non-empty String value must be provided.".into(),
+            );
+            return Ok(true);
+        };
+        let wrapped = format!("function scriptFun(){{{body}}} scriptFun();");
+        match script::eval(
+            &wrapped,
+            &Value::Object(task.input_data.clone()),
+            exec.settings.script,
+        ) {
+            Ok(value) => {
+                task.output_data.insert("result".into(), value);
+                task.status = TaskStatus::Completed;
+            }
+            Err(error) => fail(task, TaskStatus::Failed, error.to_string()),
+        }
+        Ok(true)
+    }
+}
+
+/// `JSON_JQ_TRANSFORM`: runs `queryExpression` over the whole task input.
+#[derive(Debug)]
+pub(super) struct JsonJqTransform;
+
+impl SystemTask for JsonJqTransform {
+    fn task_type(&self) -> &'static str {
+        "JSON_JQ_TRANSFORM"
+    }
+
+    fn execute(
+        &self,
+        _: &mut Exec<'_>,
+        _: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        let Some(query) = task
+            .input_data
+            .get("queryExpression")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+        else {
+            fail(
+                task,
+                TaskStatus::Failed,
+                "Missing 'queryExpression' in input parameters".into(),
+            );
+            return Ok(true);
+        };
+        match jq::run(&query, &Value::Object(task.input_data.clone())) {
+            Ok(values) => {
+                task.output_data.insert(
+                    "result".into(),
+                    values.first().cloned().unwrap_or(Value::Null),
+                );
+                task.output_data
+                    .insert("resultList".into(), Value::Array(values));
+                task.status = TaskStatus::Completed;
+            }
+            Err(message) => fail(task, TaskStatus::Failed, message),
+        }
+        Ok(true)
+    }
+}

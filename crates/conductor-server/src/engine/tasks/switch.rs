@@ -1,0 +1,155 @@
+//! Branching: SWITCH (`value-param`, `javascript`/`graaljs` evaluators) and the legacy DECISION
+//! (conductor-oss `SwitchTaskMapper`, `DecisionTaskMapper`, `ValueParamEvaluator`,
+//! `JavascriptEvaluator`). The case is chosen when the task is scheduled; the first task of the
+//! chosen case is scheduled in the same decide.
+
+use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus, WorkflowTask};
+use serde_json::{Value, json};
+
+use crate::engine::executor::{Exec, Terminate};
+use crate::engine::script::{self, case_string};
+use crate::engine::system_task::{MapContext, SystemTask};
+
+/// Schedules the first task of `case` (if any); returns the tasks and whether one was scheduled.
+fn schedule_case(
+    exec: &mut Exec<'_>,
+    ctx: &MapContext<'_>,
+    case: Option<&Vec<WorkflowTask>>,
+) -> Result<Vec<Task>, Terminate> {
+    match case.and_then(|list| list.first()) {
+        Some(first) => exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// `SWITCH`.
+#[derive(Debug)]
+pub(super) struct Switch;
+
+impl SystemTask for Switch {
+    fn task_type(&self) -> &'static str {
+        "SWITCH"
+    }
+
+    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+        let wt = ctx.workflow_task;
+        let mut task = ctx.resolved_task(TaskStatus::InProgress);
+        let evaluator = wt.evaluator_type.as_deref().unwrap_or("value-param");
+        let expression = wt.expression.clone().unwrap_or_default();
+        let result = match evaluator {
+            "value-param" => Ok(task
+                .input_data
+                .get(&expression)
+                .cloned()
+                .unwrap_or(Value::Null)),
+            "javascript" | "graaljs" | "js" => script::eval(
+                &expression,
+                &Value::Object(task.input_data.clone()),
+                exec.settings.script,
+            )
+            .map_err(|e| e.to_string()),
+            other => {
+                return Err(Terminate::new(
+                    format!("No evaluator registered for type: {other}"),
+                    WorkflowStatus::Failed,
+                ));
+            }
+        };
+        let case = match result {
+            Ok(value) => case_string(&value),
+            Err(message) => {
+                task.status = TaskStatus::Failed;
+                task.reason_for_incompletion = Some(message);
+                return Ok(vec![task]);
+            }
+        };
+        let selected = match wt.decision_cases.get(&case) {
+            Some(list) => Some(list),
+            None => Some(&wt.default_case),
+        };
+        let children = schedule_case(exec, ctx, selected)?;
+        task.input_data.insert("case".into(), json!(case));
+        if !children.is_empty() {
+            task.input_data.insert("hasChildren".into(), json!("true"));
+        }
+        task.output_data
+            .insert("evaluationResult".into(), json!([case]));
+        task.output_data.insert("selectedCase".into(), json!(case));
+        let mut tasks = vec![task];
+        tasks.extend(children);
+        Ok(tasks)
+    }
+
+    fn execute(
+        &self,
+        _: &mut Exec<'_>,
+        _: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        if task.status.is_terminal() {
+            return Ok(false);
+        }
+        task.status = TaskStatus::Completed;
+        Ok(true)
+    }
+}
+
+/// `DECISION` (deprecated): `caseValueParam` or a JavaScript `caseExpression`.
+#[derive(Debug)]
+pub(super) struct Decision;
+
+impl SystemTask for Decision {
+    fn task_type(&self) -> &'static str {
+        "DECISION"
+    }
+
+    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+        let wt = ctx.workflow_task;
+        let mut task = ctx.resolved_task(TaskStatus::InProgress);
+        let case = if let Some(param) = &wt.case_value_param {
+            case_string(task.input_data.get(param).unwrap_or(&Value::Null))
+        } else if let Some(expression) = &wt.case_expression {
+            let value = script::eval(
+                expression,
+                &Value::Object(task.input_data.clone()),
+                exec.settings.script,
+            )
+            .map_err(|e| {
+                Terminate::new(
+                    format!("Error while evaluating script: {expression}: {e}"),
+                    WorkflowStatus::Failed,
+                )
+            })?;
+            case_string(&value)
+        } else {
+            "null".to_owned()
+        };
+        let selected = wt
+            .decision_cases
+            .get(&case)
+            .filter(|list| !list.is_empty())
+            .or(Some(&wt.default_case));
+        let children = schedule_case(exec, ctx, selected)?;
+        task.input_data.insert("case".into(), json!(case));
+        if !children.is_empty() {
+            task.input_data.insert("hasChildren".into(), json!("true"));
+        }
+        task.output_data.insert("caseOutput".into(), json!([case]));
+        let mut tasks = vec![task];
+        tasks.extend(children);
+        Ok(tasks)
+    }
+
+    fn execute(
+        &self,
+        _: &mut Exec<'_>,
+        _: &mut Workflow,
+        task: &mut Task,
+    ) -> Result<bool, Terminate> {
+        if task.status.is_terminal() {
+            return Ok(false);
+        }
+        task.status = TaskStatus::Completed;
+        Ok(true)
+    }
+}
