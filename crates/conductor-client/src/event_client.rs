@@ -162,11 +162,16 @@ impl EventClient {
     /// asynchronously.
     ///
     /// `POST /queue/update/{workflowId}/{taskRefName}/{status}` with `output` as a JSON object
-    /// (OSS-only). Not idempotent.
+    /// (OSS-only). The server merges `output` (plus an `externalId` key naming the task) into the
+    /// first non-terminal task with that reference; a message for an unknown workflow or task is
+    /// dropped by the server after this call returned. Not idempotent.
     ///
     /// # Errors
     ///
     /// [`ConductorError::Json`](crate::ConductorError::Json) when `output` is not a JSON object;
+    /// [`ConductorError::Api`](crate::ConductorError::Api) 400 when the server has no default
+    /// queue for `status` (the queue modules OSS ships have one for `COMPLETED` and one for
+    /// `FAILED`; a server with no default queue configured has none);
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).

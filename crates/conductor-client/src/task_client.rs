@@ -698,12 +698,15 @@ impl TaskClient {
     /// from or written to (`operation`: `READ` / `WRITE`) in external payload storage.
     ///
     /// `GET /tasks/externalstoragelocation?path=&operation=&payloadType=`. Only useful when the
-    /// server has external payload storage configured.
+    /// server has external payload storage configured; without it (OSS's default dummy storage)
+    /// the answer has no `uri`, only a `path` made of `path`, a UUID and `.json`. `operation` and
+    /// `payload_type` are read case-insensitively.
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] (500 for
-    /// an unknown operation or payload type) / [`ConductorError::Decode`].
+    /// [`ConductorError::Api`] 400 for an unknown operation or payload type (OSS's
+    /// `IllegalArgumentException`); [`ConductorError::Http`] / [`ConductorError::Server`] /
+    /// [`ConductorError::Decode`].
     pub async fn get_external_storage_location(
         &self,
         path: &str,

@@ -239,13 +239,16 @@ impl WorkflowClient {
     /// storage.
     ///
     /// `GET /workflow/externalstoragelocation?path=&operation=&payloadType=`. Only useful when
-    /// the server has external payload storage configured.
+    /// the server has external payload storage configured; without it (OSS's default dummy
+    /// storage) the answer has no `uri`, only a `path` made of `path`, a UUID and `.json`.
+    /// `operation` and `payload_type` are read case-insensitively.
     ///
     /// # Errors
     ///
+    /// [`ConductorError::Api`](crate::ConductorError::Api) 400 for an unknown operation or
+    /// payload type (OSS's `IllegalArgumentException`);
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
-    /// [`ConductorError::Api`](crate::ConductorError::Api) /
-    /// [`ConductorError::Server`](crate::ConductorError::Server) (500 for unknown values) /
+    /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode).
     pub async fn get_external_storage_location(
         &self,

@@ -6,6 +6,7 @@
 
 mod support;
 
+use conductor_client::ConductorClient;
 use conductor_client::models::{RetryLogic, TaskDef, TimeoutPolicy, WorkflowDef, WorkflowTask};
 use support::{EPOCH_MILLIS, Env, assert_status, linear_def};
 
@@ -30,10 +31,12 @@ async fn health_and_version() {
         env!("CARGO_PKG_VERSION")
     );
     assert_eq!(env.client.configuration().server_url(), env.server.url());
-    assert_eq!(
-        env.client.api_client().configuration().server_url(),
-        env.server.url()
-    );
+    // A client wrapping an existing `ApiClient` shares its connection pool and settings.
+    let shared = ConductorClient::from_api_client(env.client.api_client().clone());
+    assert_eq!(shared.configuration().server_url(), env.server.url());
+    assert!(shared.health().await.unwrap().healthy);
+    let names = shared.metadata_client().get_workflow_names().await.unwrap();
+    assert!(names.is_empty());
 }
 
 #[tokio::test]

@@ -452,7 +452,7 @@ async fn sync_signals_answer_the_next_blocking_point() {
             )
             .await,
         500,
-        "",
+        "No blocking task found to return",
     );
     assert!(matches!(error, ConductorError::Server { .. }), "{error:?}");
     assert_eq!(env.status_of(&id).await, WorkflowStatus::Completed);
