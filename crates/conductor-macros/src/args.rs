@@ -32,6 +32,8 @@ pub(crate) const KEYS: &[&str] = &[
 pub(crate) struct WorkerArgs {
     /// The task definition name: a value expression (a string literal, or a `&str` constant).
     pub(crate) name: Option<Setting>,
+    /// Whether a `name` argument was written (even an invalid one).
+    pub(crate) name_given: bool,
     /// `thread_count`: how many tasks run at once.
     pub(crate) thread_count: Option<Setting>,
     /// `poll_interval`, in milliseconds.
@@ -85,6 +87,7 @@ impl WorkerArgs {
     pub(crate) fn parse(args: TokenStream, errors: &mut Errors) -> Self {
         let mut parsed = WorkerArgs {
             name: None,
+            name_given: false,
             thread_count: None,
             poll_interval: None,
             poll_timeout: None,
@@ -146,7 +149,10 @@ impl WorkerArgs {
     fn apply(&mut self, key: &str, meta: &Meta, errors: &mut Errors) {
         let count = |min, max, example| Kind::Count { min, max, example };
         match key {
-            "name" => self.name = setting(meta, key, Kind::Str, errors),
+            "name" => {
+                self.name_given = true;
+                self.name = setting(meta, key, Kind::Str, errors);
+            }
             "thread_count" => {
                 self.thread_count = setting(meta, key, count(1, None, "thread_count = 4"), errors);
             }

@@ -144,9 +144,15 @@ fn execute_body(worker: &WorkerFn<'_>) -> TokenStream {
             };
         }
     } else {
-        // Spanned at the function name: a future that is not `Send` is reported there.
-        let send = quote_spanned!(function.span()=> __c::send_future(#call));
-        quote!(let __ret = #send.await;)
+        // The future is passed under a name located at the function's name: a future that is
+        // not `Send` is reported there.
+        let span = at(function.span());
+        let future = Ident::new("__future", span);
+        let send = quote_spanned!(span=> __c::send_future(#future));
+        quote! {
+            let #future = #call;
+            let __ret = #send.await;
+        }
     };
     let convert = convert(worker.returns, &quote!(__ret));
     quote! {
@@ -163,7 +169,7 @@ fn decode(param: &Param) -> Option<TokenStream> {
     let ty = &param.ty;
     let type_name = type_display(ty);
     let name = &param.name;
-    let span = ty.span();
+    let span = at(ty.span());
     match &param.kind {
         ParamKind::Input { key } => Some(quote_spanned! {span=>
             __c::input::<#ty>(&__task, &__c::InputParam::new(#key, #name, #type_name))
@@ -181,7 +187,12 @@ fn convert(kind: &ReturnKind, value: &TokenStream) -> TokenStream {
         ReturnKind::Unit => quote!(__c::output_unit(#value)),
         ReturnKind::WorkerOutput => quote!(__c::output_passthrough(#value)),
         ReturnKind::InProgress => quote!(__c::output_in_progress(#value)),
-        ReturnKind::Value(ty) => quote_spanned!(ty.span()=> __c::output_value(#value)),
+        ReturnKind::Value(ty) => {
+            // Located at the return type: a type that is not `Serialize` is reported there.
+            let span = at(ty.span());
+            let value = relocate(value, span);
+            quote_spanned!(span=> __c::output_value(#value))
+        }
         ReturnKind::Option(inner) => {
             let some = convert(inner, &quote!(__some));
             quote! {
@@ -202,13 +213,30 @@ fn convert(kind: &ReturnKind, value: &TokenStream) -> TokenStream {
                     ::core::result::Result::Ok(__ok) => #ok,
                     ::core::result::Result::Err(__err) => {
                         #[allow(unused_imports)]
-                        use __c::{ViaDisplay as _, ViaStdError as _, ViaTaskError as _};
+                        use __c::{ViaBoxedError as _, ViaDisplay as _, ViaStdError as _, ViaTaskError as _};
                         #failure
                     }
                 }
             }
         }
     }
+}
+
+/// A span that resolves like the macro's own tokens but is reported at `location` (a user token).
+fn at(location: Span) -> Span {
+    Span::call_site().located_at(location)
+}
+
+/// `tokens` reported at `span`.
+fn relocate(tokens: &TokenStream, span: Span) -> TokenStream {
+    tokens
+        .clone()
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 /// The builder calls for the settings given in the attribute, each spanned at its value.

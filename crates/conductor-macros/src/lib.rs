@@ -1,8 +1,9 @@
 //! The `#[worker]` attribute macro of the Conductor Rust SDK: typed workers from plain async functions.
 //!
-//! Use it through the `conductor` crate with the `macros` feature (`conductor::worker` /
-//! `conductor::worker::worker`); the generated code refers to `::conductor::__private`, which
-//! the `crate = "..."` argument can redirect.
+//! Use it through the `conductor` crate with the `macros` feature: `use conductor::worker;`
+//! brings the macro (and the `conductor::worker` module, which lives in the other namespace).
+//! The generated code refers to `::conductor::__private`, which the `crate = "..."` argument
+//! can redirect (`crate = "::conductor_worker"` for a program using `conductor-worker` directly).
 
 mod args;
 mod codegen;
@@ -18,7 +19,8 @@ use proc_macro::TokenStream;
 /// `{fn_name}_worker()`, which returns a ready [`FnWorker`] for the task type `name`.
 ///
 /// ```no_run
-/// use conductor::worker::{TaskHandler, WorkerOutput, worker};
+/// use conductor::worker;
+/// use conductor::worker::{TaskHandler, WorkerOutput};
 /// use conductor::{Configuration, Task};
 ///
 /// /// Greets someone: `{"name": "World"}` -> `{"result": "Hello, World!"}`.
@@ -70,7 +72,7 @@ use proc_macro::TokenStream;
 /// | `poll_interval` | longest wait between empty polls, in ms | 100 | `POLL_INTERVAL` |
 /// | `poll_timeout` | long-poll timeout sent to the server, in ms (≤ 5000) | 100 | `POLL_TIMEOUT` |
 /// | `domain` | the task domain to poll in | none | `DOMAIN` |
-/// | `identity` | the worker id | `{hostname}-{pid}` | `IDENTITY` |
+/// | `identity` | the worker id | `{hostname}-{pid}` | `WORKER_ID` |
 /// | `register_task_def` | create the task definition (with the schemas) at start-up when missing | `false` | `REGISTER_TASK_DEF` |
 /// | `lease_extend_enabled` | extend the task's lease while it runs | `false` | `LEASE_EXTEND_ENABLED` |
 /// | `paused` | start paused | `false` | `PAUSED` |
@@ -121,7 +123,8 @@ use proc_macro::TokenStream;
 /// implements [`TaskError`] and says so:
 ///
 /// ```
-/// use conductor::worker::{TaskError, worker};
+/// use conductor::worker;
+/// use conductor::worker::TaskError;
 ///
 /// #[derive(Debug)]
 /// enum ChargeError {
@@ -165,7 +168,7 @@ use proc_macro::TokenStream;
 /// `blocking` is a compile error that says so.
 ///
 /// ```
-/// use conductor::worker::worker;
+/// use conductor::worker;
 ///
 /// #[worker(name = "checksum", blocking)]
 /// fn checksum(data: String) -> u32 {

@@ -3,6 +3,10 @@
 
 /// A serde-style rename rule applied to snake_case parameter names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[allow(
+    clippy::enum_variant_names,
+    reason = "the variants are serde's rule names"
+)]
 pub(crate) enum RenameRule {
     /// `order_id` -> `order_id` (serde lowercases; snake_case names already are).
     LowerCase,

@@ -29,14 +29,19 @@ inventory::collect!(WorkerRegistration);
 /// linked into the program, which it is as soon as the program uses anything from it.
 ///
 /// ```
-/// use conductor_worker::{Worker, discovered_workers};
+/// use conductor_http::Configuration;
+/// use conductor_worker::{TaskHandler, Worker, discovered_workers};
 ///
-/// // With `#[worker]` functions in the program, each appears here once.
 /// let names: Vec<String> = discovered_workers()
 ///     .iter()
 ///     .map(|worker| worker.task_definition_name().to_owned())
 ///     .collect();
-/// assert!(names.windows(2).all(|pair| pair[0] <= pair[1]));
+/// // The same workers, added to a handler without listing them.
+/// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+///     .discovered_workers()
+///     .build()?;
+/// assert_eq!(handler.worker_names(), names);
+/// # Ok::<(), conductor_http::ConductorError>(())
 /// ```
 #[must_use]
 pub fn discovered_workers() -> Vec<FnWorker> {

@@ -85,11 +85,10 @@ mod tests {
         assert_eq!(seen.0, "t1");
         assert_eq!(context.take_reports().logs, ["from the blocking pool"]);
         // Outside an execution there is no context, and the function still runs.
-        assert_eq!(
+        assert!(
             run_blocking(|| TaskContext::current().is_none())
                 .await
-                .unwrap(),
-            true
+                .unwrap()
         );
     }
 

@@ -199,6 +199,9 @@ fn output_schema_from(root: Value, strict: bool, optional: bool) -> Option<Value
                 .remove("$schema")
                 .unwrap_or_else(|| Value::String(DRAFT_07.to_owned()));
             let definitions = root.remove("definitions");
+            // The root's title names the type ("string", "Array_of_Address"); as a property it
+            // is noise.
+            root.remove("title");
             let mut wrapper = JsonMap::new();
             wrapper.insert("$schema".to_owned(), meta);
             wrapper.insert("type".to_owned(), Value::String("object".to_owned()));
@@ -344,7 +347,7 @@ mod tests {
         assert!(optional.get("required").is_none());
 
         let wrapped = output!(String, true, false).unwrap();
-        assert_eq!(wrapped["properties"]["result"]["type"], "string");
+        assert_eq!(wrapped["properties"]["result"], json!({"type": "string"}));
         assert_eq!(wrapped["required"], json!(["result"]));
         assert_eq!(wrapped["additionalProperties"], false);
         assert_eq!(wrapped["$schema"], DRAFT_07);
@@ -361,13 +364,22 @@ mod tests {
         assert_eq!(output!(NoSchema, false, false), None);
     }
 
+    macro_rules! root {
+        ($ty:ty) => {{
+            #[allow(unused_imports)]
+            use super::{NoJsonSchema as _, ViaJsonSchema as _};
+            // The borrow is what lets a type without `JsonSchema` fall through to `NoJsonSchema`.
+            #[allow(clippy::needless_borrow)]
+            let schema = (&SchemaProbe::<$ty>::new()).root_schema(true);
+            schema
+        }};
+    }
+
     #[test]
     fn whole_input_schema_is_the_type_schema() {
-        #[allow(unused_imports)]
-        use super::{NoJsonSchema as _, ViaJsonSchema as _};
-        let schema = (&SchemaProbe::<Address>::new()).root_schema(true).unwrap();
+        let schema = root!(Address).unwrap();
         assert_eq!(schema["additionalProperties"], false);
         assert_eq!(schema["required"], json!(["street", "zip"]));
-        assert_eq!((&SchemaProbe::<NoSchema>::new()).root_schema(true), None);
+        assert_eq!(root!(NoSchema), None);
     }
 }

@@ -1,0 +1,10 @@
+//! `#[worker]` on something other than a function.
+
+use conductor::worker;
+
+#[worker(name = "greet")]
+struct Greeter {
+    name: String,
+}
+
+fn main() {}
