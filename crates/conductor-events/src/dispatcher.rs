@@ -332,13 +332,15 @@ mod tests {
 
     /// Blocks every call until the test opens the gate.
     struct Blocked {
-        gate: Mutex<()>,
+        open: AtomicBool,
         calls: AtomicUsize,
     }
 
     impl TaskRunnerEventsListener for Blocked {
         fn on_event(&self, _event: &TaskRunnerEvent) {
-            let _open = self.gate.lock().unwrap();
+            while !self.open.load(Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(1));
+            }
             self.calls.fetch_add(1, Ordering::SeqCst);
         }
     }
@@ -382,13 +384,12 @@ mod tests {
     async fn a_stuck_listener_never_blocks_the_publisher_and_overflow_is_counted() {
         let dispatcher = EventDispatcher::with_capacity(8);
         let blocked = Arc::new(Blocked {
-            gate: Mutex::new(()),
+            open: AtomicBool::new(false),
             calls: AtomicUsize::new(0),
         });
         let healthy = Arc::new(Recorder::default());
         dispatcher.add_listener(blocked.clone());
         dispatcher.add_listener(healthy.clone());
-        let gate = blocked.gate.lock().unwrap();
         for n in 0..30 {
             dispatcher.publish(paused(n));
             // The healthy listener keeps up while the other one is stuck.
@@ -404,7 +405,7 @@ mod tests {
         // The stuck listener holds one event and has 8 queued: the rest of the 30 were dropped.
         assert!(dispatcher.dropped_events() >= 30 - 9);
         assert!(!dispatcher.flush(Duration::from_millis(50)).await);
-        drop(gate);
+        blocked.open.store(true, Ordering::SeqCst);
         assert!(dispatcher.flush(Duration::from_secs(5)).await);
         let delivered = blocked.calls.load(Ordering::SeqCst) as u64;
         assert_eq!(delivered + dispatcher.dropped_events(), 30);

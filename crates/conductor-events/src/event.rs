@@ -215,8 +215,8 @@ pub enum TaskRunnerEvent {
     TaskExecutionFailure(TaskExecutionFailure),
     /// See [`TaskUpdateCompleted`].
     TaskUpdateCompleted(TaskUpdateCompleted),
-    /// See [`TaskUpdateFailure`].
-    TaskUpdateFailure(TaskUpdateFailure),
+    /// See [`TaskUpdateFailure`] (boxed: it carries a whole `TaskResult`).
+    TaskUpdateFailure(Box<TaskUpdateFailure>),
     /// See [`TaskPaused`].
     TaskPaused(TaskPaused),
     /// See [`TaskExecutionQueueFull`].
@@ -283,8 +283,13 @@ impl_from_event!(
     TaskExecutionCompleted,
     TaskExecutionFailure,
     TaskUpdateCompleted,
-    TaskUpdateFailure,
     TaskPaused,
     TaskExecutionQueueFull,
     ActiveWorkersChanged,
 );
+
+impl From<TaskUpdateFailure> for TaskRunnerEvent {
+    fn from(event: TaskUpdateFailure) -> Self {
+        TaskRunnerEvent::TaskUpdateFailure(Box::new(event))
+    }
+}

@@ -23,8 +23,10 @@ use crate::worker::{MAX_POLL_TIMEOUT_MILLIS, Worker};
 /// ```
 #[derive(Clone)]
 pub struct EnvLookup {
-    lookup: Arc<dyn Fn(&str) -> Option<String> + Send + Sync>,
+    lookup: Arc<LookupFn>,
 }
+
+type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl EnvLookup {
     /// Reads the process environment (`std::env::var`; values that are not UTF-8 count as unset).

@@ -24,7 +24,7 @@ use crate::runner::TaskRunner;
 /// How an execution ended.
 pub(crate) enum Execution {
     /// The worker's code returned (or panicked); this is the result to report.
-    Finished(TaskResult),
+    Finished(Box<TaskResult>),
     /// The shutdown deadline passed first; the execution was dropped.
     Aborted,
 }
@@ -78,7 +78,7 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task) -> Execution {
         result.callback_after_seconds = i64::try_from(seconds).unwrap_or(i64::MAX);
     }
     result.worker_id = Some(worker_id.to_owned());
-    Execution::Finished(result)
+    Execution::Finished(Box::new(result))
 }
 
 /// Maps the outcome to a result and publishes the execution event.

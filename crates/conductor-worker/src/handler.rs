@@ -95,11 +95,16 @@ struct Metrics {
     server: Option<MetricsServer>,
 }
 
+/// The started workers' task types and states, shared with the sampler.
+type Sampled = Arc<std::sync::Mutex<Vec<(String, Arc<WorkerState>)>>>;
+
 /// What exists while the handler runs.
 struct Running {
     runtime: Arc<Runtime>,
     loops: Vec<JoinHandle<()>>,
     sampler: Option<JoinHandle<()>>,
+    /// The started workers, as the sampler sees them (task type and state).
+    sampled: Sampled,
     tokio: tokio::runtime::Handle,
 }
 
@@ -237,13 +242,14 @@ impl TaskHandler {
             runtime,
             loops: Vec::new(),
             sampler: None,
+            sampled: Arc::default(),
             tokio: tokio::runtime::Handle::current(),
         };
         for (registered, config) in self.workers.iter().zip(configs) {
             let handle = spawn_runner(&running, registered, config);
             running.loops.push(handle);
         }
-        running.sampler = Some(self.spawn_sampler(&running.runtime));
+        running.sampler = Some(self.spawn_sampler(&running));
         self.running = Some(running);
         Ok(())
     }
@@ -310,7 +316,7 @@ impl TaskHandler {
         for registered in &self.workers {
             self.events.publish_with(|| ActiveWorkersChanged {
                 task_type: registered.worker.task_definition_name().to_owned(),
-                worker_id: registered.worker.identity(),
+                worker_id: registered.state.worker_id(),
                 count: registered.state.active(),
             });
         }
@@ -432,37 +438,33 @@ impl TaskHandler {
         DEFAULT_SAMPLE_INTERVAL
     }
 
-    /// Publishes each worker's active task count whenever it changed since the last sample.
-    fn spawn_sampler(&self, runtime: &Arc<Runtime>) -> JoinHandle<()> {
+    /// Publishes each started worker's active task count whenever it changed since the last
+    /// sample.
+    fn spawn_sampler(&self, running: &Running) -> JoinHandle<()> {
         let interval = self.sample_interval();
-        let workers: Vec<(String, String, Arc<WorkerState>)> = self
-            .workers
-            .iter()
-            .map(|registered| {
-                (
-                    registered.worker.task_definition_name().to_owned(),
-                    registered.worker.identity(),
-                    Arc::clone(&registered.state),
-                )
-            })
-            .collect();
-        let events = runtime.events.clone();
-        let stopping = runtime.stopping.clone();
+        let sampled = Arc::clone(&running.sampled);
+        let events = running.runtime.events.clone();
+        let stopping = running.runtime.stopping.clone();
         tokio::spawn(async move {
-            let mut last: Vec<Option<usize>> = vec![None; workers.len()];
+            let mut last: Vec<Option<usize>> = Vec::new();
             let mut ticks = tokio::time::interval(interval);
             loop {
                 tokio::select! {
                     () = stopping.cancelled() => return,
                     _ = ticks.tick() => {}
                 }
-                for ((task_type, worker_id, state), last) in workers.iter().zip(last.iter_mut()) {
+                let workers: Vec<(String, Arc<WorkerState>)> = match sampled.lock() {
+                    Ok(workers) => workers.clone(),
+                    Err(poisoned) => poisoned.into_inner().clone(),
+                };
+                last.resize(workers.len(), None);
+                for ((task_type, state), last) in workers.iter().zip(last.iter_mut()) {
                     let count = state.active();
                     if *last != Some(count) {
                         *last = Some(count);
                         events.publish(ActiveWorkersChanged {
                             task_type: task_type.clone(),
-                            worker_id: worker_id.clone(),
+                            worker_id: state.worker_id(),
                             count,
                         });
                     }
@@ -480,6 +482,12 @@ fn spawn_runner(
 ) -> JoinHandle<()> {
     if config.paused() {
         registered.state.set_paused(true);
+    }
+    registered.state.set_worker_id(config.worker_id());
+    let entry = (config.task_type().to_owned(), Arc::clone(&registered.state));
+    match running.sampled.lock() {
+        Ok(mut sampled) => sampled.push(entry),
+        Err(poisoned) => poisoned.into_inner().push(entry),
     }
     info!(
         task_type = config.task_type(),

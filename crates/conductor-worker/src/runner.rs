@@ -250,7 +250,7 @@ impl TaskRunner {
                     let want_next = result.status.is_terminal_result()
                         && !self.runtime.stopping.is_cancelled()
                         && !self.state.is_paused();
-                    next = update::report(&self, result, want_next).await;
+                    next = update::report(&self, *result, want_next).await;
                 }
             }
         }

@@ -2,8 +2,8 @@
 //! shutdown signals, the tracker of in-flight work), and [`WorkerState`], what outlives a run
 //! (paused flag, active task count).
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use conductor_events::EventDispatcher;
 use tokio::sync::watch;
@@ -90,6 +90,8 @@ impl Runtime {
 pub(crate) struct WorkerState {
     paused: watch::Sender<bool>,
     active: AtomicUsize,
+    /// The worker id of the current (or last) run, after environment overrides.
+    worker_id: Mutex<String>,
 }
 
 impl WorkerState {
@@ -97,7 +99,16 @@ impl WorkerState {
         Arc::new(Self {
             paused: watch::Sender::new(false),
             active: AtomicUsize::new(0),
+            worker_id: Mutex::new(String::new()),
         })
+    }
+
+    pub(crate) fn set_worker_id(&self, worker_id: &str) {
+        *lock(&self.worker_id) = worker_id.to_owned();
+    }
+
+    pub(crate) fn worker_id(&self) -> String {
+        lock(&self.worker_id).clone()
     }
 
     pub(crate) fn set_paused(&self, paused: bool) {
@@ -134,5 +145,13 @@ pub(crate) struct ActiveGuard {
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
         self.state.active.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Locks `mutex`; a poisoned lock still holds a valid `String` (assignments only).
+fn lock(mutex: &Mutex<String>) -> MutexGuard<'_, String> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }

@@ -1,6 +1,9 @@
 //! The poll loop against the scripted fake: slots, batch sizes, idle and error backoff,
 //! pause/resume.
 
+// Test code: unwrapping is how a test fails (clippy.toml allows it in #[test] fns only).
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::sync::Arc;
@@ -71,7 +74,9 @@ async fn polls_ask_for_exactly_the_free_slots_and_wait_when_full() {
     })
     .with_thread_count(3);
     let events = EventLog::new();
+    // Without update-v2, so a freed slot is refilled by a poll rather than by chaining.
     let mut handler = builder(&api)
+        .options(common::quick_options().with_update_v2(false))
         .worker(worker)
         .event_listener(events.clone())
         .build()
@@ -88,10 +93,16 @@ async fn polls_ask_for_exactly_the_free_slots_and_wait_when_full() {
 
     // One slot frees: the next poll asks for exactly one task.
     release.add_permits(1);
-    assert!(api.wait_until(LONG, |s| s.polls.len() >= 2).await);
+    let polled = api.wait_until(LONG, |s| s.polls.len() >= 2).await;
+    assert!(
+        polled,
+        "polls {:?} updates {:?}",
+        api.polls(),
+        api.updates()
+    );
     assert_eq!(api.polls()[1].count, 1);
     release.add_permits(100);
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 5).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 5).await);
     handler.stop().await.unwrap();
     assert!(!events.named("TaskExecutionQueueFull").is_empty());
 }
@@ -111,7 +122,7 @@ async fn idle_backoff_doubles_to_the_poll_interval_and_resets_on_work() {
     // A task arrives: after the poll that gets it, the next poll goes at once (no wait), then
     // the backoff starts again from 1 ms.
     api.add_tasks("idle", 1);
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 1).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
     let got = api.polls().iter().position(|p| p.returned == 1).unwrap();
     assert!(api.wait_until(LONG, |s| s.polls.len() >= got + 4).await);
     let gaps = poll_gaps_ms(&api);
@@ -162,7 +173,7 @@ async fn poll_errors_back_off_with_capped_jitter_and_recover() {
     // The server comes back: polling resumes and the backoff is forgotten.
     api.set_polls_down(false);
     api.add_tasks("flaky", 1);
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 1).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
     let before = api.polls().len();
     assert!(api.wait_until(LONG, |s| s.polls.len() >= before + 3).await);
     let gaps = poll_gaps_ms(&api);
@@ -226,7 +237,7 @@ async fn server_errors_are_retried_like_transport_errors() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 3).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 3).await);
     handler.stop().await.unwrap();
     assert_eq!(api.polls().iter().filter(|p| p.failed).count(), 3);
 }
@@ -246,14 +257,14 @@ async fn pause_stops_polling_and_resume_restarts_it() {
     handler.start().await.unwrap();
     api.add_tasks("a", 2);
     api.add_tasks("b", 2);
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 2).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 2).await);
     tokio::time::sleep(Duration::from_secs(5)).await;
     assert!(api.polls().iter().all(|p| p.task_type == "b"));
     assert_eq!(api.queued("a"), 2);
     assert_eq!(handler.is_paused("a"), Some(true));
 
     handler.resume_worker("a");
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 4).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 4).await);
 
     handler.pause_all();
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -262,7 +273,7 @@ async fn pause_stops_polling_and_resume_restarts_it() {
     tokio::time::sleep(Duration::from_secs(10)).await;
     assert_eq!(api.polls().len(), polls);
     handler.resume_all();
-    assert!(api.wait_until(LONG, |_| api.finished().len() == 5).await);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 5).await);
     handler.stop().await.unwrap();
 
     assert!(

@@ -67,6 +67,25 @@ pub struct State {
     next_id: u64,
 }
 
+impl State {
+    /// Accepted terminal results, per task id.
+    pub fn finished(&self) -> HashMap<String, Vec<TaskResult>> {
+        let mut finished: HashMap<String, Vec<TaskResult>> = HashMap::new();
+        for update in &self.updates {
+            if update.accepted
+                && !update.result.extend_lease
+                && update.result.status != TaskResultStatus::InProgress
+            {
+                finished
+                    .entry(update.result.task_id.clone())
+                    .or_default()
+                    .push(update.result.clone());
+            }
+        }
+        finished
+    }
+}
+
 pub struct FakeApi {
     state: Mutex<State>,
     changed: Notify,
@@ -206,19 +225,7 @@ impl FakeApi {
 
     /// Accepted terminal results, per task id.
     pub fn finished(&self) -> HashMap<String, Vec<TaskResult>> {
-        let mut finished: HashMap<String, Vec<TaskResult>> = HashMap::new();
-        for update in self.state().updates.iter() {
-            if update.accepted
-                && !update.result.extend_lease
-                && update.result.status != TaskResultStatus::InProgress
-            {
-                finished
-                    .entry(update.result.task_id.clone())
-                    .or_default()
-                    .push(update.result.clone());
-            }
-        }
-        finished
+        self.state().finished()
     }
 
     pub fn queued(&self, task_type: &str) -> usize {

@@ -1,11 +1,11 @@
 //! Shared test helpers: the scripted fake server API, event recorders, log counters.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 pub mod fake_api;
 pub mod recorder;
 
-pub use fake_api::{FakeApi, UpdateCall, V2Mode};
+pub use fake_api::FakeApi;
 pub use recorder::{EventLog, WarnCounter};
 
 use std::collections::HashMap;

@@ -1,0 +1,294 @@
+//! Worker runtime benchmark against the embedded server on loopback:
+//!
+//! - no-op tasks per second through one `TaskHandler` (one worker, `--threads` slots), beside a
+//!   bare loop making the same HTTP calls (batch poll, then update-v2 chaining) with the same
+//!   concurrency, in the same run;
+//! - the CPU an idle handler with 10 workers burns (default poll settings, no tasks), read from
+//!   `/proc/self/task/*/stat` for the worker's threads only.
+//!
+//! The server and the workers run on separate single-thread tokio runtimes (threads named
+//! `bench-server` and `bench-worker`), so each side's CPU time can be read apart.
+//!
+//! Run with `cargo bench -p conductor-worker --bench worker_throughput` (or
+//! `cargo xtask bench worker`); options: `--tasks N` (default 5000), `--threads T` (default 8),
+//! `--idle-seconds S` (default 5).
+#![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
+#![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use conductor_client::ConductorClient;
+use conductor_events::{PollStarted, TaskRunnerEventsListener};
+use conductor_http::Configuration;
+use conductor_models::{
+    StartWorkflowRequest, Task, TaskDef, TaskResult, WorkflowDef, WorkflowTask,
+};
+use conductor_server::DevServer;
+use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+use tokio::runtime::Runtime;
+
+const TASK_TYPE: &str = "bench_noop";
+const WORKFLOW: &str = "bench_noop_flow";
+
+fn arg(name: &str, default: u64) -> u64 {
+    std::env::args()
+        .skip_while(|a| a != name)
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn runtime(name: &str) -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// CPU seconds (user + system) of this process's threads whose name starts with one of
+/// `prefixes` (names are truncated to 15 characters by the kernel).
+fn cpu_seconds(prefixes: &[&str]) -> f64 {
+    // USER_HZ: 100 on every mainstream Linux configuration.
+    const TICKS_PER_SECOND: f64 = 100.0;
+    let mut ticks = 0_u64;
+    for entry in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = &stat[open + 1..close];
+        if !prefixes.iter().any(|prefix| name.starts_with(prefix)) {
+            continue;
+        }
+        // After ") ": state is field 3; utime and stime are fields 14 and 15.
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        ticks += fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+    }
+    ticks as f64 / TICKS_PER_SECOND
+}
+
+const WORKER_THREADS: &[&str] = &["bench-worker", "conductor-event"];
+const SERVER_THREADS: &[&str] = &["bench-server"];
+
+async fn setup(client: &ConductorClient) {
+    client
+        .metadata_client()
+        .register_task_def(&TaskDef::new(TASK_TYPE).with_retry(
+            0,
+            conductor_models::RetryLogic::Fixed,
+            0,
+        ))
+        .await
+        .unwrap();
+    client
+        .metadata_client()
+        .register_workflow_def(
+            &WorkflowDef::new(WORKFLOW).with_task(WorkflowTask::simple(TASK_TYPE, "noop_ref")),
+        )
+        .await
+        .unwrap();
+}
+
+async fn queue_tasks(client: &ConductorClient, n: u64) {
+    let request = StartWorkflowRequest::new(WORKFLOW);
+    for _ in 0..n {
+        client
+            .workflow_client()
+            .start_workflow(&request)
+            .await
+            .unwrap();
+    }
+}
+
+struct Measured {
+    seconds: f64,
+    worker_cpu: f64,
+    server_cpu: f64,
+}
+
+impl Measured {
+    fn start() -> (Instant, f64, f64) {
+        (
+            Instant::now(),
+            cpu_seconds(WORKER_THREADS),
+            cpu_seconds(SERVER_THREADS),
+        )
+    }
+
+    fn since((started, worker, server): (Instant, f64, f64)) -> Self {
+        Self {
+            seconds: started.elapsed().as_secs_f64(),
+            worker_cpu: cpu_seconds(WORKER_THREADS) - worker,
+            server_cpu: cpu_seconds(SERVER_THREADS) - server,
+        }
+    }
+}
+
+/// `n` queued no-op tasks through one TaskHandler with `threads` slots.
+async fn through_handler(config: Configuration, n: u64, threads: usize) -> Measured {
+    let executed = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&executed);
+    let worker = FnWorker::new(TASK_TYPE, move |_task: Task| {
+        counter.fetch_add(1, Ordering::Relaxed);
+        async { Ok(WorkerOutput::completed_with_result(true)) }
+    })
+    .with_thread_count(threads);
+    let mut handler = TaskHandler::builder(config).worker(worker).build().unwrap();
+    let mark = Measured::start();
+    handler.start().await.unwrap();
+    let n = usize::try_from(n).unwrap();
+    while executed.load(Ordering::Relaxed) < n || handler.active_tasks(TASK_TYPE) != Some(0) {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let measured = Measured::since(mark);
+    handler.stop().await.unwrap();
+    measured
+}
+
+/// The same calls without the runtime: `threads` loops, each polling one task and chaining
+/// update-v2 until the server has none, then polling again.
+async fn bare_loop(client: ConductorClient, n: u64, threads: usize) -> Measured {
+    let done = Arc::new(AtomicUsize::new(0));
+    let n = usize::try_from(n).unwrap();
+    let mark = Measured::start();
+    let mut slots = tokio::task::JoinSet::new();
+    for slot in 0..threads {
+        let tasks = client.task_client();
+        let done = Arc::clone(&done);
+        let worker_id = format!("bare-{slot}");
+        slots.spawn(async move {
+            while done.load(Ordering::Relaxed) < n {
+                let polled = tasks
+                    .batch_poll(
+                        TASK_TYPE,
+                        Some(&worker_id),
+                        None,
+                        1,
+                        Duration::from_millis(100),
+                    )
+                    .await
+                    .unwrap();
+                let mut next = polled.into_iter().next();
+                while let Some(task) = next {
+                    let result = TaskResult::completed(&task.task_id, &task.workflow_instance_id)
+                        .with_output_value("result", true)
+                        .with_worker_id(&worker_id);
+                    next = tasks.update_task_v2(&result).await.unwrap();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+    }
+    while slots.join_next().await.is_some() {}
+    Measured::since(mark)
+}
+
+/// Counts polls, to report the idle poll rate.
+#[derive(Default)]
+struct PollCounter(AtomicUsize);
+
+impl TaskRunnerEventsListener for PollCounter {
+    fn on_poll_started(&self, _event: &PollStarted) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A handler with 10 idle workers for `seconds`: its CPU time and poll rate.
+async fn idle(config: Configuration, seconds: u64) -> (Measured, f64) {
+    let polls = Arc::new(PollCounter::default());
+    let mut builder = TaskHandler::builder(config).event_listener(polls.clone());
+    for n in 0..10 {
+        builder = builder.worker(FnWorker::new(format!("idle_{n}"), |_task: Task| async {
+            Ok(WorkerOutput::completed_with_result(true))
+        }));
+    }
+    let mut handler = builder.build().unwrap();
+    handler.start().await.unwrap();
+    // Let the idle backoff reach its steady state (the poll interval) first.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let polls_before = polls.0.load(Ordering::Relaxed);
+    let mark = Measured::start();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let measured = Measured::since(mark);
+    let rate = (polls.0.load(Ordering::Relaxed) - polls_before) as f64 / measured.seconds;
+    handler.stop().await.unwrap();
+    (measured, rate)
+}
+
+fn main() {
+    let tasks = arg("--tasks", 5000);
+    let threads = usize::try_from(arg("--threads", 8)).unwrap();
+    let idle_seconds = arg("--idle-seconds", 5);
+
+    let server_rt = runtime("bench-server");
+    let worker_rt = runtime("bench-worker");
+    let server = server_rt.block_on(DevServer::start()).unwrap();
+    let config = Configuration::new(server.url());
+    let client = ConductorClient::new(config.clone()).unwrap();
+
+    {
+        let client = client.clone();
+        worker_rt
+            .block_on(worker_rt.spawn(async move { setup(&client).await }))
+            .unwrap();
+    }
+
+    println!(
+        "worker runtime benchmark: {tasks} no-op tasks, {threads} slots, embedded server on loopback"
+    );
+    println!(
+        "(server and workers on separate 1-thread runtimes; CPU = user+system seconds of each side's threads)\n"
+    );
+    println!("| case | tasks/s | wall s | worker CPU s | server CPU s | worker CPU ms/task |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let report = |name: &str, measured: &Measured| {
+        println!(
+            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} |",
+            tasks as f64 / measured.seconds,
+            measured.seconds,
+            measured.worker_cpu,
+            measured.server_cpu,
+            measured.worker_cpu * 1000.0 / tasks as f64,
+        );
+    };
+    for round in 0..2 {
+        let client_for_queue = client.clone();
+        worker_rt
+            .block_on(worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }))
+            .unwrap();
+        let handler_run = worker_rt
+            .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads)))
+            .unwrap();
+        report(&format!("TaskHandler (round {})", round + 1), &handler_run);
+
+        let client_for_queue = client.clone();
+        worker_rt
+            .block_on(worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }))
+            .unwrap();
+        let bare = worker_rt
+            .block_on(worker_rt.spawn(bare_loop(client.clone(), tasks, threads)))
+            .unwrap();
+        report(&format!("bare HTTP loop (round {})", round + 1), &bare);
+    }
+
+    let (idle_run, poll_rate) = worker_rt
+        .block_on(worker_rt.spawn(idle(config.clone(), idle_seconds)))
+        .unwrap();
+    println!(
+        "\nidle handler, 10 workers, default settings (poll interval 100 ms, long poll 100 ms), {idle_seconds} s:"
+    );
+    println!(
+        "  worker threads CPU: {:.3} s = {:.2} % of one core; server: {:.3} s; {:.1} polls/s",
+        idle_run.worker_cpu,
+        idle_run.worker_cpu * 100.0 / idle_run.seconds,
+        idle_run.server_cpu,
+        poll_rate,
+    );
+    server_rt.block_on(server.shutdown());
+}

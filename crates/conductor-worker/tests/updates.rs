@@ -1,0 +1,255 @@
+//! Reporting results against the scripted fake: retries off the slot, lost results, update-v2
+//! chaining and its fallback to v1.
+
+// Test code: unwrapping is how a test fails (clippy.toml allows it in #[test] fns only).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::fake_api::V2Mode;
+use common::fake_api::{api_error, connect_error, server_error};
+use common::{EventLog, FakeApi, LONG, builder, completing_worker, quick_options};
+use conductor_events::TaskRunnerEvent;
+use conductor_models::{Task, TaskResultStatus};
+use conductor_worker::{FnWorker, WorkerOutput};
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_update_is_retried_until_delivered() {
+    let api = FakeApi::new();
+    let id = api.add_tasks("t", 1).pop().unwrap();
+    api.fail_next_updates([server_error(503), connect_error()]);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
+    handler.stop().await.unwrap();
+
+    let attempts: Vec<bool> = api.updates().iter().map(|u| u.accepted).collect();
+    assert_eq!(attempts, [false, false, true]);
+    assert_eq!(api.finished()[&id].len(), 1);
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    let Some(TaskRunnerEvent::TaskUpdateCompleted(done)) =
+        events.named("TaskUpdateCompleted").pop()
+    else {
+        panic!("no update event");
+    };
+    assert_eq!(done.attempts, 3);
+    assert!(events.named("TaskUpdateFailure").is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn retries_run_off_the_slot_so_the_worker_keeps_executing() {
+    let api = FakeApi::new();
+    let first = api.add_tasks("t", 1).pop().unwrap();
+    // The first result's update fails; its retry waits 1-2 s while the slot is free again.
+    api.fail_next_updates([server_error(503)]);
+    let options = quick_options()
+        .with_update_v2(false)
+        .with_update_backoff(Duration::from_secs(2), Duration::from_secs(4));
+    let mut handler = builder(&api)
+        .options(options)
+        .worker(completing_worker("t", Duration::from_millis(10)))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    let second = api.add_tasks("t", 1).pop().unwrap();
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 2).await);
+    handler.stop().await.unwrap();
+
+    let updates = api.updates();
+    let delivered = |id: &str| {
+        updates
+            .iter()
+            .find(|u| u.accepted && u.result.task_id == id)
+            .unwrap()
+            .at
+    };
+    assert!(
+        delivered(&second) < delivered(&first),
+        "the second task must complete while the first result waits for its retry"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn when_retries_run_out_the_result_is_published_as_lost() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| {
+        task.input_data.insert("n".into(), 7.into());
+    });
+    api.set_updates_down(true);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .options(quick_options().with_update_retries(3))
+        .worker(FnWorker::new("t", |task: Task| async move {
+            Ok(WorkerOutput::completed_with_result(
+                task.get_input::<i64>("n"),
+            ))
+        }))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.updates.len() == 4).await);
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    handler.stop().await.unwrap();
+    assert_eq!(api.updates().len(), 4, "one attempt and three retries");
+
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    let Some(TaskRunnerEvent::TaskUpdateFailure(lost)) = events.named("TaskUpdateFailure").pop()
+    else {
+        panic!("no TaskUpdateFailure");
+    };
+    assert_eq!(lost.task_id, id);
+    assert_eq!(lost.retry_count, 3);
+    assert_eq!(lost.error_type, "Server");
+    assert_eq!(lost.task_result.status, TaskResultStatus::Completed);
+    assert_eq!(lost.task_result.output_data["result"], 7);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_permanent_update_error_is_not_retried() {
+    let api = FakeApi::new();
+    api.add_tasks("t", 1);
+    api.fail_next_updates([api_error(400)]);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    handler.stop().await.unwrap();
+    assert_eq!(api.updates().len(), 1);
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    assert_eq!(events.named("TaskUpdateFailure").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn update_v2_chains_the_next_task_in_the_same_slot() {
+    let api = FakeApi::new();
+    api.add_tasks("t", 5);
+    let mut handler = builder(&api)
+        .worker(completing_worker("t", Duration::from_millis(5)))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 5).await);
+    // One poll brought the first task; update-v2 handed out the other four.
+    assert_eq!(api.polls().iter().filter(|p| p.returned > 0).count(), 1);
+    let polls_at_end = api
+        .polls()
+        .iter()
+        .filter(|p| p.at <= api.updates().last().unwrap().at)
+        .count();
+    assert_eq!(polls_at_end, 1);
+    assert!(api.updates().iter().all(|u| u.v2));
+    handler.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_without_update_v2_is_detected_once_and_v1_used_from_then_on() {
+    for mode in [V2Mode::NotFound, V2Mode::MethodNotAllowed] {
+        let api = FakeApi::new();
+        api.set_v2(mode);
+        api.add_tasks("t", 4);
+        let mut handler = builder(&api)
+            .worker(completing_worker("t", Duration::ZERO))
+            .build()
+            .unwrap();
+        handler.start().await.unwrap();
+        assert!(api.wait_until(LONG, |s| s.finished().len() == 4).await);
+        handler.stop().await.unwrap();
+        // The fake records only the calls that reached `apply_update`: v2 calls are rejected
+        // before, so every recorded update is a v1 one, exactly one per task.
+        let updates = api.updates();
+        assert_eq!(updates.len(), 4, "{mode:?}");
+        assert!(updates.iter().all(|u| !u.v2 && u.accepted));
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_404_for_an_unknown_task_does_not_disable_update_v2() {
+    let api = FakeApi::new();
+    let gone = api.add_tasks("t", 1).pop().unwrap();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let release = Arc::clone(&gate);
+    let worker = FnWorker::new("t", move |task: Task| {
+        let gate = Arc::clone(&gate);
+        async move {
+            gate.acquire().await.unwrap().forget();
+            Ok(WorkerOutput::completed_with_result(task.task_id))
+        }
+    });
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .worker(worker)
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
+            .await
+    );
+    // The server loses the task (it timed out and was removed): v2 and v1 both answer 404.
+    api.forget_task(&gone);
+    release.add_permits(1);
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    api.add_tasks("t", 2);
+    release.add_permits(10);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 2).await);
+    handler.stop().await.unwrap();
+    let updates = api.updates();
+    assert!(!updates[0].accepted && updates[0].v2);
+    assert!(
+        updates[1..].iter().any(|u| u.v2 && u.accepted),
+        "v2 still in use: {updates:?}"
+    );
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    assert_eq!(events.named("TaskUpdateFailure").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn in_progress_results_and_paused_workers_do_not_ask_for_a_next_task() {
+    let api = FakeApi::new();
+    api.add_tasks("t", 3);
+    let worker = FnWorker::new("t", |_task: Task| async {
+        Ok(WorkerOutput::in_progress(3600))
+    });
+    let mut handler = builder(&api).worker(worker).build().unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.updates.len() == 3).await);
+    handler.stop().await.unwrap();
+    // IN_PROGRESS reports go through v1: update-v2 would never return a task for them.
+    assert!(api.updates().iter().all(|u| !u.v2));
+}
