@@ -40,11 +40,11 @@
 //! |---|---|---|
 //! | `client` | yes | [`Configuration`], [`ConductorClient`] and its task, workflow, metadata and event clients, [`error`] |
 //! | `server` | no | [`server`]: the embedded Conductor-compatible server (`DevServer`) for examples and tests |
-//! | `worker` | no | [`worker`](mod@worker): the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`) |
+//! | `worker` | yes | [`worker`](mod@worker): the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`), [`events`], [`metrics`] (Prometheus), [`schema`] |
 //! | `macros` | no | the [`#[worker]`](macro@worker) attribute macro (implies `worker`) |
 //!
-//! The worker runtime, lifecycle events, Prometheus metrics and the `#[worker]` macro join this table as
-//! their crates land.
+//! Turn the defaults off (`default-features = false`) for the models alone, or pick single crates à la
+//! carte: `conductor-models`, `conductor-http`, `conductor-client`, `conductor-worker`, ...
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -86,11 +86,35 @@ pub use conductor_client::{
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub use conductor_http::{Configuration, RetryPolicy};
 
-/// The worker runtime (`conductor-worker`): [`Worker`](conductor_worker::Worker),
-/// [`FnWorker`](conductor_worker::FnWorker), [`TaskHandler`](conductor_worker::TaskHandler)...
+/// The worker runtime (`conductor-worker`): `Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`...
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use conductor_worker as worker;
+
+#[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+pub use conductor_worker::{FnWorker, TaskContext, TaskHandler, Worker, WorkerHost, WorkerOutput};
+
+/// JSON Schemas from Rust types, for worker input and output validation:
+/// `conductor::schema::generate_schema::<T>(strict)`.
+#[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+pub use conductor_worker::schema;
+
+/// Worker lifecycle events and their listeners (`conductor-events`):
+/// [`TaskRunnerEventsListener`](conductor_events::TaskRunnerEventsListener), `EventDispatcher`...
+#[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+pub use conductor_events as events;
+
+/// Prometheus metrics for workers (`conductor-metrics`): `MetricsSettings`, `MetricsCollector`.
+#[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+pub use conductor_metrics as metrics;
+
+#[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+pub use conductor_metrics::{MetricsCollector, MetricsSettings};
 
 #[cfg(feature = "macros")]
 #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
@@ -117,9 +141,14 @@ pub mod prelude {
 
     #[cfg(feature = "client")]
     pub use conductor_client::{
-        ConductorClient, ConductorWorkflow, EventClient, MetadataClient, TaskClient,
-        WorkflowClient,
+        ConductorClient, ConductorWorkflow, EventClient, MetadataClient, TaskClient, WorkflowClient,
     };
     #[cfg(feature = "client")]
     pub use conductor_http::{ConductorError, Configuration};
+    #[cfg(feature = "worker")]
+    pub use conductor_metrics::MetricsSettings;
+    #[cfg(feature = "worker")]
+    pub use conductor_worker::{
+        FnWorker, TaskContext, TaskHandler, TaskInProgress, Worker, WorkerHost, WorkerOutput,
+    };
 }
