@@ -1,14 +1,78 @@
-//! Shared set-up for the examples: connect to `CONDUCTOR_SERVER_URL`, or start the embedded server.
+//! The examples of the Conductor Rust SDK, as a library: one module per example, plus the shared
+//! set-up (connect to `CONDUCTOR_SERVER_URL`, or start the embedded server).
 //!
-//! Every example calls [`connect`] first. With `CONDUCTOR_SERVER_URL` set, the examples talk to that
-//! server unchanged (a real Conductor or Orkes cluster); without it, they start the embedded
-//! Conductor-compatible server in-process, so `cargo run --example NAME` works on a fresh machine.
+//! Each example lives in `src/<name>.rs` as `pub async fn run(env: &Environment) -> Result<Outcome, BoxError>`;
+//! `examples/<name>.rs` is a thin `main` that calls [`connect`], `run`, prints the [`Outcome`] and
+//! shuts down. The test suite (`tests/examples.rs`) calls the same `run` functions in-process,
+//! each against a fresh embedded server, so every example is exercised on every `cargo test`.
+//!
+//! With `CONDUCTOR_SERVER_URL` set, the examples talk to that server unchanged (a real Conductor
+//! or Orkes cluster); without it they start the embedded Conductor-compatible server in-process,
+//! so `cargo run --example NAME` works on a fresh machine.
 
 use std::time::Duration;
 
-use conductor::models::{Workflow, WorkflowStatus};
-use conductor::server::DevServer;
+use conductor::models::{
+    RetryLogic, Task, TaskDef, TaskStatus, Workflow, WorkflowDef, WorkflowStatus,
+};
+use conductor::server::{DevServer, DevServerBuilder};
 use conductor::{ConductorClient, Configuration};
+
+pub mod async_workers;
+pub mod do_while_example;
+pub mod dynamic_task_example;
+pub mod dynamic_workflow;
+pub mod event_driven_example;
+pub mod fork_join_example;
+pub mod fork_join_script_example;
+pub mod hello_world;
+pub mod http_poll_example;
+pub mod http_task_example;
+pub mod inline_task_example;
+pub mod json_schema_example;
+pub mod llm;
+pub mod llm_chat_example;
+pub mod local_http;
+pub mod metrics_example;
+pub mod openai_helloworld;
+pub mod set_variable_example;
+pub mod sub_workflow_example;
+pub mod switch_task_example;
+pub mod sync_state_update_example;
+pub mod task_status_audit_example;
+pub mod terminate_example;
+pub mod vector_db_example;
+pub mod wait_for_webhook_example;
+pub mod wait_task_example;
+#[cfg(feature = "macros")]
+pub mod worker_macro_example;
+pub mod workflow_rerun_example;
+
+// The guides in `docs/` are compiled as doctests here, so their Rust code never drifts from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/getting-started.md")]
+struct GettingStartedDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/configuration.md")]
+struct ConfigurationDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/workers.md")]
+struct WorkersDoc;
+#[cfg(all(doctest, feature = "macros"))]
+#[doc = include_str!("../../docs/worker-macro.md")]
+struct WorkerMacroDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/metrics-and-events.md")]
+struct MetricsAndEventsDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/testing.md")]
+struct TestingDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/migrating-from-python.md")]
+struct MigratingFromPythonDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/examples.md")]
+struct ExamplesDoc;
 
 /// Where the examples run: the client configuration, and the embedded server when one was started.
 #[derive(Debug)]
@@ -22,6 +86,35 @@ pub struct Environment {
 }
 
 impl Environment {
+    /// Starts an embedded server from `builder` and returns an environment pointing at it
+    /// (what [`connect`] does when `CONDUCTOR_SERVER_URL` is unset; tests use it directly).
+    ///
+    /// # Errors
+    ///
+    /// When the embedded server cannot bind its port.
+    pub async fn embedded(builder: DevServerBuilder) -> Result<Self, BoxError> {
+        let server = builder.start().await?;
+        let url = server.url();
+        // Only the server URL is forced; auth, timeouts and the worker settings still come from
+        // the environment, as they would for a remote server.
+        let config = Configuration::from_env_vars(|name| match name {
+            "CONDUCTOR_SERVER_URL" => Some(url.clone()),
+            other => std::env::var(other).ok(),
+        });
+        let client = ConductorClient::new(config.clone())?;
+        Ok(Self {
+            config,
+            client,
+            embedded: Some(server),
+        })
+    }
+
+    /// Whether the examples run on the embedded server.
+    #[must_use]
+    pub fn is_embedded(&self) -> bool {
+        self.embedded.is_some()
+    }
+
     /// Stops the embedded server, if one was started.
     pub async fn shutdown(self) {
         if let Some(server) = self.embedded {
@@ -33,7 +126,47 @@ impl Environment {
 /// The error every example reports: a message for people, with the cause chain folded in.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Connects to `CONDUCTOR_SERVER_URL`, or starts the embedded server when the variable is unset.
+/// How an example ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The example ran: the workflow it was about, in its final state.
+    Finished(Box<Workflow>),
+    /// The example cannot run against this server (for instance no AI integration is
+    /// configured); the explanation says what to set up.
+    Unavailable(String),
+}
+
+impl Outcome {
+    /// The final workflow, when the example ran.
+    #[must_use]
+    pub fn workflow(&self) -> Option<&Workflow> {
+        match self {
+            Outcome::Finished(workflow) => Some(workflow),
+            Outcome::Unavailable(_) => None,
+        }
+    }
+
+    /// A few lines for people: the workflow's id, status and output, or the explanation.
+    #[must_use]
+    pub fn report(&self) -> String {
+        match self {
+            Outcome::Finished(workflow) => {
+                let output = serde_json::to_string_pretty(&workflow.output)
+                    .unwrap_or_else(|err| format!("<output not printable: {err}>"));
+                format!(
+                    "workflow {} ({}) is {}\noutput: {output}",
+                    workflow.workflow_id,
+                    workflow.name().unwrap_or("?"),
+                    workflow.status
+                )
+            }
+            Outcome::Unavailable(why) => format!("not run: {why}"),
+        }
+    }
+}
+
+/// Connects to `CONDUCTOR_SERVER_URL`, or starts the embedded server when the variable is unset
+/// (with the LLM endpoint from `CONDUCTOR_SERVER_OPENAI_BASE_URL`, when set).
 ///
 /// # Errors
 ///
@@ -60,21 +193,17 @@ pub async fn connect() -> Result<Environment, BoxError> {
             })
         }
         _ => {
-            let server = DevServer::start().await?;
-            tracing::info!(url = %server.url(), "CONDUCTOR_SERVER_URL is not set: started the embedded server");
-            let config = Configuration::from_env_vars(|name| match name {
-                "CONDUCTOR_SERVER_URL" => Some(server.url()),
-                other => std::env::var(other).ok(),
-            });
-            let client = ConductorClient::new(config.clone())?;
-            Ok(Environment {
-                config,
-                client,
-                embedded: Some(server),
-            })
+            let env = Environment::embedded(DevServer::builder().openai_from_env()).await?;
+            tracing::info!(url = %env.config.server_url(), "CONDUCTOR_SERVER_URL is not set: started the embedded server");
+            Ok(env)
         }
     }
 }
+
+/// How long the examples wait for a workflow before giving up.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(30);
+/// How often the examples look at a workflow they wait for.
+const WAIT_EVERY: Duration = Duration::from_millis(50);
 
 /// Waits until the workflow reaches a terminal status, checking every `every`, for at most `limit`.
 ///
@@ -87,16 +216,79 @@ pub async fn wait_for_terminal(
     every: Duration,
     limit: Duration,
 ) -> Result<Workflow, BoxError> {
+    wait_until(
+        client,
+        workflow_id,
+        "reach a terminal status",
+        every,
+        limit,
+        |wf| wf.status.is_terminal(),
+    )
+    .await
+}
+
+/// Waits (up to [`WAIT_LIMIT`]) until the workflow is terminal.
+///
+/// # Errors
+///
+/// As [`wait_for_terminal`].
+pub async fn finished(client: &ConductorClient, workflow_id: &str) -> Result<Workflow, BoxError> {
+    wait_for_terminal(client, workflow_id, WAIT_EVERY, WAIT_LIMIT).await
+}
+
+/// Waits (up to [`WAIT_LIMIT`]) until the task `reference` of the workflow has `status`, and
+/// returns that task.
+///
+/// # Errors
+///
+/// When the server cannot be reached, or the task does not reach `status` in time.
+pub async fn task_reaches(
+    client: &ConductorClient,
+    workflow_id: &str,
+    reference: &str,
+    status: TaskStatus,
+) -> Result<Task, BoxError> {
+    let what = format!("have task {reference} {status}");
+    let workflow = wait_until(client, workflow_id, &what, WAIT_EVERY, WAIT_LIMIT, |wf| {
+        wf.task_by_ref(reference)
+            .is_some_and(|t| t.status == status)
+    })
+    .await?;
+    workflow
+        .task_by_ref(reference)
+        .cloned()
+        .ok_or_else(|| format!("task {reference} vanished from workflow {workflow_id}").into())
+}
+
+/// Waits until `done` holds for the workflow, checking every `every` for at most `limit`.
+///
+/// # Errors
+///
+/// When the server cannot be reached, or `done` still fails after `limit` (the message says
+/// what was awaited, via `what`).
+pub async fn wait_until(
+    client: &ConductorClient,
+    workflow_id: &str,
+    what: &str,
+    every: Duration,
+    limit: Duration,
+    done: impl Fn(&Workflow) -> bool,
+) -> Result<Workflow, BoxError> {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
         let workflow = client.workflow_client().get_workflow(workflow_id).await?;
-        if workflow.status.is_terminal() {
+        if done(&workflow) {
             return Ok(workflow);
         }
-        if tokio::time::Instant::now() >= deadline {
+        if workflow.status.is_terminal() || tokio::time::Instant::now() >= deadline {
             return Err(format!(
-                "workflow {workflow_id} is still {} after {limit:?}",
-                status_name(&workflow.status)
+                "workflow {workflow_id} did not {what}: it is {} (waited up to {limit:?}){}",
+                workflow.status,
+                workflow
+                    .reason_for_incompletion
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
             )
             .into());
         }
@@ -104,8 +296,54 @@ pub async fn wait_for_terminal(
     }
 }
 
-fn status_name(status: &WorkflowStatus) -> &str {
-    status.as_str()
+/// Checks that the workflow ended with `expected`, and wraps it in an [`Outcome`].
+///
+/// # Errors
+///
+/// When it ended otherwise: the message names both statuses and the server's reason.
+pub fn expect_status(workflow: Workflow, expected: WorkflowStatus) -> Result<Outcome, BoxError> {
+    if workflow.status == expected {
+        Ok(Outcome::Finished(Box::new(workflow)))
+    } else {
+        Err(format!(
+            "workflow {} ended {} instead of {expected}{}",
+            workflow.workflow_id,
+            workflow.status,
+            workflow
+                .reason_for_incompletion
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default()
+        )
+        .into())
+    }
+}
+
+/// Registers a task definition for each name in `task_names` (no retries, so failures show at
+/// once), then creates or updates `workflow`.
+///
+/// # Errors
+///
+/// When the server rejects a definition.
+pub async fn register(
+    client: &ConductorClient,
+    task_names: &[&str],
+    workflow: &WorkflowDef,
+) -> Result<(), BoxError> {
+    let metadata = client.metadata_client();
+    if !task_names.is_empty() {
+        let defs: Vec<TaskDef> = task_names
+            .iter()
+            .map(|name| {
+                TaskDef::new(*name)
+                    .with_retry(0, RetryLogic::Fixed, 0)
+                    .with_owner("examples@conductor.rs")
+            })
+            .collect();
+        metadata.register_task_defs(&defs).await?;
+    }
+    metadata.register_or_update_workflow_def(workflow).await?;
+    Ok(())
 }
 
 /// Logs to stderr at `info` (override with `RUST_LOG`), once per process.
@@ -115,5 +353,6 @@ fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
         .try_init();
 }

@@ -33,13 +33,14 @@ const BENCHES: &[Bench] = &[
 pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), String> {
     let chosen: Vec<&Bench> = match selection {
         None | Some("all") => BENCHES.iter().collect(),
-        Some(name) => BENCHES
-            .iter()
-            .filter(|bench| bench.name == name)
-            .collect(),
+        Some(name) => BENCHES.iter().filter(|bench| bench.name == name).collect(),
     };
     if chosen.is_empty() {
-        return Err(format!("unknown benchmark `{}`\n\n{}", selection.unwrap_or(""), list()));
+        return Err(format!(
+            "unknown benchmark `{}`\n\n{}",
+            selection.unwrap_or(""),
+            list()
+        ));
     }
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for bench in chosen {

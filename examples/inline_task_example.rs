@@ -1,0 +1,21 @@
+//! inline_task_example: Inline JavaScript tasks.
+//!
+//! ```sh
+//! cargo run --example inline_task_example                                         # embedded server
+//! CONDUCTOR_SERVER_URL=http://localhost:8080/api cargo run --example inline_task_example  # a real server
+//! ```
+//!
+//! The example's code is in `examples/src/inline_task_example.rs` (so the test suite runs it too).
+
+#![allow(clippy::print_stdout)]
+
+use conductor_examples::{BoxError, connect, inline_task_example};
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let env = connect().await?;
+    let outcome = inline_task_example::run(&env).await;
+    env.shutdown().await;
+    println!("{}", outcome?.report());
+    Ok(())
+}

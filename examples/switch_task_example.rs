@@ -1,0 +1,21 @@
+//! switch_task_example: Conditional branching with SWITCH.
+//!
+//! ```sh
+//! cargo run --example switch_task_example                                         # embedded server
+//! CONDUCTOR_SERVER_URL=http://localhost:8080/api cargo run --example switch_task_example  # a real server
+//! ```
+//!
+//! The example's code is in `examples/src/switch_task_example.rs` (so the test suite runs it too).
+
+#![allow(clippy::print_stdout)]
+
+use conductor_examples::{BoxError, connect, switch_task_example};
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let env = connect().await?;
+    let outcome = switch_task_example::run(&env).await;
+    env.shutdown().await;
+    println!("{}", outcome?.report());
+    Ok(())
+}
