@@ -210,13 +210,10 @@ use proc_macro::TokenStream;
 pub fn worker(args: TokenStream, item: TokenStream) -> TokenStream {
     let expanded = expand::expand(args.into(), item.into());
     if std::env::var_os("CONDUCTOR_MACROS_DEBUG").is_some_and(|value| value != "0") {
-        #[allow(
-            clippy::print_stderr,
-            reason = "the opt-in debugging aid prints the expansion"
-        )]
-        {
-            eprintln!("{expanded}");
-        }
+        // A proc macro runs inside the compiler, where no tracing subscriber exists: the opt-in
+        // debugging aid writes the expansion straight to the compiler's stderr.
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{expanded}");
     }
     expanded.into()
 }

@@ -45,7 +45,9 @@ pub fn generate_schema<T: JsonSchema>(strict: bool) -> Value {
 /// Keys whose values are JSON data, not schemas: never rewritten.
 const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples"];
 
-fn forbid_additional_properties(value: &mut Value) {
+/// Adds `additionalProperties: false` to every object schema that does not say otherwise (the rule
+/// [`generate_schema`] applies with `strict`; the `#[worker]` schemas reuse it).
+pub(crate) fn forbid_additional_properties(value: &mut Value) {
     match value {
         Value::Object(map) => {
             let is_object_schema = match map.get("type") {

@@ -11,7 +11,7 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Value, json};
 
-use crate::schema::generate_schema;
+use crate::schema::{forbid_additional_properties, generate_schema};
 
 /// The draft the schemas are written in (the one Conductor's validation reads).
 const DRAFT_07: &str = "http://json-schema.org/draft-07/schema#";
@@ -221,33 +221,6 @@ fn output_schema_from(root: Value, strict: bool, optional: bool) -> Option<Value
             Some(Value::Object(wrapper))
         }
         Shape::Unknown => None,
-    }
-}
-
-/// Keys whose values are JSON data, not schemas: never rewritten.
-const DATA_KEYWORDS: &[&str] = &["enum", "const", "default", "examples"];
-
-/// Adds `additionalProperties: false` to every object schema that does not say otherwise (the
-/// rule [`generate_schema`] applies with `strict`).
-fn forbid_additional_properties(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            let is_object_schema = match map.get("type") {
-                Some(Value::String(kind)) => kind == "object",
-                Some(Value::Array(kinds)) => kinds.iter().any(|kind| kind == "object"),
-                _ => false,
-            };
-            if is_object_schema && !map.contains_key("additionalProperties") {
-                map.insert("additionalProperties".to_owned(), Value::Bool(false));
-            }
-            for (key, child) in map.iter_mut() {
-                if !DATA_KEYWORDS.contains(&key.as_str()) {
-                    forbid_additional_properties(child);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(forbid_additional_properties),
-        _ => {}
     }
 }
 
