@@ -78,6 +78,10 @@ pub(crate) struct Exec<'a> {
     pub(crate) deferred: std::collections::VecDeque<Deferred>,
     /// Nesting depth of `decide` calls (deferred work runs when the outermost one ends).
     pub(crate) depth: usize,
+    /// Random `backoffJitterMs` share of a new retry attempt's queue delay, by task id (the
+    /// server's `TaskModel.callbackAfterMs`, which the wire `Task` does not carry); consumed
+    /// when the attempt is queued.
+    pub(crate) retry_jitter_ms: std::collections::HashMap<String, i64>,
 }
 
 /// Parameters of a workflow start (from any of the start endpoints).
@@ -480,6 +484,11 @@ impl Exec<'_> {
                     .or_else(|| def_tree::find(&def.tasks, &task.reference_task_name).cloned());
                 match self.retry(task_def.as_ref(), workflow_task.as_ref(), &mut task, wf) {
                     Ok(Some(retry)) => {
+                        let max_jitter = task_def.as_ref().map_or(0, |td| td.backoff_jitter_ms);
+                        if max_jitter > 0 {
+                            self.retry_jitter_ms
+                                .insert(retry.task_id.clone(), retry_jitter_ms(max_jitter));
+                        }
                         executed_refs.remove(&retry.reference_task_name);
                         to_schedule.retain(|t| t.reference_task_name != retry.reference_task_name);
                         to_schedule.push(retry);
@@ -693,8 +702,14 @@ impl Exec<'_> {
                 None => {}
             }
         }
-        // Execute sync system tasks that are not terminal.
+        // Execute sync system tasks that are not terminal. Once one of them ends unsuccessfully
+        // the pass stops: as on the server, the decider sees that failure (retry or workflow
+        // end) before anything else (e.g. a JOIN waiting on it) is evaluated.
+        let mut failed_in_pass = false;
         for id in new_ids.iter().chain(rerun_ids.iter()) {
+            if failed_in_pass {
+                break;
+            }
             let Some(idx) = wf.tasks.iter().position(|t| &t.task_id == id) else {
                 continue;
             };
@@ -714,6 +729,7 @@ impl Exec<'_> {
             }
             if task.status.is_terminal() {
                 self.publish_terminal(wf, &task);
+                failed_in_pass = !task.status.is_successful();
             }
             if let Some(i) = wf.tasks.iter().position(|t| t.task_id == task.task_id) {
                 wf.tasks[i] = task;
@@ -757,7 +773,8 @@ impl Exec<'_> {
     /// Pushes a worker task to its queue with its `callbackAfterSeconds` delay.
     pub(crate) fn queue_task(&mut self, task: &Task) {
         let queue = queue_name(&task.task_type, task.domain.as_deref());
-        let delay = secs_to_millis(task.callback_after_seconds.max(0));
+        let jitter = self.retry_jitter_ms.remove(&task.task_id).unwrap_or(0);
+        let delay = secs_to_millis(task.callback_after_seconds.max(0)) + jitter;
         self.store.queues.push(
             &queue,
             &task.task_id,
@@ -1317,6 +1334,14 @@ impl Exec<'_> {
 }
 
 /// The retry delay in seconds after a failed attempt with retry count `n` (`DeciderService.retry`).
+/// `DeciderService.retry`: a uniformly random jitter in `[0, max_jitter_ms]` (inclusive, as
+/// `ThreadLocalRandom.nextLong(0, max + 1)`), added in milliseconds to a retry's delay. The
+/// random bits come from a v4 UUID (the OS generator `uuid` already uses).
+fn retry_jitter_ms(max_jitter_ms: i32) -> i64 {
+    let span = u128::from(max_jitter_ms.max(0).unsigned_abs()) + 1;
+    i64::try_from(uuid::Uuid::new_v4().as_u128() % span).unwrap_or(0)
+}
+
 pub(crate) fn retry_delay_seconds(td: &TaskDef, n: i32) -> i32 {
     let base = i64::from(td.retry_delay_seconds);
     let delay = match td.retry_logic {
@@ -1410,6 +1435,14 @@ mod tests {
         td.backoff_scale_factor = factor;
         td.max_retry_delay_seconds = max;
         td
+    }
+
+    #[test]
+    fn retry_jitter_stays_within_zero_and_the_maximum_inclusive() {
+        let draws: Vec<i64> = (0..400).map(|_| retry_jitter_ms(3)).collect();
+        assert!(draws.iter().all(|d| (0..=3).contains(d)), "{draws:?}");
+        assert!(draws.contains(&0) && draws.contains(&3), "{draws:?}");
+        assert_eq!(retry_jitter_ms(0), 0);
     }
 
     #[test]

@@ -119,6 +119,7 @@ impl Engine {
                 touched_queues: Vec::new(),
                 deferred: std::collections::VecDeque::new(),
                 depth: 0,
+                retry_jitter_ms: std::collections::HashMap::new(),
             };
             let result = op(&mut exec);
             exec.settle();
@@ -145,6 +146,7 @@ impl Engine {
             touched_queues: Vec::new(),
             deferred: std::collections::VecDeque::new(),
             depth: 0,
+            retry_jitter_ms: std::collections::HashMap::new(),
         };
         op(&mut exec)
     }

@@ -353,39 +353,101 @@ impl Exec<'_> {
         Ok(())
     }
 
-    /// Sets the SUB_WORKFLOW task that runs `id` back to IN_PROGRESS and its workflow back to
-    /// RUNNING, up to the root (`updateAndPushParents`).
+    /// Walks up from `id` to the root (`updateAndPushParents`): each parent's SUB_WORKFLOW task
+    /// that runs the child goes back to IN_PROGRESS, the parent back to RUNNING, its other
+    /// unsuccessful branches are repaired (failed sibling sub-workflows retried, CANCELED tasks
+    /// rescheduled, CANCELED JOIN/DO_WHILE resumed) and the parent is decided. The walk stops at
+    /// an orphan (the task is no longer in the parent's list, e.g. the parent was restarted), at
+    /// an optional SUB_WORKFLOW task, and at a superseded (retried) attempt.
     fn revive_parents(&mut self, id: &str) {
-        let Some((parent_id, task_id)) = self.store.workflows.get(id).and_then(|wf| {
+        let mut current = id.to_owned();
+        while let Some((parent_id, task_id)) = self.store.workflows.get(&current).and_then(|wf| {
             wf.parent_workflow_id
                 .clone()
                 .zip(wf.parent_workflow_task_id.clone())
-        }) else {
-            return;
-        };
-        let now = self.now;
-        let Some(parent) = self.store.workflows.get_mut(&parent_id) else {
-            return;
-        };
-        if let Some(task) = parent.tasks.iter_mut().find(|t| t.task_id == task_id) {
-            if task.status.is_terminal() {
-                task.status = TaskStatus::InProgress;
-                task.end_time = 0;
-                task.executed = false;
-                task.retried = false;
-                task.reason_for_incompletion = None;
-                task.update_time = now;
+        }) {
+            let now = self.now;
+            let Some(mut parent) = self.store.workflows.remove(&parent_id) else {
+                return;
+            };
+            let walkable = parent
+                .tasks
+                .iter()
+                .find(|t| t.task_id == task_id)
+                .is_some_and(|t| {
+                    !t.workflow_task.as_ref().is_some_and(|wt| wt.optional) && !t.retried
+                });
+            if !walkable {
+                self.store.workflows.insert(parent_id, parent);
+                return;
             }
-        }
-        if parent.status.is_terminal() {
             parent.status = WorkflowStatus::Running;
             parent.reason_for_incompletion = None;
             parent.end_time = 0;
             parent.last_retried_time = now;
             parent.update_time = Some(now);
+            parent.failed_reference_task_names.clear();
+            parent.failed_task_names.clear();
+            let mut to_queue = Vec::new();
+            let mut children_to_retry = Vec::new();
+            for task in parent.tasks.iter_mut().filter(|t| !t.retried) {
+                let unsuccessful = task.status.is_terminal() && !task.status.is_successful();
+                if task.task_id == task_id {
+                    if task.status.is_terminal() {
+                        revive_task(task, now);
+                    }
+                } else if task.task_type == "SUB_WORKFLOW" && task.sub_workflow_id.is_some() {
+                    if !unsuccessful {
+                        continue;
+                    }
+                    let child_id = task.sub_workflow_id.clone().unwrap_or_default();
+                    let Some(child) = self.store.workflows.get(&child_id) else {
+                        continue;
+                    };
+                    if child.status == WorkflowStatus::Running {
+                        revive_task(task, now);
+                    } else if child
+                        .tasks
+                        .iter()
+                        .any(|t| t.status.is_terminal() && !t.status.is_successful())
+                    {
+                        children_to_retry.push(child_id);
+                        revive_task(task, now);
+                    }
+                } else if task.status == TaskStatus::Canceled {
+                    if matches!(task.task_type.as_str(), "JOIN" | "DO_WHILE") {
+                        task.status = TaskStatus::InProgress;
+                        task.executed = false;
+                        task.end_time = 0;
+                    } else {
+                        task.retry_count += 1;
+                        task.reason_for_incompletion = None;
+                        task.poll_count = 0;
+                        task.worker_id = None;
+                        task.scheduled_time = now;
+                        task.start_time = 0;
+                        task.end_time = 0;
+                        task.executed = false;
+                        task.status = TaskStatus::Scheduled;
+                        task.update_time = now;
+                        to_queue.push(task.clone());
+                    }
+                }
+            }
+            self.store.workflows.insert(parent_id.clone(), parent);
+            for child_id in children_to_retry {
+                if let Err(error) = self.retry_in_place(&child_id) {
+                    tracing::warn!(%child_id, %error, "cannot retry a failed sibling sub-workflow");
+                }
+            }
+            for task in &to_queue {
+                if !self.is_system(&task.task_type) {
+                    self.queue_task(task);
+                }
+            }
+            self.decide(&parent_id);
+            current = parent_id;
         }
-        self.revive_parents(&parent_id);
-        self.refresh_sweep_due(&parent_id);
     }
 
     fn retry_in_place(&mut self, id: &str) -> EngineResult<()> {
@@ -566,10 +628,15 @@ impl Exec<'_> {
         wf.failed_task_names.clear();
         self.store.workflows.insert(id.to_owned(), wf);
         self.decide(id);
+        // A restarted child resumes the SUB_WORKFLOW task that runs it (`updateAndPushParents`).
+        self.revive_parents(id);
         Ok(())
     }
 
-    /// `POST /workflow/{id}/rerun`.
+    /// `POST /workflow/{id}/rerun` (`WorkflowExecutorOps.rerunWF`). A task id that is not in
+    /// the workflow is searched in its sub-workflows (recursively): that child is rerun and the
+    /// SUB_WORKFLOW task running it resumes in place. Every rerun ends by reviving the parent
+    /// chain (`updateAndPushParents`).
     pub(crate) fn rerun(
         &mut self,
         id: &str,
@@ -581,16 +648,40 @@ impl Exec<'_> {
                 "Workflow: {id} is not in terminal state, unable to rerun."
             )));
         }
-        let from_task = match &request.re_run_from_task_id {
-            Some(task_id) if !task_id.is_empty() => Some(
-                wf.tasks
-                    .iter()
-                    .find(|t| &t.task_id == task_id)
-                    .cloned()
-                    .ok_or_else(|| EngineError::BadRequest(format!("Task {task_id} not found")))?,
-            ),
+        let from = match &request.re_run_from_task_id {
+            Some(task_id) if !task_id.is_empty() => {
+                match wf.tasks.iter().find(|t| &t.task_id == task_id) {
+                    Some(task) => Some(RerunFrom::Task(task.clone())),
+                    None => {
+                        let holder = wf
+                            .tasks
+                            .iter()
+                            .filter(|t| t.task_type == "SUB_WORKFLOW")
+                            .find(|t| {
+                                t.sub_workflow_id
+                                    .as_deref()
+                                    .is_some_and(|child| self.holds_task(child, task_id))
+                            })
+                            .cloned()
+                            .ok_or_else(|| {
+                                EngineError::BadRequest(format!("Task {task_id} not found"))
+                            })?;
+                        Some(RerunFrom::InsideChild(holder))
+                    }
+                }
+            }
             _ => None,
         };
+        if let Some(RerunFrom::InsideChild(holder)) = &from {
+            let child_id = holder.sub_workflow_id.clone().unwrap_or_default();
+            let child_request = RerunWorkflowRequest {
+                re_run_from_workflow_id: Some(child_id.clone()),
+                re_run_from_task_id: request.re_run_from_task_id.clone(),
+                task_input: request.task_input.clone(),
+                ..RerunWorkflowRequest::default()
+            };
+            self.rerun(&child_id, child_request)?;
+        }
         let now = self.now;
         let Some(mut wf) = self.store.workflows.remove(id) else {
             return Err(not_found(id));
@@ -608,28 +699,45 @@ impl Exec<'_> {
         wf.output = JsonMap::new();
         wf.failed_reference_task_names.clear();
         wf.failed_task_names.clear();
-        match from_task {
+        match from {
             None => {
                 self.clear_tasks(&mut wf, |_| false);
                 wf.create_time = Some(now);
                 self.store.workflows.insert(id.to_owned(), wf);
             }
-            Some(from) => {
+            Some(RerunFrom::InsideChild(holder)) => {
+                // The child was rerun above; the task running it resumes in place.
+                if let Some(task) = wf.tasks.iter_mut().find(|t| t.task_id == holder.task_id) {
+                    revive_task(task, now);
+                    task.poll_count = 0;
+                    task.scheduled_time = now;
+                    task.start_time = now;
+                }
+                self.store.workflows.insert(id.to_owned(), wf);
+                self.decide(id);
+                return Ok(id.to_owned());
+            }
+            Some(RerunFrom::Task(from)) if from.task_type == "SUB_WORKFLOW" => {
+                // Reset in place (seq-based removal would strip parallel fork branches); the
+                // decide below starts a brand-new child.
+                if let Some(task) = wf.tasks.iter_mut().find(|t| t.task_id == from.task_id) {
+                    reset_for_rerun(task, now);
+                    task.sub_workflow_id = None;
+                    task.status = TaskStatus::Scheduled;
+                }
+                let queue = self.reset_unsuccessful_siblings(&mut wf, &from, now);
+                self.store.workflows.insert(id.to_owned(), wf);
+                for task in &queue {
+                    self.queue_task(task);
+                }
+            }
+            Some(RerunFrom::Task(from)) => {
                 let seq = from.seq;
                 self.clear_tasks(&mut wf, |t| t.seq < seq || t.task_id == from.task_id);
                 let mut requeue = None;
                 if let Some(task) = wf.tasks.iter_mut().find(|t| t.task_id == from.task_id) {
+                    reset_for_rerun(task, now);
                     task.status = TaskStatus::Scheduled;
-                    task.retried = false;
-                    task.executed = false;
-                    task.output_data = JsonMap::new();
-                    task.reason_for_incompletion = None;
-                    task.start_time = 0;
-                    task.end_time = 0;
-                    task.scheduled_time = now;
-                    task.update_time = now;
-                    task.callback_after_seconds = 0;
-                    task.worker_id = None;
                     if let Some(input) = request.task_input {
                         task.input_data = input;
                     }
@@ -644,16 +752,65 @@ impl Exec<'_> {
                         task.executed = true;
                     }
                 }
+                let mut queue = self.reset_unsuccessful_siblings(&mut wf, &from, now);
                 self.store.workflows.insert(id.to_owned(), wf);
-                if let Some(task) = requeue {
-                    if !self.is_system(&task.task_type) {
-                        self.queue_task(&task);
-                    }
+                if let Some(task) = requeue.filter(|t| !self.is_system(&t.task_type)) {
+                    queue.push(task);
+                }
+                for task in &queue {
+                    self.queue_task(task);
                 }
             }
         }
         self.decide(id);
+        self.revive_parents(id);
         Ok(id.to_owned())
+    }
+
+    /// Whether the workflow `id` or one of its sub-workflows (recursively) holds `task_id`.
+    fn holds_task(&self, id: &str, task_id: &str) -> bool {
+        self.store.workflows.get(id).is_some_and(|wf| {
+            wf.tasks.iter().any(|t| {
+                t.task_id == task_id
+                    || t.task_type == "SUB_WORKFLOW"
+                        && t.sub_workflow_id
+                            .as_deref()
+                            .is_some_and(|child| self.holds_task(child, task_id))
+            })
+        })
+    }
+
+    /// `finalizeRerun`: the other unsuccessful tasks that survive the rerun (e.g. failed or
+    /// canceled fork branches) run again: JOIN/DO_WHILE resume, SUB_WORKFLOW tasks start a new
+    /// child, the rest are rescheduled. Superseded (retried) attempts are left alone. Returns
+    /// the worker tasks to queue.
+    fn reset_unsuccessful_siblings(&self, wf: &mut Workflow, from: &Task, now: i64) -> Vec<Task> {
+        let mut queue = Vec::new();
+        for task in wf.tasks.iter_mut().filter(|t| {
+            !t.retried
+                && t.status.is_terminal()
+                && !t.status.is_successful()
+                && t.reference_task_name != from.reference_task_name
+        }) {
+            if task.task_type == "SUB_WORKFLOW" {
+                task.sub_workflow_id = None;
+                task.output_data.remove("subWorkflowId");
+            }
+            task.status = if matches!(task.task_type.as_str(), "JOIN" | "DO_WHILE") {
+                TaskStatus::InProgress
+            } else {
+                TaskStatus::Scheduled
+            };
+            task.executed = false;
+            task.start_time = now;
+            task.end_time = 0;
+            task.reason_for_incompletion = None;
+            task.update_time = now;
+            if task.status == TaskStatus::Scheduled && !self.is_system(&task.task_type) {
+                queue.push(task.clone());
+            }
+        }
+        queue
     }
 
     /// `PUT /workflow/{id}/skiptask/{ref}`.
@@ -967,4 +1124,36 @@ impl Exec<'_> {
         }
         self.get_workflow(&id, true)
     }
+}
+
+/// Puts a terminal SUB_WORKFLOW task back to IN_PROGRESS: its (revived) child runs again.
+fn revive_task(task: &mut Task, now: i64) {
+    task.status = TaskStatus::InProgress;
+    task.end_time = 0;
+    task.executed = false;
+    task.retried = false;
+    task.reason_for_incompletion = None;
+    task.update_time = now;
+}
+
+/// Where a rerun starts: a task of the workflow itself, or the SUB_WORKFLOW task whose child
+/// (or deeper descendant) holds the requested task.
+enum RerunFrom {
+    Task(Task),
+    InsideChild(Task),
+}
+
+/// Clears a task's run state so it executes again (`rerunWF`).
+fn reset_for_rerun(task: &mut Task, now: i64) {
+    task.retried = false;
+    task.executed = false;
+    task.poll_count = 0;
+    task.output_data = JsonMap::new();
+    task.reason_for_incompletion = None;
+    task.start_time = 0;
+    task.end_time = 0;
+    task.scheduled_time = now;
+    task.update_time = now;
+    task.callback_after_seconds = 0;
+    task.worker_id = None;
 }
