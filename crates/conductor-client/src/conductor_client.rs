@@ -39,48 +39,134 @@ impl ConductorClient {
     ///
     /// [`ConductorError::Config`](crate::ConductorError::Config) when the configuration cannot
     /// produce an HTTP client (invalid URL, header or TLS set-up).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// let client = ConductorClient::new(
+    ///     Configuration::new("http://localhost:8080/api").with_timeout(Duration::from_secs(30)),
+    /// )?;
+    /// assert_eq!(client.configuration().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     pub fn new(config: Configuration) -> Result<Self> {
         Ok(Self::from_api_client(ApiClient::new(config)?))
     }
 
     /// Wraps an existing [`ApiClient`] (to share it with other components, or to use one built
     /// with custom settings).
+    ///
+    /// ```
+    /// use conductor_client::{ApiClient, ConductorClient, Configuration};
+    ///
+    /// let api = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// // Both share one connection pool (and one auth token).
+    /// let client = ConductorClient::from_api_client(api.clone());
+    /// assert_eq!(client.api_client().server_url(), api.server_url());
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn from_api_client(api: ApiClient) -> Self {
         Self { api }
     }
 
     /// The shared [`ApiClient`], for endpoints this crate does not wrap.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// // An endpoint without a typed wrapper.
+    /// let config: serde_json::Value = client.api_client().get("/admin/config").send_json().await?;
+    /// # let _ = config;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn api_client(&self) -> &ApiClient {
         &self.api
     }
 
     /// The configuration the client was built with.
+    ///
+    /// ```
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert_eq!(client.configuration().server_url(), "http://localhost:8080/api");
+    /// assert!(!client.configuration().has_auth());
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn configuration(&self) -> &Configuration {
         self.api.configuration()
     }
 
     /// A client for the task resource (polling, updates, logs, queues).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let pending = client.task_client().get_queue_size("my_task").await?;
+    /// # let _ = pending;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn task_client(&self) -> TaskClient {
         TaskClient::new(self.api.clone())
     }
 
     /// A client for the workflow resource (start, execute, lifecycle, search, bulk).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow = client.workflow_client().get_workflow("8c2f1e6a-workflow-id").await?;
+    /// # let _ = workflow;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn workflow_client(&self) -> WorkflowClient {
         WorkflowClient::new(self.api.clone())
     }
 
     /// A client for workflow and task definitions.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let exists = client.metadata_client().task_def_exists("my_task").await?;
+    /// # let _ = exists;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn metadata_client(&self) -> MetadataClient {
         MetadataClient::new(self.api.clone())
     }
 
     /// A client for event handlers and the default event queues.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let handlers = client.event_client().get_event_handlers().await?;
+    /// # let _ = handlers;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn event_client(&self) -> EventClient {
         EventClient::new(self.api.clone())
@@ -98,6 +184,16 @@ impl ConductorClient {
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let status = client.health().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn health(&self) -> Result<HealthCheckStatus> {
         self.api.get("/health").send_json().await
     }
@@ -112,6 +208,16 @@ impl ConductorClient {
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let server_version = client.version().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn version(&self) -> Result<String> {
         let text = self.api.get("/version").send_text().await?;
         non_empty_text(text).ok_or_else(|| conductor_http::ConductorError::Decode {

@@ -33,12 +33,29 @@ pub struct EventClient {
 
 impl EventClient {
     /// An event client on `api`.
+    ///
+    /// ```
+    /// use conductor_client::{ApiClient, Configuration, EventClient};
+    ///
+    /// let api = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let events = EventClient::new(api);
+    /// assert_eq!(events.api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn new(api: ApiClient) -> Self {
         Self { api }
     }
 
     /// The [`ApiClient`] this client sends its requests through.
+    ///
+    /// ```
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert_eq!(client.event_client().api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn api_client(&self) -> &ApiClient {
         &self.api
@@ -56,6 +73,17 @@ impl EventClient {
     /// exists, 400 for a missing name, event or action;
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::EventHandler;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(handler: EventHandler) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.event_client().register_event_handler(&handler).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn register_event_handler(&self, handler: &EventHandler) -> Result<()> {
         self.api
             .post("/event")
@@ -74,6 +102,17 @@ impl EventClient {
     /// [`ConductorError::Api`](crate::ConductorError::Api) 404 when no handler has that name;
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::EventHandler;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(handler: EventHandler) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.event_client().update_event_handler(&handler).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_event_handler(&self, handler: &EventHandler) -> Result<()> {
         self.api
             .put("/event")
@@ -93,6 +132,16 @@ impl EventClient {
     /// [`ConductorError::Api`](crate::ConductorError::Api) 404 when it does not exist;
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.event_client().delete_event_handler("order_fulfillment").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_event_handler(&self, name: &str) -> Result<()> {
         self.api
             .delete(format!("/event/{}", encode_segment(name)))
@@ -110,6 +159,16 @@ impl EventClient {
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let event_handlers = client.event_client().get_event_handlers().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_event_handlers(&self) -> Result<Vec<EventHandler>> {
         self.api.get("/event").send_json().await
     }
@@ -122,6 +181,18 @@ impl EventClient {
     /// # Errors
     ///
     /// As [`get_event_handlers`](Self::get_event_handlers).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let event_handlers_for_event = client.event_client()
+    ///     .get_event_handlers_for_event("kafka:orders", true)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_event_handlers_for_event(
         &self,
         event: &str,
@@ -141,6 +212,16 @@ impl EventClient {
     /// # Errors
     ///
     /// As [`get_event_handlers`](Self::get_event_handlers).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let event_queue_sizes = client.event_client().get_event_queue_sizes().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_event_queue_sizes(&self) -> Result<HashMap<String, i64>> {
         self.api.get("/queue/size").send_json().await
     }
@@ -153,6 +234,16 @@ impl EventClient {
     /// # Errors
     ///
     /// As [`get_event_handlers`](Self::get_event_handlers).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let event_queue_names = client.event_client().get_event_queue_names().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_event_queue_names(&self) -> Result<HashMap<String, String>> {
         self.api.get("/queue/").send_json().await
     }
@@ -175,6 +266,25 @@ impl EventClient {
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskStatus;
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.event_client()
+    ///     .publish_task_update(
+    ///         "8c2f1e6a-workflow-id",
+    ///         "approval_ref",
+    ///         TaskStatus::Completed,
+    ///         &json!({"approved": true}),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn publish_task_update<O: Serialize + ?Sized>(
         &self,
         workflow_id: &str,
@@ -203,6 +313,25 @@ impl EventClient {
     /// # Errors
     ///
     /// As [`publish_task_update`](Self::publish_task_update).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskStatus;
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.event_client()
+    ///     .publish_task_update_by_id(
+    ///         "8c2f1e6a-workflow-id",
+    ///         "4d7a9b10-task-id",
+    ///         TaskStatus::Completed,
+    ///         &json!({"approved": true}),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn publish_task_update_by_id<O: Serialize + ?Sized>(
         &self,
         workflow_id: &str,

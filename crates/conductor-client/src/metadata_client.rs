@@ -35,12 +35,29 @@ pub struct MetadataClient {
 
 impl MetadataClient {
     /// A metadata client on `api`.
+    ///
+    /// ```
+    /// use conductor_client::{ApiClient, Configuration, MetadataClient};
+    ///
+    /// let api = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let metadata = MetadataClient::new(api);
+    /// assert_eq!(metadata.api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn new(api: ApiClient) -> Self {
         Self { api }
     }
 
     /// The [`ApiClient`] this client sends its requests through.
+    ///
+    /// ```
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert_eq!(client.metadata_client().api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn api_client(&self) -> &ApiClient {
         &self.api
@@ -61,6 +78,17 @@ impl MetadataClient {
     /// ([`ConductorError::is_conflict`]), 400 with
     /// [`validation_errors`](ConductorError::validation_errors) for an invalid definition;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::WorkflowDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(workflow_def: WorkflowDef) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().register_workflow_def(&workflow_def).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn register_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
         debug!(name = %workflow_def.name, version = workflow_def.version, "registering workflow definition");
         self.api
@@ -84,6 +112,17 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 400 for an invalid definition; [`ConductorError::Workflow`] when
     /// the fallback update is refused; [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::WorkflowDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(workflow_def: WorkflowDef) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().register_or_update_workflow_def(&workflow_def).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn register_or_update_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
         let registered = self
             .api
@@ -113,6 +152,17 @@ impl MetadataClient {
     /// [`ConductorError::Workflow`] carrying the server's message when the definition is listed
     /// in `bulkErrorResults`; [`ConductorError::Api`] 400 for an invalid definition;
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::WorkflowDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(workflow_def: WorkflowDef) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().update_workflow_def(&workflow_def).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
         let response = self
             .update_workflow_defs(std::slice::from_ref(workflow_def))
@@ -135,6 +185,17 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 400 for an empty list or an invalid definition;
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::WorkflowDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(workflow_defs: Vec<WorkflowDef>) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let response = client.metadata_client().update_workflow_defs(&workflow_defs).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_workflow_defs(
         &self,
         workflow_defs: &[WorkflowDef],
@@ -156,6 +217,17 @@ impl MetadataClient {
     /// [`ConductorError::Api`] 400 for an invalid definition, with the problems in
     /// [`validation_errors`](ConductorError::validation_errors); [`ConductorError::Http`] /
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::WorkflowDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(workflow_def: WorkflowDef) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().validate_workflow_def(&workflow_def).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn validate_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
         self.api
             .post("/metadata/workflow/validate")
@@ -173,6 +245,16 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 404 when that version does not exist; [`ConductorError::Http`] /
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().delete_workflow_def("order_fulfillment", 1).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<()> {
         self.api
             .delete(format!(
@@ -197,6 +279,18 @@ impl MetadataClient {
     /// [`ConductorError::Api`] 404 when no such definition exists
     /// ([`ConductorError::is_not_found`]); [`ConductorError::Http`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_def = client.metadata_client()
+    ///     .get_workflow_def("order_fulfillment", Some(1))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_def(&self, name: &str, version: Option<i32>) -> Result<WorkflowDef> {
         self.api
             .get(format!("/metadata/workflow/{}", encode_segment(name)))
@@ -213,6 +307,18 @@ impl MetadataClient {
     ///
     /// Any error other than "not found": [`ConductorError::Http`] / [`ConductorError::Api`] /
     /// [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let exists = client.metadata_client()
+    ///     .workflow_def_exists("order_fulfillment", Some(1))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn workflow_def_exists(&self, name: &str, version: Option<i32>) -> Result<bool> {
         exists(self.get_workflow_def(name, version).await)
     }
@@ -225,6 +331,16 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let all_workflow_defs = client.metadata_client().get_all_workflow_defs().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_all_workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
         self.api.get("/metadata/workflow").send_json().await
     }
@@ -237,6 +353,18 @@ impl MetadataClient {
     /// # Errors
     ///
     /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_defs_by_classifier = client.metadata_client()
+    ///     .get_workflow_defs_by_classifier("billing")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_defs_by_classifier(
         &self,
         classifier: &str,
@@ -258,6 +386,18 @@ impl MetadataClient {
     /// # Errors
     ///
     /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let all_workflow_def_versions = client.metadata_client()
+    ///     .get_all_workflow_def_versions("order_fulfillment")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_all_workflow_def_versions(&self, name: &str) -> Result<Vec<WorkflowDef>> {
         let mut versions: Vec<WorkflowDef> = self
             .get_all_workflow_defs()
@@ -277,6 +417,18 @@ impl MetadataClient {
     /// # Errors
     ///
     /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_def_versions = client.metadata_client()
+    ///     .get_workflow_def_versions("order_fulfillment")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_def_versions(&self, name: &str) -> Result<Vec<WorkflowDefSummary>> {
         self.api
             .get(format!(
@@ -294,6 +446,16 @@ impl MetadataClient {
     /// # Errors
     ///
     /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let latest_workflow_defs = client.metadata_client().get_latest_workflow_defs().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_latest_workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
         self.api
             .get("/metadata/workflow/latest-versions")
@@ -308,6 +470,16 @@ impl MetadataClient {
     /// # Errors
     ///
     /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_names = client.metadata_client().get_workflow_names().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_names(&self) -> Result<Vec<String>> {
         self.api.get("/metadata/workflow/names").send_json().await
     }
@@ -319,6 +491,18 @@ impl MetadataClient {
     /// # Errors
     ///
     /// As [`get_all_workflow_defs`](Self::get_all_workflow_defs).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_names_and_versions = client.metadata_client()
+    ///     .get_workflow_names_and_versions()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_names_and_versions(
         &self,
     ) -> Result<HashMap<String, Vec<WorkflowDefSummary>>> {
@@ -340,6 +524,17 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 400 for an invalid definition (e.g. `responseTimeoutSeconds`
     /// above `timeoutSeconds`); [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::TaskDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(task_def: TaskDef) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().register_task_def(&task_def).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn register_task_def(&self, task_def: &TaskDef) -> Result<()> {
         self.register_task_defs(std::slice::from_ref(task_def))
             .await
@@ -353,6 +548,17 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 400 for an empty list or an invalid definition;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::TaskDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(task_defs: Vec<TaskDef>) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().register_task_defs(&task_defs).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn register_task_defs(&self, task_defs: &[TaskDef]) -> Result<()> {
         debug!(count = task_defs.len(), "registering task definitions");
         self.api
@@ -371,6 +577,17 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 404 when no definition has that name, 400 when it is invalid;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::TaskDef;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(task_def: TaskDef) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().update_task_def(&task_def).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_task_def(&self, task_def: &TaskDef) -> Result<()> {
         self.api
             .put("/metadata/taskdefs")
@@ -387,6 +604,16 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 404 when it does not exist ([`ConductorError::is_not_found`]);
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let task_def = client.metadata_client().get_task_def("order_fulfillment").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_task_def(&self, name: &str) -> Result<TaskDef> {
         self.api
             .get(format!("/metadata/taskdefs/{}", encode_segment(name)))
@@ -401,6 +628,16 @@ impl MetadataClient {
     /// # Errors
     ///
     /// Any error other than "not found".
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let exists = client.metadata_client().task_def_exists("order_fulfillment").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn task_def_exists(&self, name: &str) -> Result<bool> {
         exists(self.get_task_def(name).await)
     }
@@ -413,6 +650,16 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let all_task_defs = client.metadata_client().get_all_task_defs().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_all_task_defs(&self) -> Result<Vec<TaskDef>> {
         self.api.get("/metadata/taskdefs").send_json().await
     }
@@ -425,6 +672,16 @@ impl MetadataClient {
     ///
     /// [`ConductorError::Api`] 404 when it does not exist; [`ConductorError::Http`] /
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.metadata_client().delete_task_def("order_fulfillment").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_task_def(&self, name: &str) -> Result<()> {
         self.api
             .delete(format!("/metadata/taskdefs/{}", encode_segment(name)))

@@ -37,6 +37,19 @@ impl Default for GetWorkflowOptions {
 
 impl GetWorkflowOptions {
     /// The server's defaults: tasks included.
+    ///
+    /// ```
+    /// use conductor_client::{GetWorkflowOptions, ConductorClient, Configuration};
+    ///
+    /// let options = GetWorkflowOptions::new();
+    /// assert_eq!(options, GetWorkflowOptions::default());
+    /// # async fn run(options: GetWorkflowOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -44,6 +57,19 @@ impl GetWorkflowOptions {
 
     /// Whether the workflow's `tasks` are returned (`includeTasks`). Default: `true`; with
     /// `false` the server answers `"tasks": []`, which is much smaller for long workflows.
+    ///
+    /// ```
+    /// use conductor_client::{GetWorkflowOptions, ConductorClient, Configuration};
+    ///
+    /// let options = GetWorkflowOptions::new().include_tasks(false);
+    /// assert_ne!(options, GetWorkflowOptions::new());
+    /// # async fn run(options: GetWorkflowOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn include_tasks(mut self, include_tasks: bool) -> Self {
         self.include_tasks = include_tasks;
@@ -73,12 +99,38 @@ pub struct WorkflowStatusOptions {
 
 impl WorkflowStatusOptions {
     /// The server's defaults: neither output nor variables.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowStatusOptions, ConductorClient, Configuration};
+    ///
+    /// let options = WorkflowStatusOptions::new();
+    /// assert_eq!(options, WorkflowStatusOptions::default());
+    /// # async fn run(options: WorkflowStatusOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_status_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Whether the summary carries the workflow's `output` (`includeOutput`). Default: `false`.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowStatusOptions, ConductorClient, Configuration};
+    ///
+    /// let options = WorkflowStatusOptions::new().include_output(true);
+    /// assert_ne!(options, WorkflowStatusOptions::new());
+    /// # async fn run(options: WorkflowStatusOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_status_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn include_output(mut self, include_output: bool) -> Self {
         self.include_output = include_output;
@@ -87,6 +139,19 @@ impl WorkflowStatusOptions {
 
     /// Whether the summary carries the workflow's `variables` (`includeVariables`). Default:
     /// `false`.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowStatusOptions, ConductorClient, Configuration};
+    ///
+    /// let options = WorkflowStatusOptions::new().include_variables(true);
+    /// assert_ne!(options, WorkflowStatusOptions::new());
+    /// # async fn run(options: WorkflowStatusOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_status_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn include_variables(mut self, include_variables: bool) -> Self {
         self.include_variables = include_variables;
@@ -118,12 +183,38 @@ pub struct TerminateOptions {
 
 impl TerminateOptions {
     /// No reason, no failure workflow.
+    ///
+    /// ```
+    /// use conductor_client::{TerminateOptions, ConductorClient, Configuration};
+    ///
+    /// let options = TerminateOptions::new();
+    /// assert_eq!(options, TerminateOptions::default());
+    /// # async fn run(options: TerminateOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().terminate_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The reason recorded as the workflow's `reasonForIncompletion` (`reason`). Default: none.
+    ///
+    /// ```
+    /// use conductor_client::{TerminateOptions, ConductorClient, Configuration};
+    ///
+    /// let options = TerminateOptions::new().reason("duplicate order");
+    /// assert_ne!(options, TerminateOptions::new());
+    /// # async fn run(options: TerminateOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().terminate_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
@@ -133,6 +224,19 @@ impl TerminateOptions {
     /// Whether the definition's `failureWorkflow` is started (`triggerFailureWorkflow`).
     /// Default: `false`. **Orkes only**: OSS ignores the parameter and never starts the failure
     /// workflow for an API terminate.
+    ///
+    /// ```
+    /// use conductor_client::{TerminateOptions, ConductorClient, Configuration};
+    ///
+    /// let options = TerminateOptions::new().trigger_failure_workflow(true);
+    /// assert_ne!(options, TerminateOptions::new());
+    /// # async fn run(options: TerminateOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().terminate_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn trigger_failure_workflow(mut self, trigger: bool) -> Self {
         self.trigger_failure_workflow = trigger;
@@ -170,6 +274,19 @@ impl Default for RemoveOptions {
 
 impl RemoveOptions {
     /// The server's default: archive.
+    ///
+    /// ```
+    /// use conductor_client::{RemoveOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RemoveOptions::new();
+    /// assert_eq!(options, RemoveOptions::default());
+    /// # async fn run(options: RemoveOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().delete_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -178,6 +295,19 @@ impl RemoveOptions {
     /// Whether the execution is archived to the index instead of being erased
     /// (`archiveWorkflow`). Default: `true`. OSS refuses to archive a non-terminal workflow
     /// (HTTP 400); use `false` to delete a running one.
+    ///
+    /// ```
+    /// use conductor_client::{RemoveOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RemoveOptions::new().archive(false);
+    /// assert_ne!(options, RemoveOptions::new());
+    /// # async fn run(options: RemoveOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().delete_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn archive(mut self, archive: bool) -> Self {
         self.archive = archive;
@@ -217,12 +347,42 @@ impl Default for TerminateRemoveOptions {
 
 impl TerminateRemoveOptions {
     /// The server's defaults: no reason, archive.
+    ///
+    /// ```
+    /// use conductor_client::{TerminateRemoveOptions, ConductorClient, Configuration};
+    ///
+    /// let options = TerminateRemoveOptions::new();
+    /// assert_eq!(options, TerminateRemoveOptions::default());
+    /// # async fn run(options: TerminateRemoveOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_remove_workflow_with("8c2f1e6a-workflow-id", &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The termination reason (`reason`). Default: none.
+    ///
+    /// ```
+    /// use conductor_client::{TerminateRemoveOptions, ConductorClient, Configuration};
+    ///
+    /// let options = TerminateRemoveOptions::new().reason("test run");
+    /// assert_ne!(options, TerminateRemoveOptions::new());
+    /// # async fn run(options: TerminateRemoveOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_remove_workflow_with("8c2f1e6a-workflow-id", &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.reason = Some(reason.into());
@@ -230,6 +390,21 @@ impl TerminateRemoveOptions {
     }
 
     /// Whether the execution is archived rather than erased (`archiveWorkflow`). Default: `true`.
+    ///
+    /// ```
+    /// use conductor_client::{TerminateRemoveOptions, ConductorClient, Configuration};
+    ///
+    /// let options = TerminateRemoveOptions::new().archive(false);
+    /// assert_ne!(options, TerminateRemoveOptions::new());
+    /// # async fn run(options: TerminateRemoveOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_remove_workflow_with("8c2f1e6a-workflow-id", &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn archive(mut self, archive: bool) -> Self {
         self.archive = archive;
@@ -260,6 +435,19 @@ pub struct RestartOptions {
 
 impl RestartOptions {
     /// The server's default: restart with the definitions the workflow ran with.
+    ///
+    /// ```
+    /// use conductor_client::{RestartOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RestartOptions::new();
+    /// assert_eq!(options, RestartOptions::default());
+    /// # async fn run(options: RestartOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().restart_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -267,6 +455,19 @@ impl RestartOptions {
 
     /// Whether the latest workflow and task definitions are used (`useLatestDefinitions`).
     /// Default: `false`.
+    ///
+    /// ```
+    /// use conductor_client::{RestartOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RestartOptions::new().use_latest_definitions(true);
+    /// assert_ne!(options, RestartOptions::new());
+    /// # async fn run(options: RestartOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().restart_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn use_latest_definitions(mut self, use_latest: bool) -> Self {
         self.use_latest_definitions = use_latest;
@@ -295,6 +496,19 @@ pub struct RetryOptions {
 impl RetryOptions {
     /// The server's default: a failed sub-workflow task is retried by starting a new
     /// sub-workflow.
+    ///
+    /// ```
+    /// use conductor_client::{RetryOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RetryOptions::new();
+    /// assert_eq!(options, RetryOptions::default());
+    /// # async fn run(options: RetryOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().retry_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -302,6 +516,19 @@ impl RetryOptions {
 
     /// Whether a failed `SUB_WORKFLOW` task is retried by retrying the existing sub-workflow
     /// instead of starting a new one (`resumeSubworkflowTasks`). Default: `false`.
+    ///
+    /// ```
+    /// use conductor_client::{RetryOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RetryOptions::new().resume_subworkflow_tasks(true);
+    /// assert_ne!(options, RetryOptions::new());
+    /// # async fn run(options: RetryOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().retry_workflow_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn resume_subworkflow_tasks(mut self, resume: bool) -> Self {
         self.resume_subworkflow_tasks = resume;
@@ -332,6 +559,21 @@ pub struct CorrelationOptions {
 
 impl CorrelationOptions {
     /// The server's defaults: running workflows only, without tasks.
+    ///
+    /// ```
+    /// use conductor_client::{CorrelationOptions, ConductorClient, Configuration};
+    ///
+    /// let options = CorrelationOptions::new();
+    /// assert_eq!(options, CorrelationOptions::default());
+    /// # async fn run(options: CorrelationOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .get_workflows_by_correlation_id_with("order_fulfillment", "order-42", &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -339,6 +581,21 @@ impl CorrelationOptions {
 
     /// Whether terminal (completed, failed, terminated...) workflows are included
     /// (`includeClosed`). Default: `false`.
+    ///
+    /// ```
+    /// use conductor_client::{CorrelationOptions, ConductorClient, Configuration};
+    ///
+    /// let options = CorrelationOptions::new().include_closed(true);
+    /// assert_ne!(options, CorrelationOptions::new());
+    /// # async fn run(options: CorrelationOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .get_workflows_by_correlation_id_with("order_fulfillment", "order-42", &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn include_closed(mut self, include_closed: bool) -> Self {
         self.include_closed = include_closed;
@@ -346,6 +603,21 @@ impl CorrelationOptions {
     }
 
     /// Whether each workflow's `tasks` are returned (`includeTasks`). Default: `false`.
+    ///
+    /// ```
+    /// use conductor_client::{CorrelationOptions, ConductorClient, Configuration};
+    ///
+    /// let options = CorrelationOptions::new().include_tasks(true);
+    /// assert_ne!(options, CorrelationOptions::new());
+    /// # async fn run(options: CorrelationOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .get_workflows_by_correlation_id_with("order_fulfillment", "order-42", &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn include_tasks(mut self, include_tasks: bool) -> Self {
         self.include_tasks = include_tasks;
@@ -380,6 +652,19 @@ pub struct RunningWorkflowsOptions {
 
 impl RunningWorkflowsOptions {
     /// No version, no time window.
+    ///
+    /// ```
+    /// use conductor_client::{RunningWorkflowsOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RunningWorkflowsOptions::new();
+    /// assert_eq!(options, RunningWorkflowsOptions::default());
+    /// # async fn run(options: RunningWorkflowsOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_running_workflows_with("order_fulfillment", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -387,6 +672,19 @@ impl RunningWorkflowsOptions {
 
     /// The definition version (`version`). Default: not sent, and OSS then uses version **1**
     /// (not the latest version).
+    ///
+    /// ```
+    /// use conductor_client::{RunningWorkflowsOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RunningWorkflowsOptions::new().version(2);
+    /// assert_ne!(options, RunningWorkflowsOptions::new());
+    /// # async fn run(options: RunningWorkflowsOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_running_workflows_with("order_fulfillment", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn version(mut self, version: i32) -> Self {
         self.version = Some(version);
@@ -396,6 +694,19 @@ impl RunningWorkflowsOptions {
     /// Restricts the lookup to workflows started between two instants, in epoch milliseconds
     /// (`startTime`, `endTime`). OSS applies the window only when both are non-zero. Default:
     /// no window.
+    ///
+    /// ```
+    /// use conductor_client::{RunningWorkflowsOptions, ConductorClient, Configuration};
+    ///
+    /// let options = RunningWorkflowsOptions::new().time_window(1_700_000_000_000, 1_700_086_400_000);
+    /// assert_ne!(options, RunningWorkflowsOptions::new());
+    /// # async fn run(options: RunningWorkflowsOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_running_workflows_with("order_fulfillment", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn time_window(mut self, start_time_millis: i64, end_time_millis: i64) -> Self {
         self.start_time = Some(start_time_millis);
@@ -434,12 +745,38 @@ pub struct WorkflowTasksOptions {
 
 impl WorkflowTasksOptions {
     /// The server's defaults: the first 15 tasks, any status.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowTasksOptions, ConductorClient, Configuration};
+    ///
+    /// let options = WorkflowTasksOptions::new();
+    /// assert_eq!(options, WorkflowTasksOptions::default());
+    /// # async fn run(options: WorkflowTasksOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_tasks_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Index of the first task returned (`start`). Default: the server's 0.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowTasksOptions, ConductorClient, Configuration};
+    ///
+    /// let options = WorkflowTasksOptions::new().start(100);
+    /// assert_ne!(options, WorkflowTasksOptions::new());
+    /// # async fn run(options: WorkflowTasksOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_tasks_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn start(mut self, start: u32) -> Self {
         self.start = Some(start);
@@ -447,6 +784,19 @@ impl WorkflowTasksOptions {
     }
 
     /// Page size (`count`). Default: the server's 15.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowTasksOptions, ConductorClient, Configuration};
+    ///
+    /// let options = WorkflowTasksOptions::new().count(50);
+    /// assert_ne!(options, WorkflowTasksOptions::new());
+    /// # async fn run(options: WorkflowTasksOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_tasks_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn count(mut self, count: u32) -> Self {
         self.count = Some(count);
@@ -455,6 +805,20 @@ impl WorkflowTasksOptions {
 
     /// Keeps only tasks in `status` (`status`, repeatable: several calls keep several
     /// statuses). Default: every status.
+    ///
+    /// ```
+    /// use conductor_client::{WorkflowTasksOptions, ConductorClient, Configuration};
+    /// use conductor_client::models::TaskStatus;
+    ///
+    /// let options = WorkflowTasksOptions::new().status(TaskStatus::Failed);
+    /// assert_ne!(options, WorkflowTasksOptions::new());
+    /// # async fn run(options: WorkflowTasksOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().get_workflow_tasks_with("8c2f1e6a-workflow-id", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn status(mut self, status: TaskStatus) -> Self {
         self.statuses.push(status);
@@ -514,6 +878,14 @@ impl Default for ExecuteOptions {
 
 impl ExecuteOptions {
     /// The server's defaults: wait up to 10 s for the workflow itself.
+    ///
+    /// ```
+    /// use conductor_client::ExecuteOptions;
+    ///
+    /// let options = ExecuteOptions::new();
+    /// assert_eq!(options, ExecuteOptions::default());
+    /// assert_eq!(options.wait_for_seconds(), 10);
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -525,6 +897,16 @@ impl ExecuteOptions {
     /// rounds **up** to the next whole second and never sends `0`: `Duration::ZERO` and any
     /// sub-second wait become 1 s, 1.2 s becomes 2 s. The HTTP request's own timeout is extended
     /// by this wait, so a long wait does not trip the client's timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_client::ExecuteOptions;
+    ///
+    /// assert_eq!(ExecuteOptions::new().wait_for(Duration::from_secs(30)).wait_for_seconds(), 30);
+    /// // Rounded up to whole seconds, never 0.
+    /// assert_eq!(ExecuteOptions::new().wait_for(Duration::from_millis(1200)).wait_for_seconds(), 2);
+    /// assert_eq!(ExecuteOptions::new().wait_for(Duration::ZERO).wait_for_seconds(), 1);
+    /// ```
     #[must_use]
     pub fn wait_for(mut self, wait_for: Duration) -> Self {
         self.wait_for = wait_for;
@@ -534,6 +916,23 @@ impl ExecuteOptions {
     /// Adds a task reference name to stop waiting at: the server answers as soon as a task with
     /// this reference is terminal (`waitUntilTaskRef`, comma-joined when several are given).
     /// Default: none.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use conductor_client::{ConductorClient, Configuration, ExecuteOptions};
+    /// # use conductor_client::models::StartWorkflowRequest;
+    ///
+    /// # async fn run(request: StartWorkflowRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// // Answer as soon as the approval task is done (or after 30 s).
+    /// let options = ExecuteOptions::new()
+    ///     .wait_for(Duration::from_secs(30))
+    ///     .wait_until_task_ref("approval_ref");
+    /// let response = client.workflow_client().execute_workflow_with(&request, &options).await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn wait_until_task_ref(mut self, task_ref: impl Into<String>) -> Self {
         self.wait_until_task_refs.push(task_ref.into());
@@ -541,6 +940,17 @@ impl ExecuteOptions {
     }
 
     /// Adds several task reference names (see [`wait_until_task_ref`](Self::wait_until_task_ref)).
+    ///
+    /// ```
+    /// use conductor_client::ExecuteOptions;
+    ///
+    /// let options = ExecuteOptions::new().wait_until_task_refs(["approve_ref", "reject_ref"]);
+    /// // The same as adding them one by one.
+    /// assert_eq!(
+    ///     options,
+    ///     ExecuteOptions::new().wait_until_task_ref("approve_ref").wait_until_task_ref("reject_ref")
+    /// );
+    /// ```
     #[must_use]
     pub fn wait_until_task_refs<I, S>(mut self, task_refs: I) -> Self
     where
@@ -554,6 +964,13 @@ impl ExecuteOptions {
 
     /// A caller-chosen request id echoed back in the response (`requestId`). Default: the
     /// server generates a UUID. OSS only echoes it; Orkes may use it for de-duplication.
+    ///
+    /// ```
+    /// use conductor_client::ExecuteOptions;
+    ///
+    /// let options = ExecuteOptions::new().request_id("checkout-7f3a");
+    /// assert_ne!(options, ExecuteOptions::new());
+    /// ```
     #[must_use]
     pub fn request_id(mut self, request_id: impl Into<String>) -> Self {
         self.request_id = Some(request_id.into());
@@ -563,6 +980,21 @@ impl ExecuteOptions {
     /// What the server returns (`returnStrategy`). Default: the server's `TARGET_WORKFLOW` (the
     /// started workflow as a `WorkflowRun`). `BLOCKING_TASK` / `BLOCKING_TASK_INPUT` return a
     /// `TaskRun`; on OSS they fail (HTTP 500) when the workflow finishes without a blocking task.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration, ExecuteOptions};
+    /// use conductor_client::models::ReturnStrategy;
+    /// # use conductor_client::models::StartWorkflowRequest;
+    ///
+    /// # async fn run(request: StartWorkflowRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// // Return the task the workflow is blocked on (e.g. a HUMAN or WAIT task).
+    /// let options = ExecuteOptions::new().return_strategy(ReturnStrategy::BlockingTask);
+    /// let response = client.workflow_client().execute_workflow_with(&request, &options).await?;
+    /// # let _ = response;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn return_strategy(mut self, return_strategy: ReturnStrategy) -> Self {
         self.return_strategy = Some(return_strategy);
@@ -571,6 +1003,13 @@ impl ExecuteOptions {
 
     /// The consistency level (`consistency`: `DURABLE`, `SYNCHRONOUS`, `REGION_DURABLE`).
     /// Default: the server's `DURABLE`. **Orkes only**: OSS accepts and ignores it.
+    ///
+    /// ```
+    /// use conductor_client::ExecuteOptions;
+    ///
+    /// let options = ExecuteOptions::new().consistency("SYNCHRONOUS"); // Orkes only
+    /// assert_ne!(options, ExecuteOptions::new());
+    /// ```
     #[must_use]
     pub fn consistency(mut self, consistency: impl Into<String>) -> Self {
         self.consistency = Some(consistency.into());
@@ -578,6 +1017,14 @@ impl ExecuteOptions {
     }
 
     /// The wait the request will ask for, after rounding (see [`wait_for`](Self::wait_for)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_client::ExecuteOptions;
+    ///
+    /// let options = ExecuteOptions::new().wait_for(Duration::from_millis(2500));
+    /// assert_eq!(options.wait_for_seconds(), 3);
+    /// ```
     #[must_use]
     pub fn wait_for_seconds(&self) -> u64 {
         whole_seconds_at_least_one(self.wait_for)
@@ -617,12 +1064,44 @@ pub struct StartWorkflowOptions {
 
 impl StartWorkflowOptions {
     /// Latest version, no correlation id, priority 0.
+    ///
+    /// ```
+    /// use conductor_client::{StartWorkflowOptions, ConductorClient, Configuration};
+    /// use serde_json::json;
+    ///
+    /// let options = StartWorkflowOptions::new();
+    /// assert_eq!(options, StartWorkflowOptions::default());
+    /// # async fn run(options: StartWorkflowOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .start_workflow_by_name("order_fulfillment", &json!({"orderId": "order-42"}), &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The definition version (`version`). Default: the latest version.
+    ///
+    /// ```
+    /// use conductor_client::{StartWorkflowOptions, ConductorClient, Configuration};
+    /// use serde_json::json;
+    ///
+    /// let options = StartWorkflowOptions::new().version(3);
+    /// assert_ne!(options, StartWorkflowOptions::new());
+    /// # async fn run(options: StartWorkflowOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .start_workflow_by_name("order_fulfillment", &json!({"orderId": "order-42"}), &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn version(mut self, version: i32) -> Self {
         self.version = Some(version);
@@ -630,6 +1109,22 @@ impl StartWorkflowOptions {
     }
 
     /// The correlation id (`correlationId`). Default: none.
+    ///
+    /// ```
+    /// use conductor_client::{StartWorkflowOptions, ConductorClient, Configuration};
+    /// use serde_json::json;
+    ///
+    /// let options = StartWorkflowOptions::new().correlation_id("order-42");
+    /// assert_ne!(options, StartWorkflowOptions::new());
+    /// # async fn run(options: StartWorkflowOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .start_workflow_by_name("order_fulfillment", &json!({"orderId": "order-42"}), &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
         self.correlation_id = Some(correlation_id.into());
@@ -637,6 +1132,22 @@ impl StartWorkflowOptions {
     }
 
     /// The priority, 0–99 (`priority`; the server answers 400 outside that range). Default: 0.
+    ///
+    /// ```
+    /// use conductor_client::{StartWorkflowOptions, ConductorClient, Configuration};
+    /// use serde_json::json;
+    ///
+    /// let options = StartWorkflowOptions::new().priority(10);
+    /// assert_ne!(options, StartWorkflowOptions::new());
+    /// # async fn run(options: StartWorkflowOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .start_workflow_by_name("order_fulfillment", &json!({"orderId": "order-42"}), &options)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn priority(mut self, priority: i32) -> Self {
         self.priority = Some(priority);
@@ -670,12 +1181,38 @@ pub struct QueueSizeOptions {
 
 impl QueueSizeOptions {
     /// The default queue of the task type (no domain, isolation group or namespace).
+    ///
+    /// ```
+    /// use conductor_client::{QueueSizeOptions, ConductorClient, Configuration};
+    ///
+    /// let options = QueueSizeOptions::new();
+    /// assert_eq!(options, QueueSizeOptions::default());
+    /// # async fn run(options: QueueSizeOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().get_queue_size_with("my_task", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// The task domain (`domain`). Default: none.
+    ///
+    /// ```
+    /// use conductor_client::{QueueSizeOptions, ConductorClient, Configuration};
+    ///
+    /// let options = QueueSizeOptions::new().domain("blue");
+    /// assert_ne!(options, QueueSizeOptions::new());
+    /// # async fn run(options: QueueSizeOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().get_queue_size_with("my_task", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
@@ -686,6 +1223,19 @@ impl QueueSizeOptions {
     ///
     /// OSS passes `isolationGroupId` and `executionNamespace` to its queue-name builder in
     /// swapped positions; the result is only wrong when both are set.
+    ///
+    /// ```
+    /// use conductor_client::{QueueSizeOptions, ConductorClient, Configuration};
+    ///
+    /// let options = QueueSizeOptions::new().isolation_group_id("tenant-a");
+    /// assert_ne!(options, QueueSizeOptions::new());
+    /// # async fn run(options: QueueSizeOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().get_queue_size_with("my_task", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn isolation_group_id(mut self, isolation_group_id: impl Into<String>) -> Self {
         self.isolation_group_id = Some(isolation_group_id.into());
@@ -693,6 +1243,19 @@ impl QueueSizeOptions {
     }
 
     /// The execution namespace (`executionNamespace`). Default: none.
+    ///
+    /// ```
+    /// use conductor_client::{QueueSizeOptions, ConductorClient, Configuration};
+    ///
+    /// let options = QueueSizeOptions::new().execution_namespace("batch");
+    /// assert_ne!(options, QueueSizeOptions::new());
+    /// # async fn run(options: QueueSizeOptions) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().get_queue_size_with("my_task", &options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn execution_namespace(mut self, execution_namespace: impl Into<String>) -> Self {
         self.execution_namespace = Some(execution_namespace.into());

@@ -46,12 +46,38 @@ pub struct SearchQuery {
 
 impl SearchQuery {
     /// An empty search: all parameters at the server's defaults (first 100 hits of everything).
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new();
+    /// assert_eq!(options, SearchQuery::default());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Sets the structured filter (`query` parameter). Default: none (no filter).
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().query("workflowType = order_fulfillment AND status IN (FAILED, TIMED_OUT)");
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn query(mut self, query: impl Into<String>) -> Self {
         self.query = Some(query.into());
@@ -59,6 +85,19 @@ impl SearchQuery {
     }
 
     /// Sets the full-text search (`freeText` parameter). Default: the server's `*`.
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().free_text("order-42");
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn free_text(mut self, free_text: impl Into<String>) -> Self {
         self.free_text = Some(free_text.into());
@@ -67,6 +106,19 @@ impl SearchQuery {
 
     /// Adds a sort key, `field` or `field:ASC` / `field:DESC` (ascending when no order is given).
     /// Later calls add secondary keys. Default: the backend's order.
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().sort("startTime:DESC");
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn sort(mut self, sort: impl Into<String>) -> Self {
         self.sort.push(sort.into());
@@ -74,6 +126,19 @@ impl SearchQuery {
     }
 
     /// Sets the index of the first hit to return (`start`). Default: the server's 0.
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().start(20);
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn start(mut self, start: u32) -> Self {
         self.start = Some(start);
@@ -82,6 +147,19 @@ impl SearchQuery {
 
     /// Sets the page size (`size`). Default: the server's 100; OSS allows at most 5000 for
     /// workflow searches.
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().size(20);
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().search_tasks(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn size(mut self, size: u32) -> Self {
         self.size = Some(size);
@@ -90,6 +168,19 @@ impl SearchQuery {
 
     /// Restricts a workflow search to a classifier (`workflow`, `agent`, or a comma-separated
     /// list). Only sent by `search_workflows` and `search_workflows_v2`; OSS v3.32+. Default: none.
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().classifier("agent");
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn classifier(mut self, classifier: impl Into<String>) -> Self {
         self.classifier = Some(classifier.into());
@@ -99,6 +190,19 @@ impl SearchQuery {
     /// Restricts a workflow search to executions without a parent workflow (`topLevelOnly`).
     /// Only sent by `search_workflows` and `search_workflows_v2`; OSS v3.32+. Default: the
     /// server's `false`.
+    ///
+    /// ```
+    /// use conductor_client::{SearchQuery, ConductorClient, Configuration};
+    ///
+    /// let options = SearchQuery::new().top_level_only(true);
+    /// assert_ne!(options, SearchQuery::new());
+    /// # async fn run(options: SearchQuery) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().search_workflows(&options).await?;
+    /// # Ok(())
+    /// # }
+    /// # let _ = run;
+    /// ```
     #[must_use]
     pub fn top_level_only(mut self, top_level_only: bool) -> Self {
         self.top_level_only = Some(top_level_only);

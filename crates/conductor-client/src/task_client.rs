@@ -47,6 +47,15 @@ pub struct TaskClient {
 
 impl TaskClient {
     /// A task client on `api`.
+    ///
+    /// ```
+    /// use conductor_client::{ApiClient, Configuration, TaskClient};
+    ///
+    /// let api = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let tasks = TaskClient::new(api);
+    /// assert_eq!(tasks.api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn new(api: ApiClient) -> Self {
         Self {
@@ -59,6 +68,20 @@ impl TaskClient {
     /// (only its delays are used; the number of retries is that method's argument).
     ///
     /// Default: 1 s doubling up to 30 s, with full jitter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_client::{ConductorClient, Configuration, RetryPolicy};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let tasks = client.task_client().with_update_backoff(
+    ///     RetryPolicy::default()
+    ///         .with_initial_backoff(Duration::from_millis(200))
+    ///         .with_max_backoff(Duration::from_secs(5)),
+    /// );
+    /// # let _ = tasks;
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn with_update_backoff(mut self, backoff: RetryPolicy) -> Self {
         self.update_backoff = backoff;
@@ -66,6 +89,14 @@ impl TaskClient {
     }
 
     /// The [`ApiClient`] this client sends its requests through.
+    ///
+    /// ```
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert_eq!(client.task_client().api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn api_client(&self) -> &ApiClient {
         &self.api
@@ -86,6 +117,16 @@ impl TaskClient {
     /// [`ConductorError::Http`] when the server cannot be reached, [`ConductorError::Api`] /
     /// [`ConductorError::Server`] for an error answer, [`ConductorError::Decode`] when the task
     /// JSON is malformed.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let task = client.task_client().poll_task("my_task", Some("worker-1"), None).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn poll_task(
         &self,
         task_type: &str,
@@ -118,6 +159,19 @@ impl TaskClient {
     /// [`ConductorError::Http`] when the server cannot be reached, [`ConductorError::Api`] /
     /// [`ConductorError::Server`] for an error answer (400 for a timeout above 5 s),
     /// [`ConductorError::Decode`] when the JSON is malformed.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use std::time::Duration;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let tasks = client.task_client()
+    ///     .batch_poll("my_task", Some("worker-1"), None, 10, Duration::from_secs(10))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn batch_poll(
         &self,
         task_type: &str,
@@ -162,6 +216,19 @@ impl TaskClient {
     /// [`ConductorError::Api`] with status 404 when the workflow or task does not exist, 400 when
     /// `taskId` / `workflowInstanceId` is empty; [`ConductorError::Http`] /
     /// [`ConductorError::Server`] for transport and server failures.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskResult;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let result = TaskResult::completed("4d7a9b10-task-id", "8c2f1e6a-workflow-id")
+    ///     .with_output_value("result", "done");
+    /// let task_id = client.task_client().update_task(&result).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_task(&self, result: &TaskResult) -> Result<String> {
         debug!(task_id = %result.task_id, status = %result.status, "updating task");
         let task_id = self
@@ -187,6 +254,19 @@ impl TaskClient {
     /// # Errors
     ///
     /// The last error once the retries are exhausted, or the first non-retryable error.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskResult;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let result = TaskResult::completed("4d7a9b10-task-id", "8c2f1e6a-workflow-id")
+    ///     .with_output_value("result", "done");
+    /// let task_id = client.task_client().update_task_with_retry(&result, 10).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_task_with_retry(
         &self,
         result: &TaskResult,
@@ -240,6 +320,19 @@ impl TaskClient {
     /// [`ConductorError::Api`] (404/405 on servers without update-v2, 404 for an unknown
     /// workflow or task), [`ConductorError::Server`] (OSS answers 500 for a result with empty ids
     /// here), [`ConductorError::Http`], [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskResult;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let result = TaskResult::completed("4d7a9b10-task-id", "8c2f1e6a-workflow-id")
+    ///     .with_output_value("result", "done");
+    /// let next_task = client.task_client().update_task_v2(&result).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_task_v2(&self, result: &TaskResult) -> Result<Option<Task>> {
         debug!(task_id = %result.task_id, status = %result.status, "updating task (v2)");
         self.api
@@ -265,6 +358,26 @@ impl TaskClient {
     /// [`ConductorError::Json`] when `output` does not serialise to a JSON object;
     /// [`ConductorError::Api`] 404 for an unknown workflow; [`ConductorError::Http`] /
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskResultStatus;
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let task_id = client.task_client()
+    ///     .update_task_by_ref_name(
+    ///         "8c2f1e6a-workflow-id",
+    ///         "approval_ref",
+    ///         TaskResultStatus::Completed,
+    ///         &json!({"approved": true}),
+    ///         Some("worker-1"),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_task_by_ref_name<O: Serialize + ?Sized>(
         &self,
         workflow_id: &str,
@@ -300,6 +413,26 @@ impl TaskClient {
     /// [`ConductorError::Api`] 404 when the workflow has no running task with that reference
     /// (`"Found no running task ..."`); [`ConductorError::Json`] when `output` is not a JSON
     /// object; [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskResultStatus;
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow = client.task_client()
+    ///     .update_task_by_ref_name_sync(
+    ///         "8c2f1e6a-workflow-id",
+    ///         "approval_ref",
+    ///         TaskResultStatus::Completed,
+    ///         &json!({"approved": true}),
+    ///         Some("worker-1"),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_task_by_ref_name_sync<O: Serialize + ?Sized>(
         &self,
         workflow_id: &str,
@@ -334,6 +467,20 @@ impl TaskClient {
     /// [`ConductorError::Json`] when `output` is not a JSON object; [`ConductorError::Api`] /
     /// [`ConductorError::Server`] / [`ConductorError::Http`] otherwise (404 on servers before
     /// v3.32).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::TaskResultStatus;
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client()
+    ///     .signal("8c2f1e6a-workflow-id", TaskResultStatus::Completed, &json!({"approved": true}))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn signal<O: Serialize + ?Sized>(
         &self,
         workflow_id: &str,
@@ -369,6 +516,28 @@ impl TaskClient {
     /// [`ConductorError::Server`] 500 on OSS when a `BLOCKING_TASK*` strategy finds no blocking
     /// task after the signal; [`ConductorError::Json`], [`ConductorError::Http`],
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::ReturnStrategy;
+    /// use conductor_client::models::TaskResultStatus;
+    /// use serde_json::json;
+    /// use std::time::Duration;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let response = client.task_client()
+    ///     .signal_sync(
+    ///         "8c2f1e6a-workflow-id",
+    ///         TaskResultStatus::Completed,
+    ///         &json!({"approved": true}),
+    ///         ReturnStrategy::TargetWorkflow,
+    ///         Duration::from_secs(10),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn signal_sync<O: Serialize + ?Sized>(
         &self,
         workflow_id: &str,
@@ -407,6 +576,16 @@ impl TaskClient {
     /// current servers answer 404, servers before v3.21.20 answered 204 with no body, and both
     /// map to it. Otherwise [`ConductorError::Http`] / [`ConductorError::Api`] /
     /// [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let task = client.task_client().get_task("4d7a9b10-task-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_task(&self, task_id: &str) -> Result<Task> {
         let answer = self
             .api
@@ -437,6 +616,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let tasks_in_progress = client.task_client().get_tasks_in_progress("my_task", 0, 10).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_tasks_in_progress(
         &self,
         task_type: &str,
@@ -464,6 +653,16 @@ impl TaskClient {
     /// # Errors
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().add_task_log("4d7a9b10-task-id", "charged card ending 4242").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn add_task_log(&self, task_id: &str, log: &str) -> Result<()> {
         self.api
             .post(format!("/tasks/{}/log", encode_segment(task_id)))
@@ -482,6 +681,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let task_logs = client.task_client().get_task_logs("4d7a9b10-task-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>> {
         let logs: Option<Vec<TaskExecLog>> = self
             .api
@@ -506,6 +715,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let queue_sizes = client.task_client().get_queue_sizes(&["my_task", "other_task"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_queue_sizes<S: AsRef<str>>(
         &self,
         task_types: &[S],
@@ -530,6 +749,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let queue_size = client.task_client().get_queue_size("my_task").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_queue_size(&self, task_type: &str) -> Result<i64> {
         self.get_queue_size_with(task_type, &QueueSizeOptions::new())
             .await
@@ -544,6 +773,19 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::QueueSizeOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let queue_size = client.task_client()
+    ///     .get_queue_size_with("my_task", &QueueSizeOptions::new().domain("blue"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_queue_size_with(
         &self,
         task_type: &str,
@@ -567,6 +809,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let all_queue_sizes = client.task_client().get_all_queue_sizes().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_all_queue_sizes(&self) -> Result<HashMap<String, i64>> {
         self.api.get("/tasks/queue/all").send_json().await
     }
@@ -580,6 +832,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let all_queue_details_verbose = client.task_client().get_all_queue_details_verbose().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_all_queue_details_verbose(
         &self,
     ) -> Result<HashMap<String, HashMap<String, HashMap<String, i64>>>> {
@@ -594,6 +856,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let poll_data = client.task_client().get_poll_data("my_task").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_poll_data(&self, task_type: &str) -> Result<Vec<PollData>> {
         self.api
             .get("/tasks/queue/polldata")
@@ -611,6 +883,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let all_poll_data = client.task_client().get_all_poll_data().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_all_poll_data(&self) -> Result<Vec<PollData>> {
         self.api.get("/tasks/queue/polldata/all").send_json().await
     }
@@ -624,6 +906,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Decode`] when the answer is not an integer; [`ConductorError::Http`] /
     /// [`ConductorError::Api`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let requeued = client.task_client().requeue_pending_tasks("my_task").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn requeue_pending_tasks(&self, task_type: &str) -> Result<u64> {
         let count = self
             .api
@@ -650,6 +942,16 @@ impl TaskClient {
     ///
     /// [`ConductorError::Api`] (405 on OSS 3.x), [`ConductorError::Http`],
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.task_client().remove_task_from_queue("my_task", "4d7a9b10-task-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn remove_task_from_queue(&self, task_type: &str, task_id: &str) -> Result<()> {
         self.api
             .delete(format!(
@@ -675,6 +977,19 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::SearchQuery;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let tasks = client.task_client()
+    ///     .search_tasks(&SearchQuery::new().query("status IN (FAILED)").size(20))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn search_tasks(&self, query: &SearchQuery) -> Result<SearchResult<TaskSummary>> {
         query.apply(self.api.get("/tasks/search")).send_json().await
     }
@@ -687,6 +1002,19 @@ impl TaskClient {
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::SearchQuery;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let tasks = client.task_client()
+    ///     .search_tasks_v2(&SearchQuery::new().query("status IN (FAILED)").size(20))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn search_tasks_v2(&self, query: &SearchQuery) -> Result<SearchResult<Task>> {
         query
             .apply(self.api.get("/tasks/search-v2"))
@@ -707,6 +1035,18 @@ impl TaskClient {
     /// [`ConductorError::Api`] 400 for an unknown operation or payload type (OSS's
     /// `IllegalArgumentException`); [`ConductorError::Http`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let external_storage_location = client.task_client()
+    ///     .get_external_storage_location("payloads/input.json", "WRITE", "WORKFLOW_INPUT")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_external_storage_location(
         &self,
         path: &str,

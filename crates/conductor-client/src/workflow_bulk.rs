@@ -26,6 +26,16 @@ impl WorkflowClient {
     /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode). Per-workflow failures are in
     /// the response, not errors.
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let pause_workflows = client.workflow_client().pause_workflows(&["wf-1", "wf-2"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn pause_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -40,6 +50,16 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let resume_workflows = client.workflow_client().resume_workflows(&["wf-1", "wf-2"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn resume_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -55,6 +75,18 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let restart_workflows = client.workflow_client()
+    ///     .restart_workflows(&["wf-1", "wf-2"])
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn restart_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -70,6 +102,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::RestartOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let restart_workflows = client.workflow_client()
+    ///     .restart_workflows_with(&["wf-1", "wf-2"], &RestartOptions::new().use_latest_definitions(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn restart_workflows_with<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -86,6 +131,16 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let retry_workflows = client.workflow_client().retry_workflows(&["wf-1", "wf-2"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn retry_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -101,6 +156,18 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let terminate_workflows = client.workflow_client()
+    ///     .terminate_workflows(&["wf-1", "wf-2"], Some("cancelled by operator"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -122,6 +189,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::TerminateOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let terminate_workflows = client.workflow_client()
+    ///     .terminate_workflows_with(&["wf-1", "wf-2"], &TerminateOptions::new().reason("cancelled by operator"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_workflows_with<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -140,6 +220,16 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let delete_workflows = client.workflow_client().delete_workflows(&["wf-1", "wf-2"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -155,6 +245,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::RemoveOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let delete_workflows = client.workflow_client()
+    ///     .delete_workflows_with(&["wf-1", "wf-2"], &RemoveOptions::new().archive(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_workflows_with<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -172,6 +275,18 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let terminate_remove_workflows = client.workflow_client()
+    ///     .terminate_remove_workflows(&["wf-1", "wf-2"], Some("cancelled by operator"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_remove_workflows<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -192,6 +307,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::TerminateRemoveOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let terminate_remove_workflows = client.workflow_client()
+    ///     .terminate_remove_workflows_with(&["wf-1", "wf-2"], &TerminateRemoveOptions::new().reason("cleanup"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_remove_workflows_with<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -213,6 +341,18 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_ids = client.workflow_client()
+    ///     .get_workflows_by_ids(&["wf-1", "wf-2"])
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflows_by_ids<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],
@@ -228,6 +368,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`pause_workflows`](Self::pause_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::GetWorkflowOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_ids = client.workflow_client()
+    ///     .get_workflows_by_ids_with(&["wf-1", "wf-2"], &GetWorkflowOptions::new().include_tasks(false))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflows_by_ids_with<S: AsRef<str>>(
         &self,
         workflow_ids: &[S],

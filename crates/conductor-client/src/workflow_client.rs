@@ -48,12 +48,29 @@ pub struct WorkflowClient {
 
 impl WorkflowClient {
     /// A workflow client on `api`.
+    ///
+    /// ```
+    /// use conductor_client::{ApiClient, Configuration, WorkflowClient};
+    ///
+    /// let api = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let workflows = WorkflowClient::new(api);
+    /// assert_eq!(workflows.api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn new(api: ApiClient) -> Self {
         Self { api }
     }
 
     /// The [`ApiClient`] this client sends its requests through.
+    ///
+    /// ```
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert_eq!(client.workflow_client().api_client().server_url(), "http://localhost:8080/api");
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn api_client(&self) -> &ApiClient {
         &self.api
@@ -77,6 +94,17 @@ impl WorkflowClient {
     /// is given), 400 for a missing name, a priority outside 0–99 or a `null` input;
     /// [`ConductorError::Http`] / [`ConductorError::Server`]; [`ConductorError::Decode`] when
     /// the server answers an empty body.
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::StartWorkflowRequest;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(request: StartWorkflowRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_id = client.workflow_client().start_workflow(&request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_workflow(&self, request: &StartWorkflowRequest) -> Result<String> {
         debug!(workflow = %request.name, version = ?request.version, "starting workflow");
         let id = self
@@ -102,6 +130,24 @@ impl WorkflowClient {
     /// [`ConductorError::Json`] when `input` does not serialise to a JSON object;
     /// [`ConductorError::Api`] 404 for an unknown definition, 400 for a priority outside 0–99;
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::StartWorkflowOptions;
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_id = client.workflow_client()
+    ///     .start_workflow_by_name(
+    ///         "order_fulfillment",
+    ///         &json!({"orderId": "order-42"}),
+    ///         &StartWorkflowOptions::new().correlation_id("order-42"),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start_workflow_by_name<I: Serialize + ?Sized>(
         &self,
         name: &str,
@@ -135,6 +181,20 @@ impl WorkflowClient {
     ///
     /// As [`start_workflow`](Self::start_workflow), plus [`ConductorError::Decode`] when the
     /// answer is not a workflow run.
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::StartWorkflowRequest;
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(request: StartWorkflowRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let run = client.workflow_client()
+    ///     .execute_workflow(&request, Duration::from_secs(10))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn execute_workflow(
         &self,
         request: &StartWorkflowRequest,
@@ -161,6 +221,21 @@ impl WorkflowClient {
     /// As [`start_workflow`](Self::start_workflow); OSS answers 500 for a `BLOCKING_TASK*`
     /// strategy when the workflow ends without a blocking task; [`ConductorError::Decode`] for
     /// an unexpected answer.
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::StartWorkflowRequest;
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::ExecuteOptions;
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(request: StartWorkflowRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let response = client.workflow_client()
+    ///     .execute_workflow_with(&request, &ExecuteOptions::new().wait_for(Duration::from_secs(10)))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn execute_workflow_with(
         &self,
         request: &StartWorkflowRequest,
@@ -205,6 +280,17 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] (404 unknown definition, 400 invalid request),
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::WorkflowTestRequest;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(request: WorkflowTestRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow = client.workflow_client().test_workflow(&request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn test_workflow(&self, request: &WorkflowTestRequest) -> Result<Workflow> {
         self.api
             .post("/workflow/test")
@@ -228,6 +314,16 @@ impl WorkflowClient {
     /// [`ConductorError::WorkflowNotFound`] (carrying the id) when the server answers 404;
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`] /
     /// [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow = client.workflow_client().get_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow(&self, workflow_id: &str) -> Result<Workflow> {
         self.get_workflow_with(workflow_id, &GetWorkflowOptions::new())
             .await
@@ -240,6 +336,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_workflow`](Self::get_workflow).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::GetWorkflowOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow = client.workflow_client()
+    ///     .get_workflow_with("8c2f1e6a-workflow-id", &GetWorkflowOptions::new().include_tasks(false))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_with(
         &self,
         workflow_id: &str,
@@ -265,6 +374,18 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::WorkflowNotFound`] on 404; [`ConductorError::Http`] /
     /// [`ConductorError::Api`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_status = client.workflow_client()
+    ///     .get_workflow_status("8c2f1e6a-workflow-id")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_status(&self, workflow_id: &str) -> Result<WorkflowStatusSummary> {
         self.get_workflow_status_with(workflow_id, &WorkflowStatusOptions::new())
             .await
@@ -277,6 +398,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_workflow_status`](Self::get_workflow_status).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::WorkflowStatusOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_status = client.workflow_client()
+    ///     .get_workflow_status_with("8c2f1e6a-workflow-id", &WorkflowStatusOptions::new().include_output(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_status_with(
         &self,
         workflow_id: &str,
@@ -301,6 +435,18 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::WorkflowNotFound`] on 404; [`ConductorError::Http`] /
     /// [`ConductorError::Api`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_tasks = client.workflow_client()
+    ///     .get_workflow_tasks("8c2f1e6a-workflow-id")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_tasks(&self, workflow_id: &str) -> Result<SearchResult<Task>> {
         self.get_workflow_tasks_with(workflow_id, &WorkflowTasksOptions::new())
             .await
@@ -313,6 +459,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_workflow_tasks`](Self::get_workflow_tasks).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::WorkflowTasksOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_tasks = client.workflow_client()
+    ///     .get_workflow_tasks_with("8c2f1e6a-workflow-id", &WorkflowTasksOptions::new().count(50))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflow_tasks_with(
         &self,
         workflow_id: &str,
@@ -341,6 +500,16 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] 409 when the workflow has ended, 404 when it does not exist;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().pause_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn pause_workflow(&self, workflow_id: &str) -> Result<()> {
         self.api
             .put(format!("/workflow/{}/pause", encode_segment(workflow_id)))
@@ -357,6 +526,16 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Server`] 500 on OSS when the workflow is not paused (an
     /// `IllegalStateException` there); [`ConductorError::Api`] 404; [`ConductorError::Http`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().resume_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn resume_workflow(&self, workflow_id: &str) -> Result<()> {
         self.api
             .put(format!("/workflow/{}/resume", encode_segment(workflow_id)))
@@ -375,6 +554,18 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] 409 for a `COMPLETED` workflow, 404 when it does not exist;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_workflow("8c2f1e6a-workflow-id", Some("cancelled by operator"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_workflow(&self, workflow_id: &str, reason: Option<&str>) -> Result<()> {
         let mut options = TerminateOptions::new();
         if let Some(reason) = reason {
@@ -391,6 +582,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`terminate_workflow`](Self::terminate_workflow).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::TerminateOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_workflow_with("8c2f1e6a-workflow-id", &TerminateOptions::new().reason("cancelled by operator"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_workflow_with(
         &self,
         workflow_id: &str,
@@ -415,6 +619,16 @@ impl WorkflowClient {
     /// [`ConductorError::Api`] 409 when the workflow is not terminal, 404 when it is not
     /// restartable (`restartable: false` and completed) or does not exist;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().restart_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn restart_workflow(&self, workflow_id: &str) -> Result<()> {
         self.restart_workflow_with(workflow_id, &RestartOptions::new())
             .await
@@ -428,6 +642,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`restart_workflow`](Self::restart_workflow).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::RestartOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .restart_workflow_with("8c2f1e6a-workflow-id", &RestartOptions::new().use_latest_definitions(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn restart_workflow_with(
         &self,
         workflow_id: &str,
@@ -450,6 +677,16 @@ impl WorkflowClient {
     /// [`ConductorError::Api`]: OSS answers **404** (`"Workflow is still running"`) when the
     /// workflow is not terminal, 409 when there is no retryable task; [`ConductorError::Http`] /
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().retry_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn retry_workflow(&self, workflow_id: &str) -> Result<()> {
         self.retry_workflow_with(workflow_id, &RetryOptions::new())
             .await
@@ -463,6 +700,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`retry_workflow`](Self::retry_workflow).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::RetryOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .retry_workflow_with("8c2f1e6a-workflow-id", &RetryOptions::new().resume_subworkflow_tasks(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn retry_workflow_with(
         &self,
         workflow_id: &str,
@@ -486,6 +736,19 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] 409 when the workflow is not terminal, 400 when the task is not
     /// found; [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::RerunWorkflowRequest;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(request: RerunWorkflowRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow_id = client.workflow_client()
+    ///     .rerun_workflow("8c2f1e6a-workflow-id", &request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn rerun_workflow(
         &self,
         workflow_id: &str,
@@ -513,6 +776,16 @@ impl WorkflowClient {
     /// [`ConductorError::Server`] 500 on OSS when the workflow is not running, the reference is
     /// not in its definition, or the task was already scheduled; [`ConductorError::Api`] /
     /// [`ConductorError::Http`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().skip_task("8c2f1e6a-workflow-id", "approval_ref").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn skip_task(&self, workflow_id: &str, task_reference_name: &str) -> Result<()> {
         self.skip_task_with(
             workflow_id,
@@ -533,6 +806,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`skip_task`](Self::skip_task).
+    ///
+    /// ```no_run
+    /// # use conductor_client::models::SkipTaskRequest;
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run(request: SkipTaskRequest) -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .skip_task_with("8c2f1e6a-workflow-id", "approval_ref", &request)
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn skip_task_with(
         &self,
         workflow_id: &str,
@@ -565,6 +851,19 @@ impl WorkflowClient {
     /// [`ConductorError::Json`] when `variables` does not serialise to a JSON object;
     /// [`ConductorError::Api`] (404/405 on OSS); [`ConductorError::Http`] /
     /// [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflow = client.workflow_client()
+    ///     .update_variables("8c2f1e6a-workflow-id", &json!({"attempts": 2}))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn update_variables<V: Serialize + ?Sized>(
         &self,
         workflow_id: &str,
@@ -592,6 +891,16 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] 400 (archiving a running workflow), 404 (no such workflow);
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().delete_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_workflow(&self, workflow_id: &str) -> Result<()> {
         self.delete_workflow_with(workflow_id, &RemoveOptions::new())
             .await
@@ -604,6 +913,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`delete_workflow`](Self::delete_workflow).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::RemoveOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .delete_workflow_with("8c2f1e6a-workflow-id", &RemoveOptions::new().archive(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn delete_workflow_with(
         &self,
         workflow_id: &str,
@@ -625,6 +947,18 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] 404 when the workflow does not exist; [`ConductorError::Http`] /
     /// [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_remove_workflow("8c2f1e6a-workflow-id", Some("cancelled by operator"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_remove_workflow(
         &self,
         workflow_id: &str,
@@ -645,6 +979,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`terminate_remove_workflow`](Self::terminate_remove_workflow).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::TerminateRemoveOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client()
+    ///     .terminate_remove_workflow_with("8c2f1e6a-workflow-id", &TerminateRemoveOptions::new().reason("cleanup"))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn terminate_remove_workflow_with(
         &self,
         workflow_id: &str,
@@ -669,6 +1016,16 @@ impl WorkflowClient {
     ///
     /// [`ConductorError::Api`] 409 when the workflow is terminal, 404 when it does not exist;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().reset_callbacks("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn reset_callbacks(&self, workflow_id: &str) -> Result<()> {
         self.api
             .post(format!(
@@ -688,6 +1045,16 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// [`ConductorError::Http`] / [`ConductorError::Api`] / [`ConductorError::Server`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// client.workflow_client().decide_workflow("8c2f1e6a-workflow-id").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn decide_workflow(&self, workflow_id: &str) -> Result<()> {
         self.api
             .put(format!("/workflow/decide/{}", encode_segment(workflow_id)))
@@ -709,6 +1076,19 @@ impl WorkflowClient {
     /// [`ConductorError::Json`] when `message` is not a JSON object; [`ConductorError::Api`] 404
     /// (no such workflow, or the feature is off), 409 (workflow not running), 429 (queue full);
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use serde_json::json;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let message_id = client.workflow_client()
+    ///     .send_message("8c2f1e6a-workflow-id", &json!({"text": "hello"}))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_message<M: Serialize + ?Sized>(
         &self,
         workflow_id: &str,

@@ -63,6 +63,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`search_workflows`](Self::search_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::SearchQuery;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows = client.workflow_client()
+    ///     .search_workflows_v2(&SearchQuery::new().query("status IN (FAILED)").size(20))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn search_workflows_v2(&self, query: &SearchQuery) -> Result<SearchResult<Workflow>> {
         query
             .apply_workflow_search(self.api.get("/workflow/search-v2"))
@@ -79,6 +92,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`search_workflows`](Self::search_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::SearchQuery;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_tasks = client.workflow_client()
+    ///     .search_workflows_by_tasks(&SearchQuery::new().query("status IN (FAILED)").size(20))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn search_workflows_by_tasks(
         &self,
         query: &SearchQuery,
@@ -96,6 +122,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`search_workflows`](Self::search_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::SearchQuery;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_tasks = client.workflow_client()
+    ///     .search_workflows_by_tasks_v2(&SearchQuery::new().query("status IN (FAILED)").size(20))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn search_workflows_by_tasks_v2(
         &self,
         query: &SearchQuery,
@@ -117,6 +156,18 @@ impl WorkflowClient {
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_correlation_id = client.workflow_client()
+    ///     .get_workflows_by_correlation_id("order_fulfillment", "order-42")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflows_by_correlation_id(
         &self,
         name: &str,
@@ -134,6 +185,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_workflows_by_correlation_id`](Self::get_workflows_by_correlation_id).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::CorrelationOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_correlation_id = client.workflow_client()
+    ///     .get_workflows_by_correlation_id_with("order_fulfillment", "order-42", &CorrelationOptions::new().include_closed(true))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflows_by_correlation_id_with(
         &self,
         name: &str,
@@ -157,6 +221,18 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_workflows_by_correlation_id`](Self::get_workflows_by_correlation_id).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_correlation_ids = client.workflow_client()
+    ///     .get_workflows_by_correlation_ids("order_fulfillment", &["order-42", "order-43"])
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflows_by_correlation_ids<S: AsRef<str>>(
         &self,
         name: &str,
@@ -178,6 +254,23 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_workflows_by_correlation_id`](Self::get_workflows_by_correlation_id).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::CorrelationOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let workflows_by_correlation_ids = client.workflow_client()
+    ///     .get_workflows_by_correlation_ids_with(
+    ///         "order_fulfillment",
+    ///         &["order-42", "order-43"],
+    ///         &CorrelationOptions::new().include_closed(true),
+    ///     )
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_workflows_by_correlation_ids_with<S: AsRef<str>>(
         &self,
         name: &str,
@@ -203,6 +296,18 @@ impl WorkflowClient {
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
     /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let running_workflows = client.workflow_client()
+    ///     .get_running_workflows("order_fulfillment", Some(1))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_running_workflows(
         &self,
         name: &str,
@@ -223,6 +328,19 @@ impl WorkflowClient {
     /// # Errors
     ///
     /// As [`get_running_workflows`](Self::get_running_workflows).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::RunningWorkflowsOptions;
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let running_workflows = client.workflow_client()
+    ///     .get_running_workflows_with("order_fulfillment", &RunningWorkflowsOptions::new().version(1))
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_running_workflows_with(
         &self,
         name: &str,
@@ -250,6 +368,18 @@ impl WorkflowClient {
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server) /
     /// [`ConductorError::Decode`](crate::ConductorError::Decode).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let external_storage_location = client.workflow_client()
+    ///     .get_external_storage_location("payloads/input.json", "WRITE", "WORKFLOW_INPUT")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn get_external_storage_location(
         &self,
         path: &str,

@@ -14,6 +14,14 @@ use crate::event::TaskRunnerEvent;
 use crate::listener::TaskRunnerEventsListener;
 
 /// Default number of events queued per listener before new ones are dropped.
+///
+/// ```
+/// use conductor_events::{DEFAULT_QUEUE_CAPACITY, EventDispatcher};
+///
+/// // A listener that may fall behind during bursts gets a deeper queue.
+/// let dispatcher = EventDispatcher::with_capacity(DEFAULT_QUEUE_CAPACITY * 4);
+/// assert!(!dispatcher.has_listeners());
+/// ```
 pub const DEFAULT_QUEUE_CAPACITY: usize = 4096;
 
 /// Delivers [`TaskRunnerEvent`]s to [`TaskRunnerEventsListener`]s.
@@ -82,12 +90,27 @@ enum Message {
 impl EventDispatcher {
     /// A dispatcher with no listener and the default queue capacity
     /// ([`DEFAULT_QUEUE_CAPACITY`] events per listener).
+    ///
+    /// ```
+    /// use conductor_events::EventDispatcher;
+    ///
+    /// let dispatcher = EventDispatcher::new();
+    /// assert_eq!(dispatcher.listener_count(), 0);
+    /// assert_eq!(dispatcher.dropped_events(), 0);
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_QUEUE_CAPACITY)
     }
 
     /// A dispatcher whose listeners each queue at most `capacity` undelivered events (at least 1).
+    ///
+    /// ```
+    /// use conductor_events::EventDispatcher;
+    ///
+    /// let dispatcher = EventDispatcher::with_capacity(128);
+    /// assert_eq!(dispatcher.listener_count(), 0);
+    /// ```
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
@@ -105,6 +128,22 @@ impl EventDispatcher {
     ///
     /// Starts the listener's delivery thread. If the operating system refuses to start a thread,
     /// the failure is logged at `error` and the listener is not registered.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_events::{EventDispatcher, TaskRunnerEvent, TaskRunnerEventsListener};
+    ///
+    /// struct LogAll;
+    /// impl TaskRunnerEventsListener for LogAll {
+    ///     fn on_event(&self, event: &TaskRunnerEvent) {
+    ///         tracing::debug!(event = event.name(), task_type = event.task_type());
+    ///     }
+    /// }
+    ///
+    /// let dispatcher = EventDispatcher::new();
+    /// dispatcher.add_listener(Arc::new(LogAll));
+    /// assert_eq!(dispatcher.listener_count(), 1);
+    /// ```
     pub fn add_listener(&self, listener: Arc<dyn TaskRunnerEventsListener>) {
         let (sender, receiver) = mpsc::sync_channel(self.inner.capacity);
         let mut sinks = match self.inner.sinks.write() {
@@ -128,12 +167,38 @@ impl EventDispatcher {
     }
 
     /// Whether at least one listener is registered. Publishers may use it to skip building events.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_events::{EventDispatcher, TaskRunnerEventsListener};
+    ///
+    /// struct Quiet;
+    /// impl TaskRunnerEventsListener for Quiet {}
+    ///
+    /// let dispatcher = EventDispatcher::new();
+    /// assert!(!dispatcher.has_listeners());
+    /// dispatcher.add_listener(Arc::new(Quiet));
+    /// assert!(dispatcher.has_listeners());
+    /// ```
     #[must_use]
     pub fn has_listeners(&self) -> bool {
         self.inner.has_listeners.load(Ordering::Acquire)
     }
 
     /// How many listeners are registered.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_events::{EventDispatcher, TaskRunnerEventsListener};
+    ///
+    /// struct Quiet;
+    /// impl TaskRunnerEventsListener for Quiet {}
+    ///
+    /// let dispatcher = EventDispatcher::new();
+    /// dispatcher.add_listener(Arc::new(Quiet));
+    /// dispatcher.add_listener(Arc::new(Quiet));
+    /// assert_eq!(dispatcher.listener_count(), 2);
+    /// ```
     #[must_use]
     pub fn listener_count(&self) -> usize {
         self.read_sinks(|sinks| sinks.len())
@@ -141,6 +206,15 @@ impl EventDispatcher {
 
     /// Queues `event` for every listener. Never blocks: a listener whose queue is full misses it
     /// (counted in [`dropped_events`](Self::dropped_events)).
+    ///
+    /// ```
+    /// use conductor_events::{EventDispatcher, TaskPaused};
+    ///
+    /// let dispatcher = EventDispatcher::new();
+    /// // With no listener this costs one atomic load.
+    /// dispatcher.publish(TaskPaused { task_type: "greet".into(), worker_id: "w1".into() });
+    /// assert_eq!(dispatcher.dropped_events(), 0);
+    /// ```
     pub fn publish(&self, event: impl Into<TaskRunnerEvent>) {
         if !self.has_listeners() {
             return;
@@ -163,6 +237,18 @@ impl EventDispatcher {
     }
 
     /// Like [`publish`](Self::publish), but builds the event only when a listener is registered.
+    ///
+    /// ```
+    /// use conductor_events::{EventDispatcher, PollStarted};
+    ///
+    /// let dispatcher = EventDispatcher::new();
+    /// let mut built = false;
+    /// dispatcher.publish_with(|| {
+    ///     built = true;
+    ///     PollStarted { task_type: "greet".into(), worker_id: "w1".into(), poll_count: 1 }
+    /// });
+    /// assert!(!built); // no listener: the event was never built
+    /// ```
     pub fn publish_with<E: Into<TaskRunnerEvent>>(&self, make_event: impl FnOnce() -> E) {
         if self.has_listeners() {
             self.publish(make_event());
@@ -175,6 +261,30 @@ impl EventDispatcher {
     /// Useful before reading a listener's state in tests, and at shutdown so the last events
     /// (the final task updates) reach the metrics. The wait happens on a blocking thread in real
     /// time, so it also works under a paused tokio clock.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    /// use conductor_events::{EventDispatcher, TaskPaused, TaskRunnerEventsListener};
+    ///
+    /// #[derive(Default)]
+    /// struct Seen(Mutex<Vec<String>>);
+    /// impl TaskRunnerEventsListener for Seen {
+    ///     fn on_task_paused(&self, event: &TaskPaused) {
+    ///         self.0.lock().unwrap().push(event.task_type.clone());
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let seen = Arc::new(Seen::default());
+    /// let dispatcher = EventDispatcher::new();
+    /// dispatcher.add_listener(seen.clone());
+    /// dispatcher.publish(TaskPaused { task_type: "greet".into(), worker_id: "w1".into() });
+    /// assert!(dispatcher.flush(Duration::from_secs(5)).await);
+    /// assert_eq!(*seen.0.lock().unwrap(), ["greet"]);
+    /// # }
+    /// ```
     pub async fn flush(&self, timeout: Duration) -> bool {
         let senders: Vec<SyncSender<Message>> =
             self.read_sinks(|sinks| sinks.iter().map(|sink| sink.sender.clone()).collect());
@@ -187,12 +297,57 @@ impl EventDispatcher {
     }
 
     /// How many events were not delivered because a listener's queue was full.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex, mpsc};
+    /// use conductor_events::{EventDispatcher, TaskPaused, TaskRunnerEventsListener};
+    ///
+    /// /// Blocks on its first event until released.
+    /// struct Stuck(Mutex<mpsc::Receiver<()>>);
+    /// impl TaskRunnerEventsListener for Stuck {
+    ///     fn on_task_paused(&self, _event: &TaskPaused) {
+    ///         let _ = self.0.lock().unwrap().recv();
+    ///     }
+    /// }
+    ///
+    /// let (release, blocked) = mpsc::channel();
+    /// let dispatcher = EventDispatcher::with_capacity(1);
+    /// dispatcher.add_listener(Arc::new(Stuck(Mutex::new(blocked))));
+    /// for _ in 0..10 {
+    ///     dispatcher.publish(TaskPaused { task_type: "greet".into(), worker_id: "w1".into() });
+    /// }
+    /// // One event in delivery, at most one queued: the rest were dropped, never waited for.
+    /// assert!(dispatcher.dropped_events() >= 8);
+    /// drop(release);
+    /// ```
     #[must_use]
     pub fn dropped_events(&self) -> u64 {
         self.inner.dropped.load(Ordering::Relaxed)
     }
 
     /// How many listener calls panicked.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use conductor_events::{EventDispatcher, TaskPaused, TaskRunnerEventsListener};
+    ///
+    /// struct Buggy;
+    /// impl TaskRunnerEventsListener for Buggy {
+    ///     fn on_task_paused(&self, _event: &TaskPaused) {
+    ///         panic!("listener bug");
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let dispatcher = EventDispatcher::new();
+    /// dispatcher.add_listener(Arc::new(Buggy));
+    /// dispatcher.publish(TaskPaused { task_type: "greet".into(), worker_id: "w1".into() });
+    /// assert!(dispatcher.flush(Duration::from_secs(5)).await);
+    /// assert_eq!(dispatcher.listener_panics(), 1); // caught, counted; the publisher is unharmed
+    /// # }
+    /// ```
     #[must_use]
     pub fn listener_panics(&self) -> u64 {
         self.inner.panics.load(Ordering::Relaxed)

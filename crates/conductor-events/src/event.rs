@@ -6,6 +6,21 @@ use std::time::Duration;
 use conductor_models::{TaskResult, TaskResultStatus};
 
 /// The `error_type` of a [`TaskExecutionFailure`] caused by a panic in the worker's code.
+///
+/// ```
+/// use conductor_events::{PANIC_ERROR_TYPE, TaskExecutionFailure, TaskRunnerEventsListener};
+///
+/// struct PanicAlarm;
+///
+/// impl TaskRunnerEventsListener for PanicAlarm {
+///     fn on_task_execution_failure(&self, event: &TaskExecutionFailure) {
+///         if event.error_type == PANIC_ERROR_TYPE {
+///             tracing::error!(task_id = %event.task_id, "worker panicked: {}", event.error);
+///         }
+///     }
+/// }
+/// # let _ = PanicAlarm;
+/// ```
 pub const PANIC_ERROR_TYPE: &str = "Panic";
 
 /// A batch poll is about to be sent.
@@ -26,6 +41,19 @@ pub struct PollStarted {
 }
 
 /// A batch poll answered (possibly with no task).
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{PollCompleted, TaskRunnerEvent};
+///
+/// let event = PollCompleted {
+///     task_type: "greet".into(),
+///     worker_id: "host-1".into(),
+///     duration: Duration::from_millis(35),
+///     tasks_received: 3,
+/// };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "PollCompleted");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollCompleted {
     /// The task type polled for.
@@ -39,6 +67,20 @@ pub struct PollCompleted {
 }
 
 /// A batch poll failed (server unreachable, error answer...).
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{PollFailure, TaskRunnerEvent};
+///
+/// let event = PollFailure {
+///     task_type: "greet".into(),
+///     worker_id: "host-1".into(),
+///     duration: Duration::from_millis(3),
+///     error: "connection refused".into(),
+///     error_type: "Http".into(),
+/// };
+/// assert_eq!(TaskRunnerEvent::from(event).task_type(), "greet");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollFailure {
     /// The task type polled for.
@@ -55,6 +97,18 @@ pub struct PollFailure {
 }
 
 /// A task is handed to the worker's code.
+///
+/// ```
+/// use conductor_events::{TaskExecutionStarted, TaskRunnerEvent};
+///
+/// let event = TaskExecutionStarted {
+///     task_type: "greet".into(),
+///     task_id: "t-1".into(),
+///     workflow_instance_id: "wf-1".into(),
+///     worker_id: "host-1".into(),
+/// };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "TaskExecutionStarted");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskExecutionStarted {
     /// The task type.
@@ -68,6 +122,34 @@ pub struct TaskExecutionStarted {
 }
 
 /// The worker's code returned a result that is not a failure (`COMPLETED` or `IN_PROGRESS`).
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{TaskExecutionCompleted, TaskRunnerEventsListener};
+/// use conductor_models::TaskResultStatus;
+///
+/// /// Logs executions slower than a second.
+/// struct SlowTasks;
+///
+/// impl TaskRunnerEventsListener for SlowTasks {
+///     fn on_task_execution_completed(&self, event: &TaskExecutionCompleted) {
+///         if event.duration > Duration::from_secs(1) {
+///             tracing::warn!(task_id = %event.task_id, ?event.duration, "slow task");
+///         }
+///     }
+/// }
+///
+/// let event = TaskExecutionCompleted {
+///     task_type: "greet".into(),
+///     task_id: "t-1".into(),
+///     workflow_instance_id: "wf-1".into(),
+///     worker_id: "host-1".into(),
+///     duration: Duration::from_millis(1500),
+///     output_size_bytes: 42,
+///     status: TaskResultStatus::Completed,
+/// };
+/// SlowTasks.on_task_execution_completed(&event);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskExecutionCompleted {
     /// The task type.
@@ -87,6 +169,23 @@ pub struct TaskExecutionCompleted {
 }
 
 /// The worker's code failed: it returned an error or a failed output, or it panicked.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{TaskExecutionFailure, TaskRunnerEvent};
+///
+/// let event = TaskExecutionFailure {
+///     task_type: "charge_card".into(),
+///     task_id: "t-1".into(),
+///     workflow_instance_id: "wf-1".into(),
+///     worker_id: "host-1".into(),
+///     duration: Duration::from_millis(80),
+///     error: "card declined".into(),
+///     error_type: "NonRetryable".into(),
+///     is_retryable: false,
+/// };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "TaskExecutionFailure");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskExecutionFailure {
     /// The task type.
@@ -111,6 +210,23 @@ pub struct TaskExecutionFailure {
 }
 
 /// A task's result reached the server.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{TaskRunnerEvent, TaskUpdateCompleted};
+/// use conductor_models::TaskResultStatus;
+///
+/// let event = TaskUpdateCompleted {
+///     task_type: "greet".into(),
+///     task_id: "t-1".into(),
+///     workflow_instance_id: "wf-1".into(),
+///     worker_id: "host-1".into(),
+///     status: TaskResultStatus::Completed,
+///     duration: Duration::from_millis(1200),
+///     attempts: 2, // the first attempt failed, the retry succeeded
+/// };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "TaskUpdateCompleted");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskUpdateCompleted {
     /// The task type.
@@ -132,6 +248,32 @@ pub struct TaskUpdateCompleted {
 /// A task's result could not be sent: every retry failed (or the error was permanent, or the
 /// runtime shut down first). The result is **lost** unless a listener saves it: it is carried here
 /// whole so an application can store it and replay it later (`TaskClient::update_task`).
+///
+/// ```
+/// use std::sync::Mutex;
+/// use conductor_events::{TaskRunnerEventsListener, TaskUpdateFailure};
+/// use conductor_models::TaskResult;
+///
+/// /// Keeps undelivered results so they can be replayed with `TaskClient::update_task`.
+/// #[derive(Default)]
+/// struct DeadLetters(Mutex<Vec<TaskResult>>);
+///
+/// impl TaskRunnerEventsListener for DeadLetters {
+///     fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
+///         if let Ok(mut results) = self.0.lock() {
+///             results.push(event.task_result.clone());
+///         }
+///     }
+/// }
+/// # let event = TaskUpdateFailure {
+/// #     task_type: "greet".into(), task_id: "t-1".into(), workflow_instance_id: "wf-1".into(),
+/// #     worker_id: "w".into(), error: "503".into(), error_type: "Server".into(), retry_count: 5,
+/// #     duration: std::time::Duration::from_secs(60), task_result: TaskResult::completed("t-1", "wf-1"),
+/// # };
+/// let letters = DeadLetters::default();
+/// letters.on_task_update_failure(&event);
+/// assert_eq!(letters.0.lock().unwrap()[0].task_id, "t-1");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskUpdateFailure {
     /// The task type.
@@ -155,6 +297,13 @@ pub struct TaskUpdateFailure {
 }
 
 /// A poll was skipped because the worker is paused.
+///
+/// ```
+/// use conductor_events::{TaskPaused, TaskRunnerEvent};
+///
+/// let event = TaskPaused { task_type: "greet".into(), worker_id: "host-1".into() };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "TaskPaused");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskPaused {
     /// The paused worker's task type.
@@ -164,6 +313,13 @@ pub struct TaskPaused {
 }
 
 /// Every execution slot of a worker is busy: the runner waits for one to free before polling.
+///
+/// ```
+/// use conductor_events::{TaskExecutionQueueFull, TaskRunnerEvent};
+///
+/// let event = TaskExecutionQueueFull { task_type: "greet".into(), worker_id: "host-1".into(), capacity: 4 };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "TaskExecutionQueueFull");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskExecutionQueueFull {
     /// The task type.
@@ -175,6 +331,13 @@ pub struct TaskExecutionQueueFull {
 }
 
 /// The number of tasks a worker is executing changed (sampled periodically).
+///
+/// ```
+/// use conductor_events::{ActiveWorkersChanged, TaskRunnerEvent};
+///
+/// let event = ActiveWorkersChanged { task_type: "greet".into(), worker_id: "host-1".into(), count: 2 };
+/// assert_eq!(TaskRunnerEvent::from(event).task_type(), "greet");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveWorkersChanged {
     /// The task type.
@@ -227,6 +390,14 @@ pub enum TaskRunnerEvent {
 
 impl TaskRunnerEvent {
     /// The task type the event is about.
+    ///
+    /// ```
+    /// use conductor_events::{TaskExecutionQueueFull, TaskRunnerEvent};
+    ///
+    /// let event: TaskRunnerEvent =
+    ///     TaskExecutionQueueFull { task_type: "resize".into(), worker_id: "w".into(), capacity: 8 }.into();
+    /// assert_eq!(event.task_type(), "resize");
+    /// ```
     #[must_use]
     pub fn task_type(&self) -> &str {
         match self {
@@ -245,6 +416,14 @@ impl TaskRunnerEvent {
     }
 
     /// The event's name (the struct name, e.g. `PollCompleted`).
+    ///
+    /// ```
+    /// use conductor_events::{PollStarted, TaskRunnerEvent};
+    ///
+    /// let event: TaskRunnerEvent =
+    ///     PollStarted { task_type: "greet".into(), worker_id: "w".into(), poll_count: 1 }.into();
+    /// assert_eq!(event.name(), "PollStarted");
+    /// ```
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {

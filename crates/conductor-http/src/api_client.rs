@@ -84,6 +84,16 @@ impl ApiClient {
     /// # Errors
     /// [`ConductorError::Config`] when the server URL is not an absolute `http`/`https` URL, a
     /// static header is invalid, or TLS cannot be set up for an `https` server.
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// let client = ApiClient::new(Configuration::new("http://localhost:8080"))?;
+    /// assert_eq!(client.server_url(), "http://localhost:8080/api");
+    /// // Only absolute http(s) URLs are accepted.
+    /// assert!(ApiClient::new(Configuration::new("localhost:8080")).is_err());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn new(config: Configuration) -> Result<Self> {
         let url = reqwest::Url::parse(config.server_url()).map_err(|error| {
             ConductorError::Config(format!(
@@ -122,12 +132,29 @@ impl ApiClient {
     }
 
     /// The configuration this client was built with.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// let client = ApiClient::new(Configuration::new("http://localhost:8080").with_timeout(Duration::from_secs(5)))?;
+    /// assert_eq!(client.configuration().timeout(), Duration::from_secs(5));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn configuration(&self) -> &Configuration {
         &self.inner.config
     }
 
     /// The normalised base URL (ending in `/api`).
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// let client = ApiClient::new(Configuration::new("http://conductor:8080/"))?;
+    /// assert_eq!(client.server_url(), "http://conductor:8080/api");
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn server_url(&self) -> &str {
         self.inner.config.server_url()
@@ -135,33 +162,110 @@ impl ApiClient {
 
     /// Whether the server answered the token request with 404/405, i.e. it has no authentication
     /// (conductor-oss), so requests are sent without a token.
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// let client = ApiClient::new(Configuration::new("http://localhost:8080").with_auth("key", "secret"))?;
+    /// // Nothing has been asked of the server yet.
+    /// assert!(!client.auth_disabled_by_server());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn auth_disabled_by_server(&self) -> bool {
         self.inner.tokens.auth_disabled_by_server()
     }
 
     /// A request with any method; `path` is relative to the `/api` base.
+    ///
+    /// ```no_run
+    /// use conductor_http::{ApiClient, Configuration, Method};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let client = ApiClient::new(Configuration::from_env())?;
+    /// client
+    ///     .request(Method::PUT, "/workflow/8c2f1e6a-workflow-id/pause")
+    ///     .send_empty()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn request(&self, method: Method, path: impl Into<String>) -> ApiRequest {
         ApiRequest::new(self.clone(), method, path.into())
     }
 
     /// A `GET` request (idempotent: retried on transient failures).
+    ///
+    /// ```no_run
+    /// use conductor_http::{ApiClient, Configuration};
+    /// use conductor_models::Workflow;
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let client = ApiClient::new(Configuration::from_env())?;
+    /// let workflow: Workflow = client
+    ///     .get("/workflow/8c2f1e6a-workflow-id")
+    ///     .query("includeTasks", false)
+    ///     .send_json()
+    ///     .await?;
+    /// # let _ = workflow;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn get(&self, path: impl Into<String>) -> ApiRequest {
         self.request(Method::GET, path)
     }
 
     /// A `POST` request (not idempotent unless marked with
     /// [`ApiRequest::idempotent`]).
+    ///
+    /// ```no_run
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let client = ApiClient::new(Configuration::from_env())?;
+    /// let workflow_id = client
+    ///     .post("/workflow/order_fulfillment")
+    ///     .json_body(&serde_json::json!({"orderId": "order-42"}))?
+    ///     .send_text()
+    ///     .await?;
+    /// # let _ = workflow_id;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn post(&self, path: impl Into<String>) -> ApiRequest {
         self.request(Method::POST, path)
     }
 
     /// A `PUT` request (idempotent).
+    ///
+    /// ```no_run
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let client = ApiClient::new(Configuration::from_env())?;
+    /// client.put("/workflow/8c2f1e6a-workflow-id/resume").send_empty().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn put(&self, path: impl Into<String>) -> ApiRequest {
         self.request(Method::PUT, path)
     }
 
     /// A `DELETE` request (idempotent).
+    ///
+    /// ```no_run
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let client = ApiClient::new(Configuration::from_env())?;
+    /// client
+    ///     .delete("/workflow/8c2f1e6a-workflow-id/remove")
+    ///     .query("archiveWorkflow", true)
+    ///     .send_empty()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn delete(&self, path: impl Into<String>) -> ApiRequest {
         self.request(Method::DELETE, path)
     }

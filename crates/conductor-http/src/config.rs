@@ -9,17 +9,63 @@ use crate::headers::HeaderProvider;
 use crate::retry::RetryPolicy;
 
 /// Server URL used when `CONDUCTOR_SERVER_URL` is not set.
+///
+/// ```
+/// use conductor_http::Configuration;
+/// use conductor_http::config::DEFAULT_SERVER_URL;
+///
+/// let config = Configuration::from_env_vars(|_| None); // nothing set
+/// assert_eq!(config.server_url(), DEFAULT_SERVER_URL);
+/// ```
 pub const DEFAULT_SERVER_URL: &str = "http://localhost:8080/api";
 /// Total request timeout used when none is configured.
+///
+/// ```
+/// use conductor_http::Configuration;
+/// use conductor_http::config::DEFAULT_TIMEOUT;
+///
+/// assert_eq!(Configuration::new("http://localhost:8080").timeout(), DEFAULT_TIMEOUT);
+/// ```
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connect timeout used when none is configured.
+///
+/// ```
+/// use conductor_http::Configuration;
+/// use conductor_http::config::DEFAULT_CONNECT_TIMEOUT;
+///
+/// assert_eq!(Configuration::new("http://localhost:8080").connect_timeout(), DEFAULT_CONNECT_TIMEOUT);
+/// ```
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a token is used before it is refreshed. Orkes tokens live about an hour; like the
 /// Python, Java and JavaScript SDKs we refresh after 45 minutes to stay clear of the expiry.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_http::Configuration;
+/// use conductor_http::config::DEFAULT_TOKEN_TTL;
+///
+/// assert_eq!(DEFAULT_TOKEN_TTL, Duration::from_secs(45 * 60));
+/// assert_eq!(Configuration::new("http://localhost:8080").token_ttl(), DEFAULT_TOKEN_TTL);
+/// ```
 pub const DEFAULT_TOKEN_TTL: Duration = Duration::from_secs(45 * 60);
 /// First wait after a failed token request.
+///
+/// ```
+/// use conductor_http::Configuration;
+/// use conductor_http::config::{DEFAULT_AUTH_BACKOFF_INITIAL, DEFAULT_AUTH_BACKOFF_MAX};
+///
+/// let (initial, max) = Configuration::new("http://localhost:8080").auth_backoff();
+/// assert_eq!((initial, max), (DEFAULT_AUTH_BACKOFF_INITIAL, DEFAULT_AUTH_BACKOFF_MAX));
+/// ```
 pub const DEFAULT_AUTH_BACKOFF_INITIAL: Duration = Duration::from_secs(1);
 /// Longest wait between two token requests after repeated failures.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_http::config::DEFAULT_AUTH_BACKOFF_MAX;
+///
+/// assert_eq!(DEFAULT_AUTH_BACKOFF_MAX, Duration::from_secs(60));
+/// ```
 pub const DEFAULT_AUTH_BACKOFF_MAX: Duration = Duration::from_secs(60);
 
 /// Key id and secret of an application (Orkes) used to obtain a token.
@@ -109,6 +155,15 @@ impl Configuration {
     /// total timeout, a 10 s connect timeout and the default [`RetryPolicy`].
     ///
     /// The URL is validated when the [`ApiClient`](crate::ApiClient) is built.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// // With or without the `/api` suffix and trailing slashes: normalised the same way.
+    /// assert_eq!(Configuration::new("http://conductor:8080").server_url(), "http://conductor:8080/api");
+    /// assert_eq!(Configuration::new("http://conductor:8080/api/").server_url(), "http://conductor:8080/api");
+    /// assert!(!Configuration::new("http://conductor:8080").has_auth());
+    /// ```
     pub fn new(server_url: impl Into<String>) -> Self {
         Self {
             server_url: normalize_server_url(&server_url.into()),
@@ -138,6 +193,14 @@ impl Configuration {
     ///
     /// Values are trimmed; empty values count as unset. An invalid number falls back to the
     /// default with a warning. Auth is enabled only when both key and secret are set.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// // CONDUCTOR_SERVER_URL, CONDUCTOR_AUTH_KEY / CONDUCTOR_AUTH_SECRET, CONDUCTOR_TIMEOUT_SECS...
+    /// let config = Configuration::from_env();
+    /// assert!(config.server_url().ends_with("/api"));
+    /// ```
     #[must_use]
     pub fn from_env() -> Self {
         Self::from_env_vars(|name| std::env::var(name).ok())
@@ -203,6 +266,13 @@ impl Configuration {
     }
 
     /// Sets the server URL (normalised like in [`new`](Self::new)).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::from_env_vars(|_| None).with_server_url("https://conductor.example.com");
+    /// assert_eq!(config.server_url(), "https://conductor.example.com/api");
+    /// ```
     #[must_use]
     pub fn with_server_url(mut self, server_url: impl Into<String>) -> Self {
         self.server_url = normalize_server_url(&server_url.into());
@@ -212,6 +282,14 @@ impl Configuration {
     /// Enables key/secret authentication: a token is requested from `POST {server}/api/token` and
     /// sent as `X-Authorization` on every request. A server without auth (conductor-oss) answers
     /// that request with 404; the SDK then sends no token.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("https://play.orkes.io").with_auth("my-key-id", "my-key-secret");
+    /// assert!(config.has_auth());
+    /// assert_eq!(config.auth_key(), Some("my-key-id"));
+    /// ```
     #[must_use]
     pub fn with_auth(mut self, key_id: impl Into<String>, key_secret: impl Into<String>) -> Self {
         self.credentials = Some(Credentials {
@@ -223,6 +301,14 @@ impl Configuration {
 
     /// Sets the total timeout of one attempt (connect, send, wait, read). Long polls and synchronous
     /// executions can override it per request with [`ApiRequest::timeout`](crate::ApiRequest::timeout).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_timeout(Duration::from_secs(60));
+    /// assert_eq!(config.timeout(), Duration::from_secs(60));
+    /// ```
     #[must_use]
     pub fn with_timeout(mut self, total: Duration) -> Self {
         self.timeout = total;
@@ -230,6 +316,14 @@ impl Configuration {
     }
 
     /// Sets the connect timeout (TCP and TLS handshake).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_connect_timeout(Duration::from_secs(2));
+    /// assert_eq!(config.connect_timeout(), Duration::from_secs(2));
+    /// ```
     #[must_use]
     pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
@@ -237,6 +331,13 @@ impl Configuration {
     }
 
     /// Logs request and response bodies at `debug` level (never the token or the secret).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_debug(true);
+    /// assert!(config.debug());
+    /// ```
     #[must_use]
     pub fn with_debug(mut self, on: bool) -> Self {
         self.debug = on;
@@ -244,6 +345,13 @@ impl Configuration {
     }
 
     /// Sets the retry policy for transient failures.
+    ///
+    /// ```
+    /// use conductor_http::{Configuration, RetryPolicy};
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_retry_policy(RetryPolicy::none());
+    /// assert_eq!(config.retry_policy().max_retries(), 0);
+    /// ```
     #[must_use]
     pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry_policy = policy;
@@ -252,6 +360,15 @@ impl Configuration {
 
     /// Adds a header sent with every request (validated when the client is built). Setting the
     /// same name twice keeps the last value.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("http://localhost:8080")
+    ///     .with_header("X-Tenant", "blue")
+    ///     .with_header("X-Tenant", "green"); // the last value wins
+    /// assert_eq!(config.headers(), [("X-Tenant".to_owned(), "green".to_owned())]);
+    /// ```
     #[must_use]
     pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let name = name.into();
@@ -262,6 +379,17 @@ impl Configuration {
     }
 
     /// Sets a hook called before every request attempt to add headers (tracing context...).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_http::{Configuration, RequestInfo};
+    ///
+    /// let provider = |request: &RequestInfo<'_>| {
+    ///     vec![("X-Request-Path".to_owned(), request.path.to_owned())]
+    /// };
+    /// let config = Configuration::new("http://localhost:8080").with_header_provider(Arc::new(provider));
+    /// assert!(config.header_provider().is_some());
+    /// ```
     #[must_use]
     pub fn with_header_provider(mut self, provider: Arc<dyn HeaderProvider>) -> Self {
         self.header_provider = Some(provider);
@@ -269,6 +397,16 @@ impl Configuration {
     }
 
     /// Sets how long a token is used before it is refreshed (default 45 minutes).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("https://play.orkes.io")
+    ///     .with_auth("key", "secret")
+    ///     .with_token_ttl(Duration::from_secs(15 * 60));
+    /// assert_eq!(config.token_ttl(), Duration::from_secs(900));
+    /// ```
     #[must_use]
     pub fn with_token_ttl(mut self, ttl: Duration) -> Self {
         self.token_ttl = ttl;
@@ -277,6 +415,15 @@ impl Configuration {
 
     /// Sets the backoff after a failed token request: the first wait is `initial`, doubling per
     /// consecutive failure up to `max`. A new attempt is always made once the wait is over.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("https://play.orkes.io")
+    ///     .with_auth_backoff(Duration::from_millis(500), Duration::from_secs(30));
+    /// assert_eq!(config.auth_backoff(), (Duration::from_millis(500), Duration::from_secs(30)));
+    /// ```
     #[must_use]
     pub fn with_auth_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.auth_backoff_initial = initial;
@@ -285,66 +432,141 @@ impl Configuration {
     }
 
     /// The normalised server URL, always ending in `/api` (no trailing slash).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// assert_eq!(Configuration::new("http://localhost:8080/").server_url(), "http://localhost:8080/api");
+    /// ```
     #[must_use]
     pub fn server_url(&self) -> &str {
         &self.server_url
     }
 
     /// The total timeout of one attempt.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// assert_eq!(Configuration::new("http://localhost:8080").timeout(), Duration::from_secs(30));
+    /// ```
     #[must_use]
     pub fn timeout(&self) -> Duration {
         self.timeout
     }
 
     /// The connect timeout.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// assert_eq!(Configuration::new("http://localhost:8080").connect_timeout(), Duration::from_secs(10));
+    /// ```
     #[must_use]
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
 
     /// Whether bodies are logged.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// assert!(!Configuration::new("http://localhost:8080").debug());
+    /// ```
     #[must_use]
     pub fn debug(&self) -> bool {
         self.debug
     }
 
     /// The retry policy.
+    ///
+    /// ```
+    /// use conductor_http::{Configuration, RetryPolicy};
+    ///
+    /// assert_eq!(Configuration::new("http://localhost:8080").retry_policy(), &RetryPolicy::default());
+    /// ```
     #[must_use]
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.retry_policy
     }
 
     /// Whether key/secret authentication is configured.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// assert!(!Configuration::new("http://localhost:8080").has_auth());
+    /// assert!(Configuration::new("http://localhost:8080").with_auth("key", "secret").has_auth());
+    /// ```
     #[must_use]
     pub fn has_auth(&self) -> bool {
         self.credentials.is_some()
     }
 
     /// The configured key id, if any (the secret is never exposed).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_auth("key-id", "secret");
+    /// assert_eq!(config.auth_key(), Some("key-id"));
+    /// ```
     #[must_use]
     pub fn auth_key(&self) -> Option<&str> {
         self.credentials.as_ref().map(|c| c.key_id.as_str())
     }
 
     /// The static headers, in the order they were added.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_header("X-A", "1").with_header("X-B", "2");
+    /// let names: Vec<&str> = config.headers().iter().map(|(name, _)| name.as_str()).collect();
+    /// assert_eq!(names, ["X-A", "X-B"]);
+    /// ```
     #[must_use]
     pub fn headers(&self) -> &[(String, String)] {
         &self.headers
     }
 
     /// The header provider, if any.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// assert!(Configuration::new("http://localhost:8080").header_provider().is_none());
+    /// ```
     #[must_use]
     pub fn header_provider(&self) -> Option<&Arc<dyn HeaderProvider>> {
         self.header_provider.as_ref()
     }
 
     /// How long a token is used before it is refreshed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// assert_eq!(Configuration::new("http://localhost:8080").token_ttl(), Duration::from_secs(2700));
+    /// ```
     #[must_use]
     pub fn token_ttl(&self) -> Duration {
         self.token_ttl
     }
 
     /// The first and the longest wait after failed token requests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    ///
+    /// let (initial, max) = Configuration::new("http://localhost:8080").auth_backoff();
+    /// assert_eq!((initial, max), (Duration::from_secs(1), Duration::from_secs(60)));
+    /// ```
     #[must_use]
     pub fn auth_backoff(&self) -> (Duration, Duration) {
         (self.auth_backoff_initial, self.auth_backoff_max)

@@ -7,6 +7,18 @@ use std::fmt;
 use conductor_models::{ErrorResponse, ValidationError};
 
 /// The result type used throughout the SDK; the error defaults to [`ConductorError`].
+///
+/// ```
+/// use conductor_http::{ConductorError, Result};
+///
+/// fn parse_priority(value: &str) -> Result<u8> {
+///     value
+///         .parse()
+///         .map_err(|_| ConductorError::config(format!("priority must be 0-99, got {value:?}")))
+/// }
+/// assert_eq!(parse_priority("5").ok(), Some(5));
+/// assert!(parse_priority("high").is_err());
+/// ```
 pub type Result<T, E = ConductorError> = std::result::Result<T, E>;
 
 /// Every error the Conductor SDK can return.
@@ -117,6 +129,15 @@ impl ConductorError {
     /// `Some(404)` for [`TaskNotFound`](Self::TaskNotFound) and
     /// [`WorkflowNotFound`](Self::WorkflowNotFound), which the clients raise from a 404; `None` for
     /// transport failures and other SDK-level errors.
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::Api { status: 409, message: "exists".into(), code: None, response: None };
+    /// assert_eq!(err.status(), Some(409));
+    /// assert_eq!(ConductorError::WorkflowNotFound("wf-1".into()).status(), Some(404));
+    /// assert_eq!(ConductorError::config("bad URL").status(), None);
+    /// ```
     #[must_use]
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -136,6 +157,17 @@ impl ConductorError {
     /// 504, and any error the server marked `retryable` (`TransientException`). Whether a retry is
     /// *safe* (the request may already have been applied) is a separate question: the
     /// [`ApiClient`](crate::ApiClient) only replays non-idempotent requests after connect errors.
+    ///
+    /// ```
+    /// use conductor_http::{ConductorError, TransportError, TransportErrorKind};
+    ///
+    /// let busy = ConductorError::Server { status: 503, message: "busy".into(), retryable: false, response: None };
+    /// assert!(busy.is_retryable());
+    /// let refused = ConductorError::Http(TransportError::new(TransportErrorKind::Connect, "connection refused"));
+    /// assert!(refused.is_retryable());
+    /// let bad_request = ConductorError::Api { status: 400, message: "invalid".into(), code: None, response: None };
+    /// assert!(!bad_request.is_retryable());
+    /// ```
     #[must_use]
     pub fn is_retryable(&self) -> bool {
         match self {
@@ -156,6 +188,15 @@ impl ConductorError {
     ///
     /// [`TaskNotFound`]: ConductorError::TaskNotFound
     /// [`WorkflowNotFound`]: ConductorError::WorkflowNotFound
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// assert!(ConductorError::TaskNotFound("t-1".into()).is_not_found());
+    /// let err = ConductorError::Api { status: 404, message: "no such def".into(), code: None, response: None };
+    /// assert!(err.is_not_found());
+    /// assert!(!ConductorError::timeout("waited 10 s").is_not_found());
+    /// ```
     #[must_use]
     pub fn is_not_found(&self) -> bool {
         matches!(
@@ -166,12 +207,29 @@ impl ConductorError {
 
     /// Whether the server reported a conflict (HTTP 409: duplicate definition, wrong workflow
     /// state...).
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::Api { status: 409, message: "already exists".into(), code: None, response: None };
+    /// assert!(err.is_conflict());
+    /// assert!(!ConductorError::TaskNotFound("t-1".into()).is_conflict());
+    /// ```
     #[must_use]
     pub fn is_conflict(&self) -> bool {
         matches!(self, Self::Api { status: 409, .. })
     }
 
     /// Whether the error is a timeout: a transport timeout (connect or total) or an SDK deadline.
+    ///
+    /// ```
+    /// use conductor_http::{ConductorError, TransportError, TransportErrorKind};
+    ///
+    /// assert!(ConductorError::timeout("workflow still running after 10 s").is_timeout());
+    /// let err = ConductorError::Http(TransportError::new(TransportErrorKind::Timeout, "GET /workflow/x"));
+    /// assert!(err.is_timeout());
+    /// assert!(!ConductorError::config("bad URL").is_timeout());
+    /// ```
     #[must_use]
     pub fn is_timeout(&self) -> bool {
         match self {
@@ -182,12 +240,34 @@ impl ConductorError {
     }
 
     /// Whether the error is an authentication failure.
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// assert!(ConductorError::auth("invalid key").is_auth());
+    /// assert!(!ConductorError::config("bad URL").is_auth());
+    /// ```
     #[must_use]
     pub fn is_auth(&self) -> bool {
         matches!(self, Self::Auth(_))
     }
 
     /// The server's `ErrorResponse`, when the error came from one.
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    /// use conductor_models::ErrorResponse;
+    ///
+    /// let response = ErrorResponse::new(400, "Validation failed");
+    /// let err = ConductorError::Api {
+    ///     status: 400,
+    ///     message: "Validation failed".into(),
+    ///     code: None,
+    ///     response: Some(Box::new(response.clone())),
+    /// };
+    /// assert_eq!(err.error_response(), Some(&response));
+    /// assert_eq!(ConductorError::config("x").error_response(), None);
+    /// ```
     #[must_use]
     pub fn error_response(&self) -> Option<&ErrorResponse> {
         match self {
@@ -197,6 +277,22 @@ impl ConductorError {
     }
 
     /// The validation errors of a 400 answer (empty for every other error).
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    /// use conductor_models::{ErrorResponse, ValidationError};
+    ///
+    /// let response = ErrorResponse::new(400, "Validation failed")
+    ///     .with_validation_error(ValidationError::new("workflowDef.name", "must not be empty"));
+    /// let err = ConductorError::Api {
+    ///     status: 400,
+    ///     message: "Validation failed".into(),
+    ///     code: None,
+    ///     response: Some(Box::new(response)),
+    /// };
+    /// assert_eq!(err.validation_errors()[0].path, "workflowDef.name");
+    /// assert!(ConductorError::config("x").validation_errors().is_empty());
+    /// ```
     #[must_use]
     pub fn validation_errors(&self) -> &[ValidationError] {
         self.error_response()
@@ -204,41 +300,105 @@ impl ConductorError {
     }
 
     /// A [`ConductorError::TaskExecution`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::task_execution("image decoder crashed");
+    /// assert!(matches!(err, ConductorError::TaskExecution(_)));
+    /// assert_eq!(err.to_string(), "task execution error: image decoder crashed");
+    /// ```
     pub fn task_execution(message: impl Into<String>) -> Self {
         Self::TaskExecution(message.into())
     }
 
     /// A [`ConductorError::Config`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::config("CONDUCTOR_SERVER_URL is not a URL");
+    /// assert!(matches!(err, ConductorError::Config(_)));
+    /// assert_eq!(err.to_string(), "configuration error: CONDUCTOR_SERVER_URL is not a URL");
+    /// ```
     pub fn config(message: impl Into<String>) -> Self {
         Self::Config(message.into())
     }
 
     /// A [`ConductorError::Auth`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::auth("token request refused");
+    /// assert!(err.is_auth());
+    /// assert_eq!(err.to_string(), "authentication error: token request refused");
+    /// ```
     pub fn auth(message: impl Into<String>) -> Self {
         Self::Auth(message.into())
     }
 
     /// A [`ConductorError::Worker`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::worker("handler already started");
+    /// assert!(matches!(err, ConductorError::Worker(_)));
+    /// assert_eq!(err.to_string(), "worker error: handler already started");
+    /// ```
     pub fn worker(message: impl Into<String>) -> Self {
         Self::Worker(message.into())
     }
 
     /// A [`ConductorError::Workflow`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::workflow("workflow definition has no tasks");
+    /// assert!(matches!(err, ConductorError::Workflow(_)));
+    /// assert_eq!(err.to_string(), "workflow error: workflow definition has no tasks");
+    /// ```
     pub fn workflow(message: impl Into<String>) -> Self {
         Self::Workflow(message.into())
     }
 
     /// A [`ConductorError::Internal`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::internal("state machine reached an impossible state");
+    /// assert!(matches!(err, ConductorError::Internal(_)));
+    /// assert!(!err.is_retryable());
+    /// ```
     pub fn internal(message: impl Into<String>) -> Self {
         Self::Internal(message.into())
     }
 
     /// A [`ConductorError::Timeout`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::timeout("workflow did not finish within 10 s");
+    /// assert!(err.is_timeout());
+    /// assert!(err.is_retryable());
+    /// ```
     pub fn timeout(message: impl Into<String>) -> Self {
         Self::Timeout(message.into())
     }
 
     /// A [`ConductorError::Channel`].
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::channel("result channel closed");
+    /// assert!(matches!(err, ConductorError::Channel(_)));
+    /// assert_eq!(err.to_string(), "channel error: result channel closed");
+    /// ```
     pub fn channel(message: impl Into<String>) -> Self {
         Self::Channel(message.into())
     }
@@ -257,6 +417,13 @@ impl ConductorError {
     }
 
     /// Whether the error is a [`ConductorError::NonRetryable`] task failure.
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// assert!(ConductorError::non_retryable("card declined").is_non_retryable());
+    /// assert!(!ConductorError::task_execution("flaky network").is_non_retryable());
+    /// ```
     #[must_use]
     pub fn is_non_retryable(&self) -> bool {
         matches!(self, Self::NonRetryable(_))
@@ -264,6 +431,15 @@ impl ConductorError {
 }
 
 /// What kind of transport failure a [`TransportError`] is.
+///
+/// ```
+/// use conductor_http::{ConductorError, TransportError, TransportErrorKind};
+///
+/// let err = TransportError::new(TransportErrorKind::Connect, "POST /api/workflow: connection refused");
+/// assert_eq!(err.kind(), TransportErrorKind::Connect);
+/// // Never reached the server: safe to retry, whatever the request.
+/// assert!(ConductorError::Http(err).is_retryable());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportErrorKind {
@@ -297,6 +473,16 @@ impl fmt::Display for TransportErrorKind {
 /// The message names the method and URL and the whole cause chain (for example
 /// `GET http://localhost:8080/api/workflow/1: connection refused`); the original error is kept as
 /// the [`source`](std::error::Error::source).
+///
+/// ```
+/// use std::error::Error;
+/// use conductor_http::{TransportError, TransportErrorKind};
+///
+/// let cause = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+/// let err = TransportError::with_source(TransportErrorKind::Request, "GET /api/workflow/x", cause);
+/// assert_eq!(err.kind(), TransportErrorKind::Request);
+/// assert!(err.source().is_some());
+/// ```
 #[derive(Debug)]
 pub struct TransportError {
     kind: TransportErrorKind,
@@ -306,6 +492,14 @@ pub struct TransportError {
 
 impl TransportError {
     /// A transport error without an underlying cause.
+    ///
+    /// ```
+    /// use conductor_http::{TransportError, TransportErrorKind};
+    ///
+    /// let err = TransportError::new(TransportErrorKind::Timeout, "GET /api/tasks/poll/batch/greet");
+    /// assert_eq!(err.kind(), TransportErrorKind::Timeout);
+    /// assert_eq!(err.message(), "GET /api/tasks/poll/batch/greet");
+    /// ```
     pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
         Self {
             kind,
@@ -315,6 +509,15 @@ impl TransportError {
     }
 
     /// A transport error wrapping `source`.
+    ///
+    /// ```
+    /// use std::error::Error;
+    /// use conductor_http::{TransportError, TransportErrorKind};
+    ///
+    /// let cause = std::io::Error::other("TLS handshake failed");
+    /// let err = TransportError::with_source(TransportErrorKind::Connect, "GET /api/health", cause);
+    /// assert_eq!(err.source().map(|source| source.to_string()).as_deref(), Some("TLS handshake failed"));
+    /// ```
     pub fn with_source(
         kind: TransportErrorKind,
         message: impl Into<String>,
@@ -347,12 +550,25 @@ impl TransportError {
     }
 
     /// The kind of failure.
+    ///
+    /// ```
+    /// use conductor_http::{TransportError, TransportErrorKind};
+    ///
+    /// assert_eq!(TransportError::new(TransportErrorKind::Body, "truncated").kind(), TransportErrorKind::Body);
+    /// ```
     #[must_use]
     pub fn kind(&self) -> TransportErrorKind {
         self.kind
     }
 
     /// The human-readable description (method, URL and cause chain).
+    ///
+    /// ```
+    /// use conductor_http::{TransportError, TransportErrorKind};
+    ///
+    /// let err = TransportError::new(TransportErrorKind::Other, "redirect loop");
+    /// assert_eq!(err.message(), "redirect loop");
+    /// ```
     #[must_use]
     pub fn message(&self) -> &str {
         &self.message

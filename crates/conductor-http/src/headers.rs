@@ -6,6 +6,18 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use crate::error::{ConductorError, Result};
 
 /// The request a [`HeaderProvider`] is asked to decorate.
+///
+/// ```
+/// use std::sync::Arc;
+/// use conductor_http::{Configuration, RequestInfo};
+///
+/// // Tag every request with the operation, e.g. for a proxy's access log.
+/// let provider = |request: &RequestInfo<'_>| {
+///     vec![("X-Operation".to_owned(), format!("{} {}", request.method, request.path))]
+/// };
+/// let config = Configuration::new("http://localhost:8080").with_header_provider(Arc::new(provider));
+/// # let _ = config;
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
 pub struct RequestInfo<'a> {

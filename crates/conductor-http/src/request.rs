@@ -129,12 +129,40 @@ impl ApiRequest {
     }
 
     /// Adds a query parameter (the value is percent-encoded).
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// let queue_sizes: std::collections::HashMap<String, i64> = client
+    ///     .get("/tasks/queue/sizes")
+    ///     .query("taskType", "send email") // percent-encoded: send%20email
+    ///     .send_json()
+    ///     .await?;
+    /// # let _ = queue_sizes;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query(mut self, name: &str, value: impl ToString) -> Self {
         self.query.push((name.to_string(), value.to_string()));
         self
     }
 
     /// Adds a query parameter when `value` is `Some`.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient, domain: Option<&str>) -> conductor_http::Result<()> {
+    /// // `domain` is only sent when it is `Some`.
+    /// let task: Option<conductor_models::Task> = client
+    ///     .get("/tasks/poll/greet")
+    ///     .query("workerid", "worker-1")
+    ///     .query_opt("domain", domain)
+    ///     .send_json_opt()
+    ///     .await?;
+    /// # let _ = task;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn query_opt<V: ToString>(self, name: &str, value: Option<V>) -> Self {
         match value {
             Some(value) => self.query(name, value),
@@ -144,6 +172,19 @@ impl ApiRequest {
 
     /// Adds a header to this request only (validated when sent; an invalid one fails the request
     /// with [`ConductorError::Config`]).
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// client
+    ///     .post("/workflow/order_fulfillment")
+    ///     .header("X-Idempotency-Key", "order-42")
+    ///     .json_body(&serde_json::json!({"orderId": "order-42"}))?
+    ///     .send_text()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.headers.push((name.into(), value.into()));
         self
@@ -154,12 +195,37 @@ impl ApiRequest {
     /// # Errors
     /// [`ConductorError::Json`] when `body` cannot be serialised (a map with non-string keys, a
     /// failing `Serialize` impl...).
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// let workflow = client
+    ///     .post("/workflow/8c2f1e6a-workflow-id/variables")
+    ///     .json_body(&serde_json::json!({"attempts": 2}))?
+    ///     .send_json::<serde_json::Value>()
+    ///     .await?;
+    /// # let _ = workflow;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn json_body<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
         self.body = Some(RequestBody::Json(serde_json::to_vec(body)?));
         Ok(self)
     }
 
     /// Sets a raw text body (`Content-Type: text/plain`), as the task log endpoint expects.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// client
+    ///     .post("/tasks/4d7a9b10-task-id/log")
+    ///     .text_body("charged card ending 4242")
+    ///     .send_empty()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn text_body(mut self, body: impl Into<String>) -> Self {
         self.body = Some(RequestBody::Text(body.into()));
         self
@@ -169,6 +235,21 @@ impl ApiRequest {
     /// timeouts, dropped connections, 502/503/504 and server errors marked retryable; others only
     /// after connect errors and 429 (where the server cannot have processed them).
     /// Default: `GET`, `PUT`, `DELETE` are idempotent, `POST` is not.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// // A POST that only reads: safe to retry on timeouts and 503s.
+    /// let results: serde_json::Value = client
+    ///     .post("/workflow/order_fulfillment/correlated")
+    ///     .json_body(&["order-42", "order-43"])?
+    ///     .idempotent(true)
+    ///     .send_json()
+    ///     .await?;
+    /// # let _ = results;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn idempotent(mut self, idempotent: bool) -> Self {
         self.idempotent = idempotent;
         self
@@ -176,6 +257,23 @@ impl ApiRequest {
 
     /// Overrides the total timeout of each attempt (for long polls and synchronous executions that
     /// legitimately take longer than the configured timeout).
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// // A long poll may legitimately take longer than the client's usual timeout.
+    /// let tasks: Vec<conductor_models::Task> = client
+    ///     .get("/tasks/poll/batch/greet")
+    ///     .query("count", 10)
+    ///     .query("timeout", 5_000)
+    ///     .timeout(Duration::from_secs(35))
+    ///     .send_json()
+    ///     .await?;
+    /// # let _ = tasks;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn timeout(mut self, total: Duration) -> Self {
         self.timeout = Some(total);
         self
@@ -186,6 +284,15 @@ impl ApiRequest {
     /// # Errors
     /// [`ConductorError::Decode`] when the body is empty, malformed, truncated or of the wrong
     /// shape (the error quotes the start of the body); otherwise see [`send_empty`](Self::send_empty).
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// let definition: conductor_models::TaskDef = client.get("/metadata/taskdefs/greet").send_json().await?;
+    /// # let _ = definition;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_json<T: DeserializeOwned>(self) -> Result<T> {
         let response = self.execute().await?;
         if is_blank(&response.body) {
@@ -203,6 +310,18 @@ impl ApiRequest {
     ///
     /// # Errors
     /// As [`send_json`](Self::send_json), except for empty bodies.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// // 204 / empty body when no task is waiting.
+    /// let task: Option<conductor_models::Task> = client.get("/tasks/poll/greet").send_json_opt().await?;
+    /// if task.is_none() {
+    ///     // nothing to do
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_json_opt<T: DeserializeOwned>(self) -> Result<Option<T>> {
         let response = self.execute().await?;
         if response.status == StatusCode::NO_CONTENT || is_blank(&response.body) {
@@ -217,6 +336,15 @@ impl ApiRequest {
     /// # Errors
     /// [`ConductorError::Decode`] when the body is not UTF-8; otherwise see
     /// [`send_empty`](Self::send_empty).
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// let version = client.get("/version").send_text().await?;
+    /// # let _ = version;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_text(self) -> Result<String> {
         let response = self.execute().await?;
         String::from_utf8(response.body).map_err(|error| ConductorError::Decode {
@@ -235,6 +363,18 @@ impl ApiRequest {
     ///   refresh;
     /// - [`ConductorError::Http`] when no response arrived (connect, timeout, connection reset);
     /// - [`ConductorError::Config`] for an invalid per-request header.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// match client.put("/workflow/8c2f1e6a-workflow-id/pause").send_empty().await {
+    ///     Ok(()) => {}
+    ///     Err(err) if err.is_not_found() => { /* already removed */ }
+    ///     Err(err) => return Err(err),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn send_empty(self) -> Result<()> {
         self.execute().await.map(|_| ())
     }

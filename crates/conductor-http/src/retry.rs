@@ -60,6 +60,13 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries (each request is sent once; the single token-refresh replay
     /// after a 401 still happens).
+    ///
+    /// ```
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::none();
+    /// assert_eq!(policy.max_retries(), 0);
+    /// ```
     #[must_use]
     pub fn none() -> Self {
         Self {
@@ -69,6 +76,12 @@ impl RetryPolicy {
     }
 
     /// Sets how many times a request may be retried after the first attempt.
+    ///
+    /// ```
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::default().with_max_retries(7).max_retries(), 7);
+    /// ```
     #[must_use]
     pub fn with_max_retries(mut self, max_retries: u32) -> Self {
         self.max_retries = max_retries;
@@ -76,6 +89,15 @@ impl RetryPolicy {
     }
 
     /// Sets the backoff bound before the first retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default().with_initial_backoff(Duration::from_millis(250));
+    /// assert_eq!(policy.initial_backoff(), Duration::from_millis(250));
+    /// assert_eq!(policy.backoff_bound(0), Duration::from_millis(250));
+    /// ```
     #[must_use]
     pub fn with_initial_backoff(mut self, initial: Duration) -> Self {
         self.initial_backoff = initial;
@@ -83,6 +105,14 @@ impl RetryPolicy {
     }
 
     /// Sets the largest backoff between two attempts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default().with_max_backoff(Duration::from_secs(1));
+    /// assert_eq!(policy.backoff_bound(20), Duration::from_secs(1)); // capped
+    /// ```
     #[must_use]
     pub fn with_max_backoff(mut self, max: Duration) -> Self {
         self.max_backoff = max;
@@ -90,6 +120,17 @@ impl RetryPolicy {
     }
 
     /// Sets the growth factor of the backoff (values below 1 are treated as 1; NaN as 2).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default()
+    ///     .with_initial_backoff(Duration::from_millis(100))
+    ///     .with_multiplier(3.0);
+    /// assert_eq!(policy.backoff_bound(2), Duration::from_millis(900));
+    /// assert_eq!(RetryPolicy::default().with_multiplier(0.5).multiplier(), 1.0); // never shrinks
+    /// ```
     #[must_use]
     pub fn with_multiplier(mut self, multiplier: f64) -> Self {
         self.multiplier = if multiplier.is_nan() {
@@ -101,6 +142,16 @@ impl RetryPolicy {
     }
 
     /// Turns full jitter on (default) or off (exact exponential delays).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default().with_jitter(false);
+    /// // Without jitter the delay is exactly the bound.
+    /// assert_eq!(policy.backoff(1), policy.backoff_bound(1));
+    /// assert_eq!(policy.backoff(1), Duration::from_millis(200));
+    /// ```
     #[must_use]
     pub fn with_jitter(mut self, jitter: bool) -> Self {
         self.jitter = jitter;
@@ -108,6 +159,14 @@ impl RetryPolicy {
     }
 
     /// Sets the longest `Retry-After` delay honoured on a 429/503; longer values are capped.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default().with_max_retry_after(Duration::from_secs(5));
+    /// assert_eq!(policy.max_retry_after(), Duration::from_secs(5));
+    /// ```
     #[must_use]
     pub fn with_max_retry_after(mut self, max: Duration) -> Self {
         self.max_retry_after = max;
@@ -115,42 +174,91 @@ impl RetryPolicy {
     }
 
     /// How many retries are allowed after the first attempt.
+    ///
+    /// ```
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::default().max_retries(), 3);
+    /// ```
     #[must_use]
     pub fn max_retries(&self) -> u32 {
         self.max_retries
     }
 
     /// The backoff bound before the first retry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::default().initial_backoff(), Duration::from_millis(100));
+    /// ```
     #[must_use]
     pub fn initial_backoff(&self) -> Duration {
         self.initial_backoff
     }
 
     /// The largest backoff between two attempts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::default().max_backoff(), Duration::from_secs(5));
+    /// ```
     #[must_use]
     pub fn max_backoff(&self) -> Duration {
         self.max_backoff
     }
 
     /// The growth factor of the backoff.
+    ///
+    /// ```
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::default().multiplier(), 2.0);
+    /// ```
     #[must_use]
     pub fn multiplier(&self) -> f64 {
         self.multiplier
     }
 
     /// Whether full jitter is applied.
+    ///
+    /// ```
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert!(RetryPolicy::default().jitter());
+    /// ```
     #[must_use]
     pub fn jitter(&self) -> bool {
         self.jitter
     }
 
     /// The longest `Retry-After` delay honoured.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// assert_eq!(RetryPolicy::default().max_retry_after(), Duration::from_secs(30));
+    /// ```
     #[must_use]
     pub fn max_retry_after(&self) -> Duration {
         self.max_retry_after
     }
 
     /// The exponential bound for retry number `retry` (0-based), before jitter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default(); // 100 ms doubling, capped at 5 s
+    /// assert_eq!(policy.backoff_bound(0), Duration::from_millis(100));
+    /// assert_eq!(policy.backoff_bound(3), Duration::from_millis(800));
+    /// assert_eq!(policy.backoff_bound(10), Duration::from_secs(5));
+    /// ```
     #[must_use]
     pub fn backoff_bound(&self, retry: u32) -> Duration {
         let exponent = i32::try_from(retry).unwrap_or(i32::MAX);
@@ -165,6 +273,16 @@ impl RetryPolicy {
 
     /// The delay to wait before retry number `retry` (0-based): the bound, jittered when jitter is
     /// on.
+    ///
+    /// ```
+    /// use conductor_http::RetryPolicy;
+    ///
+    /// let policy = RetryPolicy::default();
+    /// for retry in 0..5 {
+    ///     // Full jitter: anywhere between zero and the bound.
+    ///     assert!(policy.backoff(retry) <= policy.backoff_bound(retry));
+    /// }
+    /// ```
     #[must_use]
     pub fn backoff(&self, retry: u32) -> Duration {
         let bound = self.backoff_bound(retry);

@@ -98,6 +98,16 @@ impl MetricsCollector {
     /// [`MetricsError::InvalidSettings`] when the settings do not
     /// [validate](MetricsSettings::validate); [`MetricsError::Registry`] if a metric cannot be
     /// built (not expected with valid settings).
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsError, MetricsSettings};
+    ///
+    /// let collector = MetricsCollector::new(&MetricsSettings::default())?;
+    /// # let _ = collector;
+    /// let invalid = MetricsSettings::default().with_namespace("1-bad");
+    /// assert!(matches!(MetricsCollector::new(&invalid), Err(MetricsError::InvalidSettings(_))));
+    /// # Ok::<(), MetricsError>(())
+    /// ```
     pub fn new(settings: &MetricsSettings) -> Result<Self, MetricsError> {
         settings.validate()?;
         let naming = settings.naming();
@@ -164,6 +174,24 @@ impl MetricsCollector {
     }
 
     /// Every metric in the Prometheus text exposition format (what `/metrics` serves).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_events::{PollCompleted, TaskRunnerEventsListener};
+    /// use conductor_metrics::{MetricsCollector, MetricsSettings};
+    ///
+    /// let collector = MetricsCollector::new(&MetricsSettings::default())?;
+    /// collector.on_poll_completed(&PollCompleted {
+    ///     task_type: "greet".into(),
+    ///     worker_id: "w1".into(),
+    ///     duration: Duration::from_millis(20),
+    ///     tasks_received: 1,
+    /// });
+    /// let text = collector.gather();
+    /// assert!(text.contains("# TYPE conductor_task_poll_time_seconds histogram"));
+    /// assert!(text.contains(r#"conductor_task_poll_time_seconds_count{status="SUCCESS",task_type="greet"} 1"#));
+    /// # Ok::<(), conductor_metrics::MetricsError>(())
+    /// ```
     #[must_use]
     pub fn gather(&self) -> String {
         let families = self.inner.registry.gather();
@@ -175,6 +203,14 @@ impl MetricsCollector {
     }
 
     /// The content type of [`gather`](Self::gather)'s output.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsSettings};
+    ///
+    /// let collector = MetricsCollector::new(&MetricsSettings::default())?;
+    /// assert!(collector.content_type().starts_with("text/plain"));
+    /// # Ok::<(), conductor_metrics::MetricsError>(())
+    /// ```
     #[must_use]
     pub fn content_type(&self) -> &'static str {
         prometheus::TEXT_FORMAT
@@ -182,12 +218,33 @@ impl MetricsCollector {
 
     /// The registry holding the metrics; register your own collectors in it to serve them on the
     /// same endpoint.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsSettings};
+    /// use prometheus::IntCounter;
+    ///
+    /// let collector = MetricsCollector::new(&MetricsSettings::default())?;
+    /// // An application metric, served on the same endpoint.
+    /// let orders = IntCounter::new("orders_processed_total", "Orders processed").unwrap();
+    /// collector.registry().register(Box::new(orders.clone())).unwrap();
+    /// orders.inc();
+    /// assert!(collector.gather().contains("orders_processed_total 1"));
+    /// # Ok::<(), conductor_metrics::MetricsError>(())
+    /// ```
     #[must_use]
     pub fn registry(&self) -> &Registry {
         &self.inner.registry
     }
 
     /// The naming scheme in use.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricNaming, MetricsCollector, MetricsSettings};
+    ///
+    /// let collector = MetricsCollector::new(&MetricsSettings::default().with_naming(MetricNaming::Canonical))?;
+    /// assert_eq!(collector.naming(), MetricNaming::Canonical);
+    /// # Ok::<(), conductor_metrics::MetricsError>(())
+    /// ```
     #[must_use]
     pub fn naming(&self) -> MetricNaming {
         self.inner.naming

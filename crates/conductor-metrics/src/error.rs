@@ -3,6 +3,14 @@
 use std::net::SocketAddr;
 
 /// An error setting up the metrics collector or its HTTP endpoint.
+///
+/// ```
+/// use conductor_metrics::{MetricsCollector, MetricsError, MetricsSettings};
+///
+/// let err = MetricsCollector::new(&MetricsSettings::default().with_metrics_path("metrics")).unwrap_err();
+/// assert!(matches!(err, MetricsError::InvalidSettings(_)));
+/// assert!(err.to_string().starts_with("invalid metrics settings"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MetricsError {

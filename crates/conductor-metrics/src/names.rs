@@ -29,47 +29,188 @@ pub(crate) struct MetricName {
 }
 
 /// Polls sent (counter; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_POLL_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_POLL_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_poll_total[5m]))");
+/// ```
 pub const TASK_POLL_TOTAL: &str = "task_poll_total";
 /// Polls that failed (counter; labels: task type, error class).
+///
+/// ```
+/// use conductor_metrics::names::TASK_POLL_ERROR_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_POLL_ERROR_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_poll_error_total[5m]))");
+/// ```
 pub const TASK_POLL_ERROR_TOTAL: &str = "task_poll_error_total";
 /// Tasks handed to worker code (counter; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_EXECUTION_STARTED_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_EXECUTION_STARTED_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_execution_started_total[5m]))");
+/// ```
 pub const TASK_EXECUTION_STARTED_TOTAL: &str = "task_execution_started_total";
 /// Executions that failed (counter; labels: task type, error class).
+///
+/// ```
+/// use conductor_metrics::names::TASK_EXECUTE_ERROR_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_EXECUTE_ERROR_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_execute_error_total[5m]))");
+/// ```
 pub const TASK_EXECUTE_ERROR_TOTAL: &str = "task_execute_error_total";
 /// Results that could not be delivered (counter; label: task type, plus the error class in the
 /// canonical naming).
+///
+/// ```
+/// use conductor_metrics::names::TASK_UPDATE_ERROR_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_UPDATE_ERROR_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_update_error_total[5m]))");
+/// ```
 pub const TASK_UPDATE_ERROR_TOTAL: &str = "task_update_error_total";
 /// Polls skipped because the worker is paused (counter; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_PAUSED_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_PAUSED_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_paused_total[5m]))");
+/// ```
 pub const TASK_PAUSED_TOTAL: &str = "task_paused_total";
 /// Times a worker had every slot busy when it wanted to poll (counter; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_EXECUTION_QUEUE_FULL_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_EXECUTION_QUEUE_FULL_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_execution_queue_full_total[5m]))");
+/// ```
 pub const TASK_EXECUTION_QUEUE_FULL_TOTAL: &str = "task_execution_queue_full_total";
 /// Panics in worker code (counter). Standard naming: `task_panic_total{task_type}`.
+///
+/// ```
+/// use conductor_metrics::names::TASK_PANIC_TOTAL;
+///
+/// // A PromQL query over the standard naming (namespace `conductor`).
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_PANIC_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_panic_total[5m]))");
+/// ```
 pub const TASK_PANIC_TOTAL: &str = "task_panic_total";
 /// Panics in worker code, canonical naming: `thread_uncaught_exceptions_total{exception}`.
+///
+/// ```
+/// use conductor_metrics::names::THREAD_UNCAUGHT_EXCEPTIONS_TOTAL;
+///
+/// // The canonical naming has no namespace prefix.
+/// let query = format!("increase({THREAD_UNCAUGHT_EXCEPTIONS_TOTAL}{{exception=\"Panic\"}}[1h])");
+/// assert_eq!(query, r#"increase(thread_uncaught_exceptions_total{exception="Panic"}[1h])"#);
+/// ```
 pub const THREAD_UNCAUGHT_EXCEPTIONS_TOTAL: &str = "thread_uncaught_exceptions_total";
 /// Poll latency (histogram; labels: task type, status `SUCCESS`/`FAILURE`).
+///
+/// ```
+/// use conductor_metrics::names::TASK_POLL_TIME_SECONDS;
+///
+/// // p99 latency per task type, standard naming.
+/// let query = format!("histogram_quantile(0.99, sum by (le, task_type) (rate(conductor_{TASK_POLL_TIME_SECONDS}_bucket[5m])))");
+/// assert!(query.contains("conductor_task_poll_time_seconds_bucket"));
+/// ```
 pub const TASK_POLL_TIME_SECONDS: &str = "task_poll_time_seconds";
 /// Execution time of worker code (histogram; labels: task type, status).
+///
+/// ```
+/// use conductor_metrics::names::TASK_EXECUTE_TIME_SECONDS;
+///
+/// // p99 latency per task type, standard naming.
+/// let query = format!("histogram_quantile(0.99, sum by (le, task_type) (rate(conductor_{TASK_EXECUTE_TIME_SECONDS}_bucket[5m])))");
+/// assert!(query.contains("conductor_task_execute_time_seconds_bucket"));
+/// ```
 pub const TASK_EXECUTE_TIME_SECONDS: &str = "task_execute_time_seconds";
 /// Time to deliver a result, retries included (histogram; labels: task type, status).
+///
+/// ```
+/// use conductor_metrics::names::TASK_UPDATE_TIME_SECONDS;
+///
+/// // p99 latency per task type, standard naming.
+/// let query = format!("histogram_quantile(0.99, sum by (le, task_type) (rate(conductor_{TASK_UPDATE_TIME_SECONDS}_bucket[5m])))");
+/// assert!(query.contains("conductor_task_update_time_seconds_bucket"));
+/// ```
 pub const TASK_UPDATE_TIME_SECONDS: &str = "task_update_time_seconds";
 /// Size of the last result's output in bytes (gauge in the standard naming, histogram in the
 /// canonical one; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_RESULT_SIZE_BYTES;
+///
+/// let query = format!("max by (task_type) (conductor_{TASK_RESULT_SIZE_BYTES})");
+/// assert_eq!(query, "max by (task_type) (conductor_task_result_size_bytes)");
+/// ```
 pub const TASK_RESULT_SIZE_BYTES: &str = "task_result_size_bytes";
 /// Tasks being executed right now (gauge; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::ACTIVE_WORKERS;
+///
+/// let query = format!("max by (task_type) (conductor_{ACTIVE_WORKERS})");
+/// assert_eq!(query, "max by (task_type) (conductor_active_workers)");
+/// ```
 pub const ACTIVE_WORKERS: &str = "active_workers";
 
 /// Value of the `status` label for a successful poll, execution or update.
+///
+/// ```
+/// use conductor_metrics::names::{STATUS_SUCCESS, TASK_EXECUTE_TIME_SECONDS};
+///
+/// // Successful executions per second, from the histogram's count.
+/// let query = format!(r#"rate(conductor_{TASK_EXECUTE_TIME_SECONDS}_count{{status="{STATUS_SUCCESS}"}}[5m])"#);
+/// assert_eq!(query, r#"rate(conductor_task_execute_time_seconds_count{status="SUCCESS"}[5m])"#);
+/// ```
 pub const STATUS_SUCCESS: &str = "SUCCESS";
 /// Value of the `status` label for a failed poll, execution or update.
+///
+/// ```
+/// use conductor_metrics::names::{STATUS_FAILURE, TASK_POLL_TIME_SECONDS};
+///
+/// let query = format!(r#"rate(conductor_{TASK_POLL_TIME_SECONDS}_count{{status="{STATUS_FAILURE}"}}[5m])"#);
+/// assert_eq!(query, r#"rate(conductor_task_poll_time_seconds_count{status="FAILURE"}[5m])"#);
+/// ```
 pub const STATUS_FAILURE: &str = "FAILURE";
 
 /// Buckets of the latency histograms, in seconds (1 ms to 10 s, as the other SDKs use).
+///
+/// ```
+/// use conductor_metrics::names::LATENCY_BUCKETS;
+///
+/// assert_eq!(LATENCY_BUCKETS.first(), Some(&0.001)); // 1 ms
+/// assert_eq!(LATENCY_BUCKETS.last(), Some(&10.0)); // 10 s
+/// assert!(LATENCY_BUCKETS.windows(2).all(|pair| pair[0] < pair[1]));
+/// ```
 pub const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
 /// Buckets of the canonical result-size histogram, in bytes (100 B to 10 MB).
+///
+/// ```
+/// use conductor_metrics::names::SIZE_BUCKETS;
+///
+/// assert_eq!(SIZE_BUCKETS.first(), Some(&100.0)); // 100 B
+/// assert_eq!(SIZE_BUCKETS.last(), Some(&10_000_000.0)); // 10 MB
+/// assert!(SIZE_BUCKETS.windows(2).all(|pair| pair[0] < pair[1]));
+/// ```
 pub const SIZE_BUCKETS: &[f64] = &[
     100.0,
     1_000.0,

@@ -49,6 +49,24 @@ impl MetricsServer {
     /// [`MetricsError::NoHttpPort`] when the settings have no port,
     /// [`MetricsError::InvalidSettings`] when they do not validate, [`MetricsError::Bind`] when the
     /// address cannot be bound.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsServer, MetricsSettings};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), conductor_metrics::MetricsError> {
+    /// // Port 0: the system picks a free port.
+    /// let settings = MetricsSettings::default().with_http_port(0).with_bind_address([127, 0, 0, 1].into());
+    /// let server = MetricsServer::start(MetricsCollector::new(&settings)?, &settings).await?;
+    /// assert_ne!(server.local_addr().port(), 0);
+    /// server.shutdown().await;
+    /// // Without a port there is nothing to serve.
+    /// let no_port = MetricsSettings::default();
+    /// let err = MetricsServer::start(MetricsCollector::new(&no_port)?, &no_port).await.unwrap_err();
+    /// assert!(matches!(err, conductor_metrics::MetricsError::NoHttpPort));
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn start(
         collector: MetricsCollector,
         settings: &MetricsSettings,
@@ -86,12 +104,41 @@ impl MetricsServer {
     }
 
     /// The address the endpoint listens on (with the real port when the settings said `0`).
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsServer, MetricsSettings};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), conductor_metrics::MetricsError> {
+    /// let settings = MetricsSettings::default().with_http_port(0).with_bind_address([127, 0, 0, 1].into());
+    /// let server = MetricsServer::start(MetricsCollector::new(&settings)?, &settings).await?;
+    /// let url = format!("http://{}/metrics", server.local_addr());
+    /// assert!(url.starts_with("http://127.0.0.1:"));
+    /// # server.shutdown().await;
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use]
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// Stops accepting connections and waits for requests in flight to finish.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsServer, MetricsSettings};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), conductor_metrics::MetricsError> {
+    /// let settings = MetricsSettings::default().with_http_port(0).with_bind_address([127, 0, 0, 1].into());
+    /// let server = MetricsServer::start(MetricsCollector::new(&settings)?, &settings).await?;
+    /// let address = server.local_addr();
+    /// server.shutdown().await;
+    /// // The port is free again.
+    /// assert!(std::net::TcpListener::bind(address).is_ok());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

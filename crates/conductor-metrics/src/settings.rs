@@ -7,6 +7,13 @@ use crate::error::MetricsError;
 use crate::names::MetricNaming;
 
 /// Path of the liveness endpoint served beside the metrics.
+///
+/// ```
+/// use conductor_metrics::{HEALTH_PATH, MetricsSettings};
+///
+/// // The metrics path may not shadow the liveness endpoint.
+/// assert!(MetricsSettings::default().with_metrics_path(HEALTH_PATH).validate().is_err());
+/// ```
 pub const HEALTH_PATH: &str = "/health";
 
 /// Settings of the Prometheus metrics: names, the HTTP endpoint, the sampling interval.
@@ -53,6 +60,13 @@ impl Default for MetricsSettings {
 impl MetricsSettings {
     /// Serves the metrics over HTTP on `port` (`0` picks a free port; read it from
     /// [`MetricsServer::local_addr`](crate::MetricsServer::local_addr)). Default: no endpoint.
+    ///
+    /// ```
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().http_port(), None);
+    /// assert_eq!(MetricsSettings::default().with_http_port(9090).http_port(), Some(9090));
+    /// ```
     #[must_use]
     pub fn with_http_port(mut self, port: u16) -> Self {
         self.http_port = Some(port);
@@ -61,6 +75,16 @@ impl MetricsSettings {
 
     /// The address the endpoint binds to. Default `0.0.0.0` (every interface, so Prometheus can
     /// scrape it from outside the host); use `127.0.0.1` to keep it local.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// let settings = MetricsSettings::default()
+    ///     .with_http_port(9090)
+    ///     .with_bind_address(IpAddr::V4(Ipv4Addr::LOCALHOST)); // not reachable from outside the host
+    /// assert_eq!(settings.socket_address(), Some(SocketAddr::from(([127, 0, 0, 1], 9090))));
+    /// ```
     #[must_use]
     pub fn with_bind_address(mut self, address: IpAddr) -> Self {
         self.bind_address = address;
@@ -69,6 +93,15 @@ impl MetricsSettings {
 
     /// The path the metrics are served at. Default `/metrics`. Must start with `/` and differ
     /// from `/health`.
+    ///
+    /// ```
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// let settings = MetricsSettings::default().with_metrics_path("/prometheus");
+    /// assert_eq!(settings.metrics_path(), "/prometheus");
+    /// assert!(settings.validate().is_ok());
+    /// assert!(MetricsSettings::default().with_metrics_path("no-slash").validate().is_err());
+    /// ```
     #[must_use]
     pub fn with_metrics_path(mut self, path: impl Into<String>) -> Self {
         self.metrics_path = path.into();
@@ -79,6 +112,18 @@ impl MetricsSettings {
     /// (`conductor` gives `conductor_task_poll_total`; an empty namespace gives
     /// `task_poll_total`). Default `conductor`. Ignored by the
     /// [canonical naming](MetricNaming::Canonical), whose names have no prefix.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsCollector, MetricsSettings};
+    /// use conductor_events::{PollStarted, TaskRunnerEventsListener};
+    ///
+    /// let settings = MetricsSettings::default().with_namespace("billing");
+    /// let collector = MetricsCollector::new(&settings)?;
+    /// collector.on_poll_started(&PollStarted { task_type: "charge".into(), worker_id: "w".into(), poll_count: 1 });
+    /// assert!(collector.gather().contains("billing_task_poll_total"));
+    /// assert!(MetricsSettings::default().with_namespace("has-dash").validate().is_err());
+    /// # Ok::<(), conductor_metrics::MetricsError>(())
+    /// ```
     #[must_use]
     pub fn with_namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = namespace.into();
@@ -87,6 +132,15 @@ impl MetricsSettings {
 
     /// How often the gauges sampled from the runtime (`active_workers`) are refreshed.
     /// Default 5 s. Must be more than zero.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// let settings = MetricsSettings::default().with_update_interval(Duration::from_secs(15));
+    /// assert_eq!(settings.update_interval(), Duration::from_secs(15));
+    /// assert!(MetricsSettings::default().with_update_interval(Duration::ZERO).validate().is_err());
+    /// ```
     #[must_use]
     pub fn with_update_interval(mut self, interval: Duration) -> Self {
         self.update_interval = interval;
@@ -94,6 +148,18 @@ impl MetricsSettings {
     }
 
     /// Which metric names and labels to expose. Default [`MetricNaming::Standard`].
+    ///
+    /// ```
+    /// use conductor_events::{PollStarted, TaskRunnerEventsListener};
+    /// use conductor_metrics::{MetricNaming, MetricsCollector, MetricsSettings};
+    ///
+    /// let settings = MetricsSettings::default().with_naming(MetricNaming::Canonical);
+    /// let collector = MetricsCollector::new(&settings)?;
+    /// collector.on_poll_started(&PollStarted { task_type: "greet".into(), worker_id: "w".into(), poll_count: 1 });
+    /// // No prefix, camelCase label: the other SDKs' dashboards keep working.
+    /// assert!(collector.gather().contains(r#"task_poll_total{taskType="greet"} 1"#));
+    /// # Ok::<(), conductor_metrics::MetricsError>(())
+    /// ```
     #[must_use]
     pub fn with_naming(mut self, naming: MetricNaming) -> Self {
         self.naming = naming;
@@ -101,18 +167,40 @@ impl MetricsSettings {
     }
 
     /// The HTTP port, if the endpoint is enabled.
+    ///
+    /// ```
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().with_http_port(0).http_port(), Some(0)); // 0 = any free port
+    /// ```
     #[must_use]
     pub fn http_port(&self) -> Option<u16> {
         self.http_port
     }
 
     /// The address the endpoint binds to.
+    ///
+    /// ```
+    /// use std::net::{IpAddr, Ipv4Addr};
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().bind_address(), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    /// ```
     #[must_use]
     pub fn bind_address(&self) -> IpAddr {
         self.bind_address
     }
 
     /// The socket address the endpoint binds to, if it is enabled.
+    ///
+    /// ```
+    /// use std::net::SocketAddr;
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().socket_address(), None); // no endpoint
+    /// let settings = MetricsSettings::default().with_http_port(9090);
+    /// assert_eq!(settings.socket_address(), Some(SocketAddr::from(([0, 0, 0, 0], 9090))));
+    /// ```
     #[must_use]
     pub fn socket_address(&self) -> Option<SocketAddr> {
         self.http_port
@@ -120,24 +208,49 @@ impl MetricsSettings {
     }
 
     /// The metrics path.
+    ///
+    /// ```
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().metrics_path(), "/metrics");
+    /// ```
     #[must_use]
     pub fn metrics_path(&self) -> &str {
         &self.metrics_path
     }
 
     /// The namespace (metric name prefix of the standard naming).
+    ///
+    /// ```
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().namespace(), "conductor");
+    /// ```
     #[must_use]
     pub fn namespace(&self) -> &str {
         &self.namespace
     }
 
     /// The sampling interval of runtime gauges.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// assert_eq!(MetricsSettings::default().update_interval(), Duration::from_secs(5));
+    /// ```
     #[must_use]
     pub fn update_interval(&self) -> Duration {
         self.update_interval
     }
 
     /// The naming scheme.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricNaming, MetricsSettings};
+    ///
+    /// assert_eq!(MetricsSettings::default().naming(), MetricNaming::Standard);
+    /// ```
     #[must_use]
     pub fn naming(&self) -> MetricNaming {
         self.naming
@@ -150,6 +263,14 @@ impl MetricsSettings {
     /// [`MetricsError::InvalidSettings`] when the path does not start with `/` or is `/health`,
     /// the namespace is not a valid Prometheus name prefix (`[a-zA-Z_:][a-zA-Z0-9_:]*`), or the
     /// update interval is zero.
+    ///
+    /// ```
+    /// use conductor_metrics::{MetricsError, MetricsSettings};
+    ///
+    /// assert!(MetricsSettings::default().validate().is_ok());
+    /// let err = MetricsSettings::default().with_metrics_path("/health").validate().unwrap_err();
+    /// assert!(matches!(err, MetricsError::InvalidSettings(_)));
+    /// ```
     pub fn validate(&self) -> Result<(), MetricsError> {
         if !self.metrics_path.starts_with('/') {
             return Err(MetricsError::InvalidSettings(format!(

@@ -7,6 +7,17 @@ use serde::{Deserialize, Serialize};
 use crate::serde_util::null_as_default;
 
 /// Result of a bulk operation (`/workflow/bulk/...`): ids that succeeded, and id → error message.
+///
+/// ```
+/// use conductor_models::BulkResponse;
+///
+/// let response: BulkResponse = serde_json::from_value(serde_json::json!({
+///     "bulkSuccessfulResults": ["wf-1", "wf-2"], "bulkErrorResults": {}
+/// }))?;
+/// assert!(response.is_all_successful());
+/// assert_eq!(response.bulk_successful_results, ["wf-1", "wf-2"]);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(deserialize = "T: Deserialize<'de>", serialize = "T: Serialize"))]
@@ -34,6 +45,18 @@ impl<T> Default for BulkResponse<T> {
 
 impl<T> BulkResponse<T> {
     /// `true` when no item failed.
+    ///
+    /// ```
+    /// use conductor_models::BulkResponse;
+    ///
+    /// let response: BulkResponse = serde_json::from_value(serde_json::json!({
+    ///     "bulkSuccessfulResults": ["wf-1"],
+    ///     "bulkErrorResults": {"wf-2": "Workflow is in a terminal state"}
+    /// }))?;
+    /// assert!(!response.is_all_successful());
+    /// assert_eq!(response.bulk_error_results["wf-2"], "Workflow is in a terminal state");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn is_all_successful(&self) -> bool {
         self.bulk_error_results.is_empty()
     }

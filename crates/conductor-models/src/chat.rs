@@ -11,6 +11,14 @@ use crate::wire_enum::wire_enum;
 wire_enum! {
     /// Who wrote a [`ChatMessage`] (`ChatMessage.Role` in OSS, `ChatMessage.Actor` in Orkes; lower-case
     /// on the wire).
+    ///
+    /// ```
+    /// use conductor_models::{ChatMessage, ChatRole};
+    ///
+    /// let message = ChatMessage::new(ChatRole::ToolCall, "");
+    /// assert_eq!(serde_json::to_value(&message)?["role"], "tool_call");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub enum ChatRole {
         /// The user.
         User => "user",
@@ -69,6 +77,14 @@ pub struct ChatMessage {
 
 impl ChatMessage {
     /// A message with a role and text.
+    ///
+    /// ```
+    /// use conductor_models::{ChatMessage, ChatRole};
+    ///
+    /// let message = ChatMessage::new(ChatRole::User, "What is the weather in Paris?");
+    /// assert_eq!(message.role, ChatRole::User);
+    /// assert_eq!(message.message.as_deref(), Some("What is the weather in Paris?"));
+    /// ```
     pub fn new(role: ChatRole, message: impl Into<String>) -> Self {
         ChatMessage {
             role,
@@ -78,21 +94,50 @@ impl ChatMessage {
     }
 
     /// A `system` message.
+    ///
+    /// ```
+    /// use conductor_models::{ChatMessage, ChatRole};
+    ///
+    /// let message = ChatMessage::system("You are a concise assistant.");
+    /// assert_eq!(message.role, ChatRole::System);
+    /// ```
     pub fn system(message: impl Into<String>) -> Self {
         Self::new(ChatRole::System, message)
     }
 
     /// A `user` message.
+    ///
+    /// ```
+    /// use conductor_models::ChatMessage;
+    ///
+    /// let message = ChatMessage::user("${workflow.input.question}");
+    /// assert_eq!(serde_json::to_value(&message)?["role"], "user");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn user(message: impl Into<String>) -> Self {
         Self::new(ChatRole::User, message)
     }
 
     /// An `assistant` message.
+    ///
+    /// ```
+    /// use conductor_models::{ChatMessage, ChatRole};
+    ///
+    /// let message = ChatMessage::assistant("It is sunny.");
+    /// assert_eq!(message.role, ChatRole::Assistant);
+    /// ```
     pub fn assistant(message: impl Into<String>) -> Self {
         Self::new(ChatRole::Assistant, message)
     }
 
     /// Attaches a media URL.
+    ///
+    /// ```
+    /// use conductor_models::ChatMessage;
+    ///
+    /// let message = ChatMessage::user("What is in this picture?").with_media("https://example.com/cat.png");
+    /// assert_eq!(message.media, ["https://example.com/cat.png"]);
+    /// ```
     #[must_use]
     pub fn with_media(mut self, url: impl Into<String>) -> Self {
         self.media.push(url.into());
@@ -100,6 +145,15 @@ impl ChatMessage {
     }
 
     /// Sets the media MIME type.
+    ///
+    /// ```
+    /// use conductor_models::ChatMessage;
+    ///
+    /// let message = ChatMessage::user("Describe it")
+    ///     .with_media("https://example.com/cat.png")
+    ///     .with_mime_type("image/png");
+    /// assert_eq!(message.mime_type.as_deref(), Some("image/png"));
+    /// ```
     #[must_use]
     pub fn with_mime_type(mut self, mime_type: impl Into<String>) -> Self {
         self.mime_type = Some(mime_type.into());
@@ -108,6 +162,18 @@ impl ChatMessage {
 }
 
 /// A tool invocation inside a [`ChatMessage`] (`ToolCall`).
+///
+/// ```
+/// use conductor_models::ChatMessage;
+///
+/// let message: ChatMessage = serde_json::from_value(serde_json::json!({
+///     "role": "tool_call",
+///     "toolCalls": [{"name": "get_weather", "taskReferenceName": "weather_ref", "type": "SIMPLE"}]
+/// }))?;
+/// let calls = message.tool_calls.expect("tool calls");
+/// assert_eq!(calls[0].name.as_deref(), Some("get_weather"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ToolCall {

@@ -48,6 +48,16 @@ pub struct ErrorResponse {
 
 impl ErrorResponse {
     /// An error response with a status and message (`retryable` false).
+    ///
+    /// ```
+    /// use conductor_models::ErrorResponse;
+    ///
+    /// let response = ErrorResponse::new(404, "No such workflow defined by name=orders");
+    /// let json = serde_json::to_value(&response)?;
+    /// assert_eq!(json["status"], 404);
+    /// assert_eq!(json["retryable"], false);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(status: i32, message: impl Into<String>) -> Self {
         ErrorResponse {
             status,
@@ -57,6 +67,13 @@ impl ErrorResponse {
     }
 
     /// Sets `retryable`.
+    ///
+    /// ```
+    /// use conductor_models::ErrorResponse;
+    ///
+    /// let response = ErrorResponse::new(503, "Queue unavailable").with_retryable(true);
+    /// assert!(response.retryable);
+    /// ```
     #[must_use]
     pub fn with_retryable(mut self, retryable: bool) -> Self {
         self.retryable = retryable;
@@ -64,6 +81,13 @@ impl ErrorResponse {
     }
 
     /// Sets `instance`.
+    ///
+    /// ```
+    /// use conductor_models::ErrorResponse;
+    ///
+    /// let response = ErrorResponse::new(500, "boom").with_instance("conductor-server-7");
+    /// assert_eq!(response.instance.as_deref(), Some("conductor-server-7"));
+    /// ```
     #[must_use]
     pub fn with_instance(mut self, instance: impl Into<String>) -> Self {
         self.instance = Some(instance.into());
@@ -71,6 +95,14 @@ impl ErrorResponse {
     }
 
     /// Adds a validation error.
+    ///
+    /// ```
+    /// use conductor_models::{ErrorResponse, ValidationError};
+    ///
+    /// let response = ErrorResponse::new(400, "Validation failed")
+    ///     .with_validation_error(ValidationError::new("workflowDef.name", "must not be empty"));
+    /// assert_eq!(response.validation_errors.len(), 1);
+    /// ```
     #[must_use]
     pub fn with_validation_error(mut self, error: ValidationError) -> Self {
         self.validation_errors.push(error);
@@ -78,12 +110,30 @@ impl ErrorResponse {
     }
 
     /// The message, or `""` when the server sent none.
+    ///
+    /// ```
+    /// use conductor_models::ErrorResponse;
+    ///
+    /// assert_eq!(ErrorResponse::new(409, "already exists").message_or_empty(), "already exists");
+    /// assert_eq!(ErrorResponse::default().message_or_empty(), "");
+    /// ```
     pub fn message_or_empty(&self) -> &str {
         self.message.as_deref().unwrap_or("")
     }
 }
 
 /// One constraint violation of a 400 response.
+///
+/// ```
+/// use conductor_models::ErrorResponse;
+///
+/// let response: ErrorResponse = serde_json::from_value(serde_json::json!({
+///     "status": 400, "message": "Validation failed",
+///     "validationErrors": [{"path": "startWorkflow.arg0.name", "message": "must not be empty"}]
+/// }))?;
+/// assert_eq!(response.validation_errors[0].path, "startWorkflow.arg0.name");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ValidationError {
@@ -100,6 +150,13 @@ pub struct ValidationError {
 
 impl ValidationError {
     /// A violation at `path` with `message`.
+    ///
+    /// ```
+    /// use conductor_models::ValidationError;
+    ///
+    /// let error = ValidationError::new("workflowDef.name", "must not be empty");
+    /// assert_eq!(error.message, "must not be empty");
+    /// ```
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
         ValidationError {
             path: path.into(),
@@ -109,6 +166,14 @@ impl ValidationError {
     }
 
     /// Sets the rejected value.
+    ///
+    /// ```
+    /// use conductor_models::ValidationError;
+    ///
+    /// let error = ValidationError::new("taskDef.retryCount", "must be >= 0").with_invalid_value("-1");
+    /// assert_eq!(serde_json::to_value(&error)?["invalidValue"], "-1");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_invalid_value(mut self, value: impl Into<String>) -> Self {
         self.invalid_value = Some(value.into());

@@ -51,6 +51,17 @@ pub struct EventHandler {
 
 impl EventHandler {
     /// An inactive handler for `event` with no actions.
+    ///
+    /// ```
+    /// use conductor_models::EventHandler;
+    ///
+    /// let handler = EventHandler::new("order_events", "kafka:orders");
+    /// let json = serde_json::to_value(&handler)?;
+    /// assert_eq!(json["name"], "order_events");
+    /// assert_eq!(json["event"], "kafka:orders");
+    /// assert_eq!(json["active"], false); // inactive until `with_active(true)`
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(name: impl Into<String>, event: impl Into<String>) -> Self {
         EventHandler {
             name: name.into(),
@@ -60,6 +71,13 @@ impl EventHandler {
     }
 
     /// Sets the condition.
+    ///
+    /// ```
+    /// use conductor_models::EventHandler;
+    ///
+    /// let handler = EventHandler::new("big_orders", "kafka:orders").with_condition("$.amount > 1000");
+    /// assert_eq!(handler.condition.as_deref(), Some("$.amount > 1000"));
+    /// ```
     #[must_use]
     pub fn with_condition(mut self, condition: impl Into<String>) -> Self {
         self.condition = Some(condition.into());
@@ -67,6 +85,15 @@ impl EventHandler {
     }
 
     /// Sets the condition evaluator.
+    ///
+    /// ```
+    /// use conductor_models::EventHandler;
+    ///
+    /// let handler = EventHandler::new("big_orders", "kafka:orders")
+    ///     .with_condition("$.amount > 1000")
+    ///     .with_evaluator_type("javascript");
+    /// assert_eq!(handler.evaluator_type.as_deref(), Some("javascript"));
+    /// ```
     #[must_use]
     pub fn with_evaluator_type(mut self, evaluator_type: impl Into<String>) -> Self {
         self.evaluator_type = Some(evaluator_type.into());
@@ -74,6 +101,16 @@ impl EventHandler {
     }
 
     /// Appends an action.
+    ///
+    /// ```
+    /// use conductor_models::{EventHandler, EventHandlerAction};
+    ///
+    /// let handler = EventHandler::new("order_events", "kafka:orders").with_action(
+    ///     EventHandlerAction::start_workflow("order_fulfillment", serde_json::json!({"orderId": "${orderId}"})),
+    /// );
+    /// assert_eq!(serde_json::to_value(&handler)?["actions"][0]["action"], "start_workflow");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_action(mut self, action: EventHandlerAction) -> Self {
         self.actions.push(action);
@@ -81,6 +118,13 @@ impl EventHandler {
     }
 
     /// Sets `active`.
+    ///
+    /// ```
+    /// use conductor_models::EventHandler;
+    ///
+    /// let handler = EventHandler::new("order_events", "kafka:orders").with_active(true);
+    /// assert!(handler.active);
+    /// ```
     #[must_use]
     pub fn with_active(mut self, active: bool) -> Self {
         self.active = active;
@@ -90,6 +134,14 @@ impl EventHandler {
 
 wire_enum! {
     /// The kind of an [`EventHandlerAction`] (`EventHandler.Action.Type`, lower-case on the wire).
+    ///
+    /// ```
+    /// use conductor_models::{EventActionType, EventHandlerAction};
+    ///
+    /// let action = EventHandlerAction::terminate_workflow("${workflowId}", "cancelled by customer");
+    /// assert_eq!(action.action, EventActionType::TerminateWorkflow);
+    /// assert_eq!(EventActionType::TerminateWorkflow.as_str(), "terminate_workflow");
+    /// ```
     pub enum EventActionType {
         /// Start a workflow.
         StartWorkflow => "start_workflow",
@@ -115,6 +167,18 @@ impl Default for EventActionType {
 
 /// One action of an [`EventHandler`]. The payload keys are snake_case on the wire
 /// (`start_workflow`, `complete_task`, ...), as the server's getters are literally named that way.
+///
+/// ```
+/// use conductor_models::{EventHandlerAction, TaskDetails};
+///
+/// let action = EventHandlerAction::complete_task(
+///     TaskDetails::new("${workflowId}", "await_payment_ref").with_output_value("paid", true),
+/// );
+/// let json = serde_json::to_value(&action)?;
+/// assert_eq!(json["action"], "complete_task");
+/// assert_eq!(json["complete_task"]["taskRefName"], "await_payment_ref");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EventHandlerAction {
@@ -147,6 +211,15 @@ pub struct EventHandlerAction {
 impl EventHandlerAction {
     /// A `start_workflow` action. `input` is normally a `json!({...})` object; any other JSON value is
     /// kept under the key `"value"` (the server's input is an object).
+    ///
+    /// ```
+    /// use conductor_models::EventHandlerAction;
+    ///
+    /// let action = EventHandlerAction::start_workflow("order_fulfillment", serde_json::json!({"orderId": "${orderId}"}));
+    /// let start = action.start_workflow.as_ref().expect("start_workflow payload");
+    /// assert_eq!(start.name, "order_fulfillment");
+    /// assert_eq!(start.input["orderId"], "${orderId}");
+    /// ```
     pub fn start_workflow(name: impl Into<String>, input: impl Into<serde_json::Value>) -> Self {
         EventHandlerAction {
             action: EventActionType::StartWorkflow,
@@ -160,6 +233,14 @@ impl EventHandlerAction {
     }
 
     /// A `complete_task` action.
+    ///
+    /// ```
+    /// use conductor_models::{EventActionType, EventHandlerAction, TaskDetails};
+    ///
+    /// let action = EventHandlerAction::complete_task(TaskDetails::new("${workflowId}", "await_payment_ref"));
+    /// assert_eq!(action.action, EventActionType::CompleteTask);
+    /// assert!(action.complete_task.is_some());
+    /// ```
     pub fn complete_task(details: TaskDetails) -> Self {
         EventHandlerAction {
             action: EventActionType::CompleteTask,
@@ -169,6 +250,14 @@ impl EventHandlerAction {
     }
 
     /// A `fail_task` action.
+    ///
+    /// ```
+    /// use conductor_models::{EventActionType, EventHandlerAction, TaskDetails};
+    ///
+    /// let action = EventHandlerAction::fail_task(TaskDetails::new("${workflowId}", "await_payment_ref"));
+    /// assert_eq!(action.action, EventActionType::FailTask);
+    /// assert!(action.fail_task.is_some());
+    /// ```
     pub fn fail_task(details: TaskDetails) -> Self {
         EventHandlerAction {
             action: EventActionType::FailTask,
@@ -178,6 +267,14 @@ impl EventHandlerAction {
     }
 
     /// A `terminate_workflow` action.
+    ///
+    /// ```
+    /// use conductor_models::EventHandlerAction;
+    ///
+    /// let action = EventHandlerAction::terminate_workflow("${workflowId}", "order cancelled");
+    /// let terminate = action.terminate_workflow.expect("terminate payload");
+    /// assert_eq!(terminate.termination_reason.as_deref(), Some("order cancelled"));
+    /// ```
     pub fn terminate_workflow(workflow_id: impl Into<String>, reason: impl Into<String>) -> Self {
         EventHandlerAction {
             action: EventActionType::TerminateWorkflow,
@@ -190,6 +287,16 @@ impl EventHandlerAction {
     }
 
     /// An `update_workflow_variables` action.
+    ///
+    /// ```
+    /// use conductor_models::{EventHandlerAction, JsonMap};
+    ///
+    /// let mut variables = JsonMap::new();
+    /// variables.insert("status".to_owned(), "${status}".into());
+    /// let action = EventHandlerAction::update_workflow_variables("${workflowId}", variables);
+    /// assert_eq!(serde_json::to_value(&action)?["action"], "update_workflow_variables");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn update_workflow_variables(workflow_id: impl Into<String>, variables: JsonMap) -> Self {
         EventHandlerAction {
             action: EventActionType::UpdateWorkflowVariables,
@@ -203,6 +310,15 @@ impl EventHandlerAction {
     }
 
     /// Sets `expandInlineJSON`.
+    ///
+    /// ```
+    /// use conductor_models::EventHandlerAction;
+    ///
+    /// let action = EventHandlerAction::start_workflow("order_fulfillment", serde_json::json!({"order": "${order}"}))
+    ///     .with_expand_inline_json(true);
+    /// assert_eq!(serde_json::to_value(&action)?["expandInlineJSON"], true);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_expand_inline_json(mut self, expand: bool) -> Self {
         self.expand_inline_json = expand;
@@ -222,6 +338,15 @@ fn object_or_wrapped(value: serde_json::Value) -> JsonMap {
 }
 
 /// Payload of a `start_workflow` action.
+///
+/// ```
+/// use conductor_models::EventHandlerAction;
+///
+/// let action = EventHandlerAction::start_workflow("order_fulfillment", serde_json::json!({}));
+/// let mut start = action.start_workflow.expect("payload");
+/// start.correlation_id = Some("${orderId}".to_owned());
+/// assert_eq!(start.version, None); // the latest version
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StartWorkflowAction {
@@ -243,6 +368,16 @@ pub struct StartWorkflowAction {
 }
 
 /// Payload of `complete_task` / `fail_task` actions: which task, and its output.
+///
+/// ```
+/// use conductor_models::TaskDetails;
+///
+/// let details = TaskDetails::new("${workflowId}", "approval_ref").with_output_value("approved", true);
+/// let json = serde_json::to_value(&details)?;
+/// assert_eq!(json["workflowId"], "${workflowId}");
+/// assert_eq!(json["output"]["approved"], true);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskDetails {
@@ -265,6 +400,14 @@ pub struct TaskDetails {
 
 impl TaskDetails {
     /// The task `task_ref_name` of workflow `workflow_id`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDetails;
+    ///
+    /// let details = TaskDetails::new("wf-1", "approval_ref");
+    /// assert_eq!(details.workflow_id.as_deref(), Some("wf-1"));
+    /// assert_eq!(details.task_ref_name.as_deref(), Some("approval_ref"));
+    /// ```
     pub fn new(workflow_id: impl Into<String>, task_ref_name: impl Into<String>) -> Self {
         TaskDetails {
             workflow_id: Some(workflow_id.into()),
@@ -274,6 +417,13 @@ impl TaskDetails {
     }
 
     /// Sets one output value.
+    ///
+    /// ```
+    /// use conductor_models::TaskDetails;
+    ///
+    /// let details = TaskDetails::new("wf-1", "approval_ref").with_output_value("approvedBy", "${user}");
+    /// assert_eq!(details.output["approvedBy"], "${user}");
+    /// ```
     #[must_use]
     pub fn with_output_value(
         mut self,
@@ -286,6 +436,14 @@ impl TaskDetails {
 }
 
 /// Payload of a `terminate_workflow` action.
+///
+/// ```
+/// use conductor_models::{EventHandlerAction, TerminateWorkflowAction};
+///
+/// let action = EventHandlerAction::terminate_workflow("${workflowId}", "fraud detected");
+/// let payload: TerminateWorkflowAction = action.terminate_workflow.expect("payload");
+/// assert_eq!(payload.workflow_id.as_deref(), Some("${workflowId}"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TerminateWorkflowAction {
@@ -298,6 +456,14 @@ pub struct TerminateWorkflowAction {
 }
 
 /// Payload of an `update_workflow_variables` action.
+///
+/// ```
+/// use conductor_models::{EventHandlerAction, JsonMap, UpdateWorkflowVariablesAction};
+///
+/// let action = EventHandlerAction::update_workflow_variables("${workflowId}", JsonMap::new());
+/// let payload: UpdateWorkflowVariablesAction = action.update_workflow_variables.expect("payload");
+/// assert_eq!(payload.workflow_id.as_deref(), Some("${workflowId}"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct UpdateWorkflowVariablesAction {
@@ -313,6 +479,16 @@ pub struct UpdateWorkflowVariablesAction {
 }
 
 /// Payload of a `start_agent` action (OSS only).
+///
+/// ```
+/// use conductor_models::StartAgentAction;
+///
+/// let json = serde_json::json!({"name": "support_agent", "prompt": "${message}"});
+/// let action: StartAgentAction = serde_json::from_value(json)?;
+/// assert_eq!(action.name, "support_agent");
+/// assert_eq!(action.version, None);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct StartAgentAction {

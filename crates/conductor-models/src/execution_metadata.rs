@@ -34,6 +34,18 @@ pub struct ExecutionMetadata {
 impl ExecutionMetadata {
     /// `executionEndTime - executionStartTime`, when both are set (the server's derived
     /// `executionDuration`).
+    ///
+    /// ```
+    /// use conductor_models::ExecutionMetadata;
+    ///
+    /// let metadata = ExecutionMetadata {
+    ///     execution_start_time: Some(1_000),
+    ///     execution_end_time: Some(1_250),
+    ///     ..ExecutionMetadata::default()
+    /// };
+    /// assert_eq!(metadata.execution_duration(), Some(250));
+    /// assert_eq!(ExecutionMetadata::default().execution_duration(), None);
+    /// ```
     pub fn execution_duration(&self) -> Option<i64> {
         match (self.execution_start_time, self.execution_end_time) {
             (Some(start), Some(end)) => Some(end.saturating_sub(start)),
@@ -42,6 +54,14 @@ impl ExecutionMetadata {
     }
 
     /// `true` when no timing is set and the additional context is empty (the server's derived `empty`).
+    ///
+    /// ```
+    /// use conductor_models::ExecutionMetadata;
+    ///
+    /// assert!(ExecutionMetadata::default().is_empty());
+    /// let metadata = ExecutionMetadata { execution_start_time: Some(1_000), ..ExecutionMetadata::default() };
+    /// assert!(!metadata.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.server_send_time.is_none()
             && self.client_receive_time.is_none()

@@ -62,34 +62,74 @@ pub struct Expr(String);
 impl Expr {
     /// `${path}`: any path of the server's document (for example `workflow.correlationId` or
     /// `my_ref.status`).
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// assert_eq!(Expr::new("workflow.correlationId").as_str(), "${workflow.correlationId}");
+    /// ```
     pub fn new(path: impl AsRef<str>) -> Self {
         Expr(format!("${{{}}}", path.as_ref()))
     }
 
     /// `${workflow.<field>}`: a property of the running workflow (`workflowId`, `correlationId`,
     /// `workflowType`, `version`, `status`, `parentWorkflowId`...).
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// assert_eq!(Expr::workflow("workflowId").as_str(), "${workflow.workflowId}");
+    /// ```
     pub fn workflow(field: impl AsRef<str>) -> Self {
         Expr::new(join_path("workflow", field.as_ref()))
     }
 
     /// `${workflow.input.<path>}`: (part of) the workflow input; an empty path is the whole input.
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// assert_eq!(Expr::workflow_input("order.id").as_str(), "${workflow.input.order.id}");
+    /// assert_eq!(Expr::workflow_input("").as_str(), "${workflow.input}"); // the whole input
+    /// ```
     pub fn workflow_input(path: impl AsRef<str>) -> Self {
         Expr::new(join_path("workflow.input", path.as_ref()))
     }
 
     /// `${workflow.variables.<path>}`: a workflow variable (set by `SET_VARIABLE` tasks or the
     /// definition's `variables`).
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// assert_eq!(Expr::workflow_variable("attempts").as_str(), "${workflow.variables.attempts}");
+    /// ```
     pub fn workflow_variable(path: impl AsRef<str>) -> Self {
         Expr::new(join_path("workflow.variables", path.as_ref()))
     }
 
     /// `${workflow.secrets.<name>}`: a secret (OSS v3.31.2+ and Orkes; resolved only when the
     /// task input is handed to the worker, never stored).
+    ///
+    /// ```
+    /// use conductor_models::{Expr, WorkflowTask};
+    ///
+    /// let call = WorkflowTask::http("call_ref", "https://api.example.com/orders")
+    ///     .with_header("Authorization", format!("Bearer {}", Expr::workflow_secret("api_token")));
+    /// assert_eq!(Expr::workflow_secret("api_token").as_str(), "${workflow.secrets.api_token}");
+    /// # let _ = call;
+    /// ```
     pub fn workflow_secret(name: impl AsRef<str>) -> Self {
         Expr::new(join_path("workflow.secrets", name.as_ref()))
     }
 
     /// `${<task_ref>.output.<path>}`: (part of) the output of the task with that reference name.
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// assert_eq!(Expr::task_output("charge_ref", "receipt.id").as_str(), "${charge_ref.output.receipt.id}");
+    /// ```
     pub fn task_output(task_ref: impl AsRef<str>, path: impl AsRef<str>) -> Self {
         Expr::new(join_path(
             &format!("{}.output", task_ref.as_ref()),
@@ -99,6 +139,12 @@ impl Expr {
 
     /// `${<task_ref>.input.<path>}`: (part of) the resolved input of the task with that reference
     /// name.
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// assert_eq!(Expr::task_input("charge_ref", "amount").as_str(), "${charge_ref.input.amount}");
+    /// ```
     pub fn task_input(task_ref: impl AsRef<str>, path: impl AsRef<str>) -> Self {
         Expr::new(join_path(
             &format!("{}.input", task_ref.as_ref()),
@@ -107,11 +153,26 @@ impl Expr {
     }
 
     /// The expression string, `${...}` included.
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// let expr = Expr::workflow_input("name");
+    /// assert_eq!(expr.as_str(), "${workflow.input.name}");
+    /// assert_eq!(format!("Hello {expr}"), "Hello ${workflow.input.name}");
+    /// ```
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
     /// The expression string, `${...}` included.
+    ///
+    /// ```
+    /// use conductor_models::Expr;
+    ///
+    /// let text: String = Expr::workflow_variable("count").into_string();
+    /// assert_eq!(text, "${workflow.variables.count}");
+    /// ```
     pub fn into_string(self) -> String {
         self.0
     }

@@ -319,6 +319,15 @@ impl WorkflowTask {
     /// server must write its prompt-variable placeholders as `$${name}`: the server turns `$${`
     /// into `${` after resolving, leaving the placeholder for the variables. (Orkes prompt
     /// templates are stored apart from the task input, so they keep `${name}`.) Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let chat = WorkflowTask::llm_chat_complete("chat_ref", "openai", "gpt-4o").with_instructions_template("support_agent");
+    /// assert_eq!(chat.input_parameters["instructions"], "support_agent");
+    /// let text = WorkflowTask::llm_text_complete("text_ref", "openai", "gpt-4o").with_instructions_template("summarise");
+    /// assert_eq!(text.input_parameters["promptName"], "summarise");
+    /// ```
     #[must_use]
     pub fn with_instructions_template(self, template: impl Into<String>) -> Self {
         let key = if self.task_type == TaskType::LlmTextComplete {
@@ -359,18 +368,39 @@ impl WorkflowTask {
 
     /// LLM tasks: the sampling temperature (`temperature`, usually 0.0–2.0). Default: the
     /// provider's.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::llm_text_complete("text_ref", "openai", "gpt-4o").with_temperature(0.2);
+    /// assert_eq!(task.input_parameters["temperature"], 0.2);
+    /// ```
     #[must_use]
     pub fn with_temperature(self, temperature: f64) -> Self {
         self.with_input_param("temperature", temperature)
     }
 
     /// LLM tasks: nucleus sampling (`topP`, 0.0–1.0). Default: the provider's.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::llm_text_complete("text_ref", "openai", "gpt-4o").with_top_p(0.9);
+    /// assert_eq!(task.input_parameters["topP"], 0.9);
+    /// ```
     #[must_use]
     pub fn with_top_p(self, top_p: f64) -> Self {
         self.with_input_param("topP", top_p)
     }
 
     /// LLM tasks: the most tokens to generate (`maxTokens`). Default: the server's (8192 on OSS).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::llm_chat_complete("chat_ref", "openai", "gpt-4o").with_max_tokens(500);
+    /// assert_eq!(task.input_parameters["maxTokens"], 500);
+    /// ```
     #[must_use]
     pub fn with_max_tokens(self, max_tokens: u32) -> Self {
         self.with_input_param("maxTokens", max_tokens)
@@ -378,6 +408,16 @@ impl WorkflowTask {
 
     /// `LLM_CHAT_COMPLETE`: the conversation (`messages`, replacing earlier ones). Message texts
     /// may contain expressions such as `${workflow.input.question}`. Default: none.
+    ///
+    /// ```
+    /// use conductor_models::{ChatMessage, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::llm_chat_complete("chat_ref", "openai", "gpt-4o").with_messages(vec![
+    ///     ChatMessage::system("Answer in one sentence."),
+    ///     ChatMessage::user("${workflow.input.question}"),
+    /// ]);
+    /// assert_eq!(task.input_parameters["messages"][1]["message"], "${workflow.input.question}");
+    /// ```
     #[must_use]
     pub fn with_messages(self, messages: Vec<ChatMessage>) -> Self {
         let messages = serde_json::to_value(messages).expect(
@@ -388,6 +428,14 @@ impl WorkflowTask {
 
     /// Vector-database tasks: the namespace (`namespace`: a Pinecone namespace, a MongoDB
     /// collection, a Postgres table...). Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::llm_search_index("search_ref", "openai", "text-embedding-3-small", "pinecone", "docs")
+    ///     .with_namespace("handbook");
+    /// assert_eq!(task.input_parameters["namespace"], "handbook");
+    /// ```
     #[must_use]
     pub fn with_namespace(self, namespace: impl Into<String>) -> Self {
         self.with_input_param("namespace", namespace.into())
@@ -395,6 +443,14 @@ impl WorkflowTask {
 
     /// Search tasks (`LLM_SEARCH_INDEX`, `LLM_GET_EMBEDDINGS`): how many documents to return
     /// (`maxResults`). Default: the server's, 1.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::llm_search_index("search_ref", "openai", "text-embedding-3-small", "pinecone", "docs")
+    ///     .with_max_results(5);
+    /// assert_eq!(task.input_parameters["maxResults"], 5);
+    /// ```
     #[must_use]
     pub fn with_max_results(self, max_results: u32) -> Self {
         self.with_input_param("maxResults", max_results)
@@ -402,6 +458,14 @@ impl WorkflowTask {
 
     /// Index tasks (`LLM_INDEX_TEXT`, `LLM_INDEX_DOCUMENT`): the id the text is stored under
     /// (`docId`; may be an expression). Required by the OSS `LLM_INDEX_TEXT`. Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::llm_index_text("index_ref", "openai", "text-embedding-3-small", "pinecone", "docs")
+    ///     .with_doc_id("${workflow.input.doc_id}");
+    /// assert_eq!(task.input_parameters["docId"], "${workflow.input.doc_id}");
+    /// ```
     #[must_use]
     pub fn with_doc_id(self, doc_id: impl Into<Value>) -> Self {
         self.with_input_param("docId", doc_id)

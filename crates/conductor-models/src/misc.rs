@@ -63,6 +63,16 @@ pub struct RateLimitConfig {
 
 impl RateLimitConfig {
     /// A limit of `concurrent_exec_limit` executions per `rate_limit_key`.
+    ///
+    /// ```
+    /// use conductor_models::RateLimitConfig;
+    ///
+    /// let config = RateLimitConfig::new("${workflow.input.customerId}", 2);
+    /// let json = serde_json::to_value(&config)?;
+    /// assert_eq!(json["rateLimitKey"], "${workflow.input.customerId}");
+    /// assert_eq!(json["concurrentExecLimit"], 2);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(rate_limit_key: impl Into<String>, concurrent_exec_limit: i32) -> Self {
         RateLimitConfig {
             rate_limit_key: Some(rate_limit_key.into()),
@@ -72,6 +82,13 @@ impl RateLimitConfig {
     }
 
     /// Sets the policy.
+    ///
+    /// ```
+    /// use conductor_models::{RateLimitConfig, RateLimitPolicy};
+    ///
+    /// let config = RateLimitConfig::new("${workflow.input.customerId}", 2).with_policy(RateLimitPolicy::Reject);
+    /// assert_eq!(config.policy, Some(RateLimitPolicy::Reject));
+    /// ```
     #[must_use]
     pub fn with_policy(mut self, policy: RateLimitPolicy) -> Self {
         self.policy = Some(policy);
@@ -93,6 +110,14 @@ pub struct CacheConfig {
 
 impl CacheConfig {
     /// Caches under `key` for `ttl_in_second` seconds.
+    ///
+    /// ```
+    /// use conductor_models::CacheConfig;
+    ///
+    /// let cache = CacheConfig::new("fx-${workflow.input.currency}", 600);
+    /// assert_eq!(serde_json::to_value(&cache)?["ttlInSecond"], 600);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(key: impl Into<String>, ttl_in_second: i32) -> Self {
         CacheConfig {
             key: Some(key.into()),

@@ -28,6 +28,13 @@ wire_enum! {
     ///
     /// The OSS `Terminate` task accepts exactly these three; anything else fails the task with
     /// "given termination status is not valid".
+    ///
+    /// ```
+    /// use conductor_models::{TerminationStatus, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::terminate("stop_ref", TerminationStatus::Failed);
+    /// assert_eq!(task.input_parameters["terminationStatus"], "FAILED");
+    /// ```
     pub enum TerminationStatus {
         /// End the workflow `COMPLETED` (no failure workflow runs).
         Completed => "COMPLETED",
@@ -101,6 +108,17 @@ impl WorkflowTask {
     /// `SWITCH`: the tasks to run when the case value is `case` (`decisionCases[case]`).
     /// Replaces an earlier case with the same value. An empty list is a case that runs nothing
     /// (OSS v3.31+; older servers fall through to the default case).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let switch = WorkflowTask::switch("route_ref", "${workflow.input.country}")
+    ///     .with_case("FR", vec![WorkflowTask::simple("ship_fr", "ship_fr_ref")])
+    ///     .with_case("DE", vec![WorkflowTask::simple("ship_de", "ship_de_ref")]);
+    /// assert_eq!(switch.decision_cases.len(), 2);
+    /// assert_eq!(serde_json::to_value(&switch)?["decisionCases"]["FR"][0]["name"], "ship_fr");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_case(mut self, case: impl Into<String>, tasks: Vec<WorkflowTask>) -> Self {
         self.decision_cases.insert(case.into(), tasks);
@@ -108,6 +126,15 @@ impl WorkflowTask {
     }
 
     /// `SWITCH`: the tasks to run when no case matches (`defaultCase`). Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let switch = WorkflowTask::switch("route_ref", "${workflow.input.country}")
+    ///     .with_default_case(vec![WorkflowTask::simple("ship_intl", "ship_intl_ref")]);
+    /// assert_eq!(serde_json::to_value(&switch)?["defaultCase"][0]["taskReferenceName"], "ship_intl_ref");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_default_case(mut self, tasks: Vec<WorkflowTask>) -> Self {
         self.default_case = tasks;
@@ -238,6 +265,18 @@ impl WorkflowTask {
     /// `DO_WHILE`: keep only the last `n` iterations' tasks and outputs
     /// (`inputParameters.keepLastN`, OSS v3.20+): older iterations are removed as the loop runs.
     /// Default: keep all.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let poll = WorkflowTask::do_while(
+    ///     "poll_loop_ref",
+    ///     "if ($.poll_loop_ref['iteration'] < 1000) { true; } else { false; }",
+    ///     vec![WorkflowTask::simple("check_status", "check_ref")],
+    /// )
+    /// .with_keep_last_n(5); // keep the history of a long loop small
+    /// assert_eq!(poll.input_parameters["keepLastN"], 5);
+    /// ```
     #[must_use]
     pub fn with_keep_last_n(self, n: u32) -> Self {
         self.with_input_param("keepLastN", n)
@@ -245,6 +284,15 @@ impl WorkflowTask {
 
     /// `DO_WHILE`: iterate over a list (`items`, an expression yielding a list; OSS v3.22+). Each
     /// iteration sees `loopItem` and `loopIndex` (0-based) in the loop output. Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let each = WorkflowTask::do_while("each_ref", "", vec![WorkflowTask::simple("notify", "notify_ref")])
+    ///     .with_items("${workflow.input.recipients}");
+    /// assert_eq!(serde_json::to_value(&each)?["items"], "${workflow.input.recipients}");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_items(mut self, items: impl Into<String>) -> Self {
         self.items = Some(items.into());
@@ -364,6 +412,14 @@ impl WorkflowTask {
 
     /// `TERMINATE`: the reason recorded on the workflow (`inputParameters.terminationReason`).
     /// Default: the server's "Workflow is `<STATUS>` by TERMINATE task: `<taskId>`".
+    ///
+    /// ```
+    /// use conductor_models::{TerminationStatus, WorkflowTask};
+    ///
+    /// let stop = WorkflowTask::terminate("stop_ref", TerminationStatus::Terminated)
+    ///     .with_termination_reason("order cancelled by customer");
+    /// assert_eq!(stop.input_parameters["terminationReason"], "order cancelled by customer");
+    /// ```
     #[must_use]
     pub fn with_termination_reason(self, reason: impl Into<String>) -> Self {
         self.with_input_param("terminationReason", reason.into())
@@ -371,6 +427,14 @@ impl WorkflowTask {
 
     /// `TERMINATE`: the workflow's output (`inputParameters.workflowOutput`; an object becomes the
     /// output, any other value is stored under `output`). Default: an empty output.
+    ///
+    /// ```
+    /// use conductor_models::{TerminationStatus, WorkflowTask};
+    ///
+    /// let stop = WorkflowTask::terminate("stop_ref", TerminationStatus::Completed)
+    ///     .with_workflow_output(serde_json::json!({"result": "nothing to do"}));
+    /// assert_eq!(stop.input_parameters["workflowOutput"]["result"], "nothing to do");
+    /// ```
     #[must_use]
     pub fn with_workflow_output(self, output: impl Into<Value>) -> Self {
         self.with_input_param("workflowOutput", output)

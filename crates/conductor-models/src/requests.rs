@@ -61,6 +61,16 @@ pub struct StartWorkflowRequest {
 
 impl StartWorkflowRequest {
     /// Starts the latest version of `name` with an empty input.
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// let request = StartWorkflowRequest::new("order_fulfillment");
+    /// let json = serde_json::to_value(&request)?;
+    /// assert_eq!(json["name"], "order_fulfillment");
+    /// assert!(request.version.is_none()); // the latest version
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         StartWorkflowRequest {
             name: name.into(),
@@ -69,6 +79,14 @@ impl StartWorkflowRequest {
     }
 
     /// Sets the version.
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// let request = StartWorkflowRequest::new("order_fulfillment").with_version(3);
+    /// assert_eq!(serde_json::to_value(&request)?["version"], 3);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_version(mut self, version: i32) -> Self {
         self.version = Some(version);
@@ -76,6 +94,19 @@ impl StartWorkflowRequest {
     }
 
     /// Sets one input value (`value`: `&str`, numbers, `json!`...).
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// let request = StartWorkflowRequest::new("order_fulfillment")
+    ///     .with_input_value("orderId", "order-42")
+    ///     .with_input_value("items", serde_json::json!(["sku-1", "sku-2"]));
+    /// assert_eq!(
+    ///     serde_json::to_value(&request)?["input"],
+    ///     serde_json::json!({"orderId": "order-42", "items": ["sku-1", "sku-2"]})
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_input_value(
         mut self,
@@ -87,6 +118,15 @@ impl StartWorkflowRequest {
     }
 
     /// Replaces the whole input.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, StartWorkflowRequest};
+    ///
+    /// let mut input = JsonMap::new();
+    /// input.insert("orderId".to_owned(), "order-42".into());
+    /// let request = StartWorkflowRequest::new("order_fulfillment").with_input(input.clone());
+    /// assert_eq!(request.input, input);
+    /// ```
     #[must_use]
     pub fn with_input(mut self, input: JsonMap) -> Self {
         self.input = input;
@@ -94,6 +134,14 @@ impl StartWorkflowRequest {
     }
 
     /// Sets the correlation id.
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// let request = StartWorkflowRequest::new("order_fulfillment").with_correlation_id("order-42");
+    /// assert_eq!(serde_json::to_value(&request)?["correlationId"], "order-42");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
         self.correlation_id = Some(correlation_id.into());
@@ -101,6 +149,14 @@ impl StartWorkflowRequest {
     }
 
     /// Sets the priority (0–99).
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// let request = StartWorkflowRequest::new("order_fulfillment").with_priority(90);
+    /// assert_eq!(serde_json::to_value(&request)?["priority"], 90);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_priority(mut self, priority: i32) -> Self {
         self.priority = priority;
@@ -108,6 +164,20 @@ impl StartWorkflowRequest {
     }
 
     /// Maps a task name (or `"*"` for all) to a domain.
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// // Route every task to the "staging" workers, except `charge_card`.
+    /// let request = StartWorkflowRequest::new("order_fulfillment")
+    ///     .with_task_to_domain("*", "staging")
+    ///     .with_task_to_domain("charge_card", "sandbox");
+    /// assert_eq!(
+    ///     serde_json::to_value(&request)?["taskToDomain"],
+    ///     serde_json::json!({"*": "staging", "charge_card": "sandbox"})
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_task_to_domain(
         mut self,
@@ -120,6 +190,15 @@ impl StartWorkflowRequest {
 
     /// Runs an inline definition instead of a registered one (its name is used as the request name
     /// when none was given).
+    ///
+    /// ```
+    /// use conductor_models::{StartWorkflowRequest, WorkflowDef, WorkflowTask};
+    ///
+    /// let definition = WorkflowDef::new("adhoc_greeting").with_task(WorkflowTask::simple("greet", "greet_ref"));
+    /// let request = StartWorkflowRequest::default().with_workflow_def(definition);
+    /// assert_eq!(request.name, "adhoc_greeting"); // taken from the definition
+    /// assert!(request.workflow_def.is_some());
+    /// ```
     #[must_use]
     pub fn with_workflow_def(mut self, definition: WorkflowDef) -> Self {
         if self.name.is_empty() {
@@ -130,6 +209,18 @@ impl StartWorkflowRequest {
     }
 
     /// Sets the idempotency key and strategy.
+    ///
+    /// ```
+    /// use conductor_models::{IdempotencyStrategy, StartWorkflowRequest};
+    ///
+    /// // Starting twice for the same order returns the first execution's id.
+    /// let request = StartWorkflowRequest::new("order_fulfillment")
+    ///     .with_idempotency_key("order-42", IdempotencyStrategy::ReturnExisting);
+    /// let json = serde_json::to_value(&request)?;
+    /// assert_eq!(json["idempotencyKey"], "order-42");
+    /// assert_eq!(json["idempotencyStrategy"], "RETURN_EXISTING");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_idempotency_key(
         mut self,
@@ -142,6 +233,13 @@ impl StartWorkflowRequest {
     }
 
     /// Sets `createdBy`.
+    ///
+    /// ```
+    /// use conductor_models::StartWorkflowRequest;
+    ///
+    /// let request = StartWorkflowRequest::new("order_fulfillment").with_created_by("checkout-service");
+    /// assert_eq!(request.created_by.as_deref(), Some("checkout-service"));
+    /// ```
     #[must_use]
     pub fn with_created_by(mut self, created_by: impl Into<String>) -> Self {
         self.created_by = Some(created_by.into());
@@ -172,6 +270,14 @@ pub struct RerunWorkflowRequest {
 
 impl RerunWorkflowRequest {
     /// Reruns `workflow_id` from the beginning.
+    ///
+    /// ```
+    /// use conductor_models::RerunWorkflowRequest;
+    ///
+    /// let request = RerunWorkflowRequest::new("wf-1");
+    /// assert_eq!(serde_json::to_value(&request)?["reRunFromWorkflowId"], "wf-1");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(workflow_id: impl Into<String>) -> Self {
         RerunWorkflowRequest {
             re_run_from_workflow_id: Some(workflow_id.into()),
@@ -180,6 +286,14 @@ impl RerunWorkflowRequest {
     }
 
     /// Reruns from task `task_id`.
+    ///
+    /// ```
+    /// use conductor_models::RerunWorkflowRequest;
+    ///
+    /// let request = RerunWorkflowRequest::new("wf-1").from_task("task-7");
+    /// assert_eq!(serde_json::to_value(&request)?["reRunFromTaskId"], "task-7");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn from_task(mut self, task_id: impl Into<String>) -> Self {
         self.re_run_from_task_id = Some(task_id.into());
@@ -187,6 +301,15 @@ impl RerunWorkflowRequest {
     }
 
     /// Replaces the workflow input.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, RerunWorkflowRequest};
+    ///
+    /// let mut input = JsonMap::new();
+    /// input.insert("orderId".to_owned(), "order-42".into());
+    /// let request = RerunWorkflowRequest::new("wf-1").with_workflow_input(input.clone());
+    /// assert_eq!(request.workflow_input, Some(input));
+    /// ```
     #[must_use]
     pub fn with_workflow_input(mut self, input: JsonMap) -> Self {
         self.workflow_input = Some(input);
@@ -194,6 +317,15 @@ impl RerunWorkflowRequest {
     }
 
     /// Replaces the input of the task rerun from.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, RerunWorkflowRequest};
+    ///
+    /// let mut input = JsonMap::new();
+    /// input.insert("retryWithCard".to_owned(), "card-2".into());
+    /// let request = RerunWorkflowRequest::new("wf-1").from_task("charge-task").with_task_input(input.clone());
+    /// assert_eq!(request.task_input, Some(input));
+    /// ```
     #[must_use]
     pub fn with_task_input(mut self, input: JsonMap) -> Self {
         self.task_input = Some(input);
@@ -201,6 +333,13 @@ impl RerunWorkflowRequest {
     }
 
     /// Sets the correlation id.
+    ///
+    /// ```
+    /// use conductor_models::RerunWorkflowRequest;
+    ///
+    /// let request = RerunWorkflowRequest::new("wf-1").with_correlation_id("order-42-rerun");
+    /// assert_eq!(request.correlation_id.as_deref(), Some("order-42-rerun"));
+    /// ```
     #[must_use]
     pub fn with_correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
         self.correlation_id = Some(correlation_id.into());
@@ -275,6 +414,16 @@ impl From<TaskResultStatus> for TaskMockStatus {
 
 impl TaskMock {
     /// A `COMPLETED` mock with the given output.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskMock, TaskResultStatus};
+    ///
+    /// let mut output = JsonMap::new();
+    /// output.insert("approved".to_owned(), true.into());
+    /// let mock = TaskMock::completed(output);
+    /// assert_eq!(mock.status.0, TaskResultStatus::Completed);
+    /// assert_eq!(mock.output["approved"], true);
+    /// ```
     pub fn completed(output: JsonMap) -> Self {
         TaskMock {
             output,
@@ -283,6 +432,13 @@ impl TaskMock {
     }
 
     /// A mock with the given status and output.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskMock, TaskResultStatus};
+    ///
+    /// let mock = TaskMock::new(TaskResultStatus::Failed, JsonMap::new());
+    /// assert_eq!(mock.status.0, TaskResultStatus::Failed);
+    /// ```
     pub fn new(status: TaskResultStatus, output: JsonMap) -> Self {
         TaskMock {
             status: TaskMockStatus(status),
@@ -292,6 +448,13 @@ impl TaskMock {
     }
 
     /// Sets the simulated execution time (ms).
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskMock};
+    ///
+    /// let mock = TaskMock::completed(JsonMap::new()).with_execution_time(250);
+    /// assert_eq!(mock.execution_time, 250);
+    /// ```
     #[must_use]
     pub fn with_execution_time(mut self, millis: i64) -> Self {
         self.execution_time = millis;
@@ -299,6 +462,13 @@ impl TaskMock {
     }
 
     /// Sets the simulated queue wait time (ms).
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskMock};
+    ///
+    /// let mock = TaskMock::completed(JsonMap::new()).with_queue_wait_time(1_000);
+    /// assert_eq!(mock.queue_wait_time, 1_000);
+    /// ```
     #[must_use]
     pub fn with_queue_wait_time(mut self, millis: i64) -> Self {
         self.queue_wait_time = millis;
@@ -354,6 +524,14 @@ pub struct WorkflowTestRequest {
 
 impl WorkflowTestRequest {
     /// Tests the latest version of `name`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTestRequest;
+    ///
+    /// let request = WorkflowTestRequest::new("order_fulfillment");
+    /// assert_eq!(request.name, "order_fulfillment");
+    /// assert!(request.task_ref_to_mock_output.is_empty());
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         WorkflowTestRequest {
             name: name.into(),
@@ -362,6 +540,15 @@ impl WorkflowTestRequest {
     }
 
     /// Tests with the settings of a start request.
+    ///
+    /// ```
+    /// use conductor_models::{StartWorkflowRequest, WorkflowTestRequest};
+    ///
+    /// let start = StartWorkflowRequest::new("order_fulfillment").with_input_value("orderId", "order-42");
+    /// let test = WorkflowTestRequest::from_start_request(start);
+    /// assert_eq!(test.name, "order_fulfillment");
+    /// assert_eq!(test.input["orderId"], "order-42");
+    /// ```
     pub fn from_start_request(request: StartWorkflowRequest) -> Self {
         WorkflowTestRequest {
             name: request.name,
@@ -380,6 +567,14 @@ impl WorkflowTestRequest {
     }
 
     /// Runs an inline definition.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask, WorkflowTestRequest};
+    ///
+    /// let definition = WorkflowDef::new("draft").with_task(WorkflowTask::simple("greet", "greet_ref"));
+    /// let request = WorkflowTestRequest::new("draft").with_workflow_def(definition);
+    /// assert!(request.workflow_def.is_some());
+    /// ```
     #[must_use]
     pub fn with_workflow_def(mut self, definition: WorkflowDef) -> Self {
         self.workflow_def = Some(definition);
@@ -387,6 +582,13 @@ impl WorkflowTestRequest {
     }
 
     /// Sets one input value.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTestRequest;
+    ///
+    /// let request = WorkflowTestRequest::new("order_fulfillment").with_input_value("orderId", "order-42");
+    /// assert_eq!(request.input["orderId"], "order-42");
+    /// ```
     #[must_use]
     pub fn with_input_value(
         mut self,
@@ -398,6 +600,16 @@ impl WorkflowTestRequest {
     }
 
     /// Appends a mock for task `task_ref`.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskMock, TaskResultStatus, WorkflowTestRequest};
+    ///
+    /// // The first attempt of `charge_ref` fails, the retry succeeds.
+    /// let request = WorkflowTestRequest::new("order_fulfillment")
+    ///     .with_mock("charge_ref", TaskMock::new(TaskResultStatus::Failed, JsonMap::new()))
+    ///     .with_mock("charge_ref", TaskMock::completed(JsonMap::new()));
+    /// assert_eq!(request.task_ref_to_mock_output["charge_ref"].len(), 2);
+    /// ```
     #[must_use]
     pub fn with_mock(mut self, task_ref: impl Into<String>, mock: TaskMock) -> Self {
         self.task_ref_to_mock_output
@@ -408,6 +620,14 @@ impl WorkflowTestRequest {
     }
 
     /// Sets the test request of the sub-workflow started by `task_ref`.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskMock, WorkflowTestRequest};
+    ///
+    /// let child = WorkflowTestRequest::new("ship_order").with_mock("label_ref", TaskMock::completed(JsonMap::new()));
+    /// let request = WorkflowTestRequest::new("order_fulfillment").with_sub_workflow_test("ship_sub_ref", child);
+    /// assert_eq!(request.sub_workflow_test_request["ship_sub_ref"].name, "ship_order");
+    /// ```
     #[must_use]
     pub fn with_sub_workflow_test(
         mut self,

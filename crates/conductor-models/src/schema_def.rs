@@ -8,6 +8,14 @@ use crate::wire_enum::wire_enum;
 
 wire_enum! {
     /// The kind of a [`SchemaDef`] (`SchemaDef.Type`).
+    ///
+    /// ```
+    /// use conductor_models::{SchemaDef, SchemaType};
+    ///
+    /// let schema = SchemaDef::json("order_input", serde_json::json!({"type": "object"})).with_type(SchemaType::Avro);
+    /// assert_eq!(serde_json::to_value(&schema)?["type"], "AVRO");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub enum SchemaType {
         /// A JSON Schema document.
         Json => "JSON",
@@ -88,6 +96,15 @@ impl Default for SchemaDef {
 impl SchemaDef {
     /// A `JSON` schema named `name` holding `schema`, a JSON Schema document (see
     /// [`SchemaDef::from`] for how non-object documents are stored).
+    ///
+    /// ```
+    /// use conductor_models::{SchemaDef, SchemaType};
+    ///
+    /// let schema = SchemaDef::json("order_input", serde_json::json!({"type": "object", "required": ["orderId"]}));
+    /// assert_eq!(schema.name, "order_input");
+    /// assert_eq!(schema.schema_type, SchemaType::Json);
+    /// assert_eq!(schema.data.as_ref().map(|data| data["required"][0].clone()), Some("orderId".into()));
+    /// ```
     pub fn json(name: impl Into<String>, schema: serde_json::Value) -> Self {
         SchemaDef {
             name: name.into(),
@@ -97,6 +114,13 @@ impl SchemaDef {
     }
 
     /// Sets the version.
+    ///
+    /// ```
+    /// use conductor_models::SchemaDef;
+    ///
+    /// let schema = SchemaDef::json("order_input", serde_json::json!({})).with_version(2);
+    /// assert_eq!(schema.version, 2);
+    /// ```
     #[must_use]
     pub fn with_version(mut self, version: i32) -> Self {
         self.version = version;
@@ -104,6 +128,13 @@ impl SchemaDef {
     }
 
     /// Sets the kind.
+    ///
+    /// ```
+    /// use conductor_models::{SchemaDef, SchemaType};
+    ///
+    /// let schema = SchemaDef::json("order_input", serde_json::json!({})).with_type(SchemaType::Protobuf);
+    /// assert_eq!(schema.schema_type, SchemaType::Protobuf);
+    /// ```
     #[must_use]
     pub fn with_type(mut self, schema_type: SchemaType) -> Self {
         self.schema_type = schema_type;
@@ -111,6 +142,14 @@ impl SchemaDef {
     }
 
     /// Sets an external reference.
+    ///
+    /// ```
+    /// use conductor_models::SchemaDef;
+    ///
+    /// let schema = SchemaDef::json("order_input", serde_json::json!({}))
+    ///     .with_external_ref("https://schemas.example.com/order_input.json");
+    /// assert_eq!(schema.external_ref.as_deref(), Some("https://schemas.example.com/order_input.json"));
+    /// ```
     #[must_use]
     pub fn with_external_ref(mut self, external_ref: impl Into<String>) -> Self {
         self.external_ref = Some(external_ref.into());

@@ -31,6 +31,14 @@ impl<T> Default for SearchResult<T> {
 
 impl<T> SearchResult<T> {
     /// A page with the given total and results.
+    ///
+    /// ```
+    /// use conductor_models::{SearchResult, WorkflowSummary};
+    ///
+    /// let page: SearchResult<WorkflowSummary> = SearchResult::new(0, Vec::new());
+    /// assert_eq!(page.total_hits, 0);
+    /// assert!(page.results.is_empty());
+    /// ```
     pub fn new(total_hits: i64, results: Vec<T>) -> Self {
         SearchResult {
             total_hits,

@@ -34,6 +34,13 @@ wire_enum! {
     /// Spellings follow the Orkes server and the Python SDK's `StateChangeEventType`. The seed's
     /// `OnCompleted` is provided as an alias of [`StateChangeEventType::OnSuccess`] (the server has no
     /// separate "completed" trigger).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnFailed);
+    /// assert_eq!(event.wire_key(), "onFailed");
+    /// ```
     pub enum StateChangeEventType {
         /// The task was scheduled.
         OnScheduled => "onScheduled",
@@ -51,6 +58,13 @@ wire_enum! {
 #[allow(non_upper_case_globals)]
 impl StateChangeEventType {
     /// The seed's name for [`StateChangeEventType::OnSuccess`] (wire `onSuccess`).
+    ///
+    /// ```
+    /// use conductor_models::StateChangeEventType;
+    ///
+    /// assert_eq!(StateChangeEventType::OnCompleted, StateChangeEventType::OnSuccess);
+    /// assert_eq!(StateChangeEventType::OnCompleted.as_str(), "onSuccess");
+    /// ```
     pub const OnCompleted: StateChangeEventType = StateChangeEventType::OnSuccess;
 }
 
@@ -89,6 +103,13 @@ pub struct StateChangeEvent {
 impl StateChangeEvent {
     /// An event fired on `trigger` (add more with [`StateChangeEvent::with_trigger`]), with an empty
     /// type and payload.
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnStart).with_type("audit");
+    /// assert_eq!(event.wire_key(), "onStart");
+    /// ```
     pub fn new(trigger: StateChangeEventType) -> Self {
         StateChangeEvent {
             triggers: vec![trigger],
@@ -97,6 +118,13 @@ impl StateChangeEvent {
     }
 
     /// Also fires the event on `trigger` (the wire key becomes e.g. `"onStart,onFailed"`).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnStart).with_trigger(StateChangeEventType::OnFailed);
+    /// assert_eq!(event.wire_key(), "onStart,onFailed");
+    /// ```
     #[must_use]
     pub fn with_trigger(mut self, trigger: StateChangeEventType) -> Self {
         if !self.triggers.contains(&trigger) {
@@ -106,6 +134,14 @@ impl StateChangeEvent {
     }
 
     /// The `onStateChange` key of this event: its triggers joined with `,`.
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnScheduled)
+    ///     .with_trigger(StateChangeEventType::OnCancelled);
+    /// assert_eq!(event.wire_key(), "onScheduled,onCancelled");
+    /// ```
     pub fn wire_key(&self) -> String {
         self.triggers
             .iter()
@@ -115,6 +151,14 @@ impl StateChangeEvent {
     }
 
     /// Sets the event type (wire `type`).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnFailed).with_type("alerts");
+    /// assert_eq!(serde_json::to_value(&event)?["type"], "alerts");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_type(mut self, event_type: impl Into<String>) -> Self {
         self.event_type = event_type.into();
@@ -123,6 +167,18 @@ impl StateChangeEvent {
 
     /// Sets the payload. A JSON object becomes the payload; any other value is stored under the key
     /// `"value"` (the server's payload is an object).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnFailed)
+    ///     .with_payload(serde_json::json!({"taskId": "${charge_ref.taskId}"}));
+    /// assert_eq!(serde_json::to_value(&event)?["payload"]["taskId"], "${charge_ref.taskId}");
+    /// // A non-object payload is kept under "value".
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnFailed).with_payload("down");
+    /// assert_eq!(serde_json::to_value(&event)?["payload"]["value"], "down");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_payload(mut self, payload: impl Into<serde_json::Value>) -> Self {
         self.payload = match payload.into() {
@@ -137,6 +193,15 @@ impl StateChangeEvent {
     }
 
     /// Adds one payload entry.
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeEvent, StateChangeEventType};
+    ///
+    /// let event = StateChangeEvent::new(StateChangeEventType::OnSuccess)
+    ///     .with_payload_value("orderId", "${workflow.input.orderId}");
+    /// assert_eq!(serde_json::to_value(&event)?["payload"]["orderId"], "${workflow.input.orderId}");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_payload_value(
         mut self,
@@ -171,12 +236,27 @@ pub struct StateChangeConfig {
 
 impl StateChangeConfig {
     /// An empty configuration.
+    ///
+    /// ```
+    /// use conductor_models::StateChangeConfig;
+    ///
+    /// assert!(StateChangeConfig::new().into_wire().is_empty());
+    /// ```
     pub fn new() -> Self {
         StateChangeConfig::default()
     }
 
     /// Adds an event. Build it with [`StateChangeEvent::new`]: an event without a trigger has no key
     /// on the wire and is left out by [`StateChangeConfig::into_wire`].
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType};
+    ///
+    /// let config = StateChangeConfig::new()
+    ///     .with_event(StateChangeEvent::new(StateChangeEventType::OnStart).with_type("audit"))
+    ///     .with_event(StateChangeEvent::new(StateChangeEventType::OnStart).with_type("metrics"));
+    /// assert_eq!(config.into_wire()["onStart"].len(), 2);
+    /// ```
     #[must_use]
     pub fn with_event(mut self, event: StateChangeEvent) -> Self {
         self.events.push(event);
@@ -185,6 +265,15 @@ impl StateChangeConfig {
 
     /// The wire map (`onStateChange`): events grouped by [`StateChangeEvent::wire_key`], in insertion
     /// order within a key. Events without a trigger are skipped (they have no key on the wire).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType};
+    ///
+    /// let wire = StateChangeConfig::new()
+    ///     .with_event(StateChangeEvent::new(StateChangeEventType::OnFailed).with_type("alerts"))
+    ///     .into_wire();
+    /// assert_eq!(wire.keys().collect::<Vec<_>>(), ["onFailed"]);
+    /// ```
     pub fn into_wire(self) -> BTreeMap<String, Vec<StateChangeEvent>> {
         let mut map: BTreeMap<String, Vec<StateChangeEvent>> = BTreeMap::new();
         for event in self.events {
@@ -196,6 +285,15 @@ impl StateChangeConfig {
     }
 
     /// Rebuilds a configuration from the wire map, setting each event's triggers from its key.
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType};
+    ///
+    /// let config = StateChangeConfig::new()
+    ///     .with_event(StateChangeEvent::new(StateChangeEventType::OnStart).with_trigger(StateChangeEventType::OnFailed));
+    /// let wire = config.clone().into_wire();
+    /// assert_eq!(StateChangeConfig::from_wire(&wire).into_wire(), wire); // round trip
+    /// ```
     pub fn from_wire(map: &BTreeMap<String, Vec<StateChangeEvent>>) -> Self {
         let events = map
             .iter()

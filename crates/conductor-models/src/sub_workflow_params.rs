@@ -44,6 +44,15 @@ pub struct SubWorkflowParams {
 
 impl SubWorkflowParams {
     /// Runs the latest version of the workflow `name`.
+    ///
+    /// ```
+    /// use conductor_models::SubWorkflowParams;
+    ///
+    /// let params = SubWorkflowParams::new("ship_order");
+    /// assert_eq!(serde_json::to_value(&params)?["name"], "ship_order");
+    /// assert_eq!(params.version, None); // the latest version
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         SubWorkflowParams {
             name: Some(name.into()),
@@ -52,6 +61,15 @@ impl SubWorkflowParams {
     }
 
     /// Runs an inline definition (its name and version are reported as the params' name/version).
+    ///
+    /// ```
+    /// use conductor_models::{SubWorkflowDefinition, SubWorkflowParams, WorkflowDef, WorkflowTask};
+    ///
+    /// let child = WorkflowDef::new("adhoc_child").with_task(WorkflowTask::simple("pack", "pack_ref"));
+    /// let params = SubWorkflowParams::inline(child);
+    /// assert_eq!(params.name.as_deref(), Some("adhoc_child"));
+    /// assert!(matches!(params.workflow_definition, Some(SubWorkflowDefinition::Inline(_))));
+    /// ```
     pub fn inline(definition: WorkflowDef) -> Self {
         SubWorkflowParams {
             name: Some(definition.name.clone()),
@@ -62,6 +80,12 @@ impl SubWorkflowParams {
     }
 
     /// Sets the version.
+    ///
+    /// ```
+    /// use conductor_models::SubWorkflowParams;
+    ///
+    /// assert_eq!(SubWorkflowParams::new("ship_order").with_version(2).version, Some(2));
+    /// ```
     #[must_use]
     pub fn with_version(mut self, version: i32) -> Self {
         self.version = Some(version);
@@ -69,6 +93,14 @@ impl SubWorkflowParams {
     }
 
     /// Maps a task name (or `"*"`) to a domain.
+    ///
+    /// ```
+    /// use conductor_models::SubWorkflowParams;
+    ///
+    /// let params = SubWorkflowParams::new("ship_order").with_task_to_domain("*", "staging");
+    /// assert_eq!(serde_json::to_value(&params)?["taskToDomain"]["*"], "staging");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_task_to_domain(
         mut self,
@@ -82,6 +114,15 @@ impl SubWorkflowParams {
     }
 
     /// Sets the priority (a number or an expression string).
+    ///
+    /// ```
+    /// use conductor_models::SubWorkflowParams;
+    ///
+    /// let fixed = SubWorkflowParams::new("ship_order").with_priority(10);
+    /// let inherited = SubWorkflowParams::new("ship_order").with_priority("${workflow.priority}");
+    /// assert_eq!(fixed.priority, Some(serde_json::json!(10)));
+    /// assert_eq!(inherited.priority, Some(serde_json::json!("${workflow.priority}")));
+    /// ```
     #[must_use]
     pub fn with_priority(mut self, priority: impl Into<serde_json::Value>) -> Self {
         self.priority = Some(priority.into());
@@ -89,6 +130,14 @@ impl SubWorkflowParams {
     }
 
     /// Sets the idempotency key and strategy.
+    ///
+    /// ```
+    /// use conductor_models::{IdempotencyStrategy, SubWorkflowParams};
+    ///
+    /// let params = SubWorkflowParams::new("ship_order")
+    ///     .with_idempotency("${workflow.input.orderId}", IdempotencyStrategy::ReturnExisting);
+    /// assert_eq!(params.idempotency_strategy, Some(IdempotencyStrategy::ReturnExisting));
+    /// ```
     #[must_use]
     pub fn with_idempotency(
         mut self,
@@ -103,6 +152,19 @@ impl SubWorkflowParams {
 
 /// `SubWorkflowParams.workflowDefinition`: a full definition object, or a `${...}` expression string
 /// that evaluates to one at runtime.
+///
+/// ```
+/// use conductor_models::{SubWorkflowDefinition, SubWorkflowParams};
+///
+/// // The definition computed at runtime from the workflow input.
+/// let mut params = SubWorkflowParams::new("dynamic_child");
+/// params.workflow_definition = Some(SubWorkflowDefinition::Expression("${workflow.input.definition}".into()));
+/// assert_eq!(
+///     serde_json::to_value(&params)?["workflowDefinition"],
+///     "${workflow.input.definition}"
+/// );
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum SubWorkflowDefinition {
     /// An inline definition.

@@ -31,6 +31,13 @@ impl Default for ReturnStrategy {
 
 impl ReturnStrategy {
     /// `true` for the strategies answered with a [`TaskRun`].
+    ///
+    /// ```
+    /// use conductor_models::ReturnStrategy;
+    ///
+    /// assert!(ReturnStrategy::BlockingTask.returns_task());
+    /// assert!(!ReturnStrategy::TargetWorkflow.returns_task());
+    /// ```
     pub fn returns_task(&self) -> bool {
         matches!(
             self,
@@ -40,6 +47,19 @@ impl ReturnStrategy {
 }
 
 /// A workflow's state returned by a synchronous execution or signal (`WorkflowRun`).
+///
+/// ```
+/// use conductor_models::SignalResponse;
+///
+/// let response: SignalResponse = serde_json::from_value(serde_json::json!({
+///     "responseType": "TARGET_WORKFLOW", "workflowId": "wf-1", "status": "COMPLETED",
+///     "output": {"greeting": "Hello, World!"}
+/// }))?;
+/// let run = response.as_workflow().expect("a workflow run");
+/// assert_eq!(run.workflow_id.as_deref(), Some("wf-1"));
+/// assert_eq!(run.output["greeting"], "Hello, World!");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowRun {
@@ -95,6 +115,17 @@ pub struct WorkflowRun {
 
 /// A task's state returned by a synchronous execution or signal (`TaskRun`). For a `TaskRun`,
 /// `workflowId` is the task's workflow (possibly a sub-workflow) and `input`/`output` are the task's.
+///
+/// ```
+/// use conductor_models::SignalResponse;
+///
+/// let response: SignalResponse = serde_json::from_value(serde_json::json!({
+///     "responseType": "BLOCKING_TASK", "taskId": "task-9", "referenceTaskName": "approval_ref"
+/// }))?;
+/// let task = response.as_task().expect("a task run");
+/// assert_eq!(task.task_id.as_deref(), Some("task-9"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskRun {
@@ -185,6 +216,14 @@ pub enum SignalResponse {
 
 impl SignalResponse {
     /// The strategy that produced the response.
+    ///
+    /// ```
+    /// use conductor_models::{ReturnStrategy, SignalResponse};
+    ///
+    /// let response: SignalResponse = serde_json::from_value(serde_json::json!({"responseType": "BLOCKING_TASK_INPUT"}))?;
+    /// assert_eq!(response.response_type(), &ReturnStrategy::BlockingTaskInput);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn response_type(&self) -> &ReturnStrategy {
         match self {
             SignalResponse::Workflow(run) => &run.response_type,
@@ -193,6 +232,16 @@ impl SignalResponse {
     }
 
     /// The workflow run, if this is one.
+    ///
+    /// ```
+    /// use conductor_models::SignalResponse;
+    ///
+    /// // A missing or unknown responseType is read as a workflow run.
+    /// let response: SignalResponse = serde_json::from_value(serde_json::json!({"workflowId": "wf-1"}))?;
+    /// assert!(response.as_workflow().is_some());
+    /// assert!(response.as_task().is_none());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn as_workflow(&self) -> Option<&WorkflowRun> {
         match self {
             SignalResponse::Workflow(run) => Some(run),
@@ -201,6 +250,14 @@ impl SignalResponse {
     }
 
     /// The task run, if this is one.
+    ///
+    /// ```
+    /// use conductor_models::SignalResponse;
+    ///
+    /// let response: SignalResponse = serde_json::from_value(serde_json::json!({"responseType": "BLOCKING_TASK"}))?;
+    /// assert!(response.as_task().is_some());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn as_task(&self) -> Option<&TaskRun> {
         match self {
             SignalResponse::Task(run) => Some(run),
@@ -209,6 +266,16 @@ impl SignalResponse {
     }
 
     /// The output (workflow output or task output).
+    ///
+    /// ```
+    /// use conductor_models::SignalResponse;
+    ///
+    /// let response: SignalResponse = serde_json::from_value(serde_json::json!({
+    ///     "responseType": "TARGET_WORKFLOW", "output": {"total": 42}
+    /// }))?;
+    /// assert_eq!(response.output()["total"], 42);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn output(&self) -> &JsonMap {
         match self {
             SignalResponse::Workflow(run) => &run.output,
@@ -217,6 +284,16 @@ impl SignalResponse {
     }
 
     /// `true` when the server gave up waiting (`signalTimeout`).
+    ///
+    /// ```
+    /// use conductor_models::SignalResponse;
+    ///
+    /// let response: SignalResponse = serde_json::from_value(serde_json::json!({
+    ///     "responseType": "TARGET_WORKFLOW", "signalTimeout": true
+    /// }))?;
+    /// assert!(response.signal_timeout()); // the workflow was still running when the wait ended
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn signal_timeout(&self) -> bool {
         match self {
             SignalResponse::Workflow(run) => run.signal_timeout,

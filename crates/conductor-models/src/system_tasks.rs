@@ -19,6 +19,14 @@ wire_enum! {
     /// Converts from the wire strings (`"FIXED"`...), so the seed's
     /// `.with_polling_strategy("FIXED")` and `.with_polling_strategy(PollingStrategy::Fixed)` are
     /// the same.
+    ///
+    /// ```
+    /// use conductor_models::{PollingStrategy, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::http_poll("poll_ref", "https://api.example.com/jobs/1")
+    ///     .with_polling_strategy(PollingStrategy::ExponentialBackoff);
+    /// assert_eq!(task.input_parameters["http_request"]["pollingStrategy"], "EXPONENTIAL_BACKOFF");
+    /// ```
     pub enum PollingStrategy {
         /// The same interval between every poll.
         Fixed => "FIXED",
@@ -169,6 +177,14 @@ impl WorkflowTask {
     }
 
     /// `KAFKA_PUBLISH`: the message key (`kafka_request.key`). Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::kafka_publish("publish_ref", "kafka:9092", "orders", "${workflow.input.order}")
+    ///     .with_kafka_key("${workflow.input.orderId}");
+    /// assert_eq!(task.input_parameters["kafka_request"]["key"], "${workflow.input.orderId}");
+    /// ```
     #[must_use]
     pub fn with_kafka_key(self, key: impl Into<Value>) -> Self {
         let key = key.into();
@@ -180,6 +196,18 @@ impl WorkflowTask {
     /// `KAFKA_PUBLISH`: the key serializer class (`kafka_request.keySerializer`, e.g.
     /// `org.apache.kafka.common.serialization.IntegerSerializer`). Default: the server's
     /// `StringSerializer`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::kafka_publish("publish_ref", "kafka:9092", "orders", "payload")
+    ///     .with_kafka_key(42)
+    ///     .with_kafka_key_serializer("org.apache.kafka.common.serialization.IntegerSerializer");
+    /// assert_eq!(
+    ///     task.input_parameters["kafka_request"]["keySerializer"],
+    ///     "org.apache.kafka.common.serialization.IntegerSerializer"
+    /// );
+    /// ```
     #[must_use]
     pub fn with_kafka_key_serializer(self, serializer: impl Into<String>) -> Self {
         let serializer = Value::String(serializer.into());
@@ -189,6 +217,14 @@ impl WorkflowTask {
     }
 
     /// `KAFKA_PUBLISH`: adds a message header (`kafka_request.headers`). Default: none.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::kafka_publish("publish_ref", "kafka:9092", "orders", "payload")
+    ///     .with_kafka_header("source", "checkout");
+    /// assert_eq!(task.input_parameters["kafka_request"]["headers"]["source"], "checkout");
+    /// ```
     #[must_use]
     pub fn with_kafka_header(self, name: impl Into<String>, value: impl Into<Value>) -> Self {
         let (name, value) = (name.into(), value.into());
@@ -206,6 +242,15 @@ impl WorkflowTask {
     /// `KAFKA_PUBLISH`: the request timeout in milliseconds (`kafka_request.requestTimeoutMs`)
     /// and the maximum time to block while publishing (`kafka_request.maxBlockMs`). Default: the
     /// server's.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::kafka_publish("publish_ref", "kafka:9092", "orders", "payload")
+    ///     .with_kafka_timeouts(5_000, 2_000);
+    /// assert_eq!(task.input_parameters["kafka_request"]["requestTimeoutMs"], 5_000);
+    /// assert_eq!(task.input_parameters["kafka_request"]["maxBlockMs"], 2_000);
+    /// ```
     #[must_use]
     pub fn with_kafka_timeouts(self, request_timeout_ms: u32, max_block_ms: u32) -> Self {
         self.update_kafka_request(|request| {
@@ -270,6 +315,13 @@ impl WorkflowTask {
     /// seed's parameter table saying milliseconds is wrong. The server clamps the value to its
     /// minimum poll interval (`conductor.worker.http_poll.min_poll_interval`, 60 s by default),
     /// so a smaller value may be raised. Default: the server's.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::http_poll("poll_ref", "https://api.example.com/jobs/1").with_polling_interval(30);
+    /// assert_eq!(task.input_parameters["http_request"]["pollingInterval"], 30);
+    /// ```
     #[must_use]
     pub fn with_polling_interval(self, seconds: u32) -> Self {
         self.update_http_request(|request| {
@@ -280,6 +332,14 @@ impl WorkflowTask {
     /// `HTTP_POLL`: how the interval evolves between polls (`http_request.pollingStrategy`):
     /// a [`PollingStrategy`] or its wire string (`"FIXED"`, `"LINEAR_BACKOFF"`,
     /// `"EXPONENTIAL_BACKOFF"`). Default: the server's (`FIXED`).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::http_poll("poll_ref", "https://api.example.com/jobs/1")
+    ///     .with_polling_strategy("LINEAR_BACKOFF");
+    /// assert_eq!(task.input_parameters["http_request"]["pollingStrategy"], "LINEAR_BACKOFF");
+    /// ```
     #[must_use]
     pub fn with_polling_strategy(self, strategy: impl Into<PollingStrategy>) -> Self {
         let strategy = Value::String(strategy.into().as_str().to_owned());
@@ -291,6 +351,14 @@ impl WorkflowTask {
     /// `HTTP_POLL`: the JavaScript condition that stops polling when true
     /// (`http_request.terminationCondition`). It sees the last response as
     /// `$.output.response` (`body`, `headers`, `statusCode`).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let script = "(function(){ return $.output.response.body.state === 'DONE'; })();";
+    /// let task = WorkflowTask::http_poll("poll_ref", "https://api.example.com/jobs/1").with_termination_condition(script);
+    /// assert_eq!(task.input_parameters["http_request"]["terminationCondition"], script);
+    /// ```
     #[must_use]
     pub fn with_termination_condition(self, script: impl Into<String>) -> Self {
         let script = Value::String(script.into());
@@ -301,6 +369,13 @@ impl WorkflowTask {
 
     /// `HTTP_POLL`: the most polls before the task fails (`http_request.maxPollCount`). Default:
     /// the server's.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::http_poll("poll_ref", "https://api.example.com/jobs/1").with_max_poll_count(20);
+    /// assert_eq!(task.input_parameters["http_request"]["maxPollCount"], 20);
+    /// ```
     #[must_use]
     pub fn with_max_poll_count(self, count: u32) -> Self {
         self.update_http_request(|request| {
@@ -333,6 +408,16 @@ impl WorkflowTask {
     /// (`"$['event']['type']"`) and whose values the payload must hold there (values may be
     /// expressions such as `${workflow.input.order_id}`). All entries must match (AND). The keys
     /// are sent exactly as given.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::wait_for_webhook("webhook_ref").with_matches(serde_json::json!({
+    ///     "$['event']['type']": "payment.succeeded",
+    ///     "$['data']['orderId']": "${workflow.input.orderId}",
+    /// }));
+    /// assert_eq!(task.input_parameters["matches"]["$['event']['type']"], "payment.succeeded");
+    /// ```
     #[must_use]
     pub fn with_matches(self, matches: impl Into<Value>) -> Self {
         self.with_input_param("matches", matches)

@@ -47,12 +47,29 @@ impl TaskStatus {
     ///
     /// An unknown status counts as terminal: a newer server's status is far more likely to be a new
     /// final state than a new way of running, and callers waiting for termination must not hang.
+    ///
+    /// ```
+    /// use conductor_models::TaskStatus;
+    ///
+    /// assert!(TaskStatus::Completed.is_terminal());
+    /// assert!(TaskStatus::FailedWithTerminalError.is_terminal());
+    /// assert!(!TaskStatus::InProgress.is_terminal());
+    /// assert!(!TaskStatus::Scheduled.is_terminal());
+    /// ```
     pub fn is_terminal(&self) -> bool {
         !matches!(self, TaskStatus::InProgress | TaskStatus::Scheduled)
     }
 
     /// `true` when the status is not a failure: `IN_PROGRESS`, `COMPLETED`, `COMPLETED_WITH_ERRORS`,
     /// `SCHEDULED`, `SKIPPED` (the Java enum's `successful` flag). Unknown statuses are not successful.
+    ///
+    /// ```
+    /// use conductor_models::TaskStatus;
+    ///
+    /// assert!(TaskStatus::Completed.is_successful());
+    /// assert!(TaskStatus::Skipped.is_successful());
+    /// assert!(!TaskStatus::Failed.is_successful());
+    /// ```
     pub fn is_successful(&self) -> bool {
         matches!(
             self,
@@ -67,6 +84,14 @@ impl TaskStatus {
     /// `true` when the server may retry a task in this status: everything except `CANCELED`,
     /// `FAILED_WITH_TERMINAL_ERROR` and `SKIPPED` (the Java enum's `retriable` flag). Unknown statuses
     /// are not retriable.
+    ///
+    /// ```
+    /// use conductor_models::TaskStatus;
+    ///
+    /// assert!(TaskStatus::Failed.is_retriable());
+    /// assert!(!TaskStatus::FailedWithTerminalError.is_retriable());
+    /// assert!(!TaskStatus::Canceled.is_retriable());
+    /// ```
     pub fn is_retriable(&self) -> bool {
         matches!(
             self,
@@ -300,11 +325,33 @@ impl Task {
     /// Reads input `key` as `T`; `None` if it is absent, `null`, or not convertible to `T`.
     ///
     /// Use [`Task::try_get_input`] to tell a missing key from a value of the wrong shape.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({
+    ///     "inputData": {"count": 3, "tags": ["a", "b"], "name": "World"}
+    /// }))?;
+    /// assert_eq!(task.get_input::<u32>("count"), Some(3));
+    /// assert_eq!(task.get_input::<Vec<String>>("tags"), Some(vec!["a".to_owned(), "b".to_owned()]));
+    /// assert_eq!(task.get_input::<u32>("name"), None); // wrong type
+    /// assert_eq!(task.get_input::<u32>("missing"), None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn get_input<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         self.try_get_input(key).ok().flatten()
     }
 
     /// Reads input `key` as `T`: `Ok(None)` if absent or `null`, an error if present but not a `T`.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({"inputData": {"count": "three"}}))?;
+    /// assert!(task.try_get_input::<u32>("count").is_err()); // present, wrong shape
+    /// assert_eq!(task.try_get_input::<u32>("missing")?, None);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn try_get_input<T: DeserializeOwned>(
         &self,
         key: &str,
@@ -316,6 +363,15 @@ impl Task {
     ///
     /// Numbers and booleans are deliberately not converted: use [`Task::get_input`] with the type you
     /// expect (`task.get_input::<i64>("n")`) or read [`Task::input_data`] directly.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({"inputData": {"name": "World", "count": 3}}))?;
+    /// assert_eq!(task.get_input_string("name").as_deref(), Some("World"));
+    /// assert_eq!(task.get_input_string("count"), None); // a number, not a string
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn get_input_string(&self, key: &str) -> Option<String> {
         self.input_data
             .get(key)
@@ -324,11 +380,30 @@ impl Task {
     }
 
     /// Reads output `key` as `T`; `None` if it is absent, `null`, or not convertible to `T`.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({"outputData": {"messageId": "m-42"}}))?;
+    /// assert_eq!(task.get_output::<String>("messageId").as_deref(), Some("m-42"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn get_output<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         get_typed(&self.output_data, key).ok().flatten()
     }
 
     /// The task definition embedded in the workflow task (what the server reports as `taskDefinition`).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({
+    ///     "workflowTask": {"name": "greet", "taskReferenceName": "greet_ref", "taskDefinition": {"name": "greet", "retryCount": 2}}
+    /// }))?;
+    /// assert_eq!(task.embedded_task_def().map(|def| def.retry_count), Some(2));
+    /// assert!(Task::default().embedded_task_def().is_none());
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn embedded_task_def(&self) -> Option<&TaskDef> {
         self.task_definition.as_ref().or_else(|| {
             self.workflow_task
@@ -349,6 +424,16 @@ fn get_typed<T: DeserializeOwned>(
 }
 
 /// One log line attached to a task (`POST /tasks/{taskId}/log`, or `TaskResult.logs`).
+///
+/// ```
+/// use conductor_models::TaskExecLog;
+///
+/// let line = TaskExecLog::new("charged card").with_task_id("task-1").with_created_time(1_700_000_000_000);
+/// let json = serde_json::to_value(&line)?;
+/// assert_eq!(json["log"], "charged card");
+/// assert_eq!(json["taskId"], "task-1");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskExecLog {
@@ -365,6 +450,14 @@ pub struct TaskExecLog {
 
 impl TaskExecLog {
     /// A log line with no task id and `createdTime` 0 (the server fills both when it stores the line).
+    ///
+    /// ```
+    /// use conductor_models::TaskExecLog;
+    ///
+    /// let line = TaskExecLog::new("fetched 120 rows");
+    /// assert_eq!(line.log, "fetched 120 rows");
+    /// assert_eq!(line.task_id, None);
+    /// ```
     pub fn new(log: impl Into<String>) -> Self {
         TaskExecLog {
             log: log.into(),
@@ -373,6 +466,12 @@ impl TaskExecLog {
     }
 
     /// Sets the task id.
+    ///
+    /// ```
+    /// use conductor_models::TaskExecLog;
+    ///
+    /// assert_eq!(TaskExecLog::new("x").with_task_id("task-1").task_id.as_deref(), Some("task-1"));
+    /// ```
     #[must_use]
     pub fn with_task_id(mut self, task_id: impl Into<String>) -> Self {
         self.task_id = Some(task_id.into());
@@ -380,6 +479,14 @@ impl TaskExecLog {
     }
 
     /// Sets the creation time (epoch ms).
+    ///
+    /// ```
+    /// use conductor_models::TaskExecLog;
+    ///
+    /// let line = TaskExecLog::new("x").with_created_time(1_700_000_000_000);
+    /// assert_eq!(serde_json::to_value(&line)?["createdTime"], 1_700_000_000_000_i64);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_created_time(mut self, created_time: i64) -> Self {
         self.created_time = created_time;

@@ -215,6 +215,15 @@ impl Default for TaskDef {
 
 impl TaskDef {
     /// A definition named `name` with the server's defaults.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("send_email");
+    /// let json = serde_json::to_value(&def)?;
+    /// assert_eq!(json["name"], "send_email");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         TaskDef {
             name: name.into(),
@@ -223,6 +232,13 @@ impl TaskDef {
     }
 
     /// Sets the description.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("send_email").with_description("Sends one transactional email");
+    /// assert_eq!(def.description.as_deref(), Some("Sends one transactional email"));
+    /// ```
     #[must_use]
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
@@ -230,6 +246,17 @@ impl TaskDef {
     }
 
     /// Sets the retry policy: `count` retries, `logic`, base delay `delay_seconds`.
+    ///
+    /// ```
+    /// use conductor_models::{RetryLogic, TaskDef};
+    ///
+    /// let def = TaskDef::new("charge_card").with_retry(5, RetryLogic::ExponentialBackoff, 2);
+    /// let json = serde_json::to_value(&def)?;
+    /// assert_eq!(json["retryCount"], 5);
+    /// assert_eq!(json["retryLogic"], "EXPONENTIAL_BACKOFF");
+    /// assert_eq!(json["retryDelaySeconds"], 2);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_retry(mut self, count: i32, logic: RetryLogic, delay_seconds: i32) -> Self {
         self.retry_count = count;
@@ -244,6 +271,18 @@ impl TaskDef {
     /// `timeoutSeconds`; since the default response timeout is 3600 s, a shorter timeout also lowers
     /// `responseTimeoutSeconds` to `seconds` (call [`TaskDef::with_response_timeout`] afterwards to
     /// choose another value).
+    ///
+    /// ```
+    /// use conductor_models::{TaskDef, TimeoutPolicy};
+    ///
+    /// let def = TaskDef::new("transcode")
+    ///     .with_response_timeout(900)
+    ///     .with_timeout(600, TimeoutPolicy::TimeOutWf);
+    /// assert_eq!(def.timeout_seconds, 600);
+    /// assert_eq!(def.timeout_policy, TimeoutPolicy::TimeOutWf);
+    /// // The response timeout may not exceed the timeout: lowered to match.
+    /// assert_eq!(def.response_timeout_seconds, 600);
+    /// ```
     #[must_use]
     pub fn with_timeout(mut self, seconds: i64, policy: TimeoutPolicy) -> Self {
         self.timeout_seconds = seconds;
@@ -255,6 +294,14 @@ impl TaskDef {
     }
 
     /// Sets `responseTimeoutSeconds`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// // The worker must report (or extend the lease) at least every 2 minutes.
+    /// let def = TaskDef::new("transcode").with_response_timeout(120);
+    /// assert_eq!(def.response_timeout_seconds, 120);
+    /// ```
     #[must_use]
     pub fn with_response_timeout(mut self, seconds: i64) -> Self {
         self.response_timeout_seconds = seconds;
@@ -269,6 +316,13 @@ impl TaskDef {
     }
 
     /// Sets `pollTimeoutSeconds`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("greet").with_poll_timeout(60);
+    /// assert_eq!(def.poll_timeout_seconds, Some(60));
+    /// ```
     #[must_use]
     pub fn with_poll_timeout(mut self, seconds: i32) -> Self {
         self.poll_timeout_seconds = Some(seconds);
@@ -276,6 +330,15 @@ impl TaskDef {
     }
 
     /// Sets the rate limit: `per_frequency` tasks every `frequency_seconds`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// // At most 100 executions every 60 seconds.
+    /// let def = TaskDef::new("call_partner_api").with_rate_limit(100, 60);
+    /// assert_eq!(def.rate_limit_per_frequency, 100);
+    /// assert_eq!(def.rate_limit_frequency_in_seconds, 60);
+    /// ```
     #[must_use]
     pub fn with_rate_limit(mut self, per_frequency: i32, frequency_seconds: i32) -> Self {
         self.rate_limit_per_frequency = per_frequency;
@@ -284,6 +347,13 @@ impl TaskDef {
     }
 
     /// Sets `concurrentExecLimit`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("call_partner_api").with_concurrent_exec_limit(10);
+    /// assert_eq!(def.concurrent_exec_limit, Some(10));
+    /// ```
     #[must_use]
     pub fn with_concurrent_exec_limit(mut self, limit: i32) -> Self {
         self.concurrent_exec_limit = Some(limit);
@@ -291,6 +361,13 @@ impl TaskDef {
     }
 
     /// Sets the owner email.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("greet").with_owner("team@example.com");
+    /// assert_eq!(def.owner_email.as_deref(), Some("team@example.com"));
+    /// ```
     #[must_use]
     pub fn with_owner(mut self, owner_email: impl Into<String>) -> Self {
         self.owner_email = Some(owner_email.into());
@@ -298,6 +375,14 @@ impl TaskDef {
     }
 
     /// Adds one default input value to `inputTemplate`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// // Defaults merged into the task's input when the workflow does not set them.
+    /// let def = TaskDef::new("send_email").with_input_template("from", "noreply@example.com");
+    /// assert_eq!(def.input_template["from"], "noreply@example.com");
+    /// ```
     #[must_use]
     pub fn with_input_template(
         mut self,
@@ -310,6 +395,18 @@ impl TaskDef {
 
     /// Sets the input schema: a [`SchemaDef`], or a JSON Schema document (`serde_json::Value`), which
     /// becomes a `JSON` schema named `{task name}_input`. Also turns `enforceSchema` on.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("send_email").with_input_schema(serde_json::json!({
+    ///     "type": "object",
+    ///     "required": ["to"],
+    /// }));
+    /// let schema = def.input_schema.as_ref().expect("schema set");
+    /// assert!(!schema.name.is_empty()); // named after the task
+    /// assert!(def.enforce_schema);
+    /// ```
     #[must_use]
     pub fn with_input_schema(mut self, schema: impl Into<SchemaDef>) -> Self {
         let schema = name_schema(schema.into(), &self.name, "input");
@@ -320,6 +417,15 @@ impl TaskDef {
 
     /// Sets the output schema (see [`TaskDef::with_input_schema`]; the default name is
     /// `{task name}_output`). Also turns `enforceSchema` on.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("send_email")
+    ///     .with_output_schema(serde_json::json!({"type": "object", "properties": {"messageId": {"type": "string"}}}));
+    /// assert!(def.output_schema.is_some());
+    /// assert!(def.enforce_schema);
+    /// ```
     #[must_use]
     pub fn with_output_schema(mut self, schema: impl Into<SchemaDef>) -> Self {
         let schema = name_schema(schema.into(), &self.name, "output");
@@ -329,6 +435,16 @@ impl TaskDef {
     }
 
     /// Sets `enforceSchema`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// // Keep the schema for documentation, but do not reject non-conforming input.
+    /// let def = TaskDef::new("send_email")
+    ///     .with_input_schema(serde_json::json!({"type": "object"}))
+    ///     .with_enforce_schema(false);
+    /// assert!(!def.enforce_schema);
+    /// ```
     #[must_use]
     pub fn with_enforce_schema(mut self, enforce: bool) -> Self {
         self.enforce_schema = enforce;
@@ -336,6 +452,15 @@ impl TaskDef {
     }
 
     /// Sets `backoffScaleFactor`.
+    ///
+    /// ```
+    /// use conductor_models::{RetryLogic, TaskDef};
+    ///
+    /// let def = TaskDef::new("charge_card")
+    ///     .with_retry(3, RetryLogic::LinearBackoff, 5)
+    ///     .with_backoff_scale_factor(2);
+    /// assert_eq!(def.backoff_scale_factor, 2);
+    /// ```
     #[must_use]
     pub fn with_backoff_scale_factor(mut self, factor: i32) -> Self {
         self.backoff_scale_factor = factor;
@@ -343,6 +468,15 @@ impl TaskDef {
     }
 
     /// Sets `maxRetryDelaySeconds` (server v3.30.0+).
+    ///
+    /// ```
+    /// use conductor_models::{RetryLogic, TaskDef};
+    ///
+    /// let def = TaskDef::new("charge_card")
+    ///     .with_retry(10, RetryLogic::ExponentialBackoff, 1)
+    ///     .with_max_retry_delay(300);
+    /// assert_eq!(def.max_retry_delay_seconds, 300);
+    /// ```
     #[must_use]
     pub fn with_max_retry_delay(mut self, seconds: i32) -> Self {
         self.max_retry_delay_seconds = seconds;
@@ -350,6 +484,13 @@ impl TaskDef {
     }
 
     /// Sets `backoffJitterMs` (server v3.30.0+).
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("charge_card").with_backoff_jitter(250);
+    /// assert_eq!(def.backoff_jitter_ms, 250);
+    /// ```
     #[must_use]
     pub fn with_backoff_jitter(mut self, jitter_ms: i32) -> Self {
         self.backoff_jitter_ms = jitter_ms;
@@ -357,6 +498,13 @@ impl TaskDef {
     }
 
     /// Sets the documented input keys.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("send_email").with_input_keys(["to", "subject", "body"]);
+    /// assert_eq!(def.input_keys, ["to", "subject", "body"]);
+    /// ```
     #[must_use]
     pub fn with_input_keys<S: Into<String>>(mut self, keys: impl IntoIterator<Item = S>) -> Self {
         self.input_keys = keys.into_iter().map(Into::into).collect();
@@ -364,6 +512,13 @@ impl TaskDef {
     }
 
     /// Sets the documented output keys.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("send_email").with_output_keys(["messageId"]);
+    /// assert_eq!(def.output_keys, ["messageId"]);
+    /// ```
     #[must_use]
     pub fn with_output_keys<S: Into<String>>(mut self, keys: impl IntoIterator<Item = S>) -> Self {
         self.output_keys = keys.into_iter().map(Into::into).collect();
@@ -371,6 +526,13 @@ impl TaskDef {
     }
 
     /// Sets `isolationGroupId`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("gpu_inference").with_isolation_group("gpu-pool");
+    /// assert_eq!(def.isolation_group_id.as_deref(), Some("gpu-pool"));
+    /// ```
     #[must_use]
     pub fn with_isolation_group(mut self, isolation_group_id: impl Into<String>) -> Self {
         self.isolation_group_id = Some(isolation_group_id.into());
@@ -378,6 +540,13 @@ impl TaskDef {
     }
 
     /// Sets `executionNameSpace`.
+    ///
+    /// ```
+    /// use conductor_models::TaskDef;
+    ///
+    /// let def = TaskDef::new("gpu_inference").with_execution_namespace("ml");
+    /// assert_eq!(def.execution_name_space.as_deref(), Some("ml"));
+    /// ```
     #[must_use]
     pub fn with_execution_namespace(mut self, namespace: impl Into<String>) -> Self {
         self.execution_name_space = Some(namespace.into());

@@ -102,6 +102,17 @@ pub struct TaskResult {
 
 impl TaskResult {
     /// A result with the given status for a task.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::new("task-1", "wf-1", TaskResultStatus::Completed);
+    /// let json = serde_json::to_value(&result)?;
+    /// assert_eq!(json["taskId"], "task-1");
+    /// assert_eq!(json["workflowInstanceId"], "wf-1");
+    /// assert_eq!(json["status"], "COMPLETED");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(
         task_id: impl Into<String>,
         workflow_instance_id: impl Into<String>,
@@ -116,11 +127,27 @@ impl TaskResult {
     }
 
     /// A `COMPLETED` result.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1").with_output_value("sent", true);
+    /// assert_eq!(result.status, TaskResultStatus::Completed);
+    /// assert_eq!(result.output_data["sent"], true);
+    /// ```
     pub fn completed(task_id: impl Into<String>, workflow_instance_id: impl Into<String>) -> Self {
         Self::new(task_id, workflow_instance_id, TaskResultStatus::Completed)
     }
 
     /// A `FAILED` result (retried if the task definition allows it) with a reason.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::failed("task-1", "wf-1", "SMTP server unavailable");
+    /// assert_eq!(result.status, TaskResultStatus::Failed);
+    /// assert_eq!(result.reason_for_incompletion.as_deref(), Some("SMTP server unavailable"));
+    /// ```
     pub fn failed(
         task_id: impl Into<String>,
         workflow_instance_id: impl Into<String>,
@@ -130,6 +157,16 @@ impl TaskResult {
     }
 
     /// A `FAILED_WITH_TERMINAL_ERROR` result (never retried) with a reason.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::failed_with_terminal_error("task-1", "wf-1", "address rejected");
+    /// let json = serde_json::to_value(&result)?;
+    /// assert_eq!(json["status"], "FAILED_WITH_TERMINAL_ERROR");
+    /// assert_eq!(json["reasonForIncompletion"], "address rejected");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn failed_with_terminal_error(
         task_id: impl Into<String>,
         workflow_instance_id: impl Into<String>,
@@ -144,6 +181,14 @@ impl TaskResult {
     }
 
     /// An `IN_PROGRESS` result: the task is handed out again after `callback_after_seconds`.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::in_progress("task-1", "wf-1", 30);
+    /// assert_eq!(result.status, TaskResultStatus::InProgress);
+    /// assert_eq!(result.callback_after_seconds, 30);
+    /// ```
     pub fn in_progress(
         task_id: impl Into<String>,
         workflow_instance_id: impl Into<String>,
@@ -155,6 +200,17 @@ impl TaskResult {
 
     /// A result for `task` carrying its ids, status (mapped like the server's `new TaskResult(task)`,
     /// see [`TaskResultStatus::from`]), output, reason, callback delay, worker id and sub-workflow id.
+    ///
+    /// ```
+    /// use conductor_models::{Task, TaskResult, TaskResultStatus};
+    ///
+    /// let task: Task = serde_json::from_value(serde_json::json!({
+    ///     "taskId": "task-1", "workflowInstanceId": "wf-1", "status": "IN_PROGRESS"
+    /// }))?;
+    /// let result = TaskResult::from_task(&task).with_status(TaskResultStatus::Completed);
+    /// assert_eq!((result.task_id.as_str(), result.workflow_instance_id.as_str()), ("task-1", "wf-1"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn from_task(task: &Task) -> Self {
         TaskResult {
             workflow_instance_id: task.workflow_instance_id.clone(),
@@ -171,6 +227,13 @@ impl TaskResult {
     }
 
     /// Sets the status.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1").with_status(TaskResultStatus::Failed);
+    /// assert_eq!(result.status, TaskResultStatus::Failed);
+    /// ```
     #[must_use]
     pub fn with_status(mut self, status: TaskResultStatus) -> Self {
         self.status = status;
@@ -178,6 +241,17 @@ impl TaskResult {
     }
 
     /// Adds one output value (`value` is anything convertible to JSON: `&str`, numbers, `json!`...).
+    ///
+    /// ```
+    /// use conductor_models::TaskResult;
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1")
+    ///     .with_output_value("messageId", "m-42")
+    ///     .with_output_value("attempts", 1);
+    /// let json = serde_json::to_value(&result)?;
+    /// assert_eq!(json["outputData"], serde_json::json!({"messageId": "m-42", "attempts": 1}));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_output_value(
         mut self,
@@ -189,6 +263,15 @@ impl TaskResult {
     }
 
     /// Replaces the whole output.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, TaskResult};
+    ///
+    /// let mut output = JsonMap::new();
+    /// output.insert("rows".to_owned(), 120.into());
+    /// let result = TaskResult::completed("task-1", "wf-1").with_output(output.clone());
+    /// assert_eq!(result.output_data, output);
+    /// ```
     #[must_use]
     pub fn with_output(mut self, output: JsonMap) -> Self {
         self.output_data = output;
@@ -196,6 +279,13 @@ impl TaskResult {
     }
 
     /// Sets the failure reason.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::new("task-1", "wf-1", TaskResultStatus::Failed).with_reason("timeout");
+    /// assert_eq!(result.reason_for_incompletion.as_deref(), Some("timeout"));
+    /// ```
     #[must_use]
     pub fn with_reason(mut self, reason: impl Into<String>) -> Self {
         self.reason_for_incompletion = Some(reason.into());
@@ -203,6 +293,15 @@ impl TaskResult {
     }
 
     /// Sets the callback delay (seconds) for an `IN_PROGRESS` result.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// let result = TaskResult::new("task-1", "wf-1", TaskResultStatus::InProgress)
+    ///     .with_callback_after_seconds(60);
+    /// assert_eq!(serde_json::to_value(&result)?["callbackAfterSeconds"], 60);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_callback_after_seconds(mut self, seconds: i64) -> Self {
         self.callback_after_seconds = seconds;
@@ -210,6 +309,15 @@ impl TaskResult {
     }
 
     /// Appends a log line (its task id is set to this result's task id).
+    ///
+    /// ```
+    /// use conductor_models::TaskResult;
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1").with_log("connected").with_log("sent");
+    /// assert_eq!(result.logs.len(), 2);
+    /// assert_eq!(result.logs[0].log, "connected");
+    /// assert_eq!(result.logs[0].task_id.as_deref(), Some("task-1"));
+    /// ```
     #[must_use]
     pub fn with_log(mut self, log: impl Into<String>) -> Self {
         let line = TaskExecLog::new(log).with_task_id(self.task_id.clone());
@@ -218,6 +326,13 @@ impl TaskResult {
     }
 
     /// Sets the worker id.
+    ///
+    /// ```
+    /// use conductor_models::TaskResult;
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1").with_worker_id("host-1");
+    /// assert_eq!(result.worker_id.as_deref(), Some("host-1"));
+    /// ```
     #[must_use]
     pub fn with_worker_id(mut self, worker_id: impl Into<String>) -> Self {
         self.worker_id = Some(worker_id.into());
@@ -225,6 +340,13 @@ impl TaskResult {
     }
 
     /// Sets the sub-workflow id.
+    ///
+    /// ```
+    /// use conductor_models::TaskResult;
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1").with_sub_workflow_id("child-wf-7");
+    /// assert_eq!(result.sub_workflow_id.as_deref(), Some("child-wf-7"));
+    /// ```
     #[must_use]
     pub fn with_sub_workflow_id(mut self, sub_workflow_id: impl Into<String>) -> Self {
         self.sub_workflow_id = Some(sub_workflow_id.into());
@@ -232,6 +354,15 @@ impl TaskResult {
     }
 
     /// Marks the result as a lease extension (heartbeat).
+    ///
+    /// ```
+    /// use conductor_models::{TaskResult, TaskResultStatus};
+    ///
+    /// // A heartbeat: keep the task, push its response timeout back.
+    /// let result = TaskResult::new("task-1", "wf-1", TaskResultStatus::InProgress).with_extend_lease(true);
+    /// assert_eq!(serde_json::to_value(&result)?["extendLease"], true);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_extend_lease(mut self, extend_lease: bool) -> Self {
         self.extend_lease = extend_lease;
@@ -239,6 +370,13 @@ impl TaskResult {
     }
 
     /// Attaches execution metadata.
+    ///
+    /// ```
+    /// use conductor_models::{ExecutionMetadata, TaskResult};
+    ///
+    /// let result = TaskResult::completed("task-1", "wf-1").with_execution_metadata(ExecutionMetadata::default());
+    /// assert!(result.execution_metadata.is_some());
+    /// ```
     #[must_use]
     pub fn with_execution_metadata(mut self, metadata: ExecutionMetadata) -> Self {
         self.execution_metadata = Some(metadata);

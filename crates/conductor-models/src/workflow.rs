@@ -38,11 +38,27 @@ impl WorkflowStatus {
     ///
     /// An unknown status counts as terminal, so code waiting for the end of a workflow does not hang
     /// on a newer server's final state.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowStatus;
+    ///
+    /// assert!(WorkflowStatus::Completed.is_terminal());
+    /// assert!(WorkflowStatus::Terminated.is_terminal());
+    /// assert!(!WorkflowStatus::Running.is_terminal());
+    /// assert!(!WorkflowStatus::Paused.is_terminal());
+    /// ```
     pub fn is_terminal(&self) -> bool {
         !matches!(self, WorkflowStatus::Running | WorkflowStatus::Paused)
     }
 
     /// `true` for `COMPLETED` and `PAUSED` (the Java enum's `successful` flag).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowStatus;
+    ///
+    /// assert!(WorkflowStatus::Completed.is_successful());
+    /// assert!(!WorkflowStatus::Failed.is_successful());
+    /// ```
     pub fn is_successful(&self) -> bool {
         matches!(self, WorkflowStatus::Completed | WorkflowStatus::Paused)
     }
@@ -161,6 +177,21 @@ pub struct Workflow {
 
 impl Workflow {
     /// The most recent task with reference name `reference` (the last attempt when it was retried).
+    ///
+    /// ```
+    /// use conductor_models::Workflow;
+    ///
+    /// let workflow: Workflow = serde_json::from_value(serde_json::json!({
+    ///     "workflowId": "wf-1",
+    ///     "tasks": [
+    ///         {"taskId": "t-1", "referenceTaskName": "charge_ref", "status": "FAILED"},
+    ///         {"taskId": "t-2", "referenceTaskName": "charge_ref", "status": "COMPLETED"}
+    ///     ]
+    /// }))?;
+    /// // The retry, not the failed first attempt.
+    /// assert_eq!(workflow.task_by_ref("charge_ref").map(|task| task.task_id.as_str()), Some("t-2"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn task_by_ref(&self, reference: &str) -> Option<&Task> {
         self.tasks
             .iter()
@@ -169,11 +200,33 @@ impl Workflow {
     }
 
     /// The tasks that are not finished (`SCHEDULED` or `IN_PROGRESS`).
+    ///
+    /// ```
+    /// use conductor_models::Workflow;
+    ///
+    /// let workflow: Workflow = serde_json::from_value(serde_json::json!({
+    ///     "tasks": [
+    ///         {"referenceTaskName": "charge_ref", "status": "COMPLETED"},
+    ///         {"referenceTaskName": "approval_ref", "status": "IN_PROGRESS"}
+    ///     ]
+    /// }))?;
+    /// let pending: Vec<&str> = workflow.pending_tasks().map(|task| task.reference_task_name.as_str()).collect();
+    /// assert_eq!(pending, ["approval_ref"]);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn pending_tasks(&self) -> impl Iterator<Item = &Task> {
         self.tasks.iter().filter(|task| !task.status.is_terminal())
     }
 
     /// The workflow name: the derived `workflowName`, else the embedded definition's name.
+    ///
+    /// ```
+    /// use conductor_models::Workflow;
+    ///
+    /// let workflow: Workflow = serde_json::from_value(serde_json::json!({"workflowName": "order_fulfillment"}))?;
+    /// assert_eq!(workflow.name(), Some("order_fulfillment"));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn name(&self) -> Option<&str> {
         self.workflow_name.as_deref().or_else(|| {
             self.workflow_definition

@@ -174,6 +174,16 @@ impl Default for WorkflowDef {
 
 impl WorkflowDef {
     /// A definition named `name` with the server's defaults and no tasks.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment");
+    /// let json = serde_json::to_value(&def)?;
+    /// assert_eq!(json["name"], "order_fulfillment");
+    /// assert_eq!(json["tasks"], serde_json::json!([]));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         WorkflowDef {
             name: name.into(),
@@ -182,6 +192,12 @@ impl WorkflowDef {
     }
 
     /// Sets the version.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// assert_eq!(WorkflowDef::new("order_fulfillment").with_version(2).version, 2);
+    /// ```
     #[must_use]
     pub fn with_version(mut self, version: i32) -> Self {
         self.version = version;
@@ -189,6 +205,13 @@ impl WorkflowDef {
     }
 
     /// Sets the description.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_description("Charge, pack, ship");
+    /// assert_eq!(def.description.as_deref(), Some("Charge, pack, ship"));
+    /// ```
     #[must_use]
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
@@ -196,6 +219,17 @@ impl WorkflowDef {
     }
 
     /// Appends a task.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment")
+    ///     .with_task(WorkflowTask::simple("charge", "charge_ref"))
+    ///     .with_task(WorkflowTask::simple("ship", "ship_ref"));
+    /// let json = serde_json::to_value(&def)?;
+    /// assert_eq!(json["tasks"][1]["taskReferenceName"], "ship_ref");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_task(mut self, task: WorkflowTask) -> Self {
         self.tasks.push(task);
@@ -203,6 +237,14 @@ impl WorkflowDef {
     }
 
     /// Appends several tasks.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    ///
+    /// let steps = ["validate", "charge", "ship"].map(|name| WorkflowTask::simple(name, format!("{name}_ref")));
+    /// let def = WorkflowDef::new("order_fulfillment").with_tasks(steps);
+    /// assert_eq!(def.tasks.len(), 3);
+    /// ```
     #[must_use]
     pub fn with_tasks(mut self, tasks: impl IntoIterator<Item = WorkflowTask>) -> Self {
         self.tasks.extend(tasks);
@@ -210,6 +252,16 @@ impl WorkflowDef {
     }
 
     /// Sets one output parameter (`value`: e.g. `"${ref.output.x}"`, numbers, `json!`).
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    ///
+    /// let ship = WorkflowTask::simple("ship", "ship_ref");
+    /// let def = WorkflowDef::new("order_fulfillment")
+    ///     .with_output_param("trackingNumber", ship.output_ref("trackingNumber"))
+    ///     .with_task(ship);
+    /// assert_eq!(def.output_parameters["trackingNumber"], "${ship_ref.output.trackingNumber}");
+    /// ```
     #[must_use]
     pub fn with_output_param(
         mut self,
@@ -221,6 +273,14 @@ impl WorkflowDef {
     }
 
     /// Sets the documented input keys.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_input_parameters(["orderId", "customerId"]);
+    /// assert_eq!(serde_json::to_value(&def)?["inputParameters"], serde_json::json!(["orderId", "customerId"]));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_input_parameters<S: Into<String>>(
         mut self,
@@ -231,6 +291,13 @@ impl WorkflowDef {
     }
 
     /// Sets one initial workflow variable.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_variable("attempts", 0);
+    /// assert_eq!(def.variables["attempts"], 0);
+    /// ```
     #[must_use]
     pub fn with_variable(
         mut self,
@@ -242,6 +309,15 @@ impl WorkflowDef {
     }
 
     /// Sets one default input value (`inputTemplate`).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// // Used when the start request does not give `currency`.
+    /// let def = WorkflowDef::new("order_fulfillment").with_input_template("currency", "EUR");
+    /// assert_eq!(serde_json::to_value(&def)?["inputTemplate"]["currency"], "EUR");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_input_template(
         mut self,
@@ -253,6 +329,16 @@ impl WorkflowDef {
     }
 
     /// Sets the timeout (seconds) and what it does.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTimeoutPolicy};
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_timeout(3600, WorkflowTimeoutPolicy::TimeOutWf);
+    /// let json = serde_json::to_value(&def)?;
+    /// assert_eq!(json["timeoutSeconds"], 3600);
+    /// assert_eq!(json["timeoutPolicy"], "TIME_OUT_WF");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_timeout(mut self, seconds: i64, policy: WorkflowTimeoutPolicy) -> Self {
         self.timeout_seconds = seconds;
@@ -261,6 +347,13 @@ impl WorkflowDef {
     }
 
     /// Sets the failure workflow (name, or an expression such as `${workflow.input.onFailure}`).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_failure_workflow("refund_order");
+    /// assert_eq!(def.failure_workflow.as_deref(), Some("refund_order"));
+    /// ```
     #[must_use]
     pub fn with_failure_workflow(mut self, name: impl Into<String>) -> Self {
         self.failure_workflow = Some(name.into());
@@ -268,6 +361,14 @@ impl WorkflowDef {
     }
 
     /// Sets the owner email.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_owner("orders-team@example.com");
+    /// assert_eq!(serde_json::to_value(&def)?["ownerEmail"], "orders-team@example.com");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_owner(mut self, owner_email: impl Into<String>) -> Self {
         self.owner_email = Some(owner_email.into());
@@ -275,6 +376,14 @@ impl WorkflowDef {
     }
 
     /// Sets `restartable`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("charge_once").with_restartable(false);
+    /// assert_eq!(serde_json::to_value(&def)?["restartable"], false);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_restartable(mut self, restartable: bool) -> Self {
         self.restartable = restartable;
@@ -282,6 +391,14 @@ impl WorkflowDef {
     }
 
     /// Enables the workflow status listener (optionally with a sink).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment").with_status_listener(Some("kafka:workflow-status".to_owned()));
+    /// assert!(def.workflow_status_listener_enabled);
+    /// assert_eq!(def.workflow_status_listener_sink.as_deref(), Some("kafka:workflow-status"));
+    /// ```
     #[must_use]
     pub fn with_status_listener(mut self, sink: Option<String>) -> Self {
         self.workflow_status_listener_enabled = true;
@@ -290,6 +407,14 @@ impl WorkflowDef {
     }
 
     /// Sets the input schema (a [`SchemaDef`] or a JSON Schema document, named `{workflow}_input`).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment")
+    ///     .with_input_schema(serde_json::json!({"type": "object", "required": ["orderId"]}));
+    /// assert_eq!(def.input_schema.as_ref().map(|schema| schema.name.as_str()), Some("order_fulfillment_input"));
+    /// ```
     #[must_use]
     pub fn with_input_schema(mut self, schema: impl Into<SchemaDef>) -> Self {
         let mut schema = schema.into();
@@ -301,6 +426,14 @@ impl WorkflowDef {
     }
 
     /// Sets the output schema (a [`SchemaDef`] or a JSON Schema document, named `{workflow}_output`).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowDef;
+    ///
+    /// let def = WorkflowDef::new("order_fulfillment")
+    ///     .with_output_schema(serde_json::json!({"type": "object"}));
+    /// assert_eq!(def.output_schema.as_ref().map(|schema| schema.name.as_str()), Some("order_fulfillment_output"));
+    /// ```
     #[must_use]
     pub fn with_output_schema(mut self, schema: impl Into<SchemaDef>) -> Self {
         let mut schema = schema.into();
@@ -312,6 +445,15 @@ impl WorkflowDef {
     }
 
     /// Sets the workflow rate limit.
+    ///
+    /// ```
+    /// use conductor_models::{RateLimitConfig, WorkflowDef};
+    ///
+    /// // At most 5 concurrent executions per customer.
+    /// let def = WorkflowDef::new("order_fulfillment")
+    ///     .with_rate_limit(RateLimitConfig::new("${workflow.input.customerId}", 5));
+    /// assert_eq!(def.rate_limit_config.map(|config| config.concurrent_exec_limit), Some(5));
+    /// ```
     #[must_use]
     pub fn with_rate_limit(mut self, config: RateLimitConfig) -> Self {
         self.rate_limit_config = Some(config);
@@ -320,6 +462,18 @@ impl WorkflowDef {
 
     /// Every task of the definition, including nested ones (fork branches, cases, loop bodies),
     /// depth first.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    ///
+    /// let def = WorkflowDef::new("fan_out").with_task(WorkflowTask::fork_join(
+    ///     "fork_ref",
+    ///     vec![vec![WorkflowTask::simple("a", "a_ref")], vec![WorkflowTask::simple("b", "b_ref")]],
+    ///     "join_ref",
+    /// ));
+    /// let refs: Vec<&str> = def.all_tasks().iter().map(|task| task.task_reference_name.as_str()).collect();
+    /// assert!(refs.contains(&"a_ref") && refs.contains(&"b_ref")); // nested branches included
+    /// ```
     pub fn all_tasks(&self) -> Vec<&WorkflowTask> {
         self.tasks
             .iter()
@@ -328,6 +482,17 @@ impl WorkflowDef {
     }
 
     /// The task with reference name `reference`, searched through nested tasks too.
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    ///
+    /// let def = WorkflowDef::new("approval").with_task(
+    ///     WorkflowTask::switch("route_ref", "${workflow.input.amount}")
+    ///         .with_case("large", vec![WorkflowTask::simple("manager_review", "review_ref")]),
+    /// );
+    /// assert_eq!(def.task_by_ref("review_ref").map(|task| task.name.as_str()), Some("manager_review"));
+    /// assert!(def.task_by_ref("missing_ref").is_none());
+    /// ```
     pub fn task_by_ref(&self, reference: &str) -> Option<&WorkflowTask> {
         self.all_tasks()
             .into_iter()

@@ -163,6 +163,16 @@ pub struct WorkflowTask {
 
 impl WorkflowTask {
     /// A task of `task_type` with the given name and reference name.
+    ///
+    /// ```
+    /// use conductor_models::{TaskType, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::new(TaskType::Simple, "greet", "greet_ref");
+    /// let json = serde_json::to_value(&task)?;
+    /// assert_eq!(json["type"], "SIMPLE");
+    /// assert_eq!(json["taskReferenceName"], "greet_ref");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     pub fn new(
         task_type: TaskType,
         name: impl Into<String>,
@@ -303,6 +313,17 @@ impl WorkflowTask {
 
     /// Sets one input parameter (`value`: anything convertible to JSON, e.g. `"${workflow.input.x}"`,
     /// numbers, `json!`).
+    ///
+    /// ```
+    /// use conductor_models::{Expr, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::simple("greet", "greet_ref")
+    ///     .with_input_param("name", Expr::workflow_input("name"))
+    ///     .with_input_param("times", 3);
+    /// let json = serde_json::to_value(&task)?;
+    /// assert_eq!(json["inputParameters"], serde_json::json!({"name": "${workflow.input.name}", "times": 3}));
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_input_param(
         mut self,
@@ -314,6 +335,15 @@ impl WorkflowTask {
     }
 
     /// Replaces all input parameters.
+    ///
+    /// ```
+    /// use conductor_models::{JsonMap, WorkflowTask};
+    ///
+    /// let mut input = JsonMap::new();
+    /// input.insert("name".to_owned(), "${workflow.input.name}".into());
+    /// let task = WorkflowTask::simple("greet", "greet_ref").with_input_parameters(input.clone());
+    /// assert_eq!(task.input_parameters, input);
+    /// ```
     #[must_use]
     pub fn with_input_parameters(mut self, input_parameters: JsonMap) -> Self {
         self.input_parameters = input_parameters;
@@ -321,6 +351,13 @@ impl WorkflowTask {
     }
 
     /// Sets the description.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::simple("greet", "greet_ref").with_description("Says hello");
+    /// assert_eq!(task.description.as_deref(), Some("Says hello"));
+    /// ```
     #[must_use]
     pub fn with_description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
@@ -328,6 +365,15 @@ impl WorkflowTask {
     }
 
     /// Sets `optional`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// // The workflow continues even if this task fails.
+    /// let task = WorkflowTask::simple("send_survey", "survey_ref").with_optional(true);
+    /// assert_eq!(serde_json::to_value(&task)?["optional"], true);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_optional(mut self, optional: bool) -> Self {
         self.optional = optional;
@@ -335,6 +381,15 @@ impl WorkflowTask {
     }
 
     /// Sets `asyncComplete`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// // Completed later by an external system (TaskClient::update_task), not by a worker's return.
+    /// let task = WorkflowTask::simple("await_payment", "payment_ref").with_async_complete(true);
+    /// assert_eq!(serde_json::to_value(&task)?["asyncComplete"], true);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_async_complete(mut self, async_complete: bool) -> Self {
         self.async_complete = async_complete;
@@ -342,6 +397,13 @@ impl WorkflowTask {
     }
 
     /// Sets `permissive`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::simple("enrich", "enrich_ref").with_permissive(true);
+    /// assert!(task.permissive);
+    /// ```
     #[must_use]
     pub fn with_permissive(mut self, permissive: bool) -> Self {
         self.permissive = permissive;
@@ -349,6 +411,13 @@ impl WorkflowTask {
     }
 
     /// Overrides the task definition's retry count.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::simple("charge", "charge_ref").with_retry_count(0); // never retry here
+    /// assert_eq!(task.retry_count, Some(0));
+    /// ```
     #[must_use]
     pub fn with_retry_count(mut self, retry_count: i32) -> Self {
         self.retry_count = Some(retry_count);
@@ -356,6 +425,14 @@ impl WorkflowTask {
     }
 
     /// Sets `startDelay` (seconds).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::simple("reminder", "reminder_ref").with_start_delay(3600);
+    /// assert_eq!(serde_json::to_value(&task)?["startDelay"], 3600);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_start_delay(mut self, seconds: i32) -> Self {
         self.start_delay = seconds;
@@ -363,6 +440,14 @@ impl WorkflowTask {
     }
 
     /// Embeds a task definition.
+    ///
+    /// ```
+    /// use conductor_models::{RetryLogic, TaskDef, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::simple("charge", "charge_ref")
+    ///     .with_task_definition(TaskDef::new("charge").with_retry(2, RetryLogic::Fixed, 10));
+    /// assert_eq!(task.task_definition.map(|def| def.retry_count), Some(2));
+    /// ```
     #[must_use]
     pub fn with_task_definition(mut self, task_definition: TaskDef) -> Self {
         self.task_definition = Some(task_definition);
@@ -370,6 +455,15 @@ impl WorkflowTask {
     }
 
     /// Sets the output cache.
+    ///
+    /// ```
+    /// use conductor_models::{CacheConfig, WorkflowTask};
+    ///
+    /// // Reuse the output for an hour for the same country.
+    /// let task = WorkflowTask::simple("fx_rates", "fx_ref")
+    ///     .with_cache(CacheConfig::new("fx-${workflow.input.country}", 3600));
+    /// assert_eq!(task.cache_config.map(|cache| cache.ttl_in_second), Some(3600));
+    /// ```
     #[must_use]
     pub fn with_cache(mut self, cache_config: CacheConfig) -> Self {
         self.cache_config = Some(cache_config);
@@ -377,6 +471,17 @@ impl WorkflowTask {
     }
 
     /// Adds state-change events (merged into `onStateChange`, grouped by trigger).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::simple("charge", "charge_ref").with_state_change(
+    ///     StateChangeConfig::new().with_event(StateChangeEvent::new(StateChangeEventType::OnFailed).with_type("alerts")),
+    /// );
+    /// let json = serde_json::to_value(&task)?;
+    /// assert_eq!(json["onStateChange"]["onFailed"][0]["type"], "alerts");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_state_change(mut self, config: StateChangeConfig) -> Self {
         for (trigger, events) in config.into_wire() {
@@ -389,6 +494,14 @@ impl WorkflowTask {
     }
 
     /// `SUB_WORKFLOW`: sets the version to run (creates `subWorkflowParam` if missing).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::simple("ship_order", "ship_ref").with_sub_workflow_version(2);
+    /// assert_eq!(serde_json::to_value(&task)?["subWorkflowParam"]["version"], 2);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_sub_workflow_version(mut self, version: i32) -> Self {
         self.sub_workflow_param
@@ -398,6 +511,17 @@ impl WorkflowTask {
     }
 
     /// `SUB_WORKFLOW`: replaces the sub-workflow parameters.
+    ///
+    /// ```
+    /// use conductor_models::{SubWorkflowParams, WorkflowTask};
+    ///
+    /// let task = WorkflowTask::simple("ship_order", "ship_ref")
+    ///     .with_sub_workflow_param(SubWorkflowParams::new("ship_order").with_version(3));
+    /// let json = serde_json::to_value(&task)?;
+    /// assert_eq!(json["subWorkflowParam"]["name"], "ship_order");
+    /// assert_eq!(json["subWorkflowParam"]["version"], 3);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
     #[must_use]
     pub fn with_sub_workflow_param(mut self, params: SubWorkflowParams) -> Self {
         self.sub_workflow_param = Some(params);
@@ -405,6 +529,13 @@ impl WorkflowTask {
     }
 
     /// `HTTP` / `HTTP_POLL`: sets `http_request.method` (`GET`, `POST`, ...).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::http("notify_ref", "https://hooks.example.com/orders").with_method("POST");
+    /// assert_eq!(task.input_parameters["http_request"]["method"], "POST");
+    /// ```
     #[must_use]
     pub fn with_method(self, method: impl Into<String>) -> Self {
         let method = serde_json::Value::String(method.into());
@@ -414,6 +545,14 @@ impl WorkflowTask {
     }
 
     /// `HTTP` / `HTTP_POLL`: adds a header to `http_request.headers`.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::http("notify_ref", "https://hooks.example.com/orders")
+    ///     .with_header("Content-Type", "application/json");
+    /// assert_eq!(task.input_parameters["http_request"]["headers"]["Content-Type"], "application/json");
+    /// ```
     #[must_use]
     pub fn with_header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let (name, value) = (name.into(), serde_json::Value::String(value.into()));
@@ -429,6 +568,15 @@ impl WorkflowTask {
     }
 
     /// `HTTP` / `HTTP_POLL`: sets `http_request.body` (any JSON).
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::http("notify_ref", "https://hooks.example.com/orders")
+    ///     .with_method("POST")
+    ///     .with_body(serde_json::json!({"orderId": "${workflow.input.orderId}"}));
+    /// assert_eq!(task.input_parameters["http_request"]["body"]["orderId"], "${workflow.input.orderId}");
+    /// ```
     #[must_use]
     pub fn with_body(self, body: impl Into<serde_json::Value>) -> Self {
         let body = body.into();
@@ -466,6 +614,18 @@ impl WorkflowTask {
     /// The nested task lists the server walks for this task's type (`WorkflowTask.children()`):
     /// the decision cases then the default case for `SWITCH`/`DECISION`, the branches for `FORK_JOIN`,
     /// the loop body for `DO_WHILE`; nothing for other types.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let fork = WorkflowTask::fork_join(
+    ///     "fork_ref",
+    ///     vec![vec![WorkflowTask::simple("a", "a_ref")], vec![WorkflowTask::simple("b", "b_ref")]],
+    ///     "join_ref",
+    /// );
+    /// assert_eq!(fork.children().len(), 2); // one list per branch
+    /// assert!(WorkflowTask::simple("a", "a_ref").children().is_empty());
+    /// ```
     pub fn children(&self) -> Vec<&[WorkflowTask]> {
         match self.task_type {
             TaskType::Switch | TaskType::Decision => self
@@ -482,6 +642,16 @@ impl WorkflowTask {
 
     /// This task and every task nested in it, depth first, walking [`WorkflowTask::children`] like
     /// the server's `collectTasks()` does.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let switch = WorkflowTask::switch("route_ref", "${workflow.input.kind}")
+    ///     .with_case("express", vec![WorkflowTask::simple("ship_fast", "fast_ref")])
+    ///     .with_default_case(vec![WorkflowTask::simple("ship_slow", "slow_ref")]);
+    /// let refs: Vec<&str> = switch.all_tasks().iter().map(|task| task.task_reference_name.as_str()).collect();
+    /// assert_eq!(refs, ["route_ref", "fast_ref", "slow_ref"]);
+    /// ```
     pub fn all_tasks(&self) -> Vec<&WorkflowTask> {
         let mut out = vec![self];
         for list in self.children() {

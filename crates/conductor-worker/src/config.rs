@@ -30,12 +30,28 @@ type LookupFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl EnvLookup {
     /// Reads the process environment (`std::env::var`; values that are not UTF-8 count as unset).
+    ///
+    /// ```
+    /// use conductor_worker::EnvLookup;
+    ///
+    /// let env = EnvLookup::process();
+    /// assert_eq!(env.get("CONDUCTOR_WORKER_SURELY_UNSET_VARIABLE_FOR_DOCS"), None);
+    /// ```
     #[must_use]
     pub fn process() -> Self {
         Self::new(|key| std::env::var(key).ok())
     }
 
     /// Reads through `lookup`.
+    ///
+    /// ```
+    /// use conductor_worker::EnvLookup;
+    ///
+    /// // Read overrides from your own configuration source.
+    /// let env = EnvLookup::new(|key| (key == "CONDUCTOR_WORKER_ALL_DOMAIN").then(|| "blue".to_owned()));
+    /// assert_eq!(env.get("CONDUCTOR_WORKER_ALL_DOMAIN").as_deref(), Some("blue"));
+    /// assert_eq!(env.get("CONDUCTOR_WORKER_ALL_PAUSED"), None);
+    /// ```
     pub fn new(lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> Self {
         Self {
             lookup: Arc::new(lookup),
@@ -43,12 +59,29 @@ impl EnvLookup {
     }
 
     /// Reads from a fixed map.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use conductor_worker::EnvLookup;
+    ///
+    /// let env = EnvLookup::from_map(HashMap::from([("CONDUCTOR_WORKER_ALL_PAUSED".to_owned(), "true".to_owned())]));
+    /// assert_eq!(env.get("CONDUCTOR_WORKER_ALL_PAUSED").as_deref(), Some("true"));
+    /// ```
     #[must_use]
     pub fn from_map(vars: std::collections::HashMap<String, String>) -> Self {
         Self::new(move |key| vars.get(key).cloned())
     }
 
     /// The value of `key`, if set.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use conductor_worker::EnvLookup;
+    ///
+    /// let env = EnvLookup::from_map(HashMap::from([("KEY".to_owned(), "value".to_owned())]));
+    /// assert_eq!(env.get("KEY").as_deref(), Some("value"));
+    /// assert_eq!(env.get("MISSING"), None);
+    /// ```
     #[must_use]
     pub fn get(&self, key: &str) -> Option<String> {
         (self.lookup)(key)
@@ -178,6 +211,20 @@ impl WorkerConfig {
     ///
     /// [`ConductorError::Config`] naming the variable when a value does not parse, when the
     /// thread count is 0, or when the poll timeout exceeds 5000 ms (the server's limit).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_thread_count(3);
+    /// // Reads CONDUCTOR_WORKER_GREET_THREAD_COUNT, CONDUCTOR_WORKER_ALL_THREAD_COUNT, ...
+    /// let config = WorkerConfig::resolve(&worker)?;
+    /// assert_eq!(config.task_type(), "greet");
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn resolve(worker: &dyn Worker) -> Result<Self> {
         Self::resolve_with(worker, &EnvLookup::process())
     }
@@ -187,6 +234,23 @@ impl WorkerConfig {
     /// # Errors
     ///
     /// As [`resolve`](Self::resolve).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_GREET_THREAD_COUNT".to_owned(), "0".to_owned()),
+    /// ]));
+    /// // A thread count of 0 is rejected.
+    /// let err = WorkerConfig::resolve_with(&worker, &env).unwrap_err();
+    /// assert!(matches!(err, conductor_http::ConductorError::Config(_)));
+    /// assert!(err.to_string().contains("thread count must be at least 1"));
+    /// ```
     pub fn resolve_with(worker: &dyn Worker, env: &EnvLookup) -> Result<Self> {
         let name = worker.task_definition_name();
         if name.trim().is_empty() {
@@ -245,54 +309,190 @@ impl WorkerConfig {
     }
 
     /// The task type polled.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("send-email", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("sent"))
+    /// });
+    /// let config = WorkerConfig::resolve_with(&worker, &EnvLookup::from_map(HashMap::new()))?;
+    /// assert_eq!(config.task_type(), "send-email");
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn task_type(&self) -> &str {
         &self.task_type
     }
 
     /// The worker id sent with polls and updates.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_identity("code-id");
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_GREET_WORKER_ID".to_owned(), "pod-3".to_owned()),
+    /// ]));
+    /// assert_eq!(WorkerConfig::resolve_with(&worker, &env)?.worker_id(), "pod-3");
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn worker_id(&self) -> &str {
         &self.worker_id
     }
 
     /// The task domain, if any.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_domain("blue");
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_ALL_DOMAIN".to_owned(), "green".to_owned()),
+    /// ]));
+    /// assert_eq!(WorkerConfig::resolve_with(&worker, &env)?.domain(), Some("green"));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn domain(&self) -> Option<&str> {
         self.domain.as_deref()
     }
 
     /// The longest wait between empty polls.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use std::time::Duration;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("conductor.worker.greet.pollingInterval".to_owned(), "250".to_owned()),
+    /// ]));
+    /// let config = WorkerConfig::resolve_with(&worker, &env)?;
+    /// assert_eq!(config.poll_interval(), Duration::from_millis(250));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn poll_interval(&self) -> Duration {
         self.poll_interval
     }
 
     /// The long-poll timeout sent to the server.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use std::time::Duration;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_poll_timeout_millis(1_000);
+    /// let config = WorkerConfig::resolve_with(&worker, &EnvLookup::from_map(HashMap::new()))?;
+    /// assert_eq!(config.poll_timeout(), Duration::from_secs(1));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn poll_timeout(&self) -> Duration {
         self.poll_timeout
     }
 
     /// How many tasks execute at once.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_ALL_CONCURRENCY".to_owned(), "6".to_owned()),
+    /// ]));
+    /// assert_eq!(WorkerConfig::resolve_with(&worker, &env)?.thread_count(), 6);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn thread_count(&self) -> usize {
         self.thread_count
     }
 
     /// Whether the worker starts paused.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_GREET_PAUSED".to_owned(), "yes".to_owned()),
+    /// ]));
+    /// assert!(WorkerConfig::resolve_with(&worker, &env)?.paused());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn paused(&self) -> bool {
         self.paused
     }
 
     /// Whether the task definition is created at start-up when missing.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("conductor.worker.all.register_task_def".to_owned(), "on".to_owned()),
+    /// ]));
+    /// assert!(WorkerConfig::resolve_with(&worker, &env)?.register_task_def());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn register_task_def(&self) -> bool {
         self.register_task_def
     }
 
     /// Whether long executions get their lease extended.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_lease_extend_enabled(true);
+    /// let config = WorkerConfig::resolve_with(&worker, &EnvLookup::from_map(HashMap::new()))?;
+    /// assert!(config.lease_extend_enabled());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn lease_extend_enabled(&self) -> bool {
         self.lease_extend_enabled

@@ -78,6 +78,17 @@ impl TaskContext {
     /// ([`TaskContext::current`]), so logs and callbacks set through it are reported. Anywhere else
     /// it is a detached context built from the task's fields: its logs and callback go nowhere and
     /// it is never cancelled.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let task = Task { task_id: "t-1".into(), poll_count: 1, ..Task::default() };
+    /// // Outside an execution, the context is detached: built from the task's fields.
+    /// let ctx = TaskContext::from_task(&task);
+    /// assert_eq!(ctx.task_id(), "t-1");
+    /// assert!(ctx.is_first_poll());
+    /// ```
     #[must_use]
     pub fn from_task(task: &Task) -> Self {
         match Self::current() {
@@ -87,6 +98,23 @@ impl TaskContext {
     }
 
     /// The context of the task being executed on this tokio task, or `None` outside an execution.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskContext, WorkerOutput};
+    ///
+    /// // No task is executing here.
+    /// assert!(TaskContext::current().is_none());
+    ///
+    /// // Inside `execute`, the runtime's context of the task is current.
+    /// let worker = FnWorker::new("audited", |_task: Task| async {
+    ///     if let Some(ctx) = TaskContext::current() {
+    ///         ctx.add_log("started");
+    ///     }
+    ///     Ok(WorkerOutput::completed_with_result("ok"))
+    /// });
+    /// # let _ = worker;
+    /// ```
     #[must_use]
     pub fn current() -> Option<Self> {
         CURRENT.try_with(Clone::clone).ok()
@@ -123,36 +151,84 @@ impl TaskContext {
 
     /// How many times the server has handed this task out, this delivery included: 1 on the
     /// first delivery, 2 after one `IN_PROGRESS` callback, ...
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let task = Task { poll_count: 3, ..Task::default() };
+    /// assert_eq!(TaskContext::from_task(&task).poll_count(), 3);
+    /// ```
     #[must_use]
     pub fn poll_count(&self) -> u32 {
         self.inner.poll_count
     }
 
     /// Which attempt this is: 0 for the first, 1 for the first retry, ...
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let task = Task { retry_count: 2, ..Task::default() };
+    /// assert_eq!(TaskContext::from_task(&task).retry_count(), 2);
+    /// ```
     #[must_use]
     pub fn retry_count(&self) -> u32 {
         self.inner.retry_count
     }
 
     /// The task's id.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let task = Task { task_id: "3f1c".into(), ..Task::default() };
+    /// assert_eq!(TaskContext::from_task(&task).task_id(), "3f1c");
+    /// ```
     #[must_use]
     pub fn task_id(&self) -> &str {
         &self.inner.task_id
     }
 
     /// The id of the workflow the task belongs to.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let task = Task { workflow_instance_id: "wf-9".into(), ..Task::default() };
+    /// assert_eq!(TaskContext::from_task(&task).workflow_instance_id(), "wf-9");
+    /// ```
     #[must_use]
     pub fn workflow_instance_id(&self) -> &str {
         &self.inner.workflow_instance_id
     }
 
     /// The task type (task definition name).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let task = Task { task_type: "greet".into(), ..Task::default() };
+    /// assert_eq!(TaskContext::from_task(&task).task_type(), "greet");
+    /// ```
     #[must_use]
     pub fn task_type(&self) -> &str {
         &self.inner.task_type
     }
 
     /// The id of the worker executing the task, when the runtime is executing it.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// // Only the runtime's context knows the worker; a detached one has none.
+    /// assert_eq!(TaskContext::from_task(&Task::default()).worker_id(), None);
+    /// ```
     #[must_use]
     pub fn worker_id(&self) -> Option<&str> {
         self.inner.worker_id.as_deref()
@@ -161,23 +237,59 @@ impl TaskContext {
     /// `true` on the first delivery of this attempt. The server counts a poll before handing the
     /// task out, so this is `poll_count() <= 1` (a `poll_count` of 0 only occurs for tasks that
     /// were never polled).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// assert!(TaskContext::from_task(&Task { poll_count: 1, ..Task::default() }).is_first_poll());
+    /// assert!(!TaskContext::from_task(&Task { poll_count: 2, ..Task::default() }).is_first_poll());
+    /// ```
     #[must_use]
     pub fn is_first_poll(&self) -> bool {
         self.inner.poll_count <= 1
     }
 
     /// `true` when this attempt is a retry of a failed or timed-out one (`retry_count() > 0`).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// assert!(!TaskContext::from_task(&Task { retry_count: 0, ..Task::default() }).is_retry());
+    /// assert!(TaskContext::from_task(&Task { retry_count: 1, ..Task::default() }).is_retry());
+    /// ```
     #[must_use]
     pub fn is_retry(&self) -> bool {
         self.inner.retry_count > 0
     }
 
     /// Adds a line to the task's logs, sent with the result.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let ctx = TaskContext::from_task(&Task::default());
+    /// ctx.add_log("fetched 120 rows");
+    /// assert_eq!(ctx.logs(), ["fetched 120 rows"]);
+    /// ```
     pub fn add_log(&self, line: impl Into<String>) {
         self.reports().logs.push(line.into());
     }
 
     /// The lines added so far.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let ctx = TaskContext::from_task(&Task::default());
+    /// assert!(ctx.logs().is_empty());
+    /// ctx.add_log("one");
+    /// ctx.add_log("two");
+    /// assert_eq!(ctx.logs(), ["one", "two"]);
+    /// ```
     #[must_use]
     pub fn logs(&self) -> Vec<String> {
         self.reports().logs.clone()
@@ -186,17 +298,42 @@ impl TaskContext {
     /// Sets `callbackAfterSeconds` of the result: the delay before an `IN_PROGRESS` task is
     /// handed out again. Overrides the delay of the returned
     /// [`TaskInProgress`](crate::TaskInProgress).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let ctx = TaskContext::from_task(&Task::default());
+    /// ctx.set_callback_after(45);
+    /// assert_eq!(ctx.callback_after(), Some(45));
+    /// ```
     pub fn set_callback_after(&self, seconds: u64) {
         self.reports().callback_after_seconds = Some(seconds);
     }
 
     /// The callback delay set with [`set_callback_after`](Self::set_callback_after).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let ctx = TaskContext::from_task(&Task::default());
+    /// assert_eq!(ctx.callback_after(), None);
+    /// ```
     #[must_use]
     pub fn callback_after(&self) -> Option<u64> {
         self.reports().callback_after_seconds
     }
 
     /// Whether the runtime is shutting down (see the type's documentation).
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// // A detached context is never cancelled; the runtime's is, when shutdown begins.
+    /// assert!(!TaskContext::from_task(&Task::default()).is_cancelled());
+    /// ```
     #[must_use]
     pub fn is_cancelled(&self) -> bool {
         self.inner.cancel.is_cancelled()
@@ -204,11 +341,39 @@ impl TaskContext {
 
     /// Completes when the runtime begins shutting down; use it in `tokio::select!` to stop a long
     /// job early.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskContext, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("long_job", |task: Task| async move {
+    ///     let ctx = TaskContext::from_task(&task);
+    ///     tokio::select! {
+    ///         () = tokio::time::sleep(Duration::from_secs(600)) => {
+    ///             Ok(WorkerOutput::completed_with_result("done"))
+    ///         }
+    ///         // Shutting down: hand the task back so another worker continues it.
+    ///         () = ctx.cancelled() => Ok(WorkerOutput::in_progress(0)),
+    ///     }
+    /// });
+    /// # let _ = worker;
+    /// ```
     pub async fn cancelled(&self) {
         self.inner.cancel.cancelled().await;
     }
 
     /// The cancellation token behind [`cancelled`](Self::cancelled), to hand to other tasks.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::TaskContext;
+    ///
+    /// let ctx = TaskContext::from_task(&Task::default());
+    /// let token = ctx.cancellation_token();
+    /// // Hand `token` to a spawned task; it sees the same cancellation as the context.
+    /// assert!(!token.is_cancelled());
+    /// ```
     #[must_use]
     pub fn cancellation_token(&self) -> CancellationToken {
         self.inner.cancel.clone()

@@ -58,6 +58,19 @@ pub struct FnWorker {
 
 impl FnWorker {
     /// A worker for task type `name` running `handler` for each task.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("add", |task: Task| async move {
+    ///     let a: i64 = task.get_input("a").unwrap_or(0);
+    ///     let b: i64 = task.get_input("b").unwrap_or(0);
+    ///     Ok(WorkerOutput::completed_with_result(a + b))
+    /// });
+    /// assert_eq!(worker.task_definition_name(), "add");
+    /// assert_eq!(worker.thread_count(), 1);
+    /// ```
     pub fn new<F, Fut>(name: impl Into<String>, handler: F) -> Self
     where
         F: Fn(Task) -> Fut + Send + Sync + 'static,
@@ -81,6 +94,17 @@ impl FnWorker {
     }
 
     /// How many tasks may execute at once. Default 1 (0 is rejected when the worker starts).
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("resize_image", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("resized"))
+    /// })
+    /// .with_thread_count(8);
+    /// assert_eq!(worker.thread_count(), 8);
+    /// ```
     #[must_use]
     pub fn with_thread_count(mut self, thread_count: usize) -> Self {
         self.thread_count = thread_count;
@@ -88,6 +112,17 @@ impl FnWorker {
     }
 
     /// The longest wait between empty polls, in milliseconds. Default 100.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("nightly_report", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("ok"))
+    /// })
+    /// .with_poll_interval_millis(1_000);
+    /// assert_eq!(worker.poll_interval_millis(), 1_000);
+    /// ```
     #[must_use]
     pub fn with_poll_interval_millis(mut self, millis: u64) -> Self {
         self.poll_interval_millis = millis;
@@ -95,6 +130,17 @@ impl FnWorker {
     }
 
     /// The long-poll timeout sent to the server, in milliseconds (at most 5000). Default 100.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("rare_task", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("ok"))
+    /// })
+    /// .with_poll_timeout_millis(2_000); // hold each poll open up to 2 s
+    /// assert_eq!(worker.poll_timeout_millis(), 2_000);
+    /// ```
     #[must_use]
     pub fn with_poll_timeout_millis(mut self, millis: u64) -> Self {
         self.poll_timeout_millis = millis;
@@ -102,6 +148,17 @@ impl FnWorker {
     }
 
     /// The task domain to poll in. Default: none.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_domain("staging");
+    /// assert_eq!(worker.domain(), Some("staging"));
+    /// ```
     #[must_use]
     pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
         self.domain = Some(domain.into());
@@ -109,6 +166,17 @@ impl FnWorker {
     }
 
     /// The worker id sent to the server. Default `{hostname}-{pid}`.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_identity("pod-7");
+    /// assert_eq!(worker.identity(), "pod-7");
+    /// ```
     #[must_use]
     pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
         self.identity = Some(identity.into());
@@ -116,6 +184,22 @@ impl FnWorker {
     }
 
     /// The JSON Schema of the task's input (see [`generate_schema`]). Default: none.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let schema = serde_json::json!({
+    ///     "type": "object",
+    ///     "properties": {"name": {"type": "string"}},
+    ///     "required": ["name"]
+    /// });
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_input_schema(schema.clone());
+    /// assert_eq!(worker.input_schema(), Some(schema));
+    /// ```
     #[must_use]
     pub fn with_input_schema(mut self, schema: serde_json::Value) -> Self {
         self.input_schema = Some(schema);
@@ -123,6 +207,18 @@ impl FnWorker {
     }
 
     /// The JSON Schema of the task's output. Default: none.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let schema = serde_json::json!({"type": "object", "properties": {"result": {"type": "string"}}});
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_output_schema(schema.clone());
+    /// assert_eq!(worker.output_schema(), Some(schema));
+    /// ```
     #[must_use]
     pub fn with_output_schema(mut self, schema: serde_json::Value) -> Self {
         self.output_schema = Some(schema);
@@ -130,12 +226,47 @@ impl FnWorker {
     }
 
     /// The input schema generated from `T` ([`generate_schema::<T>(strict)`](generate_schema)).
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// #[derive(schemars::JsonSchema)]
+    /// struct GreetInput {
+    ///     name: String,
+    /// }
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_input_schema_from::<GreetInput>(true);
+    /// let schema = worker.input_schema().expect("schema set");
+    /// assert_eq!(schema["properties"]["name"]["type"], "string");
+    /// assert_eq!(schema["additionalProperties"], false);
+    /// ```
     #[must_use]
     pub fn with_input_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
         self.with_input_schema(generate_schema::<T>(strict))
     }
 
     /// The output schema generated from `T`.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// #[derive(schemars::JsonSchema)]
+    /// struct GreetOutput {
+    ///     greeting: String,
+    /// }
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_fields(serde_json::json!({"greeting": "hi"})))
+    /// })
+    /// .with_output_schema_from::<GreetOutput>(false);
+    /// let schema = worker.output_schema().expect("schema set");
+    /// assert_eq!(schema["properties"]["greeting"]["type"], "string");
+    /// ```
     #[must_use]
     pub fn with_output_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
         self.with_output_schema(generate_schema::<T>(strict))
@@ -143,6 +274,19 @@ impl FnWorker {
 
     /// The task definition to create at start-up if the server has none (implies
     /// [`with_register_task_def(true)`](Self::with_register_task_def)).
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_models::TaskDef;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("charge_card", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("charged"))
+    /// })
+    /// .with_task_def(TaskDef::new("charge_card"));
+    /// assert!(worker.register_task_def());
+    /// assert_eq!(worker.task_def_template().map(|def| def.name), Some("charge_card".to_owned()));
+    /// ```
     #[must_use]
     pub fn with_task_def(mut self, task_def: TaskDef) -> Self {
         self.task_def = Some(task_def);
@@ -151,6 +295,17 @@ impl FnWorker {
     }
 
     /// Whether to create the task definition at start-up when missing. Default `false`.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_register_task_def(true);
+    /// assert!(worker.register_task_def());
+    /// ```
     #[must_use]
     pub fn with_register_task_def(mut self, register: bool) -> Self {
         self.register_task_def = register;
@@ -158,6 +313,17 @@ impl FnWorker {
     }
 
     /// Whether to extend the lease of long executions. Default `false`.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("transcode_video", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("done"))
+    /// })
+    /// .with_lease_extend_enabled(true);
+    /// assert!(worker.lease_extend_enabled());
+    /// ```
     #[must_use]
     pub fn with_lease_extend_enabled(mut self, enabled: bool) -> Self {
         self.lease_extend_enabled = enabled;
@@ -165,6 +331,17 @@ impl FnWorker {
     }
 
     /// Whether the worker starts paused. Default `false`.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_paused(true); // resume later with TaskHandler::resume_worker("greet")
+    /// assert!(worker.paused());
+    /// ```
     #[must_use]
     pub fn with_paused(mut self, paused: bool) -> Self {
         self.paused = paused;

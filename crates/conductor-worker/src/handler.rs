@@ -114,11 +114,39 @@ impl TaskHandler {
     /// # Errors
     ///
     /// [`ConductorError::Config`] when the configuration is invalid (bad URL, TLS set-up).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let mut handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// handler.add_worker(FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// }));
+    /// assert_eq!(handler.worker_names(), ["greet"]);
+    /// assert!(!handler.is_running());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn new(config: Configuration) -> Result<Self> {
         Self::builder(config).build()
     }
 
     /// A builder for a handler connecting to the server of `config`.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// assert_eq!(handler.worker_names(), ["greet"]);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn builder(config: Configuration) -> TaskHandlerBuilder {
         TaskHandlerBuilder {
             config,
@@ -135,11 +163,42 @@ impl TaskHandler {
     /// Adds a worker. If the handler is running, the worker starts at once (an invalid
     /// environment override is then logged at `error` and the worker does not start; before
     /// [`start`](Self::start) it makes `start` fail).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let mut handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// handler.add_worker(FnWorker::new("first", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result(1))
+    /// }));
+    /// handler.add_worker(FnWorker::new("second", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result(2))
+    /// }));
+    /// assert_eq!(handler.worker_names(), ["first", "second"]);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn add_worker<W: Worker + 'static>(&mut self, worker: W) {
         self.add_worker_arc(Arc::new(worker));
     }
 
     /// Adds a shared worker (see [`add_worker`](Self::add_worker)).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, Worker, WorkerOutput};
+    ///
+    /// let shared: Arc<dyn Worker> = Arc::new(FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// }));
+    /// let mut handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// handler.add_worker_arc(Arc::clone(&shared));
+    /// assert_eq!(handler.worker_names(), ["greet"]);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn add_worker_arc(&mut self, worker: Arc<dyn Worker>) {
         let registered = Registered {
             worker,
@@ -166,17 +225,59 @@ impl TaskHandler {
     }
 
     /// Registers an event listener; it receives every event from now on.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_events::{TaskExecutionFailure, TaskRunnerEventsListener};
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// struct FailureAlerts;
+    ///
+    /// impl TaskRunnerEventsListener for FailureAlerts {
+    ///     fn on_task_execution_failure(&self, event: &TaskExecutionFailure) {
+    ///         tracing::warn!(task_id = %event.task_id, error = %event.error, "task failed");
+    ///     }
+    /// }
+    ///
+    /// let handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// handler.add_event_listener(Arc::new(FailureAlerts));
+    /// assert_eq!(handler.event_dispatcher().listener_count(), 1);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn add_event_listener(&self, listener: Arc<dyn TaskRunnerEventsListener>) {
         self.events.add_listener(listener);
     }
 
     /// The dispatcher the runners publish to.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert!(!handler.event_dispatcher().has_listeners());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn event_dispatcher(&self) -> &EventDispatcher {
         &self.events
     }
 
     /// The Prometheus collector, when metrics are enabled.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_metrics::MetricsSettings;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .metrics(MetricsSettings::default())
+    ///     .build()?;
+    /// assert!(handler.metrics_collector().is_some());
+    /// assert!(TaskHandler::new(Configuration::new("http://localhost:8080/api"))?.metrics_collector().is_none());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[cfg(feature = "metrics")]
     #[must_use]
     pub fn metrics_collector(&self) -> Option<&MetricsCollector> {
@@ -184,6 +285,23 @@ impl TaskHandler {
     }
 
     /// The address the metrics endpoint listens on, while it runs.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_metrics::MetricsSettings;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let mut handler = TaskHandler::builder(Configuration::from_env())
+    ///     .metrics(MetricsSettings::default().with_http_port(9090))
+    ///     .build()?;
+    /// assert_eq!(handler.metrics_address(), None); // not serving yet
+    /// handler.start().await?;
+    /// let address = handler.metrics_address().expect("metrics endpoint is up");
+    /// assert_eq!(address.port(), 9090);
+    /// # Ok(())
+    /// # }
+    /// ```
     #[cfg(feature = "metrics")]
     #[must_use]
     pub fn metrics_address(&self) -> Option<std::net::SocketAddr> {
@@ -203,6 +321,25 @@ impl TaskHandler {
     ///
     /// [`ConductorError::Worker`] if already started, [`ConductorError::Config`] for an invalid
     /// environment override, [`ConductorError::Io`] when the metrics endpoint cannot bind.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let mut handler = TaskHandler::builder(Configuration::from_env())
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// handler.start().await?;
+    /// assert!(handler.is_running());
+    /// // A second start is refused.
+    /// assert!(handler.start().await.is_err());
+    /// # handler.stop().await
+    /// # }
+    /// ```
     pub async fn start(&mut self) -> Result<()> {
         if self.running.is_some() {
             return Err(ConductorError::worker(
@@ -262,6 +399,19 @@ impl TaskHandler {
     ///
     /// None at present; results that could not be delivered are logged and published as
     /// `TaskUpdateFailure` events rather than failing the shutdown.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// # async fn run(mut handler: TaskHandler) -> conductor_http::Result<()> {
+    /// handler.start().await?;
+    /// // ... on shutdown: running tasks finish (or are handed back), results are reported.
+    /// handler.stop().await?;
+    /// assert!(!handler.is_running());
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn stop(&mut self) -> Result<()> {
         let Some(running) = self.running.take() else {
             return Ok(());
@@ -339,6 +489,15 @@ impl TaskHandler {
     }
 
     /// Whether the handler is running (started and not stopped).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert!(!handler.is_running()); // until `start`
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn is_running(&self) -> bool {
         self.running.is_some()
@@ -346,16 +505,65 @@ impl TaskHandler {
 
     /// Pauses every worker of task type `task_type` (it stops polling; running tasks finish).
     /// Returns `false` when no worker has that task type.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// assert!(handler.pause_worker("greet"));
+    /// assert_eq!(handler.is_paused("greet"), Some(true));
+    /// assert!(!handler.pause_worker("no_such_task"));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn pause_worker(&self, task_type: &str) -> bool {
         self.set_paused(task_type, true)
     }
 
     /// Resumes every worker of task type `task_type`. Returns `false` when no worker has it.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(
+    ///         FnWorker::new("greet", |_task: Task| async {
+    ///             Ok(WorkerOutput::completed_with_result("hi"))
+    ///         })
+    ///         .with_paused(true),
+    ///     )
+    ///     .build()?;
+    /// assert!(handler.resume_worker("greet"));
+    /// assert_eq!(handler.is_paused("greet"), Some(false));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn resume_worker(&self, task_type: &str) -> bool {
         self.set_paused(task_type, false)
     }
 
     /// Pauses every worker.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("a", |_task: Task| async { Ok(WorkerOutput::completed_with_result(1)) }))
+    ///     .worker(FnWorker::new("b", |_task: Task| async { Ok(WorkerOutput::completed_with_result(2)) }))
+    ///     .build()?;
+    /// handler.pause_all();
+    /// assert_eq!(handler.is_paused("a"), Some(true));
+    /// assert_eq!(handler.is_paused("b"), Some(true));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn pause_all(&self) {
         for registered in &self.workers {
             registered.state.set_paused(true);
@@ -364,6 +572,20 @@ impl TaskHandler {
     }
 
     /// Resumes every worker.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("a", |_task: Task| async { Ok(WorkerOutput::completed_with_result(1)) }))
+    ///     .build()?;
+    /// handler.pause_all();
+    /// handler.resume_all();
+    /// assert_eq!(handler.is_paused("a"), Some(false));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn resume_all(&self) {
         for registered in &self.workers {
             registered.state.set_paused(false);
@@ -372,6 +594,21 @@ impl TaskHandler {
     }
 
     /// Whether the worker of `task_type` is paused (`None` when there is no such worker).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// assert_eq!(handler.is_paused("greet"), Some(false));
+    /// assert_eq!(handler.is_paused("unknown"), None);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn is_paused(&self, task_type: &str) -> Option<bool> {
         self.find(task_type)
@@ -381,6 +618,21 @@ impl TaskHandler {
 
     /// How many tasks of `task_type` are executing or being reported right now (`None` when
     /// there is no such worker).
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// assert_eq!(handler.active_tasks("greet"), Some(0));
+    /// assert_eq!(handler.active_tasks("unknown"), None);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn active_tasks(&self, task_type: &str) -> Option<usize> {
         let mut found = self.find(task_type).peekable();
@@ -389,6 +641,19 @@ impl TaskHandler {
     }
 
     /// The task types of the workers, in the order they were added.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("b_task", |_task: Task| async { Ok(WorkerOutput::completed_with_result(1)) }))
+    ///     .worker(FnWorker::new("a_task", |_task: Task| async { Ok(WorkerOutput::completed_with_result(2)) }))
+    ///     .build()?;
+    /// assert_eq!(handler.worker_names(), ["b_task", "a_task"]); // insertion order
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[must_use]
     pub fn worker_names(&self) -> Vec<&str> {
         self.workers
@@ -573,18 +838,69 @@ pub struct TaskHandlerBuilder {
 
 impl TaskHandlerBuilder {
     /// Adds a worker.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// assert_eq!(handler.worker_names(), ["greet"]);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn worker<W: Worker + 'static>(mut self, worker: W) -> Self {
         self.workers.push(Arc::new(worker));
         self
     }
 
     /// Adds a shared worker.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, Worker, WorkerOutput};
+    ///
+    /// let worker: Arc<dyn Worker> = Arc::new(FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// }));
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker_arc(worker)
+    ///     .build()?;
+    /// assert_eq!(handler.worker_names(), ["greet"]);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn worker_arc(mut self, worker: Arc<dyn Worker>) -> Self {
         self.workers.push(worker);
         self
     }
 
     /// Adds an event listener.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_events::{TaskRunnerEventsListener, TaskUpdateFailure};
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// struct LostResults;
+    ///
+    /// impl TaskRunnerEventsListener for LostResults {
+    ///     fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
+    ///         tracing::error!(task_id = %event.task_id, "result could not be reported");
+    ///     }
+    /// }
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .event_listener(Arc::new(LostResults))
+    ///     .build()?;
+    /// assert_eq!(handler.event_dispatcher().listener_count(), 1);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn event_listener(mut self, listener: Arc<dyn TaskRunnerEventsListener>) -> Self {
         self.listeners.push(listener);
         self
@@ -592,6 +908,18 @@ impl TaskHandlerBuilder {
 
     /// Enables Prometheus metrics with `settings` (served over HTTP when they have a port).
     /// Default: no metrics.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_metrics::MetricsSettings;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .metrics(MetricsSettings::default()) // collect; serve with `.with_http_port(..)`
+    ///     .build()?;
+    /// assert!(handler.metrics_collector().is_some());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     #[cfg(feature = "metrics")]
     pub fn metrics(mut self, settings: MetricsSettings) -> Self {
         self.metrics = Some(settings);
@@ -599,6 +927,21 @@ impl TaskHandlerBuilder {
     }
 
     /// Replaces the runtime options. Default [`RunnerOptions::default`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::{RunnerOptions, TaskHandler};
+    ///
+    /// let options = RunnerOptions::default()
+    ///     .with_update_retries(10)
+    ///     .with_poll_error_backoff(Duration::from_millis(500), Duration::from_secs(10));
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .options(options)
+    ///     .build()?;
+    /// # let _ = handler;
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn options(mut self, options: RunnerOptions) -> Self {
         self.options = options;
         self
@@ -606,12 +949,40 @@ impl TaskHandlerBuilder {
 
     /// Sets the graceful shutdown period (see [`RunnerOptions::with_shutdown_grace_period`]).
     /// Default 30 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .shutdown_grace_period(Duration::from_secs(120))
+    ///     .build()?;
+    /// # let _ = handler;
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn shutdown_grace_period(mut self, period: Duration) -> Self {
         self.options = self.options.with_shutdown_grace_period(period);
         self
     }
 
     /// Creates missing task definitions for every worker at start-up. Default `false`.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// // At start-up, creates the definition of "greet" if the server has none.
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .register_task_defs(true)
+    ///     .build()?;
+    /// # let _ = handler;
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn register_task_defs(mut self, register: bool) -> Self {
         self.options = self.options.with_register_task_defs(register);
         self
@@ -619,6 +990,20 @@ impl TaskHandlerBuilder {
 
     /// Talks to the server through `api` instead of a [`ConductorClient`] built from the
     /// configuration (a shared client, or a fake in tests).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use conductor_client::ConductorClient;
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let config = Configuration::new("http://localhost:8080/api");
+    /// // Share one client between the workers and the rest of the application.
+    /// let client = Arc::new(ConductorClient::new(config.clone())?);
+    /// let handler = TaskHandler::builder(config).task_api(client.clone()).build()?;
+    /// # let _ = handler;
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn task_api(mut self, api: Arc<dyn TaskApi>) -> Self {
         self.api = Some(api);
         self
@@ -626,6 +1011,25 @@ impl TaskHandlerBuilder {
 
     /// Reads environment overrides through `env` instead of the process environment. Default
     /// [`EnvLookup::process`].
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_GREET_THREAD_COUNT".to_owned(), "4".to_owned()),
+    /// ]));
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .env_lookup(env)
+    ///     .build()?;
+    /// # let _ = handler;
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn env_lookup(mut self, env: EnvLookup) -> Self {
         self.env = env;
         self
@@ -637,6 +1041,15 @@ impl TaskHandlerBuilder {
     ///
     /// [`ConductorError::Config`] when the configuration is invalid or the metrics settings do
     /// not validate.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api")).build()?;
+    /// assert!(handler.worker_names().is_empty());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn build(self) -> Result<TaskHandler> {
         let api: Arc<dyn TaskApi> = match self.api {
             Some(api) => api,

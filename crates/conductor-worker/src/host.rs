@@ -22,6 +22,19 @@ use crate::worker::Worker;
 
 /// The sending half of a [`WorkerHostBuilder::with_shutdown_channel`]: `send(())` starts a
 /// graceful shutdown.
+///
+/// ```no_run
+/// # use conductor_http::Configuration;
+/// use conductor_worker::{ShutdownSender, WorkerHost};
+///
+/// # async fn run() -> conductor_http::Result<()> {
+/// let (builder, shutdown_tx): (_, ShutdownSender) =
+///     WorkerHost::builder(Configuration::from_env()).with_shutdown_channel();
+/// let host = builder.start().await?;
+/// shutdown_tx.send(()).ok(); // e.g. from an admin endpoint
+/// host.wait_for_shutdown().await
+/// # }
+/// ```
 pub type ShutdownSender = oneshot::Sender<()>;
 
 /// Runs workers until the process is told to stop, then drains them.
@@ -86,6 +99,22 @@ pub struct WorkerHost {
 
 impl WorkerHost {
     /// A builder for a host connecting to the server of `config`.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, WorkerHost, WorkerOutput};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .start()
+    ///     .await?;
+    /// host.wait_for_shutdown().await
+    /// # }
+    /// ```
     pub fn builder(config: Configuration) -> WorkerHostBuilder {
         WorkerHostBuilder {
             handler: TaskHandler::builder(config),
@@ -95,6 +124,20 @@ impl WorkerHost {
     }
 
     /// The running handler (to pause or resume workers, read metrics...).
+    ///
+    /// ```no_run
+    /// # use conductor_http::Configuration;
+    /// # use conductor_models::Task;
+    /// # use conductor_worker::{FnWorker, WorkerHost, WorkerOutput};
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker(worker).start().await?;
+    /// // Stop taking "greet" tasks for a while (maintenance of a downstream system).
+    /// host.handler().pause_worker("greet");
+    /// assert_eq!(host.handler().is_paused("greet"), Some(true));
+    /// host.handler().resume_worker("greet");
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     #[must_use]
     pub fn handler(&self) -> &TaskHandler {
         &self.handler
@@ -102,6 +145,17 @@ impl WorkerHost {
 
     /// Starts a graceful shutdown from code; [`wait_for_shutdown`](Self::wait_for_shutdown)
     /// then returns once it is done.
+    ///
+    /// ```no_run
+    /// # use conductor_http::Configuration;
+    /// # use conductor_worker::{FnWorker, WorkerHost};
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker(worker).start().await?;
+    /// host.request_shutdown(); // e.g. when a health check decides the pod must go
+    /// host.wait_for_shutdown().await?; // returns once the workers have drained
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn request_shutdown(&self) {
         self.requested.cancel();
     }
@@ -112,6 +166,17 @@ impl WorkerHost {
     /// # Errors
     ///
     /// As [`TaskHandler::stop`].
+    ///
+    /// ```no_run
+    /// # use conductor_http::Configuration;
+    /// # use conductor_worker::{FnWorker, WorkerHost};
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker(worker).start().await?;
+    /// // Runs until SIGINT/SIGTERM, then drains the workers.
+    /// host.wait_for_shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn wait_for_shutdown(mut self) -> Result<()> {
         self.requested.cancelled().await;
         info!("shutdown requested");
@@ -123,6 +188,17 @@ impl WorkerHost {
     /// # Errors
     ///
     /// As [`TaskHandler::stop`].
+    ///
+    /// ```no_run
+    /// # use conductor_http::Configuration;
+    /// # use conductor_worker::{FnWorker, WorkerHost};
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker(worker).start().await?;
+    /// // ... the application decides it is done:
+    /// host.shutdown().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn shutdown(mut self) -> Result<()> {
         self.requested.cancel();
         self.stop().await
@@ -160,6 +236,25 @@ impl fmt::Debug for WorkerHost {
 }
 
 /// Builds and starts a [`WorkerHost`]; from [`WorkerHost::builder`].
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use conductor_http::Configuration;
+/// use conductor_models::Task;
+/// use conductor_worker::{FnWorker, WorkerHost, WorkerOutput};
+///
+/// # async fn run() -> conductor_http::Result<()> {
+/// let host = WorkerHost::builder(Configuration::from_env())
+///     .worker(FnWorker::new("greet", |_task: Task| async {
+///         Ok(WorkerOutput::completed_with_result("hi"))
+///     }))
+///     .shutdown_grace_period(Duration::from_secs(20))
+///     .register_task_defs(true)
+///     .start()
+///     .await?;
+/// host.wait_for_shutdown().await
+/// # }
+/// ```
 #[must_use]
 pub struct WorkerHostBuilder {
     handler: TaskHandlerBuilder,
@@ -169,18 +264,65 @@ pub struct WorkerHostBuilder {
 
 impl WorkerHostBuilder {
     /// Adds a worker.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, WorkerHost, WorkerOutput};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(FnWorker::new("a", |_task: Task| async { Ok(WorkerOutput::completed_with_result(1)) }))
+    ///     .worker(FnWorker::new("b", |_task: Task| async { Ok(WorkerOutput::completed_with_result(2)) }))
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(host.handler().worker_names(), ["a", "b"]);
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn worker<W: Worker + 'static>(mut self, worker: W) -> Self {
         self.handler = self.handler.worker(worker);
         self
     }
 
     /// Adds a shared worker.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerHost, WorkerOutput};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let worker: Arc<dyn Worker> = Arc::new(FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// }));
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker_arc(worker).start().await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn worker_arc(mut self, worker: Arc<dyn Worker>) -> Self {
         self.handler = self.handler.worker_arc(worker);
         self
     }
 
     /// Enables Prometheus metrics. Default: none.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_metrics::MetricsSettings;
+    /// # use conductor_worker::{FnWorker, WorkerHost};
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .with_metrics(MetricsSettings::default().with_http_port(9090)) // GET :9090/metrics
+    ///     .start()
+    ///     .await?;
+    /// assert!(host.handler().metrics_collector().is_some());
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     #[cfg(feature = "metrics")]
     pub fn with_metrics(mut self, settings: MetricsSettings) -> Self {
         self.handler = self.handler.metrics(settings);
@@ -188,36 +330,143 @@ impl WorkerHostBuilder {
     }
 
     /// Adds an event listener.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use conductor_events::{PollFailure, TaskRunnerEventsListener};
+    /// use conductor_http::Configuration;
+    /// # use conductor_worker::{FnWorker, WorkerHost};
+    ///
+    /// struct PollAlerts;
+    ///
+    /// impl TaskRunnerEventsListener for PollAlerts {
+    ///     fn on_poll_failure(&self, event: &PollFailure) {
+    ///         tracing::warn!(task_type = %event.task_type, error = %event.error, "poll failed");
+    ///     }
+    /// }
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .event_listener(Arc::new(PollAlerts))
+    ///     .start()
+    ///     .await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn event_listener(mut self, listener: Arc<dyn TaskRunnerEventsListener>) -> Self {
         self.handler = self.handler.event_listener(listener);
         self
     }
 
     /// Replaces the runtime options.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::{RunnerOptions, WorkerHost};
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .options(RunnerOptions::default().with_update_retries(10))
+    ///     .start()
+    ///     .await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn options(mut self, options: RunnerOptions) -> Self {
         self.handler = self.handler.options(options);
         self
     }
 
     /// Sets the graceful shutdown period. Default 30 s.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// // Kubernetes' default terminationGracePeriodSeconds is 30: stay well inside it.
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .shutdown_grace_period(Duration::from_secs(20))
+    ///     .start()
+    ///     .await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn shutdown_grace_period(mut self, period: Duration) -> Self {
         self.handler = self.handler.shutdown_grace_period(period);
         self
     }
 
     /// Creates missing task definitions at start-up. Default `false`.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .register_task_defs(true)
+    ///     .start()
+    ///     .await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn register_task_defs(mut self, register: bool) -> Self {
         self.handler = self.handler.register_task_defs(register);
         self
     }
 
     /// Talks to the server through `api` (see [`TaskHandlerBuilder::task_api`]).
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use conductor_client::ConductorClient;
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let config = Configuration::from_env();
+    /// let client = Arc::new(ConductorClient::new(config.clone())?);
+    /// let host = WorkerHost::builder(config)
+    ///     .worker(worker)
+    ///     .task_api(client.clone())
+    ///     .start()
+    ///     .await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn task_api(mut self, api: Arc<dyn TaskApi>) -> Self {
         self.handler = self.handler.task_api(api);
         self
     }
 
     /// Reads environment overrides through `env`.
+    ///
+    /// ```no_run
+    /// use std::collections::HashMap;
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::{EnvLookup, WorkerHost};
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker, settings: HashMap<String, String>) -> conductor_http::Result<()> {
+    /// // Overrides from a config file instead of the process environment.
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .env_lookup(EnvLookup::from_map(settings))
+    ///     .start()
+    ///     .await?;
+    /// # host.shutdown().await
+    /// # }
+    /// ```
     pub fn env_lookup(mut self, env: EnvLookup) -> Self {
         self.handler = self.handler.env_lookup(env);
         self
@@ -226,6 +475,23 @@ impl WorkerHostBuilder {
     /// Whether SIGINT/SIGTERM start the shutdown. Default `true`. Turn it off when the
     /// application handles signals itself (and use the channel or
     /// [`WorkerHost::request_shutdown`]).
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// // The application owns signal handling and stops the host itself.
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .handle_signals(false)
+    ///     .start()
+    ///     .await?;
+    /// tokio::signal::ctrl_c().await?;
+    /// host.shutdown().await
+    /// # }
+    /// ```
     pub fn handle_signals(mut self, handle: bool) -> Self {
         self.handle_signals = handle;
         self
@@ -236,6 +502,24 @@ impl WorkerHostBuilder {
     /// Dropping the sender without sending is ignored while signals are handled (the host keeps
     /// running until a signal); with [`handle_signals(false)`](Self::handle_signals) it counts as
     /// a shutdown request, since nothing else could stop the host.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let (builder, shutdown_tx) = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .with_shutdown_channel();
+    /// let host = builder.start().await?;
+    /// tokio::spawn(async move {
+    ///     tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+    ///     shutdown_tx.send(()).ok(); // run for an hour at most
+    /// });
+    /// host.wait_for_shutdown().await
+    /// # }
+    /// ```
     pub fn with_shutdown_channel(mut self) -> (Self, ShutdownSender) {
         let (sender, receiver) = oneshot::channel();
         self.channel = Some(receiver);
@@ -249,6 +533,18 @@ impl WorkerHostBuilder {
     /// As [`TaskHandlerBuilder::build`] and [`TaskHandler::start`];
     /// [`ConductorError::Io`](conductor_http::ConductorError::Io) when the signal handlers cannot
     /// be installed.
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker(worker).start().await?;
+    /// assert!(host.handler().is_running());
+    /// host.wait_for_shutdown().await
+    /// # }
+    /// ```
     pub async fn start(self) -> Result<WorkerHost> {
         let requested = CancellationToken::new();
         let force = CancellationToken::new();

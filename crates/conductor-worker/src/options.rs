@@ -54,6 +54,14 @@ impl RunnerOptions {
     /// is over, executions still running are dropped and their tasks returned to the server
     /// (`IN_PROGRESS` with `callbackAfterSeconds` 0), and pending update retries give up after one
     /// last attempt.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_shutdown_grace_period(Duration::from_secs(90));
+    /// assert_eq!(options.shutdown_grace_period(), Duration::from_secs(90));
+    /// ```
     #[must_use]
     pub fn with_shutdown_grace_period(mut self, period: Duration) -> Self {
         self.shutdown_grace_period = period;
@@ -62,6 +70,14 @@ impl RunnerOptions {
 
     /// How long, after the grace period, returning a task or a last update attempt may take.
     /// Default 5 s. A shutdown takes at most grace period + this.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_hand_back_timeout(Duration::from_secs(2));
+    /// assert_eq!(options.hand_back_timeout(), Duration::from_secs(2));
+    /// ```
     #[must_use]
     pub fn with_hand_back_timeout(mut self, timeout: Duration) -> Self {
         self.hand_back_timeout = timeout;
@@ -71,6 +87,13 @@ impl RunnerOptions {
     /// How many times a result whose update failed is sent again before it is given up (and
     /// published as a `TaskUpdateFailure` event). Default 5. Retries run off the execution slot,
     /// so a worker keeps working while a result waits.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_update_retries(10);
+    /// assert_eq!(options.update_retries(), 10);
+    /// ```
     #[must_use]
     pub fn with_update_retries(mut self, retries: u32) -> Self {
         self.update_retries = retries;
@@ -79,6 +102,15 @@ impl RunnerOptions {
 
     /// The wait before the first update retry and its cap; the wait doubles with each retry, with
     /// jitter. Default 1 s, capped at 30 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default()
+    ///     .with_update_backoff(Duration::from_millis(200), Duration::from_secs(5));
+    /// assert_eq!(options.update_backoff(), (Duration::from_millis(200), Duration::from_secs(5)));
+    /// ```
     #[must_use]
     pub fn with_update_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.update_backoff_initial = initial;
@@ -88,6 +120,15 @@ impl RunnerOptions {
 
     /// The wait after a failed poll and its cap; the wait doubles with each consecutive failure,
     /// with jitter, and resets after a successful poll. Default 1 s, capped at 30 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default()
+    ///     .with_poll_error_backoff(Duration::from_millis(500), Duration::from_secs(10));
+    /// assert_eq!(options.poll_error_backoff(), (Duration::from_millis(500), Duration::from_secs(10)));
+    /// ```
     #[must_use]
     pub fn with_poll_error_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.poll_error_backoff_initial = initial;
@@ -97,6 +138,14 @@ impl RunnerOptions {
 
     /// The least time between two log lines about failing polls of one worker (the first failure
     /// is always logged; the next line says how many were not). Default 60 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_poll_error_log_interval(Duration::from_secs(300));
+    /// assert_eq!(options.poll_error_log_interval(), Duration::from_secs(300));
+    /// ```
     #[must_use]
     pub fn with_poll_error_log_interval(mut self, interval: Duration) -> Self {
         self.poll_error_log_interval = interval;
@@ -106,6 +155,14 @@ impl RunnerOptions {
     /// Whether to report results with `POST /tasks/update-v2`, which returns the next task in the
     /// same round trip. Default `true`; the runtime falls back to `POST /tasks` for good when the
     /// server does not have it (404/405).
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert!(RunnerOptions::default().update_v2());
+    /// let options = RunnerOptions::default().with_update_v2(false); // always POST /tasks
+    /// assert!(!options.update_v2());
+    /// ```
     #[must_use]
     pub fn with_update_v2(mut self, enabled: bool) -> Self {
         self.update_v2 = enabled;
@@ -114,6 +171,15 @@ impl RunnerOptions {
 
     /// At which fraction of a task's `responseTimeoutSeconds` lease extensions are sent (for
     /// workers with lease extension on). Default 0.8; clamped to 0.1..=0.95.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_lease_extend_fraction(0.5);
+    /// assert_eq!(options.lease_extend_fraction(), 0.5);
+    /// // Out-of-range values are clamped.
+    /// assert_eq!(RunnerOptions::default().with_lease_extend_fraction(2.0).lease_extend_fraction(), 0.95);
+    /// ```
     #[must_use]
     pub fn with_lease_extend_fraction(mut self, fraction: f64) -> Self {
         self.lease_extend_fraction = if fraction.is_finite() {
@@ -126,6 +192,13 @@ impl RunnerOptions {
 
     /// Whether to create missing task definitions for every worker at start-up (as if each
     /// worker's `register_task_def()` returned `true`). Default `false`.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_register_task_defs(true);
+    /// assert!(options.register_task_defs());
+    /// ```
     #[must_use]
     pub fn with_register_task_defs(mut self, register: bool) -> Self {
         self.register_task_defs = register;
@@ -133,54 +206,115 @@ impl RunnerOptions {
     }
 
     /// The graceful shutdown period.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().shutdown_grace_period(), Duration::from_secs(30));
+    /// ```
     #[must_use]
     pub fn shutdown_grace_period(&self) -> Duration {
         self.shutdown_grace_period
     }
 
     /// The time allowed for returning tasks and last update attempts after the grace period.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().hand_back_timeout(), Duration::from_secs(5));
+    /// ```
     #[must_use]
     pub fn hand_back_timeout(&self) -> Duration {
         self.hand_back_timeout
     }
 
     /// Update retries after the first attempt.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().update_retries(), 5);
+    /// ```
     #[must_use]
     pub fn update_retries(&self) -> u32 {
         self.update_retries
     }
 
     /// Initial and maximum wait between update retries.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let (initial, max) = RunnerOptions::default().update_backoff();
+    /// assert_eq!((initial, max), (Duration::from_secs(1), Duration::from_secs(30)));
+    /// ```
     #[must_use]
     pub fn update_backoff(&self) -> (Duration, Duration) {
         (self.update_backoff_initial, self.update_backoff_max)
     }
 
     /// Initial and maximum wait after failed polls.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let (initial, max) = RunnerOptions::default().poll_error_backoff();
+    /// assert_eq!((initial, max), (Duration::from_secs(1), Duration::from_secs(30)));
+    /// ```
     #[must_use]
     pub fn poll_error_backoff(&self) -> (Duration, Duration) {
         (self.poll_error_backoff_initial, self.poll_error_backoff_max)
     }
 
     /// The least time between poll-failure log lines.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().poll_error_log_interval(), Duration::from_secs(60));
+    /// ```
     #[must_use]
     pub fn poll_error_log_interval(&self) -> Duration {
         self.poll_error_log_interval
     }
 
     /// Whether update-v2 is used.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert!(RunnerOptions::default().update_v2());
+    /// ```
     #[must_use]
     pub fn update_v2(&self) -> bool {
         self.update_v2
     }
 
     /// The lease extension fraction.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().lease_extend_fraction(), 0.8);
+    /// ```
     #[must_use]
     pub fn lease_extend_fraction(&self) -> f64 {
         self.lease_extend_fraction
     }
 
     /// Whether every worker registers its task definition.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert!(!RunnerOptions::default().register_task_defs());
+    /// ```
     #[must_use]
     pub fn register_task_defs(&self) -> bool {
         self.register_task_defs

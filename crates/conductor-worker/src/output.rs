@@ -44,6 +44,14 @@ impl WorkerOutput {
     /// `value` is anything serialisable. If it cannot be serialised to JSON (a map with non-string
     /// keys, a failing `Serialize` impl), the task is reported `FAILED` with the serialisation
     /// error as the reason, rather than silently losing the output.
+    ///
+    /// ```
+    /// use conductor_worker::WorkerOutput;
+    ///
+    /// let out = WorkerOutput::completed_with_result(vec![1, 2, 3]);
+    /// let WorkerOutput::Completed(output) = out else { unreachable!() };
+    /// assert_eq!(output["result"], serde_json::json!([1, 2, 3]));
+    /// ```
     pub fn completed_with_result(value: impl Serialize) -> Self {
         match serde_json::to_value(value) {
             Ok(value) => {
@@ -57,6 +65,16 @@ impl WorkerOutput {
 
     /// `COMPLETED` with `output`: any collection of `(key, value)` pairs whose values convert
     /// to JSON (a `HashMap<&str, &str>`, a `JsonMap`, a `Vec<(String, serde_json::Value)>`...).
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use conductor_worker::WorkerOutput;
+    ///
+    /// let out = WorkerOutput::completed(HashMap::from([("greeting", "hi"), ("lang", "en")]));
+    /// let WorkerOutput::Completed(output) = out else { unreachable!() };
+    /// assert_eq!(output["greeting"], "hi");
+    /// assert_eq!(output.len(), 2);
+    /// ```
     pub fn completed<K, V>(output: impl IntoIterator<Item = (K, V)>) -> Self
     where
         K: Into<String>,
@@ -75,6 +93,25 @@ impl WorkerOutput {
     ///
     /// A value that does not serialise to an object is wrapped as `{"result": value}`; a value that
     /// cannot be serialised reports the task `FAILED` with the reason.
+    ///
+    /// ```
+    /// use conductor_worker::WorkerOutput;
+    ///
+    /// #[derive(serde::Serialize)]
+    /// struct Receipt {
+    ///     order_id: String,
+    ///     total: f64,
+    /// }
+    ///
+    /// let out = WorkerOutput::completed_with_fields(Receipt { order_id: "o-1".into(), total: 9.5 });
+    /// let WorkerOutput::Completed(output) = out else { unreachable!() };
+    /// assert_eq!(output["order_id"], "o-1"); // top level: ${ref.output.order_id}
+    /// assert_eq!(output["total"], 9.5);
+    ///
+    /// // A non-object value is wrapped as {"result": value}.
+    /// let out = WorkerOutput::completed_with_fields(42);
+    /// assert_eq!(out, WorkerOutput::completed_with_result(42));
+    /// ```
     pub fn completed_with_fields(value: impl Serialize) -> Self {
         match serde_json::to_value(value) {
             Ok(serde_json::Value::Object(output)) => WorkerOutput::Completed(output),
@@ -84,17 +121,38 @@ impl WorkerOutput {
     }
 
     /// `FAILED` (retried per the task definition) with `reason`.
+    ///
+    /// ```
+    /// use conductor_worker::WorkerOutput;
+    ///
+    /// let out = WorkerOutput::failed("payment gateway timed out");
+    /// assert_eq!(out, WorkerOutput::Failed("payment gateway timed out".to_owned()));
+    /// ```
     pub fn failed(reason: impl Into<String>) -> Self {
         WorkerOutput::Failed(reason.into())
     }
 
     /// `FAILED_WITH_TERMINAL_ERROR` (never retried) with `reason`.
+    ///
+    /// ```
+    /// use conductor_worker::WorkerOutput;
+    ///
+    /// let out = WorkerOutput::failed_with_terminal_error("card declined");
+    /// assert_eq!(out, WorkerOutput::FailedWithTerminalError("card declined".to_owned()));
+    /// ```
     pub fn failed_with_terminal_error(reason: impl Into<String>) -> Self {
         WorkerOutput::FailedWithTerminalError(reason.into())
     }
 
     /// `IN_PROGRESS`: the server hands the task out again after `callback_after_seconds`
     /// (`0` = at once), with `pollCount` one higher.
+    ///
+    /// ```
+    /// use conductor_worker::{TaskInProgress, WorkerOutput};
+    ///
+    /// let out = WorkerOutput::in_progress(30);
+    /// assert_eq!(out, WorkerOutput::InProgress(TaskInProgress::new(30)));
+    /// ```
     pub fn in_progress(callback_after_seconds: u64) -> Self {
         WorkerOutput::InProgress(TaskInProgress::new(callback_after_seconds))
     }
@@ -126,6 +184,14 @@ pub struct TaskInProgress {
 
 impl TaskInProgress {
     /// Call back after `callback_after_seconds` (`0` = at once), with an empty output.
+    ///
+    /// ```
+    /// use conductor_worker::TaskInProgress;
+    ///
+    /// let progress = TaskInProgress::new(5);
+    /// assert_eq!(progress.callback_after_seconds(), 5);
+    /// assert!(progress.output().is_empty());
+    /// ```
     #[must_use]
     pub fn new(callback_after_seconds: u64) -> Self {
         Self {
@@ -135,6 +201,13 @@ impl TaskInProgress {
     }
 
     /// Adds one output value (anything convertible to JSON).
+    ///
+    /// ```
+    /// use conductor_worker::TaskInProgress;
+    ///
+    /// let progress = TaskInProgress::new(10).with_output_value("percent", 40);
+    /// assert_eq!(progress.output()["percent"], 40);
+    /// ```
     #[must_use]
     pub fn with_output_value(
         mut self,
@@ -146,6 +219,18 @@ impl TaskInProgress {
     }
 
     /// Replaces the whole output.
+    ///
+    /// ```
+    /// use conductor_models::JsonMap;
+    /// use conductor_worker::TaskInProgress;
+    ///
+    /// let mut output = JsonMap::new();
+    /// output.insert("step".to_owned(), "upload".into());
+    /// let progress = TaskInProgress::new(10)
+    ///     .with_output_value("old", 1)
+    ///     .with_output(output.clone());
+    /// assert_eq!(progress.output(), &output);
+    /// ```
     #[must_use]
     pub fn with_output(mut self, output: JsonMap) -> Self {
         self.output = output;
@@ -153,18 +238,38 @@ impl TaskInProgress {
     }
 
     /// Seconds before the server hands the task out again.
+    ///
+    /// ```
+    /// use conductor_worker::TaskInProgress;
+    ///
+    /// assert_eq!(TaskInProgress::new(60).callback_after_seconds(), 60);
+    /// ```
     #[must_use]
     pub fn callback_after_seconds(&self) -> u64 {
         self.callback_after_seconds
     }
 
     /// The output reported with the `IN_PROGRESS` update.
+    ///
+    /// ```
+    /// use conductor_worker::TaskInProgress;
+    ///
+    /// let progress = TaskInProgress::new(0).with_output_value("status", "Processing...");
+    /// assert_eq!(progress.output()["status"], "Processing...");
+    /// ```
     #[must_use]
     pub fn output(&self) -> &JsonMap {
         &self.output
     }
 
     /// The output, by value.
+    ///
+    /// ```
+    /// use conductor_worker::TaskInProgress;
+    ///
+    /// let output = TaskInProgress::new(0).with_output_value("rows", 120).into_output();
+    /// assert_eq!(output["rows"], 120);
+    /// ```
     #[must_use]
     pub fn into_output(self) -> JsonMap {
         self.output

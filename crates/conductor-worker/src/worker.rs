@@ -9,10 +9,43 @@ use conductor_models::{Task, TaskDef};
 use crate::output::WorkerOutput;
 
 /// Default poll interval, in milliseconds.
+///
+/// ```
+/// use conductor_models::Task;
+/// use conductor_worker::{DEFAULT_POLL_INTERVAL_MILLIS, FnWorker, Worker, WorkerOutput};
+///
+/// let worker = FnWorker::new("greet", |_task: Task| async {
+///     Ok(WorkerOutput::completed_with_result("hi"))
+/// });
+/// assert_eq!(worker.poll_interval_millis(), DEFAULT_POLL_INTERVAL_MILLIS);
+/// ```
 pub const DEFAULT_POLL_INTERVAL_MILLIS: u64 = 100;
 /// Default long-poll timeout sent to the server, in milliseconds (the server's own default).
+///
+/// ```
+/// use conductor_models::Task;
+/// use conductor_worker::{DEFAULT_POLL_TIMEOUT_MILLIS, FnWorker, Worker, WorkerOutput};
+///
+/// let worker = FnWorker::new("greet", |_task: Task| async {
+///     Ok(WorkerOutput::completed_with_result("hi"))
+/// });
+/// assert_eq!(worker.poll_timeout_millis(), DEFAULT_POLL_TIMEOUT_MILLIS);
+/// ```
 pub const DEFAULT_POLL_TIMEOUT_MILLIS: u64 = 100;
 /// Largest long-poll timeout the server accepts, in milliseconds.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use conductor_models::Task;
+/// use conductor_worker::{EnvLookup, FnWorker, MAX_POLL_TIMEOUT_MILLIS, WorkerConfig, WorkerOutput};
+///
+/// let worker = FnWorker::new("greet", |_task: Task| async {
+///     Ok(WorkerOutput::completed_with_result("hi"))
+/// })
+/// .with_poll_timeout_millis(MAX_POLL_TIMEOUT_MILLIS + 1);
+/// // Longer than the server accepts: rejected when the settings are resolved.
+/// assert!(WorkerConfig::resolve_with(&worker, &EnvLookup::from_map(HashMap::new())).is_err());
+/// ```
 pub const MAX_POLL_TIMEOUT_MILLIS: u64 = 5_000;
 
 /// Executes the tasks of one task type.

@@ -57,6 +57,17 @@ impl TaskHandlerBuilder {
     /// Adds every worker defined with `#[worker]` in the program ([`discovered_workers`]).
     ///
     /// Do not also add one of them by hand: the handler would run it twice.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::{TaskHandler, discovered_workers};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .discovered_workers()
+    ///     .build()?;
+    /// assert_eq!(handler.worker_names().len(), discovered_workers().len());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn discovered_workers(self) -> Self {
         discovered_workers()
             .into_iter()
@@ -67,6 +78,16 @@ impl TaskHandlerBuilder {
 impl TaskHandler {
     /// Adds every worker defined with `#[worker]` in the program ([`discovered_workers`]), as
     /// [`add_worker`](Self::add_worker) would.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::{TaskHandler, discovered_workers};
+    ///
+    /// let mut handler = TaskHandler::new(Configuration::new("http://localhost:8080/api"))?;
+    /// handler.add_discovered_workers();
+    /// assert_eq!(handler.worker_names().len(), discovered_workers().len());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
     pub fn add_discovered_workers(&mut self) {
         for worker in discovered_workers() {
             self.add_worker(worker);
@@ -76,6 +97,19 @@ impl TaskHandler {
 
 impl WorkerHostBuilder {
     /// Adds every worker defined with `#[worker]` in the program ([`discovered_workers`]).
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .discovered_workers()
+    ///     .start()
+    ///     .await?;
+    /// host.wait_for_shutdown().await
+    /// # }
+    /// ```
     pub fn discovered_workers(self) -> Self {
         discovered_workers()
             .into_iter()
