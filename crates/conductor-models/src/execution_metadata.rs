@@ -11,6 +11,19 @@ use crate::JsonMap;
 /// `executionDuration` and `additionalContextMap` are *derived* by the server's getters, so this type
 /// computes them when serialising (and ignores them when deserialising, except that
 /// `additionalContextMap` is accepted as an alias of `additionalContext`).
+///
+/// ```
+/// use conductor_models::ExecutionMetadata;
+///
+/// let metadata = ExecutionMetadata {
+///     execution_start_time: Some(1_000),
+///     execution_end_time: Some(1_250),
+///     ..ExecutionMetadata::default()
+/// };
+/// let json = serde_json::to_value(&metadata).unwrap();
+/// assert_eq!(json["executionDuration"], 250);
+/// assert_eq!(json["empty"], false);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExecutionMetadata {
     /// When the server sent the task to the worker (epoch ms).

@@ -74,6 +74,12 @@ pub mod workflow_task;
 
 /// An arbitrary JSON object (`Map<String, Value>`, insertion-ordered): task input/output, workflow
 /// input/output/variables, input parameters...
+///
+/// ```
+/// let mut input = conductor_models::JsonMap::new();
+/// input.insert("name".into(), "World".into());
+/// assert_eq!(serde_json::Value::Object(input), serde_json::json!({"name": "World"}));
+/// ```
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
 
 pub use bulk::BulkResponse;

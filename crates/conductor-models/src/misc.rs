@@ -47,6 +47,14 @@ impl Default for RateLimitPolicy {
 }
 
 /// Workflow-level rate limit (`WorkflowDef.rateLimitConfig`).
+///
+/// ```
+/// let config: conductor_models::RateLimitConfig = serde_json::from_str(
+///     r#"{"rateLimitKey": "${workflow.input.customerId}", "concurrentExecLimit": 2}"#,
+/// ).unwrap();
+/// assert_eq!(config.concurrent_exec_limit, 2);
+/// assert_eq!(config.policy, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RateLimitConfig {
@@ -97,6 +105,12 @@ impl RateLimitConfig {
 }
 
 /// Output caching of a task or workflow (`cacheConfig`).
+///
+/// ```
+/// let cache: conductor_models::CacheConfig =
+///     serde_json::from_str(r#"{"key": "${workflow.input.id}", "ttlInSecond": 60}"#).unwrap();
+/// assert_eq!(cache.ttl_in_second, 60);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CacheConfig {
@@ -128,6 +142,13 @@ impl CacheConfig {
 
 /// Where to read or write a large payload (`GET /workflow/externalstoragelocation`,
 /// `GET /tasks/externalstoragelocation`).
+///
+/// ```
+/// let location: conductor_models::ExternalStorageLocation =
+///     serde_json::from_str(r#"{"path": "task/input/1.json"}"#).unwrap();
+/// assert_eq!(location.path.as_deref(), Some("task/input/1.json"));
+/// assert_eq!(location.uri, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExternalStorageLocation {
@@ -140,6 +161,13 @@ pub struct ExternalStorageLocation {
 }
 
 /// One health indicator of [`HealthCheckStatus`].
+///
+/// ```
+/// let health: conductor_models::Health =
+///     serde_json::from_str(r#"{"details": {}, "healthy": false, "errorMessage": "db down"}"#).unwrap();
+/// assert!(!health.healthy);
+/// assert_eq!(health.error_message.as_deref(), Some("db down"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Health {
@@ -155,6 +183,13 @@ pub struct Health {
 }
 
 /// Health of the server (`GET /health`).
+///
+/// ```
+/// let status: conductor_models::HealthCheckStatus = serde_json::from_str(
+///     r#"{"healthResults": [], "suppressedHealthResults": [], "healthy": true}"#,
+/// ).unwrap();
+/// assert!(status.healthy);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct HealthCheckStatus {
@@ -170,6 +205,13 @@ pub struct HealthCheckStatus {
 }
 
 /// LLM token usage of an agent execution (`Workflow.aggregateTokenUsage`, server v3.32.0+).
+///
+/// ```
+/// let usage: conductor_models::TokenUsage = serde_json::from_str(
+///     r#"{"promptTokens": 12, "completionTokens": 30, "totalTokens": 42}"#,
+/// ).unwrap();
+/// assert_eq!(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TokenUsage {
@@ -185,6 +227,14 @@ pub struct TokenUsage {
 }
 
 /// Legacy input form of a `FORK_JOIN_DYNAMIC` branch (`DynamicForkJoinTask`).
+///
+/// ```
+/// let branch: conductor_models::DynamicForkJoinTask = serde_json::from_str(
+///     r#"{"taskName": "resize", "referenceName": "resize_0", "input": {"width": 64}}"#,
+/// ).unwrap();
+/// assert_eq!(branch.reference_name.as_deref(), Some("resize_0"));
+/// assert_eq!(branch.input["width"], 64);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DynamicForkJoinTask {
@@ -218,6 +268,13 @@ impl Default for DynamicForkJoinTask {
 }
 
 /// A list of [`DynamicForkJoinTask`]s (`DynamicForkJoinTaskList`).
+///
+/// ```
+/// let list: conductor_models::DynamicForkJoinTaskList = serde_json::from_str(
+///     r#"{"dynamicTasks": [{"taskName": "resize", "referenceName": "resize_0", "input": {}}]}"#,
+/// ).unwrap();
+/// assert_eq!(list.dynamic_tasks.len(), 1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct DynamicForkJoinTaskList {
@@ -227,6 +284,14 @@ pub struct DynamicForkJoinTaskList {
 }
 
 /// When a task queue was last polled, and by whom (`GET /tasks/queue/polldata`).
+///
+/// ```
+/// let polls: Vec<conductor_models::PollData> = serde_json::from_str(
+///     r#"[{"queueName": "greet", "workerId": "host-42", "lastPollTime": 1700000000000}]"#,
+/// ).unwrap();
+/// assert_eq!(polls[0].queue_name, "greet");
+/// assert_eq!(polls[0].domain, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct PollData {

@@ -248,6 +248,17 @@ impl StartWorkflowRequest {
 }
 
 /// Reruns a workflow from a task (`POST /workflow/{workflowId}/rerun`). All fields optional.
+///
+/// ```
+/// use conductor_models::RerunWorkflowRequest;
+///
+/// let request = RerunWorkflowRequest {
+///     re_run_from_task_id: Some("task-7".into()),
+///     ..RerunWorkflowRequest::default()
+/// };
+/// let json = serde_json::to_value(&request).unwrap();
+/// assert_eq!(json, serde_json::json!({"reRunFromTaskId": "task-7"}));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct RerunWorkflowRequest {
@@ -348,6 +359,16 @@ impl RerunWorkflowRequest {
 }
 
 /// Input/output to record for a skipped task (`PUT /workflow/{workflowId}/skiptask/{taskRef}`).
+///
+/// ```
+/// use conductor_models::SkipTaskRequest;
+///
+/// let mut output = conductor_models::JsonMap::new();
+/// output.insert("skipped".into(), true.into());
+/// let request = SkipTaskRequest { task_output: Some(output), ..SkipTaskRequest::default() };
+/// let json = serde_json::to_value(&request).unwrap();
+/// assert_eq!(json, serde_json::json!({"taskOutput": {"skipped": true}}));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct SkipTaskRequest {
@@ -360,6 +381,12 @@ pub struct SkipTaskRequest {
 }
 
 /// Upgrades a running execution to another definition version (model in OSS; endpoint Orkes-only).
+///
+/// ```
+/// let request: conductor_models::UpgradeWorkflowRequest =
+///     serde_json::from_str(r#"{"name": "order", "version": 3}"#).unwrap();
+/// assert_eq!(request.version, Some(3));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct UpgradeWorkflowRequest {
@@ -378,6 +405,14 @@ pub struct UpgradeWorkflowRequest {
 }
 
 /// A mocked result for one execution of a task in a [`WorkflowTestRequest`].
+///
+/// ```
+/// use conductor_models::{TaskMock, TaskMockStatus, TaskResultStatus};
+///
+/// let mock: TaskMock = serde_json::from_str(r#"{"output": {"ok": true}}"#).unwrap();
+/// assert_eq!(mock.status, TaskMockStatus(TaskResultStatus::Completed));
+/// assert_eq!(mock.output["ok"], true);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskMock {
@@ -396,6 +431,13 @@ pub struct TaskMock {
 }
 
 /// [`TaskResultStatus`] defaulting to `COMPLETED`, as `TaskMock.status` does on the server.
+///
+/// ```
+/// use conductor_models::{TaskMockStatus, TaskResultStatus};
+///
+/// assert_eq!(TaskMockStatus::default(), TaskMockStatus(TaskResultStatus::Completed));
+/// assert_eq!(serde_json::to_value(TaskMockStatus::default()).unwrap(), "COMPLETED");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct TaskMockStatus(pub TaskResultStatus);
@@ -478,6 +520,14 @@ impl TaskMock {
 
 /// Runs a workflow with mocked task outputs (`POST /workflow/test`): every [`StartWorkflowRequest`]
 /// field plus the mocks.
+///
+/// ```
+/// let request: conductor_models::WorkflowTestRequest = serde_json::from_str(
+///     r#"{"name": "order", "input": {"id": 1},
+///         "taskRefToMockOutput": {"charge_ref": [{"status": "FAILED"}, {"status": "COMPLETED"}]}}"#,
+/// ).unwrap();
+/// assert_eq!(request.task_ref_to_mock_output["charge_ref"].len(), 2);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowTestRequest {

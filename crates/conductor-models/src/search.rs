@@ -8,6 +8,16 @@ use crate::serde_util::null_as_default;
 use crate::{TaskStatus, WorkflowStatus};
 
 /// One page of search results (`GET /workflow/search`, `/tasks/search`...): `{totalHits, results}`.
+///
+/// ```
+/// use conductor_models::{SearchResult, WorkflowSummary};
+///
+/// let page: SearchResult<WorkflowSummary> = serde_json::from_str(
+///     r#"{"totalHits": 120, "results": [{"workflowId": "wf-1", "workflowType": "order", "status": "RUNNING"}]}"#,
+/// ).unwrap();
+/// assert_eq!(page.total_hits, 120);
+/// assert_eq!(page.results[0].workflow_id, "wf-1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(deserialize = "T: Deserialize<'de>", serialize = "T: Serialize"))]
@@ -52,6 +62,15 @@ impl<T> SearchResult<T> {
 /// Unlike `Workflow`, times are **strings** (`yyyy-MM-dd'T'HH:mm:ss.SSS'Z'`, UTC), `input`/`output` are
 /// strings (by default Java's `Map.toString()`, e.g. `{a=1, b=x}`, not JSON), and
 /// `failedReferenceTaskNames` is one comma-joined string.
+///
+/// ```
+/// let summary: conductor_models::WorkflowSummary = serde_json::from_str(
+///     r#"{"workflowId": "wf-1", "workflowType": "order", "version": 2, "status": "COMPLETED",
+///         "startTime": "2026-11-22T04:00:00.000Z", "input": "{orderId=42}", "executionTime": 850}"#,
+/// ).unwrap();
+/// assert_eq!(summary.version, 2);
+/// assert_eq!(summary.input.as_deref(), Some("{orderId=42}"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowSummary {
@@ -134,6 +153,15 @@ pub struct WorkflowSummary {
 
 /// A task search hit (`TaskSummary`). Times and `input`/`output` are strings, as in
 /// [`WorkflowSummary`]; an unset time reads `1970-01-01T00:00:00.000Z`.
+///
+/// ```
+/// let summary: conductor_models::TaskSummary = serde_json::from_str(
+///     r#"{"taskId": "t-1", "workflowId": "wf-1", "taskType": "greet", "status": "COMPLETED",
+///         "scheduledTime": "2026-11-22T04:00:00.000Z", "queueWaitTime": 12}"#,
+/// ).unwrap();
+/// assert_eq!(summary.task_id, "t-1");
+/// assert_eq!(summary.queue_wait_time, 12);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskSummary {

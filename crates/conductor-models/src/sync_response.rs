@@ -206,6 +206,15 @@ pub struct TaskRun {
 /// The response of a signal or synchronous execution: a [`WorkflowRun`] or a [`TaskRun`], chosen by
 /// `responseType` (`BLOCKING_TASK`/`BLOCKING_TASK_INPUT` → task; anything else, including a missing or
 /// unknown value, → workflow, whose fields are the common superset).
+///
+/// ```
+/// use conductor_models::SignalResponse;
+///
+/// let response: SignalResponse = serde_json::from_str(
+///     r#"{"responseType": "TARGET_WORKFLOW", "workflowId": "wf-1", "status": "COMPLETED", "tasks": []}"#,
+/// ).unwrap();
+/// assert!(matches!(response, SignalResponse::Workflow(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum SignalResponse {
     /// A workflow's state.

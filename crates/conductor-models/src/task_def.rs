@@ -309,6 +309,11 @@ impl TaskDef {
     }
 
     /// Sets `totalTimeoutSeconds` (across all attempts).
+    ///
+    /// ```
+    /// let def = conductor_models::TaskDef::new("charge").with_total_timeout(600);
+    /// assert_eq!(serde_json::to_value(&def).unwrap()["totalTimeoutSeconds"], 600);
+    /// ```
     #[must_use]
     pub fn with_total_timeout(mut self, seconds: i64) -> Self {
         self.total_timeout_seconds = seconds;

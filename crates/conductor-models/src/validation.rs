@@ -39,6 +39,13 @@ const TASK_DOCUMENT_KEYS: &[&str] = &[
 ];
 
 /// One problem found by [`WorkflowDef::validate`].
+///
+/// ```
+/// use conductor_models::{DefinitionProblem, WorkflowDef};
+///
+/// let error = WorkflowDef::new("empty").validate().unwrap_err();
+/// assert!(error.problems.contains(&DefinitionProblem::NoTasks));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DefinitionProblem {

@@ -27,6 +27,20 @@ macro_rules! wire_enum {
         }
     ) => {
         $(#[$meta])*
+        ///
+        /// On the wire it is the exact Java name; a value this SDK does not know is kept as `Unknown`:
+        ///
+        #[doc = concat!(
+            "```\n",
+            "use conductor_models::", stringify!($name), ";\n\n",
+            "let known = ", stringify!($name), "::KNOWN[0].clone();\n",
+            "let json = serde_json::to_value(&known).unwrap();\n",
+            "assert_eq!(json, known.as_str());\n",
+            "assert_eq!(serde_json::from_value::<", stringify!($name), ">(json).unwrap(), known);\n\n",
+            "let newer: ", stringify!($name), " = serde_json::from_str(\"\\\"FROM_A_NEWER_SERVER\\\"\").unwrap();\n",
+            "assert_eq!(newer, ", stringify!($name), "::Unknown(\"FROM_A_NEWER_SERVER\".into()));\n",
+            "```",
+        )]
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum $name {
@@ -40,9 +54,21 @@ macro_rules! wire_enum {
 
         impl $name {
             /// Every known value, in declaration order.
+            ///
+            #[doc = concat!(
+                "```\nuse conductor_models::", stringify!($name), ";\n\n",
+                "assert!(", stringify!($name), "::KNOWN.iter().all(|value| !value.is_unknown()));\n```",
+            )]
             pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
 
             /// The exact string Conductor uses on the wire.
+            ///
+            #[doc = concat!(
+                "```\nuse conductor_models::", stringify!($name), ";\n\n",
+                "for value in ", stringify!($name), "::KNOWN {\n",
+                "    assert_eq!(", stringify!($name), "::from_wire(value.as_str()), *value);\n}\n",
+                "assert_eq!(", stringify!($name), "::Unknown(\"X\".into()).as_str(), \"X\");\n```",
+            )]
             pub fn as_str(&self) -> &str {
                 match self {
                     $($name::$variant => $wire,)+
@@ -51,6 +77,12 @@ macro_rules! wire_enum {
             }
 
             /// Parses a wire string; unknown strings become `Unknown(raw)`.
+            ///
+            #[doc = concat!(
+                "```\nuse conductor_models::", stringify!($name), ";\n\n",
+                "assert_eq!(", stringify!($name), "::from_wire(\"NOT_A_VALUE\"), ",
+                stringify!($name), "::Unknown(\"NOT_A_VALUE\".into()));\n```",
+            )]
             pub fn from_wire(raw: &str) -> Self {
                 match raw {
                     $($wire => $name::$variant,)+
@@ -59,6 +91,12 @@ macro_rules! wire_enum {
             }
 
             /// `true` for the `Unknown` arm.
+            ///
+            #[doc = concat!(
+                "```\nuse conductor_models::", stringify!($name), ";\n\n",
+                "assert!(", stringify!($name), "::from_wire(\"NOT_A_VALUE\").is_unknown());\n",
+                "assert!(!", stringify!($name), "::KNOWN[0].is_unknown());\n```",
+            )]
             pub fn is_unknown(&self) -> bool {
                 matches!(self, $name::Unknown(_))
             }

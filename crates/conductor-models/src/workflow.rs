@@ -68,6 +68,18 @@ impl WorkflowStatus {
 ///
 /// Includes the derived, read-only properties the server emits (`workflowName`, `workflowVersion`,
 /// `startTime`) so a round trip keeps them.
+///
+/// ```
+/// use conductor_models::{Workflow, WorkflowStatus};
+///
+/// let workflow: Workflow = serde_json::from_str(
+///     r#"{"workflowId": "wf-1", "status": "COMPLETED", "output": {"greeting": "Hello"},
+///         "workflowDefinition": {"name": "greeting_workflow", "version": 1, "tasks": []}}"#,
+/// ).unwrap();
+/// assert_eq!(workflow.status, WorkflowStatus::Completed);
+/// assert!(workflow.status.is_terminal());
+/// assert_eq!(workflow.output["greeting"], "Hello");
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Workflow {
@@ -238,6 +250,15 @@ impl Workflow {
 
 /// The short status of an execution (`GET /workflow/{workflowId}/status`); the server's
 /// `org.conductoross.conductor.model.WorkflowStatus` class, renamed because the enum owns the name.
+///
+/// ```
+/// use conductor_models::{WorkflowStatus, WorkflowStatusSummary};
+///
+/// let summary: WorkflowStatusSummary =
+///     serde_json::from_str(r#"{"workflowId": "wf-1", "status": "PAUSED"}"#).unwrap();
+/// assert_eq!(summary.status, WorkflowStatus::Paused);
+/// assert_eq!(summary.output, None);
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowStatusSummary {

@@ -501,6 +501,13 @@ impl WorkflowDef {
 }
 
 /// Name, version and times of a workflow definition (`GET /metadata/workflow/names-and-versions`...).
+///
+/// ```
+/// let versions: Vec<conductor_models::WorkflowDefSummary> = serde_json::from_str(
+///     r#"[{"name": "order", "version": 1}, {"name": "order", "version": 2, "createTime": 1700000000000}]"#,
+/// ).unwrap();
+/// assert_eq!(versions.iter().map(|v| v.version).max(), Some(2));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowDefSummary {
