@@ -55,9 +55,12 @@ impl WorkflowTask {
         llm_provider: impl Into<String>,
         model: impl Into<String>,
     ) -> Self {
-        Self::llm_task(TaskType::LlmTextComplete, task_reference_name)
-            .with_input_param("llmProvider", llm_provider.into())
-            .with_input_param("model", model.into())
+        Self::llm_model_task(
+            TaskType::LlmTextComplete,
+            task_reference_name,
+            llm_provider,
+            model,
+        )
     }
 
     /// An `LLM_CHAT_COMPLETE` task: answers a conversation ([`WorkflowTask::with_messages`]) with
@@ -96,9 +99,12 @@ impl WorkflowTask {
         llm_provider: impl Into<String>,
         model: impl Into<String>,
     ) -> Self {
-        Self::llm_task(TaskType::LlmChatComplete, task_reference_name)
-            .with_input_param("llmProvider", llm_provider.into())
-            .with_input_param("model", model.into())
+        Self::llm_model_task(
+            TaskType::LlmChatComplete,
+            task_reference_name,
+            llm_provider,
+            model,
+        )
     }
 
     /// An `LLM_GENERATE_EMBEDDINGS` task: turns `text` (set it with
@@ -126,9 +132,12 @@ impl WorkflowTask {
         llm_provider: impl Into<String>,
         model: impl Into<String>,
     ) -> Self {
-        Self::llm_task(TaskType::LlmGenerateEmbeddings, task_reference_name)
-            .with_input_param("llmProvider", llm_provider.into())
-            .with_input_param("model", model.into())
+        Self::llm_model_task(
+            TaskType::LlmGenerateEmbeddings,
+            task_reference_name,
+            llm_provider,
+            model,
+        )
     }
 
     /// An `LLM_INDEX_TEXT` task: embeds `text` (`.with_input_param("text", ...)`) with the
@@ -475,6 +484,18 @@ impl WorkflowTask {
     fn llm_task(task_type: TaskType, task_reference_name: impl Into<String>) -> Self {
         let reference = task_reference_name.into();
         Self::new(task_type, reference.clone(), reference)
+    }
+
+    /// An LLM task run with `model` of the AI integration `llm_provider`.
+    fn llm_model_task(
+        task_type: TaskType,
+        task_reference_name: impl Into<String>,
+        llm_provider: impl Into<String>,
+        model: impl Into<String>,
+    ) -> Self {
+        Self::llm_task(task_type, task_reference_name)
+            .with_input_param("llmProvider", llm_provider.into())
+            .with_input_param("model", model.into())
     }
 
     /// A vector-database task with the embedding model and the index it works on.

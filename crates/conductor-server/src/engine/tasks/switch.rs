@@ -10,16 +10,39 @@ use crate::engine::executor::{Exec, Terminate};
 use crate::engine::script::{self, case_string};
 use crate::engine::system_task::{MapContext, SystemTask};
 
-/// Schedules the first task of `case` (if any); returns the tasks and whether one was scheduled.
+/// Schedules the first task of the `selected` case (if any) after the branching `task`, which
+/// records the case in its input (`case`, `hasChildren`) and `output`; returns both, in order.
 fn schedule_case(
     exec: &mut Exec<'_>,
     ctx: &MapContext<'_>,
-    case: Option<&Vec<WorkflowTask>>,
+    mut task: Task,
+    case: &str,
+    selected: Option<&Vec<WorkflowTask>>,
+    output: &[(&str, Value)],
 ) -> Result<Vec<Task>, Terminate> {
-    match case.and_then(|list| list.first()) {
-        Some(first) => exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None),
-        None => Ok(Vec::new()),
+    let children = match selected.and_then(|list| list.first()) {
+        Some(first) => exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?,
+        None => Vec::new(),
+    };
+    task.input_data.insert("case".into(), json!(case));
+    if !children.is_empty() {
+        task.input_data.insert("hasChildren".into(), json!("true"));
     }
+    for (key, value) in output {
+        task.output_data.insert((*key).into(), value.clone());
+    }
+    let mut tasks = vec![task];
+    tasks.extend(children);
+    Ok(tasks)
+}
+
+/// The branching task itself has nothing left to do once its case is scheduled.
+fn complete_branching_task(task: &mut Task) -> bool {
+    if task.status.is_terminal() {
+        return false;
+    }
+    task.status = TaskStatus::Completed;
+    true
 }
 
 /// `SWITCH`.
@@ -67,17 +90,11 @@ impl SystemTask for Switch {
             Some(list) => Some(list),
             None => Some(&wt.default_case),
         };
-        let children = schedule_case(exec, ctx, selected)?;
-        task.input_data.insert("case".into(), json!(case));
-        if !children.is_empty() {
-            task.input_data.insert("hasChildren".into(), json!("true"));
-        }
-        task.output_data
-            .insert("evaluationResult".into(), json!([case]));
-        task.output_data.insert("selectedCase".into(), json!(case));
-        let mut tasks = vec![task];
-        tasks.extend(children);
-        Ok(tasks)
+        let output = [
+            ("evaluationResult", json!([case])),
+            ("selectedCase", json!(case)),
+        ];
+        schedule_case(exec, ctx, task, &case, selected, &output)
     }
 
     fn execute(
@@ -86,11 +103,7 @@ impl SystemTask for Switch {
         _: &mut Workflow,
         task: &mut Task,
     ) -> Result<bool, Terminate> {
-        if task.status.is_terminal() {
-            return Ok(false);
-        }
-        task.status = TaskStatus::Completed;
-        Ok(true)
+        Ok(complete_branching_task(task))
     }
 }
 
@@ -105,7 +118,7 @@ impl SystemTask for Decision {
 
     fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
         let wt = ctx.workflow_task;
-        let mut task = ctx.resolved_task(TaskStatus::InProgress);
+        let task = ctx.resolved_task(TaskStatus::InProgress);
         let case = if let Some(param) = &wt.case_value_param {
             case_string(task.input_data.get(param).unwrap_or(&Value::Null))
         } else if let Some(expression) = &wt.case_expression {
@@ -129,15 +142,8 @@ impl SystemTask for Decision {
             .get(&case)
             .filter(|list| !list.is_empty())
             .or(Some(&wt.default_case));
-        let children = schedule_case(exec, ctx, selected)?;
-        task.input_data.insert("case".into(), json!(case));
-        if !children.is_empty() {
-            task.input_data.insert("hasChildren".into(), json!("true"));
-        }
-        task.output_data.insert("caseOutput".into(), json!([case]));
-        let mut tasks = vec![task];
-        tasks.extend(children);
-        Ok(tasks)
+        let output = [("caseOutput", json!([case]))];
+        schedule_case(exec, ctx, task, &case, selected, &output)
     }
 
     fn execute(
@@ -146,10 +152,6 @@ impl SystemTask for Decision {
         _: &mut Workflow,
         task: &mut Task,
     ) -> Result<bool, Terminate> {
-        if task.status.is_terminal() {
-            return Ok(false);
-        }
-        task.status = TaskStatus::Completed;
-        Ok(true)
+        Ok(complete_branching_task(task))
     }
 }
