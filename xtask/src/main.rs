@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod oss;
 mod tidy;
 
 use std::path::PathBuf;
@@ -37,6 +38,8 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("oss-server") => report("oss-server", oss::server(&args[1..])),
+        Some("oss-test") => report("oss-test", oss::test(&args[1..])),
         Some("help") | None => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -55,7 +58,24 @@ commands:
   tidy                          check the repository's invariants (also run by `cargo test -p xtask`)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
+  oss-server [--version V] [--port P]
+                                start conductor-oss (fetched from Maven Central) on 127.0.0.1 with a
+                                fresh SQLite file; prints its URL; Ctrl-C stops it
+  oss-test [--version V]... [-- TEST ARGS]
+                                run the end-to-end suites and the conformance scenarios against each
+                                conductor-oss version the SDK claims (3.21.14 and 3.32.3 by default)
   help                          show this message";
+
+/// Prints a command's error and turns its result into an exit code.
+fn report(command: &str, result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("{command}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// Splits `bench` arguments into the benchmark name and the arguments after `--`.
 fn split_bench_args(args: &[String]) -> (Option<&str>, &[String]) {
