@@ -22,27 +22,29 @@ pub const WORKFLOWS: usize = 10;
 ///
 /// When the server rejects a call, or a workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow_name = env.name(WORKFLOW_NAME);
+    let (fetch_price, apply_discount) = (env.name("fetch_price"), env.name("apply_discount"));
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
-            WorkflowTask::simple("fetch_price", "fetch_ref")
+            WorkflowTask::simple(&fetch_price, "fetch_ref")
                 .with_input_param("sku", "${workflow.input.sku}"),
         )
         .with_task(
-            WorkflowTask::simple("apply_discount", "discount_ref")
+            WorkflowTask::simple(&apply_discount, "discount_ref")
                 .with_input_param("price", "${fetch_ref.output.result}")
                 .with_input_param("percent", 10),
         )
         .with_output_param("price", "${discount_ref.output.result}");
-    register(&env.client, &["fetch_price", "apply_discount"], &workflow).await?;
+    register(&env.client, &[&fetch_price, &apply_discount], &workflow).await?;
 
     // `fetch_price` waits on I/O (simulated): four at a time. `apply_discount` is quick: two.
-    let fetch_price = FnWorker::new("fetch_price", |_task: Task| async move {
+    let fetch_price = FnWorker::new(fetch_price, |_task: Task| async move {
         tokio::time::sleep(Duration::from_millis(20)).await;
         Ok(WorkerOutput::completed_with_result(100.0))
     })
     .with_thread_count(4);
-    let apply_discount = FnWorker::new("apply_discount", |task: Task| async move {
+    let apply_discount = FnWorker::new(apply_discount, |task: Task| async move {
         let price: f64 = task.get_input("price").unwrap_or(0.0);
         let percent: f64 = task.get_input("percent").unwrap_or(0.0);
         Ok(WorkerOutput::completed_with_result(
@@ -61,7 +63,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let workflows = env.client.workflow_client();
     let mut ids = Vec::with_capacity(WORKFLOWS);
     for i in 0..WORKFLOWS {
-        let request = StartWorkflowRequest::new(WORKFLOW_NAME)
+        let request = StartWorkflowRequest::new(&workflow_name)
             .with_version(1)
             .with_input_value("sku", json!(format!("SKU-{i}")));
         ids.push(workflows.start_workflow(&request).await?);

@@ -16,7 +16,8 @@ pub const WORKFLOW_NAME: &str = "do_while_example";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let (workflow_name, process_batch) = (env.name(WORKFLOW_NAME), env.name("process_batch"));
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
             WorkflowTask::do_while(
@@ -24,7 +25,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 // The condition sees the loop task's output (`iteration`) and its input.
                 "if ($.batch_loop['iteration'] < $.batches) { true; } else { false; }",
                 vec![
-                    WorkflowTask::simple("process_batch", "process_batch_ref")
+                    WorkflowTask::simple(&process_batch, "process_batch_ref")
                         .with_input_param("batch", "${batch_loop.output.iteration}"),
                 ],
             )
@@ -32,10 +33,10 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         )
         .with_output_param("iterations", "${batch_loop.output.iteration}")
         .with_output_param("lastBatch", "${process_batch_ref.output.result}");
-    register(&env.client, &["process_batch"], &workflow).await?;
+    register(&env.client, &[&process_batch], &workflow).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("process_batch", |task: Task| async move {
+        .worker(FnWorker::new(process_batch, |task: Task| async move {
             let batch: u64 = task.get_input("batch").unwrap_or(0);
             Ok(WorkerOutput::completed_with_result(format!(
                 "batch {batch} done"
@@ -47,7 +48,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("batches", 3),
         )

@@ -20,15 +20,16 @@ pub const WORKFLOW_NAME: &str = "dynamic_workflow_order_total";
 ///
 /// When the definition is invalid, the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
+    let compute_subtotal = env.name("compute_subtotal");
     env.client
         .metadata_client()
-        .register_task_def(&TaskDef::new("compute_subtotal"))
+        .register_task_def(&TaskDef::new(&compute_subtotal))
         .await?;
 
-    let workflow = ConductorWorkflow::new(&env.client, WORKFLOW_NAME)
+    let workflow = ConductorWorkflow::new(&env.client, env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_description("Built at run time");
-    let subtotal = WorkflowTask::simple("compute_subtotal", "subtotal_ref")
+    let subtotal = WorkflowTask::simple(&compute_subtotal, "subtotal_ref")
         .with_input_param("quantity", workflow.input("quantity"))
         .with_input_param("unitPrice", workflow.input("unitPrice"));
     let total = WorkflowTask::inline(
@@ -47,7 +48,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     workflow.register(true).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("compute_subtotal", |task: Task| async move {
+        .worker(FnWorker::new(compute_subtotal, |task: Task| async move {
             let quantity: f64 = task.get_input("quantity").unwrap_or(0.0);
             let unit_price: f64 = task.get_input("unitPrice").unwrap_or(0.0);
             Ok(WorkerOutput::completed_with_result(quantity * unit_price))

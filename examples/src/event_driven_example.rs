@@ -1,9 +1,9 @@
 //! event_driven_example: workflows that react to events. An EVENT task publishes
 //! `order_created` on the server's `conductor` queue; an event handler listening for it starts
-//! the shipping workflow, whose worker ships the order.
+//! the shipping workflow, whose worker ships the order. (conductor-oss starts listening for a new
+//! handler's event within a minute: see [`EVENT_WAIT_LIMIT`].)
 
 use conductor::WorkerHost;
-use conductor::client::CorrelationOptions;
 use conductor::models::{
     EventHandler, EventHandlerAction, StartWorkflowRequest, Task, WorkflowDef, WorkflowStatus,
     WorkflowTask,
@@ -11,14 +11,20 @@ use conductor::models::{
 use conductor::worker::{FnWorker, WorkerOutput};
 use serde_json::json;
 
-use crate::{BoxError, Environment, Outcome, expect_status, finished, register};
+use crate::{
+    BoxError, EVENT_WAIT_LIMIT, Environment, Outcome, correlated_workflows, expect_status,
+    finished, register,
+};
 
 /// The workflow that publishes the event.
 pub const ORDER_WORKFLOW: &str = "event_driven_order";
 /// The workflow the event handler starts.
 pub const SHIPPING_WORKFLOW: &str = "event_driven_shipping";
-/// The event: `conductor:{workflow name}:{queue}` for an EVENT task with sink `conductor:{queue}`.
-pub const EVENT: &str = "conductor:event_driven_order:order_created";
+/// The queue the EVENT task publishes to (sink `conductor:{queue}`); the server names the event
+/// `conductor:{workflow name}:{queue}`.
+pub const QUEUE: &str = "order_created";
+/// The event handler.
+pub const HANDLER_NAME: &str = "event_driven_start_shipping";
 
 /// Runs the example for order "A-99"; returns the shipping workflow started by the event, whose
 /// output is `{"tracking": "TRACK-A-99"}`.
@@ -27,16 +33,19 @@ pub const EVENT: &str = "conductor:event_driven_order:order_created";
 ///
 /// When the server rejects a call, or a workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let shipping = WorkflowDef::new(SHIPPING_WORKFLOW)
+    let (order_workflow, shipping_workflow) =
+        (env.name(ORDER_WORKFLOW), env.name(SHIPPING_WORKFLOW));
+    let ship_order = env.name("ship_order");
+    let shipping = WorkflowDef::new(&shipping_workflow)
         .with_version(1)
         .with_task(
-            WorkflowTask::simple("ship_order", "ship_ref")
+            WorkflowTask::simple(&ship_order, "ship_ref")
                 .with_input_param("orderId", "${workflow.input.orderId}"),
         )
         .with_output_param("tracking", "${ship_ref.output.result}");
-    register(&env.client, &["ship_order"], &shipping).await?;
-    let order = WorkflowDef::new(ORDER_WORKFLOW).with_version(1).with_task(
-        WorkflowTask::event("order_created_ref", "conductor:order_created")
+    register(&env.client, &[&ship_order], &shipping).await?;
+    let order = WorkflowDef::new(&order_workflow).with_version(1).with_task(
+        WorkflowTask::event("order_created_ref", format!("conductor:{QUEUE}"))
             .with_input_param("orderId", "${workflow.input.orderId}"),
     );
     register(&env.client, &[], &order).await?;
@@ -44,11 +53,12 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     // The handler: on each `order_created`, start the shipping workflow with the event's order
     // id (`${orderId}` is read from the event payload), correlated by that id.
     let mut action =
-        EventHandlerAction::start_workflow(SHIPPING_WORKFLOW, json!({"orderId": "${orderId}"}));
+        EventHandlerAction::start_workflow(&shipping_workflow, json!({"orderId": "${orderId}"}));
     if let Some(start) = action.start_workflow.as_mut() {
         start.correlation_id = Some("${orderId}".to_owned());
     }
-    let handler = EventHandler::new("event_driven_start_shipping", EVENT)
+    let event = format!("conductor:{order_workflow}:{QUEUE}");
+    let handler = EventHandler::new(env.name(HANDLER_NAME), event)
         .with_action(action)
         .with_active(true);
     let events = env.client.event_client();
@@ -64,7 +74,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     }
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("ship_order", |task: Task| async move {
+        .worker(FnWorker::new(ship_order, |task: Task| async move {
             let order = task.get_input_string("orderId").unwrap_or_default();
             Ok(WorkerOutput::completed_with_result(format!(
                 "TRACK-{order}"
@@ -76,7 +86,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         let workflows = env.client.workflow_client();
         let order_id = workflows
             .start_workflow(
-                &StartWorkflowRequest::new(ORDER_WORKFLOW)
+                &StartWorkflowRequest::new(&order_workflow)
                     .with_version(1)
                     .with_input_value("orderId", "A-99"),
             )
@@ -86,14 +96,12 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             WorkflowStatus::Completed,
         )?;
         // The handler started the shipping workflow with correlation id "A-99".
-        let started = workflows
-            .get_workflows_by_correlation_id_with(
-                SHIPPING_WORKFLOW,
-                "A-99",
-                // Closed ones too: a fast workflow may have completed already.
-                &CorrelationOptions::new().include_closed(true),
-            )
-            .await?;
+        let started =
+            correlated_workflows(&env.client, &shipping_workflow, "A-99", 1, EVENT_WAIT_LIMIT)
+                .await
+                .map_err(|err| {
+                    format!("the event handler did not start the shipping workflow: {err}")
+                })?;
         let shipping = started
             .first()
             .ok_or("the event handler did not start the shipping workflow")?;
@@ -101,5 +109,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     }
     .await;
     host.shutdown().await?;
+    // The handler has done its job: remove it, so the server stops listening for its event.
+    events.delete_event_handler(&handler.name).await?;
     expect_status(result?, WorkflowStatus::Completed)
 }

@@ -17,17 +17,19 @@ pub const WORKFLOW_NAME: &str = "fork_join_example";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
+    let workflow_name = env.name(WORKFLOW_NAME);
     let channels = ["email", "sms", "push"];
+    let task_name = |channel: &str| env.name(&format!("notify_{channel}"));
     let branches: Vec<Vec<WorkflowTask>> = channels
         .iter()
         .map(|channel| {
             vec![
-                WorkflowTask::simple(format!("notify_{channel}"), format!("{channel}_ref"))
+                WorkflowTask::simple(task_name(channel), format!("{channel}_ref"))
                     .with_input_param("user", "${workflow.input.user}"),
             ]
         })
         .collect();
-    let mut workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let mut workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(WorkflowTask::fork_join(
             "notify_fork",
@@ -41,14 +43,14 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     for channel in channels {
         workflow = workflow.with_output_param(channel, format!("${{{channel}_ref.output.result}}"));
     }
-    let task_names: Vec<String> = channels.iter().map(|c| format!("notify_{c}")).collect();
+    let task_names: Vec<String> = channels.iter().map(|c| task_name(c)).collect();
     let task_names: Vec<&str> = task_names.iter().map(String::as_str).collect();
     register(&env.client, &task_names, &workflow).await?;
 
     let mut host = WorkerHost::builder(env.config.clone());
     for channel in channels {
         host = host.worker(FnWorker::new(
-            format!("notify_{channel}"),
+            task_name(channel),
             move |task: Task| async move {
                 let user = task.get_input_string("user").unwrap_or_default();
                 Ok(WorkerOutput::completed_with_result(format!(
@@ -62,7 +64,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("user", "ada"),
         )

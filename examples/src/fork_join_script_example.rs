@@ -1,6 +1,9 @@
 //! fork_join_script_example: a JOIN with a completion script. Three branches run in parallel;
 //! the join completes as soon as two of them have completed (the script decides), and the
 //! workflow goes on while the slow branch is still running.
+//!
+//! JOIN scripts are an Orkes feature (the embedded server has them too): conductor-oss ignores the
+//! script and waits for every branch, so there the summary never runs before the slow carrier.
 
 use conductor::WorkerHost;
 use conductor::models::{
@@ -34,13 +37,17 @@ pub const JOIN_SCRIPT: &str = "(function () { \
 ///
 /// When the server rejects a call, or the workflow does not behave as described.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
+    let workflow_name = env.name(WORKFLOW_NAME);
+    let fast = env.name("quote_fast_carrier");
+    let cheap = env.name("quote_cheap_carrier");
+    let summarize = env.name("summarize_quotes");
     let branches = vec![
-        vec![WorkflowTask::simple("quote_fast_carrier", "fast_ref")],
-        vec![WorkflowTask::simple("quote_cheap_carrier", "cheap_ref")],
+        vec![WorkflowTask::simple(&fast, "fast_ref")],
+        vec![WorkflowTask::simple(&cheap, "cheap_ref")],
         // The slow carrier answers by callback: a WAIT task completed from outside.
         vec![WorkflowTask::wait("slow_ref")],
     ];
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(WorkflowTask::fork_join(
             "quotes_fork",
@@ -52,40 +59,25 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 .with_join_script(JOIN_SCRIPT),
         )
         .with_task(
-            WorkflowTask::simple("summarize_quotes", "summary_ref")
+            WorkflowTask::simple(&summarize, "summary_ref")
                 .with_input_param("fast", "${fast_ref.output.result}")
                 .with_input_param("cheap", "${cheap_ref.output.result}"),
         )
         .with_output_param("summary", "${summary_ref.output.result}");
-    register(
-        &env.client,
-        &[
-            "quote_fast_carrier",
-            "quote_cheap_carrier",
-            "summarize_quotes",
-        ],
-        &workflow,
-    )
-    .await?;
+    register(&env.client, &[&fast, &cheap, &summarize], &workflow).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new(
-            "quote_fast_carrier",
-            |_task: Task| async move {
-                Ok(WorkerOutput::completed_with_result(
-                    json!({"carrier": "fast", "price": 30}),
-                ))
-            },
-        ))
-        .worker(FnWorker::new(
-            "quote_cheap_carrier",
-            |_task: Task| async move {
-                Ok(WorkerOutput::completed_with_result(
-                    json!({"carrier": "cheap", "price": 18}),
-                ))
-            },
-        ))
-        .worker(FnWorker::new("summarize_quotes", |task: Task| async move {
+        .worker(FnWorker::new(fast, |_task: Task| async move {
+            Ok(WorkerOutput::completed_with_result(
+                json!({"carrier": "fast", "price": 30}),
+            ))
+        }))
+        .worker(FnWorker::new(cheap, |_task: Task| async move {
+            Ok(WorkerOutput::completed_with_result(
+                json!({"carrier": "cheap", "price": 18}),
+            ))
+        }))
+        .worker(FnWorker::new(summarize, |task: Task| async move {
             let quotes = ["fast", "cheap"]
                 .iter()
                 .filter(|key| task.input_data.get(**key).is_some_and(|v| !v.is_null()))
@@ -100,7 +92,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         let workflow_id = env
             .client
             .workflow_client()
-            .start_workflow(&StartWorkflowRequest::new(WORKFLOW_NAME).with_version(1))
+            .start_workflow(&StartWorkflowRequest::new(&workflow_name).with_version(1))
             .await?;
         // The summary runs while the slow branch still waits: the script completed the join.
         task_reaches(

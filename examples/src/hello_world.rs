@@ -18,19 +18,20 @@ pub const WORKFLOW_NAME: &str = "greeting_workflow";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
+    let (task_name, workflow_name) = (env.name(TASK_NAME), env.name(WORKFLOW_NAME));
     // 1. Definitions: a task, and a one-task workflow that passes its input through.
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_description("Says hello")
         .with_task(
-            WorkflowTask::simple(TASK_NAME, "greet_ref")
+            WorkflowTask::simple(&task_name, "greet_ref")
                 .with_input_param("name", "${workflow.input.name}"),
         )
         .with_output_param("greeting", "${greet_ref.output.result}");
-    register(&env.client, &[TASK_NAME], &workflow).await?;
+    register(&env.client, &[&task_name], &workflow).await?;
 
     // 2. The worker: a closure that receives the task and returns its output.
-    let worker = FnWorker::new(TASK_NAME, |task: Task| async move {
+    let worker = FnWorker::new(task_name, |task: Task| async move {
         let name = task
             .get_input_string("name")
             .unwrap_or_else(|| "stranger".to_owned());
@@ -50,7 +51,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("name", "World"),
         )

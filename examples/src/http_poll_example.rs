@@ -3,6 +3,9 @@
 //! worker; on the embedded server the job is a local service ([`LocalHttp`]) that completes on
 //! the third call. With `CONDUCTOR_SERVER_URL` set, set `EXAMPLE_HTTP_POLL_URL` to a job status URL
 //! the server can reach whose JSON body has `"status": "COMPLETED"` eventually.
+//!
+//! HTTP_POLL is an Orkes task type: conductor-oss has none (3.21 fails the workflow for want of a
+//! task definition named like the task, 3.32 schedules it as a worker task nobody polls).
 
 use conductor::models::{
     PollingStrategy, StartWorkflowRequest, WorkflowDef, WorkflowStatus, WorkflowTask,
@@ -22,7 +25,7 @@ pub const WORKFLOW_NAME: &str = "http_poll_example";
 /// When the server rejects a call, `EXAMPLE_HTTP_POLL_URL` is missing on a remote server, or the
 /// workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let (_service, url) = if env.is_embedded() {
+    let (_service, url) = if env.local_services() {
         let service = LocalHttp::start().await?;
         let url = format!("{}/jobs/${{workflow.input.jobId}}", service.url());
         (Some(service), url)
@@ -37,7 +40,8 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             }
         }
     };
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow_name = env.name(WORKFLOW_NAME);
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
             WorkflowTask::http_poll("poll_job_ref", url)
@@ -56,7 +60,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("jobId", "job-17"),
         )

@@ -4,7 +4,7 @@
 //! On the embedded server the endpoint is a tiny local service started by the example
 //! ([`LocalHttp`]), so nothing leaves the machine. With `CONDUCTOR_SERVER_URL` set, the server must
 //! reach the URL itself: set `EXAMPLE_HTTP_URL` to a URL it can reach, else the example calls the
-//! server's own `/health` endpoint.
+//! server's own `/health` endpoint (at the server's root, where every conductor-oss serves it).
 
 use conductor::models::{StartWorkflowRequest, WorkflowDef, WorkflowStatus, WorkflowTask};
 
@@ -21,17 +21,18 @@ pub const WORKFLOW_NAME: &str = "http_task_example";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let (_service, url) = if env.is_embedded() {
+    let (_service, url) = if env.local_services() {
         let service = LocalHttp::start().await?;
         let url = format!("{}/orders/${{workflow.input.orderId}}", service.url());
         (Some(service), url)
     } else {
         let url = std::env::var("EXAMPLE_HTTP_URL")
-            .unwrap_or_else(|_| format!("{}/health", env.config.server_url()));
+            .unwrap_or_else(|_| format!("{}/health", env.root_url()));
         (None, url)
     };
 
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow_name = env.name(WORKFLOW_NAME);
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
             WorkflowTask::http("get_order_ref", url)
@@ -46,7 +47,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("orderId", "A-1001"),
         )

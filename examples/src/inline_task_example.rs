@@ -9,7 +9,7 @@ use crate::{BoxError, Environment, Outcome, expect_status, finished, register};
 /// The workflow.
 pub const WORKFLOW_NAME: &str = "inline_task_example";
 
-/// Runs the example on three items; the output is `{"total": 65, "count": 3, "expensive": ["lamp"]}`.
+/// Runs the example on three items; the output is `{"total": 65, "count": 3, "expensive": "lamp"}`.
 ///
 /// # Errors
 ///
@@ -22,10 +22,12 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 total += $.items[i].price;
                 if ($.items[i].price > $.threshold) { expensive.push($.items[i].name); }
             }
-            return { total: total, count: $.items.length, expensive: expensive };
+            // A string, not the array itself: conductor-oss 3.21's script engine (Nashorn) hands
+            // arrays back as objects keyed by index.
+            return { total: total, count: $.items.length, expensive: expensive.join(', ') };
         })();
     "#;
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
             WorkflowTask::inline("summarize_ref", script)
@@ -46,7 +48,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(&workflow.name)
                 .with_version(1)
                 .with_input_value("items", items),
         )

@@ -44,7 +44,8 @@ pub struct OrderOutput {
 ///
 /// When the server rejects a call, the schemas were not registered, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let worker = FnWorker::new(TASK_NAME, |task: Task| async move {
+    let (task_name, workflow_name) = (env.name(TASK_NAME), env.name(WORKFLOW_NAME));
+    let worker = FnWorker::new(&task_name, |task: Task| async move {
         // Typed input: a missing or mistyped field fails the task with a clear reason.
         let input: OrderInput =
             serde_json::from_value(serde_json::Value::Object(task.input_data.clone())).map_err(
@@ -67,24 +68,24 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let result = async {
         let metadata = env.client.metadata_client();
         let deadline = tokio::time::Instant::now() + WAIT_LIMIT;
-        while !metadata.task_def_exists(TASK_NAME).await? {
+        while !metadata.task_def_exists(&task_name).await? {
             if tokio::time::Instant::now() >= deadline {
                 return Err::<_, BoxError>(
-                    format!("the worker did not register {TASK_NAME}").into(),
+                    format!("the worker did not register {task_name}").into(),
                 );
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
-        let task_def = metadata.get_task_def(TASK_NAME).await?;
+        let task_def = metadata.get_task_def(&task_name).await?;
         if task_def.input_schema.is_none() || task_def.output_schema.is_none() {
             return Err::<_, BoxError>(
-                format!("task definition {TASK_NAME} was registered without its schemas").into(),
+                format!("task definition {task_name} was registered without its schemas").into(),
             );
         }
-        let workflow = WorkflowDef::new(WORKFLOW_NAME)
+        let workflow = WorkflowDef::new(&workflow_name)
             .with_version(1)
             .with_task(
-                WorkflowTask::simple(TASK_NAME, "process_ref")
+                WorkflowTask::simple(&task_name, "process_ref")
                     .with_input_param("orderId", "${workflow.input.orderId}")
                     .with_input_param("amount", "${workflow.input.amount}")
                     .with_input_param("items", "${workflow.input.items}"),
@@ -99,7 +100,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             .client
             .workflow_client()
             .start_workflow(
-                &StartWorkflowRequest::new(WORKFLOW_NAME)
+                &StartWorkflowRequest::new(&workflow_name)
                     .with_version(1)
                     .with_input_value("orderId", "A-5")
                     .with_input_value("amount", 12.5)

@@ -9,9 +9,15 @@
 //! With `CONDUCTOR_SERVER_URL` set, the examples talk to that server unchanged (a real Conductor
 //! or Orkes cluster); without it they start the embedded Conductor-compatible server in-process,
 //! so `cargo run --example NAME` works on a fresh machine.
+//!
+//! Every name an example registers (workflows, task types, event handlers) goes through
+//! [`Environment::name`]: `cargo run --example` keeps the plain names, while the test suite adds a
+//! suffix unique to each test ([`Environment::with_name_suffix`]) so that examples running at the
+//! same time on one shared server never poll each other's tasks.
 
 use std::time::Duration;
 
+use conductor::client::CorrelationOptions;
 use conductor::models::{
     RetryLogic, Task, TaskDef, TaskStatus, Workflow, WorkflowDef, WorkflowStatus,
 };
@@ -83,6 +89,10 @@ pub struct Environment {
     pub client: ConductorClient,
     /// The embedded server, kept alive as long as the environment lives; `None` with a remote server.
     pub embedded: Option<DevServer>,
+    /// Appended (after `_`) to every name the examples register; `None` keeps the plain names.
+    name_suffix: Option<String>,
+    /// Whether the server can call HTTP services this process starts on 127.0.0.1.
+    local_services: bool,
 }
 
 impl Environment {
@@ -106,13 +116,90 @@ impl Environment {
             config,
             client,
             embedded: Some(server),
+            name_suffix: None,
+            local_services: true,
         })
+    }
+
+    /// An environment pointing at the server at `url` (a base URL such as
+    /// `http://localhost:8080/api`), without checking that it answers; auth, timeouts and the
+    /// worker settings still come from the environment. The test suite uses it to run the
+    /// examples against a real conductor-oss; [`connect`] does the same for
+    /// `CONDUCTOR_SERVER_URL`, after a health check.
+    ///
+    /// The server is taken to be remote: the HTTP examples do not start local services for it to
+    /// call unless [`with_local_services`](Self::with_local_services) says it can reach them.
+    ///
+    /// # Errors
+    ///
+    /// When the client cannot be built from the configuration (for instance an invalid URL).
+    pub fn external(url: impl Into<String>) -> Result<Self, BoxError> {
+        let url = url.into();
+        let config = Configuration::from_env_vars(|name| match name {
+            "CONDUCTOR_SERVER_URL" => Some(url.clone()),
+            other => std::env::var(other).ok(),
+        });
+        let client = ConductorClient::new(config.clone())?;
+        Ok(Self {
+            config,
+            client,
+            embedded: None,
+            name_suffix: None,
+            local_services: false,
+        })
+    }
+
+    /// Appends `_{suffix}` to every name the examples register through [`name`](Self::name),
+    /// so that several runs can share one server without seeing each other's tasks.
+    #[must_use]
+    pub fn with_name_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.name_suffix = Some(suffix.into());
+        self
+    }
+
+    /// Says whether the server can call HTTP services this process starts on 127.0.0.1 (true for
+    /// the embedded server, and for a real server running on this machine).
+    #[must_use]
+    pub fn with_local_services(mut self, reachable: bool) -> Self {
+        self.local_services = reachable;
+        self
+    }
+
+    /// The name to register for `base`: `base` itself, or `{base}_{suffix}` when a suffix was
+    /// set with [`with_name_suffix`](Self::with_name_suffix).
+    ///
+    /// ```
+    /// let env = conductor_examples::Environment::external("http://localhost:8080/api")?;
+    /// assert_eq!(env.name("greet"), "greet");
+    /// assert_eq!(env.with_name_suffix("t1").name("greet"), "greet_t1");
+    /// # Ok::<(), conductor_examples::BoxError>(())
+    /// ```
+    #[must_use]
+    pub fn name(&self, base: &str) -> String {
+        match &self.name_suffix {
+            Some(suffix) => format!("{base}_{suffix}"),
+            None => base.to_owned(),
+        }
     }
 
     /// Whether the examples run on the embedded server.
     #[must_use]
     pub fn is_embedded(&self) -> bool {
         self.embedded.is_some()
+    }
+
+    /// Whether the server can call HTTP services this process starts on 127.0.0.1, so the HTTP
+    /// examples can serve their endpoints locally (see [`with_local_services`](Self::with_local_services)).
+    #[must_use]
+    pub fn local_services(&self) -> bool {
+        self.local_services
+    }
+
+    /// The server's URL without its `/api` suffix, where conductor-oss serves `/health`.
+    #[must_use]
+    pub fn root_url(&self) -> &str {
+        let url = self.config.server_url().trim_end_matches('/');
+        url.strip_suffix("/api").unwrap_or(url)
     }
 
     /// Stops the embedded server, if one was started.
@@ -176,21 +263,16 @@ pub async fn connect() -> Result<Environment, BoxError> {
     init_tracing();
     match std::env::var("CONDUCTOR_SERVER_URL") {
         Ok(url) if !url.trim().is_empty() => {
-            let config = Configuration::from_env();
-            let client = ConductorClient::new(config.clone())?;
-            if let Err(err) = client.health().await {
+            let env = Environment::external(url.clone())?;
+            if let Err(err) = env.client.health().await {
                 return Err(format!(
                     "no Conductor server answers at {url} ({err}); start one there, or unset \
                      CONDUCTOR_SERVER_URL to run on the embedded server"
                 )
                 .into());
             }
-            tracing::info!(url = %config.server_url(), "using the Conductor server from CONDUCTOR_SERVER_URL");
-            Ok(Environment {
-                config,
-                client,
-                embedded: None,
-            })
+            tracing::info!(url = %env.config.server_url(), "using the Conductor server from CONDUCTOR_SERVER_URL");
+            Ok(env)
         }
         _ => {
             let env = Environment::embedded(DevServer::builder().openai_from_env()).await?;
@@ -203,7 +285,12 @@ pub async fn connect() -> Result<Environment, BoxError> {
 /// How long the examples wait for a workflow before giving up.
 pub const WAIT_LIMIT: Duration = Duration::from_secs(30);
 /// How often the examples look at a workflow they wait for.
-const WAIT_EVERY: Duration = Duration::from_millis(50);
+pub(crate) const WAIT_EVERY: Duration = Duration::from_millis(50);
+/// How long the event examples wait for an event handler to act. The embedded server handles an
+/// event at once; conductor-oss starts listening to the queue of a newly registered event
+/// handler on its next refresh, which runs every 60 seconds, and handles the events waiting
+/// there then.
+pub const EVENT_WAIT_LIMIT: Duration = Duration::from_secs(90);
 
 /// Waits until the workflow reaches a terminal status, checking every `every`, for at most `limit`.
 ///
@@ -258,6 +345,43 @@ pub async fn task_reaches(
         .task_by_ref(reference)
         .cloned()
         .ok_or_else(|| format!("task {reference} vanished from workflow {workflow_id}").into())
+}
+
+/// Waits (up to `limit`) until at least `count` workflows named `name` with `correlation_id`
+/// exist, running or closed, and returns them all: how the event examples find the workflows
+/// their event handlers started.
+///
+/// # Errors
+///
+/// When the server cannot be reached, or fewer than `count` workflows exist after `limit`.
+pub async fn correlated_workflows(
+    client: &ConductorClient,
+    name: &str,
+    correlation_id: &str,
+    count: usize,
+    limit: Duration,
+) -> Result<Vec<Workflow>, BoxError> {
+    let deadline = tokio::time::Instant::now() + limit;
+    // Closed ones too: a fast workflow may have completed already.
+    let options = CorrelationOptions::new().include_closed(true);
+    loop {
+        let found = client
+            .workflow_client()
+            .get_workflows_by_correlation_id_with(name, correlation_id, &options)
+            .await?;
+        if found.len() >= count {
+            return Ok(found);
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(format!(
+                "found {} of the {count} workflows {name} correlated with {correlation_id} \
+                 (waited up to {limit:?})",
+                found.len()
+            )
+            .into());
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }
 
 /// Waits until `done` holds for the workflow, checking every `every` for at most `limit`.

@@ -16,7 +16,7 @@ pub const WORKFLOW_NAME: &str = "llm_chat_example";
 ///
 /// When the server rejects a call, or the LLM call fails for another reason than a missing integration.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
             WorkflowTask::llm_chat_complete(

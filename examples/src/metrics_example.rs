@@ -18,18 +18,19 @@ pub const WORKFLOW_NAME: &str = "metrics_example";
 ///
 /// When the server rejects a call, the metrics cannot be scraped, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let (workflow_name, resize_image) = (env.name(WORKFLOW_NAME), env.name("resize_image"));
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
-            WorkflowTask::simple("resize_image", "resize_ref")
+            WorkflowTask::simple(&resize_image, "resize_ref")
                 .with_input_param("file", "${workflow.input.file}"),
         )
         .with_output_param("result", "${resize_ref.output.result}");
-    register(&env.client, &["resize_image"], &workflow).await?;
+    register(&env.client, &[&resize_image], &workflow).await?;
 
     // Port 0: the OS picks a free port; `metrics_address()` tells which.
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("resize_image", |task: Task| async move {
+        .worker(FnWorker::new(resize_image, |task: Task| async move {
             let file = task.get_input_string("file").unwrap_or_default();
             Ok(WorkerOutput::completed_with_result(format!(
                 "resized {file}"
@@ -43,7 +44,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             .client
             .workflow_client()
             .start_workflow(
-                &StartWorkflowRequest::new(WORKFLOW_NAME)
+                &StartWorkflowRequest::new(&workflow_name)
                     .with_version(1)
                     .with_input_value("file", "photo.png"),
             )

@@ -31,11 +31,15 @@ pub fn model() -> String {
 ///
 /// When the server rejects a call, or the LLM call fails for another reason than a missing integration.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
             WorkflowTask::llm_text_complete("hello_ref", PROVIDER, model())
-                .with_instructions_template("Say hello to ${name} in one short, friendly sentence.")
+                // `$${name}`: a placeholder for the prompt variable, which the server must not
+                // resolve as a `${...}` reference of the workflow (see `with_instructions_template`).
+                .with_instructions_template(
+                    "Say hello to $${name} in one short, friendly sentence.",
+                )
                 .with_prompt_variable("name", "${workflow.input.name}")
                 .with_temperature(0.2)
                 .with_max_tokens(60),

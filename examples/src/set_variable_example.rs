@@ -17,7 +17,8 @@ pub const WORKFLOW_NAME: &str = "set_variable_example";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let (workflow_name, lookup_tier) = (env.name(WORKFLOW_NAME), env.name("lookup_tier"));
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_variable("discount", 0)
         .with_task(
@@ -25,7 +26,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 .with_input_param("customer", "${workflow.input.customerId}"),
         )
         .with_task(
-            WorkflowTask::simple("lookup_tier", "tier_ref")
+            WorkflowTask::simple(&lookup_tier, "tier_ref")
                 .with_input_param("customer", "${workflow.variables.customer}"),
         )
         .with_task(
@@ -36,10 +37,10 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .with_output_param("customer", "${workflow.variables.customer}")
         .with_output_param("tier", "${workflow.variables.tier}")
         .with_output_param("discount", "${workflow.variables.discount}");
-    register(&env.client, &["lookup_tier"], &workflow).await?;
+    register(&env.client, &[&lookup_tier], &workflow).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("lookup_tier", |task: Task| async move {
+        .worker(FnWorker::new(lookup_tier, |task: Task| async move {
             let customer = task.get_input_string("customer").unwrap_or_default();
             let (tier, discount) = if customer == "c-42" {
                 ("gold", 15)
@@ -57,7 +58,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("customerId", "c-42"),
         )

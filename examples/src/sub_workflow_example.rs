@@ -19,37 +19,39 @@ pub const PARENT_NAME: &str = "sub_workflow_example_order";
 ///
 /// When the server rejects a call, or the parent does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let child = WorkflowDef::new(CHILD_NAME)
+    let (child_name, parent_name) = (env.name(CHILD_NAME), env.name(PARENT_NAME));
+    let (charge_payment, confirm_order) = (env.name("charge_payment"), env.name("confirm_order"));
+    let child = WorkflowDef::new(&child_name)
         .with_version(1)
         .with_task(
-            WorkflowTask::simple("charge_payment", "charge_ref")
+            WorkflowTask::simple(&charge_payment, "charge_ref")
                 .with_input_param("orderId", "${workflow.input.orderId}"),
         )
         .with_output_param("paymentId", "${charge_ref.output.result}");
-    register(&env.client, &["charge_payment"], &child).await?;
+    register(&env.client, &[&charge_payment], &child).await?;
 
-    let parent = WorkflowDef::new(PARENT_NAME)
+    let parent = WorkflowDef::new(&parent_name)
         .with_version(1)
         .with_task(
-            WorkflowTask::sub_workflow("payment_ref", CHILD_NAME)
+            WorkflowTask::sub_workflow("payment_ref", &child_name)
                 .with_sub_workflow_version(1)
                 .with_input_param("orderId", "${workflow.input.orderId}"),
         )
         .with_task(
-            WorkflowTask::simple("confirm_order", "confirm_ref")
+            WorkflowTask::simple(&confirm_order, "confirm_ref")
                 .with_input_param("orderId", "${workflow.input.orderId}")
                 .with_input_param("paymentId", "${payment_ref.output.paymentId}"),
         )
         .with_output_param("paymentId", "${payment_ref.output.paymentId}")
         .with_output_param("confirmation", "${confirm_ref.output.result}");
-    register(&env.client, &["confirm_order"], &parent).await?;
+    register(&env.client, &[&confirm_order], &parent).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("charge_payment", |task: Task| async move {
+        .worker(FnWorker::new(charge_payment, |task: Task| async move {
             let order = task.get_input_string("orderId").unwrap_or_default();
             Ok(WorkerOutput::completed_with_result(format!("pay-{order}")))
         }))
-        .worker(FnWorker::new("confirm_order", |task: Task| async move {
+        .worker(FnWorker::new(confirm_order, |task: Task| async move {
             let order = task.get_input_string("orderId").unwrap_or_default();
             let payment = task.get_input_string("paymentId").unwrap_or_default();
             Ok(WorkerOutput::completed_with_result(format!(
@@ -62,7 +64,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(PARENT_NAME)
+            &StartWorkflowRequest::new(parent_name)
                 .with_version(1)
                 .with_input_value("orderId", "A-7"),
         )

@@ -17,21 +17,23 @@ pub const WORKFLOW_NAME: &str = "switch_task_example";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow_name = env.name(WORKFLOW_NAME);
+    let (charge_card, bank_transfer) = (env.name("charge_card"), env.name("bank_transfer"));
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
             WorkflowTask::switch("method_switch", "${workflow.input.paymentMethod}")
                 .with_case(
                     "card",
                     vec![
-                        WorkflowTask::simple("charge_card", "card_ref")
+                        WorkflowTask::simple(&charge_card, "card_ref")
                             .with_input_param("amount", "${workflow.input.amount}"),
                     ],
                 )
                 .with_case(
                     "bank",
                     vec![
-                        WorkflowTask::simple("bank_transfer", "bank_ref")
+                        WorkflowTask::simple(&bank_transfer, "bank_ref")
                             .with_input_param("amount", "${workflow.input.amount}"),
                     ],
                 )
@@ -45,16 +47,16 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         )
         .with_output_param("processedBy", "${method_switch.output.evaluationResult[0]}")
         .with_output_param("receipt", "${card_ref.output.result}");
-    register(&env.client, &["charge_card", "bank_transfer"], &workflow).await?;
+    register(&env.client, &[&charge_card, &bank_transfer], &workflow).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("charge_card", |task: Task| async move {
+        .worker(FnWorker::new(charge_card, |task: Task| async move {
             let amount: f64 = task.get_input("amount").unwrap_or(0.0);
             Ok(WorkerOutput::completed_with_result(format!(
                 "charged {amount} to the card"
             )))
         }))
-        .worker(FnWorker::new("bank_transfer", |task: Task| async move {
+        .worker(FnWorker::new(bank_transfer, |task: Task| async move {
             let amount: f64 = task.get_input("amount").unwrap_or(0.0);
             Ok(WorkerOutput::completed_with_result(format!(
                 "transferred {amount}"
@@ -66,7 +68,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(workflow_name)
                 .with_version(1)
                 .with_input_value("paymentMethod", "card")
                 .with_input_value("amount", 30),

@@ -1,6 +1,9 @@
 //! sync_state_update_example: complete a waiting task and get the workflow's new state in the
 //! same call, instead of completing then polling: `update_task_by_ref_name_sync` answers the
 //! workflow after the update, and `signal_sync` can wait until the next blocking task.
+//!
+//! The signal API is newer than the rest: on conductor-oss before 3.32.0 the example explains that
+//! it is missing and exits cleanly.
 
 use std::time::Duration;
 
@@ -14,6 +17,9 @@ use crate::{BoxError, Environment, Outcome, expect_status, register, task_reache
 
 /// The workflow: two approvals in a row.
 pub const WORKFLOW_NAME: &str = "sync_state_update_example";
+/// What the example says on a server without the signal API.
+pub const SIGNAL_UNAVAILABLE: &str = "this server has no signal API (POST /api/tasks/{workflowId}/{status}/signal/sync): \
+conductor-oss has it since 3.32.0, Orkes Conductor has it";
 
 /// Runs the example; the workflow completes with
 /// `{"manager": "approved", "finance": "approved"}`, and each update's answer is checked.
@@ -22,7 +28,7 @@ pub const WORKFLOW_NAME: &str = "sync_state_update_example";
 ///
 /// When the server rejects a call, or an answer does not show the expected state.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(WorkflowTask::wait("manager_ref"))
         .with_task(WorkflowTask::wait("finance_ref"))
@@ -32,7 +38,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let workflow_id = env
         .client
         .workflow_client()
-        .start_workflow(&StartWorkflowRequest::new(WORKFLOW_NAME).with_version(1))
+        .start_workflow(&StartWorkflowRequest::new(&workflow.name).with_version(1))
         .await?;
     task_reaches(
         &env.client,
@@ -45,7 +51,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     // 1. Signal the first blocking task and wait (up to 5 s) until the workflow blocks again:
     //    the answer is the next blocking task, the finance approval.
     let tasks = env.client.task_client();
-    let answer = tasks
+    let answer = match tasks
         .signal_sync(
             &workflow_id,
             TaskResultStatus::Completed,
@@ -53,7 +59,21 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             ReturnStrategy::BlockingTask,
             Duration::from_secs(5),
         )
-        .await?;
+        .await
+    {
+        Ok(answer) => answer,
+        Err(err) if err.is_missing_endpoint() => {
+            // Leave nothing waiting behind.
+            env.client
+                .workflow_client()
+                .terminate_workflow(&workflow_id, Some("the server has no signal API"))
+                .await?;
+            return Ok(Outcome::Unavailable(format!(
+                "{SIGNAL_UNAVAILABLE} ({err})"
+            )));
+        }
+        Err(err) => return Err(err.into()),
+    };
     let next = match &answer {
         SignalResponse::Task(task) => task.reference_task_name.clone(),
         SignalResponse::Workflow(run) => {

@@ -1,11 +1,15 @@
 //! task_status_audit_example: state change events for an audit trail. The `process_payment`
 //! task publishes an event when it is scheduled, starts and succeeds (or fails); an event handler
 //! turns each event into a run of the `audit_log` workflow, whose worker records it.
+//!
+//! Task state change events (`onStateChange`) are published by Orkes. conductor-oss (checked on
+//! 3.21.14 and 3.32.3) and the embedded server, which follows it, store them with the definition
+//! but never publish them: there the example runs the payment, waits [`STATE_CHANGE_WAIT`] for
+//! audit runs, and explains that none came.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
 use conductor::WorkerHost;
-use conductor::client::CorrelationOptions;
 use conductor::models::{
     EventHandler, EventHandlerAction, StartWorkflowRequest, StateChangeConfig, StateChangeEvent,
     StateChangeEventType, Task, WorkflowDef, WorkflowStatus, WorkflowTask,
@@ -14,15 +18,27 @@ use conductor::worker::{FnWorker, WorkerOutput};
 use serde_json::json;
 
 use crate::{
-    BoxError, Environment, Outcome, WAIT_LIMIT, expect_status, finished, register, wait_until,
+    BoxError, EVENT_WAIT_LIMIT, Environment, Outcome, WAIT_LIMIT, correlated_workflows,
+    expect_status, finished, register, wait_until,
 };
 
 /// The audited workflow.
 pub const WORKFLOW_NAME: &str = "task_status_audit_example";
 /// The workflow each audit event starts.
 pub const AUDIT_WORKFLOW: &str = "task_status_audit_log";
+/// The event handler that starts an audit run per event.
+pub const HANDLER_NAME: &str = "task_status_audit_recorder";
 /// The state changes audited, in the order they happen.
 pub const AUDITED: [&str; 3] = ["onScheduled", "onStart", "onSuccess"];
+
+/// How long to wait for the first audit run before concluding that the server publishes no state
+/// change events (Orkes publishes them within a second).
+pub const STATE_CHANGE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The explanation given on a server that does not publish state change events.
+pub const NOT_PUBLISHED: &str = "this server does not publish task state change events: \
+    `onStateChange` is an Orkes feature; conductor-oss and the embedded server store it with the \
+    definition and publish nothing. Run this example against Orkes Conductor";
 
 /// Runs the example; the payment workflow completes with `{"paymentId": "pay-A-8"}` and the audit
 /// worker has recorded `onScheduled`, `onStart` and `onSuccess` for `process_payment`.
@@ -31,13 +47,15 @@ pub const AUDITED: [&str; 3] = ["onScheduled", "onStart", "onSuccess"];
 ///
 /// When the server rejects a call, a workflow does not complete, or an audit record is missing.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let audit = WorkflowDef::new(AUDIT_WORKFLOW).with_version(1).with_task(
-        WorkflowTask::simple("record_audit", "record_ref")
+    let (workflow_name, audit_workflow) = (env.name(WORKFLOW_NAME), env.name(AUDIT_WORKFLOW));
+    let (record_audit, process_payment) = (env.name("record_audit"), env.name("process_payment"));
+    let audit = WorkflowDef::new(&audit_workflow).with_version(1).with_task(
+        WorkflowTask::simple(&record_audit, "record_ref")
             .with_input_param("task", "${workflow.input.task}")
             .with_input_param("status", "${workflow.input.status}")
             .with_input_param("change", "${workflow.input.change}"),
     );
-    register(&env.client, &["record_audit"], &audit).await?;
+    register(&env.client, &[&record_audit], &audit).await?;
 
     // Every state change of interest goes to the `conductor:task_audit` queue, with a payload of
     // our own; the server adds the task's id, reference, type, status and the change.
@@ -46,10 +64,10 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             .with_type("conductor:task_audit")
             .with_payload(json!({"orderId": "${workflow.input.orderId}"}))
     };
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(&workflow_name)
         .with_version(1)
         .with_task(
-            WorkflowTask::simple("process_payment", "payment_ref")
+            WorkflowTask::simple(&process_payment, "payment_ref")
                 .with_input_param("orderId", "${workflow.input.orderId}")
                 .with_state_change(
                     StateChangeConfig::new()
@@ -60,18 +78,18 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 ),
         )
         .with_output_param("paymentId", "${payment_ref.output.result}");
-    register(&env.client, &["process_payment"], &workflow).await?;
+    register(&env.client, &[&process_payment], &workflow).await?;
 
     let mut action = EventHandlerAction::start_workflow(
-        AUDIT_WORKFLOW,
+        &audit_workflow,
         json!({"task": "${taskReferenceName}", "status": "${taskStatus}", "change": "${stateChange}"}),
     );
     if let Some(start) = action.start_workflow.as_mut() {
         start.correlation_id = Some("${workflowInstanceId}".to_owned());
     }
     let handler = EventHandler::new(
-        "task_status_audit_recorder",
-        format!("conductor:{WORKFLOW_NAME}:task_audit"),
+        env.name(HANDLER_NAME),
+        format!("conductor:{workflow_name}:task_audit"),
     )
     .with_action(action)
     .with_active(true);
@@ -90,11 +108,11 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let records: Arc<Mutex<Vec<String>>> = Arc::default();
     let sink = Arc::clone(&records);
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("process_payment", |task: Task| async move {
+        .worker(FnWorker::new(process_payment, |task: Task| async move {
             let order = task.get_input_string("orderId").unwrap_or_default();
             Ok(WorkerOutput::completed_with_result(format!("pay-{order}")))
         }))
-        .worker(FnWorker::new("record_audit", move |task: Task| {
+        .worker(FnWorker::new(record_audit, move |task: Task| {
             let sink = Arc::clone(&sink);
             async move {
                 let line = format!(
@@ -112,27 +130,38 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         }))
         .start()
         .await?;
-    let mut audit_runs = 0;
     let result = async {
         let workflows = env.client.workflow_client();
         let workflow_id = workflows
             .start_workflow(
-                &StartWorkflowRequest::new(WORKFLOW_NAME)
+                &StartWorkflowRequest::new(&workflow_name)
                     .with_version(1)
                     .with_input_value("orderId", "A-8"),
             )
             .await?;
         let workflow = finished(&env.client, &workflow_id).await?;
+        // No audit run at all after a while: the server does not publish state changes.
+        if correlated_workflows(
+            &env.client,
+            &audit_workflow,
+            &workflow_id,
+            1,
+            STATE_CHANGE_WAIT,
+        )
+        .await
+        .is_err()
+        {
+            return Ok::<_, BoxError>(None);
+        }
         // One audit workflow per event, correlated with the audited workflow.
-        let audits = workflows
-            .get_workflows_by_correlation_id_with(
-                AUDIT_WORKFLOW,
-                &workflow_id,
-                // Closed ones too: a fast workflow may have completed already.
-                &CorrelationOptions::new().include_closed(true),
-            )
-            .await?;
-        audit_runs = audits.len();
+        let audits = correlated_workflows(
+            &env.client,
+            &audit_workflow,
+            &workflow_id,
+            AUDITED.len(),
+            EVENT_WAIT_LIMIT,
+        )
+        .await?;
         for audit in &audits {
             wait_until(
                 &env.client,
@@ -144,11 +173,16 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
             )
             .await?;
         }
-        Ok::<_, BoxError>(workflow)
+        Ok::<_, BoxError>(Some(workflow))
     }
     .await;
     host.shutdown().await?;
-    let outcome = expect_status(result?, WorkflowStatus::Completed)?;
+    // The handler has done its job: remove it, so the server stops listening for its event.
+    events.delete_event_handler(&handler.name).await?;
+    let Some(workflow) = result? else {
+        return Ok(Outcome::Unavailable(NOT_PUBLISHED.to_owned()));
+    };
+    let outcome = expect_status(workflow, WorkflowStatus::Completed)?;
     let records = records
         .lock()
         .unwrap_or_else(PoisonError::into_inner)

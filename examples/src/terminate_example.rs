@@ -23,10 +23,11 @@ pub const WAITING_WORKFLOW_NAME: &str = "terminate_example_waiting";
 ///
 /// When the server rejects a call, or a workflow ends otherwise.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let (validate_order, ship_order) = (env.name("validate_order"), env.name("ship_order"));
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
-            WorkflowTask::simple("validate_order", "validate_ref")
+            WorkflowTask::simple(&validate_order, "validate_ref")
                 .with_input_param("amount", "${workflow.input.amount}"),
         )
         .with_task(
@@ -39,11 +40,11 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 ],
             ),
         )
-        .with_task(WorkflowTask::simple("ship_order", "ship_ref"));
-    register(&env.client, &["validate_order", "ship_order"], &workflow).await?;
+        .with_task(WorkflowTask::simple(&ship_order, "ship_ref"));
+    register(&env.client, &[&validate_order, &ship_order], &workflow).await?;
 
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("validate_order", |task: Task| async move {
+        .worker(FnWorker::new(validate_order, |task: Task| async move {
             let amount: f64 = task.get_input("amount").unwrap_or(0.0);
             Ok(if amount > 0.0 {
                 WorkerOutput::completed([("valid", json!(true))])
@@ -54,7 +55,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
                 ])
             })
         }))
-        .worker(FnWorker::new("ship_order", |_task: Task| async move {
+        .worker(FnWorker::new(ship_order, |_task: Task| async move {
             Ok(WorkerOutput::completed_with_result("shipped"))
         }))
         .start()
@@ -62,7 +63,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let workflows = env.client.workflow_client();
     let workflow_id = workflows
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(&workflow.name)
                 .with_version(1)
                 .with_input_value("amount", -5),
         )
@@ -72,12 +73,12 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let outcome = expect_status(workflow?, WorkflowStatus::Failed)?;
 
     // From outside: a workflow waiting for a signal that never comes is terminated by the API.
-    let waiting = WorkflowDef::new(WAITING_WORKFLOW_NAME)
+    let waiting = WorkflowDef::new(env.name(WAITING_WORKFLOW_NAME))
         .with_version(1)
         .with_task(WorkflowTask::wait("wait_forever_ref"));
     register(&env.client, &[], &waiting).await?;
     let waiting_id = workflows
-        .start_workflow(&StartWorkflowRequest::new(WAITING_WORKFLOW_NAME).with_version(1))
+        .start_workflow(&StartWorkflowRequest::new(&waiting.name).with_version(1))
         .await?;
     task_reaches(
         &env.client,

@@ -24,7 +24,7 @@ pub const VECTOR_DB: (&str, &str) = ("pinecone", "conductor-docs");
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let (embedding_provider, embedding_model) = EMBEDDING;
     let (vector_db, index) = VECTOR_DB;
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
             WorkflowTask::llm_index_text(

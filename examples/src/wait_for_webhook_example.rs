@@ -24,7 +24,7 @@ pub const WEBHOOK_ID: &str = "payments";
 ///
 /// When the server rejects a call, the webhook matches no task, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
             WorkflowTask::wait_for_webhook("payment_webhook_ref").with_matches(json!({
@@ -39,7 +39,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(&workflow.name)
                 .with_version(1)
                 .with_input_value("orderId", "A-12"),
         )

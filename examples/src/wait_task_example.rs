@@ -18,7 +18,7 @@ pub const WORKFLOW_NAME: &str = "wait_task_example";
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(WorkflowTask::wait("approval_ref"))
         .with_output_param("approved", "${approval_ref.output.approved}")
@@ -28,7 +28,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
     let workflow_id = env
         .client
         .workflow_client()
-        .start_workflow(&StartWorkflowRequest::new(WORKFLOW_NAME).with_version(1))
+        .start_workflow(&StartWorkflowRequest::new(&workflow.name).with_version(1))
         .await?;
     // The workflow now waits; nothing polls a WAIT task.
     task_reaches(

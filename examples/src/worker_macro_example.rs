@@ -39,7 +39,7 @@ pub async fn validate(value: String) -> Result<String, String> {
 ///
 /// When the server rejects a call, or the workflow does not complete.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
         .with_task(
             WorkflowTask::simple("macro_greet", "greet_ref")
@@ -75,7 +75,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         .client
         .workflow_client()
         .start_workflow(
-            &StartWorkflowRequest::new(WORKFLOW_NAME)
+            &StartWorkflowRequest::new(&workflow.name)
                 .with_version(1)
                 .with_input_value("name", "Ada"),
         )

@@ -24,29 +24,30 @@ pub const WORKFLOW_NAME: &str = "workflow_rerun_example";
 ///
 /// When the server rejects a call, or a run ends otherwise than described.
 pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
-    let workflow = WorkflowDef::new(WORKFLOW_NAME)
+    let (extract, load) = (env.name("rerun_extract"), env.name("rerun_load"));
+    let workflow = WorkflowDef::new(env.name(WORKFLOW_NAME))
         .with_version(1)
-        .with_task(WorkflowTask::simple("rerun_extract", "extract_ref"))
+        .with_task(WorkflowTask::simple(&extract, "extract_ref"))
         .with_task(
-            WorkflowTask::simple("rerun_load", "load_ref")
+            WorkflowTask::simple(&load, "load_ref")
                 .with_input_param("rows", "${extract_ref.output.rows}")
                 .with_input_param("table", "${workflow.input.table}"),
         )
         .with_output_param("rows", "${load_ref.output.rows}")
         .with_output_param("table", "${load_ref.output.table}");
-    register(&env.client, &["rerun_extract", "rerun_load"], &workflow).await?;
+    register(&env.client, &[&extract, &load], &workflow).await?;
 
     let extract_runs = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&extract_runs);
     let host = WorkerHost::builder(env.config.clone())
-        .worker(FnWorker::new("rerun_extract", move |_task: Task| {
+        .worker(FnWorker::new(extract, move |_task: Task| {
             let counter = Arc::clone(&counter);
             async move {
                 counter.fetch_add(1, Ordering::SeqCst);
                 Ok(WorkerOutput::completed([("rows", json!(120))]))
             }
         }))
-        .worker(FnWorker::new("rerun_load", |task: Task| async move {
+        .worker(FnWorker::new(load, |task: Task| async move {
             let rows: u64 = task.get_input("rows").unwrap_or(0);
             Ok(
                 match task.get_input_string("table").filter(|t| !t.is_empty()) {
@@ -63,7 +64,7 @@ pub async fn run(env: &Environment) -> Result<Outcome, BoxError> {
         let workflows = env.client.workflow_client();
         // First run: no table, `load` fails terminally, the workflow fails.
         let workflow_id = workflows
-            .start_workflow(&StartWorkflowRequest::new(WORKFLOW_NAME).with_version(1))
+            .start_workflow(&StartWorkflowRequest::new(&workflow.name).with_version(1))
             .await?;
         let failed = expect_status(finished(&env.client, &workflow_id).await?, WorkflowStatus::Failed)?;
         let load_task_id = failed

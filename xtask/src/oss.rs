@@ -34,6 +34,15 @@ pub(crate) const SUITES: &[&str] = &[
     "examples",
 ];
 
+/// Tests skipped on some versions only, with the reason (also listed in `docs/testing.md`): a
+/// version prefix, a test-name filter as `--skip` takes it, and why.
+pub(crate) const VERSION_SKIPS: &[(&str, &str, &str)] = &[(
+    "3.21.",
+    "a_thousand_tasks_through_four_workers_each_complete_exactly_once",
+    "3.21's SQLite store cannot take four busy workers: with one connection requests queue past \
+     Hikari's 30 s wait, with more they fail with SQLITE_BUSY",
+)];
+
 /// Properties that make a real server quick enough for tests: frequent sweeps and system-task
 /// polls, so a suite waits seconds for timeouts and retries, not minutes.
 pub(crate) const TEST_PROPERTIES: &[(&str, &str)] = &[];
@@ -48,7 +57,10 @@ pub(crate) fn server(args: &[String]) -> Result<(), String> {
             "--version" => version = value(&mut rest, "--version")?,
             "--port" => {
                 let raw = value(&mut rest, "--port")?;
-                port = Some(raw.parse::<u16>().map_err(|_| format!("bad port `{raw}`"))?);
+                port = Some(
+                    raw.parse::<u16>()
+                        .map_err(|_| format!("bad port `{raw}`"))?,
+                );
             }
             other => return Err(format!("unknown argument `{other}`")),
         }
@@ -98,7 +110,10 @@ pub(crate) fn test(args: &[String]) -> Result<(), String> {
         let server = OssServer::start(with_test_properties(OssServerOptions::new(version)))
             .map_err(|e| e.to_string())?;
         let boot = started.elapsed().as_secs_f64();
-        println!("== conductor-oss {version} is up at {} after {boot:.1} s", server.url());
+        println!(
+            "== conductor-oss {version} is up at {} after {boot:.1} s",
+            server.url()
+        );
         let tests_started = Instant::now();
         let status = run_suites(&server, extra)?;
         let took = tests_started.elapsed().as_secs_f64();
@@ -132,8 +147,14 @@ fn run_suites(server: &OssServer, extra: &[String]) -> Result<ExitStatus, String
     for suite in SUITES {
         command.args(["--test", suite]);
     }
+    command.args(["--", "--skip", "embedded_only"]);
+    for (prefix, filter, why) in VERSION_SKIPS {
+        if server.version().starts_with(prefix) {
+            println!("== skipping `{filter}` on {}: {why}", server.version());
+            command.args(["--skip", filter]);
+        }
+    }
     command
-        .args(["--", "--skip", "embedded_only"])
         .args(extra)
         .env(TEST_SERVER_URL_ENV, server.url())
         .env(TEST_SERVER_VERSION_ENV, server.version());

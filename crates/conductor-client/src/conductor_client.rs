@@ -1,9 +1,10 @@
 //! [`ConductorClient`]: the entry point that owns the HTTP client and hands out the resource
 //! clients (tasks, workflows, metadata, events); also the server's health and version.
 
-use conductor_http::{ApiClient, Configuration, Result};
+use conductor_http::{ApiClient, ConductorError, Configuration, Method, Result};
 use conductor_models::HealthCheckStatus;
 
+use crate::compat::{self, HEALTH, VERSION};
 use crate::util::non_empty_text;
 use crate::{EventClient, MetadataClient, TaskClient, WorkflowClient};
 
@@ -174,9 +175,14 @@ impl ConductorClient {
 
     /// Asks the server whether it is healthy.
     ///
-    /// `GET /health` (under the API base, i.e. `/api/health`). OSS always answers
-    /// `{"healthResults":[],"suppressedHealthResults":[],"healthy":true}` while it serves
-    /// requests, so this is mainly a reachability check.
+    /// `GET /health` under the API base (`/api/health`, conductor-oss 3.32+ and Orkes). OSS
+    /// always answers `{"healthResults":[],"suppressedHealthResults":[],"healthy":true}` while it
+    /// serves requests, so this is mainly a reachability check.
+    ///
+    /// conductor-oss before 3.32 serves health only at the server root: when `/api/health`
+    /// answers `No static resource`, the SDK asks `GET {root}/health` (the server URL without
+    /// `/api`), which answers the same document, and remembers to go there directly from then on
+    /// (for every clone of this client).
     ///
     /// # Errors
     ///
@@ -195,15 +201,35 @@ impl ConductorClient {
     /// # }
     /// ```
     pub async fn health(&self) -> Result<HealthCheckStatus> {
-        self.api.get("/health").send_json().await
+        // Health never answers 404 when it exists, whatever sits in front of the server.
+        let native = compat::attempt(
+            &self.api,
+            &HEALTH,
+            |error| error.is_missing_endpoint() || error.status() == Some(404),
+            || self.api.get("/health").send_json(),
+        )
+        .await?;
+        match native {
+            Some(status) => Ok(status),
+            None => {
+                self.api
+                    .root_request(Method::GET, "/health")
+                    .send_json()
+                    .await
+            }
+        }
     }
 
     /// Reads the server's version string (e.g. `3.32.1`).
     ///
-    /// `GET /version` (TEXT answer; an OSS endpoint).
+    /// `GET /version` (TEXT answer; conductor-oss 3.22.0+). Older servers have no such endpoint;
+    /// there the SDK reads `build.version` from Spring Boot's `GET {root}/actuator/info` (served
+    /// by conductor-oss 3.21 at the server root), remembering the missing endpoint per client.
     ///
     /// # Errors
     ///
+    /// [`ConductorError::UnsupportedByServer`](crate::ConductorError::UnsupportedByServer) when
+    /// neither answers a version;
     /// [`ConductorError::Decode`](crate::ConductorError::Decode) when the body is empty;
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Api`](crate::ConductorError::Api) /
@@ -219,11 +245,37 @@ impl ConductorClient {
     /// # }
     /// ```
     pub async fn version(&self) -> Result<String> {
-        let text = self.api.get("/version").send_text().await?;
-        non_empty_text(text).ok_or_else(|| conductor_http::ConductorError::Decode {
-            status: 200,
-            message: "expected a version string, got an empty body".to_owned(),
-            body_snippet: String::new(),
-        })
+        let native = compat::attempt(
+            &self.api,
+            &VERSION,
+            ConductorError::is_missing_endpoint,
+            || self.api.get("/version").send_text(),
+        )
+        .await?;
+        if let Some(text) = native {
+            return non_empty_text(text).ok_or_else(|| ConductorError::Decode {
+                status: 200,
+                message: "expected a version string, got an empty body".to_owned(),
+                body_snippet: String::new(),
+            });
+        }
+        let info: Result<serde_json::Value> = self
+            .api
+            .root_request(Method::GET, "/actuator/info")
+            .send_json()
+            .await;
+        match info {
+            Ok(info) => info
+                .pointer("/build/version")
+                .and_then(serde_json::Value::as_str)
+                .map(str::trim)
+                .filter(|version| !version.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| VERSION.unsupported()),
+            Err(error) if error.is_missing_endpoint() || error.is_not_found() => {
+                Err(VERSION.unsupported())
+            }
+            Err(error) => Err(error),
+        }
     }
 }

@@ -7,6 +7,7 @@ use conductor_http::{ApiClient, Result, encode_segment};
 use conductor_models::{EventHandler, TaskStatus};
 use serde::Serialize;
 
+use crate::compat;
 use crate::util::json_object;
 
 /// Client for event handlers (`/api/event`) and the default event queues (`/api/queue`).
@@ -70,7 +71,9 @@ impl EventClient {
     /// # Errors
     ///
     /// [`ConductorError::Api`](crate::ConductorError::Api) 409 when a handler with that name
-    /// exists, 400 for a missing name, event or action;
+    /// exists (SQL-backed conductor-oss answers 500 `EventHandler with name {name} already
+    /// exists!` on every version; the SDK reports it as this 409, keeping the server's body in
+    /// `response`), 400 for a missing name, event or action;
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
     ///
@@ -91,6 +94,7 @@ impl EventClient {
             .idempotent(true)
             .send_empty()
             .await
+            .map_err(compat::restore_wrapped_status)
     }
 
     /// Replaces an existing event handler (matched by name).
@@ -99,7 +103,9 @@ impl EventClient {
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`](crate::ConductorError::Api) 404 when no handler has that name;
+    /// [`ConductorError::Api`](crate::ConductorError::Api) 404 when no handler has that name
+    /// (SQL-backed conductor-oss answers 500 `EventHandler with name {name} not found!`,
+    /// reported as this 404);
     /// [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
     ///
@@ -119,6 +125,7 @@ impl EventClient {
             .json_body(handler)?
             .send_empty()
             .await
+            .map_err(compat::restore_wrapped_status)
     }
 
     /// Deletes the event handler called `name`.
@@ -129,8 +136,9 @@ impl EventClient {
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`](crate::ConductorError::Api) 404 when it does not exist;
-    /// [`ConductorError::Http`](crate::ConductorError::Http) /
+    /// [`ConductorError::Api`](crate::ConductorError::Api) 404 when it does not exist (500
+    /// `EventHandler with name {name} not found!` from SQL-backed conductor-oss, reported as
+    /// this 404); [`ConductorError::Http`](crate::ConductorError::Http) /
     /// [`ConductorError::Server`](crate::ConductorError::Server).
     ///
     /// ```no_run
@@ -147,6 +155,7 @@ impl EventClient {
             .delete(format!("/event/{}", encode_segment(name)))
             .send_empty()
             .await
+            .map_err(compat::restore_wrapped_status)
     }
 
     /// Lists every event handler.

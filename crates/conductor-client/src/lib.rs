@@ -68,13 +68,29 @@
 //!   failure; starting, executing, restarting or retrying a workflow is never replayed once sent.
 //! * Not-found answers of direct lookups become [`ConductorError::TaskNotFound`] /
 //!   [`ConductorError::WorkflowNotFound`]; everything else keeps the server's status
-//!   ([`ConductorError::status`], [`ConductorError::is_not_found`], ...).
+//!   ([`ConductorError::status`], [`ConductorError::is_not_found`], ...). A 404 that says the
+//!   server has no such endpoint is never a "not found".
+//!
+//! # Server versions
+//!
+//! The clients work with conductor-oss 3.21.14 through 3.32.x. Where an older server lacks an
+//! endpoint, the method says so in its documentation and either falls back to what the server
+//! has (health at the server root, the workflow status and task page built from the workflow,
+//! synchronous execution and signals done by polling on the client, workflow names and versions
+//! from `names-and-versions`, v2 searches built from the summary search) or returns
+//! [`ConductorError::UnsupportedByServer`] naming the endpoint and the version that added it.
+//! A missing endpoint is detected from the first answer and remembered by the shared
+//! [`ApiClient`] ([`ApiClient::capabilities`]), so every clone and resource client skips it from
+//! then on. The full matrix, with the answers each version gives, is in
+//! `docs/compatibility.md`.
 
+mod compat;
 mod conductor_client;
 mod event_client;
 mod metadata_client;
 mod options;
 mod search;
+mod sync_wait;
 mod task_client;
 mod util;
 mod workflow_as_code;
@@ -95,6 +111,8 @@ pub use task_client::TaskClient;
 pub use workflow_as_code::{ConductorWorkflow, RegisterWorkflowError};
 pub use workflow_client::WorkflowClient;
 
-pub use conductor_http::{ApiClient, ConductorError, Configuration, Result, RetryPolicy};
+pub use conductor_http::{
+    ApiClient, ConductorError, Configuration, Result, RetryPolicy, ServerCapabilities,
+};
 /// The Conductor wire types (re-export of the `conductor-models` crate).
 pub use conductor_models as models;

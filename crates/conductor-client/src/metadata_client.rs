@@ -7,6 +7,8 @@ use conductor_http::{ApiClient, ConductorError, Result, encode_segment};
 use conductor_models::{BulkResponse, TaskDef, WorkflowDef, WorkflowDefSummary};
 use tracing::debug;
 
+use crate::compat::{self, REGISTER_OVERWRITE, WORKFLOW_NAMES, WORKFLOW_VERSIONS};
+
 /// Client for the metadata resource (`/api/metadata`): workflow and task definitions.
 ///
 /// Cheap to clone (it shares the [`ApiClient`] of the [`ConductorClient`](crate::ConductorClient)
@@ -75,7 +77,9 @@ impl MetadataClient {
     /// # Errors
     ///
     /// [`ConductorError::Api`] 409 when that name and version already exist
-    /// ([`ConductorError::is_conflict`]), 400 with
+    /// ([`ConductorError::is_conflict`]; SQL-backed conductor-oss before 3.31.2 answers 500
+    /// `Workflow with {name}.{version} already exists!`, which the SDK reports as this 409 with
+    /// the server's body in `response`), 400 with
     /// [`validation_errors`](ConductorError::validation_errors) for an invalid definition;
     /// [`ConductorError::Http`] / [`ConductorError::Server`].
     ///
@@ -97,16 +101,18 @@ impl MetadataClient {
             .idempotent(true)
             .send_empty()
             .await
+            .map_err(compat::restore_wrapped_status)
     }
 
     /// Registers a workflow definition, replacing an existing one with the same name and
     /// version.
     ///
     /// `POST /metadata/workflow?overwrite=true` (OSS v3.31.2+ and Orkes). Servers before
-    /// v3.31.2 ignore `overwrite` and answer 409 for an existing definition; the SDK then
-    /// updates it with `PUT /metadata/workflow` (see
+    /// v3.31.2 ignore `overwrite` and answer 409 (500 with a SQL store) for an existing
+    /// definition; the SDK then updates it with `PUT /metadata/workflow` (see
     /// [`update_workflow_def`](Self::update_workflow_def)), so the call is an upsert on every
-    /// version.
+    /// version. Once a server has ignored `overwrite`, the client remembers it and sends the
+    /// `PUT` (an upsert there too) directly.
     ///
     /// # Errors
     ///
@@ -124,6 +130,9 @@ impl MetadataClient {
     /// # }
     /// ```
     pub async fn register_or_update_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
+        if REGISTER_OVERWRITE.known_missing(&self.api) {
+            return self.update_workflow_def(workflow_def).await;
+        }
         let registered = self
             .api
             .post("/metadata/workflow")
@@ -131,10 +140,12 @@ impl MetadataClient {
             .json_body(workflow_def)?
             .idempotent(true)
             .send_empty()
-            .await;
+            .await
+            .map_err(compat::restore_wrapped_status);
         match registered {
             Err(error) if error.is_conflict() => {
                 debug!(name = %workflow_def.name, "server ignored overwrite=true, updating instead");
+                REGISTER_OVERWRITE.mark_missing(&self.api);
                 self.update_workflow_def(workflow_def).await
             }
             other => other,
@@ -145,7 +156,10 @@ impl MetadataClient {
     /// upsert).
     ///
     /// `PUT /metadata/workflow` with a one-element JSON array. The server answers a
-    /// [`BulkResponse`]; a failure listed in it for this definition becomes an error.
+    /// [`BulkResponse`]; a failure listed in it for this definition becomes an error. A failure
+    /// that says the SQLite store was busy (`[SQLITE_BUSY] ...`, conductor-oss 3.21 under
+    /// concurrent writes) is retried per the client's [`RetryPolicy`](crate::RetryPolicy), as the
+    /// HTTP layer retries such a 500.
     ///
     /// # Errors
     ///
@@ -164,14 +178,23 @@ impl MetadataClient {
     /// # }
     /// ```
     pub async fn update_workflow_def(&self, workflow_def: &WorkflowDef) -> Result<()> {
-        let response = self
-            .update_workflow_defs(std::slice::from_ref(workflow_def))
-            .await?;
-        match response.bulk_error_results.into_iter().next() {
-            None => Ok(()),
-            Some((name, message)) => Err(ConductorError::workflow(format!(
+        let policy = self.api.configuration().retry_policy().clone();
+        let mut retry = 0_u32;
+        loop {
+            let response = self
+                .update_workflow_defs(std::slice::from_ref(workflow_def))
+                .await?;
+            let Some((name, message)) = response.bulk_error_results.into_iter().next() else {
+                return Ok(());
+            };
+            if compat::is_busy_store(&message) && retry < policy.max_retries() {
+                tokio::time::sleep(policy.backoff(retry)).await;
+                retry += 1;
+                continue;
+            }
+            return Err(ConductorError::workflow(format!(
                 "workflow definition {name} was not updated: {message}"
-            ))),
+            )));
         }
     }
 
@@ -243,8 +266,9 @@ impl MetadataClient {
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`] 404 when that version does not exist; [`ConductorError::Http`] /
-    /// [`ConductorError::Server`].
+    /// [`ConductorError::Api`] 404 when that version does not exist (SQL-backed conductor-oss
+    /// answers 500 `No such workflow definition: ...`, reported as this 404 with the server's
+    /// body in `response`); [`ConductorError::Http`] / [`ConductorError::Server`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -264,6 +288,7 @@ impl MetadataClient {
             ))
             .send_empty()
             .await
+            .map_err(compat::restore_wrapped_status)
     }
 
     // ----------------------------------------------------------------------------------------
@@ -346,7 +371,8 @@ impl MetadataClient {
     }
 
     /// Lists the workflow definitions of one classifier: `workflow` (plain workflows) or
-    /// `agent` (OSS v3.32+; older servers ignore the filter and return everything).
+    /// `agent` (OSS v3.31.2+; older servers ignore the filter and return every definition,
+    /// which there are all plain workflows).
     ///
     /// `GET /metadata/workflow?classifier=`.
     ///
@@ -412,7 +438,11 @@ impl MetadataClient {
     /// Lists the versions of workflow definition `name` as summaries (name, version, create and
     /// update times), without the definitions.
     ///
-    /// `GET /metadata/workflow/{name}/versions` (OSS-only).
+    /// `GET /metadata/workflow/{name}/versions` (OSS v3.30.0+). Older servers answer 500
+    /// `Request method 'GET' is not supported` (the path matches the `DELETE` of one version);
+    /// there the SDK takes `name`'s entry of
+    /// [`get_workflow_names_and_versions`](Self::get_workflow_names_and_versions) (empty for an
+    /// unknown name, as the server answers), detected once per client.
     ///
     /// # Errors
     ///
@@ -430,13 +460,30 @@ impl MetadataClient {
     /// # }
     /// ```
     pub async fn get_workflow_def_versions(&self, name: &str) -> Result<Vec<WorkflowDefSummary>> {
-        self.api
-            .get(format!(
-                "/metadata/workflow/{}/versions",
-                encode_segment(name)
-            ))
-            .send_json()
-            .await
+        let native = compat::attempt(
+            &self.api,
+            &WORKFLOW_VERSIONS,
+            ConductorError::is_missing_endpoint,
+            || {
+                self.api
+                    .get(format!(
+                        "/metadata/workflow/{}/versions",
+                        encode_segment(name)
+                    ))
+                    .send_json()
+            },
+        )
+        .await?;
+        if let Some(versions) = native {
+            return Ok(versions);
+        }
+        let mut versions = self
+            .get_workflow_names_and_versions()
+            .await?
+            .remove(name)
+            .unwrap_or_default();
+        versions.sort_by_key(|summary| summary.version);
+        Ok(versions)
     }
 
     /// Lists the latest version of every workflow definition.
@@ -465,7 +512,11 @@ impl MetadataClient {
 
     /// Lists the distinct workflow definition names.
     ///
-    /// `GET /metadata/workflow/names` (OSS-only).
+    /// `GET /metadata/workflow/names` (OSS v3.30.0+). Older servers route the path to
+    /// `GET /metadata/workflow/{name}` and answer 404 `No such workflow found by name: names`;
+    /// there the SDK lists the keys of
+    /// [`get_workflow_names_and_versions`](Self::get_workflow_names_and_versions), sorted as the
+    /// server sorts them (detected once per client).
     ///
     /// # Errors
     ///
@@ -481,7 +532,23 @@ impl MetadataClient {
     /// # }
     /// ```
     pub async fn get_workflow_names(&self) -> Result<Vec<String>> {
-        self.api.get("/metadata/workflow/names").send_json().await
+        let native = compat::attempt(
+            &self.api,
+            &WORKFLOW_NAMES,
+            compat::is_names_route_collision,
+            || self.api.get("/metadata/workflow/names").send_json(),
+        )
+        .await?;
+        if let Some(names) = native {
+            return Ok(names);
+        }
+        let mut names: Vec<String> = self
+            .get_workflow_names_and_versions()
+            .await?
+            .into_keys()
+            .collect();
+        names.sort();
+        Ok(names)
     }
 
     /// Lists every workflow name with its versions (as summaries, ascending).
@@ -670,8 +737,9 @@ impl MetadataClient {
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`] 404 when it does not exist; [`ConductorError::Http`] /
-    /// [`ConductorError::Server`].
+    /// [`ConductorError::Api`] 404 when it does not exist (SQL-backed conductor-oss answers 500
+    /// `No such task definition`, reported as this 404 with the server's body in `response`);
+    /// [`ConductorError::Http`] / [`ConductorError::Server`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -687,6 +755,7 @@ impl MetadataClient {
             .delete(format!("/metadata/taskdefs/{}", encode_segment(name)))
             .send_empty()
             .await
+            .map_err(compat::restore_wrapped_status)
     }
 }
 

@@ -10,7 +10,12 @@
 use std::time::Duration;
 
 use conductor_http::ApiRequest;
-use conductor_models::{ReturnStrategy, TaskStatus};
+use conductor_models::{
+    ReturnStrategy, SearchResult, Task, TaskStatus, Workflow, WorkflowStatusSummary,
+};
+
+/// The server's default page size of `GET /workflow/{workflowId}/tasks`.
+const DEFAULT_WORKFLOW_TASKS_PAGE: u32 = 15;
 
 /// Options of [`WorkflowClient::get_workflow_with`](crate::WorkflowClient::get_workflow_with)
 /// and the bulk workflow lookup.
@@ -162,6 +167,18 @@ impl WorkflowStatusOptions {
         request
             .query("includeOutput", self.include_output)
             .query("includeVariables", self.include_variables)
+    }
+
+    /// Builds the summary the server would from a workflow read without its tasks (the fallback
+    /// on servers before 3.31.2).
+    pub(crate) fn summarize(&self, workflow: Workflow) -> WorkflowStatusSummary {
+        WorkflowStatusSummary {
+            workflow_id: workflow.workflow_id,
+            correlation_id: workflow.correlation_id.filter(|id| !id.is_empty()),
+            output: self.include_output.then_some(workflow.output),
+            variables: self.include_variables.then_some(workflow.variables),
+            status: workflow.status,
+        }
     }
 }
 
@@ -833,6 +850,29 @@ impl WorkflowTasksOptions {
             request.query("status", status.as_str())
         })
     }
+
+    /// Pages a workflow's tasks as the server does (the fallback on servers before 3.22):
+    /// filter by status (case-insensitive), then `start` (default 0) and `count` (default 15).
+    pub(crate) fn page(&self, tasks: Vec<Task>) -> SearchResult<Task> {
+        let wanted: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|status| status.as_str().to_ascii_uppercase())
+            .collect();
+        let filtered: Vec<Task> = tasks
+            .into_iter()
+            .filter(|task| wanted.is_empty() || wanted.iter().any(|s| s == task.status.as_str()))
+            .collect();
+        let total_hits = i64::try_from(filtered.len()).unwrap_or(i64::MAX);
+        let start = usize::try_from(self.start.unwrap_or(0)).unwrap_or(usize::MAX);
+        let count = usize::try_from(self.count.unwrap_or(DEFAULT_WORKFLOW_TASKS_PAGE))
+            .unwrap_or(usize::MAX);
+        let results = filtered.into_iter().skip(start).take(count).collect();
+        SearchResult {
+            total_hits,
+            results,
+        }
+    }
 }
 
 /// Options of [`WorkflowClient::execute_workflow_with`](crate::WorkflowClient::execute_workflow_with):
@@ -1028,6 +1068,21 @@ impl ExecuteOptions {
     #[must_use]
     pub fn wait_for_seconds(&self) -> u64 {
         whole_seconds_at_least_one(self.wait_for)
+    }
+
+    /// The task references to wait for (`waitUntilTaskRef`).
+    pub(crate) fn task_refs(&self) -> &[String] {
+        &self.wait_until_task_refs
+    }
+
+    /// The request id, when one was set.
+    pub(crate) fn request_id_value(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    /// The return strategy (the server's default `TARGET_WORKFLOW` when unset).
+    pub(crate) fn strategy(&self) -> ReturnStrategy {
+        self.return_strategy.clone().unwrap_or_default()
     }
 
     pub(crate) fn apply(&self, request: ApiRequest) -> ApiRequest {

@@ -18,8 +18,9 @@ use conductor_http::ApiRequest;
 ///   the HTTP parameter would make Spring join them with `,` and break the sort).
 /// * `start` / `size` page through the results. OSS rejects `size` above 5000 with HTTP 400.
 /// * `classifier` and `top_level_only` exist only on `GET /workflow/search` and
-///   `/workflow/search-v2` (OSS v3.32+; `classifier` is `workflow` or `agent`, comma-separated
-///   for several); the other search endpoints never send them.
+///   `/workflow/search-v2` (OSS v3.31.2+; `classifier` is `workflow` or `agent`, comma-separated
+///   for several); the other search endpoints never send them. **Older servers ignore both
+///   parameters silently** and return unfiltered results (see `docs/compatibility.md`).
 ///
 /// ```
 /// use conductor_client::SearchQuery;

@@ -12,8 +12,10 @@ use conductor_models::{
 use serde::Serialize;
 use tracing::{debug, warn};
 
+use crate::compat::{self, REMOVE_FROM_QUEUE, SEARCH_V2, SIGNAL, SIGNAL_SYNC, UPDATE_V2};
 use crate::options::{QueueSizeOptions, whole_millis_rounded_up};
 use crate::search::{SearchQuery, quote_query_value};
+use crate::sync_wait::{self, WaitSpec};
 use crate::util::{json_object, non_empty_text, parse_count, timeout_with_wait};
 
 /// Client for the task resource (`/api/tasks`): what workers and operators do with tasks.
@@ -312,14 +314,21 @@ impl TaskClient {
     /// is queued. A returned task is already `IN_PROGRESS` for that worker.
     ///
     /// Not idempotent (a replay could poll a second task that nobody receives), so the HTTP layer
-    /// does not retry it after the request was sent. Servers without the endpoint answer 404 or
-    /// 405: fall back to [`update_task`](Self::update_task) then.
+    /// does not retry it after the request was sent.
+    ///
+    /// Servers without the endpoint (conductor-oss before 3.21.12, which answers **500**
+    /// `Request method 'POST' is not supported`; others answer 404 or 405) did not record the
+    /// result: the SDK returns [`ConductorError::UnsupportedByServer`], remembers it for the whole
+    /// client (later calls return it at once, without a request), and the caller should report
+    /// the result with [`update_task`](Self::update_task) instead (the worker runtime does so
+    /// automatically).
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`] (404/405 on servers without update-v2, 404 for an unknown
-    /// workflow or task), [`ConductorError::Server`] (OSS answers 500 for a result with empty ids
-    /// here), [`ConductorError::Http`], [`ConductorError::Decode`].
+    /// [`ConductorError::UnsupportedByServer`] on servers without update-v2;
+    /// [`ConductorError::Api`] 404 for an unknown workflow or task; [`ConductorError::Server`]
+    /// (OSS answers 500 for a result with empty ids here), [`ConductorError::Http`],
+    /// [`ConductorError::Decode`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -335,12 +344,15 @@ impl TaskClient {
     /// ```
     pub async fn update_task_v2(&self, result: &TaskResult) -> Result<Option<Task>> {
         debug!(task_id = %result.task_id, status = %result.status, "updating task (v2)");
-        self.api
-            .post("/tasks/update-v2")
-            .json_body(result)?
-            .idempotent(false)
-            .send_json_opt()
-            .await
+        compat::native_or_unsupported(&self.api, &UPDATE_V2, || async {
+            self.api
+                .post("/tasks/update-v2")
+                .json_body(result)?
+                .idempotent(false)
+                .send_json_opt()
+                .await
+        })
+        .await
     }
 
     /// Updates the first pending task with reference name `task_ref_name` in a workflow, without
@@ -462,11 +474,16 @@ impl TaskClient {
     /// `POST /tasks/{workflowId}/{status}/signal` with `output` as the JSON body (OSS v3.32+).
     /// The server does nothing (and still answers 200) when no task is blocked.
     ///
+    /// **Fallback on servers before 3.32** (where the path falls on the update-by-reference route
+    /// and fails with a 500 before anything happens): the SDK does what the server would. It
+    /// reads the workflow, takes the first non-terminal `WAIT` task (else, recursively, the first
+    /// one in a running sub-workflow) and reports it with `POST /tasks` (`status`, its output
+    /// merged with `output`); with no such task it does nothing. Detected once per client.
+    ///
     /// # Errors
     ///
-    /// [`ConductorError::Json`] when `output` is not a JSON object; [`ConductorError::Api`] /
-    /// [`ConductorError::Server`] / [`ConductorError::Http`] otherwise (404 on servers before
-    /// v3.32).
+    /// [`ConductorError::Json`] when `output` is not a JSON object; [`ConductorError::Api`] 404
+    /// for an unknown workflow; [`ConductorError::Server`] / [`ConductorError::Http`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -488,16 +505,53 @@ impl TaskClient {
         output: &O,
     ) -> Result<()> {
         let body = json_object(output, "signal output")?;
-        self.api
-            .post(format!(
-                "/tasks/{}/{}/signal",
-                encode_segment(workflow_id),
-                encode_segment(status.as_str())
-            ))
-            .json_body(&body)?
-            .idempotent(false)
-            .send_empty()
-            .await
+        let native = compat::attempt(
+            &self.api,
+            &SIGNAL,
+            compat::is_signal_route_collision,
+            || async {
+                self.api
+                    .post(format!(
+                        "/tasks/{}/{}/signal",
+                        encode_segment(workflow_id),
+                        encode_segment(status.as_str())
+                    ))
+                    .json_body(&body)?
+                    .idempotent(false)
+                    .send_empty()
+                    .await
+            },
+        )
+        .await?;
+        if native.is_none() {
+            self.signal_by_update(workflow_id, status, &body).await?;
+        }
+        Ok(())
+    }
+
+    /// The fallback of [`signal`](Self::signal): the server's `signalTask`, done from the client.
+    /// Returns whether a task was signalled.
+    async fn signal_by_update(
+        &self,
+        workflow_id: &str,
+        status: TaskResultStatus,
+        output: &serde_json::Value,
+    ) -> Result<bool> {
+        let Some(task) = sync_wait::find_signal_target(&self.api, workflow_id).await? else {
+            debug!(workflow_id, "signal: no pending WAIT task; nothing to do");
+            return Ok(false);
+        };
+        let mut result = TaskResult::from_task(&task).with_status(status);
+        if let Some(fields) = output.as_object() {
+            result.output_data.extend(
+                fields
+                    .iter()
+                    .map(|(key, value)| (key.clone(), value.clone())),
+            );
+        }
+        debug!(workflow_id, task_id = %task.task_id, "signalling the WAIT task with POST /tasks");
+        self.update_task(&result).await?;
+        Ok(true)
     }
 
     /// Signals the blocked task like [`signal`](Self::signal), then waits up to `timeout` for
@@ -510,12 +564,18 @@ impl TaskClient {
     /// `BLOCKING_TASK_INPUT` give [`SignalResponse::Task`]. The HTTP request's own timeout is
     /// extended by `timeout`. Orkes has no `timeoutMillis` parameter and ignores it.
     ///
+    /// **Fallback on servers before 3.32**: the signal of [`signal`](Self::signal)'s fallback,
+    /// then the client-side wait of
+    /// [`WorkflowClient::execute_workflow_with`](crate::WorkflowClient::execute_workflow_with)
+    /// (no extra task references; a random request id). Detected once per client.
+    ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`] 404 when no task is blocked (`"Found no blocked task ..."`);
+    /// [`ConductorError::Api`] 404 when no task is blocked (`"Found no blocked task ..."`; the
+    /// fallback returns the same error) or the workflow does not exist;
     /// [`ConductorError::Server`] 500 on OSS when a `BLOCKING_TASK*` strategy finds no blocking
-    /// task after the signal; [`ConductorError::Json`], [`ConductorError::Http`],
-    /// [`ConductorError::Decode`].
+    /// task after the signal ([`ConductorError::Workflow`] in the fallback);
+    /// [`ConductorError::Json`], [`ConductorError::Http`], [`ConductorError::Decode`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -547,19 +607,50 @@ impl TaskClient {
         timeout: Duration,
     ) -> Result<SignalResponse> {
         let body = json_object(output, "signal output")?;
-        self.api
-            .post(format!(
-                "/tasks/{}/{}/signal/sync",
-                encode_segment(workflow_id),
-                encode_segment(status.as_str())
-            ))
-            .query("returnStrategy", return_strategy.as_str())
-            .query("timeoutMillis", whole_millis_rounded_up(timeout))
-            .json_body(&body)?
-            .idempotent(false)
-            .timeout(timeout_with_wait(&self.api, timeout))
-            .send_json()
-            .await
+        let native = compat::attempt(
+            &self.api,
+            &SIGNAL_SYNC,
+            compat::is_signal_route_collision,
+            || async {
+                self.api
+                    .post(format!(
+                        "/tasks/{}/{}/signal/sync",
+                        encode_segment(workflow_id),
+                        encode_segment(status.as_str())
+                    ))
+                    .query("returnStrategy", return_strategy.as_str())
+                    .query("timeoutMillis", whole_millis_rounded_up(timeout))
+                    .json_body(&body)?
+                    .idempotent(false)
+                    .timeout(timeout_with_wait(&self.api, timeout))
+                    .send_json()
+                    .await
+            },
+        )
+        .await?;
+        if let Some(response) = native {
+            return Ok(response);
+        }
+        sync_wait::check_strategy(&return_strategy)?;
+        if !self.signal_by_update(workflow_id, status, &body).await? {
+            return Err(ConductorError::Api {
+                status: 404,
+                message: format!("Found no blocked task in workflow {workflow_id} to signal"),
+                code: None,
+                response: None,
+            });
+        }
+        sync_wait::await_signal_response(
+            &self.api,
+            WaitSpec {
+                workflow_id,
+                task_refs: &[],
+                strategy: &return_strategy,
+                request_id: sync_wait::random_request_id(),
+                timeout,
+            },
+        )
+        .await
     }
 
     // ----------------------------------------------------------------------------------------
@@ -595,7 +686,7 @@ impl TaskClient {
         match answer {
             Ok(Some(task)) => Ok(task),
             Ok(None) => Err(ConductorError::TaskNotFound(task_id.to_owned())),
-            Err(error) if error.status() == Some(404) => {
+            Err(error) if error.status() == Some(404) && !error.is_missing_endpoint() => {
                 Err(ConductorError::TaskNotFound(task_id.to_owned()))
             }
             Err(error) => Err(error),
@@ -610,7 +701,8 @@ impl TaskClient {
     /// this reads the **search index**, which lags behind the queues (by seconds with
     /// Elasticsearch/OpenSearch) and is empty when indexing is disabled; tasks a worker reported
     /// as `IN_PROGRESS` with a callback are stored as `SCHEDULED` and are not listed. On Orkes
-    /// the same search works.
+    /// the same search works. Where the index cannot search by id (SQLite before 3.23.0), the
+    /// fallback of [`search_tasks_v2`](Self::search_tasks_v2) applies.
     ///
     /// # Errors
     ///
@@ -933,15 +1025,16 @@ impl TaskClient {
     /// itself stays in its workflow).
     ///
     /// `DELETE /tasks/queue/{taskType}/{taskId}`, the Conductor 2.x and Orkes endpoint.
-    /// **OSS 3.x has no such endpoint** (it was removed before 3.0): there the path matches the
-    /// POST-only update-by-reference route, so the server answers **405 Method Not Allowed** and
-    /// this returns [`ConductorError::Api`] with `status == 405`. To stop a task on OSS,
+    /// **conductor-oss 3.x has no such endpoint** (it was removed before 3.0): there the path
+    /// matches the POST-only update-by-reference route, so the server answers 405 (3.32+) or 500
+    /// `Request method 'DELETE' is not supported` (before 3.32). Both become
+    /// [`ConductorError::UnsupportedByServer`], remembered per client. To stop a task on OSS,
     /// terminate or update it instead.
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Api`] (405 on OSS 3.x), [`ConductorError::Http`],
-    /// [`ConductorError::Server`].
+    /// [`ConductorError::UnsupportedByServer`] on conductor-oss 3.x, [`ConductorError::Http`],
+    /// [`ConductorError::Api`], [`ConductorError::Server`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -953,14 +1046,16 @@ impl TaskClient {
     /// # }
     /// ```
     pub async fn remove_task_from_queue(&self, task_type: &str, task_id: &str) -> Result<()> {
-        self.api
-            .delete(format!(
-                "/tasks/queue/{}/{}",
-                encode_segment(task_type),
-                encode_segment(task_id)
-            ))
-            .send_empty()
-            .await
+        compat::native_or_unsupported(&self.api, &REMOVE_FROM_QUEUE, || {
+            self.api
+                .delete(format!(
+                    "/tasks/queue/{}/{}",
+                    encode_segment(task_type),
+                    encode_segment(task_id)
+                ))
+                .send_empty()
+        })
+        .await
     }
 
     // ----------------------------------------------------------------------------------------
@@ -996,7 +1091,12 @@ impl TaskClient {
 
     /// Searches tasks, returning full [`Task`]s.
     ///
-    /// `GET /tasks/search-v2?start=&size=&sort=&freeText=&query=` (OSS-only endpoint).
+    /// `GET /tasks/search-v2?start=&size=&sort=&freeText=&query=` (OSS-only endpoint). The server
+    /// runs the summary search and reads each hit; where its index cannot search by id (the SQLite
+    /// index before conductor-oss 3.23.0 answers 500 `... because "result" is null`) the SDK does
+    /// the same from the client: [`search_tasks`](Self::search_tasks), then `GET /tasks/{taskId}`
+    /// for each hit (up to 8 at once), leaving out tasks that no longer exist. Detected once per
+    /// client.
     ///
     /// # Errors
     ///
@@ -1016,10 +1116,23 @@ impl TaskClient {
     /// # }
     /// ```
     pub async fn search_tasks_v2(&self, query: &SearchQuery) -> Result<SearchResult<Task>> {
-        query
-            .apply(self.api.get("/tasks/search-v2"))
-            .send_json()
-            .await
+        let native = compat::attempt(
+            &self.api,
+            &SEARCH_V2,
+            compat::is_search_v2_unsupported,
+            || query.apply(self.api.get("/tasks/search-v2")).send_json(),
+        )
+        .await?;
+        if let Some(found) = native {
+            return Ok(found);
+        }
+        let summaries = self.search_tasks(query).await?;
+        let paths = summaries
+            .results
+            .iter()
+            .map(|summary| format!("/tasks/{}", encode_segment(&summary.task_id)))
+            .collect();
+        compat::fetch_each(&self.api, summaries.total_hits, paths).await
     }
 
     /// Asks where a task payload of `payload_type` (`TASK_INPUT` / `TASK_OUTPUT`) should be read

@@ -11,11 +11,15 @@ use serde::Serialize;
 use std::time::Duration;
 use tracing::debug;
 
+use crate::compat::{
+    self, EXECUTE, SEND_MESSAGE, UPDATE_VARIABLES, WORKFLOW_STATUS, WORKFLOW_TASKS,
+};
 use crate::options::{
     ExecuteOptions, GetWorkflowOptions, RemoveOptions, RestartOptions, RetryOptions,
     StartWorkflowOptions, TerminateOptions, TerminateRemoveOptions, WorkflowStatusOptions,
     WorkflowTasksOptions,
 };
+use crate::sync_wait::{self, WaitSpec};
 use crate::util::{json_object, non_empty_text, timeout_with_wait};
 
 /// Client for the workflow resource (`/api/workflow` and `/api/workflow/bulk`).
@@ -177,6 +181,10 @@ impl WorkflowClient {
     /// For other return strategies, waiting for specific tasks or a request id, use
     /// [`execute_workflow_with`](Self::execute_workflow_with). Not idempotent.
     ///
+    /// **Servers before conductor-oss 3.21.23** have no synchronous execution; there the SDK
+    /// starts the workflow and polls it itself, with the server's semantics (see
+    /// [`execute_workflow_with`](Self::execute_workflow_with)).
+    ///
     /// # Errors
     ///
     /// As [`start_workflow`](Self::start_workflow), plus [`ConductorError::Decode`] when the
@@ -201,10 +209,17 @@ impl WorkflowClient {
         wait_for: Duration,
     ) -> Result<WorkflowRun> {
         let options = ExecuteOptions::new().wait_for(wait_for);
-        self.execute_request(request, &options)
-            .await?
-            .send_json()
-            .await
+        match self.execute_workflow_with(request, &options).await? {
+            SignalResponse::Workflow(run) => Ok(*run),
+            SignalResponse::Task(run) => Err(ConductorError::Decode {
+                status: 200,
+                message: format!(
+                    "expected a workflow run, got a task run (responseType {})",
+                    run.response_type
+                ),
+                body_snippet: String::new(),
+            }),
+        }
     }
 
     /// Starts a workflow and waits for it as `options` say (how long, until which tasks, what to
@@ -216,11 +231,24 @@ impl WorkflowClient {
     /// strategies and a [`SignalResponse::Task`] for `BLOCKING_TASK` / `BLOCKING_TASK_INPUT`.
     /// Not idempotent.
     ///
+    /// **Fallback on servers before conductor-oss 3.21.23** (which answer `No static resource`):
+    /// the SDK starts the workflow with `POST /workflow` and reads it with
+    /// `GET /workflow/{workflowId}` (and its running sub-workflows), every 100 ms at first, then
+    /// slowing to every 500 ms, until the server's condition holds: the workflow is terminal, or
+    /// a `WAIT` task without `duration`/`until` is pending, or a task named in
+    /// `waitUntilTaskRef` is terminal; after `wait_for` it answers the current state with
+    /// `signalTimeout: true`. The answer has the server's shape (target and blocking workflow,
+    /// first blocking task, the given or a random `requestId`). The missing endpoint is detected
+    /// once per client and remembered, so later calls go straight to the fallback. Inline
+    /// definitions do not get the server's `_systemMetadata.dynamic` input marker.
+    ///
     /// # Errors
     ///
     /// As [`start_workflow`](Self::start_workflow); OSS answers 500 for a `BLOCKING_TASK*`
-    /// strategy when the workflow ends without a blocking task; [`ConductorError::Decode`] for
-    /// an unexpected answer.
+    /// strategy when the workflow ends without a blocking task (the fallback returns
+    /// [`ConductorError::Workflow`] then; in both cases the workflow was started);
+    /// [`ConductorError::Workflow`] for an unknown return strategy in the fallback;
+    /// [`ConductorError::Decode`] for an unexpected answer.
     ///
     /// ```no_run
     /// # use conductor_client::models::StartWorkflowRequest;
@@ -241,13 +269,48 @@ impl WorkflowClient {
         request: &StartWorkflowRequest,
         options: &ExecuteOptions,
     ) -> Result<SignalResponse> {
-        self.execute_request(request, options)
-            .await?
-            .send_json()
-            .await
+        let native = compat::attempt(
+            &self.api,
+            &EXECUTE,
+            ConductorError::is_missing_endpoint,
+            || async { self.execute_request(request, options)?.send_json().await },
+        )
+        .await?;
+        match native {
+            Some(response) => Ok(response),
+            None => self.execute_by_polling(request, options).await,
+        }
     }
 
-    async fn execute_request(
+    /// The fallback of [`execute_workflow_with`](Self::execute_workflow_with): start, then wait
+    /// on the client as the server would.
+    async fn execute_by_polling(
+        &self,
+        request: &StartWorkflowRequest,
+        options: &ExecuteOptions,
+    ) -> Result<SignalResponse> {
+        let strategy = options.strategy();
+        sync_wait::check_strategy(&strategy)?;
+        let request_id = options
+            .request_id_value()
+            .filter(|id| !id.trim().is_empty())
+            .map_or_else(sync_wait::random_request_id, str::to_owned);
+        let workflow_id = self.start_workflow(request).await?;
+        debug!(workflow_id = %workflow_id, "no sync execute on this server; waiting on the client");
+        sync_wait::await_signal_response(
+            &self.api,
+            WaitSpec {
+                workflow_id: &workflow_id,
+                task_refs: options.task_refs(),
+                strategy: &strategy,
+                request_id,
+                timeout: Duration::from_secs(options.wait_for_seconds()),
+            },
+        )
+        .await
+    }
+
+    fn execute_request(
         &self,
         request: &StartWorkflowRequest,
         options: &ExecuteOptions,
@@ -368,11 +431,15 @@ impl WorkflowClient {
     /// variables.
     ///
     /// `GET /workflow/{workflowId}/status?includeOutput=false&includeVariables=false` (OSS
-    /// v3.31.2+).
+    /// v3.31.2+). On older servers (which answer `No static resource`, a 404 that says nothing
+    /// about the workflow) the SDK reads `GET /workflow/{workflowId}?includeTasks=false` instead
+    /// and builds the same summary; it detects the missing endpoint once per client and then
+    /// goes straight to the fallback.
     ///
     /// # Errors
     ///
-    /// [`ConductorError::WorkflowNotFound`] on 404; [`ConductorError::Http`] /
+    /// [`ConductorError::WorkflowNotFound`] when the workflow does not exist (never for a missing
+    /// endpoint); [`ConductorError::Http`] /
     /// [`ConductorError::Api`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
     ///
     /// ```no_run
@@ -393,7 +460,8 @@ impl WorkflowClient {
 
     /// Reads a workflow's status summary, optionally with its output and variables.
     ///
-    /// `GET /workflow/{workflowId}/status?includeOutput=&includeVariables=`.
+    /// `GET /workflow/{workflowId}/status?includeOutput=&includeVariables=`, with the same
+    /// fallback as [`get_workflow_status`](Self::get_workflow_status) on servers before 3.31.2.
     ///
     /// # Errors
     ///
@@ -416,24 +484,38 @@ impl WorkflowClient {
         workflow_id: &str,
         options: &WorkflowStatusOptions,
     ) -> Result<WorkflowStatusSummary> {
-        let request = self
-            .api
-            .get(format!("/workflow/{}/status", encode_segment(workflow_id)));
-        options
-            .apply(request)
-            .send_json()
-            .await
-            .map_err(|error| workflow_not_found(error, workflow_id))
+        let native = compat::attempt(
+            &self.api,
+            &WORKFLOW_STATUS,
+            ConductorError::is_missing_endpoint,
+            || {
+                let request = self
+                    .api
+                    .get(format!("/workflow/{}/status", encode_segment(workflow_id)));
+                options.apply(request).send_json()
+            },
+        )
+        .await
+        .map_err(|error| workflow_not_found(error, workflow_id))?;
+        if let Some(summary) = native {
+            return Ok(summary);
+        }
+        let workflow = self
+            .get_workflow_with(workflow_id, &GetWorkflowOptions::new().include_tasks(false))
+            .await?;
+        Ok(options.summarize(workflow))
     }
 
     /// Reads the first page (15 tasks) of a workflow's tasks.
     ///
     /// `GET /workflow/{workflowId}/tasks` (OSS v3.22+). Orkes answers a different shape with a
-    /// per-status summary, whose `results` / `totalHits` still decode.
+    /// per-status summary, whose `results` / `totalHits` still decode. On servers before 3.22
+    /// the SDK reads the whole workflow (`GET /workflow/{workflowId}?includeTasks=true`) and
+    /// pages its tasks as the server would (detected once per client).
     ///
     /// # Errors
     ///
-    /// [`ConductorError::WorkflowNotFound`] on 404; [`ConductorError::Http`] /
+    /// [`ConductorError::WorkflowNotFound`] when the workflow does not exist; [`ConductorError::Http`] /
     /// [`ConductorError::Api`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
     ///
     /// ```no_run
@@ -477,14 +559,24 @@ impl WorkflowClient {
         workflow_id: &str,
         options: &WorkflowTasksOptions,
     ) -> Result<SearchResult<Task>> {
-        let request = self
-            .api
-            .get(format!("/workflow/{}/tasks", encode_segment(workflow_id)));
-        options
-            .apply(request)
-            .send_json()
-            .await
-            .map_err(|error| workflow_not_found(error, workflow_id))
+        let native = compat::attempt(
+            &self.api,
+            &WORKFLOW_TASKS,
+            ConductorError::is_missing_endpoint,
+            || {
+                let request = self
+                    .api
+                    .get(format!("/workflow/{}/tasks", encode_segment(workflow_id)));
+                options.apply(request).send_json()
+            },
+        )
+        .await
+        .map_err(|error| workflow_not_found(error, workflow_id))?;
+        if let Some(page) = native {
+            return Ok(page);
+        }
+        let workflow = self.get_workflow(workflow_id).await?;
+        Ok(options.page(workflow.tasks))
     }
 
     // ----------------------------------------------------------------------------------------
@@ -841,16 +933,17 @@ impl WorkflowClient {
     /// updated workflow.
     ///
     /// `POST /workflow/{workflowId}/variables` with `variables` as a JSON object. **Orkes
-    /// only**: OSS has no such endpoint (its `WorkflowResource` maps nothing there), so an OSS
-    /// server answers 404 or 405 ([`ConductorError::Api`]). On OSS, change variables from inside
-    /// the workflow with a `SET_VARIABLE` task. Idempotent (setting the same values twice is
+    /// only**: conductor-oss (3.21 to 3.32) has no such endpoint and answers `No static
+    /// resource`, which the SDK reports as [`ConductorError::UnsupportedByServer`] (and, for the
+    /// rest of the client's life, without asking again). On OSS, change variables from inside the
+    /// workflow with a `SET_VARIABLE` task. Idempotent (setting the same values twice is
     /// harmless).
     ///
     /// # Errors
     ///
     /// [`ConductorError::Json`] when `variables` does not serialise to a JSON object;
-    /// [`ConductorError::Api`] (404/405 on OSS); [`ConductorError::Http`] /
-    /// [`ConductorError::Server`] / [`ConductorError::Decode`].
+    /// [`ConductorError::UnsupportedByServer`] on conductor-oss; [`ConductorError::Api`] /
+    /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
     ///
     /// ```no_run
     /// use conductor_client::{ConductorClient, Configuration};
@@ -870,15 +963,18 @@ impl WorkflowClient {
         variables: &V,
     ) -> Result<Workflow> {
         let body = json_object(variables, "workflow variables")?;
-        self.api
-            .post(format!(
-                "/workflow/{}/variables",
-                encode_segment(workflow_id)
-            ))
-            .json_body(&body)?
-            .idempotent(true)
-            .send_json()
-            .await
+        compat::native_or_unsupported(&self.api, &UPDATE_VARIABLES, || async {
+            self.api
+                .post(format!(
+                    "/workflow/{}/variables",
+                    encode_segment(workflow_id)
+                ))
+                .json_body(&body)?
+                .idempotent(true)
+                .send_json()
+                .await
+        })
+        .await
     }
 
     /// Deletes a workflow execution, archiving it (the server's default).
@@ -1067,14 +1163,18 @@ impl WorkflowClient {
     /// `PULL_WORKFLOW_MESSAGES` task; returns the message id.
     ///
     /// `POST /workflow/{workflowId}/messages` with `message` as a JSON object (TEXT answer).
-    /// OSS-only, and only when the server sets `conductor.workflow-message-queue.enabled=true`
-    /// (otherwise 404). Errors of this endpoint are plain text, not `ErrorResponse` JSON; their
-    /// text becomes the error message. Not idempotent.
+    /// OSS-only (3.30.0+), and only when the server sets
+    /// `conductor.workflow-message-queue.enabled=true`; otherwise the server has no such endpoint
+    /// and the SDK returns [`ConductorError::UnsupportedByServer`] (remembered per client).
+    /// Errors of this endpoint are plain text, not `ErrorResponse` JSON; their text becomes the
+    /// error message. Not idempotent.
     ///
     /// # Errors
     ///
-    /// [`ConductorError::Json`] when `message` is not a JSON object; [`ConductorError::Api`] 404
-    /// (no such workflow, or the feature is off), 409 (workflow not running), 429 (queue full);
+    /// [`ConductorError::Json`] when `message` is not a JSON object;
+    /// [`ConductorError::UnsupportedByServer`] when the feature is off or the server older than
+    /// 3.30; [`ConductorError::Api`] 404 (no such workflow), 409 (workflow not running), 429
+    /// (queue full);
     /// [`ConductorError::Http`] / [`ConductorError::Server`] / [`ConductorError::Decode`].
     ///
     /// ```no_run
@@ -1095,23 +1195,26 @@ impl WorkflowClient {
         message: &M,
     ) -> Result<String> {
         let body = json_object(message, "workflow message")?;
-        let id = self
-            .api
-            .post(format!(
-                "/workflow/{}/messages",
-                encode_segment(workflow_id)
-            ))
-            .json_body(&body)?
-            .idempotent(false)
-            .send_text()
-            .await?;
+        let id = compat::native_or_unsupported(&self.api, &SEND_MESSAGE, || async {
+            self.api
+                .post(format!(
+                    "/workflow/{}/messages",
+                    encode_segment(workflow_id)
+                ))
+                .json_body(&body)?
+                .idempotent(false)
+                .send_text()
+                .await
+        })
+        .await?;
         non_empty_text(id).ok_or_else(|| empty_body("a message id"))
     }
 }
 
-/// Maps a 404 answer to [`ConductorError::WorkflowNotFound`] carrying the workflow id.
+/// Maps a "no such workflow" 404 to [`ConductorError::WorkflowNotFound`] carrying the workflow
+/// id; a 404 that says the endpoint is missing (`No static resource ...`) stays as it is.
 pub(crate) fn workflow_not_found(error: ConductorError, workflow_id: &str) -> ConductorError {
-    if error.status() == Some(404) {
+    if error.status() == Some(404) && !error.is_missing_endpoint() {
         ConductorError::WorkflowNotFound(workflow_id.to_owned())
     } else {
         error

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use conductor_http::{Result, encode_segment};
+use conductor_models::TaskSummary;
 use conductor_models::{ExternalStorageLocation, SearchResult, Workflow, WorkflowSummary};
 
 use crate::WorkflowClient;
+use crate::compat::{self, SEARCH_V2};
 use crate::options::{CorrelationOptions, RunningWorkflowsOptions};
 use crate::search::SearchQuery;
 use crate::util::id_list;
@@ -58,7 +60,12 @@ impl WorkflowClient {
     /// Searches workflow executions, returning full [`Workflow`]s.
     ///
     /// `GET /workflow/search-v2?start=&size=&sort=&freeText=&query=&classifier=&topLevelOnly=`
-    /// (OSS-only endpoint).
+    /// (OSS-only endpoint). The server runs the summary search and reads each hit (without its
+    /// tasks); where its index cannot search by id (the SQLite index before conductor-oss 3.23.0
+    /// answers 500 `... because "result" is null`) the SDK does the same from the client:
+    /// [`search_workflows`](Self::search_workflows), then `GET /workflow/{id}?includeTasks=false`
+    /// per hit (up to 8 at once), leaving out workflows that no longer exist. Detected once per
+    /// client.
     ///
     /// # Errors
     ///
@@ -77,10 +84,27 @@ impl WorkflowClient {
     /// # }
     /// ```
     pub async fn search_workflows_v2(&self, query: &SearchQuery) -> Result<SearchResult<Workflow>> {
-        query
-            .apply_workflow_search(self.api.get("/workflow/search-v2"))
-            .send_json()
-            .await
+        let native = compat::attempt(
+            &self.api,
+            &SEARCH_V2,
+            compat::is_search_v2_unsupported,
+            || {
+                query
+                    .apply_workflow_search(self.api.get("/workflow/search-v2"))
+                    .send_json()
+            },
+        )
+        .await?;
+        if let Some(found) = native {
+            return Ok(found);
+        }
+        let summaries = self.search_workflows(query).await?;
+        let paths = summaries
+            .results
+            .iter()
+            .map(|summary| workflow_path(&summary.workflow_id))
+            .collect();
+        compat::fetch_each(&self.api, summaries.total_hits, paths).await
     }
 
     /// Searches workflow executions by the fields of their tasks (the `query` is evaluated
@@ -117,7 +141,10 @@ impl WorkflowClient {
 
     /// Searches workflow executions by the fields of their tasks, returning full [`Workflow`]s.
     ///
-    /// `GET /workflow/search-by-tasks-v2?start=&size=&sort=&freeText=&query=` (OSS-only).
+    /// `GET /workflow/search-by-tasks-v2?start=&size=&sort=&freeText=&query=` (OSS-only). Where
+    /// the index cannot search by id (SQLite before conductor-oss 3.23.0) the SDK runs the
+    /// server's algorithm itself: `GET /tasks/search`, then the workflow of each hit
+    /// (`includeTasks=false`), without duplicates.
     ///
     /// # Errors
     ///
@@ -139,10 +166,37 @@ impl WorkflowClient {
         &self,
         query: &SearchQuery,
     ) -> Result<SearchResult<Workflow>> {
-        query
-            .apply(self.api.get("/workflow/search-by-tasks-v2"))
+        let native = compat::attempt(
+            &self.api,
+            &SEARCH_V2,
+            compat::is_search_v2_unsupported,
+            || {
+                query
+                    .apply(self.api.get("/workflow/search-by-tasks-v2"))
+                    .send_json()
+            },
+        )
+        .await?;
+        if let Some(found) = native {
+            return Ok(found);
+        }
+        // The server's algorithm: search tasks, read each hit's workflow, drop duplicates.
+        let tasks: SearchResult<TaskSummary> = query
+            .apply(self.api.get("/tasks/search"))
             .send_json()
-            .await
+            .await?;
+        let paths = tasks
+            .results
+            .iter()
+            .map(|summary| workflow_path(&summary.workflow_id))
+            .collect();
+        let mut found: SearchResult<Workflow> =
+            compat::fetch_each(&self.api, tasks.total_hits, paths).await?;
+        let mut seen = std::collections::HashSet::new();
+        found
+            .results
+            .retain(|workflow| seen.insert(workflow.workflow_id.clone()));
+        Ok(found)
     }
 
     /// Lists the running executions of workflow `name` that carry `correlation_id` (without
@@ -394,4 +448,12 @@ impl WorkflowClient {
             .send_json()
             .await
     }
+}
+
+/// `GET /workflow/{id}?includeTasks=false`, what the server reads for each hit of a v2 search.
+fn workflow_path(workflow_id: &str) -> String {
+    format!(
+        "/workflow/{}?includeTasks=false",
+        encode_segment(workflow_id)
+    )
 }

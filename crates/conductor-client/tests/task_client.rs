@@ -744,7 +744,7 @@ async fn requeue_pending_tasks_parses_the_text_count() {
 }
 
 #[tokio::test]
-async fn remove_task_from_queue_uses_the_2x_endpoint_and_surfaces_oss_405() {
+async fn remove_task_from_queue_uses_the_2x_endpoint_and_reports_oss_405_as_unsupported() {
     let h = Harness::new().await;
     h.respond(empty_ok()).await;
     h.client
@@ -769,7 +769,8 @@ async fn remove_task_from_queue_uses_the_2x_endpoint_and_surfaces_oss_405() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, ConductorError::Api { status: 405, .. }),
+        matches!(&error, ConductorError::UnsupportedByServer { endpoint, .. }
+            if endpoint == "DELETE /tasks/queue/{taskType}/{taskId}"),
         "{error:?}"
     );
 }

@@ -758,11 +758,12 @@ async fn update_variables_posts_to_the_orkes_endpoint() {
 }
 
 #[tokio::test]
-async fn update_variables_on_oss_is_an_api_error() {
+async fn update_variables_on_oss_is_unsupported_by_server() {
     let h = Harness::new().await;
+    // conductor-oss 3.21.14 and 3.32.3 both answer this for the Orkes-only endpoint.
     h.respond(error_response(
-        405,
-        "Request method 'POST' is not supported",
+        404,
+        "No static resource api/workflow/wf-1/variables.",
     ))
     .await;
 
@@ -774,7 +775,8 @@ async fn update_variables_on_oss_is_an_api_error() {
         .unwrap_err();
 
     assert!(
-        matches!(error, ConductorError::Api { status: 405, .. }),
+        matches!(&error, ConductorError::UnsupportedByServer { endpoint, .. }
+            if endpoint == "POST /workflow/{workflowId}/variables"),
         "{error:?}"
     );
 }

@@ -9,6 +9,7 @@ use reqwest::header::HeaderMap;
 use reqwest::redirect;
 
 use crate::auth::{TokenEndpoint, TokenManager};
+use crate::capabilities::ServerCapabilities;
 use crate::config::Configuration;
 use crate::error::{ConductorError, Result};
 use crate::headers::static_header_map;
@@ -56,6 +57,9 @@ pub(crate) struct ClientInner {
     pub(crate) static_headers: HeaderMap,
     pub(crate) tokens: TokenManager,
     token_url: String,
+    /// The server URL without its `/api` suffix, for the few endpoints served at the root.
+    pub(crate) root_url: String,
+    capabilities: ServerCapabilities,
 }
 
 impl ClientInner {
@@ -119,6 +123,7 @@ impl ApiClient {
                 ConductorError::Config(format!("cannot build the HTTP client: {error}"))
             })?;
         let token_url = format!("{}/token", config.server_url());
+        let root_url = root_url(config.server_url());
         let tokens = TokenManager::new(&config);
         Ok(Self {
             inner: Arc::new(ClientInner {
@@ -127,6 +132,8 @@ impl ApiClient {
                 static_headers,
                 tokens,
                 token_url,
+                root_url,
+                capabilities: ServerCapabilities::new(),
             }),
         })
     }
@@ -158,6 +165,38 @@ impl ApiClient {
     #[must_use]
     pub fn server_url(&self) -> &str {
         self.inner.config.server_url()
+    }
+
+    /// The server URL without the `/api` suffix (where conductor-oss serves `/health` and
+    /// `/actuator/info`).
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// let client = ApiClient::new(Configuration::new("http://conductor:8080/api"))?;
+    /// assert_eq!(client.root_url(), "http://conductor:8080");
+    /// let behind_a_proxy = ApiClient::new(Configuration::new("https://example.com/conductor/api"))?;
+    /// assert_eq!(behind_a_proxy.root_url(), "https://example.com/conductor");
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn root_url(&self) -> &str {
+        &self.inner.root_url
+    }
+
+    /// The endpoints this server was found to lack, shared by every clone of this client (see
+    /// [`ServerCapabilities`]).
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration};
+    ///
+    /// let api = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// assert!(api.capabilities().missing_endpoints().is_empty());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn capabilities(&self) -> &ServerCapabilities {
+        &self.inner.capabilities
     }
 
     /// Whether the server answered the token request with 404/405, i.e. it has no authentication
@@ -192,6 +231,26 @@ impl ApiClient {
     /// ```
     pub fn request(&self, method: Method, path: impl Into<String>) -> ApiRequest {
         ApiRequest::new(self.clone(), method, path.into())
+    }
+
+    /// A request whose `path` is relative to the server **root** ([`root_url`](Self::root_url)),
+    /// not to the `/api` base: for the few endpoints served outside it, such as conductor-oss's
+    /// `GET /health` (the only health endpoint before 3.32) and `GET /actuator/info`. Auth,
+    /// retries and error mapping are the same as for any other request.
+    ///
+    /// ```no_run
+    /// use conductor_http::{ApiClient, Configuration, Method};
+    ///
+    /// # async fn run() -> conductor_http::Result<()> {
+    /// let client = ApiClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// // GET http://localhost:8080/health
+    /// let health: serde_json::Value = client.root_request(Method::GET, "/health").send_json().await?;
+    /// # let _ = health;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn root_request(&self, method: Method, path: impl Into<String>) -> ApiRequest {
+        ApiRequest::new(self.clone(), method, path.into()).at_root()
     }
 
     /// A `GET` request (idempotent: retried on transient failures).
@@ -275,6 +334,14 @@ impl ApiClient {
     }
 }
 
+/// `server_url` (normalised to end in `/api`) without that suffix.
+fn root_url(server_url: &str) -> String {
+    server_url
+        .strip_suffix("/api")
+        .unwrap_or(server_url)
+        .to_owned()
+}
+
 /// Follows redirects only within the same scheme, host and port: the `X-Authorization` header is
 /// a custom header that reqwest would otherwise forward to any host a redirect points to.
 fn same_origin_redirects() -> redirect::Policy {
@@ -324,6 +391,17 @@ mod tests {
         fn assert_send<T: Send>() {}
         assert_send_sync::<ApiClient>();
         assert_send::<ApiRequest>();
+    }
+
+    #[test]
+    fn root_url_drops_the_api_suffix() {
+        assert_eq!(root_url("http://h:8080/api"), "http://h:8080");
+        assert_eq!(root_url("http://h/x/api"), "http://h/x");
+        let api = ApiClient::new(Configuration::new("http://h:1")).unwrap();
+        assert_eq!(api.root_url(), "http://h:1");
+        let clone = api.clone();
+        api.capabilities().mark_missing("GET /x");
+        assert!(clone.capabilities().is_missing("GET /x"));
     }
 
     #[test]

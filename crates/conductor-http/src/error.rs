@@ -121,6 +121,19 @@ pub enum ConductorError {
     /// does not retry it; any other error reports `FAILED` (retried per the task definition).
     #[error("non-retryable task error: {0}")]
     NonRetryable(String),
+    /// The server has no endpoint for this operation: it is older than the conductor-oss version
+    /// that added it, or it is a Conductor flavour without it. The clients return it only where
+    /// they have no fallback (see `docs/compatibility.md`), and after the first time they return it
+    /// without asking the server again (see [`ServerCapabilities`](crate::ServerCapabilities)).
+    #[error("{endpoint} is not supported by this server (it needs {since})")]
+    UnsupportedByServer {
+        /// The endpoint, as `METHOD /path` relative to the `/api` base with `{placeholders}`
+        /// (e.g. `GET /workflow/{workflowId}/status`).
+        endpoint: String,
+        /// What has it: the first conductor-oss version (`conductor-oss 3.22.0 or newer`) or the
+        /// server flavour (`Orkes Conductor`).
+        since: String,
+    },
 }
 
 impl ConductorError {
@@ -154,7 +167,9 @@ impl ConductorError {
     ///
     /// True for transport failures other than [`TransportErrorKind::Other`] (connect, timeout,
     /// connection reset while sending or reading), [`ConductorError::Timeout`], HTTP 429, 502, 503,
-    /// 504, and any error the server marked `retryable` (`TransientException`). Whether a retry is
+    /// 504, any error the server marked `retryable` (`TransientException`), and a 500 whose message
+    /// says the SQLite store was busy (`[SQLITE_BUSY] ... database is locked`, which conductor-oss
+    /// 3.21 answers under concurrent writes without marking it retryable). Whether a retry is
     /// *safe* (the request may already have been applied) is a separate question: the
     /// [`ApiClient`](crate::ApiClient) only replays non-idempotent requests after connect errors.
     ///
@@ -167,6 +182,13 @@ impl ConductorError {
     /// assert!(refused.is_retryable());
     /// let bad_request = ConductorError::Api { status: 400, message: "invalid".into(), code: None, response: None };
     /// assert!(!bad_request.is_retryable());
+    /// let locked = ConductorError::Server {
+    ///     status: 500,
+    ///     message: "[SQLITE_BUSY] The database file is locked (database is locked)".into(),
+    ///     retryable: false,
+    ///     response: None,
+    /// };
+    /// assert!(locked.is_retryable());
     /// ```
     #[must_use]
     pub fn is_retryable(&self) -> bool {
@@ -174,8 +196,11 @@ impl ConductorError {
             Self::Http(transport) => transport.kind() != TransportErrorKind::Other,
             Self::Timeout(_) => true,
             Self::Server {
-                status, retryable, ..
-            } => *retryable || matches!(status, 502..=504),
+                status,
+                retryable,
+                message,
+                ..
+            } => *retryable || matches!(status, 502..=504) || is_busy_store_message(message),
             Self::Api {
                 status, response, ..
             } => *status == 429 || response.as_deref().is_some_and(|r| r.retryable),
@@ -185,6 +210,10 @@ impl ConductorError {
 
     /// Whether the error says the resource does not exist (HTTP 404, [`TaskNotFound`],
     /// [`WorkflowNotFound`]).
+    ///
+    /// A 404 that says the server has **no such endpoint** (see
+    /// [`is_missing_endpoint`](Self::is_missing_endpoint)) is not "not found": an older server
+    /// answering `No static resource api/workflow/{id}/status.` knows nothing about the workflow.
     ///
     /// [`TaskNotFound`]: ConductorError::TaskNotFound
     /// [`WorkflowNotFound`]: ConductorError::WorkflowNotFound
@@ -196,13 +225,89 @@ impl ConductorError {
     /// let err = ConductorError::Api { status: 404, message: "no such def".into(), code: None, response: None };
     /// assert!(err.is_not_found());
     /// assert!(!ConductorError::timeout("waited 10 s").is_not_found());
+    /// // No handler for the path: the endpoint is missing, not the resource.
+    /// let missing = ConductorError::Api {
+    ///     status: 404,
+    ///     message: "No static resource api/workflow/wf-1/status.".into(),
+    ///     code: None,
+    ///     response: None,
+    /// };
+    /// assert!(!missing.is_not_found());
     /// ```
     #[must_use]
     pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            Self::TaskNotFound(_) | Self::WorkflowNotFound(_) | Self::Api { status: 404, .. }
-        )
+        match self {
+            Self::TaskNotFound(_) | Self::WorkflowNotFound(_) => true,
+            Self::Api { status: 404, .. } => !self.is_missing_endpoint(),
+            _ => false,
+        }
+    }
+
+    /// Whether the error says the server has **no handler** for the request (the endpoint does
+    /// not exist there, or not for this HTTP method), as opposed to "no such resource".
+    ///
+    /// conductor-oss (3.21 to 3.32, Spring Boot 3.3+) answers an unknown path with 404 and the
+    /// message `No static resource {path}.`, a known path with the wrong method with 405
+    /// (3.32+) or **500** `Request method 'POST' is not supported` (before 3.32). This is true
+    /// for those answers, for any 405 or 501, for a 404 whose body is Spring's default error
+    /// document (`{"error":"Not Found","path":...}`, no `message`), and for
+    /// [`UnsupportedByServer`](Self::UnsupportedByServer). A Conductor "not found" (`No such
+    /// workflow found by id: ...`) is not a missing endpoint.
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let api = |status, message: &str| ConductorError::Api { status, message: message.into(), code: None, response: None };
+    /// assert!(api(404, "No static resource api/version.").is_missing_endpoint());
+    /// assert!(api(405, "Request method 'DELETE' is not supported").is_missing_endpoint());
+    /// assert!(!api(404, "No such workflow found by id: wf-1").is_missing_endpoint());
+    /// let old_server = ConductorError::Server {
+    ///     status: 500,
+    ///     message: "Request method 'POST' is not supported".into(),
+    ///     retryable: false,
+    ///     response: None,
+    /// };
+    /// assert!(old_server.is_missing_endpoint());
+    /// ```
+    #[must_use]
+    pub fn is_missing_endpoint(&self) -> bool {
+        match self {
+            Self::UnsupportedByServer { .. }
+            | Self::Api {
+                status: 405 | 501, ..
+            }
+            | Self::Server { status: 501, .. } => true,
+            Self::Api {
+                status: 404,
+                message,
+                response,
+                ..
+            } => {
+                is_no_handler_message(message)
+                    || (response.as_deref().is_some_and(|r| r.message.is_none())
+                        && is_spring_default_not_found(message))
+            }
+            Self::Server {
+                status: 500,
+                message,
+                ..
+            } => is_method_not_supported_message(message),
+            _ => false,
+        }
+    }
+
+    /// Whether the error is an [`UnsupportedByServer`](Self::UnsupportedByServer).
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::unsupported_by_server("GET /version", "conductor-oss 3.22.0 or newer");
+    /// assert!(err.is_unsupported_by_server());
+    /// assert!(!ConductorError::timeout("late").is_unsupported_by_server());
+    /// ```
+    #[must_use]
+    pub fn is_unsupported_by_server(&self) -> bool {
+        matches!(self, Self::UnsupportedByServer { .. })
     }
 
     /// Whether the server reported a conflict (HTTP 409: duplicate definition, wrong workflow
@@ -403,6 +508,31 @@ impl ConductorError {
         Self::Channel(message.into())
     }
 
+    /// A [`ConductorError::UnsupportedByServer`] for `endpoint` (`METHOD /path`), which needs
+    /// `since` (`conductor-oss 3.22.0 or newer`, `Orkes Conductor`...).
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// let err = ConductorError::unsupported_by_server(
+    ///     "POST /workflow/{workflowId}/variables",
+    ///     "Orkes Conductor",
+    /// );
+    /// assert_eq!(
+    ///     err.to_string(),
+    ///     "POST /workflow/{workflowId}/variables is not supported by this server (it needs Orkes Conductor)"
+    /// );
+    /// assert!(err.is_missing_endpoint());
+    /// assert_eq!(err.status(), None);
+    /// assert!(!err.is_retryable());
+    /// ```
+    pub fn unsupported_by_server(endpoint: impl Into<String>, since: impl Into<String>) -> Self {
+        Self::UnsupportedByServer {
+            endpoint: endpoint.into(),
+            since: since.into(),
+        }
+    }
+
     /// A [`ConductorError::NonRetryable`]: returned from a worker, it fails the task with
     /// `FAILED_WITH_TERMINAL_ERROR` (no retry).
     ///
@@ -428,6 +558,33 @@ impl ConductorError {
     pub fn is_non_retryable(&self) -> bool {
         matches!(self, Self::NonRetryable(_))
     }
+}
+
+/// Spring's messages for a request no handler matches (`NoResourceFoundException`, Spring 6.1+;
+/// `NoHandlerFoundException`).
+fn is_no_handler_message(message: &str) -> bool {
+    let message = message.trim_start();
+    message.starts_with("No static resource ")
+        || message.starts_with("No endpoint ")
+        || message.starts_with("No handler found for ")
+}
+
+/// Spring Boot's default error document for 404 (`{"timestamp":..,"status":404,"error":"Not
+/// Found","path":"/api/x"}`), sent when no exception handler answered.
+fn is_spring_default_not_found(body: &str) -> bool {
+    body.contains("\"path\"") && body.contains("Not Found")
+}
+
+/// SQLite's "busy" error as conductor-oss's SQLite store reports it: the transaction was rolled
+/// back because another connection held the write lock.
+fn is_busy_store_message(message: &str) -> bool {
+    message.contains("SQLITE_BUSY") || message.contains("database is locked")
+}
+
+/// `HttpRequestMethodNotSupportedException`, which conductor-oss before 3.32 answers with 500.
+fn is_method_not_supported_message(message: &str) -> bool {
+    let message = message.trim_start();
+    message.starts_with("Request method '") && message.contains("' is not supported")
 }
 
 /// What kind of transport failure a [`TransportError`] is.
@@ -635,6 +792,13 @@ mod tests {
         assert!(!server(500, false).is_retryable());
         assert!(api(429).is_retryable());
         assert!(!api(400).is_retryable());
+        let busy = ConductorError::Server {
+            status: 500,
+            message: "[SQLITE_BUSY] The database file is locked (database is locked)".into(),
+            retryable: false,
+            response: None,
+        };
+        assert!(busy.is_retryable());
         assert!(!api(404).is_retryable());
     }
 
@@ -649,6 +813,41 @@ mod tests {
         assert_eq!(ConductorError::config("x").status(), None);
         assert!(ConductorError::timeout("late").is_retryable());
         assert!(ConductorError::timeout("late").is_timeout());
+    }
+
+    #[test]
+    fn missing_endpoints_are_not_missing_resources() {
+        let no_handler = ConductorError::Api {
+            status: 404,
+            message: "No static resource api/workflow/x/status.".into(),
+            code: None,
+            response: None,
+        };
+        assert!(no_handler.is_missing_endpoint());
+        assert!(!no_handler.is_not_found());
+        assert!(!api(404).is_missing_endpoint());
+        assert!(api(405).is_missing_endpoint());
+        assert!(!api(405).is_not_found());
+        let spring_default = ConductorError::Api {
+            status: 404,
+            message: r#"{"timestamp":1,"status":404,"error":"Not Found","path":"/api/x"}"#.into(),
+            code: None,
+            response: Some(Box::new(ErrorResponse::default())),
+        };
+        assert!(spring_default.is_missing_endpoint());
+        let method = ConductorError::Server {
+            status: 500,
+            message: "Request method 'GET' is not supported".into(),
+            retryable: false,
+            response: None,
+        };
+        assert!(method.is_missing_endpoint());
+        assert!(!server(500, false).is_missing_endpoint());
+        let unsupported = ConductorError::unsupported_by_server("GET /version", "3.22.0");
+        assert!(unsupported.is_missing_endpoint());
+        assert!(unsupported.is_unsupported_by_server());
+        assert!(!unsupported.is_not_found());
+        assert!(!unsupported.is_retryable());
     }
 
     #[test]

@@ -16,6 +16,10 @@
 //!   [`send_json_opt`](ApiRequest::send_json_opt), [`send_text`](ApiRequest::send_text),
 //!   [`send_empty`](ApiRequest::send_empty)); error bodies become [`ConductorError::Api`] (4xx) or
 //!   [`ConductorError::Server`] (5xx) carrying the server's `ErrorResponse`.
+//! - **Server versions**: [`ConductorError::is_missing_endpoint`] tells "this server has no such
+//!   endpoint" (an older conductor-oss) from "no such resource", and [`ServerCapabilities`]
+//!   (one per client, shared by its clones) remembers the missing endpoints so that the resource
+//!   clients fall back, or answer [`ConductorError::UnsupportedByServer`], without asking again.
 //! - **Safety**: secrets and tokens never appear in `Debug` output or logs; redirects are followed
 //!   only within the same origin, so the token never leaks to another host.
 //!
@@ -48,6 +52,7 @@
 
 pub mod api_client;
 mod auth;
+pub mod capabilities;
 pub mod config;
 pub mod error;
 pub mod headers;
@@ -58,6 +63,7 @@ pub mod retry;
 mod tls;
 
 pub use api_client::ApiClient;
+pub use capabilities::ServerCapabilities;
 pub use config::Configuration;
 pub use error::{ConductorError, Result, TransportError, TransportErrorKind};
 pub use headers::{HeaderProvider, RequestInfo};

@@ -82,6 +82,8 @@ pub struct ApiRequest {
     body: Option<RequestBody>,
     idempotent: bool,
     timeout: Option<Duration>,
+    /// The path is relative to the server root rather than the `/api` base.
+    at_root: bool,
 }
 
 impl fmt::Debug for ApiRequest {
@@ -104,6 +106,7 @@ impl fmt::Debug for ApiRequest {
             )
             .field("idempotent", &self.idempotent)
             .field("timeout", &self.timeout)
+            .field("at_root", &self.at_root)
             .finish_non_exhaustive()
     }
 }
@@ -125,7 +128,14 @@ impl ApiRequest {
             body: None,
             idempotent,
             timeout: None,
+            at_root: false,
         }
+    }
+
+    /// Makes the path relative to the server root (see [`ApiClient::root_request`]).
+    pub(crate) fn at_root(mut self) -> Self {
+        self.at_root = true;
+        self
     }
 
     /// Adds a query parameter (the value is percent-encoded).
@@ -383,7 +393,12 @@ impl ApiRequest {
         let inner = self.client.inner();
         let config = &inner.config;
         let policy = config.retry_policy();
-        let url = format!("{}{}", config.server_url(), self.path);
+        let base = if self.at_root {
+            inner.root_url.as_str()
+        } else {
+            config.server_url()
+        };
+        let url = format!("{base}{}", self.path);
         let context = format!("{} {url}", self.method);
         let timeout = self.timeout.unwrap_or_else(|| config.timeout());
         let mut retries: u32 = 0;

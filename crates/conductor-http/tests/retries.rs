@@ -183,6 +183,48 @@ async fn server_marked_retryable_500_is_retried_only_when_idempotent() {
 }
 
 #[tokio::test]
+async fn sqlite_busy_500_is_retried_only_when_idempotent() {
+    // conductor-oss 3.21.14's SQLite store under concurrent writes (not marked retryable).
+    let server = MockServer::start().await;
+    Mock::given(path("/api/x"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+            "status": 500,
+            "message": "[SQLITE_BUSY] The database file is locked (database is locked)",
+            "instance": "vm",
+            "retryable": false
+        })))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/x"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"ok": true})))
+        .mount(&server)
+        .await;
+    let client = client_with(&server, fast_retries(2));
+
+    client
+        .post("/x")
+        .idempotent(true)
+        .send_empty()
+        .await
+        .unwrap();
+    assert_eq!(count(&server, "/api/x").await, 2);
+
+    Mock::given(path("/api/y"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({
+            "status": 500,
+            "message": "[SQLITE_BUSY] The database file is locked (database is locked)",
+            "retryable": false
+        })))
+        .mount(&server)
+        .await;
+    let err = client.post("/y").send_empty().await.unwrap_err();
+    assert!(err.is_retryable());
+    assert_eq!(count(&server, "/api/y").await, 1);
+}
+
+#[tokio::test]
 async fn status_429_is_retried_even_for_post() {
     let server = MockServer::start().await;
     fail_then_succeed(&server, 429, 2).await;

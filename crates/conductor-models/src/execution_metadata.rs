@@ -3,6 +3,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::JsonMap;
+use crate::absent_keys::{AbsentKeys, in_execution};
 
 /// Operational timing metadata of a task execution (server v3.21.19+).
 ///
@@ -10,7 +11,11 @@ use crate::JsonMap;
 /// `{"additionalContext":{},"empty":true,"additionalContextMap":{}}` when unused. `empty`,
 /// `executionDuration` and `additionalContextMap` are *derived* by the server's getters, so this type
 /// computes them when serialising (and ignores them when deserialising, except that
-/// `additionalContextMap` is accepted as an alias of `additionalContext`).
+/// `additionalContextMap` is accepted as an alias of `additionalContext`). Properties this SDK does
+/// not know (a newer server's) are kept in [`extra`](ExecutionMetadata::extra) and written back.
+///
+/// Read as part of a task or workflow, it also keeps its shape: the derived properties it came
+/// without stay out ([`AbsentKeys`]).
 ///
 /// ```
 /// use conductor_models::ExecutionMetadata;
@@ -40,8 +45,24 @@ pub struct ExecutionMetadata {
     pub poll_network_latency: Option<i64>,
     /// Network latency of the update (ms).
     pub update_network_latency: Option<i64>,
-    /// Free-form additional context.
+    /// Free-form additional context (wire `additionalContext` and `additionalContextMap`).
     pub additional_context: JsonMap,
+    /// Properties this SDK does not model, kept as read and written back.
+    ///
+    /// ```
+    /// use conductor_models::ExecutionMetadata;
+    ///
+    /// let json = serde_json::json!({"executionStartTime": 1, "queueShard": "eu-1"});
+    /// let metadata: ExecutionMetadata = serde_json::from_value(json)?;
+    /// assert_eq!(metadata.extra["queueShard"], "eu-1");
+    /// assert_eq!(serde_json::to_value(&metadata)?["queueShard"], "eu-1");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub extra: JsonMap,
+    /// The derived properties (`additionalContext`, `additionalContextMap`, `empty`,
+    /// `executionDuration`) it lacked when read as part of a task or workflow; they stay out when
+    /// it is serialised. Empty when built in code or read on its own. Ignored by `==`.
+    pub absent_keys: AbsentKeys,
 }
 
 impl ExecutionMetadata {
@@ -87,6 +108,14 @@ impl ExecutionMetadata {
     }
 }
 
+/// The derived (or duplicated) wire properties, which a value read inside an execution may lack.
+const DERIVED_KEYS: [&str; 4] = [
+    "executionDuration",
+    "additionalContext",
+    "additionalContextMap",
+    "empty",
+];
+
 /// The wire form, with the derived properties the server emits.
 #[derive(Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase", default)]
@@ -107,14 +136,23 @@ struct ExecutionMetadataWire {
     update_network_latency: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     execution_duration: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     additional_context: Option<JsonMap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     additional_context_map: Option<JsonMap>,
-    #[serde(skip_deserializing)]
-    empty: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    empty: Option<bool>,
+    #[serde(flatten)]
+    extra: JsonMap,
 }
 
 impl Serialize for ExecutionMetadata {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let keep = |key: &str| !self.absent_keys.contains(key);
+        let context = &self.additional_context;
+        // Context written since it was read without either key: both, as the server writes it.
+        let both_absent = !keep("additionalContext") && !keep("additionalContextMap");
+        let write_context = |key: &str| keep(key) || (both_absent && !context.is_empty());
         ExecutionMetadataWire {
             server_send_time: self.server_send_time,
             client_receive_time: self.client_receive_time,
@@ -123,10 +161,13 @@ impl Serialize for ExecutionMetadata {
             client_send_time: self.client_send_time,
             poll_network_latency: self.poll_network_latency,
             update_network_latency: self.update_network_latency,
-            execution_duration: self.execution_duration(),
-            additional_context: Some(self.additional_context.clone()),
-            additional_context_map: Some(self.additional_context.clone()),
-            empty: self.is_empty(),
+            execution_duration: self
+                .execution_duration()
+                .filter(|_| keep("executionDuration")),
+            additional_context: write_context("additionalContext").then(|| context.clone()),
+            additional_context_map: write_context("additionalContextMap").then(|| context.clone()),
+            empty: keep("empty").then(|| self.is_empty()),
+            extra: self.extra.clone(),
         }
         .serialize(serializer)
     }
@@ -135,6 +176,23 @@ impl Serialize for ExecutionMetadata {
 impl<'de> Deserialize<'de> for ExecutionMetadata {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let wire = ExecutionMetadataWire::deserialize(deserializer)?;
+        let absent_keys = if in_execution() {
+            let present = [
+                wire.execution_duration.is_some(),
+                wire.additional_context.is_some(),
+                wire.additional_context_map.is_some(),
+                wire.empty.is_some(),
+            ];
+            AbsentKeys::from_keys(
+                DERIVED_KEYS
+                    .into_iter()
+                    .zip(present)
+                    .filter_map(|(key, present)| (!present).then_some(key))
+                    .collect(),
+            )
+        } else {
+            AbsentKeys::default()
+        };
         // The server reads `additionalContextMap` (its only setter); older/other writers send
         // `additionalContext`. Prefer whichever carries data.
         let additional_context = match (wire.additional_context, wire.additional_context_map) {
@@ -152,6 +210,8 @@ impl<'de> Deserialize<'de> for ExecutionMetadata {
             poll_network_latency: wire.poll_network_latency,
             update_network_latency: wire.update_network_latency,
             additional_context,
+            extra: wire.extra,
+            absent_keys,
         })
     }
 }

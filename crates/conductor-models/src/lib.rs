@@ -46,8 +46,11 @@ mod wire_enum;
 
 mod serde_util;
 
+pub mod absent_keys;
+
 pub mod bulk;
 pub mod chat;
+pub mod decision_cases;
 pub mod diagram;
 pub mod error_response;
 pub mod event_handler;
@@ -82,8 +85,10 @@ pub mod workflow_task;
 /// ```
 pub type JsonMap = serde_json::Map<String, serde_json::Value>;
 
+pub use absent_keys::AbsentKeys;
 pub use bulk::BulkResponse;
 pub use chat::{ChatMessage, ChatRole, ToolCall};
+pub use decision_cases::DecisionCases;
 pub use error_response::{ErrorResponse, ValidationError};
 pub use event_handler::{
     EventActionType, EventHandler, EventHandlerAction, StartAgentAction, StartWorkflowAction,

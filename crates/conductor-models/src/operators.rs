@@ -82,9 +82,13 @@ impl WorkflowTask {
     }
 
     /// A `SWITCH` that branches on the result of a JavaScript `script` (`evaluatorType:
-    /// "graaljs"`, `expression: script`). The script sees the task's resolved input as `$`, so
+    /// "javascript"`, `expression: script`). The script sees the task's resolved input as `$`, so
     /// pass what it needs with [`WorkflowTask::with_input_param`]; the value of its last
     /// expression, stringified, picks the case (wrap multi-statement logic in an IIFE).
+    ///
+    /// `javascript` works on every 3.x server; conductor-oss 3.21.0 to 3.21.20 fail the workflow on
+    /// `graaljs` ("No evaluator registered for type: graaljs"). Set
+    /// [`evaluator_type`](WorkflowTask::evaluator_type) to choose another evaluator.
     ///
     /// ```
     /// use conductor_models::{WorkflowTask, workflow_input};
@@ -92,14 +96,14 @@ impl WorkflowTask {
     ///     .with_input_param("amount", workflow_input("amount"))
     ///     .with_case("large", vec![WorkflowTask::simple("approve", "approve_ref")]);
     /// let json = serde_json::to_value(&task).unwrap();
-    /// assert_eq!(json["evaluatorType"], "graaljs");
+    /// assert_eq!(json["evaluatorType"], "javascript");
     /// assert_eq!(json["expression"], "$.amount > 100 ? 'large' : 'small'");
     /// assert_eq!(json["inputParameters"]["amount"], "${workflow.input.amount}");
     /// ```
     pub fn switch_js(task_reference_name: impl Into<String>, script: impl Into<String>) -> Self {
         let reference = task_reference_name.into();
         WorkflowTask {
-            evaluator_type: Some("graaljs".to_owned()),
+            evaluator_type: Some("javascript".to_owned()),
             expression: Some(script.into()),
             ..Self::new(TaskType::Switch, reference.clone(), reference)
         }

@@ -21,8 +21,11 @@
 //! Deserialising a `WorkflowTask` fills `triggers` from the key (split on `,`).
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::JsonMap;
 use crate::serde_util::null_as_default;
@@ -216,6 +219,12 @@ impl StateChangeEvent {
 /// A set of [`StateChangeEvent`]s to attach to a task with
 /// [`WorkflowTask::with_state_change`](crate::WorkflowTask::with_state_change).
 ///
+/// It serialises to the wire form of `WorkflowTask.onStateChange`: the events grouped by their
+/// trigger key ([`StateChangeEvent::wire_key`]), keys in the order of their first event, events
+/// without a trigger left out. Deserialising sets each event's triggers from its key, so a JSON
+/// round trip gives the same JSON back, and a configuration whose events are already grouped
+/// that way gives the same configuration back.
+///
 /// ```
 /// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType, WorkflowTask};
 /// use serde_json::json;
@@ -305,6 +314,114 @@ impl StateChangeConfig {
             })
             .collect();
         StateChangeConfig { events }
+    }
+}
+
+impl StateChangeConfig {
+    /// The events grouped by wire key, keys in the order of their first event; events without a
+    /// trigger are left out.
+    fn groups(&self) -> Vec<(String, Vec<&StateChangeEvent>)> {
+        let mut groups: Vec<(String, Vec<&StateChangeEvent>)> = Vec::new();
+        for event in self
+            .events
+            .iter()
+            .filter(|event| !event.triggers.is_empty())
+        {
+            let key = event.wire_key();
+            match groups.iter_mut().find(|(existing, _)| *existing == key) {
+                Some((_, events)) => events.push(event),
+                None => groups.push((key, vec![event])),
+            }
+        }
+        groups
+    }
+}
+
+impl Serialize for StateChangeConfig {
+    /// The `onStateChange` map (see [`StateChangeConfig`]).
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeConfig, StateChangeEvent, StateChangeEventType};
+    /// use serde_json::json;
+    ///
+    /// let config = StateChangeConfig::new()
+    ///     .with_event(StateChangeEvent::new(StateChangeEventType::OnStart).with_type("audit"))
+    ///     .with_event(StateChangeEvent::new(StateChangeEventType::OnFailed).with_type("alerts"));
+    /// assert_eq!(
+    ///     serde_json::to_value(&config)?,
+    ///     json!({"onStart": [{"type": "audit", "payload": {}}],
+    ///            "onFailed": [{"type": "alerts", "payload": {}}]})
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let groups = self.groups();
+        let mut map = serializer.serialize_map(Some(groups.len()))?;
+        for (key, events) in &groups {
+            map.serialize_entry(key, events)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for StateChangeConfig {
+    /// The `onStateChange` map (`null`: no events), each event's triggers set from its key.
+    ///
+    /// ```
+    /// use conductor_models::{StateChangeConfig, StateChangeEventType};
+    ///
+    /// let config: StateChangeConfig = serde_json::from_value(serde_json::json!({
+    ///     "onStart,onFailed": [{"type": "audit", "payload": {"id": "${task.taskId}"}}]
+    /// }))?;
+    /// assert_eq!(
+    ///     config.events[0].triggers,
+    ///     [StateChangeEventType::OnStart, StateChangeEventType::OnFailed]
+    /// );
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ConfigVisitor;
+
+        impl<'de> Visitor<'de> for ConfigVisitor {
+            type Value = StateChangeConfig;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+                formatter.write_str("an object of trigger → event list")
+            }
+
+            fn visit_none<E: de::Error>(self) -> Result<StateChangeConfig, E> {
+                Ok(StateChangeConfig::default())
+            }
+
+            fn visit_unit<E: de::Error>(self) -> Result<StateChangeConfig, E> {
+                Ok(StateChangeConfig::default())
+            }
+
+            fn visit_some<D: Deserializer<'de>>(
+                self,
+                deserializer: D,
+            ) -> Result<StateChangeConfig, D::Error> {
+                deserializer.deserialize_map(ConfigVisitor)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<StateChangeConfig, A::Error> {
+                let mut events = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let triggers = parse_key(&key);
+                    let group: Option<Vec<StateChangeEvent>> = map.next_value()?;
+                    events.extend(group.unwrap_or_default().into_iter().map(|mut event| {
+                        event.triggers.clone_from(&triggers);
+                        event
+                    }));
+                }
+                Ok(StateChangeConfig { events })
+            }
+        }
+
+        deserializer.deserialize_option(ConfigVisitor)
     }
 }
 

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::absent_keys::{AbsentKeys, keeps_shape};
+
 use crate::serde_util::null_as_default;
 use crate::wire_enum::wire_enum;
 use crate::{ExecutionMetadata, JsonMap, TaskDef, WorkflowTask};
@@ -122,7 +124,7 @@ impl TaskStatus {
 /// assert_eq!(task.get_input::<u32>("count"), Some(3));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct Task {
     /// The task type: for worker (`SIMPLE`) tasks the task *name* workers poll for; `FORK` for fork
     /// tasks; otherwise the system type (`HTTP`, `WAIT`, ...).
@@ -266,7 +268,14 @@ pub struct Task {
     /// Derived by the server: the task definition embedded in `workflowTask`. The server always emits
     /// this key, as `null` when there is none, so it is serialised even when `None`.
     pub task_definition: Option<TaskDef>,
+    /// Keys this task lacked when it was deserialised (an older server's, or a partial object):
+    /// serialising it leaves them out again while their value is the default, so a round trip adds
+    /// no keys. Empty when built in code. Never serialised; ignored by `==`. See [`AbsentKeys`].
+    #[serde(skip)]
+    pub absent_keys: AbsentKeys,
 }
+
+keeps_shape!(Task, Execution);
 
 impl Default for Task {
     /// An empty task with the server's defaults (`callbackFromWorker: true`, status `SCHEDULED`).
@@ -317,6 +326,7 @@ impl Default for Task {
             queue_wait_time: 0,
             loop_over_task: false,
             task_definition: None,
+            absent_keys: AbsentKeys::default(),
         }
     }
 }

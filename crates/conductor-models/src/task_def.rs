@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::absent_keys::{AbsentKeys, keeps_shape};
+
 use crate::serde_util::null_as_default;
 use crate::wire_enum::wire_enum;
 use crate::{JsonMap, SchemaDef};
@@ -67,7 +69,7 @@ impl Default for TimeoutPolicy {
 /// assert_eq!(serde_json::to_value(&def).unwrap()["retryLogic"], "EXPONENTIAL_BACKOFF");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct TaskDef {
     /// Name of the task type (what workers poll for). Required.
     #[serde(deserialize_with = "null_as_default")]
@@ -170,7 +172,15 @@ pub struct TaskDef {
     /// Who last updated it (audit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+    /// Keys this definition lacked when it was deserialised as part of a task or workflow (an older
+    /// server's): serialising it leaves them out again while their value is the default. Empty when
+    /// built in code or read on its own, which serialise in full. Never serialised; ignored by `==`.
+    /// See [`AbsentKeys`].
+    #[serde(skip)]
+    pub absent_keys: AbsentKeys,
 }
+
+keeps_shape!(TaskDef, InExecution);
 
 impl Default for TaskDef {
     /// An unnamed definition with the server's defaults.
@@ -209,6 +219,7 @@ impl Default for TaskDef {
             update_time: None,
             created_by: None,
             updated_by: None,
+            absent_keys: AbsentKeys::default(),
         }
     }
 }

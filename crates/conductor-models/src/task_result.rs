@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::absent_keys::{AbsentKeys, keeps_shape};
+
 use crate::serde_util::null_as_default;
 use crate::wire_enum::wire_enum;
 use crate::{ExecutionMetadata, JsonMap, Task, TaskExecLog, TaskStatus};
@@ -30,13 +32,26 @@ impl Default for TaskResultStatus {
 }
 
 impl From<&TaskStatus> for TaskResultStatus {
-    /// The server's mapping (`new TaskResult(task)`): `COMPLETED_WITH_ERRORS`, `TIMED_OUT` and
-    /// `SKIPPED` become `FAILED`, `SCHEDULED` becomes `IN_PROGRESS`; an unknown status is kept verbatim.
+    /// The Java SDK's mapping (`new TaskResult(task)`): `CANCELED`, `COMPLETED_WITH_ERRORS`,
+    /// `TIMED_OUT` and `SKIPPED` become `FAILED`, `SCHEDULED` becomes `IN_PROGRESS`; an unknown status
+    /// is kept verbatim.
+    ///
+    /// `CANCELED` becomes `FAILED` although conductor-oss 3.32 has a `CANCELED` result status:
+    /// servers before 3.32 refuse it (`400`, not one of the values accepted), so a result built from a
+    /// task is accepted by every server. Send [`TaskResultStatus::Canceled`] explicitly to a 3.32+
+    /// server to cancel.
+    ///
+    /// ```
+    /// use conductor_models::{TaskResultStatus, TaskStatus};
+    ///
+    /// assert_eq!(TaskResultStatus::from(&TaskStatus::Canceled), TaskResultStatus::Failed);
+    /// assert_eq!(TaskResultStatus::from(&TaskStatus::Scheduled), TaskResultStatus::InProgress);
+    /// ```
     fn from(status: &TaskStatus) -> Self {
         match status {
             TaskStatus::InProgress | TaskStatus::Scheduled => TaskResultStatus::InProgress,
-            TaskStatus::Canceled => TaskResultStatus::Canceled,
-            TaskStatus::Failed
+            TaskStatus::Canceled
+            | TaskStatus::Failed
             | TaskStatus::CompletedWithErrors
             | TaskStatus::TimedOut
             | TaskStatus::Skipped => TaskResultStatus::Failed,
@@ -57,7 +72,7 @@ impl From<&TaskStatus> for TaskResultStatus {
 /// assert_eq!(json["outputData"]["greeting"], "hi");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct TaskResult {
     /// Id of the workflow the task belongs to (required by the server).
     #[serde(deserialize_with = "null_as_default")]
@@ -98,7 +113,14 @@ pub struct TaskResult {
     /// The worker supports cancellation (server v3.32.0+; reserved).
     #[serde(deserialize_with = "null_as_default")]
     pub supports_cancellation: bool,
+    /// Keys this result lacked when it was deserialised: serialising it leaves them out again while
+    /// their value is the default, so a round trip adds no keys. Empty when built in code. Never
+    /// serialised; ignored by `==`. See [`AbsentKeys`].
+    #[serde(skip)]
+    pub absent_keys: AbsentKeys,
 }
+
+keeps_shape!(TaskResult, Always);
 
 impl TaskResult {
     /// A result with the given status for a task.

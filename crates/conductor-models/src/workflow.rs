@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::absent_keys::{AbsentKeys, keeps_shape};
+
 use crate::serde_util::null_as_default;
 use crate::wire_enum::wire_enum;
 use crate::{JsonMap, Task, TokenUsage, WorkflowDef};
@@ -81,7 +83,7 @@ impl WorkflowStatus {
 /// assert_eq!(workflow.output["greeting"], "Hello");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct Workflow {
     /// Execution id.
     #[serde(deserialize_with = "null_as_default")]
@@ -185,7 +187,14 @@ pub struct Workflow {
     /// Who last updated it (audit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+    /// Keys this workflow lacked when it was deserialised (an older server's, or a partial object):
+    /// serialising it leaves them out again while their value is the default, so a round trip adds
+    /// no keys. Empty when built in code. Never serialised; ignored by `==`. See [`AbsentKeys`].
+    #[serde(skip)]
+    pub absent_keys: AbsentKeys,
 }
+
+keeps_shape!(Workflow, Execution);
 
 impl Workflow {
     /// The most recent task with reference name `reference` (the last attempt when it was retried).

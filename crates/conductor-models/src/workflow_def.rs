@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::absent_keys::{AbsentKeys, keeps_shape};
+
 use crate::serde_util::null_as_default;
 use crate::wire_enum::wire_enum;
 use crate::{CacheConfig, JsonMap, RateLimitConfig, SchemaDef, WorkflowTask};
@@ -44,7 +46,7 @@ impl Default for WorkflowTimeoutPolicy {
 /// assert_eq!(json["schemaVersion"], 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct WorkflowDef {
     /// Workflow name. Required.
     #[serde(deserialize_with = "null_as_default")]
@@ -133,7 +135,15 @@ pub struct WorkflowDef {
     /// Who last updated it (audit).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
+    /// Keys this definition lacked when it was deserialised as part of a task or workflow (an older
+    /// server's): serialising it leaves them out again while their value is the default. Empty when
+    /// built in code or read on its own, which serialise in full. Never serialised; ignored by `==`.
+    /// See [`AbsentKeys`].
+    #[serde(skip)]
+    pub absent_keys: AbsentKeys,
 }
+
+keeps_shape!(WorkflowDef, InExecution);
 
 impl Default for WorkflowDef {
     /// An unnamed definition with the server's defaults.
@@ -168,6 +178,7 @@ impl Default for WorkflowDef {
             update_time: None,
             created_by: None,
             updated_by: None,
+            absent_keys: AbsentKeys::default(),
         }
     }
 }

@@ -5,11 +5,13 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::absent_keys::{AbsentKeys, keeps_shape};
+
 use crate::serde_util::null_as_default;
 use crate::state_change::deserialize_on_state_change;
 use crate::{
-    CacheConfig, JoinMode, JsonMap, StateChangeConfig, StateChangeEvent, SubWorkflowParams,
-    TaskDef, TaskType,
+    CacheConfig, DecisionCases, JoinMode, JsonMap, StateChangeConfig, StateChangeEvent,
+    SubWorkflowParams, TaskDef, TaskType,
 };
 
 /// One task in a [`WorkflowDef`](crate::WorkflowDef) (`WorkflowTask` in the server).
@@ -28,8 +30,8 @@ use crate::{
 /// for system tasks it is informational), as the Java and Python SDKs do. Refer to a task's
 /// output with [`WorkflowTask::output_ref`] rather than a hand-written `${ref.output.x}`.
 ///
-/// `decisionCases` is a `BTreeMap`, so its keys are re-emitted sorted; case lookup on the server is by
-/// key, so the order has no effect on execution.
+/// `decisionCases` is a [`DecisionCases`]: the cases keep the order they were added or read in, as
+/// the server keeps them.
 ///
 /// ```
 /// use conductor_models::WorkflowTask;
@@ -41,7 +43,7 @@ use crate::{
 /// assert_eq!(json["inputParameters"]["http_request"]["method"], "GET");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct WorkflowTask {
     /// Task name: the task definition / worker type for `SIMPLE` tasks. Required.
     #[serde(deserialize_with = "null_as_default")]
@@ -70,9 +72,9 @@ pub struct WorkflowTask {
     /// Script expression (LAMBDA era; rarely used).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub script_expression: Option<String>,
-    /// `SWITCH`/`DECISION`: case value → tasks.
+    /// `SWITCH`/`DECISION`: case value → tasks, in insertion order.
     #[serde(deserialize_with = "null_as_default")]
-    pub decision_cases: BTreeMap<String, Vec<WorkflowTask>>,
+    pub decision_cases: DecisionCases,
     /// `FORK_JOIN_DYNAMIC` (deprecated form): input parameter holding the dynamic tasks.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dynamic_fork_join_tasks_param: Option<String>,
@@ -159,7 +161,15 @@ pub struct WorkflowTask {
     /// fork is a `JOIN` with exactly this reference name. `None` after deserialisation.
     #[serde(skip)]
     pub fork_join_ref: Option<String>,
+    /// Keys this task lacked when it was deserialised as part of a task or workflow (an older
+    /// server's): serialising it leaves them out again while their value is the default. Empty when
+    /// built in code or read on its own, which serialise in full. Never serialised; ignored by `==`.
+    /// See [`AbsentKeys`].
+    #[serde(skip)]
+    pub absent_keys: AbsentKeys,
 }
+
+keeps_shape!(WorkflowTask, InExecution);
 
 impl WorkflowTask {
     /// A task of `task_type` with the given name and reference name.
@@ -246,9 +256,14 @@ impl WorkflowTask {
             .with_input_param("http_request", serde_json::Value::Object(request))
     }
 
-    /// An `INLINE` task evaluating `script` with the `graaljs` evaluator
-    /// (`inputParameters = {evaluatorType: "graaljs", expression: script}`). The script sees the
+    /// An `INLINE` task evaluating `script` with the `javascript` evaluator
+    /// (`inputParameters = {evaluatorType: "javascript", expression: script}`). The script sees the
     /// task's input as `$`; its value is the task output's `result`.
+    ///
+    /// `javascript` is the evaluator every 3.x server knows. `graaljs` (the same engine on 3.22+)
+    /// is refused at run time by conductor-oss 3.21.0 to 3.21.20, which fail the workflow with
+    /// "Unknown evaluator 'graaljs'"; to use it anyway, override the input parameter:
+    /// `.with_input_param("evaluatorType", "graaljs")`.
     ///
     /// ```
     /// use conductor_models::WorkflowTask;
@@ -259,7 +274,7 @@ impl WorkflowTask {
     /// assert_eq!(
     ///     json["inputParameters"],
     ///     serde_json::json!({
-    ///         "evaluatorType": "graaljs",
+    ///         "evaluatorType": "javascript",
     ///         "expression": "function e() { return $.value * 2; } e();",
     ///         "value": 21
     ///     })
@@ -268,7 +283,7 @@ impl WorkflowTask {
     pub fn inline(task_reference_name: impl Into<String>, script: impl Into<String>) -> Self {
         let reference = task_reference_name.into();
         Self::new(TaskType::Inline, reference.clone(), reference)
-            .with_input_param("evaluatorType", "graaljs")
+            .with_input_param("evaluatorType", "javascript")
             .with_input_param("expression", script.into())
     }
 

@@ -79,7 +79,7 @@ fn inline_task_json() {
         with(
             workflow_task_base("double_ref", "double_ref", "INLINE"),
             json!({"inputParameters": {
-                "evaluatorType": "graaljs",
+                "evaluatorType": "javascript",
                 "expression": "function e() { return $.input * 2; }",
                 "input": "${workflow.input.n}"
             }})
@@ -368,7 +368,7 @@ fn task_result_builders_json() {
 }
 
 #[test]
-fn task_result_from_task_maps_status_like_the_server() {
+fn task_result_from_task_maps_status_like_the_java_sdk() {
     let cases = [
         (TaskStatus::Scheduled, TaskResultStatus::InProgress),
         (TaskStatus::InProgress, TaskResultStatus::InProgress),
@@ -381,7 +381,8 @@ fn task_result_from_task_maps_status_like_the_server() {
             TaskStatus::FailedWithTerminalError,
             TaskResultStatus::FailedWithTerminalError,
         ),
-        (TaskStatus::Canceled, TaskResultStatus::Canceled),
+        // Servers before 3.32 refuse a CANCELED result; the Java SDK sends FAILED.
+        (TaskStatus::Canceled, TaskResultStatus::Failed),
     ];
     for (status, expected) in cases {
         let task = Task {

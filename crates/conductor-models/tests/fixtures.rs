@@ -43,6 +43,9 @@ struct Fixture {
     round_trip: RoundTrip,
     /// The fixture is about values this SDK does not know: `Unknown(..)` arms are expected.
     unknown_expected: bool,
+    /// The model keeps the shape it was read with (`AbsentKeys`): the output may add no key at
+    /// all, not even a documented default.
+    exact: bool,
 }
 
 const fn fx(file: &'static str, round_trip: RoundTrip) -> Fixture {
@@ -50,18 +53,36 @@ const fn fx(file: &'static str, round_trip: RoundTrip) -> Fixture {
         file,
         round_trip,
         unknown_expected: false,
+        exact: false,
+    }
+}
+
+/// A fixture of a model that keeps its shape (`Task`, `Workflow`, `TaskResult` and what contains
+/// them): it must round-trip key for key.
+const fn exact(file: &'static str, round_trip: RoundTrip) -> Fixture {
+    Fixture {
+        exact: true,
+        ..fx(file, round_trip)
     }
 }
 
 const FIXTURES: &[Fixture] = &[
     // Executions (server responses).
-    fx("task_simple_completed.json", round_trip::<Task>),
-    fx("task_dynamic_completed.json", round_trip::<Task>),
-    fx("task_http_completed.json", round_trip::<Task>),
-    fx("task_wait_until_in_progress.json", round_trip::<Task>),
-    fx("tasks_poll_batch.json", round_trip::<Vec<Task>>),
-    fx("workflow_completed.json", round_trip::<Workflow>),
-    fx(
+    exact("task_simple_completed.json", round_trip::<Task>),
+    exact("task_dynamic_completed.json", round_trip::<Task>),
+    exact("task_http_completed.json", round_trip::<Task>),
+    exact("task_wait_until_in_progress.json", round_trip::<Task>),
+    exact("tasks_poll_batch.json", round_trip::<Vec<Task>>),
+    exact("workflow_completed.json", round_trip::<Workflow>),
+    // Fetched from running conductor-oss servers (see SOURCES.md); also checked key for key.
+    exact("oss_3_21_14_task_completed.json", round_trip::<Task>),
+    exact(
+        "oss_3_21_14_workflow_completed.json",
+        round_trip::<Workflow>,
+    ),
+    exact("oss_3_32_3_task_completed.json", round_trip::<Task>),
+    exact("oss_3_32_3_workflow_completed.json", round_trip::<Workflow>),
+    exact(
         "search_result_workflows.json",
         round_trip::<SearchResult<Workflow>>,
     ),
@@ -170,7 +191,10 @@ const FIXTURES: &[Fixture] = &[
         round_trip::<RerunWorkflowRequest>,
     ),
     fx("skip_task_request.json", round_trip::<SkipTaskRequest>),
-    fx("task_result.json", round_trip::<TaskResult>),
+    exact("task_result.json", round_trip::<TaskResult>),
+    // Not exact: the `executionMetadata` of a result is written in full (its derived
+    // `executionDuration`, `additionalContextMap`, `empty`), as the server writes it; only inside
+    // a task or workflow does it keep its shape.
     fx(
         "task_result_execution_metadata.json",
         round_trip::<TaskResult>,
@@ -180,6 +204,7 @@ const FIXTURES: &[Fixture] = &[
         file: "task_unknown_enum_values.json",
         round_trip: round_trip::<Task>,
         unknown_expected: true,
+        exact: true,
     },
 ];
 
@@ -236,20 +261,26 @@ fn numbers_equal(a: &serde_json::Number, b: &serde_json::Number) -> bool {
     }
 }
 
-/// Checks that `output` keeps everything in `input`; records every difference in `problems`.
-fn check_kept(input: &Value, output: &Value, path: &str, problems: &mut Vec<String>) {
+/// Checks that `output` keeps everything in `input` and adds nothing but documented defaults (nothing
+/// at all when `exact`); records every difference in `problems`.
+fn check_kept(input: &Value, output: &Value, path: &str, exact: bool, problems: &mut Vec<String>) {
     match (input, output) {
         (Value::Object(input), Value::Object(output)) => {
             for (key, value) in input {
                 let child = format!("{path}.{key}");
                 match output.get(key) {
-                    Some(out) => check_kept(value, out, &child, problems),
+                    Some(out) => check_kept(value, out, &child, exact, problems),
                     None if value.is_null() => {}
                     None => problems.push(format!("{child}: missing from the output")),
                 }
             }
             for (key, value) in output {
-                if !input.contains_key(key) && !is_documented_default(key, value) {
+                if input.contains_key(key) {
+                    continue;
+                }
+                if exact {
+                    problems.push(format!("{path}.{key}: added ({value})"));
+                } else if !is_documented_default(key, value) {
                     problems.push(format!(
                         "{path}.{key}: added with non-default value {value}"
                     ));
@@ -265,7 +296,7 @@ fn check_kept(input: &Value, output: &Value, path: &str, problems: &mut Vec<Stri
                 ));
             }
             for (index, (a, b)) in input.iter().zip(output).enumerate() {
-                check_kept(a, b, &format!("{path}[{index}]"), problems);
+                check_kept(a, b, &format!("{path}[{index}]"), exact, problems);
             }
         }
         (Value::Number(a), Value::Number(b)) if numbers_equal(a, b) => {}
@@ -293,7 +324,7 @@ fn every_fixture_round_trips_without_loss() {
             Err(error) => failures.push(format!("{}: does not deserialise: {error}", fixture.file)),
             Ok((output, debug)) => {
                 let mut problems = Vec::new();
-                check_kept(&input, &output, "$", &mut problems);
+                check_kept(&input, &output, "$", fixture.exact, &mut problems);
                 let has_unknown = debug.contains("Unknown(");
                 if has_unknown && !fixture.unknown_expected {
                     problems.push("a value deserialised into an Unknown(..) arm".to_owned());
@@ -346,12 +377,9 @@ fn every_fixture_file_is_listed_and_sourced() {
 fn the_checker_catches_lost_and_changed_values() {
     // Guard against a checker that passes everything.
     let mut problems = Vec::new();
-    check_kept(
-        &serde_json::json!({"a": 1, "b": {"c": [1, 2]}, "n": null}),
-        &serde_json::json!({"b": {"c": [1, 3]}, "x": "surprise", "d": 0}),
-        "$",
-        &mut problems,
-    );
+    let input = serde_json::json!({"a": 1, "b": {"c": [1, 2]}, "n": null});
+    let output = serde_json::json!({"b": {"c": [1, 3]}, "x": "surprise", "d": 0});
+    check_kept(&input, &output, "$", false, &mut problems);
     assert_eq!(
         problems,
         vec![
@@ -360,4 +388,93 @@ fn the_checker_catches_lost_and_changed_values() {
             "$.x: added with non-default value \"surprise\"".to_owned(),
         ]
     );
+    // Exact: a default is an added key too.
+    problems.clear();
+    check_kept(&input, &output, "$", true, &mut problems);
+    assert_eq!(
+        problems,
+        vec![
+            "$.a: missing from the output".to_owned(),
+            "$.b.c[1]: 2 became 3".to_owned(),
+            "$.x: added (\"surprise\")".to_owned(),
+            "$.d: added (0)".to_owned(),
+        ]
+    );
+}
+
+/// Reads a fixture as JSON.
+fn read_fixture(file: &str) -> Value {
+    let path = fixtures_dir().join(file);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|error| panic!("{file} is not JSON: {error}"))
+}
+
+/// Answers of real conductor-oss servers, 3.21.14 (the oldest supported) and 3.32.3 (the newest),
+/// serialise back to the very same JSON: no key lost, none added, every value equal. 3.21.14 lacks
+/// properties the models know from newer servers (`executionMetadata`, `maxRetryDelaySeconds`...);
+/// a round trip must not invent them.
+#[test]
+fn real_server_tasks_and_workflows_round_trip_key_for_key() {
+    let cases: [(&str, RoundTrip); 4] = [
+        ("oss_3_21_14_task_completed.json", round_trip::<Task>),
+        (
+            "oss_3_21_14_workflow_completed.json",
+            round_trip::<Workflow>,
+        ),
+        ("oss_3_32_3_task_completed.json", round_trip::<Task>),
+        ("oss_3_32_3_workflow_completed.json", round_trip::<Workflow>),
+    ];
+    for (file, round_trip) in cases {
+        let input = read_fixture(file);
+        let (output, _) = round_trip(&input).unwrap_or_else(|error| panic!("{file}: {error}"));
+        let mut problems = Vec::new();
+        check_kept(&input, &output, "$", true, &mut problems);
+        assert!(problems.is_empty(), "{file}:\n{}", problems.join("\n"));
+        assert_eq!(output, input, "{file}");
+    }
+
+    // The old server's answers really lack what the newest model has (what makes the test bite).
+    let old_task = read_fixture("oss_3_21_14_task_completed.json");
+    assert!(old_task.get("executionMetadata").is_none());
+    assert!(
+        old_task["taskDefinition"]
+            .get("maxRetryDelaySeconds")
+            .is_none()
+    );
+    assert!(old_task["workflowTask"].get("metadata").is_none());
+    let old_workflow = read_fixture("oss_3_21_14_workflow_completed.json");
+    assert!(
+        old_workflow["workflowDefinition"]
+            .get("maskedFields")
+            .is_none()
+    );
+    let new_task = read_fixture("oss_3_32_3_task_completed.json");
+    assert_eq!(
+        new_task["executionMetadata"],
+        serde_json::json!({"additionalContext": {}, "empty": true, "additionalContextMap": {}})
+    );
+}
+
+/// Partial objects (hand-written, or from a client that leaves defaults out) stay partial: the
+/// empty strings and zeros the models hold for absent properties are not written back.
+#[test]
+fn partial_tasks_workflows_and_results_add_no_keys() {
+    let task = serde_json::json!({"taskId": "t-1", "status": "IN_PROGRESS", "inputData": {"n": 1}});
+    let (output, _) = round_trip::<Task>(&task).expect("a task");
+    assert_eq!(output, task);
+
+    let workflow = serde_json::json!({
+        "workflowId": "wf-1", "status": "RUNNING",
+        "tasks": [{"taskId": "t-1", "referenceTaskName": "a_ref",
+                   "workflowTask": {"name": "a", "taskReferenceName": "a_ref", "type": "SIMPLE"}}],
+        "workflowDefinition": {"name": "flow", "tasks": [{"name": "a", "taskReferenceName": "a_ref"}]}
+    });
+    let (output, _) = round_trip::<Workflow>(&workflow).expect("a workflow");
+    assert_eq!(output, workflow);
+
+    let result =
+        serde_json::json!({"taskId": "t-1", "workflowInstanceId": "wf-1", "status": "COMPLETED"});
+    let (output, _) = round_trip::<TaskResult>(&result).expect("a result");
+    assert_eq!(output, result);
 }

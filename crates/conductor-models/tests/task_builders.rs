@@ -105,7 +105,7 @@ fn switch_javascript_json() {
         with(
             base("size_ref", "SWITCH"),
             json!({
-                "evaluatorType": "graaljs",
+                "evaluatorType": "javascript",
                 "expression": "$.amount > 100 ? 'large' : 'small'",
                 "inputParameters": {"amount": "${workflow.input.amount}"},
                 "decisionCases": {"large": [simple_json("approve_ref")]}

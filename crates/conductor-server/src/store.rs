@@ -28,6 +28,9 @@ pub(crate) struct Store {
     next_workflow_seq: u64,
     /// Task id → workflow id.
     pub(crate) task_index: HashMap<String, String>,
+    /// Workflows removed with archiving, by creation sequence: gone from the execution store but
+    /// still in the search index, which OSS only marks `archived`.
+    pub(crate) archived: BTreeMap<u64, Workflow>,
     /// Task queues.
     pub(crate) queues: Queues,
     /// Last poll per (task type, domain).
@@ -73,6 +76,29 @@ impl Store {
         }
         self.sweep_due.remove(id);
         Some(workflow)
+    }
+
+    /// Removes a workflow like [`remove_workflow`](Self::remove_workflow), keeping it in the
+    /// search index.
+    pub(crate) fn archive_workflow(&mut self, id: &str) {
+        let seq = self.workflow_seq.get(id).copied();
+        if let (Some(seq), Some(workflow)) = (seq, self.remove_workflow(id)) {
+            self.archived.insert(seq, workflow);
+        }
+    }
+
+    /// The workflows in the search index in creation order: the live ones and, with
+    /// `include_archived`, the archived ones.
+    pub(crate) fn indexed_workflows(&self, include_archived: bool) -> Vec<&Workflow> {
+        let mut indexed: BTreeMap<u64, &Workflow> = self
+            .workflow_order
+            .iter()
+            .filter_map(|(seq, id)| Some((*seq, self.workflows.get(id)?)))
+            .collect();
+        if include_archived {
+            indexed.extend(self.archived.iter().map(|(seq, wf)| (*seq, wf)));
+        }
+        indexed.into_values().collect()
     }
 
     /// The workflow that owns `task_id`.

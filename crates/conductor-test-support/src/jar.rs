@@ -118,7 +118,10 @@ pub(crate) fn tail(text: &str, lines: usize) -> String {
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
-#[allow(clippy::print_stderr, reason = "a harness note for the person running the tests")]
+#[allow(
+    clippy::print_stderr,
+    reason = "a harness note for the person running the tests"
+)]
 fn eprintln_quiet(message: &str) {
     eprintln!("{message}");
 }

@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn release_files_are_parsed() {
-        assert_eq!(parse_release("IMPLEMENTOR=x\nJAVA_VERSION=\"17.0.15\"\n"), Some(17));
+        assert_eq!(
+            parse_release("IMPLEMENTOR=x\nJAVA_VERSION=\"17.0.15\"\n"),
+            Some(17)
+        );
         assert_eq!(parse_release("JAVA_VERSION=\"25\"\n"), Some(25));
         assert_eq!(parse_release("JAVA_VERSION=\"1.8.0_392\"\n"), Some(8));
         assert_eq!(parse_release("OS_NAME=Linux\n"), None);

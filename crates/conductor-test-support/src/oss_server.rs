@@ -26,6 +26,29 @@ const BASE_PROPERTIES: &[(&str, &str)] = &[
     ("loadSample", "false"),
 ];
 
+/// Properties for 3.21.x only: one SQLite connection. With the default pool, concurrent writers
+/// on 3.21 fail with `SQLITE_BUSY` (seen: 7 of 50 client tests over 5 runs; none with one
+/// connection). 3.32 serialises its writes itself.
+const PROPERTIES_3_21: &[(&str, &str)] = &[("spring.datasource.hikari.maximum-pool-size", "1")];
+
+/// Properties for 3.22 and later: event queues poll without a long poll. With the SQLite queue,
+/// each event queue's long poll holds one of the (one per core) poll threads for good, so on a
+/// 2-core machine the third event handler ever registered never fires; with `0ms` each poll
+/// returns and the threads are shared. (On 3.21 the same setting makes SQLite lock errors worse.)
+const PROPERTIES_3_22_ON: &[(&str, &str)] =
+    &[("conductor.app.event-queue-long-poll-timeout", "0ms")];
+
+/// The harness's properties for `version`: [`BASE_PROPERTIES`] plus the version's own.
+fn properties_for(version: &str) -> Vec<(&'static str, &'static str)> {
+    let mut properties = BASE_PROPERTIES.to_vec();
+    if version.starts_with("3.21.") {
+        properties.extend_from_slice(PROPERTIES_3_21);
+    } else {
+        properties.extend_from_slice(PROPERTIES_3_22_ON);
+    }
+    properties
+}
+
 /// How to start a conductor-oss server.
 ///
 /// ```
@@ -116,7 +139,9 @@ impl OssServer {
         };
         let log_path = dir.join("server.log");
         let log = std::fs::File::create(&log_path).map_err(|e| HarnessError::io(&log_path, e))?;
-        let log_err = log.try_clone().map_err(|e| HarnessError::io(&log_path, e))?;
+        let log_err = log
+            .try_clone()
+            .map_err(|e| HarnessError::io(&log_path, e))?;
         let database = format!(
             "jdbc:sqlite:{}?busy_timeout=15000&journal_mode=WAL",
             dir.join("conductor.db").display()
@@ -130,7 +155,7 @@ impl OssServer {
             .arg(format!("--server.port={port}"))
             .arg("--server.address=127.0.0.1")
             .arg(format!("--spring.datasource.url={database}"));
-        for (key, value) in BASE_PROPERTIES {
+        for (key, value) in properties_for(&options.version) {
             command.arg(format!("--{key}={value}"));
         }
         for (key, value) in &options.properties {
@@ -164,10 +189,9 @@ impl OssServer {
                 return Ok(());
             }
             if Instant::now() >= deadline {
-                return Err(self.start_error(
-                    format!("no answer to GET /health within {timeout:?}"),
-                    log,
-                ));
+                return Err(
+                    self.start_error(format!("no answer to GET /health within {timeout:?}"), log)
+                );
             }
             std::thread::sleep(Duration::from_millis(250));
         }
@@ -276,7 +300,21 @@ mod tests {
     #[test]
     fn nothing_listening_means_no_status() {
         let port = free_port().expect("a free port");
-        assert_eq!(health_status(SocketAddr::from(([127, 0, 0, 1], port))), None);
+        assert_eq!(
+            health_status(SocketAddr::from(([127, 0, 0, 1], port))),
+            None
+        );
+    }
+
+    #[test]
+    fn only_3_21_runs_on_one_sqlite_connection() {
+        let pool = "spring.datasource.hikari.maximum-pool-size";
+        assert!(
+            properties_for("3.21.14")
+                .iter()
+                .any(|(k, v)| *k == pool && *v == "1")
+        );
+        assert!(!properties_for("3.32.3").iter().any(|(k, _)| *k == pool));
     }
 
     #[test]

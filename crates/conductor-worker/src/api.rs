@@ -40,7 +40,11 @@ pub trait TaskApi: Send + Sync {
     async fn update(&self, result: &TaskResult) -> Result<()>;
 
     /// Reports a result and polls the next task of the same type for the result's `workerId` in
-    /// the same round trip (`POST /tasks/update-v2`). Servers without it answer 404 or 405.
+    /// the same round trip (`POST /tasks/update-v2`). On servers without it the error says so
+    /// ([`ConductorError::is_missing_endpoint`](conductor_http::ConductorError::is_missing_endpoint):
+    /// [`UnsupportedByServer`](conductor_http::ConductorError::UnsupportedByServer) from
+    /// [`ConductorClient`], or a 404/405/500 "no handler" answer) and the runtime switches to
+    /// [`update`](Self::update) for good.
     async fn update_v2(&self, result: &TaskResult) -> Result<Option<Task>>;
 
     /// The task definition named `name`, or `None` if there is none.

@@ -24,6 +24,7 @@ pub(crate) fn error_type(error: &ConductorError) -> &'static str {
         ConductorError::Io(_) => "Io",
         ConductorError::Channel(_) => "Channel",
         ConductorError::NonRetryable(_) => "NonRetryable",
+        ConductorError::UnsupportedByServer { .. } => "UnsupportedByServer",
         _ => "Other",
     }
 }

@@ -154,7 +154,9 @@ impl RunnerOptions {
 
     /// Whether to report results with `POST /tasks/update-v2`, which returns the next task in the
     /// same round trip. Default `true`; the runtime falls back to `POST /tasks` for good when the
-    /// server does not have it (404/405).
+    /// server does not have it (conductor-oss before 3.21.12 answers 500 `Request method 'POST'
+    /// is not supported`; others 404 or 405; see `docs/compatibility.md`). The client also
+    /// remembers the missing endpoint, so other workers on the same client skip it at once.
     ///
     /// ```
     /// use conductor_worker::RunnerOptions;

@@ -68,10 +68,16 @@ async fn first_attempt(
     if want_next && runtime.use_v2() {
         match runtime.api.update_v2(result).await {
             Ok(next) => return Ok(next),
-            Err(err) if err.status() == Some(405) => runtime.disable_v2("405 on update-v2"),
+            // No handler ran (conductor-oss before 3.21.12 answers 500 "Request method 'POST'
+            // is not supported", others 404 "No static resource" or 405; the client reports
+            // UnsupportedByServer), so the result was not recorded: send it with v1.
+            Err(err) if err.is_missing_endpoint() => {
+                runtime.disable_v2(&format!("update-v2 unavailable: {err}"));
+            }
             Err(err) if err.status() == Some(404) => {
-                // 404 means either "no update-v2 endpoint" or "no such task/workflow". v1 tells
-                // them apart: if it accepts the result, the endpoint is what was missing.
+                // A 404 that does not say "no handler" (a proxy's page, say) means either "no
+                // update-v2 endpoint" or "no such task/workflow". v1 tells them apart: if it
+                // accepts the result, the endpoint is what was missing.
                 return match runtime.api.update(result).await {
                     Ok(()) => {
                         runtime
@@ -243,5 +249,145 @@ pub(crate) async fn hand_back(runner: &TaskRunner, task: &Task, why: &str) {
                 "could not return the task",
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+    use conductor_events::EventDispatcher;
+    use conductor_models::TaskDef;
+
+    use super::*;
+    use crate::api::TaskApi;
+    use crate::config::{EnvLookup, WorkerConfig};
+    use crate::fn_worker::FnWorker;
+    use crate::options::RunnerOptions;
+    use crate::output::WorkerOutput;
+    use crate::runtime::{Runtime, WorkerState};
+
+    /// A server whose update-v2 always fails with `v2_error`; v1 always succeeds.
+    struct Server {
+        v2_error: fn() -> ConductorError,
+        v2_calls: AtomicUsize,
+        v1_calls: AtomicUsize,
+    }
+
+    #[async_trait]
+    impl TaskApi for Server {
+        async fn batch_poll(
+            &self,
+            _task_type: &str,
+            _worker_id: Option<&str>,
+            _domain: Option<&str>,
+            _count: usize,
+            _timeout: Duration,
+        ) -> Result<Vec<Task>> {
+            Ok(Vec::new())
+        }
+
+        async fn update(&self, _result: &TaskResult) -> Result<()> {
+            self.v1_calls.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        }
+
+        async fn update_v2(&self, _result: &TaskResult) -> Result<Option<Task>> {
+            self.v2_calls.fetch_add(1, Ordering::SeqCst);
+            Err((self.v2_error)())
+        }
+
+        async fn get_task_def(&self, _name: &str) -> Result<Option<TaskDef>> {
+            Ok(None)
+        }
+
+        async fn register_task_def(&self, _task_def: &TaskDef) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    fn runner(server: Arc<Server>) -> Arc<TaskRunner> {
+        let worker = FnWorker::new("t", |_task: Task| async {
+            Ok(WorkerOutput::completed_with_result("done"))
+        });
+        let config = WorkerConfig::resolve_with(&worker, &EnvLookup::new(|_| None)).unwrap();
+        let runtime = Runtime::new(server, EventDispatcher::new(), RunnerOptions::default());
+        TaskRunner::new(
+            Arc::new(worker),
+            config,
+            WorkerState::new(),
+            Arc::new(runtime),
+        )
+    }
+
+    fn server(v2_error: fn() -> ConductorError) -> Arc<Server> {
+        Arc::new(Server {
+            v2_error,
+            v2_calls: AtomicUsize::new(0),
+            v1_calls: AtomicUsize::new(0),
+        })
+    }
+
+    /// conductor-oss 3.21.0–3.21.11 (before 3.32 a wrong method is a 500).
+    fn method_not_supported() -> ConductorError {
+        ConductorError::Server {
+            status: 500,
+            message: "Request method 'POST' is not supported".into(),
+            retryable: false,
+            response: None,
+        }
+    }
+
+    fn no_static_resource() -> ConductorError {
+        ConductorError::Api {
+            status: 404,
+            message: "No static resource api/tasks/update-v2.".into(),
+            code: None,
+            response: None,
+        }
+    }
+
+    fn unsupported() -> ConductorError {
+        ConductorError::unsupported_by_server("POST /tasks/update-v2", "conductor-oss 3.21.12")
+    }
+
+    fn validation_failed() -> ConductorError {
+        ConductorError::Server {
+            status: 500,
+            message: "Validation failed for argument [0]".into(),
+            retryable: false,
+            response: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_update_v2_switches_to_v1_for_good_after_one_try() {
+        for v2_error in [method_not_supported, no_static_resource, unsupported] {
+            let server = server(v2_error);
+            let runner = runner(Arc::clone(&server));
+            let result = TaskResult::completed("task-1", "wf-1");
+            for _ in 0..3 {
+                assert!(matches!(
+                    first_attempt(&runner, &result, true).await,
+                    Ok(None)
+                ));
+            }
+            assert_eq!(server.v2_calls.load(Ordering::SeqCst), 1, "{}", v2_error());
+            assert_eq!(server.v1_calls.load(Ordering::SeqCst), 3);
+            assert!(!runner.runtime.use_v2());
+        }
+    }
+
+    #[tokio::test]
+    async fn other_update_v2_errors_keep_update_v2() {
+        let server = server(validation_failed);
+        let runner = runner(Arc::clone(&server));
+        let result = TaskResult::completed("task-1", "wf-1");
+        let error = first_attempt(&runner, &result, true).await.unwrap_err();
+        assert_eq!(error.status(), Some(500));
+        assert_eq!(server.v1_calls.load(Ordering::SeqCst), 0);
+        assert!(runner.runtime.use_v2());
     }
 }

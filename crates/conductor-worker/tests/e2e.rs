@@ -1,6 +1,11 @@
 //! The worker runtime against the embedded Conductor-compatible server over real HTTP: the seed's
 //! hello-world, async-workers and long-running flows, 1,000 tasks through 4 workers, a server that
 //! comes up after the workers, and shutdown during execution.
+//!
+//! With `CONDUCTOR_TEST_SERVER_URL` set, every test runs unchanged against that server (a real
+//! conductor-oss) instead of a fresh embedded one. Each test names its task types and workflows
+//! with [`unique_name`], so tests running at once (and leftovers of earlier runs on the same
+//! server) never poll each other's tasks.
 
 // Test code: unwrapping is how a test fails (clippy.toml allows it in #[test] fns only).
 #![allow(clippy::unwrap_used)]
@@ -18,14 +23,99 @@ use conductor_models::{
     WorkflowTask,
 };
 use conductor_server::DevServer;
+use conductor_test_support::{external_server_url, unique_name};
 use conductor_worker::{
     FnWorker, RunnerOptions, TaskHandler, TaskInProgress, WorkerHost, WorkerOutput,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
 
-async fn server() -> (DevServer, ConductorClient, Configuration) {
-    let server = DevServer::start().await.unwrap();
+/// The server a test runs against: a fresh embedded server, or the external one.
+struct TestServer {
+    embedded: Option<DevServer>,
+    url: String,
+}
+
+impl TestServer {
+    /// A fresh embedded server, or the external server when `CONDUCTOR_TEST_SERVER_URL` is set.
+    async fn start() -> Self {
+        match external_server_url() {
+            Some(url) => Self {
+                embedded: None,
+                url,
+            },
+            None => {
+                let server = DevServer::start().await.unwrap();
+                Self {
+                    url: server.url(),
+                    embedded: Some(server),
+                }
+            }
+        }
+    }
+
+    /// Brings a server up at `127.0.0.1:{port}`, where nothing listened before: an embedded
+    /// server on that port, or a TCP relay from that port to the external server.
+    async fn start_at(port: u16) -> Self {
+        let url = format!("http://127.0.0.1:{port}/api");
+        match external_server_url() {
+            Some(external) => {
+                relay(port, &external);
+                Self {
+                    embedded: None,
+                    url,
+                }
+            }
+            None => Self {
+                embedded: Some(DevServer::builder().port(port).start().await.unwrap()),
+                url,
+            },
+        }
+    }
+
+    fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    async fn shutdown(self) {
+        if let Some(server) = self.embedded {
+            server.shutdown().await;
+        }
+    }
+}
+
+/// Relays every TCP connection to `127.0.0.1:{port}` to the host and port of `target_url`, on
+/// threads that live as long as the test process.
+fn relay(port: u16, target_url: &str) {
+    let authority = target_url
+        .split_once("://")
+        .map_or(target_url, |(_, rest)| rest);
+    let upstream = authority.split('/').next().unwrap().to_owned();
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).unwrap();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let upstream = upstream.clone();
+            std::thread::spawn(move || {
+                let Ok(server) = std::net::TcpStream::connect(&upstream) else {
+                    return;
+                };
+                let (mut from_client, mut to_server) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let requests = std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from_client, &mut to_server);
+                    let _ = to_server.shutdown(std::net::Shutdown::Write);
+                });
+                let (mut to_client, mut from_server) = (client, server);
+                let _ = std::io::copy(&mut from_server, &mut to_client);
+                let _ = to_client.shutdown(std::net::Shutdown::Write);
+                let _ = requests.join();
+            });
+        }
+    });
+}
+
+async fn server() -> (TestServer, ConductorClient, Configuration) {
+    let server = TestServer::start().await;
     let config = Configuration::new(server.url());
     let client = ConductorClient::new(config.clone()).unwrap();
     (server, client, config)
@@ -72,8 +162,8 @@ async fn start(client: &ConductorClient, request: StartWorkflowRequest) -> Strin
         .unwrap()
 }
 
-fn greet_worker() -> FnWorker {
-    FnWorker::new("greet", |task: Task| async move {
+fn greet_worker(task_type: &str) -> FnWorker {
+    FnWorker::new(task_type, |task: Task| async move {
         let name = task.get_input_string("name").unwrap_or_default();
         Ok(WorkerOutput::completed_with_result(format!(
             "Hello, {name}!"
@@ -84,15 +174,16 @@ fn greet_worker() -> FnWorker {
 #[tokio::test]
 async fn seed_hello_world_runs_through_a_worker_host() {
     let (server, client, config) = server().await;
-    register(&client, "greeting_workflow", &["greet"]).await;
+    let (greet, workflow_name) = (unique_name("greet"), unique_name("greeting_workflow"));
+    register(&client, &workflow_name, &[&greet]).await;
     let (builder, shutdown_tx) = WorkerHost::builder(config)
-        .worker(greet_worker())
+        .worker(greet_worker(&greet))
         .handle_signals(false)
         .with_shutdown_channel();
     let host = builder.start().await.unwrap();
     let id = start(
         &client,
-        StartWorkflowRequest::new("greeting_workflow").with_input_value("name", "World"),
+        StartWorkflowRequest::new(workflow_name).with_input_value("name", "World"),
     )
     .await;
     let workflow = wait_for(&client, &id, WAIT).await;
@@ -112,8 +203,9 @@ async fn seed_hello_world_runs_through_a_worker_host() {
 async fn wait_for_shutdown_waits_for_a_trigger() {
     // The seed's WorkerHost returned at once when no channel was configured.
     let (server, _client, config) = server().await;
+    let greet = unique_name("greet");
     let host = WorkerHost::builder(config)
-        .worker(greet_worker())
+        .worker(greet_worker(&greet))
         .handle_signals(false)
         .start()
         .await
@@ -126,7 +218,7 @@ async fn wait_for_shutdown_waits_for_a_trigger() {
         .unwrap();
 
     let (builder, shutdown_tx) = WorkerHost::builder(Configuration::new(server.url()))
-        .worker(greet_worker())
+        .worker(greet_worker(&greet))
         .with_shutdown_channel();
     let host = builder.start().await.unwrap();
     let waiting = tokio::spawn(host.wait_for_shutdown());
@@ -147,16 +239,18 @@ async fn wait_for_shutdown_waits_for_a_trigger() {
 #[tokio::test]
 async fn seed_async_workers_with_metrics() {
     let (server, client, config) = server().await;
-    register(&client, "ab_workflow", &["task_a", "task_b"]).await;
+    let (task_a, task_b) = (unique_name("task_a"), unique_name("task_b"));
+    let workflow_name = unique_name("ab_workflow");
+    register(&client, &workflow_name, &[&task_a, &task_b]).await;
     let mut handler = TaskHandler::builder(config)
         .worker(
-            FnWorker::new("task_a", |_| async {
+            FnWorker::new(&task_a, |_| async {
                 Ok(WorkerOutput::completed_with_result("A done"))
             })
             .with_thread_count(4),
         )
         .worker(
-            FnWorker::new("task_b", |_| async {
+            FnWorker::new(&task_b, |_| async {
                 Ok(WorkerOutput::completed_with_result("B done"))
             })
             .with_thread_count(2),
@@ -169,9 +263,10 @@ async fn seed_async_workers_with_metrics() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    let ids: Vec<String> =
-        futures_join((0..10).map(|_| start(&client, StartWorkflowRequest::new("ab_workflow"))))
-            .await;
+    let ids: Vec<String> = futures_join(
+        (0..10).map(|_| start(&client, StartWorkflowRequest::new(workflow_name.as_str()))),
+    )
+    .await;
     for id in &ids {
         let workflow = wait_for(&client, id, WAIT).await;
         assert_eq!(workflow.status, WorkflowStatus::Completed);
@@ -184,14 +279,11 @@ async fn seed_async_workers_with_metrics() {
             .await
     );
     let text = handler.metrics_collector().unwrap().gather();
-    assert!(
-        text.contains(r#"conductor_task_execution_started_total{task_type="task_a"} 10"#),
-        "{text}"
-    );
-    assert!(
-        text.contains(r#"conductor_task_execution_started_total{task_type="task_b"} 10"#),
-        "{text}"
-    );
+    for task_type in [&task_a, &task_b] {
+        let line =
+            format!(r#"conductor_task_execution_started_total{{task_type="{task_type}"}} 10"#);
+        assert!(text.contains(&line), "{line} not in {text}");
+    }
     assert!(handler.metrics_address().is_some());
     handler.stop().await.unwrap();
     server.shutdown().await;
@@ -211,13 +303,14 @@ async fn futures_join<F: std::future::Future<Output = String>>(
 #[tokio::test]
 async fn seed_long_running_task_reports_progress_until_done() {
     let (server, client, config) = server().await;
-    register(&client, "long_workflow", &["long_task"]).await;
-    let worker = FnWorker::new("long_task", |task: Task| async move {
+    let (long_task, workflow_name) = (unique_name("long_task"), unique_name("long_workflow"));
+    register(&client, &workflow_name, &[&long_task]).await;
+    let worker = FnWorker::new(long_task, |task: Task| async move {
         let progress: i32 = task.get_output("progress").unwrap_or(0);
         if progress < 100 {
-            // Report progress and callback in 1 second
+            // Report progress and callback in 3 seconds
             Ok(WorkerOutput::InProgress(
-                TaskInProgress::new(1)
+                TaskInProgress::new(3)
                     .with_output_value("progress", progress + 50)
                     .with_output_value("status", "Processing..."),
             ))
@@ -228,7 +321,7 @@ async fn seed_long_running_task_reports_progress_until_done() {
     let mut handler = TaskHandler::builder(config).worker(worker).build().unwrap();
     handler.start().await.unwrap();
     let started = Instant::now();
-    let id = start(&client, StartWorkflowRequest::new("long_workflow")).await;
+    let id = start(&client, StartWorkflowRequest::new(workflow_name)).await;
     let workflow = wait_for(&client, &id, WAIT).await;
     handler.stop().await.unwrap();
     assert_eq!(workflow.status, WorkflowStatus::Completed);
@@ -239,8 +332,10 @@ async fn seed_long_running_task_reports_progress_until_done() {
         "two IN_PROGRESS callbacks, then completion"
     );
     assert!(
+        // At least 1 s each: conductor-oss 3.21's SQLite queue hands a postponed task out again
+        // up to 2 s early (it compares whole seconds, one second ahead).
         started.elapsed() >= Duration::from_secs(2),
-        "each callback waits 1 s"
+        "each callback waits"
     );
     server.shutdown().await;
 }
@@ -248,8 +343,8 @@ async fn seed_long_running_task_reports_progress_until_done() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_through_four_workers_each_complete_exactly_once() {
     let (server, client, config) = server().await;
-    let types = ["w1", "w2", "w4", "w8"];
-    for task_type in types {
+    let types = ["w1", "w2", "w4", "w8"].map(unique_name);
+    for task_type in &types {
         register(&client, &format!("{task_type}_flow"), &[task_type]).await;
     }
     let executions: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
@@ -257,7 +352,7 @@ async fn a_thousand_tasks_through_four_workers_each_complete_exactly_once() {
     for (task_type, threads) in types.iter().zip([1, 2, 4, 8]) {
         let executions = Arc::clone(&executions);
         builder = builder.worker(
-            FnWorker::new(*task_type, move |task: Task| {
+            FnWorker::new(task_type, move |task: Task| {
                 let executions = Arc::clone(&executions);
                 async move {
                     *executions
@@ -321,24 +416,20 @@ async fn workers_started_before_the_server_catch_up_when_it_comes_up() {
     let options = RunnerOptions::default()
         .with_poll_error_backoff(Duration::from_millis(100), Duration::from_millis(400))
         .with_register_task_defs(true);
+    let (greet, workflow_name) = (unique_name("greet"), unique_name("greeting_workflow"));
     let mut handler = TaskHandler::builder(config.clone())
         .options(options)
-        .worker(greet_worker())
+        .worker(greet_worker(&greet))
         .build()
         .unwrap();
     handler.start().await.unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    let server = DevServer::builder().port(port).start().await.unwrap();
+    let server = TestServer::start_at(port).await;
     let client = ConductorClient::new(config).unwrap();
     // The runtime registers the task definition once the server is up.
     let deadline = Instant::now() + WAIT;
-    while client
-        .metadata_client()
-        .get_task_def("greet")
-        .await
-        .is_err()
-    {
+    while client.metadata_client().get_task_def(&greet).await.is_err() {
         assert!(
             Instant::now() < deadline,
             "task definition never registered"
@@ -348,8 +439,8 @@ async fn workers_started_before_the_server_catch_up_when_it_comes_up() {
     client
         .metadata_client()
         .register_workflow_def(
-            &WorkflowDef::new("greeting_workflow").with_task(
-                WorkflowTask::simple("greet", "greet_ref")
+            &WorkflowDef::new(&workflow_name).with_task(
+                WorkflowTask::simple(&greet, "greet_ref")
                     .with_input_param("name", "${workflow.input.name}"),
             ),
         )
@@ -357,7 +448,7 @@ async fn workers_started_before_the_server_catch_up_when_it_comes_up() {
         .unwrap();
     let id = start(
         &client,
-        StartWorkflowRequest::new("greeting_workflow").with_input_value("name", "late"),
+        StartWorkflowRequest::new(workflow_name).with_input_value("name", "late"),
     )
     .await;
     let workflow = wait_for(&client, &id, WAIT).await;
@@ -368,8 +459,8 @@ async fn workers_started_before_the_server_catch_up_when_it_comes_up() {
 }
 
 /// A worker that takes `work` per task and counts executions started.
-fn slow_worker(work: Duration, started: Arc<AtomicUsize>) -> FnWorker {
-    FnWorker::new("slow", move |task: Task| {
+fn slow_worker(task_type: &str, work: Duration, started: Arc<AtomicUsize>) -> FnWorker {
+    FnWorker::new(task_type, move |task: Task| {
         let started = Arc::clone(&started);
         async move {
             started.fetch_add(1, Ordering::SeqCst);
@@ -383,17 +474,22 @@ fn slow_worker(work: Duration, started: Arc<AtomicUsize>) -> FnWorker {
 #[tokio::test]
 async fn shutdown_during_execution_loses_no_result() {
     let (server, client, config) = server().await;
-    register(&client, "slow_flow", &["slow"]).await;
+    let (slow, workflow_name) = (unique_name("slow"), unique_name("slow_flow"));
+    register(&client, &workflow_name, &[&slow]).await;
     let started = Arc::new(AtomicUsize::new(0));
     let (builder, shutdown_tx) = WorkerHost::builder(config)
-        .worker(slow_worker(Duration::from_secs(1), Arc::clone(&started)))
+        .worker(slow_worker(
+            &slow,
+            Duration::from_secs(1),
+            Arc::clone(&started),
+        ))
         .handle_signals(false)
         .shutdown_grace_period(Duration::from_secs(10))
         .with_shutdown_channel();
     let host = builder.start().await.unwrap();
     let mut ids = Vec::new();
     for _ in 0..3 {
-        ids.push(start(&client, StartWorkflowRequest::new("slow_flow")).await);
+        ids.push(start(&client, StartWorkflowRequest::new(workflow_name.as_str())).await);
     }
     while started.load(Ordering::SeqCst) < 3 {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -415,18 +511,23 @@ async fn shutdown_during_execution_loses_no_result() {
 #[tokio::test]
 async fn tasks_unfinished_at_the_deadline_go_back_to_the_queue_for_another_worker() {
     let (server, client, config) = server().await;
-    register(&client, "slow_flow", &["slow"]).await;
+    let (slow, workflow_name) = (unique_name("slow"), unique_name("slow_flow"));
+    register(&client, &workflow_name, &[&slow]).await;
     let started = Arc::new(AtomicUsize::new(0));
     let options = RunnerOptions::default()
         .with_shutdown_grace_period(Duration::from_millis(300))
         .with_hand_back_timeout(Duration::from_secs(2));
     let mut first = TaskHandler::builder(config.clone())
         .options(options)
-        .worker(slow_worker(Duration::from_secs(3600), Arc::clone(&started)))
+        .worker(slow_worker(
+            &slow,
+            Duration::from_secs(3600),
+            Arc::clone(&started),
+        ))
         .build()
         .unwrap();
     first.start().await.unwrap();
-    let id = start(&client, StartWorkflowRequest::new("slow_flow")).await;
+    let id = start(&client, StartWorkflowRequest::new(workflow_name)).await;
     while started.load(Ordering::SeqCst) < 1 {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -452,7 +553,11 @@ async fn tasks_unfinished_at_the_deadline_go_back_to_the_queue_for_another_worke
     // Another worker picks it up straight away.
     let again = Arc::new(AtomicUsize::new(0));
     let mut second = TaskHandler::builder(config)
-        .worker(slow_worker(Duration::from_millis(10), Arc::clone(&again)))
+        .worker(slow_worker(
+            &slow,
+            Duration::from_millis(10),
+            Arc::clone(&again),
+        ))
         .build()
         .unwrap();
     second.start().await.unwrap();
@@ -467,9 +572,10 @@ async fn tasks_unfinished_at_the_deadline_go_back_to_the_queue_for_another_worke
 #[tokio::test]
 async fn registration_links_schemas_and_keeps_existing_settings() {
     let (server, client, config) = server().await;
+    let (greet, existing) = (unique_name("greet"), unique_name("existing"));
     client
         .metadata_client()
-        .register_task_def(&TaskDef::new("existing").with_retry(
+        .register_task_def(&TaskDef::new(&existing).with_retry(
             7,
             conductor_models::RetryLogic::Fixed,
             5,
@@ -479,18 +585,18 @@ async fn registration_links_schemas_and_keeps_existing_settings() {
     let mut handler = TaskHandler::builder(config)
         .register_task_defs(true)
         .worker(
-            greet_worker()
+            greet_worker(&greet)
                 .with_input_schema(serde_json::json!({"type": "object", "required": ["name"]})),
         )
-        .worker(FnWorker::new("existing", |_| async {
+        .worker(FnWorker::new(&existing, |_| async {
             Ok(WorkerOutput::completed_with_result(1))
         }))
         .build()
         .unwrap();
     handler.start().await.unwrap();
     let deadline = Instant::now() + WAIT;
-    let greet = loop {
-        if let Ok(def) = client.metadata_client().get_task_def("greet").await {
+    let greet_def = loop {
+        if let Ok(def) = client.metadata_client().get_task_def(&greet).await {
             break def;
         }
         assert!(Instant::now() < deadline);
@@ -498,12 +604,12 @@ async fn registration_links_schemas_and_keeps_existing_settings() {
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     handler.stop().await.unwrap();
-    let schema = greet.input_schema.expect("input schema linked");
-    assert_eq!(schema.name, "greet_input");
+    let schema = greet_def.input_schema.expect("input schema linked");
+    assert_eq!(schema.name, format!("{greet}_input"));
     assert_eq!(schema.data.unwrap()["required"][0], "name");
     let existing = client
         .metadata_client()
-        .get_task_def("existing")
+        .get_task_def(&existing)
         .await
         .unwrap();
     assert_eq!(existing.retry_count, 7);

@@ -40,7 +40,7 @@
 //! |---|---|---|
 //! | `client` | yes | [`Configuration`], [`ConductorClient`] and its task, workflow, metadata and event clients, [`error`] |
 //! | `server` | no | [`server`]: the embedded Conductor-compatible server (`DevServer`) for examples and tests |
-//! | `worker` | yes | [`worker`](mod@worker): the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`), [`events`], [`metrics`] (Prometheus), [`schema`] |
+//! | `worker` | yes | [`worker`](mod@worker): the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`), [`events`], [`metrics`] (Prometheus), [`schema`]; `models::TaskInProgress` |
 //! | `macros` | no | the [`#[worker]`](macro@worker) attribute macro (implies `worker`) |
 //!
 //! Turn the defaults off (`default-features = false`) for the models alone, or pick single crates à la
@@ -53,8 +53,35 @@
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
 
-/// Typed models of every Conductor resource, with fluent builders (`conductor-models`).
-pub use conductor_models as models;
+/// Typed models of every Conductor resource, with fluent builders: everything of the
+/// [`conductor-models`](conductor_models) crate, plus the worker outcome `TaskInProgress`
+/// (feature `worker`).
+///
+/// ```
+/// use conductor::models::{Task, TaskDef, WorkflowDef, WorkflowTask};
+///
+/// let def = WorkflowDef::new("greeting").with_task(WorkflowTask::simple("greet", "greet_ref"));
+/// assert_eq!(def.tasks.len(), 1);
+/// # let _ = (Task::default(), TaskDef::new("greet"));
+/// ```
+pub mod models {
+    pub use conductor_models::*;
+
+    /// An `IN_PROGRESS` worker outcome: when to be called back, and the output so far (it lives
+    /// in `conductor-worker`, next to the `WorkerOutput::InProgress` that holds it).
+    ///
+    /// ```
+    /// use conductor::models::TaskInProgress;
+    /// use conductor::worker::WorkerOutput;
+    ///
+    /// let out = WorkerOutput::InProgress(TaskInProgress::new(10).with_output_value("progress", 50));
+    /// # let WorkerOutput::InProgress(progress) = out else { unreachable!() };
+    /// assert_eq!(progress.callback_after_seconds(), 10);
+    /// ```
+    #[cfg(feature = "worker")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+    pub use conductor_worker::TaskInProgress;
+}
 
 pub use conductor_models::{Task, TaskResult, Workflow, WorkflowDef, WorkflowTask};
 

@@ -2,7 +2,13 @@
 //! against the embedded server over real HTTP: a workflow through all four, bad input failing the
 //! task terminally with the parameter named, an `Err` failing it retryably, discovery, and the
 //! generated schemas linked into the registered task definitions.
+//!
+//! With `CONDUCTOR_TEST_SERVER_URL` set, the tests run unchanged against that server (a real
+//! conductor-oss) instead of a fresh embedded one. The `#[worker]` task types are fixed when the
+//! program is compiled, so they carry a suffix unique to this test process ([`task_type`]) and
+//! the tests, which share them, take turns ([`SERIAL`]); workflow names are unique per test.
 
+use std::sync::LazyLock;
 use std::time::Duration;
 
 use conductor::error::Result;
@@ -14,26 +20,40 @@ use conductor::server::DevServer;
 use conductor::worker;
 use conductor::worker::{TaskHandler, WorkerOutput};
 use conductor::{ConductorClient, Configuration, Task, Workflow};
+use conductor_test_support::{external_server_url, unique_name};
 
-// The seed's examples, as written there (format arguments inlined, as clippy asks).
+/// The task type `base` of this test process: `base` with a suffix no other process uses, so
+/// that on a shared server no other program polls these workers' tasks, nor these workers
+/// anyone else's.
+fn task_type(base: &str) -> String {
+    static SUFFIX: LazyLock<String> = LazyLock::new(|| unique_name("macros"));
+    format!("{base}_{}", *SUFFIX)
+}
 
-#[worker(name = "greet", thread_count = 5)]
+/// Held by each test for its whole run: the tests share the four task types (and their
+/// definitions), so they take turns rather than poll each other's tasks.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+// The seed's examples, as written there (format arguments inlined, as clippy asks), with the task
+// types made unique to the process.
+
+#[worker(name = task_type("greet"), thread_count = 5)]
 async fn greet(name: String) -> String {
     format!("Hello, {name}!")
 }
 
-#[worker(name = "calculate", poll_interval = 200)]
+#[worker(name = task_type("calculate"), poll_interval = 200)]
 async fn calculate(a: i32, b: i32) -> serde_json::Value {
     serde_json::json!({ "sum": a + b })
 }
 
-#[worker(name = "process", domain = "premium")]
+#[worker(name = task_type("process"), domain = "premium")]
 async fn process(task: Task) -> WorkerOutput {
     let data = task.get_input_string("data").unwrap_or_default();
     WorkerOutput::completed_with_result(data)
 }
 
-#[worker(name = "validate")]
+#[worker(name = task_type("validate"))]
 async fn validate(value: String) -> Result<String, String> {
     if value.is_empty() {
         Err("Value cannot be empty".to_string())
@@ -45,13 +65,28 @@ async fn validate(value: String) -> Result<String, String> {
 /// How long a workflow may take: the workers poll every 100-200 ms, so a few seconds is ample.
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn start_server() -> (DevServer, ConductorClient, Configuration) {
-    let server = DevServer::start()
-        .await
-        .expect("the embedded server starts");
-    let config = Configuration::new(server.url());
+/// A fresh embedded server, or `None` with the external server; the client and configuration
+/// point at whichever is used.
+async fn start_server() -> (Option<DevServer>, ConductorClient, Configuration) {
+    let (server, url) = match external_server_url() {
+        Some(url) => (None, url),
+        None => {
+            let server = DevServer::start()
+                .await
+                .expect("the embedded server starts");
+            let url = server.url();
+            (Some(server), url)
+        }
+    };
+    let config = Configuration::new(url);
     let client = ConductorClient::new(config.clone()).expect("client builds");
     (server, client, config)
+}
+
+async fn shutdown(server: Option<DevServer>) {
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
 }
 
 /// Registers `def` and runs it with `input`, waiting for it to finish.
@@ -83,6 +118,7 @@ fn task<'w>(workflow: &'w Workflow, reference: &str) -> &'w Task {
 
 #[tokio::test]
 async fn the_seed_macro_workers_run_a_workflow() -> Result<()> {
+    let _turn = SERIAL.lock().await;
     let (server, client, config) = start_server().await;
     // The seed's usage: each generated `{fn}_worker()` added by hand.
     let mut handler = TaskHandler::new(config)?;
@@ -92,32 +128,33 @@ async fn the_seed_macro_workers_run_a_workflow() -> Result<()> {
     handler.add_worker(validate_worker());
     handler.start().await?;
 
-    let def = WorkflowDef::new("macro_seed_workflow")
+    let workflow_name = unique_name("macro_seed_workflow");
+    let def = WorkflowDef::new(&workflow_name)
         .with_task(
-            WorkflowTask::simple("greet", "greet_ref")
+            WorkflowTask::simple(task_type("greet"), "greet_ref")
                 .with_input_param("name", "${workflow.input.name}"),
         )
         .with_task(
-            WorkflowTask::simple("calculate", "calculate_ref")
+            WorkflowTask::simple(task_type("calculate"), "calculate_ref")
                 .with_input_param("a", "${workflow.input.a}")
                 .with_input_param("b", "${workflow.input.b}"),
         )
         .with_task(
-            WorkflowTask::simple("process", "process_ref")
+            WorkflowTask::simple(task_type("process"), "process_ref")
                 .with_input_param("data", "${greet_ref.output.result}"),
         )
         .with_task(
-            WorkflowTask::simple("validate", "validate_ref")
+            WorkflowTask::simple(task_type("validate"), "validate_ref")
                 .with_input_param("value", "${process_ref.output.result}"),
         )
         .with_output_param("sum", "${calculate_ref.output.sum}")
         .with_output_param("verdict", "${validate_ref.output.result}");
-    let request = StartWorkflowRequest::new("macro_seed_workflow")
+    let request = StartWorkflowRequest::new(workflow_name)
         .with_input_value("name", "World")
         .with_input_value("a", 2)
         .with_input_value("b", 3)
         // `process` polls in the "premium" domain.
-        .with_task_to_domain("process", "premium");
+        .with_task_to_domain(task_type("process"), "premium");
     let workflow = run_workflow(&client, def, request).await?;
 
     assert_eq!(workflow.status, WorkflowStatus::Completed, "{workflow:?}");
@@ -142,32 +179,38 @@ async fn the_seed_macro_workers_run_a_workflow() -> Result<()> {
     assert_eq!(workflow.output["verdict"], "Valid: Hello, World!");
 
     handler.stop().await?;
-    server.shutdown().await;
+    shutdown(server).await;
     Ok(())
 }
 
 #[tokio::test]
 async fn missing_input_fails_terminally_naming_the_parameter_and_err_fails_retryably() -> Result<()>
 {
+    let _turn = SERIAL.lock().await;
     let (server, client, config) = start_server().await;
     // Discovery: every `#[worker]` function of this test program, without listing them.
     let mut handler = TaskHandler::builder(config).discovered_workers().build()?;
     assert_eq!(
         handler.worker_names(),
-        ["calculate", "greet", "process", "validate"]
+        ["calculate", "greet", "process", "validate"].map(task_type)
     );
     handler.start().await?;
 
     // Retries are allowed by the definition, yet bad input is not retried: it cannot get better.
     client
         .metadata_client()
-        .register_task_def(&TaskDef::new("calculate").with_retry(3, RetryLogic::Fixed, 1))
+        .register_task_def(&TaskDef::new(task_type("calculate")).with_retry(
+            3,
+            RetryLogic::Fixed,
+            1,
+        ))
         .await?;
-    let def = WorkflowDef::new("macro_bad_input").with_task(
-        WorkflowTask::simple("calculate", "calculate_ref")
+    let workflow_name = unique_name("macro_bad_input");
+    let def = WorkflowDef::new(&workflow_name).with_task(
+        WorkflowTask::simple(task_type("calculate"), "calculate_ref")
             .with_input_param("a", "${workflow.input.a}"),
     );
-    let request = StartWorkflowRequest::new("macro_bad_input").with_input_value("a", 2);
+    let request = StartWorkflowRequest::new(workflow_name).with_input_value("a", 2);
     let workflow = run_workflow(&client, def, request).await?;
 
     assert_eq!(workflow.status, WorkflowStatus::Failed, "{workflow:?}");
@@ -192,12 +235,13 @@ async fn missing_input_fails_terminally_naming_the_parameter_and_err_fails_retry
     );
 
     // An ill-typed input names the expected type and what arrived.
-    let def = WorkflowDef::new("macro_ill_typed").with_task(
-        WorkflowTask::simple("calculate", "calculate_ref")
+    let workflow_name = unique_name("macro_ill_typed");
+    let def = WorkflowDef::new(&workflow_name).with_task(
+        WorkflowTask::simple(task_type("calculate"), "calculate_ref")
             .with_input_param("a", "${workflow.input.a}")
             .with_input_param("b", "${workflow.input.b}"),
     );
-    let request = StartWorkflowRequest::new("macro_ill_typed")
+    let request = StartWorkflowRequest::new(workflow_name)
         .with_input_value("a", 2)
         .with_input_value("b", "three");
     let workflow = run_workflow(&client, def, request).await?;
@@ -214,13 +258,14 @@ async fn missing_input_fails_terminally_naming_the_parameter_and_err_fails_retry
     // `Err(String)` from `validate` fails the task FAILED (retryable; this definition allows none).
     client
         .metadata_client()
-        .register_task_def(&TaskDef::new("validate").with_retry(0, RetryLogic::Fixed, 0))
+        .register_task_def(&TaskDef::new(task_type("validate")).with_retry(0, RetryLogic::Fixed, 0))
         .await?;
-    let def = WorkflowDef::new("macro_validate_err").with_task(
-        WorkflowTask::simple("validate", "validate_ref")
+    let workflow_name = unique_name("macro_validate_err");
+    let def = WorkflowDef::new(&workflow_name).with_task(
+        WorkflowTask::simple(task_type("validate"), "validate_ref")
             .with_input_param("value", "${workflow.input.value}"),
     );
-    let request = StartWorkflowRequest::new("macro_validate_err").with_input_value("value", "");
+    let request = StartWorkflowRequest::new(workflow_name).with_input_value("value", "");
     let workflow = run_workflow(&client, def, request).await?;
     assert_eq!(workflow.status, WorkflowStatus::Failed, "{workflow:?}");
     let validate = task(&workflow, "validate_ref");
@@ -231,13 +276,15 @@ async fn missing_input_fails_terminally_naming_the_parameter_and_err_fails_retry
     );
 
     handler.stop().await?;
-    server.shutdown().await;
+    shutdown(server).await;
     Ok(())
 }
 
 #[tokio::test]
 async fn registration_links_the_generated_schemas_to_the_task_definition() -> Result<()> {
+    let _turn = SERIAL.lock().await;
     let (server, client, config) = start_server().await;
+    let (greet, calculate) = (task_type("greet"), task_type("calculate"));
     let mut handler = TaskHandler::builder(config)
         .worker(greet_worker())
         .worker(calculate_worker())
@@ -248,8 +295,7 @@ async fn registration_links_the_generated_schemas_to_the_task_definition() -> Re
     let metadata = client.metadata_client();
     // Registration runs in the background once the handler starts: wait for both definitions.
     let deadline = tokio::time::Instant::now() + WAIT;
-    while !(metadata.task_def_exists("greet").await?
-        && metadata.task_def_exists("calculate").await?)
+    while !(metadata.task_def_exists(&greet).await? && metadata.task_def_exists(&calculate).await?)
     {
         assert!(
             tokio::time::Instant::now() < deadline,
@@ -258,21 +304,21 @@ async fn registration_links_the_generated_schemas_to_the_task_definition() -> Re
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 
-    let calculate = metadata.get_task_def("calculate").await?;
-    let input = calculate
+    let calculate_def = metadata.get_task_def(&calculate).await?;
+    let input = calculate_def
         .input_schema
         .expect("calculate has an input schema");
-    assert_eq!(input.name, "calculate_input");
+    assert_eq!(input.name, format!("{calculate}_input"));
     let data = serde_json::Value::Object(input.data.expect("schema document"));
     assert_eq!(data["properties"]["a"]["type"], "integer");
     assert_eq!(data["properties"]["b"]["format"], "int32");
     assert_eq!(data["required"], serde_json::json!(["a", "b"]));
     // `serde_json::Value` may be any JSON: no output schema is claimed.
-    assert!(calculate.output_schema.is_none());
+    assert!(calculate_def.output_schema.is_none());
 
-    let greet = metadata.get_task_def("greet").await?;
-    let output = greet.output_schema.expect("greet has an output schema");
-    assert_eq!(output.name, "greet_output");
+    let greet_def = metadata.get_task_def(&greet).await?;
+    let output = greet_def.output_schema.expect("greet has an output schema");
+    assert_eq!(output.name, format!("{greet}_output"));
     let data = serde_json::Value::Object(output.data.expect("schema document"));
     assert_eq!(
         data["properties"]["result"],
@@ -281,6 +327,6 @@ async fn registration_links_the_generated_schemas_to_the_task_definition() -> Re
     assert_eq!(data["required"], serde_json::json!(["result"]));
 
     handler.stop().await?;
-    server.shutdown().await;
+    shutdown(server).await;
     Ok(())
 }

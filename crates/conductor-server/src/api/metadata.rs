@@ -113,14 +113,25 @@ async fn delete_workflow(
     ok_empty()
 }
 
+/// The client application OSS records as `createdBy` / `updatedBy` (`WorkflowContext`'s client
+/// app): empty on a server without auth.
+const CLIENT_APP: &str = "";
+
 async fn register_task_defs(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let defs: Vec<TaskDef> = body.json()?;
+    let mut defs: Vec<TaskDef> = body.json()?;
+    // `MetadataServiceImpl.registerTaskDef` stamps the creator over whatever was sent.
+    for def in &mut defs {
+        def.created_by = Some(CLIENT_APP.to_owned());
+    }
     engine.with(|e| e.register_task_defs(defs))?;
     ok_empty()
 }
 
 async fn update_task_def(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let def: TaskDef = body.json()?;
+    let mut def: TaskDef = body.json()?;
+    // `updateTaskDef` stamps the updater; the stored definition keeps a creator.
+    def.updated_by = Some(CLIENT_APP.to_owned());
+    def.created_by.get_or_insert_with(|| CLIENT_APP.to_owned());
     engine.with(|e| e.update_task_def(def))?;
     ok_empty()
 }

@@ -51,7 +51,31 @@ pub(crate) fn router(engine: Arc<Engine>, stop: watch::Receiver<bool>) -> Router
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(Extension(Shutdown(stop)))
+        .layer(axum::middleware::from_fn(reject_encoded_separators))
         .with_state(engine)
+}
+
+/// Tomcat's page for a request it refuses before any Spring handler sees it.
+const TOMCAT_BAD_REQUEST: &str = "<!doctype html><html lang=\"en\"><head><title>HTTP Status 400 \u{2013} \
+Bad Request</title><style type=\"text/css\">body {font-family:Tahoma,Arial,sans-serif;} h1, h2, h3, b \
+{color:white;background-color:#525D76;} h1 {font-size:22px;} h2 {font-size:16px;} h3 \
+{font-size:14px;} p {font-size:12px;} a {color:black;} .line {height:1px;background-color:#525D76;\
+border:none;}</style></head><body><h1>HTTP Status 400 \u{2013} Bad Request</h1></body></html>";
+
+/// conductor-oss runs on Tomcat, which refuses an encoded `/` or `\` in a path (`%2F`, `%5C`)
+/// with its own HTML 400 page: a name holding a slash can be registered (it travels in the body)
+/// but not read, updated or deleted by name.
+async fn reject_encoded_separators(request: Request, next: axum::middleware::Next) -> Response {
+    let path = request.uri().path().to_ascii_uppercase();
+    if path.contains("%2F") || path.contains("%5C") {
+        return (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "text/html;charset=utf-8")],
+            TOMCAT_BAD_REQUEST,
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 /// The server's shutdown signal, seen by the handlers that hold a request open (long polls, sync

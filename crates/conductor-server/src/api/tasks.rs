@@ -111,18 +111,29 @@ async fn batch_poll(
     json(&tasks)
 }
 
-async fn update(State(engine): State<AppState>, body: Body) -> ApiResult {
+/// Parses a `TaskResult` body; an unknown `status` is refused like Jackson refuses an unknown
+/// enum constant (500), instead of being stored verbatim.
+fn task_result(body: &Body) -> Result<TaskResult, ApiError> {
     let result: TaskResult = body.json()?;
+    if result.status.is_unknown() {
+        return Err(ApiError::internal(format!(
+            "JSON parse error: Cannot deserialize value of type `com.netflix.conductor.common.metadata.tasks.TaskResult$Status` from String \"{}\": not one of the values accepted for Enum class: [CANCELED, COMPLETED, FAILED_WITH_TERMINAL_ERROR, FAILED, IN_PROGRESS]",
+            result.status
+        )));
+    }
+    Ok(result)
+}
+
+async fn update(State(engine): State<AppState>, body: Body) -> ApiResult {
+    let result = task_result(&body)?;
     text(engine.with(|e| e.update_task(&result))?)
 }
 
 async fn update_v2(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let result: TaskResult = body.json()?;
+    let result = task_result(&body)?;
     if result.workflow_instance_id.is_empty() || result.task_id.is_empty() {
-        // Controller-level @Valid in OSS: 500, not 400.
-        return Err(ApiError::internal(
-            "Validation failed: workflowInstanceId and taskId are required",
-        ));
+        // Controller-level @Valid in OSS: 500, not 400, with Spring's message.
+        return Err(ApiError::internal(update_v2_violations(&result)));
     }
     let next = engine.with(|e| {
         e.update_task(&result)?;
@@ -144,6 +155,42 @@ async fn update_v2(State(engine): State<AppState>, body: Body) -> ApiResult {
         Some(task) => json(&task),
         None => no_content(),
     }
+}
+
+/// Spring's `MethodArgumentNotValidException` message for an update-v2 body without a workflow
+/// or task id, as conductor-oss answers it (with HTTP 500).
+fn update_v2_violations(result: &TaskResult) -> String {
+    let field_error = |field: &str, message: &str| {
+        format!(
+            "[Field error in object 'taskResult' on field '{field}': rejected value []; codes \
+             [NotEmpty.taskResult.{field},NotEmpty.{field},NotEmpty.java.lang.String,NotEmpty]; \
+             arguments [org.springframework.context.support.DefaultMessageSourceResolvable: codes \
+             [taskResult.{field},{field}]; arguments []; default message [{field}]]; default \
+             message [{message}]] "
+        )
+    };
+    let mut errors = Vec::new();
+    if result.workflow_instance_id.is_empty() {
+        errors.push(field_error(
+            "workflowInstanceId",
+            "Workflow Id cannot be null or empty",
+        ));
+    }
+    if result.task_id.is_empty() {
+        errors.push(field_error("taskId", "Task ID cannot be null or empty"));
+    }
+    let count = if errors.len() > 1 {
+        format!(" with {} errors", errors.len())
+    } else {
+        String::new()
+    };
+    format!(
+        "Validation failed for argument [0] in public \
+         org.springframework.http.ResponseEntity<com.netflix.conductor.common.metadata.tasks.Task> \
+         com.netflix.conductor.rest.controllers.TaskResource.updateTaskV2(\
+         com.netflix.conductor.common.metadata.tasks.TaskResult){count}: {}",
+        errors.concat()
+    )
 }
 
 fn result_status(raw: &str) -> Result<TaskResultStatus, ApiError> {
@@ -360,7 +407,12 @@ fn search_params(q: &Q) -> Result<crate::engine::workflow_ops::SearchParams, Api
 
 async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = search_params(&q)?;
-    json(&engine.with(|e| e.search_task_summaries(&params))?)
+    let mut summaries = engine.with(|e| e.search_task_summaries(&params))?;
+    // `taskReferenceName` is an Orkes field: conductor-oss's `TaskSummary` has none.
+    for summary in &mut summaries.results {
+        summary.task_reference_name = None;
+    }
+    json(&summaries)
 }
 
 async fn search_v2(State(engine): State<AppState>, q: Q) -> ApiResult {

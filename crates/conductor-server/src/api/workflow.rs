@@ -81,14 +81,41 @@ fn start_request(body: &Body) -> Result<StartWorkflowRequest, ApiError> {
             "NULL input passed when starting workflow",
         ));
     }
+    let name_missing = raw.get("name").is_none_or(Value::is_null);
     let request: StartWorkflowRequest = serde_json::from_value(raw)
         .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
-    if request.name.trim().is_empty() && request.workflow_def.is_none() {
-        return Err(EngineError::Validation(vec![Violation::new(
-            "startWorkflow.startWorkflowRequest.name",
+    // The request's bean constraints (`@NotNull` name, `@Min(0)` / `@Max(99)` priority), checked
+    // before anything else.
+    let mut violations = Vec::new();
+    if name_missing && request.workflow_def.is_none() {
+        violations.push(Violation::new(
+            "startWorkflow.arg0.name",
             "Workflow name cannot be null or empty",
-        )])
-        .into());
+        ));
+    }
+    let priority = request.priority;
+    let bound = if priority > 99 {
+        Some(format!("priority: {priority} should be maximum 99"))
+    } else if priority < 0 {
+        Some(format!("priority: {priority} should be minimum 0"))
+    } else {
+        None
+    };
+    if let Some(message) = bound {
+        violations.push(Violation {
+            path: "startWorkflow.arg0.priority".into(),
+            message,
+            invalid_value: Some(priority.to_string()),
+        });
+    }
+    if !violations.is_empty() {
+        return Err(EngineError::Validation(violations).into());
+    }
+    // An empty name passes the constraint and fails the definition lookup.
+    if request.name.trim().is_empty() && request.workflow_def.is_none() {
+        return Err(ApiError::bad_request(
+            "Workflow name must be specified when searching for a definition",
+        ));
     }
     Ok(request)
 }
@@ -111,7 +138,8 @@ fn start_params(request: StartWorkflowRequest) -> StartParams {
         task_to_domain: request.task_to_domain,
         workflow_def: request.workflow_def,
         priority: request.priority,
-        created_by: request.created_by,
+        // OSS does not keep `StartWorkflowRequest.createdBy`: the execution has none.
+        created_by: None,
         idempotency_key: request.idempotency_key,
         ..StartParams::default()
     }
@@ -132,6 +160,22 @@ async fn start_by_name(
     let input: JsonMap = body.json()?;
     let version: Option<i32> = q.parse_opt("version")?;
     let priority: i32 = q.parse_or("priority", 0)?;
+    // `@Min(0)` / `@Max(99)` on the parameter.
+    let bound = if priority < 0 {
+        Some("0 is the minimum priority value")
+    } else if priority > 99 {
+        Some("99 is the maximum priority value")
+    } else {
+        None
+    };
+    if let Some(message) = bound {
+        return Err(EngineError::Validation(vec![Violation {
+            path: "startWorkflow.arg3".into(),
+            message: message.into(),
+            invalid_value: Some(priority.to_string()),
+        }])
+        .into());
+    }
     let params = StartParams {
         name: name.clone(),
         version,
@@ -182,16 +226,15 @@ async fn remove(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiRe
     ok_empty()
 }
 
+/// `WorkflowServiceImpl.terminateRemove`: terminates, then removes; a workflow that cannot be
+/// terminated (a COMPLETED one: 409) is not removed.
 fn terminate_and_remove(
     e: &mut Exec<'_>,
     id: &str,
     reason: Option<String>,
     archive: bool,
 ) -> EngineResult<()> {
-    match e.terminate(id, reason) {
-        Ok(()) | Err(EngineError::Conflict(_)) => {}
-        Err(other) => return Err(other),
-    }
+    e.terminate(id, reason)?;
     e.remove_workflow(id, archive)
 }
 
@@ -246,22 +289,10 @@ async fn update_variables(
 async fn skip_task(
     State(engine): State<AppState>,
     P((id, reference)): P<(String, String)>,
-    q: Q,
-    body: Body,
 ) -> ApiResult {
-    // Superset of OSS: a JSON body (Orkes, Java SDK) or `taskInput`/`taskOutput` query JSON.
-    let mut request: SkipTaskRequest = body.json_opt()?.unwrap_or_default();
-    if request.task_input.is_none() {
-        request.task_input = q
-            .get("taskInput")
-            .and_then(|s| serde_json::from_str(s).ok());
-    }
-    if request.task_output.is_none() {
-        request.task_output = q
-            .get("taskOutput")
-            .and_then(|s| serde_json::from_str(s).ok());
-    }
-    engine.with(|e| e.skip_task(&id, &reference, request))?;
+    // OSS's controller takes the `SkipTaskRequest` without `@RequestBody`: a JSON body (as Orkes
+    // and the SDKs send it) is ignored, so the skipped task gets no input or output.
+    engine.with(|e| e.skip_task(&id, &reference, SkipTaskRequest::default()))?;
     ok_empty()
 }
 
@@ -388,7 +419,11 @@ pub(super) fn signal_response(
     match strategy {
         ReturnStrategy::BlockingTask | ReturnStrategy::BlockingTaskInput => {
             let Some(task) = blocking else {
-                return Err(ApiError::internal("No blocking task found to return"));
+                // OSS's responder maps the missing task to null, which Reactor refuses (500).
+                return Err(ApiError::internal(
+                    "The mapper [com.netflix.conductor.rest.controllers.WorkflowSignalResponder$$Lambda] \
+                     returned a null value.",
+                ));
             };
             let run = TaskRun {
                 response_type: strategy.clone(),
@@ -600,12 +635,37 @@ async fn bulk_remove(State(engine): State<AppState>, q: Q, body: Body) -> ApiRes
     })
 }
 
+/// `WorkflowBulkServiceImpl.terminateRemove`: two steps per id, each recorded on its own, so a
+/// running workflow is listed twice as successful, a completed one as failed (terminate) and
+/// successful (remove), and an unknown one as failed.
 async fn bulk_terminate_remove(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
     let reason = q.get("reason").map(str::to_owned);
     let archive = q.bool_or("archiveWorkflow", true)?;
-    bulk(&engine, bulk_ids(&body)?, |e, id| {
-        terminate_and_remove(e, id, reason.clone(), archive)
-    })
+    let ids = bulk_ids(&body)?;
+    let mut response = BulkResponse {
+        bulk_successful_results: Vec::new(),
+        bulk_error_results: BTreeMap::new(),
+        message: None,
+    };
+    engine.with(|e| {
+        for id in ids {
+            let steps = [
+                e.terminate(&id, reason.clone()),
+                e.remove_workflow(&id, archive),
+            ];
+            for step in steps {
+                match step {
+                    Ok(()) => response.bulk_successful_results.push(id.clone()),
+                    Err(error) => {
+                        response
+                            .bulk_error_results
+                            .insert(id.clone(), error.to_string());
+                    }
+                }
+            }
+        }
+    });
+    json(&response)
 }
 
 async fn bulk_search(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {

@@ -1,22 +1,21 @@
 //! Deferred work and the server's own event bus: messages published by EVENT tasks (and task
 //! state changes) on `conductor:` queues are handed to the registered event handlers, whose
-//! actions (start_workflow, complete_task, fail_task, terminate_workflow,
-//! update_workflow_variables) run against this server (conductor-oss `DefaultEventProcessor`,
-//! `SimpleActionProcessor`).
+//! actions (start_workflow, complete_task, fail_task; like conductor-oss, terminate_workflow and
+//! update_workflow_variables are accepted in a handler but fail when run) run against this server
+//! (conductor-oss `DefaultEventProcessor`, `SimpleActionProcessor`).
 //!
 //! Delivery is deferred to the end of the engine operation (see [`Exec::settle`]), when the
 //! workflows involved are back in the store, so an action may touch the publishing workflow.
 
 use conductor_models::{
     EventActionType, EventHandler, EventHandlerAction, JsonMap, Task, TaskResult, TaskResultStatus,
-    TaskStatus, Workflow,
+    Workflow,
 };
 use serde_json::{Value, json};
 
 use super::Deferred;
 use super::executor::{Exec, StartParams};
 use super::script;
-use super::tasks::publish_state_change;
 use crate::expr::Resolver;
 
 /// Upper bound on deferred items handled in one operation (guards against event loops, e.g. a
@@ -57,19 +56,6 @@ impl Exec<'_> {
             message_id: message_id.to_owned(),
             payload,
         });
-    }
-
-    /// Publishes the state-change events of a task that just became terminal.
-    pub(crate) fn publish_terminal(&mut self, wf: &Workflow, task: &Task) {
-        let trigger = match task.status {
-            TaskStatus::Completed | TaskStatus::CompletedWithErrors => "onSuccess",
-            TaskStatus::Failed | TaskStatus::FailedWithTerminalError | TaskStatus::TimedOut => {
-                "onFailed"
-            }
-            TaskStatus::Canceled => "onCancelled",
-            _ => return,
-        };
-        publish_state_change(self, wf, task, trigger);
     }
 
     /// Removes tasks from a workflow and from the queues and indexes.
@@ -238,45 +224,9 @@ impl Exec<'_> {
                     .map(drop)
                     .map_err(|e| e.to_string())
             }
-            EventActionType::TerminateWorkflow => {
-                let terminate = action
-                    .terminate_workflow
-                    .as_ref()
-                    .ok_or("terminate_workflow is missing")?;
-                let id = resolve_text(&terminate.workflow_id).ok_or("workflowId is missing")?;
-                self.terminate(&id, resolve_text(&terminate.termination_reason))
-                    .map_err(|e| e.to_string())
-            }
-            EventActionType::UpdateWorkflowVariables => {
-                let update = action
-                    .update_workflow_variables
-                    .as_ref()
-                    .ok_or("update_workflow_variables is missing")?;
-                let id = resolve_text(&update.workflow_id).ok_or("workflowId is missing")?;
-                let variables = resolve_map(&update.variables.clone().unwrap_or_default());
-                let append = update.append_array.unwrap_or(false);
-                let now = self.now;
-                let wf = self
-                    .store
-                    .workflows
-                    .get_mut(&id)
-                    .ok_or_else(|| format!("No such workflow found by id: {id}"))?;
-                for (key, value) in variables {
-                    match (wf.variables.get_mut(&key), value) {
-                        (Some(Value::Array(existing)), Value::Array(more)) if append => {
-                            existing.extend(more);
-                        }
-                        (_, value) => {
-                            wf.variables.insert(key, value);
-                        }
-                    }
-                }
-                wf.update_time = Some(now);
-                Ok(())
-            }
-            other => Err(format!(
-                "event action {other} is not supported by this server"
-            )),
+            // conductor-oss `SimpleActionProcessor` runs only the three actions above
+            // (terminate_workflow and update_workflow_variables exist in the model alone).
+            other => Err(format!("Action not supported {other} for event {queue}")),
         }
     }
 }

@@ -16,7 +16,6 @@ use serde_json::{Value, json};
 use super::def_tree;
 use super::error::{EngineError, EngineResult};
 use super::system_task::{MapContext, SystemTaskRegistry};
-use super::tasks::publish_state_change;
 use super::{Deferred, Settings};
 use crate::clock::secs_to_millis;
 use crate::expr::Resolver;
@@ -671,7 +670,8 @@ impl Exec<'_> {
             if task.scheduled_time == 0 {
                 task.scheduled_time = self.now;
             }
-            task.update_time = self.now;
+            // A scheduled task has not been updated yet (`updateTime` 0, as in OSS, whose
+            // `createTasks` leaves it unset), so it is not in the search index either.
             self.store
                 .task_index
                 .insert(task.task_id.clone(), wf.workflow_id.clone());
@@ -685,7 +685,6 @@ impl Exec<'_> {
             };
             let task_type = wf.tasks[idx].task_type.clone();
             let scheduled = wf.tasks[idx].clone();
-            publish_state_change(self, wf, &scheduled, "onScheduled");
             match self.registry.get(&task_type) {
                 Some(system) if system.is_async() => {
                     self.queue_task(&scheduled);
@@ -728,7 +727,6 @@ impl Exec<'_> {
                 task.end_time = self.now;
             }
             if task.status.is_terminal() {
-                self.publish_terminal(wf, &task);
                 failed_in_pass = !task.status.is_successful();
             }
             if let Some(i) = wf.tasks.iter().position(|t| t.task_id == task.task_id) {
@@ -1181,8 +1179,6 @@ impl Exec<'_> {
                 t.status = TaskStatus::Canceled;
                 t.end_time = self.now;
                 t.update_time = self.now;
-                let canceled = t.clone();
-                publish_state_change(self, wf, &canceled, "onCancelled");
             }
         }
         self.finish(wf, status.clone());

@@ -196,6 +196,13 @@ pub(crate) fn validate_workflow_def(def: &WorkflowDef, path: &str) -> Vec<Violat
     }
     let mut all = Vec::new();
     def_tree::all(&def.tasks, &mut all);
+    // `TaskReferenceNameUniqueConstraint.verifyTaskInputParameters`: the top-level tasks'
+    // input expressions must be well-formed paths into the workflow or one of its tasks.
+    for task in &def.tasks {
+        for message in validate_input_params(&task.input_parameters, &task.name, &all) {
+            errors.push(Violation::new(path, message));
+        }
+    }
     let mut seen = HashSet::new();
     for task in all {
         if !task.task_reference_name.is_empty() && !seen.insert(task.task_reference_name.as_str()) {
@@ -209,6 +216,137 @@ pub(crate) fn validate_workflow_def(def: &WorkflowDef, path: &str) -> Vec<Violat
         }
     }
     errors
+}
+
+/// conductor-oss `ConstraintParamUtil.validateInputParam`: every `${path}` in a string value (in
+/// nested maps and lists too) must be a valid JsonPath, and a path that is not under `workflow`
+/// (nor a system parameter or environment variable) must start with a task reference name of
+/// the definition.
+fn validate_input_params(
+    input: &conductor_models::JsonMap,
+    task_name: &str,
+    all: &[&WorkflowTask],
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    for (key, value) in input {
+        validate_input_value(key, value, task_name, all, &mut errors);
+    }
+    errors
+}
+
+fn validate_input_value(
+    key: &str,
+    value: &serde_json::Value,
+    task_name: &str,
+    all: &[&WorkflowTask],
+    errors: &mut Vec<String>,
+) {
+    match value {
+        serde_json::Value::String(text) => {
+            validate_input_string(key, text, task_name, all, errors);
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                validate_input_value(k, v, task_name, all, errors);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                // List elements report the list's key; maps inside restart with their own keys.
+                validate_input_value(key, item, task_name, all, errors);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn validate_input_string(
+    key: &str,
+    text: &str,
+    task_name: &str,
+    all: &[&WorkflowTask],
+    errors: &mut Vec<String>,
+) {
+    for piece in split_expressions(text) {
+        let Some(path) = piece
+            .strip_prefix("${")
+            .and_then(|rest| rest.strip_suffix('}'))
+        else {
+            continue;
+        };
+        if !is_valid_json_path(path) {
+            errors.push(format!(
+                "key: {key} input parameter value: {path} is not valid"
+            ));
+            continue;
+        }
+        let system = ["CPEWF_TASK_ID", "NETFLIX_ENV", "NETFLIX_STACK"].contains(&path)
+            || std::env::var_os(path).is_some();
+        if system {
+            continue;
+        }
+        let first = path.split('.').next().unwrap_or_default();
+        if first != "workflow" && !all.iter().any(|t| t.task_reference_name == first) {
+            errors.push(format!(
+                "taskReferenceName: {first} for given task: {task_name} input value: {key} of input parameter: {text} is not defined in workflow definition."
+            ));
+        }
+    }
+}
+
+/// Java's `value.split("(?=(?<!\\$)\\$\\{)|(?<=\\})")`: a cut before every `${` not preceded by
+/// `$`, and after every `}`.
+fn split_expressions(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut cuts = Vec::new();
+    for i in 0..bytes.len() {
+        let opens =
+            bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') && (i == 0 || bytes[i - 1] != b'$');
+        if opens && i > 0 {
+            cuts.push(i);
+        }
+        if bytes[i] == b'}' && i + 1 < bytes.len() {
+            cuts.push(i + 1);
+        }
+    }
+    cuts.dedup();
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    for cut in cuts {
+        if cut > start {
+            pieces.push(&text[start..cut]);
+            start = cut;
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces
+}
+
+/// An approximation of Jayway `JsonPath.compile` succeeding: not blank, balanced brackets and
+/// quotes, and no whitespace outside them.
+fn is_valid_json_path(path: &str) -> bool {
+    if path.trim().is_empty() {
+        return false;
+    }
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for c in path.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') if depth > 0 => quote = Some(c),
+            (None, '[' | '(') => depth += 1,
+            (None, ']' | ')') => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            (None, c) if c.is_whitespace() && depth == 0 => return false,
+            _ => {}
+        }
+    }
+    depth == 0 && quote.is_none()
 }
 
 fn check(errors: Vec<Violation>) -> EngineResult<()> {
@@ -238,7 +376,8 @@ impl Exec<'_> {
         check(errors)?;
         for mut def in defs {
             def.create_time = Some(self.now);
-            def.update_time = None;
+            // OSS clears it; its getter answers 0 for an unset time.
+            def.update_time = Some(0);
             def.updated_by = None;
             self.store.task_defs.insert(def.name.clone(), def);
         }
@@ -299,11 +438,16 @@ impl Exec<'_> {
                     def.name, def.version
                 )));
             }
-            Some(old) => {
-                def.create_time = old.create_time;
+            // An update replaces the whole definition: the creation time is whatever the
+            // request carries (OSS's `updateWorkflowDef` keeps nothing of the stored one).
+            Some(_) => {
+                def.create_time = Some(def.create_time.unwrap_or(0));
                 def.update_time = Some(self.now);
             }
-            None => def.create_time = Some(self.now),
+            None => {
+                def.create_time = Some(self.now);
+                def.update_time = Some(def.update_time.unwrap_or(0));
+            }
         }
         self.store
             .workflow_defs
@@ -346,11 +490,9 @@ impl Exec<'_> {
             message: None,
         };
         for mut def in defs {
-            let old_create = self
-                .store
-                .workflow_def(&def.name, Some(def.version))
-                .and_then(|d| d.create_time);
-            def.create_time = old_create.or(Some(self.now));
+            // As `MetadataServiceImpl.updateWorkflowDef`: only the update time is set; the
+            // creation time is the request's (0 when it has none), even for a new definition.
+            def.create_time = Some(def.create_time.unwrap_or(0));
             def.update_time = Some(self.now);
             response.bulk_successful_results.push(def.name.clone());
             self.store

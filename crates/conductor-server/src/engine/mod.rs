@@ -200,18 +200,22 @@ impl Engine {
             let notified = notify.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            let (tasks, next_visible) = self.with(|exec| {
-                let tasks = exec.poll(task_type, worker_id, domain, count);
-                (
-                    tasks,
-                    exec.store
-                        .queues
-                        .next_visible_at(&queue)
-                        .map(|at| at - exec.now),
-                )
-            });
             let now = tokio::time::Instant::now();
-            if !tasks.is_empty() || count == 0 || now >= deadline {
+            let (tasks, next_visible) = self.with(|exec| {
+                let tasks = exec.take_tasks(task_type, worker_id, domain, count);
+                if !tasks.is_empty() || count == 0 || now >= deadline {
+                    // OSS records the poll once the (long) poll ends.
+                    exec.record_poll(task_type, domain, worker_id);
+                    return (Some(tasks), None);
+                }
+                let next_visible = exec
+                    .store
+                    .queues
+                    .next_visible_at(&queue)
+                    .map(|at| at - exec.now);
+                (None, next_visible)
+            });
+            if let Some(tasks) = tasks {
                 return tasks;
             }
             // Wake up when a message is pushed, when a delayed one should become visible, or at

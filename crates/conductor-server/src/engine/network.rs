@@ -108,8 +108,6 @@ impl Exec<'_> {
         let snapshot = task.clone();
         if snapshot.status.is_terminal() {
             task.end_time = now;
-            let wf_copy = wf.clone();
-            self.publish_terminal(&wf_copy, &snapshot);
             self.decide(&wf_id);
         } else if let Some(secs) = outcome.again_after_secs {
             task.callback_after_seconds = secs;

@@ -12,22 +12,13 @@ use crate::clock::secs_to_millis;
 use crate::queue::queue_name;
 
 impl Exec<'_> {
-    /// Publishes the `onStateChange` events of `task` for `trigger`, if it has any.
-    fn publish_for(&mut self, workflow_id: &str, task: &Task, trigger: &str) {
-        let configured = task
-            .workflow_task
-            .as_ref()
-            .is_some_and(|wt| !wt.on_state_change.is_empty());
-        if !configured {
-            return;
-        }
-        if let Some(wf) = self.store.workflows.get(workflow_id).cloned() {
-            super::tasks::publish_state_change(self, &wf, task, trigger);
-        }
-    }
-
     /// Records that `worker_id` polled `task_type` in `domain` now.
-    fn record_poll(&mut self, task_type: &str, domain: Option<&str>, worker_id: Option<&str>) {
+    pub(crate) fn record_poll(
+        &mut self,
+        task_type: &str,
+        domain: Option<&str>,
+        worker_id: Option<&str>,
+    ) {
         let domain_key = domain.unwrap_or("").to_owned();
         self.store.poll_data.insert(
             (task_type.to_owned(), domain_key),
@@ -80,7 +71,7 @@ impl Exec<'_> {
         times.len() >= usize::try_from(per_frequency).unwrap_or(usize::MAX)
     }
 
-    /// Polls up to `count` tasks (`ExecutionService.poll`); never waits.
+    /// Polls up to `count` tasks (`ExecutionService.poll`) and records the poll; never waits.
     pub(crate) fn poll(
         &mut self,
         task_type: &str,
@@ -88,7 +79,21 @@ impl Exec<'_> {
         domain: Option<&str>,
         count: usize,
     ) -> Vec<Task> {
+        let polled = self.take_tasks(task_type, worker_id, domain, count);
         self.record_poll(task_type, domain, worker_id);
+        polled
+    }
+
+    /// Hands out up to `count` queued tasks of `task_type` to `worker_id` without recording the
+    /// poll: a long poll records it once, when it ends (as `ExecutionService.poll` does after its
+    /// queue pop returned).
+    pub(crate) fn take_tasks(
+        &mut self,
+        task_type: &str,
+        worker_id: Option<&str>,
+        domain: Option<&str>,
+        count: usize,
+    ) -> Vec<Task> {
         let queue = queue_name(task_type, domain);
         let mut polled = Vec::new();
         while polled.len() < count {
@@ -144,7 +149,6 @@ impl Exec<'_> {
                         .push_back(self.now);
                 }
                 self.refresh_sweep_due(&wf_id);
-                self.publish_for(&wf_id, &snapshot, "onStart");
                 polled.push(snapshot);
             }
         }
@@ -256,16 +260,6 @@ impl Exec<'_> {
             }
         }
         if terminal {
-            if let Some(updated) = self.store.task(&task.task_id).cloned() {
-                let trigger = if updated.status.is_successful() {
-                    "onSuccess"
-                } else if updated.status == TaskStatus::Canceled {
-                    "onCancelled"
-                } else {
-                    "onFailed"
-                };
-                self.publish_for(&wf_id, &updated, trigger);
-            }
             self.decide(&wf_id);
         } else {
             self.refresh_sweep_due(&wf_id);
@@ -279,9 +273,10 @@ impl Exec<'_> {
         workflow_id: &str,
         reference: &str,
     ) -> EngineResult<Option<Task>> {
-        let wf = self.store.workflows.get(workflow_id).ok_or_else(|| {
-            EngineError::NotFound(format!("No such workflow found by id: {workflow_id}"))
-        })?;
+        // OSS reads the workflow's tasks: an unknown workflow simply has no pending task.
+        let Some(wf) = self.store.workflows.get(workflow_id) else {
+            return Ok(None);
+        };
         let exact = wf
             .tasks
             .iter()
@@ -344,26 +339,28 @@ impl Exec<'_> {
             .ok_or_else(|| EngineError::NotFound(format!("Task not found for taskId: {task_id}")))
     }
 
-    /// Re-pushes the pending worker tasks of a type (`requeuePendingTasks`); returns how many.
+    /// `POST /tasks/queue/requeue/{taskType}` (`ExecutionService.requeuePendingTasks`): every
+    /// pending (non-terminal) worker task of the definition goes back to its queue, replacing any
+    /// message it had, in-progress tasks included; each is visible once what is left of its
+    /// callback delay has passed. Answers how many were queued.
     pub(crate) fn requeue(&mut self, task_type: &str) -> usize {
         let pending: Vec<Task> = self
             .store
             .workflows
             .values()
-            .filter(|wf| !wf.status.is_terminal())
             .flat_map(|wf| wf.tasks.iter())
-            .filter(|t| t.task_type == task_type && t.status == TaskStatus::Scheduled)
+            .filter(|t| t.task_def_name == task_type && !t.status.is_terminal())
+            .filter(|t| !self.is_system(&t.task_type))
             .cloned()
             .collect();
-        let mut count = 0;
-        for task in pending {
-            let queue = queue_name(&task.task_type, task.domain.as_deref());
-            if !self.store.queues.contains(&queue, &task.task_id) {
-                self.queue_task(&task);
-                count += 1;
-            }
+        for task in &pending {
+            self.unqueue_task(task);
+            let waited = (self.now - task.update_time) / 1000;
+            let mut requeued = task.clone();
+            requeued.callback_after_seconds = (task.callback_after_seconds.max(0) - waited).max(0);
+            self.queue_task(&requeued);
         }
-        count
+        pending.len()
     }
 
     /// Removes a task's message from a queue (the 2.x / Orkes endpoint).

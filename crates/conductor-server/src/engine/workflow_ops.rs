@@ -11,7 +11,7 @@ use conductor_models::{
 use serde_json::Value;
 
 use super::def_tree;
-use super::error::{EngineError, EngineResult};
+use super::error::{EngineError, EngineResult, Violation};
 use super::executor::{Exec, StartParams, populate_task_defs, resolve_task_input};
 use super::render::{render_task, render_workflow, task_summary, workflow_summary};
 use crate::queue::queue_name;
@@ -67,6 +67,13 @@ fn summary_fields(wf: &Workflow) -> Value {
         );
     }
     v
+}
+
+/// Whether `task` is in the search index: conductor-oss indexes a task when it is updated
+/// (polled, updated by a worker, executed, cancelled), not when it is scheduled, so a task that
+/// was never updated (`updateTime` 0) is not found by task searches.
+fn is_indexed(task: &Task) -> bool {
+    task.update_time != 0
 }
 
 fn task_fields(task: &Task) -> Value {
@@ -154,11 +161,19 @@ impl Exec<'_> {
                 wf.status
             )));
         }
-        self.store.remove_workflow(id);
+        if archive {
+            self.store.archive_workflow(id);
+        } else {
+            self.store.remove_workflow(id);
+        }
         Ok(())
     }
 
-    /// Ids of the running workflows of a name and version.
+    /// `GET /workflow/running/{name}`. Without a time window: the ids of every running (or
+    /// paused) execution of the name, whatever its version, as OSS's SQL stores answer
+    /// `getRunningWorkflowIds` (they ignore the version). With a window: the executions of the
+    /// name and version created within it (bounds included), whatever their status
+    /// (`WorkflowExecutorOps.getWorkflows`).
     pub(crate) fn running_ids(
         &self,
         name: &str,
@@ -167,17 +182,17 @@ impl Exec<'_> {
     ) -> Vec<String> {
         self.store
             .workflows_in_order()
-            .filter(|wf| !wf.status.is_terminal())
             .filter(|wf| {
-                wf.workflow_definition
-                    .as_ref()
-                    .is_some_and(|d| d.name == name && d.version == version)
-            })
-            .filter(|wf| {
-                window.is_none_or(|(from, to)| {
-                    let t = wf.create_time.unwrap_or(0);
-                    t >= from && t <= to
-                })
+                let Some(def) = wf.workflow_definition.as_ref().filter(|d| d.name == name) else {
+                    return false;
+                };
+                match window {
+                    None => !wf.status.is_terminal(),
+                    Some((from, to)) => {
+                        let t = wf.create_time.unwrap_or(0);
+                        def.version == version && t >= from && t <= to
+                    }
+                }
             })
             .map(|wf| wf.workflow_id.clone())
             .collect()
@@ -823,7 +838,7 @@ impl Exec<'_> {
         let wf = self.workflow(id)?;
         if wf.status != WorkflowStatus::Running {
             return Err(EngineError::Internal(format!(
-                "The workflow {id} is not RUNNING so the task referenced by {reference} cannot be skipped"
+                "The workflow {id} is not running so the task referenced by {reference} cannot be skipped"
             )));
         }
         let def = wf.workflow_definition.clone().unwrap_or_default();
@@ -835,7 +850,7 @@ impl Exec<'_> {
         };
         if wf.tasks.iter().any(|t| t.reference_task_name == reference) {
             return Err(EngineError::Internal(format!(
-                "The task referenced by {reference} has already been processed, cannot be skipped"
+                "The task referenced {reference} has already been processed, cannot be skipped"
             )));
         }
         let now = self.now;
@@ -850,10 +865,9 @@ impl Exec<'_> {
             status: TaskStatus::Skipped,
             input_data: request.task_input.unwrap_or_default(),
             output_data: request.task_output.unwrap_or_default(),
+            // Created, never updated: no start or update time (and not in the search index).
             scheduled_time: now,
-            start_time: now,
             end_time: now,
-            update_time: now,
             workflow_priority: wf.priority,
             workflow_task: Some(wt.clone()),
             seq: 0,
@@ -923,21 +937,36 @@ impl Exec<'_> {
         &self,
         params: &SearchParams,
         by_tasks: bool,
+        v2: bool,
     ) -> EngineResult<Vec<&Workflow>> {
-        if params.size > MAX_SEARCH_SIZE {
-            return Err(EngineError::BadRequest(format!(
-                "Cannot return more than {MAX_SEARCH_SIZE} workflows. Please use pagination."
-            )));
+        // The cap is a constraint of the workflow searches' `size` parameter (`@Max`): a 400
+        // with one violation. The searches by tasks have none.
+        if !by_tasks && params.size > MAX_SEARCH_SIZE {
+            let method = if v2 {
+                "searchWorkflowsV2"
+            } else {
+                "searchWorkflows"
+            };
+            return Err(EngineError::Validation(vec![Violation {
+                path: format!("{method}.arg1"),
+                message: format!(
+                    "Cannot return more than {MAX_SEARCH_SIZE} workflows. Please use pagination."
+                ),
+                invalid_value: Some(params.size.to_string()),
+            }]));
         }
         let query = Query::parse(params.query.as_deref().unwrap_or(""))
             .map_err(|e| EngineError::BadRequest(e.to_string()))?;
         let free_text = params.free_text.clone().unwrap_or_else(|| "*".into());
+        // The summary searches read the index only, where archived workflows stay; the full
+        // (v2) searches then read each hit from the execution store, where they are gone.
         let mut hits: Vec<&Workflow> = self
             .store
-            .workflows_in_order()
+            .indexed_workflows(!v2)
+            .into_iter()
             .filter(|wf| {
                 if by_tasks {
-                    wf.tasks.iter().any(|t| {
+                    wf.tasks.iter().filter(|t| is_indexed(t)).any(|t| {
                         let fields = task_fields(t);
                         query.matches(&|f: &str| fields.get(f).cloned())
                     })
@@ -980,7 +1009,7 @@ impl Exec<'_> {
         params: &SearchParams,
         by_tasks: bool,
     ) -> EngineResult<SearchResult<WorkflowSummary>> {
-        let hits = self.search_matches(params, by_tasks)?;
+        let hits = self.search_matches(params, by_tasks, false)?;
         Ok(Self::page(
             hits.into_iter().map(workflow_summary).collect(),
             params,
@@ -993,7 +1022,7 @@ impl Exec<'_> {
         params: &SearchParams,
         by_tasks: bool,
     ) -> EngineResult<SearchResult<Workflow>> {
-        let hits = self.search_matches(params, by_tasks)?;
+        let hits = self.search_matches(params, by_tasks, true)?;
         Ok(Self::page(
             hits.into_iter()
                 .map(|wf| render_workflow(wf, false))
@@ -1002,17 +1031,26 @@ impl Exec<'_> {
         ))
     }
 
-    /// `GET /tasks/search` (`v2 = false`) and `/tasks/search-v2`.
+    /// `GET /tasks/search-v2`: the full tasks, so none of an archived workflow.
     pub(crate) fn search_tasks(
         &self,
         params: &SearchParams,
+    ) -> EngineResult<(Vec<(Task, Workflow)>, i64)> {
+        self.matching_tasks(params, false)
+    }
+
+    /// The indexed tasks matching a task search, with their workflows and the total count.
+    fn matching_tasks(
+        &self,
+        params: &SearchParams,
+        include_archived: bool,
     ) -> EngineResult<(Vec<(Task, Workflow)>, i64)> {
         let query = Query::parse(params.query.as_deref().unwrap_or(""))
             .map_err(|e| EngineError::BadRequest(e.to_string()))?;
         let free_text = params.free_text.clone().unwrap_or_else(|| "*".into());
         let mut hits: Vec<(&Task, &Workflow)> = Vec::new();
-        for wf in self.store.workflows_in_order() {
-            for task in &wf.tasks {
+        for wf in self.store.indexed_workflows(include_archived) {
+            for task in wf.tasks.iter().filter(|t| is_indexed(t)) {
                 let fields = task_fields(task);
                 if query.matches(&|f: &str| fields.get(f).cloned())
                     && (free_text == "*" || free_text_matches(&free_text, &fields.to_string()))
@@ -1044,12 +1082,12 @@ impl Exec<'_> {
         ))
     }
 
-    /// The task summaries of a task search.
+    /// `GET /tasks/search`: the summaries in the index, the tasks of archived workflows included.
     pub(crate) fn search_task_summaries(
         &self,
         params: &SearchParams,
     ) -> EngineResult<SearchResult<conductor_models::TaskSummary>> {
-        let (hits, total) = self.search_tasks(params)?;
+        let (hits, total) = self.matching_tasks(params, true)?;
         Ok(SearchResult {
             total_hits: total,
             results: hits.iter().map(|(t, wf)| task_summary(t, wf)).collect(),
@@ -1068,7 +1106,6 @@ impl Exec<'_> {
             task_to_domain,
             workflow_def: request.workflow_def.clone(),
             priority: request.priority,
-            created_by: request.created_by.clone(),
             ..StartParams::default()
         })?;
         let mut mocks = request.task_ref_to_mock_output;
@@ -1108,6 +1145,8 @@ impl Exec<'_> {
                     ..TaskResult::default()
                 };
                 if mock.execution_time > 0 || mock.queue_wait_time > 0 {
+                    // OSS writes such a mock straight to the store (no end or update time, the
+                    // output merged into the task's) and then decides the workflow.
                     let now = self.now;
                     if let Some(stored) = self
                         .workflow_mut(&id)?
@@ -1117,7 +1156,11 @@ impl Exec<'_> {
                     {
                         stored.start_time = now - mock.execution_time.max(0);
                         stored.scheduled_time = stored.start_time - mock.queue_wait_time.max(0);
+                        stored.status = TaskStatus::from_wire(result.status.as_str());
+                        stored.output_data.extend(result.output_data);
                     }
+                    self.decide(&id);
+                    continue;
                 }
                 self.update_task(&result)?;
             }

@@ -1,33 +1,53 @@
-//! EVENT (publish to an event queue; conductor-oss `Event`, `EventTaskMapper`) and task
-//! state-change events (`onStateChange`). Only the `conductor` sink exists here: messages go to the
-//! server's own event handlers (see [`crate::engine::events`]).
+//! EVENT (publish to an event queue; conductor-oss `Event`, `EventTaskMapper`). Only the
+//! `conductor` sink exists here: messages go to the server's own event handlers (see
+//! [`crate::engine::events`]). Like conductor-oss, a task's `onStateChange` is kept on its
+//! definition but publishes nothing (publishing state changes is an Orkes feature).
 
-use conductor_models::{JsonMap, Task, TaskStatus, Workflow};
+use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
-use crate::engine::executor::{Exec, Terminate, resolve_task_input};
+use crate::engine::executor::{Exec, Terminate};
 use crate::engine::system_task::{MapContext, SystemTask};
 
 /// `EVENT`.
 #[derive(Debug)]
 pub(super) struct Event;
 
-/// The queue an event sink names for a task of `wf` (`Event.getQueue`), or why there is none.
+/// The queue an event sink names for a task of `wf` (`Event.computeQueueName`): `conductor` is
+/// `conductor:<workflow>:<ref>`, `conductor:<q>` is `conductor:<workflow>:<q>`, any other sink is
+/// used verbatim; a sink that starts with `conductor` but is neither is an error.
 fn queue_of(sink: &str, wf: &Workflow, task_ref: &str) -> Result<String, String> {
     let workflow_name = wf
         .workflow_definition
         .as_ref()
         .map(|d| d.name.clone())
         .unwrap_or_default();
-    match sink.split_once(':') {
-        None if sink == "conductor" => Ok(format!("conductor:{workflow_name}:{task_ref}")),
-        Some(("conductor", queue)) if !queue.is_empty() => {
-            Ok(format!("conductor:{workflow_name}:{queue}"))
-        }
-        _ => Err(format!(
-            "No queue found for sink: {sink}. This server only has the 'conductor' event queue"
-        )),
+    if !sink.starts_with("conductor") {
+        return Ok(sink.to_owned());
     }
+    if sink == "conductor" {
+        return Ok(format!("conductor:{workflow_name}:{task_ref}"));
+    }
+    match sink.strip_prefix("conductor:") {
+        Some(queue) => Ok(format!(
+            "conductor:{workflow_name}:{}",
+            queue.replace("conductor:", "")
+        )),
+        None => Err(format!("Invalid / Unsupported sink specified: {sink}")),
+    }
+}
+
+/// Why a message cannot be published to `queue` (`EventQueues.getQueue` as wrapped by
+/// `Event.getQueue`): only the `conductor` queue type exists here.
+fn unsupported_queue(queue: &str, task_id: &str) -> Option<String> {
+    let error = match queue.split_once(':') {
+        None => format!("Illegal event {queue}"),
+        Some(("conductor", _)) => return None,
+        Some((kind, _)) => format!("Unknown queue type {kind}"),
+    };
+    Some(format!(
+        "Error loading queue:{queue}, for task:{task_id}, error: {error}"
+    ))
 }
 
 impl SystemTask for Event {
@@ -61,14 +81,6 @@ impl SystemTask for Event {
             .unwrap_or_default()
             .to_owned();
         task.start_time = exec.now;
-        let queue = match queue_of(&sink, wf, &task.reference_task_name) {
-            Ok(queue) => queue,
-            Err(reason) => {
-                task.status = TaskStatus::Failed;
-                task.reason_for_incompletion = Some(reason);
-                return Ok(());
-            }
-        };
         let mut output = task.input_data.clone();
         output.insert("workflowInstanceId".into(), json!(wf.workflow_id));
         output.insert(
@@ -80,9 +92,16 @@ impl SystemTask for Event {
             json!(wf.workflow_definition.as_ref().map(|d| d.version)),
         );
         output.insert("correlationId".into(), json!(wf.correlation_id));
-        output.insert("event_produced".into(), json!(queue));
-        task.output_data = output;
+        output.insert("taskToDomain".into(), json!(wf.task_to_domain));
         task.status = TaskStatus::InProgress;
+        match queue_of(&sink, wf, &task.reference_task_name) {
+            Ok(queue) => drop(output.insert("event_produced".into(), json!(queue))),
+            Err(reason) => {
+                task.status = TaskStatus::Failed;
+                task.reason_for_incompletion = Some(reason);
+            }
+        }
+        task.output_data = output;
         Ok(())
     }
 
@@ -101,6 +120,11 @@ impl SystemTask for Event {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        if let Some(reason) = unsupported_queue(&queue, &task.task_id) {
+            task.status = TaskStatus::Failed;
+            task.reason_for_incompletion = Some(reason);
+            return Ok(true);
+        }
         exec.publish_event(
             &queue,
             &task.task_id,
@@ -118,36 +142,5 @@ impl SystemTask for Event {
             task.status = TaskStatus::Completed;
         }
         Ok(true)
-    }
-}
-
-/// Publishes the `onStateChange` events of `task` configured for `trigger` (`onScheduled`,
-/// `onStart`, `onSuccess`, `onFailed`, `onCancelled`). Each event's `type` is a sink (`conductor`
-/// or `conductor:<queue>`, as for EVENT, else the event name verbatim); its `payload` is resolved
-/// like task input and carries the task's identity and status.
-pub(crate) fn publish_state_change(exec: &mut Exec<'_>, wf: &Workflow, task: &Task, trigger: &str) {
-    let Some(wt) = &task.workflow_task else {
-        return;
-    };
-    if wt.on_state_change.is_empty() {
-        return;
-    }
-    for (key, events) in &wt.on_state_change {
-        if !key.split(',').any(|k| k.trim() == trigger) {
-            continue;
-        }
-        for event in events {
-            let sink = event.event_type.clone();
-            let queue = queue_of(&sink, wf, &task.reference_task_name).unwrap_or(sink);
-            let mut payload: JsonMap =
-                resolve_task_input(wf, &event.payload, None, Some(&task.task_id));
-            payload.insert("workflowInstanceId".into(), json!(wf.workflow_id));
-            payload.insert("taskId".into(), json!(task.task_id));
-            payload.insert("taskReferenceName".into(), json!(task.reference_task_name));
-            payload.insert("taskType".into(), json!(task.task_type));
-            payload.insert("taskStatus".into(), json!(task.status.as_str()));
-            payload.insert("stateChange".into(), json!(trigger));
-            exec.publish_event(&queue, &task.task_id, Value::Object(payload));
-        }
     }
 }

@@ -271,9 +271,30 @@ impl SystemTask for ForkJoinDynamic {
     }
 }
 
-/// The joinOn references of a JOIN instance, with its loop suffix.
+/// The loop suffix of a `JOIN` / `EXCLUSIVE_JOIN` instance: what the engine appended to its declared
+/// reference name inside a `DO_WHILE` (`"__2"`), or `""` outside a loop.
+///
+/// conductor-oss (`Join`, `ExclusiveJoin`) looks for the forked tasks of the join's own iteration
+/// only when the join itself runs inside a loop (`isLoopOverTask()`, iteration > 0). A `__` in the
+/// declared reference name is no loop suffix: the JavaScript SDK's `fork()` names its joins
+/// `__join_1`, and such a join must wait for `a`, not for `a__join_1`.
+fn join_loop_suffix(task: &Task) -> &str {
+    if task.iteration <= 0 {
+        return "";
+    }
+    task.workflow_task
+        .as_ref()
+        .and_then(|wt| {
+            task.reference_task_name
+                .strip_prefix(wt.task_reference_name.as_str())
+        })
+        .unwrap_or_else(|| loop_suffix(&task.reference_task_name))
+}
+
+/// The joinOn references of a JOIN instance: `(declared, scheduled)`, the scheduled one with the
+/// join's loop suffix ([`join_loop_suffix`]).
 fn join_refs(task: &Task) -> Vec<(String, String)> {
-    let suffix = loop_suffix(&task.reference_task_name);
+    let suffix = join_loop_suffix(task);
     task.input_data
         .get("joinOn")
         .and_then(Value::as_array)
@@ -466,7 +487,7 @@ impl SystemTask for ExclusiveJoin {
         wf: &mut Workflow,
         task: &mut Task,
     ) -> Result<bool, Terminate> {
-        let suffix = loop_suffix(&task.reference_task_name);
+        let suffix = join_loop_suffix(task);
         let list = |key: &str| -> Vec<String> {
             task.input_data
                 .get(key)

@@ -14,7 +14,6 @@ use std::sync::Arc;
 
 use super::system_task::SystemTask;
 
-pub(crate) use event::publish_state_change;
 pub(crate) use network::{NetworkKind, network_kind};
 pub(crate) use wait::{is_blocking_wait, webhook_matches};
 
