@@ -12,8 +12,8 @@ use conductor_test_support::{
     OSS_VERSIONS, OssServer, OssServerOptions, TEST_SERVER_URL_ENV, TEST_SERVER_VERSION_ENV,
 };
 
-/// The test targets that run against a real server: every end-to-end suite of the SDK and the
-/// embedded server's conformance scenarios. Tests that need our server's manual clock or a
+/// The test targets that run against a real server: every end-to-end suite of the SDK, the
+/// version checks and the raw wire diff. Tests that need our server's manual clock or a
 /// feature only it has live in `embedded_only` modules and are skipped (see `docs/testing.md`).
 pub(crate) const SUITES: &[&str] = &[
     // conductor-server: the client API suites, the version checks, the scenarios, the wire diff.
@@ -24,7 +24,8 @@ pub(crate) const SUITES: &[&str] = &[
     "client_workflows",
     "client_compat",
     "real_server_fixes",
-    "conformance",
+    // Not yet here: `conformance`. Its runner drives a real server too (`CONDUCTOR_TEST_SERVER_URL`),
+    // but a full pass of the 200 scenarios in real time takes longer than CI can give it today.
     "wire_diff",
     // conductor-worker and the facade: the worker runtime, the seed's snippets, `#[worker]`.
     "e2e",

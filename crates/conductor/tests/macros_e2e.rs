@@ -285,6 +285,13 @@ async fn registration_links_the_generated_schemas_to_the_task_definition() -> Re
     let _turn = SERIAL.lock().await;
     let (server, client, config) = start_server().await;
     let (greet, calculate) = (task_type("greet"), task_type("calculate"));
+    // The other tests of this binary share these task types, and registration never overwrites a
+    // definition: on a shared server, remove what they registered so this one is created afresh.
+    for name in [&greet, &calculate] {
+        if let Err(error) = client.metadata_client().delete_task_def(name).await {
+            assert!(error.is_not_found(), "{error:?}");
+        }
+    }
     let mut handler = TaskHandler::builder(config)
         .worker(greet_worker())
         .worker(calculate_worker())

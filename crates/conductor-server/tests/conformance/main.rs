@@ -338,7 +338,10 @@ async fn conformance_scenarios() {
     for report in &reports {
         match &report.outcome {
             Outcome::Same => same += 1,
-            Outcome::Skipped(_) => skipped += 1,
+            Outcome::Skipped(reason) => {
+                skipped += 1;
+                out.push_str(&format!("  embedded-only {}: {reason}\n", report.name));
+            }
             Outcome::Differs { error, known } => {
                 differ += 1;
                 match known {
@@ -364,7 +367,7 @@ async fn conformance_scenarios() {
     }
     if external.is_some() {
         let mut slowest: Vec<&Report> = reports.iter().collect();
-        slowest.sort_by(|a, b| b.elapsed.cmp(&a.elapsed));
+        slowest.sort_by_key(|report| std::cmp::Reverse(report.elapsed));
         let list: Vec<String> = slowest
             .iter()
             .take(5)

@@ -87,10 +87,7 @@ pub fn selector_matches(selector: &str, server: Server) -> Result<bool, String> 
 }
 
 /// The first entry of a `{selector: value}` map whose selector names `server`.
-pub fn select<'a>(
-    map: &'a Map<String, Value>,
-    server: Server,
-) -> Result<Option<&'a Value>, String> {
+pub fn select(map: &Map<String, Value>, server: Server) -> Result<Option<&Value>, String> {
     for (selector, value) in map {
         if selector_matches(selector, server)? {
             return Ok(Some(value));
