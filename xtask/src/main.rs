@@ -58,9 +58,10 @@ commands:
   tidy                          check the repository's invariants (also run by `cargo test -p xtask`)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
-  oss-server [--version V] [--port P]
+  oss-server [--version V] [--port P] [--property key=value]...
                                 start conductor-oss (fetched from Maven Central) on 127.0.0.1 with a
-                                fresh SQLite file; prints its URL; Ctrl-C stops it
+                                fresh SQLite file, plus any Spring properties given; prints its URL;
+                                Ctrl-C stops it
   oss-test [--version V]... [-- TEST ARGS]
                                 run the end-to-end suites and the conformance scenarios against each
                                 conductor-oss version the SDK claims (3.21.14 and 3.32.3 by default)

@@ -46,16 +46,30 @@ pub(crate) const VERSION_SKIPS: &[(&str, &str, &str)] = &[(
 
 /// Properties that make a real server quick enough for tests: frequent sweeps and system-task
 /// polls, so a suite waits seconds for timeouts and retries, not minutes.
-pub(crate) const TEST_PROPERTIES: &[(&str, &str)] = &[];
+///
+/// `systemTaskWorkerCallbackDuration` is how long an async system task that is not done yet
+/// (a WAIT before its deadline, an EVENT, a JOIN) waits before the system-task worker looks at it
+/// again: 30 s by default. On 3.21 a WAIT with a `duration` or `until` completes only at such a
+/// look, up to 30 s late; at 1 s the scenarios' real-time waits hold on every version.
+pub(crate) const TEST_PROPERTIES: &[(&str, &str)] =
+    &[("conductor.app.systemTaskWorkerCallbackDuration", "1")];
 
-/// `oss-server [--version V] [--port P]`: starts conductor-oss, prints its URL, stops on Ctrl-C.
+/// `oss-server [--version V] [--port P] [--property key=value]...`: starts conductor-oss, prints its URL, stops on Ctrl-C.
 pub(crate) fn server(args: &[String]) -> Result<(), String> {
     let mut version = OSS_VERSIONS[OSS_VERSIONS.len() - 1].to_owned();
     let mut port = None;
+    let mut properties = Vec::new();
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--version" => version = value(&mut rest, "--version")?,
+            "--property" => {
+                let raw = value(&mut rest, "--property")?;
+                let (key, val) = raw
+                    .split_once('=')
+                    .ok_or_else(|| format!("--property wants key=value, got `{raw}`"))?;
+                properties.push((key.to_owned(), val.to_owned()));
+            }
             "--port" => {
                 let raw = value(&mut rest, "--port")?;
                 port = Some(
@@ -67,6 +81,9 @@ pub(crate) fn server(args: &[String]) -> Result<(), String> {
         }
     }
     let mut options = with_test_properties(OssServerOptions::new(&version));
+    for (key, val) in properties {
+        options = options.property(key, val);
+    }
     if let Some(port) = port {
         options = options.port(port);
     }

@@ -170,6 +170,8 @@ impl Parser {
     fn value(&mut self) -> Result<String, QueryError> {
         match self.next() {
             Some(Token::Word(w) | Token::Quoted(w)) => Ok(w),
+            // conductor-oss's SQLite index reads `status=` as "status is the empty string".
+            None => Ok(String::new()),
             other => Err(QueryError(format!("expected a value, found {other:?}"))),
         }
     }
@@ -416,7 +418,7 @@ mod tests {
 
     #[test]
     fn malformed_queries_are_errors() {
-        assert!(Query::parse("status =").is_err());
+        assert!(Query::parse("status =").is_ok());
         assert!(Query::parse("(status = A").is_err());
         assert!(Query::parse("status 'x'").is_err());
         assert!(Query::parse("status = 'x").is_err());

@@ -71,16 +71,35 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/api/workflow/bulk/search", post(bulk_search))
 }
 
-/// Parses a start request, enforcing what OSS validates (name, priority, null input).
-fn start_request(body: &Body) -> Result<StartWorkflowRequest, ApiError> {
-    let raw: Value = body.json()?;
-    if raw.get("input").is_some_and(Value::is_null)
-        && raw.get("externalInputPayloadStoragePath").is_none()
-    {
-        return Err(ApiError::bad_request(
-            "NULL input passed when starting workflow",
-        ));
+/// The error for a start request with a `null` input: like OSS (`WorkflowServiceImpl` looks the
+/// definition up before `WorkflowExecutorOps.validateWorkflow` rejects the input), an unknown
+/// definition is reported first.
+fn null_input_error(engine: &AppState, request: &StartWorkflowRequest) -> ApiError {
+    let known = request.workflow_def.is_some()
+        || engine.with(|e| {
+            e.store
+                .workflow_def(&request.name, request.version)
+                .is_some()
+        });
+    if known {
+        return ApiError::bad_request("NULL input passed when starting workflow");
     }
+    EngineError::NotFound(format!(
+        "No such workflow defined. name={}, version={}",
+        request.name,
+        request
+            .version
+            .map_or("null".to_owned(), |v| v.to_string())
+    ))
+    .into()
+}
+
+/// Parses a start request, enforcing what OSS validates (name, priority); the second value
+/// tells whether the input was `null` (see [`null_input_error`]).
+fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> {
+    let raw: Value = body.json()?;
+    let null_input = raw.get("input").is_some_and(Value::is_null)
+        && raw.get("externalInputPayloadStoragePath").is_none();
     let name_missing = raw.get("name").is_none_or(Value::is_null);
     let request: StartWorkflowRequest = serde_json::from_value(raw)
         .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
@@ -117,7 +136,21 @@ fn start_request(body: &Body) -> Result<StartWorkflowRequest, ApiError> {
             "Workflow name must be specified when searching for a definition",
         ));
     }
-    Ok(request)
+    Ok((request, null_input))
+}
+
+/// `StartWorkflowRequest.workflowDef` is `@Valid`: an inline definition is checked like a
+/// registered one (e.g. an empty task list is a 400) before anything starts.
+fn validate_inline_def(request: &StartWorkflowRequest) -> Result<(), ApiError> {
+    let Some(def) = &request.workflow_def else {
+        return Ok(());
+    };
+    let errors = crate::engine::metadata::validate_workflow_def(def, "startWorkflow.arg0.workflowDef");
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::Validation(errors).into())
+    }
 }
 
 fn start_params(request: StartWorkflowRequest) -> StartParams {
@@ -146,7 +179,11 @@ fn start_params(request: StartWorkflowRequest) -> StartParams {
 }
 
 async fn start(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let request = start_request(&body)?;
+    let (request, null_input) = start_request(&body)?;
+    if null_input {
+        return Err(null_input_error(&engine, &request));
+    }
+    validate_inline_def(&request)?;
     let id = engine.with(|e| e.start_workflow(start_params(request)))?;
     text(id)
 }
@@ -533,8 +570,11 @@ async fn execute(
         map.insert("name".into(), Value::String(name));
         map.remove("version");
     }
-    let mut request = start_request(&Body(raw.to_string().into()))?;
+    let (mut request, null_input) = start_request(&Body(raw.to_string().into()))?;
     request.version = (version > 0).then_some(version);
+    if null_input {
+        return Err(null_input_error(&engine, &request));
+    }
     let request_id = q
         .non_empty("requestId")
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);

@@ -317,6 +317,25 @@ impl Exec<'_> {
             )]));
         }
         populate_task_defs(&mut def, self.store);
+        // `MetadataMapperService.populateVersionForSubWorkflow`: a SUB_WORKFLOW without a version
+        // needs a registered definition of that name when the workflow starts.
+        let mut all = Vec::new();
+        def_tree::all(&def.tasks, &mut all);
+        for task in all {
+            let Some(param) = &task.sub_workflow_param else {
+                continue;
+            };
+            let name = param.name.clone().unwrap_or_default();
+            if task.task_type == TaskType::SubWorkflow
+                && param.version.is_none()
+                && param.workflow_definition.is_none()
+                && self.store.workflow_def(&name, None).is_none()
+            {
+                return Err(EngineError::Internal(format!(
+                    "The Task {name} defined as a sub-workflow has no workflow definition available "
+                )));
+            }
+        }
         let mut input = params.input;
         if !input.is_empty() {
             for (k, v) in &def.input_template {
@@ -1079,7 +1098,12 @@ impl Exec<'_> {
                 .unwrap_or_else(|| format!("Workflow is {status} by TERMINATE task: {task_id}"));
             wf.output = task.output_data.clone();
             if status == WorkflowStatus::Completed {
+                // A TERMINATE COMPLETED ends the workflow through the termination path: tasks
+                // still running elsewhere (other fork branches, their JOIN, sub-workflows) are
+                // CANCELED.
                 wf.reason_for_incompletion = Some(reason);
+                wf.status = WorkflowStatus::Completed;
+                self.cancel_non_terminal_tasks(wf);
                 self.finish(wf, WorkflowStatus::Completed);
             } else {
                 let output = task.output_data.clone();
@@ -1165,6 +1189,16 @@ impl Exec<'_> {
         self.update_workflow_output(wf);
         wf.reason_for_incompletion = reason;
         wf.status = status.clone();
+        self.cancel_non_terminal_tasks(wf);
+        self.finish(wf, status.clone());
+        if with_failure_workflow {
+            self.start_failure_workflow(wf, status, failed_task_id);
+        }
+    }
+
+    /// `cancelNonTerminalTasks`: every task still running is CANCELED (a SUB_WORKFLOW's child is
+    /// terminated with the workflow's reason).
+    fn cancel_non_terminal_tasks(&mut self, wf: &mut Workflow) {
         for i in 0..wf.tasks.len() {
             if !wf.tasks[i].status.is_terminal() {
                 let task = wf.tasks[i].clone();
@@ -1180,10 +1214,6 @@ impl Exec<'_> {
                 t.end_time = self.now;
                 t.update_time = self.now;
             }
-        }
-        self.finish(wf, status.clone());
-        if with_failure_workflow {
-            self.start_failure_workflow(wf, status, failed_task_id);
         }
     }
 

@@ -130,9 +130,6 @@ fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Viol
             m
         }
         TaskType::SubWorkflow if task.sub_workflow_param.is_none() => vec!["subWorkflowParam"],
-        TaskType::Terminate if !input.contains_key("terminationStatus") => {
-            vec!["inputParameters.terminationStatus"]
-        }
         TaskType::JsonJqTransform if !input.contains_key("queryExpression") => {
             vec!["inputParameters.queryExpression"]
         }
@@ -147,6 +144,35 @@ fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Viol
     };
     for field in missing {
         errors.push(Violation::new(path, required(task, field)));
+    }
+    // `WorkflowTaskTypeConstraint.isTerminateTaskValid`: a literal COMPLETED, FAILED or
+    // TERMINATED (`Terminate.validateInputStatus`).
+    let status_ok = input
+        .get("terminationStatus")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|s| ["COMPLETED", "FAILED", "TERMINATED"].contains(&s));
+    if task.task_type == TaskType::Terminate && !status_ok {
+        errors.push(Violation::new(
+            path,
+            format!(
+                "terminate task must have an terminationStatus parameter and must be set to COMPLETED or FAILED, taskName: {}",
+                task.name
+            ),
+        ));
+    }
+    // `isWaitTaskValid`.
+    let non_blank = |key: &str| {
+        input.get(key).is_some_and(|v| match v {
+            serde_json::Value::Null => false,
+            serde_json::Value::String(s) => !s.trim().is_empty(),
+            _ => true,
+        })
+    };
+    if task.task_type == TaskType::Wait && non_blank("duration") && non_blank("until") {
+        errors.push(Violation::new(
+            path,
+            "Both 'duration' and 'until' specified. Please provide only one input",
+        ));
     }
     if task.task_type == TaskType::Terminate && task.optional {
         errors.push(Violation::new(

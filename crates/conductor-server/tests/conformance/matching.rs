@@ -114,8 +114,9 @@ pub fn match_task(
     Ok(())
 }
 
-/// Matches a workflow expectation: `tasks` (a list matched element-wise, or `{byRef}` matching
-/// the last task of each reference name), `taskCount`, and any other workflow field.
+/// Matches a workflow expectation: `tasks` (a list matched element-wise, `{byRef}` matching
+/// the last task of each reference name, or `{"$oneOf": [list, ...]}` matching any one of the
+/// lists), `taskCount`, and any other workflow field.
 pub fn match_workflow(
     vars: &mut HashMap<String, String>,
     expected: &Value,
@@ -125,6 +126,27 @@ pub fn match_workflow(
     for (key, want) in expected {
         match key.as_str() {
             "tasks" => {
+                // `{"$oneOf": [list, list]}`: where conductor-oss races (a JOIN over a failed
+                // sub-workflow ends CANCELED or FAILED), what follows may take either shape.
+                if let Some(options) = want.get("$oneOf").and_then(Value::as_array) {
+                    let mut reasons = Vec::new();
+                    let matched = options.iter().find_map(|option| {
+                        let mut trial = vars.clone();
+                        let wanted = serde_json::json!({ "tasks": option });
+                        match match_workflow(&mut trial, &wanted, wf) {
+                            Ok(()) => Some(trial),
+                            Err(e) => {
+                                reasons.push(e);
+                                None
+                            }
+                        }
+                    });
+                    match matched {
+                        Some(trial) => *vars = trial,
+                        None => return Err(format!("no task list of $oneOf matches: {}", reasons.join("; "))),
+                    }
+                    continue;
+                }
                 let tasks = wf["tasks"].as_array().cloned().unwrap_or_default();
                 if let Some(by_ref) = want.get("byRef").and_then(Value::as_object) {
                     for (reference, want_task) in by_ref {

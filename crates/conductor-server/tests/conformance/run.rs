@@ -70,8 +70,8 @@ impl Run {
         // transaction is rolled back): the harness retries, as a client of a busy server would.
         if status == 500 && text.contains("SQLITE_BUSY") {
             if let Some(retry) = retry {
-                for attempt in 1..=10u64 {
-                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                for attempt in 1..=20u64 {
+                    tokio::time::sleep(Duration::from_millis((50 * attempt).min(500))).await;
                     let request = retry.try_clone().ok_or("request cannot be retried")?;
                     let response = request.send().await.map_err(|e| e.to_string())?;
                     let status = response.status().as_u16();
@@ -428,10 +428,15 @@ impl Run {
 
     async fn http_step(&mut self, args: &Value) -> StepResult {
         let method = args["method"].as_str().ok_or("http needs method")?;
-        let path = args["path"]
+        let mut path = args["path"]
             .as_str()
             .ok_or("http needs path")?
             .replace("{wf}", self.wf().unwrap_or(""));
+        // `{$name}` in a path is a captured variable (a task id from `poll ... as`, a workflow
+        // id from `start ... as`).
+        for (name, value) in &self.vars {
+            path = path.replace(&format!("{{${name}}}"), value);
+        }
         // Reads may be retried on a real server until they answer as expected (for
         // `eventuallySec` seconds, on any server, when given).
         let patience = if method == "GET" {
@@ -512,7 +517,11 @@ fn describe(wf: &Value) -> String {
         "    workflow {} {} reason={} output={}\n",
         wf["workflowId"], wf["status"], wf["reasonForIncompletion"], wf["output"]
     );
-    for task in wf["tasks"].as_array().into_iter().flatten() {
+    let tasks = wf["tasks"].as_array().cloned().unwrap_or_default();
+    if tasks.len() > 16 {
+        out.push_str(&format!("      ... {} earlier tasks\n", tasks.len() - 16));
+    }
+    for task in tasks.iter().skip(tasks.len().saturating_sub(16)) {
         out.push_str(&format!(
             "      {} {} {} retryCount={} pollCount={} callback={} reason={} input={} output={}\n",
             task["referenceTaskName"],
