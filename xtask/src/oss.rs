@@ -24,8 +24,8 @@ pub(crate) const SUITES: &[&str] = &[
     "client_workflows",
     "client_compat",
     "real_server_fixes",
-    // Not yet here: `conformance`. Its runner drives a real server too (`CONDUCTOR_TEST_SERVER_URL`),
-    // but a full pass of the 200 scenarios in real time takes longer than CI can give it today.
+    // The engine scenarios, in real time on the real server (a few minutes per version).
+    "conformance",
     "wire_diff",
     // conductor-worker and the facade: the worker runtime, the seed's snippets, `#[worker]`.
     "e2e",

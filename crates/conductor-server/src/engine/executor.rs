@@ -358,6 +358,8 @@ impl Exec<'_> {
             parent_workflow_task_id: params.parent_workflow_task_id,
             created_by: params.created_by,
             idempotency_key: params.idempotency_key,
+            // conductor-oss stamps the calling client app; without auth that is "".
+            owner_app: Some(String::new()),
             ..Workflow::default()
         };
         self.store.insert_workflow(wf);

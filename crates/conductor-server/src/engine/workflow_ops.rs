@@ -711,7 +711,8 @@ impl Exec<'_> {
         wf.reason_for_incompletion = None;
         wf.end_time = 0;
         wf.update_time = Some(now);
-        wf.output = JsonMap::new();
+        // conductor-oss's rerunWF leaves the previous run's output in place until the workflow
+        // ends again (seen on 3.21.14 and 3.32.3 by the wire diff).
         wf.failed_reference_task_names.clear();
         wf.failed_task_names.clear();
         match from {
