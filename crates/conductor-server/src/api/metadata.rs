@@ -5,7 +5,8 @@ use axum::extract::State;
 use axum::routing::{get, post};
 use conductor_models::{EventHandler, TaskDef, WorkflowDef};
 
-use super::{ApiResult, AppState, Body, P, Q, json, ok_empty};
+use super::{ApiError, ApiResult, AppState, Body, P, Q, json, ok_empty};
+use crate::engine::error::EngineError;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -109,8 +110,23 @@ async fn delete_workflow(
             "Failed to convert value of type 'java.lang.String' to required type 'java.lang.Integer'; For input string: \"{version}\""
         ))
     })?;
-    engine.with(|e| e.delete_workflow_def(&name, version))?;
+    engine
+        .with(|e| e.delete_workflow_def(&name, version))
+        .map_err(dao_error)?;
     ok_empty()
+}
+
+/// An unknown or duplicate name found by conductor-oss's metadata and event-handler DAOs: they
+/// throw plain exceptions, which its REST layer answers with 500 and the DAO's message (3.21.14
+/// and 3.32.3, by the wire diff). The SDK maps those messages to `is_not_found()` /
+/// `is_conflict()`; validation errors keep their 400.
+fn dao_error(error: EngineError) -> ApiError {
+    match error {
+        EngineError::NotFound(message) | EngineError::Conflict(message) => {
+            ApiError::internal(message)
+        }
+        other => other.into(),
+    }
 }
 
 /// The client application OSS records as `createdBy` / `updatedBy` (`WorkflowContext`'s client
@@ -145,19 +161,23 @@ async fn get_task_def(State(engine): State<AppState>, P(name): P<String>) -> Api
 }
 
 async fn delete_task_def(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
-    engine.with(|e| e.delete_task_def(&name))?;
+    engine.with(|e| e.delete_task_def(&name)).map_err(dao_error)?;
     ok_empty()
 }
 
 async fn add_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
     let handler: EventHandler = body.json()?;
-    engine.with(|e| e.add_event_handler(handler))?;
+    engine
+        .with(|e| e.add_event_handler(handler))
+        .map_err(dao_error)?;
     ok_empty()
 }
 
 async fn update_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
     let handler: EventHandler = body.json()?;
-    engine.with(|e| e.update_event_handler(handler))?;
+    engine
+        .with(|e| e.update_event_handler(handler))
+        .map_err(dao_error)?;
     ok_empty()
 }
 
@@ -175,6 +195,8 @@ async fn handlers_for_event(
 }
 
 async fn remove_handler(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
-    engine.with(|e| e.remove_event_handler(&name))?;
+    engine
+        .with(|e| e.remove_event_handler(&name))
+        .map_err(dao_error)?;
     ok_empty()
 }
