@@ -231,6 +231,10 @@ pub(crate) fn ad_hoc_task_def(name: &str, simple: bool) -> TaskDef {
     if !simple {
         def.retry_count = 0;
         def.response_timeout_seconds = 0;
+        // 3.32's synthesised definition of a system task carries zero audit times (3.21 embeds
+        // none at all; the newest behaviour is the one followed here).
+        def.create_time = Some(0);
+        def.update_time = Some(0);
     }
     def
 }
