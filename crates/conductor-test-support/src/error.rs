@@ -48,6 +48,9 @@ pub enum HarnessError {
         #[source]
         source: std::io::Error,
     },
+    /// The fault-injecting proxy could not start.
+    #[error("fault proxy: {0}")]
+    Proxy(String),
 }
 
 impl HarnessError {

@@ -1,5 +1,6 @@
 //! Test harness shared by the SDK's end-to-end suites: which server a suite runs against, names
-//! that never collide on a shared server, and conductor-oss's own server started on demand.
+//! that never collide on a shared server, conductor-oss's own server started on demand, and a
+//! fault-injecting proxy to put between the SDK and a server ([`FaultProxy`]).
 //!
 //! The suites run against the embedded `conductor-server` by default. When
 //! [`TEST_SERVER_URL_ENV`] (`CONDUCTOR_TEST_SERVER_URL`) is set, they run unchanged against that
@@ -18,6 +19,7 @@
 
 mod error;
 mod external;
+mod fault_proxy;
 mod jar;
 mod java;
 mod oss_server;
@@ -27,6 +29,7 @@ pub use external::{
     TEST_SERVER_URL_ENV, TEST_SERVER_VERSION_ENV, external_server_url, external_server_version,
     is_external, unique_name,
 };
+pub use fault_proxy::{Fault, FaultProxy, FaultRule, ProxyStats};
 pub use jar::{OSS_VERSIONS, cache_dir, ensure_jar};
 pub use java::java_for;
 pub use oss_server::{OssServer, OssServerOptions};
