@@ -57,6 +57,24 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     Ok(())
 }
 
+/// `cargo xtask chaos [ARGS]`: the fault-injection run (`crates/conductor/benches/chaos.rs`) in
+/// release mode; its figures go to `docs/reliability.md`. Not part of `bench all`: it runs for
+/// minutes by design (an outage, then response timeouts).
+pub(crate) fn chaos(args: &[String]) -> Result<(), String> {
+    let args = args.strip_prefix(&["--".to_owned()]).unwrap_or(args);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(&cargo)
+        .args(["bench", "-p", "conductor", "--bench", "chaos", "--"])
+        .args(args)
+        .status()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the chaos run failed ({status})"))
+    }
+}
+
 /// The list of benchmarks, for usage messages.
 pub(crate) fn list() -> String {
     let mut text = String::from("benchmarks:\n");

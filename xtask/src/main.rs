@@ -38,6 +38,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("chaos") => report("chaos", bench::chaos(&args[1..])),
         Some("oss-server") => report("oss-server", oss::server(&args[1..])),
         Some("oss-test") => report("oss-test", oss::test(&args[1..])),
         Some("help") | None => {
@@ -58,6 +59,9 @@ commands:
   tidy                          check the repository's invariants (also run by `cargo test -p xtask`)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
+  chaos [--tasks N] [--outage-secs S] [--server URL] ...
+                                the fault-injection run: workers behind a fault proxy (503/429,
+                                resets, slow answers, an outage); prints what was lost
   oss-server [--version V] [--port P] [--property key=value]...
                                 start conductor-oss (fetched from Maven Central) on 127.0.0.1 with a
                                 fresh SQLite file, plus any Spring properties given; prints its URL;
