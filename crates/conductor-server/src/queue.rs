@@ -138,6 +138,16 @@ impl Queues {
         true
     }
 
+    /// The id that is delivered first (earliest `deliver_at`, then highest priority, then
+    /// insertion order): QueueDAO `peekFirstIds(queue, 1)`.
+    pub(crate) fn first_by_delivery(&self, queue: &str) -> Option<String> {
+        let q = self.queues.get(queue)?;
+        q.index
+            .iter()
+            .min_by_key(|(_, (priority, at, seq))| (*at, *priority, *seq))
+            .map(|(id, _)| id.clone())
+    }
+
     /// Pops up to `count` visible ids of `queue`.
     pub(crate) fn pop(&mut self, queue: &str, count: usize, now: i64) -> Vec<String> {
         self.queues

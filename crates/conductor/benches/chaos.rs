@@ -383,7 +383,9 @@ async fn run(logs: Arc<LogCounter>) {
                 .find(|t| t.task_id == execution.task_id);
             let landed = task.is_some_and(|t| {
                 t.status == TaskStatus::Completed
-                    && t.output_data.get("exec").and_then(serde_json::Value::as_u64)
+                    && t.output_data
+                        .get("exec")
+                        .and_then(serde_json::Value::as_u64)
                         == u64::try_from(*exec).ok()
             });
             match task.map(|t| &t.status) {
@@ -428,7 +430,10 @@ async fn run(logs: Arc<LogCounter>) {
     let total_lines = logs.lines.lock().unwrap().len();
     let stats = proxy.stats();
 
-    println!("chaos: {tasks} tasks, {threads} slots, {} ms of work each, response timeout {response_timeout} s, seed {seed}", work.as_millis());
+    println!(
+        "chaos: {tasks} tasks, {threads} slots, {} ms of work each, response timeout {response_timeout} s, seed {seed}",
+        work.as_millis()
+    );
     println!("phases:\n{report}");
     println!(
         "proxy: {} requests, {} forwarded, {} injected statuses, {} resets before and {} after forwarding, {} delayed, {} connections refused",
@@ -460,9 +465,7 @@ async fn run(logs: Arc<LogCounter>) {
         "  clean rate {clean_rate:.1}/s; back to 90% of it {} after the outage",
         recovery.map_or("never".to_owned(), |s| format!("{s:.0} s"))
     );
-    println!(
-        "  memory: {rss_before_outage:.1} MiB before the outage, {rss_peak:.1} MiB peak"
-    );
+    println!("  memory: {rss_before_outage:.1} MiB before the outage, {rss_peak:.1} MiB peak");
     println!(
         "  warnings and errors logged: {total_lines} in all, {} during the {outage_secs} s outage ({:.1}/min), {} distinct:",
         outage_lines.len(),

@@ -161,7 +161,9 @@ async fn get_task_def(State(engine): State<AppState>, P(name): P<String>) -> Api
 }
 
 async fn delete_task_def(State(engine): State<AppState>, P(name): P<String>) -> ApiResult {
-    engine.with(|e| e.delete_task_def(&name)).map_err(dao_error)?;
+    engine
+        .with(|e| e.delete_task_def(&name))
+        .map_err(dao_error)?;
     ok_empty()
 }
 

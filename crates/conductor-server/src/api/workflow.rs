@@ -87,9 +87,7 @@ fn null_input_error(engine: &AppState, request: &StartWorkflowRequest) -> ApiErr
     EngineError::NotFound(format!(
         "No such workflow defined. name={}, version={}",
         request.name,
-        request
-            .version
-            .map_or("null".to_owned(), |v| v.to_string())
+        request.version.map_or("null".to_owned(), |v| v.to_string())
     ))
     .into()
 }
@@ -145,7 +143,8 @@ fn validate_inline_def(request: &StartWorkflowRequest) -> Result<(), ApiError> {
     let Some(def) = &request.workflow_def else {
         return Ok(());
     };
-    let errors = crate::engine::metadata::validate_workflow_def(def, "startWorkflow.arg0.workflowDef");
+    let errors =
+        crate::engine::metadata::validate_workflow_def(def, "startWorkflow.arg0.workflowDef");
     if errors.is_empty() {
         Ok(())
     } else {

@@ -87,11 +87,12 @@ impl Exec<'_> {
                 break;
             }
             match item {
-                Deferred::Decide(id) => {
-                    if self.store.workflows.contains_key(&id) {
-                        self.decide(&id);
+                Deferred::ChildEnded { parent, child } => {
+                    if self.store.workflows.contains_key(&parent) {
+                        self.sync_parent_task(&parent, &child);
+                        self.decide(&parent);
                     } else {
-                        postponed.push(Deferred::Decide(id));
+                        postponed.push(Deferred::ChildEnded { parent, child });
                     }
                 }
                 Deferred::Event {

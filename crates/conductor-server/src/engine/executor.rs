@@ -241,6 +241,22 @@ pub(crate) fn ad_hoc_task_def(name: &str, simple: bool) -> TaskDef {
 
 /// Embeds the task definition of a workflow task and its nested tasks (registered, or ad hoc).
 pub(crate) fn populate_workflow_task(task: &mut WorkflowTask, store: &Store) {
+    // `MetadataMapperService.populateVersionForSubWorkflow`: a SUB_WORKFLOW without a version is
+    // pinned to the latest version when the workflow starts (a plain restart keeps that version;
+    // a restart with the latest definitions pins it again).
+    if task.task_type == TaskType::SubWorkflow {
+        if let Some(param) = task.sub_workflow_param.as_mut() {
+            if param.version.is_none() && param.workflow_definition.is_none() {
+                if let Some(def) = param
+                    .name
+                    .as_deref()
+                    .and_then(|name| store.latest_workflow_def(name))
+                {
+                    param.version = Some(def.version);
+                }
+            }
+        }
+    }
     if task.task_definition.is_none() {
         let simple = matches!(task.task_type, TaskType::Simple | TaskType::Unknown(_));
         task.task_definition = Some(
@@ -1158,7 +1174,10 @@ impl Exec<'_> {
         Self::record_failed_tasks(wf);
         self.store.sweep_due.remove(&wf.workflow_id);
         if let Some(parent) = &wf.parent_workflow_id {
-            self.deferred.push_back(Deferred::Decide(parent.clone()));
+            self.deferred.push_back(Deferred::ChildEnded {
+                parent: parent.clone(),
+                child: wf.workflow_id.clone(),
+            });
         }
     }
 

@@ -449,21 +449,23 @@ impl Exec<'_> {
         mut def: WorkflowDef,
         overwrite: bool,
     ) -> EngineResult<()> {
-        check(validate_workflow_def(
-            &def,
-            "registerWorkflowDef.workflowDef",
-        ))?;
         let exists = self
             .store
             .workflow_def(&def.name, Some(def.version))
             .cloned();
+        // conductor-oss 3.32 refuses a registration without `overwrite` over an existing
+        // name and version before it looks at the body (3.21 validated first).
+        if exists.is_some() && !overwrite {
+            return Err(EngineError::Conflict(format!(
+                "Workflow with {}.{} already exists!",
+                def.name, def.version
+            )));
+        }
+        check(validate_workflow_def(
+            &def,
+            "registerWorkflowDef.workflowDef",
+        ))?;
         match exists {
-            Some(_) if !overwrite => {
-                return Err(EngineError::Conflict(format!(
-                    "Workflow with {}.{} already exists!",
-                    def.name, def.version
-                )));
-            }
             // An update replaces the whole definition: the creation time is whatever the
             // request carries (OSS's `updateWorkflowDef` keeps nothing of the stored one).
             Some(_) => {

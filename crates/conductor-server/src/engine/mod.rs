@@ -54,8 +54,15 @@ pub(crate) struct Settings {
 /// Work an operation leaves for when the workflows involved are back in the store.
 #[derive(Debug, Clone)]
 pub(crate) enum Deferred {
-    /// Decide a workflow again (a child workflow ended).
-    Decide(String),
+    /// A child workflow ended: its parent's SUB_WORKFLOW task takes the outcome at once, whatever
+    /// the parent's state (`WorkflowExecutorOps.updateParentWorkflowTask`, also when the parent is
+    /// PAUSED), then the parent is decided.
+    ChildEnded {
+        /// The parent workflow.
+        parent: String,
+        /// The child that ended.
+        child: String,
+    },
     /// A message published on an event queue, for the event handlers.
     Event {
         /// The queue (`conductor:<workflow>:<name>`).

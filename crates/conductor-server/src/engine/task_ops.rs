@@ -51,6 +51,21 @@ impl Exec<'_> {
         in_progress >= usize::try_from(limit).unwrap_or(usize::MAX)
     }
 
+    /// A task of a concurrency-limited definition has ended: the first waiting message of its
+    /// queue (a task postponed by the limit) becomes visible at once instead of after the
+    /// postpone window (conductor-oss 3.30.0+, `ExecutionDAO.updateTask` with `peekFirstIds`).
+    fn release_concurrency_slot(&mut self, task: &Task, queue: &str) {
+        let limited = task_def_of(task, self.store)
+            .and_then(|td| td.concurrent_exec_limit)
+            .is_some_and(|limit| limit > 0);
+        if !limited {
+            return;
+        }
+        if let Some(next) = self.store.queues.first_by_delivery(queue) {
+            self.store.queues.reset_offset(queue, &next, self.now);
+        }
+    }
+
     /// Whether polling `task` now would exceed its rate limit (sliding window per definition).
     fn exceeds_rate_limit(&mut self, task: &Task) -> bool {
         let per_frequency = task.rate_limit_per_frequency;
@@ -240,6 +255,7 @@ impl Exec<'_> {
         let requeue = (stored.status == TaskStatus::Scheduled).then(|| stored.clone());
         if terminal {
             self.store.queues.remove(&task_queue, &task.task_id);
+            self.release_concurrency_slot(&task, &task_queue);
         } else if let Some(t) = requeue {
             self.store.queues.remove(&task_queue, &t.task_id);
             self.queue_task(&t);

@@ -738,6 +738,8 @@ impl Exec<'_> {
                 // decide below starts a brand-new child.
                 if let Some(task) = wf.tasks.iter_mut().find(|t| t.task_id == from.task_id) {
                     reset_for_rerun(task, now);
+                    // The new child's start clears the old failure.
+                    task.reason_for_incompletion = None;
                     task.sub_workflow_id = None;
                     task.status = TaskStatus::Scheduled;
                 }
@@ -1188,12 +1190,12 @@ enum RerunFrom {
 }
 
 /// Clears a task's run state so it executes again (`rerunWF`).
+/// The task keeps its `reasonForIncompletion`: conductor-oss does not clear it (qops26).
 fn reset_for_rerun(task: &mut Task, now: i64) {
     task.retried = false;
     task.executed = false;
     task.poll_count = 0;
     task.output_data = JsonMap::new();
-    task.reason_for_incompletion = None;
     task.start_time = 0;
     task.end_time = 0;
     task.scheduled_time = now;

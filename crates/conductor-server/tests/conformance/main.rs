@@ -56,7 +56,7 @@ use crate::run::Run;
 use crate::scenario::{Disposition, Server, Version};
 
 /// How many times a scenario runs on a real server before a difference counts.
-const REAL_ATTEMPTS: usize = 3;
+const REAL_ATTEMPTS: usize = 4;
 
 /// The longest a scenario may take on a real server before it counts as failed.
 const REAL_SCENARIO_TIMEOUT: Duration = Duration::from_secs(240);
@@ -351,6 +351,34 @@ fn prepare(path: &Path, server: Server) -> Result<(Value, Disposition), String> 
     Ok((scenario, disposition))
 }
 
+/// Every scenario that does not run, or is known to differ, on some real server is named, with
+/// its reason, in `docs/embedded-server.md` (§ "Where the scenarios and the real servers part").
+#[test]
+fn every_scenario_kept_off_a_real_server_is_listed_in_the_docs() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let docs = std::fs::read_to_string(root.join("../../docs/embedded-server.md"))
+        .expect("docs/embedded-server.md");
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(root.join("tests/scenarios")).expect("scenario directory") {
+        let path = entry.expect("scenario file").path();
+        let text = std::fs::read_to_string(&path).expect("scenario text");
+        let scenario: Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned());
+        let stem = stem.unwrap_or_default();
+        let set_apart =
+            scenario.get("embeddedOnly").is_some() || scenario.get("knownDivergences").is_some();
+        if set_apart && !docs.contains(&format!("`{stem}`")) {
+            missing.push(stem);
+        }
+    }
+    missing.sort();
+    assert!(
+        missing.is_empty(),
+        "scenarios set apart from real servers but not listed in docs/embedded-server.md: {missing:?}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn conformance_scenarios() {
     // reqwest is built without a default TLS provider in this workspace; plain HTTP still needs one.
@@ -366,7 +394,10 @@ async fn conformance_scenarios() {
     let filter = std::env::var("CONFORMANCE_FILTER").ok();
     if let Some(filter) = &filter {
         files.retain(|f| {
-            let name = f.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default();
             filter.split('|').any(|part| name.contains(part))
         });
     }

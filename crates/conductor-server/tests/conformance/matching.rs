@@ -143,7 +143,12 @@ pub fn match_workflow(
                     });
                     match matched {
                         Some(trial) => *vars = trial,
-                        None => return Err(format!("no task list of $oneOf matches: {}", reasons.join("; "))),
+                        None => {
+                            return Err(format!(
+                                "no task list of $oneOf matches: {}",
+                                reasons.join("; ")
+                            ));
+                        }
                     }
                     continue;
                 }

@@ -174,6 +174,15 @@ impl SystemTask for DoWhile {
             .map(|(_, t)| t)
             .filter(|t| !t.status.is_successful())
             .collect();
+        // `DoWhile.isIterationComplete`: every task directly in `loopOver` must have been
+        // scheduled in this iteration (nested ones count only once they exist). A body that
+        // starts with sync system tasks has finished them before its next task is scheduled.
+        let all_scheduled = wt.loop_over.iter().all(|direct| {
+            latest_task(wf, &format!("{}{suffix}", direct.task_reference_name)).is_some()
+        });
+        if failures.is_empty() && !all_scheduled {
+            return Ok(false);
+        }
         if !failures.is_empty() {
             task.status = TaskStatus::Failed;
             task.reason_for_incompletion = Some(

@@ -164,7 +164,15 @@ fn dynamic_branches(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranche
             }
             let extra = match inputs.get(&task.task_reference_name) {
                 Some(Value::Object(map)) => map.clone(),
-                _ => JsonMap::new(),
+                None | Some(Value::Null) => JsonMap::new(),
+                // conductor-oss casts each branch's input to a Map: anything else is a
+                // ClassCastException, reported as invalid input.
+                Some(other) => {
+                    let class = java_class_name(other);
+                    return Err(fail(format!(
+                        "Tasks could not be dynamically forked due to invalid input: class {class} cannot be cast to class java.util.Map ({class} and java.util.Map are in module java.base of loader 'bootstrap')"
+                    )));
+                }
             };
             branches.push((task, extra));
         }
@@ -198,6 +206,22 @@ fn dynamic_branches(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranche
     ))
 }
 
+/// The Java class Jackson gives a JSON value (for ClassCastException messages).
+fn java_class_name(value: &Value) -> &'static str {
+    match value {
+        Value::String(_) => "java.lang.String",
+        Value::Bool(_) => "java.lang.Boolean",
+        Value::Number(n) if n.is_f64() => "java.lang.Double",
+        Value::Number(n) if n.as_i64().is_some_and(|i| i32::try_from(i).is_ok()) => {
+            "java.lang.Integer"
+        }
+        Value::Number(_) => "java.lang.Long",
+        Value::Array(_) => "java.util.ArrayList",
+        Value::Object(_) => "java.util.LinkedHashMap",
+        Value::Null => "null",
+    }
+}
+
 impl SystemTask for ForkJoinDynamic {
     fn task_type(&self) -> &'static str {
         "FORK_JOIN_DYNAMIC"
@@ -227,8 +251,13 @@ impl SystemTask for ForkJoinDynamic {
                     WorkflowStatus::Failed,
                 ));
             }
+            // v3.22+ merges the branch input into the task's inputParameters before mapping it
+            // (`dynForkTask.getInputParameters().putAll(forkedTaskInput)`): it is resolved like
+            // any input, and a SUB_WORKFLOW branch hands it to its child as `workflowInput`
+            // (3.21 added it to the mapped task's input afterwards, unresolved and top level).
+            wt.input_parameters.extend(extra);
             populate_workflow_task(&mut wt, exec.store);
-            let mut tasks = exec.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
+            let tasks = exec.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
             if tasks.is_empty() {
                 return Err(Terminate::new(
                     format!(
@@ -237,11 +266,6 @@ impl SystemTask for ForkJoinDynamic {
                     ),
                     WorkflowStatus::Failed,
                 ));
-            }
-            for task in &mut tasks {
-                if task.reference_task_name == wt.task_reference_name {
-                    task.input_data.extend(extra.clone());
-                }
             }
             join_on.push(
                 tasks
@@ -384,13 +408,15 @@ impl SystemTask for Join {
         let mut all_terminal = true;
         let mut failures: Vec<&Task> = Vec::new();
         let mut with_errors: Vec<&Task> = Vec::new();
-        for (bare, full) in &refs {
+        for (_, full) in &refs {
             let Some(joined) = latest_task(wf, full) else {
                 all_terminal = false;
                 continue;
             };
+            // Keyed by the scheduled reference: inside a loop that is `ref__N` (`Join.execute`
+            // adds the output under the iterated joinOn name).
             if !joined.output_data.is_empty() {
-                output.insert(bare.clone(), Value::Object(joined.output_data.clone()));
+                output.insert(full.clone(), Value::Object(joined.output_data.clone()));
             }
             if !joined.status.is_terminal() {
                 all_terminal = false;

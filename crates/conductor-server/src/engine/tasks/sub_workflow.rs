@@ -45,6 +45,39 @@ fn child_outcome(task: &mut Task, child: &Workflow) -> bool {
     true
 }
 
+impl Exec<'_> {
+    /// Gives the parent's SUB_WORKFLOW task (still running) the outcome of its ended child.
+    pub(crate) fn sync_parent_task(&mut self, parent_id: &str, child_id: &str) {
+        let Some(child) = self.store.workflows.get(child_id) else {
+            return;
+        };
+        if !child.status.is_terminal() || child.parent_workflow_id.as_deref() != Some(parent_id) {
+            return;
+        }
+        let Some(task_id) = child.parent_workflow_task_id.clone() else {
+            return;
+        };
+        let child = child.clone();
+        let now = self.now;
+        let Some(parent) = self.store.workflows.get_mut(parent_id) else {
+            return;
+        };
+        let Some(task) = parent.tasks.iter_mut().find(|t| {
+            t.task_id == task_id
+                && !t.status.is_terminal()
+                && t.sub_workflow_id.as_deref() == Some(child_id)
+        }) else {
+            return;
+        };
+        if child_outcome(task, &child) {
+            task.update_time = now;
+            if task.end_time == 0 {
+                task.end_time = now;
+            }
+        }
+    }
+}
+
 impl SystemTask for SubWorkflow {
     fn task_type(&self) -> &'static str {
         "SUB_WORKFLOW"
