@@ -75,10 +75,10 @@ struct Report {
 }
 
 async fn server_version(base: &str) -> Version {
-    if let Ok(text) = std::env::var("CONDUCTOR_TEST_SERVER_VERSION") {
-        if let Some(v) = Version::parse(&text) {
-            return v;
-        }
+    if let Ok(text) = std::env::var("CONDUCTOR_TEST_SERVER_VERSION")
+        && let Some(v) = Version::parse(&text)
+    {
+        return v;
     }
     let config: Value = reqwest::get(format!("{base}/admin/config"))
         .await
@@ -251,13 +251,13 @@ async fn check(path: PathBuf, server: Server, external: Option<String>) -> Repor
             // A real server is not deterministic (SQLite write conflicts under load fail a
             // start or a task update; tasks queued in the same second come out in any order):
             // a difference must show twice, the second time under fresh names.
-            if result.is_err() && external.is_some() {
-                if let Ok((again, _)) = prepare(&path, server) {
-                    if run_once(again, external.as_deref()).await.is_ok() {
-                        retried = true;
-                        result = Ok(1);
-                    }
-                }
+            if result.is_err()
+                && external.is_some()
+                && let Ok((again, _)) = prepare(&path, server)
+                && run_once(again, external.as_deref()).await.is_ok()
+            {
+                retried = true;
+                result = Ok(1);
             }
             match result {
                 Ok(0) => Outcome::Differs {
