@@ -6,8 +6,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod features;
 mod oss;
 mod tidy;
+mod tidy_claims;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -38,6 +40,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("features") => report("features", features::run(&args[1..])),
         Some("oss-server") => report("oss-server", oss::server(&args[1..])),
         Some("oss-test") => report("oss-test", oss::test(&args[1..])),
         Some("help") | None => {
@@ -56,6 +59,8 @@ usage: cargo xtask <command>
 
 commands:
   tidy                          check the repository's invariants (also run by `cargo test -p xtask`)
+  features [-p PACKAGE]         check every crate with no default features and with each feature
+                                alone (from `cargo metadata`; run by .ci/run)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
   oss-server [--version V] [--port P]

@@ -18,6 +18,7 @@ pub use failure::TaskError;
 pub mod private {
     pub use conductor_http::{ConductorError, Result};
     pub use conductor_models::{JsonMap, Task};
+    // tidy: allow-reexport: `inventory::submit!` in the expansion needs the crate's path; hidden.
     pub use inventory;
 
     pub use super::discovery::WorkerRegistration;
