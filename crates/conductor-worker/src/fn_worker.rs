@@ -8,9 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use conductor_http::Result;
 use conductor_models::{Task, TaskDef};
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 
 use crate::output::WorkerOutput;
+#[cfg(feature = "schema")]
 use crate::schema::generate_schema;
 use crate::worker::{
     DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, Worker, default_identity,
@@ -183,7 +185,8 @@ impl FnWorker {
         self
     }
 
-    /// The JSON Schema of the task's input (see [`generate_schema`]). Default: none.
+    /// The JSON Schema of the task's input (see `schema::generate_schema`, feature `schema`).
+    /// Default: none.
     ///
     /// ```
     /// # use conductor_models::Task;
@@ -225,7 +228,8 @@ impl FnWorker {
         self
     }
 
-    /// The input schema generated from `T` ([`generate_schema::<T>(strict)`](generate_schema)).
+    /// The input schema generated from `T` ([`generate_schema::<T>(strict)`](generate_schema));
+    /// feature `schema`.
     ///
     /// ```
     /// # use conductor_models::Task;
@@ -244,12 +248,13 @@ impl FnWorker {
     /// assert_eq!(schema["properties"]["name"]["type"], "string");
     /// assert_eq!(schema["additionalProperties"], false);
     /// ```
+    #[cfg(feature = "schema")]
     #[must_use]
     pub fn with_input_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
         self.with_input_schema(generate_schema::<T>(strict))
     }
 
-    /// The output schema generated from `T`.
+    /// The output schema generated from `T`; feature `schema`.
     ///
     /// ```
     /// # use conductor_models::Task;
@@ -267,6 +272,7 @@ impl FnWorker {
     /// let schema = worker.output_schema().expect("schema set");
     /// assert_eq!(schema["properties"]["greeting"]["type"], "string");
     /// ```
+    #[cfg(feature = "schema")]
     #[must_use]
     pub fn with_output_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
         self.with_output_schema(generate_schema::<T>(strict))

@@ -7,6 +7,7 @@ mod execution;
 mod failure;
 mod input;
 mod output;
+#[cfg(feature = "schema")]
 mod schemas;
 
 pub use discovery::discovered_workers;
@@ -31,6 +32,7 @@ pub mod private {
         output_empty, output_in_progress, output_passthrough, output_unit, output_value,
         with_schemas,
     };
+    #[cfg(feature = "schema")]
     pub use super::schemas::{InputSchema, NoJsonSchema, SchemaProbe, ViaJsonSchema};
     pub use crate::{FnWorker, TaskContext, TaskInProgress, WorkerOutput};
 }
