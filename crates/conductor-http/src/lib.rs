@@ -66,7 +66,9 @@ mod tls;
 pub use api_client::ApiClient;
 pub use capabilities::ServerCapabilities;
 pub use config::Configuration;
-pub use error::{ConductorError, Result, TransportError, TransportErrorKind};
+pub use error::{
+    ConductorError, ErrorKind, Result, TransportError, TransportErrorKind, error_chain,
+};
 pub use headers::{HeaderProvider, RequestInfo};
 pub use method::Method;
 pub use path::encode_segment;

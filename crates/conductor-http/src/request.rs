@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::api_client::ApiClient;
 use crate::auth::AUTH_HEADER;
-use crate::error::{ConductorError, Result, TransportError, TransportErrorKind};
+use crate::error::{ConductorError, ErrorKind, Result, TransportError, TransportErrorKind};
 use crate::headers::{RequestInfo, apply_provided};
 use crate::method::Method;
 use crate::response::{
@@ -575,17 +575,13 @@ impl ApiRequest {
         if retries >= policy.max_retries() {
             return None;
         }
-        let allowed = match error {
+        let allowed = match (error.kind(), error.transport_kind()) {
             // The request never reached the server: safe to send again whatever it is.
-            ConductorError::Http(transport) if transport.kind() == TransportErrorKind::Connect => {
-                true
-            }
-            ConductorError::Http(transport) => {
-                self.idempotent && transport.kind() != TransportErrorKind::Other
-            }
+            (_, Some(TransportErrorKind::Connect)) => true,
+            (_, Some(transport)) => self.idempotent && transport != TransportErrorKind::Other,
             // A rate-limited request was refused before being processed.
-            ConductorError::Api { status: 429, .. } => true,
-            other => self.idempotent && other.is_retryable(),
+            (ErrorKind::Api, _) if error.status() == Some(429) => true,
+            _ => self.idempotent && error.is_retryable(),
         };
         if !allowed {
             return None;

@@ -94,7 +94,9 @@ pub use conductor_models::{Task, TaskResult, Workflow, WorkflowDef, WorkflowTask
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod error {
-    pub use conductor_http::{ConductorError, Result, TransportError, TransportErrorKind};
+    pub use conductor_http::{
+        ConductorError, ErrorKind, Result, TransportError, TransportErrorKind, error_chain,
+    };
 }
 
 /// The HTTP layer: [`ApiClient`](conductor_http::ApiClient), auth, retries (`conductor-http`).

@@ -5,7 +5,7 @@
 use std::error::Error as StdError;
 use std::fmt::Display;
 
-use conductor_http::ConductorError;
+use conductor_http::{ConductorError, error_chain};
 
 use crate::output::WorkerOutput;
 
@@ -66,13 +66,9 @@ impl TaskError for ConductorError {
     }
 
     fn reason(&self) -> String {
-        match self {
-            // The message the worker gave, without the variant's "non-retryable task error:" label.
-            ConductorError::NonRetryable(message) | ConductorError::TaskExecution(message) => {
-                message.clone()
-            }
-            other => chain(other),
-        }
+        // The message the worker gave, without the variant's "non-retryable task error:" label.
+        self.task_failure_message()
+            .map_or_else(|| error_chain(self), str::to_owned)
     }
 }
 
@@ -113,7 +109,7 @@ pub trait ViaStdError {
 
 impl<E: StdError + 'static> ViaStdError for &ErrorProbe<'_, E> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(self.0), chain_is_terminal(self.0))
+        failure(error_chain(self.0), chain_is_terminal(self.0))
     }
 }
 
@@ -126,19 +122,19 @@ pub trait ViaBoxedError {
 
 impl ViaBoxedError for &ErrorProbe<'_, Box<dyn StdError + Send + Sync>> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(&**self.0), chain_is_terminal(&**self.0))
+        failure(error_chain(&**self.0), chain_is_terminal(&**self.0))
     }
 }
 
 impl ViaBoxedError for &ErrorProbe<'_, Box<dyn StdError + Send>> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(&**self.0), chain_is_terminal(&**self.0))
+        failure(error_chain(&**self.0), chain_is_terminal(&**self.0))
     }
 }
 
 impl ViaBoxedError for &ErrorProbe<'_, Box<dyn StdError>> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(&**self.0), chain_is_terminal(&**self.0))
+        failure(error_chain(&**self.0), chain_is_terminal(&**self.0))
     }
 }
 
@@ -161,21 +157,6 @@ fn failure(reason: String, terminal: bool) -> WorkerOutput {
     } else {
         WorkerOutput::Failed(reason)
     }
-}
-
-/// `top: cause: root cause`, skipping a cause whose text its parent already printed.
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut reason = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !reason.contains(&text) {
-            reason.push_str(": ");
-            reason.push_str(&text);
-        }
-        source = cause.source();
-    }
-    reason
 }
 
 /// Whether a [`ConductorError::non_retryable`] is anywhere in the chain.
