@@ -205,15 +205,22 @@ fn convert(kind: &ReturnKind, value: &TokenStream) -> TokenStream {
         ReturnKind::Result { ok, err } => {
             let ok = convert(ok, &quote!(__ok));
             let span = err.as_ref().map_or_else(Span::call_site, Spanned::span);
+            // Both located at the error type: an unusable type is reported there by the check,
+            // with `WorkerErrorType`'s message; the probe itself accepts any type.
+            let check = quote_spanned! {span=> __c::WorkerErrorType::check(&__err); };
             let failure = quote_spanned! {span=>
-                (&&&__c::ErrorProbe(&__err)).task_failure()
+                (&&&&__c::ErrorProbe(&__err)).task_failure()
             };
             quote! {
                 match #value {
                     ::core::result::Result::Ok(__ok) => #ok,
                     ::core::result::Result::Err(__err) => {
                         #[allow(unused_imports)]
-                        use __c::{ViaBoxedError as _, ViaDisplay as _, ViaStdError as _, ViaTaskError as _};
+                        use __c::{
+                            ViaAnyType as _, ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
+                            ViaTaskError as _,
+                        };
+                        #check
                         #failure
                     }
                 }

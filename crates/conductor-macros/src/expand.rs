@@ -333,10 +333,11 @@ mod tests {
                     ::core::result::Result::Err(__err) => {
                         #[allow(unused_imports)]
                         use __c::{
-                            ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
+                            ViaAnyType as _, ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
                             ViaTaskError as _,
                         };
-                        (&&&__c::ErrorProbe(&__err)).task_failure()
+                        __c::WorkerErrorType::check(&__err);
+                        (&&&&__c::ErrorProbe(&__err)).task_failure()
                     }
                 }),
             ),

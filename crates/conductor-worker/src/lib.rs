@@ -81,7 +81,7 @@ pub use handler::{TaskHandler, TaskHandlerBuilder};
 pub use host::{ShutdownSender, WorkerHost, WorkerHostBuilder};
 #[doc(hidden)]
 pub use macro_support::private as __private;
-pub use macro_support::{TaskError, discovered_workers};
+pub use macro_support::{TaskError, WorkerErrorType, discovered_workers};
 pub use options::RunnerOptions;
 pub use output::{TaskInProgress, WorkerOutput};
 pub use worker::{
