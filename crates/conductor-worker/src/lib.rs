@@ -72,6 +72,7 @@ mod runtime;
 pub mod schema;
 mod update;
 mod worker;
+mod worker_options;
 
 pub use api::TaskApi;
 pub use config::{EnvLookup, WorkerConfig};
@@ -88,3 +89,4 @@ pub use worker::{
     DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, MAX_POLL_TIMEOUT_MILLIS, Worker,
     default_identity,
 };
+pub use worker_options::WorkerOptions;
