@@ -929,6 +929,10 @@ impl TaskHandlerBuilder {
 
     /// Replaces the runtime options. Default [`RunnerOptions::default`].
     ///
+    /// [`shutdown_grace_period`](Self::shutdown_grace_period) and
+    /// [`register_task_defs`](Self::register_task_defs) are shortcuts that change one field of
+    /// this same value: call them after `options`, which replaces the whole value.
+    ///
     /// ```
     /// use std::time::Duration;
     /// use conductor_http::Configuration;
