@@ -79,6 +79,12 @@ struct MigratingFromPythonDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/examples.md")]
 struct ExamplesDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/workflows-as-code.md")]
+struct WorkflowsAsCodeDoc;
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/embedded-server.md")]
+struct EmbeddedServerDoc;
 
 /// Where the examples run: the client configuration, and the embedded server when one was started.
 #[derive(Debug)]

@@ -6,8 +6,10 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod features;
 mod oss;
 mod tidy;
+mod tidy_claims;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -15,19 +17,21 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
-        Some("tidy") => match tidy::check(&workspace_root()) {
-            Ok(()) => {
-                println!("tidy: ok");
-                ExitCode::SUCCESS
-            }
-            Err(problems) => {
-                for problem in &problems {
-                    eprintln!("tidy: {problem}");
+        Some("tidy") => {
+            match tidy::check(&args.get(1).map_or_else(workspace_root, PathBuf::from)) {
+                Ok(()) => {
+                    println!("tidy: ok");
+                    ExitCode::SUCCESS
                 }
-                eprintln!("tidy: {} problem(s)", problems.len());
-                ExitCode::FAILURE
+                Err(problems) => {
+                    for problem in &problems {
+                        eprintln!("tidy: {problem}");
+                    }
+                    eprintln!("tidy: {} problem(s)", problems.len());
+                    ExitCode::FAILURE
+                }
             }
-        },
+        }
         Some("bench") => {
             let (selection, extra) = split_bench_args(&args[1..]);
             match bench::run(selection, extra) {
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
             }
         }
         Some("chaos") => report("chaos", bench::chaos(&args[1..])),
+        Some("features") => report("features", features::run(&args[1..])),
         Some("oss-server") => report("oss-server", oss::server(&args[1..])),
         Some("oss-test") => report("oss-test", oss::test(&args[1..])),
         Some("help") | None => {
@@ -56,7 +61,10 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
-  tidy                          check the repository's invariants (also run by `cargo test -p xtask`)
+  tidy [ROOT]                   check the repository's invariants (also run by `cargo test -p xtask`);
+                                ROOT (default: this workspace) checks another checkout, e.g. a merge
+  features [-p PACKAGE]         check every crate with no default features and with each feature
+                                alone (from `cargo metadata`; run by .ci/run)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
   chaos [--tasks N] [--outage-secs S] [--server URL] ...

@@ -4,7 +4,9 @@
 //! - every `.rs` file opens with a `//!` doc line saying what it holds;
 //! - every internal dependency in `[workspace.dependencies]` is pinned exactly (`version = "=x.y.z"`);
 //! - every package manifest opts into the shared lints (`[lints]` with `workspace = true`);
-//! - library code holds no stubs (`todo!`, `unimplemented!`) and no test is `#[ignore]`d.
+//! - library code holds no stubs (`todo!`, `unimplemented!`) and no test is `#[ignore]`d;
+//! - the claims of the docs hold (see `tidy_claims`): no third-party re-export in a public API,
+//!   every guide's Rust compiled, files under the line budget, `rust-version` = the pinned toolchain.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,7 @@ pub(crate) fn check(root: &Path) -> Result<(), Vec<String>> {
             check_member_manifest(root, manifest, &mut problems);
         }
     }
+    crate::tidy_claims::check(root, &rust_files, &mut problems);
     if rust_files.is_empty() {
         problems.push("no .rs files found: is the root right?".to_owned());
     }
@@ -73,7 +76,8 @@ fn collect_files(
     }
 }
 
-fn relative(root: &Path, path: &Path) -> String {
+/// `path` relative to `root`, with `/` separators, for messages and path rules.
+pub(crate) fn relative(root: &Path, path: &Path) -> String {
     path.strip_prefix(root)
         .unwrap_or(path)
         .display()
@@ -206,15 +210,82 @@ mod tests {
         assert!(joined.contains("must be pinned"), "{joined}");
         assert!(joined.contains("[lints] workspace = true"), "{joined}");
         assert!(joined.contains("stub macro"), "{joined}");
+        assert!(joined.contains("must pin a toolchain"), "{joined}");
         let _ = fs::remove_dir_all(&root);
+    }
+
+    #[test]
+    fn flags_the_claims_that_do_not_hold() {
+        let root = scratch("claims");
+        tidy_skeleton(&root);
+        fs::write(
+            root.join("Cargo.toml"),
+            "[workspace.package]\nrust-version = \"1.85\"\n\n[workspace.dependencies]\n\
+             a = { path = \"crates/a\", version = \"=0.1.0\" }\nreqwest = \"0.13\"\n",
+        )
+        .unwrap();
+        let big: String = (0..=crate::tidy_claims::LINE_BUDGET)
+            .map(|n| format!("const C{n}: u32 = {n};\n"))
+            .collect();
+        fs::write(
+            root.join("crates/a/src/lib.rs"),
+            format!("//! A crate.\npub use reqwest::Method;\n{big}"),
+        )
+        .unwrap();
+        fs::create_dir_all(root.join("docs")).unwrap();
+        fs::write(
+            root.join("docs/guide.md"),
+            "# Guide\n```rust\nfn main() {}\n```\n",
+        )
+        .unwrap();
+        fs::write(root.join("docs/notes.md"), "# Notes\n```\nplain\n```\n").unwrap();
+        fs::remove_file(root.join(crate::tidy_claims::OVER_BUDGET[0])).unwrap();
+        let problems = check(&root).unwrap_err();
+        let joined = problems.join("\n");
+        assert!(joined.contains("`pub use reqwest::...`"), "{joined}");
+        assert!(joined.contains("over the budget of 800"), "{joined}");
+        assert!(
+            joined.contains("docs/guide.md: has Rust blocks"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("docs/notes.md:2: a fenced block without a language"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("rust-version = \"1.85\" is not tested"),
+            "{joined}"
+        );
+        assert!(joined.contains("listed in OVER_BUDGET"), "{joined}");
+        let _ = fs::remove_dir_all(&root);
+    }
+
+    /// What a tidy tree needs besides the crate itself: the pinned toolchain, and the files
+    /// `OVER_BUDGET` lists (still over the budget, so that only the planted problems show).
+    fn tidy_skeleton(root: &Path) {
+        fs::write(
+            root.join("rust-toolchain.toml"),
+            "[toolchain]\nchannel = \"1.95.0\"\n",
+        )
+        .unwrap();
+        for listed in crate::tidy_claims::OVER_BUDGET {
+            let path = root.join(listed);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let body: String = (0..=crate::tidy_claims::LINE_BUDGET)
+                .map(|n| format!("const C{n}: u32 = {n};\n"))
+                .collect();
+            fs::write(path, format!("//! Over budget upstream.\n{body}")).unwrap();
+        }
     }
 
     #[test]
     fn accepts_a_tidy_tree() {
         let root = scratch("good");
+        tidy_skeleton(&root);
         fs::write(
             root.join("Cargo.toml"),
-            "[workspace.dependencies]\na = { path = \"crates/a\", version = \"=0.1.0\" }\n",
+            "[workspace.package]\nrust-version = \"1.95\"\n\n[workspace.dependencies]\n\
+             a = { path = \"crates/a\", version = \"=0.1.0\" }\nreqwest = \"0.13\"\n",
         )
         .unwrap();
         fs::write(
@@ -224,7 +295,18 @@ mod tests {
         .unwrap();
         fs::write(
             root.join("crates/a/src/lib.rs"),
-            "//! A crate.\npub fn f() {}\n",
+            "//! A crate.\npub fn f() {}\n// tidy: allow-reexport: macro plumbing\npub use reqwest;\n",
+        )
+        .unwrap();
+        fs::create_dir_all(root.join("docs")).unwrap();
+        fs::write(
+            root.join("docs/guide.md"),
+            "```rust\nfn main() {}\n```\n```text\nx\n```\n",
+        )
+        .unwrap();
+        fs::write(
+            root.join("crates/a/src/docs.rs"),
+            "//! Doctests.\n#[doc = include_str!(\"../../docs/guide.md\")]\nstruct Guide;\n",
         )
         .unwrap();
         assert_eq!(check(&root), Ok(()));

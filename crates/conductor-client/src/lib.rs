@@ -102,9 +102,9 @@ pub use conductor_client::ConductorClient;
 pub use event_client::EventClient;
 pub use metadata_client::MetadataClient;
 pub use options::{
-    CorrelationOptions, ExecuteOptions, GetWorkflowOptions, QueueSizeOptions, RemoveOptions,
-    RestartOptions, RetryOptions, RunningWorkflowsOptions, StartWorkflowOptions, TerminateOptions,
-    TerminateRemoveOptions, WorkflowStatusOptions, WorkflowTasksOptions,
+    BatchPollOptions, CorrelationOptions, ExecuteOptions, GetWorkflowOptions, QueueSizeOptions,
+    RemoveOptions, RestartOptions, RetryOptions, RunningWorkflowsOptions, StartWorkflowOptions,
+    TerminateOptions, TerminateRemoveOptions, WorkflowStatusOptions, WorkflowTasksOptions,
 };
 pub use search::{SearchQuery, quote_query_value};
 pub use task_client::TaskClient;

@@ -1370,3 +1370,96 @@ mod tests {
         assert_eq!(whole_millis_rounded_up(Duration::MAX), u64::MAX);
     }
 }
+
+/// The settings of [`TaskClient::batch_poll_with`](crate::TaskClient::batch_poll_with): who
+/// polls, in which domain, how many tasks at most and how long to wait for the first.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_client::BatchPollOptions;
+///
+/// let options = BatchPollOptions::new().domain("blue").count(5).timeout(Duration::from_millis(500));
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BatchPollOptions {
+    pub(crate) worker_id: Option<String>,
+    pub(crate) domain: Option<String>,
+    pub(crate) count: usize,
+    pub(crate) timeout: Duration,
+}
+
+impl Default for BatchPollOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BatchPollOptions {
+    /// No worker id, no domain, one task, a 100 ms long poll.
+    ///
+    /// ```
+    /// let options = conductor_client::BatchPollOptions::new();
+    /// assert_eq!(options, conductor_client::BatchPollOptions::default());
+    /// ```
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            worker_id: None,
+            domain: None,
+            count: 1,
+            timeout: Duration::from_millis(100),
+        }
+    }
+
+    /// The worker id the tasks are assigned to (`workerid`). Default: none.
+    ///
+    /// ```
+    /// let options = conductor_client::BatchPollOptions::new().worker_id("worker-1");
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn worker_id(mut self, worker_id: impl Into<String>) -> Self {
+        self.worker_id = Some(worker_id.into());
+        self
+    }
+
+    /// The task domain to poll in. Default: none (the domain-less queue).
+    ///
+    /// ```
+    /// let options = conductor_client::BatchPollOptions::new().domain("blue");
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// The most tasks to receive. Default 1.
+    ///
+    /// ```
+    /// let options = conductor_client::BatchPollOptions::new().count(10);
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn count(mut self, count: usize) -> Self {
+        self.count = count;
+        self
+    }
+
+    /// How long the server may wait for the first task (long poll; OSS allows at most 5 s).
+    /// Default 100 ms.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let options = conductor_client::BatchPollOptions::new().timeout(Duration::from_secs(1));
+    /// # let _ = options;
+    /// ```
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+}

@@ -286,10 +286,11 @@ pub(crate) fn find_signal_target<'a>(
             else {
                 continue;
             };
-            if task.task_type == "SUB_WORKFLOW" && is_pending(&task.status) {
-                if let Some(found) = find_signal_target(api, sub_workflow_id).await? {
-                    return Ok(Some(found));
-                }
+            if task.task_type == "SUB_WORKFLOW"
+                && is_pending(&task.status)
+                && let Some(found) = find_signal_target(api, sub_workflow_id).await?
+            {
+                return Ok(Some(found));
             }
         }
         Ok(None)

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use conductor_http::{ApiClient, ConductorError, Result, RetryPolicy, encode_segment};
 use conductor_models::{
-    ExternalStorageLocation, PollData, ReturnStrategy, SearchResult, SignalResponse, Task,
-    TaskExecLog, TaskResult, TaskResultStatus, TaskSummary, Workflow,
+    ExternalStorageLocation, PayloadOperation, PayloadType, PollData, ReturnStrategy, SearchResult,
+    SignalResponse, Task, TaskExecLog, TaskResult, TaskResultStatus, TaskSummary, Workflow,
 };
 use serde::Serialize;
 use tracing::{debug, warn};
 
 use crate::compat::{self, REMOVE_FROM_QUEUE, SEARCH_V2, SIGNAL, SIGNAL_SYNC, UPDATE_V2};
-use crate::options::{QueueSizeOptions, whole_millis_rounded_up};
+use crate::options::{BatchPollOptions, QueueSizeOptions, whole_millis_rounded_up};
 use crate::search::{SearchQuery, quote_query_value};
 use crate::sync_wait::{self, WaitSpec};
 use crate::util::{json_object, non_empty_text, parse_count, timeout_with_wait};
@@ -175,6 +175,54 @@ impl TaskClient {
     /// # }
     /// ```
     pub async fn batch_poll(
+        &self,
+        task_type: &str,
+        worker_id: Option<&str>,
+        domain: Option<&str>,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Task>> {
+        self.batch_poll_inner(task_type, worker_id, domain, count, timeout)
+            .await
+    }
+
+    /// [`batch_poll`](Self::batch_poll) with its settings named in a [`BatchPollOptions`].
+    ///
+    /// # Errors
+    ///
+    /// As [`batch_poll`](Self::batch_poll).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use conductor_client::{BatchPollOptions, ConductorClient, Configuration};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let options = BatchPollOptions::new()
+    ///     .worker_id("worker-1")
+    ///     .count(10)
+    ///     .timeout(Duration::from_secs(1));
+    /// let tasks = client.task_client().batch_poll_with("my_task", &options).await?;
+    /// # let _ = tasks;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn batch_poll_with(
+        &self,
+        task_type: &str,
+        options: &BatchPollOptions,
+    ) -> Result<Vec<Task>> {
+        self.batch_poll_inner(
+            task_type,
+            options.worker_id.as_deref(),
+            options.domain.as_deref(),
+            options.count,
+            options.timeout,
+        )
+        .await
+    }
+
+    async fn batch_poll_inner(
         &self,
         task_type: &str,
         worker_id: Option<&str>,
@@ -1172,6 +1220,40 @@ impl TaskClient {
             .query("operation", operation)
             .query("payloadType", payload_type)
             .send_json()
+            .await
+    }
+
+    /// [`get_external_storage_location`](Self::get_external_storage_location) with typed
+    /// `operation` and `payload_type`, so a misspelt one cannot reach the server.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_external_storage_location`](Self::get_external_storage_location).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::{PayloadOperation, PayloadType};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let location = client.task_client()
+    ///     .get_external_storage_location_for(
+    ///         "payloads/input.json",
+    ///         PayloadOperation::Write,
+    ///         PayloadType::WorkflowInput,
+    ///     )
+    ///     .await?;
+    /// # let _ = location;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_external_storage_location_for(
+        &self,
+        path: &str,
+        operation: PayloadOperation,
+        payload_type: PayloadType,
+    ) -> Result<ExternalStorageLocation> {
+        self.get_external_storage_location(path, operation.as_str(), payload_type.as_str())
             .await
     }
 }

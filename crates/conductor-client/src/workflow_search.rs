@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use conductor_http::{Result, encode_segment};
 use conductor_models::TaskSummary;
-use conductor_models::{ExternalStorageLocation, SearchResult, Workflow, WorkflowSummary};
+use conductor_models::{
+    ExternalStorageLocation, PayloadOperation, PayloadType, SearchResult, Workflow, WorkflowSummary,
+};
 
 use crate::WorkflowClient;
 use crate::compat::{self, SEARCH_V2};
@@ -446,6 +448,40 @@ impl WorkflowClient {
             .query("operation", operation)
             .query("payloadType", payload_type)
             .send_json()
+            .await
+    }
+
+    /// [`get_external_storage_location`](Self::get_external_storage_location) with typed
+    /// `operation` and `payload_type`, so a misspelt one cannot reach the server.
+    ///
+    /// # Errors
+    ///
+    /// As [`get_external_storage_location`](Self::get_external_storage_location).
+    ///
+    /// ```no_run
+    /// use conductor_client::{ConductorClient, Configuration};
+    /// use conductor_client::models::{PayloadOperation, PayloadType};
+    ///
+    /// # async fn run() -> conductor_client::Result<()> {
+    /// let client = ConductorClient::new(Configuration::from_env())?;
+    /// let location = client.workflow_client()
+    ///     .get_external_storage_location_for(
+    ///         "payloads/input.json",
+    ///         PayloadOperation::Write,
+    ///         PayloadType::WorkflowInput,
+    ///     )
+    ///     .await?;
+    /// # let _ = location;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn get_external_storage_location_for(
+        &self,
+        path: &str,
+        operation: PayloadOperation,
+        payload_type: PayloadType,
+    ) -> Result<ExternalStorageLocation> {
+        self.get_external_storage_location(path, operation.as_str(), payload_type.as_str())
             .await
     }
 }

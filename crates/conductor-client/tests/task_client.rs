@@ -11,9 +11,12 @@ use common::{
     task_summary_json, text_response, workflow_json, workflow_run_json,
 };
 use conductor_client::models::{
-    ReturnStrategy, SignalResponse, TaskResult, TaskResultStatus, TaskStatus, WorkflowStatus,
+    PayloadOperation, PayloadType, ReturnStrategy, SignalResponse, TaskResult, TaskResultStatus,
+    TaskStatus, WorkflowStatus,
 };
-use conductor_client::{ConductorError, QueueSizeOptions, RetryPolicy, SearchQuery};
+use conductor_client::{
+    BatchPollOptions, ConductorError, QueueSizeOptions, RetryPolicy, SearchQuery,
+};
 use serde_json::json;
 use wiremock::matchers::any;
 use wiremock::{Mock, ResponseTemplate};
@@ -103,6 +106,37 @@ async fn batch_poll_seed_shape_sends_count_and_timeout_in_millis() {
     );
     let ids: Vec<&str> = tasks.iter().map(|task| task.task_id.as_str()).collect();
     assert_eq!(ids, ["task-1", "task-2"]);
+}
+
+#[tokio::test]
+async fn batch_poll_with_options_sends_what_the_positional_form_sends() {
+    let h = Harness::new().await;
+    h.respond(json_response(&json!([task_json("task-1", "IN_PROGRESS")])))
+        .await;
+
+    let options = BatchPollOptions::new()
+        .worker_id("worker-1")
+        .domain("blue")
+        .count(10)
+        .timeout(Duration::from_secs(1));
+    let tasks = h
+        .client
+        .task_client()
+        .batch_poll_with("my_task", &options)
+        .await
+        .unwrap();
+
+    h.single_request().await.assert_call(
+        "GET",
+        "/api/tasks/poll/batch/my_task",
+        &[
+            ("workerid", "worker-1"),
+            ("domain", "blue"),
+            ("count", "10"),
+            ("timeout", "1000"),
+        ],
+    );
+    assert_eq!(tasks.len(), 1);
 }
 
 #[tokio::test]
@@ -836,6 +870,33 @@ async fn search_tasks_v2_returns_full_tasks_and_sends_only_set_parameters() {
         .assert_call("GET", "/api/tasks/search-v2", &[("size", "1")]);
     assert_eq!(page.results[0].status, TaskStatus::Completed);
     assert_eq!(page.results[0].workflow_type, "video_pipeline");
+}
+
+#[tokio::test]
+async fn typed_external_storage_location_sends_the_wire_names() {
+    let h = Harness::new().await;
+    h.respond(json_response(&json!({"path": "task/abc.json"})))
+        .await;
+
+    h.client
+        .task_client()
+        .get_external_storage_location_for(
+            "task/abc.json",
+            PayloadOperation::Read,
+            PayloadType::TaskInput,
+        )
+        .await
+        .unwrap();
+
+    h.single_request().await.assert_call(
+        "GET",
+        "/api/tasks/externalstoragelocation",
+        &[
+            ("path", "task/abc.json"),
+            ("operation", "READ"),
+            ("payloadType", "TASK_INPUT"),
+        ],
+    );
 }
 
 #[tokio::test]

@@ -5,13 +5,14 @@ use std::fmt;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use tracing::{error, warn};
 
 use crate::event::TaskRunnerEvent;
 use crate::listener::TaskRunnerEventsListener;
+use crate::panic::panic_message;
 
 /// Default number of events queued per listener before new ones are dropped.
 ///
@@ -79,6 +80,53 @@ struct Inner {
 /// One listener's queue; its delivery thread owns the receiving end and the listener.
 struct Sink {
     sender: SyncSender<Message>,
+    taken: Arc<Taken>,
+}
+
+/// How many messages a delivery thread has taken off its queue, signalled at each one: a flush
+/// that finds the queue full waits on it for room, instead of polling.
+#[derive(Default)]
+struct Taken {
+    count: Mutex<u64>,
+    signal: Condvar,
+}
+
+impl Taken {
+    /// The count now.
+    fn current(&self) -> u64 {
+        *lock(&self.count)
+    }
+
+    /// Records one more message taken and wakes the waiters.
+    fn bump(&self) {
+        *lock(&self.count) += 1;
+        self.signal.notify_all();
+    }
+
+    /// Waits until the count moves past `seen` or `deadline` passes; returns whether it moved.
+    fn wait_past(&self, seen: u64, deadline: Instant) -> bool {
+        let mut count = lock(&self.count);
+        while *count == seen {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return false;
+            }
+            count = match self.signal.wait_timeout(count, remaining) {
+                Ok((count, _)) => count,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+        true
+    }
+}
+
+/// Locks `mutex`; a poisoned lock only means a panic elsewhere while holding it, and a counter
+/// is still valid.
+fn lock(mutex: &Mutex<u64>) -> std::sync::MutexGuard<'_, u64> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
 enum Message {
@@ -152,12 +200,20 @@ impl EventDispatcher {
         };
         let index = sinks.len();
         let panics = Arc::clone(&self.inner.panics);
+        let taken = Arc::new(Taken::default());
+        let delivery = Delivery {
+            index,
+            listener,
+            receiver,
+            panics,
+            taken: Arc::clone(&taken),
+        };
         let spawned = std::thread::Builder::new()
             .name(format!("conductor-events-{index}"))
-            .spawn(move || deliver(index, listener.as_ref(), &receiver, &panics));
+            .spawn(move || delivery.run());
         match spawned {
             Ok(_) => {
-                sinks.push(Sink { sender });
+                sinks.push(Sink { sender, taken });
                 self.inner.has_listeners.store(true, Ordering::Release);
             }
             Err(err) => {
@@ -286,12 +342,16 @@ impl EventDispatcher {
     /// # }
     /// ```
     pub async fn flush(&self, timeout: Duration) -> bool {
-        let senders: Vec<SyncSender<Message>> =
-            self.read_sinks(|sinks| sinks.iter().map(|sink| sink.sender.clone()).collect());
-        if senders.is_empty() {
+        let queues: Vec<(SyncSender<Message>, Arc<Taken>)> = self.read_sinks(|sinks| {
+            sinks
+                .iter()
+                .map(|sink| (sink.sender.clone(), Arc::clone(&sink.taken)))
+                .collect()
+        });
+        if queues.is_empty() {
             return true;
         }
-        tokio::task::spawn_blocking(move || flush_blocking(&senders, timeout))
+        tokio::task::spawn_blocking(move || flush_blocking(&queues, timeout))
             .await
             .unwrap_or(false)
     }
@@ -380,22 +440,24 @@ impl fmt::Debug for EventDispatcher {
 }
 
 /// Queues a flush marker for every listener and waits for each to be answered, until `timeout`.
-fn flush_blocking(senders: &[SyncSender<Message>], timeout: Duration) -> bool {
+/// A full queue is waited on through its [`Taken`] signal: the marker goes in as soon as the
+/// delivery thread takes a message off.
+fn flush_blocking(queues: &[(SyncSender<Message>, Arc<Taken>)], timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
-    let mut acks = Vec::with_capacity(senders.len());
-    for sender in senders {
+    let mut acks = Vec::with_capacity(queues.len());
+    for (sender, taken) in queues {
         let (ack, acked) = mpsc::channel();
         let mut message = Message::Flush(ack);
         loop {
+            // Read before trying, so that a message taken in between is not missed.
+            let seen = taken.current();
             match sender.try_send(message) {
                 Ok(()) => break,
                 Err(TrySendError::Full(returned)) => {
-                    if Instant::now() >= deadline {
+                    message = returned;
+                    if !taken.wait_past(seen, deadline) {
                         return false;
                     }
-                    message = returned;
-                    // The listener is behind; its queue frees up as it catches up.
-                    std::thread::sleep(Duration::from_millis(1));
                 }
                 Err(TrySendError::Disconnected(_)) => return false,
             }
@@ -408,43 +470,39 @@ fn flush_blocking(senders: &[SyncSender<Message>], timeout: Duration) -> bool {
     })
 }
 
-/// The body of a listener's delivery thread: runs until every sender is gone.
-fn deliver(
+/// A listener's delivery thread: its queue, the listener, and the counters it keeps.
+struct Delivery {
     index: usize,
-    listener: &dyn TaskRunnerEventsListener,
-    receiver: &Receiver<Message>,
-    panics: &AtomicU64,
-) {
-    while let Ok(message) = receiver.recv() {
-        match message {
-            Message::Event(event) => {
-                let outcome = catch_unwind(AssertUnwindSafe(|| listener.on_event(&event)));
-                if let Err(payload) = outcome {
-                    panics.fetch_add(1, Ordering::Relaxed);
-                    warn!(
-                        listener = index,
-                        event = event.name(),
-                        panic = panic_message(payload.as_ref()),
-                        "event listener panicked; event skipped"
-                    );
-                }
-            }
-            Message::Flush(ack) => {
-                // The flusher may have given up waiting; nothing to do then.
-                let _ = ack.send(());
-            }
-        }
-    }
+    listener: Arc<dyn TaskRunnerEventsListener>,
+    receiver: Receiver<Message>,
+    panics: Arc<AtomicU64>,
+    taken: Arc<Taken>,
 }
 
-/// The text of a panic payload (`&str` or `String`), or a placeholder.
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else {
-        "non-string panic payload"
+impl Delivery {
+    /// The body of the thread: runs until every sender is gone.
+    fn run(self) {
+        while let Ok(message) = self.receiver.recv() {
+            self.taken.bump();
+            match message {
+                Message::Event(event) => {
+                    let outcome = catch_unwind(AssertUnwindSafe(|| self.listener.on_event(&event)));
+                    if let Err(payload) = outcome {
+                        self.panics.fetch_add(1, Ordering::Relaxed);
+                        warn!(
+                            listener = self.index,
+                            event = event.name(),
+                            panic = panic_message(payload.as_ref()),
+                            "event listener panicked; event skipped"
+                        );
+                    }
+                }
+                Message::Flush(ack) => {
+                    // The flusher may have given up waiting; nothing to do then.
+                    let _ = ack.send(());
+                }
+            }
+        }
     }
 }
 
@@ -565,6 +623,49 @@ mod tests {
         let delivered = blocked.calls.load(Ordering::SeqCst) as u64;
         assert_eq!(delivered + dispatcher.dropped_events(), 30);
         assert_eq!(healthy.seen.lock().unwrap().len(), 30);
+    }
+
+    /// Takes each call's permission from a channel, so the test decides when events go through.
+    struct Gated {
+        permits: Mutex<mpsc::Receiver<()>>,
+        calls: AtomicUsize,
+    }
+
+    impl TaskRunnerEventsListener for Gated {
+        fn on_event(&self, _event: &TaskRunnerEvent) {
+            let _ = self.permits.lock().unwrap().recv();
+            self.calls.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_flush_behind_a_full_queue_goes_in_when_the_listener_takes_an_event() {
+        let (permit, permits) = mpsc::channel();
+        let gated = Arc::new(Gated {
+            permits: Mutex::new(permits),
+            calls: AtomicUsize::new(0),
+        });
+        let dispatcher = EventDispatcher::with_capacity(1);
+        dispatcher.add_listener(gated.clone());
+        // The first event is taken at once and waits in the listener; the second fills the queue.
+        dispatcher.publish(paused(0));
+        let taken = dispatcher.read_sinks(|sinks| Arc::clone(&sinks[0].taken));
+        assert!(taken.wait_past(0, Instant::now() + Duration::from_secs(60)));
+        dispatcher.publish(paused(1));
+        assert_eq!(dispatcher.dropped_events(), 0);
+
+        let flushing = tokio::spawn({
+            let dispatcher = dispatcher.clone();
+            async move { dispatcher.flush(Duration::from_secs(60)).await }
+        });
+        // Two permits: the flush marker can only go in once the listener takes the second event.
+        permit.send(()).unwrap();
+        permit.send(()).unwrap();
+        let started = Instant::now();
+        assert!(flushing.await.unwrap(), "the flush marker never went in");
+        // Woken by the listener taking the event, not by its 60 s timeout running out.
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!(gated.calls.load(Ordering::SeqCst), 2);
     }
 
     #[tokio::test]

@@ -29,6 +29,7 @@
 pub mod dispatcher;
 pub mod event;
 pub mod listener;
+mod panic;
 
 pub use dispatcher::{DEFAULT_QUEUE_CAPACITY, EventDispatcher};
 pub use event::{
@@ -37,3 +38,4 @@ pub use event::{
     TaskPaused, TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
 };
 pub use listener::TaskRunnerEventsListener;
+pub use panic::panic_message;

@@ -4,7 +4,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use reqwest::Method;
 use reqwest::header::HeaderMap;
 use reqwest::redirect;
 
@@ -13,6 +12,7 @@ use crate::capabilities::ServerCapabilities;
 use crate::config::Configuration;
 use crate::error::{ConductorError, Result};
 use crate::headers::static_header_map;
+use crate::method::Method;
 use crate::request::ApiRequest;
 use crate::tls;
 

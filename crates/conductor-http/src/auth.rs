@@ -188,13 +188,13 @@ impl TokenManager {
             if state.auth_disabled {
                 return Ok(None);
             }
-            if state.generation != seen_generation {
-                if let Some(cached) = &state.token {
-                    return Ok(Some(Token {
-                        value: cached.value.clone(),
-                        generation: state.generation,
-                    }));
-                }
+            if state.generation != seen_generation
+                && let Some(cached) = &state.token
+            {
+                return Ok(Some(Token {
+                    value: cached.value.clone(),
+                    generation: state.generation,
+                }));
             }
             if let Some(until) = state.blocked_until {
                 let now = Instant::now();

@@ -1,5 +1,6 @@
-//! The SDK-wide error type [`ConductorError`], its transport part [`TransportError`] and the
-//! [`Result`] alias.
+//! The SDK-wide error type [`ConductorError`], its [`ErrorKind`], its transport part
+//! [`TransportError`], the [`Result`] alias and the one way of printing an error chain
+//! ([`error_chain`]).
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -137,6 +138,74 @@ pub enum ConductorError {
 }
 
 impl ConductorError {
+    /// What kind of error this is: one stable name per variant (see [`ErrorKind`]).
+    ///
+    /// ```
+    /// use conductor_http::{ConductorError, ErrorKind};
+    ///
+    /// let err = ConductorError::Api { status: 404, message: "no such def".into(), code: None, response: None };
+    /// assert_eq!(err.kind(), ErrorKind::Api);
+    /// assert_eq!(ConductorError::timeout("waited 10 s").kind(), ErrorKind::Timeout);
+    /// ```
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        // No wildcard: a new variant must say which kind it is.
+        match self {
+            Self::Http(_) => ErrorKind::Http,
+            Self::Json(_) => ErrorKind::Json,
+            Self::Decode { .. } => ErrorKind::Decode,
+            Self::Config(_) => ErrorKind::Config,
+            Self::Auth(_) => ErrorKind::Auth,
+            Self::TaskExecution(_) => ErrorKind::TaskExecution,
+            Self::TaskNotFound(_) => ErrorKind::TaskNotFound,
+            Self::WorkflowNotFound(_) => ErrorKind::WorkflowNotFound,
+            Self::Workflow(_) => ErrorKind::Workflow,
+            Self::Worker(_) => ErrorKind::Worker,
+            Self::Timeout(_) => ErrorKind::Timeout,
+            Self::Server { .. } => ErrorKind::Server,
+            Self::Api { .. } => ErrorKind::Api,
+            Self::Internal(_) => ErrorKind::Internal,
+            Self::Io(_) => ErrorKind::Io,
+            Self::Channel(_) => ErrorKind::Channel,
+            Self::NonRetryable(_) => ErrorKind::NonRetryable,
+            Self::UnsupportedByServer { .. } => ErrorKind::UnsupportedByServer,
+        }
+    }
+
+    /// The transport failure's kind, for an [`ErrorKind::Http`] error.
+    ///
+    /// ```
+    /// use conductor_http::{ConductorError, TransportError, TransportErrorKind};
+    ///
+    /// let refused = ConductorError::Http(TransportError::new(TransportErrorKind::Connect, "refused"));
+    /// assert_eq!(refused.transport_kind(), Some(TransportErrorKind::Connect));
+    /// assert_eq!(ConductorError::config("bad URL").transport_kind(), None);
+    /// ```
+    #[must_use]
+    pub fn transport_kind(&self) -> Option<TransportErrorKind> {
+        match self {
+            Self::Http(transport) => Some(transport.kind()),
+            _ => None,
+        }
+    }
+
+    /// The message a worker gave for a task failure ([`ErrorKind::is_task_failure`]), without the
+    /// variant's label: what the server should show as the task's `reasonForIncompletion`.
+    ///
+    /// ```
+    /// use conductor_http::ConductorError;
+    ///
+    /// assert_eq!(ConductorError::non_retryable("bad id").task_failure_message(), Some("bad id"));
+    /// assert_eq!(ConductorError::timeout("slow").task_failure_message(), None);
+    /// ```
+    #[must_use]
+    pub fn task_failure_message(&self) -> Option<&str> {
+        match self {
+            Self::TaskExecution(message) | Self::NonRetryable(message) => Some(message),
+            _ => None,
+        }
+    }
+
     /// The HTTP status of the server's answer, when there was one.
     ///
     /// `Some(404)` for [`TaskNotFound`](Self::TaskNotFound) and
@@ -556,7 +625,134 @@ impl ConductorError {
     /// ```
     #[must_use]
     pub fn is_non_retryable(&self) -> bool {
-        matches!(self, Self::NonRetryable(_))
+        self.kind() == ErrorKind::NonRetryable
+    }
+}
+
+/// What kind of error a [`ConductorError`] is: one stable, field-less name per variant, for
+/// matching without destructuring, for metric labels and event `error_type` fields
+/// ([`as_str`](Self::as_str)), and for retry decisions.
+///
+/// Prefer it to matching on [`ConductorError`]'s variants: a new variant brings a new kind, and
+/// code that classifies kinds keeps compiling (`#[non_exhaustive]`).
+///
+/// ```
+/// use conductor_http::{ConductorError, ErrorKind};
+///
+/// let err = ConductorError::non_retryable("order id is malformed");
+/// assert_eq!(err.kind(), ErrorKind::NonRetryable);
+/// assert_eq!(err.kind().as_str(), "NonRetryable");
+/// assert!(err.kind().is_task_failure());
+/// assert!(ErrorKind::Json.is_invalid_request());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// [`ConductorError::Http`]: no complete response arrived.
+    Http,
+    /// [`ConductorError::Json`]: a user-supplied value could not be (de)serialised.
+    Json,
+    /// [`ConductorError::Decode`]: the server's body was not what the endpoint promises.
+    Decode,
+    /// [`ConductorError::Config`]: the configuration is invalid.
+    Config,
+    /// [`ConductorError::Auth`]: authentication failed.
+    Auth,
+    /// [`ConductorError::TaskExecution`]: a worker's task failed (retryable).
+    TaskExecution,
+    /// [`ConductorError::TaskNotFound`].
+    TaskNotFound,
+    /// [`ConductorError::WorkflowNotFound`].
+    WorkflowNotFound,
+    /// [`ConductorError::Workflow`]: a workflow-level error raised by the SDK.
+    Workflow,
+    /// [`ConductorError::Worker`]: a worker runtime error.
+    Worker,
+    /// [`ConductorError::Timeout`]: an SDK-level deadline passed.
+    Timeout,
+    /// [`ConductorError::Server`]: the server answered 5xx.
+    Server,
+    /// [`ConductorError::Api`]: the server answered 4xx.
+    Api,
+    /// [`ConductorError::Internal`]: a bug inside the SDK.
+    Internal,
+    /// [`ConductorError::Io`]: an I/O error outside HTTP.
+    Io,
+    /// [`ConductorError::Channel`]: an internal channel closed.
+    Channel,
+    /// [`ConductorError::NonRetryable`]: a task failure retrying cannot fix.
+    NonRetryable,
+    /// [`ConductorError::UnsupportedByServer`]: the server has no such endpoint.
+    UnsupportedByServer,
+}
+
+impl ErrorKind {
+    /// The kind's stable name (the variant's name: `"Http"`, `"Api"`, `"NonRetryable"`...), as
+    /// the worker runtime reports it in events and metric labels.
+    ///
+    /// ```
+    /// use conductor_http::ErrorKind;
+    ///
+    /// assert_eq!(ErrorKind::Server.as_str(), "Server");
+    /// assert_eq!(ErrorKind::UnsupportedByServer.to_string(), "UnsupportedByServer");
+    /// ```
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "Http",
+            Self::Json => "Json",
+            Self::Decode => "Decode",
+            Self::Config => "Config",
+            Self::Auth => "Auth",
+            Self::TaskExecution => "TaskExecution",
+            Self::TaskNotFound => "TaskNotFound",
+            Self::WorkflowNotFound => "WorkflowNotFound",
+            Self::Workflow => "Workflow",
+            Self::Worker => "Worker",
+            Self::Timeout => "Timeout",
+            Self::Server => "Server",
+            Self::Api => "Api",
+            Self::Internal => "Internal",
+            Self::Io => "Io",
+            Self::Channel => "Channel",
+            Self::NonRetryable => "NonRetryable",
+            Self::UnsupportedByServer => "UnsupportedByServer",
+        }
+    }
+
+    /// Whether the kind is a task failure a worker reported ([`TaskExecution`](Self::TaskExecution)
+    /// or [`NonRetryable`](Self::NonRetryable)), as opposed to an error of the SDK or the server.
+    ///
+    /// ```
+    /// use conductor_http::ErrorKind;
+    ///
+    /// assert!(ErrorKind::TaskExecution.is_task_failure());
+    /// assert!(!ErrorKind::Api.is_task_failure());
+    /// ```
+    #[must_use]
+    pub const fn is_task_failure(self) -> bool {
+        matches!(self, Self::TaskExecution | Self::NonRetryable)
+    }
+
+    /// Whether the request itself is at fault, whatever the server: a value that cannot be
+    /// serialised ([`Json`](Self::Json)) or an invalid configuration ([`Config`](Self::Config)).
+    /// Sending the same request again can never succeed.
+    ///
+    /// ```
+    /// use conductor_http::ErrorKind;
+    ///
+    /// assert!(ErrorKind::Config.is_invalid_request());
+    /// assert!(!ErrorKind::Timeout.is_invalid_request());
+    /// ```
+    #[must_use]
+    pub const fn is_invalid_request(self) -> bool {
+        matches!(self, Self::Json | Self::Config)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -702,7 +898,7 @@ impl TransportError {
         } else {
             TransportErrorKind::Other
         };
-        let message = format!("{context}: {}", cause_chain(&error));
+        let message = format!("{context}: {}", error_chain(&error));
         Self::with_source(kind, message, error)
     }
 
@@ -746,24 +942,95 @@ impl StdError for TransportError {
     }
 }
 
-/// Joins an error and its sources ("error sending request: connection refused"), skipping
-/// repeated messages: reqwest's own message rarely says *why*.
-fn cause_chain(error: &(dyn StdError + 'static)) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    let mut current: Option<&(dyn StdError + 'static)> = Some(error);
-    while let Some(err) = current {
-        let text = err.to_string();
-        if !text.is_empty() && !parts.iter().any(|seen| seen.contains(&text)) {
-            parts.push(text);
+/// An error and its sources on one line, `top: cause: root cause`, skipping a source whose text is
+/// already printed (many errors repeat their source's message in their own): the SDK's one way of
+/// showing a chain, in task failure reasons, logs and [`TransportError`] messages.
+///
+/// ```
+/// use conductor_http::{ConductorError, error_chain};
+///
+/// let io = std::io::Error::other("disk full");
+/// assert_eq!(error_chain(&ConductorError::Io(io)), "I/O error: disk full");
+/// ```
+pub fn error_chain(error: &(dyn StdError + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !cause_text.is_empty() && !text.contains(&cause_text) {
+            if !text.is_empty() {
+                text.push_str(": ");
+            }
+            text.push_str(&cause_text);
         }
-        current = err.source();
+        source = cause.source();
     }
-    parts.join(": ")
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error with a message and an optional source, to build chains.
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl fmt::Display for Layer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl StdError for Layer {
+        fn source(&self) -> Option<&(dyn StdError + 'static)> {
+            self.1
+                .as_deref()
+                .map(|layer| layer as &(dyn StdError + 'static))
+        }
+    }
+
+    #[test]
+    fn error_chain_joins_sources_and_skips_repeated_text() {
+        let root = Layer("connection refused", None);
+        let middle = Layer("connect error: connection refused", Some(Box::new(root)));
+        let top = Layer("sending request", Some(Box::new(middle)));
+        assert_eq!(
+            error_chain(&top),
+            "sending request: connect error: connection refused"
+        );
+        assert_eq!(error_chain(&Layer("alone", None)), "alone");
+    }
+
+    #[test]
+    fn every_kind_is_named_after_its_variant() {
+        let cases = [
+            (ConductorError::config("x"), "Config"),
+            (ConductorError::auth("x"), "Auth"),
+            (ConductorError::task_execution("x"), "TaskExecution"),
+            (ConductorError::TaskNotFound("x".into()), "TaskNotFound"),
+            (
+                ConductorError::WorkflowNotFound("x".into()),
+                "WorkflowNotFound",
+            ),
+            (ConductorError::workflow("x"), "Workflow"),
+            (ConductorError::worker("x"), "Worker"),
+            (ConductorError::timeout("x"), "Timeout"),
+            (server(500, false), "Server"),
+            (ConductorError::internal("x"), "Internal"),
+            (ConductorError::Io(std::io::Error::other("x")), "Io"),
+            (ConductorError::channel("x"), "Channel"),
+            (ConductorError::non_retryable("x"), "NonRetryable"),
+            (
+                ConductorError::unsupported_by_server("GET /x", "3.22"),
+                "UnsupportedByServer",
+            ),
+        ];
+        for (error, name) in cases {
+            assert_eq!(error.kind().as_str(), name, "{error}");
+            assert_eq!(format!("{:?}", error.kind()), name);
+        }
+    }
 
     fn server(status: u16, retryable: bool) -> ConductorError {
         ConductorError::Server {

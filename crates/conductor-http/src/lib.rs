@@ -56,6 +56,7 @@ pub mod capabilities;
 pub mod config;
 pub mod error;
 pub mod headers;
+mod method;
 mod path;
 pub mod request;
 mod response;
@@ -65,9 +66,11 @@ mod tls;
 pub use api_client::ApiClient;
 pub use capabilities::ServerCapabilities;
 pub use config::Configuration;
-pub use error::{ConductorError, Result, TransportError, TransportErrorKind};
+pub use error::{
+    ConductorError, ErrorKind, Result, TransportError, TransportErrorKind, error_chain,
+};
 pub use headers::{HeaderProvider, RequestInfo};
+pub use method::Method;
 pub use path::encode_segment;
 pub use request::ApiRequest;
-pub use reqwest::Method;
 pub use retry::RetryPolicy;

@@ -4,15 +4,16 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api_client::ApiClient;
 use crate::auth::AUTH_HEADER;
-use crate::error::{ConductorError, Result, TransportError, TransportErrorKind};
+use crate::error::{ConductorError, ErrorKind, Result, TransportError, TransportErrorKind};
 use crate::headers::{RequestInfo, apply_provided};
+use crate::method::Method;
 use crate::response::{
     MAX_SNIPPET_CHARS, decode_json, error_from_response, fallback_message, is_blank,
     is_token_rejection, snippet,
@@ -113,7 +114,7 @@ impl fmt::Debug for ApiRequest {
 
 impl ApiRequest {
     pub(crate) fn new(client: ApiClient, method: Method, path: String) -> Self {
-        let idempotent = !matches!(method, Method::POST | Method::PATCH);
+        let idempotent = method.is_idempotent();
         let path = if path.starts_with('/') {
             path
         } else {
@@ -433,7 +434,7 @@ impl ApiRequest {
             }
             let mut builder = inner
                 .http
-                .request(self.method.clone(), &url)
+                .request(self.method.to_reqwest(), &url)
                 .headers(headers)
                 .timeout(timeout);
             if !self.query.is_empty() {
@@ -510,26 +511,26 @@ impl ApiRequest {
                 return Ok(RawResponse { status, body });
             }
 
-            if let Some(rejected) = &token {
-                if is_token_rejection(status, &body) {
-                    if !token_replayed {
-                        token_replayed = true;
-                        tracing::debug!(
-                            status = status.as_u16(),
-                            "token rejected; refreshing it and replaying the request once"
-                        );
-                        inner.tokens.refresh_rejected(&endpoint, rejected).await?;
-                        continue;
-                    }
-                    let message = match error_from_response(status, &body) {
-                        ConductorError::Api { message, .. } => message,
-                        _ => fallback_message(status, &body),
-                    };
-                    return Err(ConductorError::Auth(format!(
-                        "{context} was rejected with HTTP {} even after a token refresh: {message}",
-                        status.as_u16()
-                    )));
+            if let Some(rejected) = &token
+                && is_token_rejection(status, &body)
+            {
+                if !token_replayed {
+                    token_replayed = true;
+                    tracing::debug!(
+                        status = status.as_u16(),
+                        "token rejected; refreshing it and replaying the request once"
+                    );
+                    inner.tokens.refresh_rejected(&endpoint, rejected).await?;
+                    continue;
                 }
+                let message = match error_from_response(status, &body) {
+                    ConductorError::Api { message, .. } => message,
+                    _ => fallback_message(status, &body),
+                };
+                return Err(ConductorError::Auth(format!(
+                    "{context} was rejected with HTTP {} even after a token refresh: {message}",
+                    status.as_u16()
+                )));
             }
 
             let error = error_from_response(status, &body);
@@ -574,17 +575,13 @@ impl ApiRequest {
         if retries >= policy.max_retries() {
             return None;
         }
-        let allowed = match error {
+        let allowed = match (error.kind(), error.transport_kind()) {
             // The request never reached the server: safe to send again whatever it is.
-            ConductorError::Http(transport) if transport.kind() == TransportErrorKind::Connect => {
-                true
-            }
-            ConductorError::Http(transport) => {
-                self.idempotent && transport.kind() != TransportErrorKind::Other
-            }
+            (_, Some(TransportErrorKind::Connect)) => true,
+            (_, Some(transport)) => self.idempotent && transport != TransportErrorKind::Other,
             // A rate-limited request was refused before being processed.
-            ConductorError::Api { status: 429, .. } => true,
-            other => self.idempotent && other.is_retryable(),
+            (ErrorKind::Api, _) if error.status() == Some(429) => true,
+            _ => self.idempotent && error.is_retryable(),
         };
         if !allowed {
             return None;

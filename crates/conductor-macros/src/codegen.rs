@@ -205,15 +205,22 @@ fn convert(kind: &ReturnKind, value: &TokenStream) -> TokenStream {
         ReturnKind::Result { ok, err } => {
             let ok = convert(ok, &quote!(__ok));
             let span = err.as_ref().map_or_else(Span::call_site, Spanned::span);
+            // Both located at the error type: an unusable type is reported there by the check,
+            // with `WorkerErrorType`'s message; the probe itself accepts any type.
+            let check = quote_spanned! {span=> __c::WorkerErrorType::check(&__err); };
             let failure = quote_spanned! {span=>
-                (&&&__c::ErrorProbe(&__err)).task_failure()
+                (&&&&__c::ErrorProbe(&__err)).task_failure()
             };
             quote! {
                 match #value {
                     ::core::result::Result::Ok(__ok) => #ok,
                     ::core::result::Result::Err(__err) => {
                         #[allow(unused_imports)]
-                        use __c::{ViaBoxedError as _, ViaDisplay as _, ViaStdError as _, ViaTaskError as _};
+                        use __c::{
+                            ViaAnyType as _, ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
+                            ViaTaskError as _,
+                        };
+                        #check
                         #failure
                     }
                 }
@@ -239,7 +246,8 @@ fn relocate(tokens: &TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// The builder calls for the settings given in the attribute, each spanned at its value.
+/// The settings given in the attribute, applied to the worker's one `WorkerOptions` value, each
+/// call spanned at its value.
 fn settings(args: &WorkerArgs) -> TokenStream {
     let calls = [
         (&args.thread_count, "with_thread_count"),
@@ -251,15 +259,23 @@ fn settings(args: &WorkerArgs) -> TokenStream {
         (&args.lease_extend_enabled, "with_lease_extend_enabled"),
         (&args.paused, "with_paused"),
     ];
-    calls
+    let applied: Vec<TokenStream> = calls
         .into_iter()
         .filter_map(|(setting, method)| {
             let setting = setting.as_ref()?;
             let value = &setting.tokens;
             let method = Ident::new(method, value.span());
-            Some(quote_spanned!(value.span()=> let __worker = __worker.#method(#value);))
+            Some(quote_spanned!(value.span()=> let __options = __options.#method(#value);))
         })
-        .collect()
+        .collect();
+    if applied.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        let __options = ::core::clone::Clone::clone(__worker.options());
+        #(#applied)*
+        let __worker = __worker.with_options(__options);
+    }
 }
 
 /// The input schema expression (`Option<serde_json::Value>`), built from the parameters' types.

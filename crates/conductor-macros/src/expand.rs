@@ -333,10 +333,11 @@ mod tests {
                     ::core::result::Result::Err(__err) => {
                         #[allow(unused_imports)]
                         use __c::{
-                            ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
+                            ViaAnyType as _, ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
                             ViaTaskError as _,
                         };
-                        (&&&__c::ErrorProbe(&__err)).task_failure()
+                        __c::WorkerErrorType::check(&__err);
+                        (&&&&__c::ErrorProbe(&__err)).task_failure()
                     }
                 }),
             ),
@@ -395,14 +396,15 @@ mod tests {
         assert_contains(
             &text,
             &[
-                quote!(let __worker = __worker.with_thread_count(5);),
-                quote!(let __worker = __worker.with_poll_interval_millis(200);),
-                quote!(let __worker = __worker.with_poll_timeout_millis(1000);),
-                quote!(let __worker = __worker.with_domain("premium");),
-                quote!(let __worker = __worker.with_identity("me");),
-                quote!(let __worker = __worker.with_register_task_def(true);),
-                quote!(let __worker = __worker.with_lease_extend_enabled(false);),
-                quote!(let __worker = __worker.with_paused(true);),
+                quote!(let __options = __options.with_thread_count(5);),
+                quote!(let __options = __options.with_poll_interval_millis(200);),
+                quote!(let __options = __options.with_poll_timeout_millis(1000);),
+                quote!(let __options = __options.with_domain("premium");),
+                quote!(let __options = __options.with_identity("me");),
+                quote!(let __options = __options.with_register_task_def(true);),
+                quote!(let __options = __options.with_lease_extend_enabled(false);),
+                quote!(let __options = __options.with_paused(true);),
+                quote!(let __worker = __worker.with_options(__options);),
                 quote!(
                     __c::InputSchema::new(true)
                         .property(

@@ -143,10 +143,10 @@ impl MetricsServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(task) = self.task.take() {
-            if let Err(err) = task.await {
-                warn!(error = %err, "metrics endpoint task failed");
-            }
+        if let Some(task) = self.task.take()
+            && let Err(err) = task.await
+        {
+            warn!(error = %err, "metrics endpoint task failed");
         }
     }
 }

@@ -56,6 +56,7 @@ pub mod error_response;
 pub mod event_handler;
 pub mod execution_metadata;
 pub mod expr;
+pub mod llm_index;
 pub mod llm_tasks;
 pub mod misc;
 pub mod operators;
@@ -96,10 +97,11 @@ pub use event_handler::{
 };
 pub use execution_metadata::ExecutionMetadata;
 pub use expr::{Expr, task_input, task_output, workflow_input, workflow_variable};
+pub use llm_index::{Document, EmbeddingModel, VectorIndex};
 pub use misc::{
     CacheConfig, DynamicForkJoinTask, DynamicForkJoinTaskList, ExternalStorageLocation, Health,
-    HealthCheckStatus, IdempotencyStrategy, JoinMode, PollData, RateLimitConfig, RateLimitPolicy,
-    TokenUsage,
+    HealthCheckStatus, IdempotencyStrategy, JoinMode, PayloadOperation, PayloadType, PollData,
+    RateLimitConfig, RateLimitPolicy, TokenUsage,
 };
 pub use operators::TerminationStatus;
 pub use requests::{

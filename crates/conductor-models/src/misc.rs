@@ -1,5 +1,6 @@
 //! Small shared models: `RateLimitConfig`, `CacheConfig`, `IdempotencyStrategy`, `JoinMode`,
-//! `ExternalStorageLocation`, `HealthCheckStatus`, `TokenUsage`, `DynamicForkJoinTask`.
+//! `ExternalStorageLocation` (with `PayloadOperation`, `PayloadType`), `HealthCheckStatus`,
+//! `TokenUsage`, `DynamicForkJoinTask`.
 
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +138,42 @@ impl CacheConfig {
             key: Some(key.into()),
             ttl_in_second,
         }
+    }
+}
+
+wire_enum! {
+    /// Whether an external payload is read or written (the `operation` of
+    /// `GET /…/externalstoragelocation`).
+    ///
+    /// ```
+    /// use conductor_models::PayloadOperation;
+    /// assert_eq!(PayloadOperation::Write.as_str(), "WRITE");
+    /// ```
+    pub enum PayloadOperation {
+        /// Read a stored payload.
+        Read => "READ",
+        /// Write a payload to storage.
+        Write => "WRITE",
+    }
+}
+
+wire_enum! {
+    /// Which payload an external storage location is for (the `payloadType` of
+    /// `GET /…/externalstoragelocation`).
+    ///
+    /// ```
+    /// use conductor_models::PayloadType;
+    /// assert_eq!(PayloadType::WorkflowInput.as_str(), "WORKFLOW_INPUT");
+    /// ```
+    pub enum PayloadType {
+        /// A workflow's input.
+        WorkflowInput => "WORKFLOW_INPUT",
+        /// A workflow's output.
+        WorkflowOutput => "WORKFLOW_OUTPUT",
+        /// A task's input.
+        TaskInput => "TASK_INPUT",
+        /// A task's output.
+        TaskOutput => "TASK_OUTPUT",
     }
 }
 

@@ -3,52 +3,30 @@
 
 use conductor_http::ConductorError;
 
-/// A short, stable class of `error` (the variant name), for event `error_type` fields and
-/// metric labels.
+/// A short, stable class of `error` ([`ErrorKind::as_str`](conductor_http::ErrorKind::as_str),
+/// the variant name), for event `error_type` fields and metric labels.
 pub(crate) fn error_type(error: &ConductorError) -> &'static str {
-    match error {
-        ConductorError::Http(_) => "Http",
-        ConductorError::Json(_) => "Json",
-        ConductorError::Decode { .. } => "Decode",
-        ConductorError::Config(_) => "Config",
-        ConductorError::Auth(_) => "Auth",
-        ConductorError::TaskExecution(_) => "TaskExecution",
-        ConductorError::TaskNotFound(_) => "TaskNotFound",
-        ConductorError::WorkflowNotFound(_) => "WorkflowNotFound",
-        ConductorError::Workflow(_) => "Workflow",
-        ConductorError::Worker(_) => "Worker",
-        ConductorError::Timeout(_) => "Timeout",
-        ConductorError::Server { .. } => "Server",
-        ConductorError::Api { .. } => "Api",
-        ConductorError::Internal(_) => "Internal",
-        ConductorError::Io(_) => "Io",
-        ConductorError::Channel(_) => "Channel",
-        ConductorError::NonRetryable(_) => "NonRetryable",
-        ConductorError::UnsupportedByServer { .. } => "UnsupportedByServer",
-        _ => "Other",
-    }
+    error.kind().as_str()
 }
 
 /// Whether sending the same result again can never succeed: a 4xx answer other than 408/429
-/// (unknown task or workflow, invalid result) or a result that cannot be serialised. Everything
-/// else (transport errors, 5xx, timeouts, auth) may heal, so it is retried.
+/// (unknown task or workflow, invalid result) or a request that is invalid whatever the server
+/// (a result that cannot be serialised, a bad configuration). Everything else (transport errors,
+/// 5xx, timeouts, auth) may heal, so it is retried.
 pub(crate) fn is_permanent_update_error(error: &ConductorError) -> bool {
     match error.status() {
         Some(status) if (400..500).contains(&status) => status != 408 && status != 429,
-        _ => matches!(error, ConductorError::Json(_) | ConductorError::Config(_)),
+        _ => error.kind().is_invalid_request(),
     }
 }
 
-/// The `reasonForIncompletion` for a worker error: the message alone for the task-failure
-/// variants (their `Display` prefix is noise to someone reading the workflow), the full text
-/// otherwise.
+/// The `reasonForIncompletion` for a worker error: the message alone for a task failure the
+/// worker reported (its `Display` prefix is noise to someone reading the workflow), the full
+/// text otherwise.
 pub(crate) fn failure_reason(error: &ConductorError) -> String {
-    match error {
-        ConductorError::TaskExecution(message) | ConductorError::NonRetryable(message) => {
-            message.clone()
-        }
-        other => other.to_string(),
-    }
+    error
+        .task_failure_message()
+        .map_or_else(|| error.to_string(), str::to_owned)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use conductor_http::{ConductorError, Result};
 
 use crate::worker::{MAX_POLL_TIMEOUT_MILLIS, Worker};
+use crate::worker_options::WorkerOptions;
 
 /// Reads one configuration variable: `Some(value)` when set. [`EnvLookup::process`] reads the
 /// process environment; tests pass a map instead, so they never mutate the environment.
@@ -259,40 +260,19 @@ impl WorkerConfig {
             ));
         }
         let resolver = Resolver { env, name };
-        let poll_interval_ms = resolver
-            .parsed(&POLL_INTERVAL, parse_u64)?
-            .unwrap_or_else(|| worker.poll_interval_millis());
-        let poll_timeout_ms = resolver
-            .parsed(&POLL_TIMEOUT, parse_u64)?
-            .unwrap_or_else(|| worker.poll_timeout_millis());
-        let thread_count = resolver
-            .parsed(&THREAD_COUNT, parse_usize)?
-            .unwrap_or_else(|| worker.thread_count());
-        let domain = match resolver.raw(&DOMAIN) {
-            Some((_, value)) if value.trim().is_empty() => None,
-            Some((_, value)) => Some(value.trim().to_owned()),
-            None => worker.domain().map(str::to_owned),
-        };
-        let worker_id = match resolver.raw(&WORKER_ID) {
-            Some((_, value)) if !value.trim().is_empty() => value.trim().to_owned(),
-            _ => worker.identity(),
-        };
+        // The worker's declared settings (one value), with the environment laid on top.
+        let options = resolver.apply(WorkerOptions::of(worker))?;
+        let poll_timeout_ms = options.poll_timeout_millis();
         let config = Self {
             task_type: name.to_owned(),
-            worker_id,
-            domain,
-            poll_interval: Duration::from_millis(poll_interval_ms),
+            worker_id: options.identity().to_owned(),
+            domain: options.domain().map(str::to_owned),
+            poll_interval: Duration::from_millis(options.poll_interval_millis()),
             poll_timeout: Duration::from_millis(poll_timeout_ms),
-            thread_count,
-            paused: resolver
-                .parsed(&PAUSED, parse_bool)?
-                .unwrap_or_else(|| worker.paused()),
-            register_task_def: resolver
-                .parsed(&REGISTER_TASK_DEF, parse_bool)?
-                .unwrap_or_else(|| worker.register_task_def()),
-            lease_extend_enabled: resolver
-                .parsed(&LEASE_EXTEND_ENABLED, parse_bool)?
-                .unwrap_or_else(|| worker.lease_extend_enabled()),
+            thread_count: options.thread_count(),
+            paused: options.paused(),
+            register_task_def: options.register_task_def(),
+            lease_extend_enabled: options.lease_extend_enabled(),
         };
         if config.thread_count == 0 {
             return Err(ConductorError::config(format!(
@@ -511,6 +491,40 @@ struct Resolver<'a> {
 }
 
 impl Resolver<'_> {
+    /// `options` with every property the environment sets for this worker replaced; a blank
+    /// value counts as unset, except for the domain, where it clears the worker's own.
+    fn apply(&self, mut options: WorkerOptions) -> Result<WorkerOptions> {
+        if let Some(millis) = self.parsed(&POLL_INTERVAL, parse_u64)? {
+            options = options.with_poll_interval_millis(millis);
+        }
+        if let Some(millis) = self.parsed(&POLL_TIMEOUT, parse_u64)? {
+            options = options.with_poll_timeout_millis(millis);
+        }
+        if let Some(count) = self.parsed(&THREAD_COUNT, parse_usize)? {
+            options = options.with_thread_count(count);
+        }
+        match self.raw(&DOMAIN) {
+            Some((_, value)) if value.trim().is_empty() => options = options.without_domain(),
+            Some((_, value)) => options = options.with_domain(value.trim()),
+            None => {}
+        }
+        if let Some((_, value)) = self.raw(&WORKER_ID)
+            && !value.trim().is_empty()
+        {
+            options = options.with_identity(value.trim());
+        }
+        if let Some(paused) = self.parsed(&PAUSED, parse_bool)? {
+            options = options.with_paused(paused);
+        }
+        if let Some(register) = self.parsed(&REGISTER_TASK_DEF, parse_bool)? {
+            options = options.with_register_task_def(register);
+        }
+        if let Some(enabled) = self.parsed(&LEASE_EXTEND_ENABLED, parse_bool)? {
+            options = options.with_lease_extend_enabled(enabled);
+        }
+        Ok(options)
+    }
+
     /// The first variable set for `property` and its value.
     fn raw(&self, property: &Property) -> Option<(String, String)> {
         let upper_name = upper_case_name(self.name);

@@ -2,16 +2,15 @@
 //! mapping of the outcome to a [`TaskResult`].
 
 use std::any::Any;
-use std::future::Future;
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::panic::AssertUnwindSafe;
 
 use conductor_events::{
     PANIC_ERROR_TYPE, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionStarted,
+    panic_message,
 };
-use conductor_http::Result;
+use conductor_http::{Result, error_chain};
 use conductor_models::{Task, TaskResult, TaskResultStatus};
+use futures_util::FutureExt as _;
 use tokio::time::Instant;
 use tracing::{Instrument, debug, info_span, warn};
 
@@ -48,7 +47,10 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task) -> Execution {
     );
     let context = TaskContext::for_execution(task, worker_id, runtime.stopping.child_token());
     let started = Instant::now();
-    let user_code = CatchUnwind::new(context.clone().scope(runner.worker.execute(task)));
+    // The future is never polled again after a panic (`catch_unwind` answers at once), so no
+    // broken state can be observed: asserting unwind safety is sound.
+    let user_code =
+        AssertUnwindSafe(context.clone().scope(runner.worker.execute(task))).catch_unwind();
     let heartbeat = async {
         if runner.config.lease_extend_enabled() {
             lease::keep_alive(runner, task).await;
@@ -165,76 +167,21 @@ fn to_result(
     result
 }
 
-/// The error and its sources, joined.
-fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
-/// The text of a panic payload.
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(message) = payload.downcast_ref::<&str>() {
-        message
-    } else if let Some(message) = payload.downcast_ref::<String>() {
-        message
-    } else {
-        "non-string panic payload"
-    }
-}
-
-/// Polls a future, turning a panic during any poll into `Err(payload)`.
-///
-/// The future is boxed so it can be polled through `Pin<&mut>` without unsafe pin projection.
-struct CatchUnwind<F> {
-    inner: Pin<Box<F>>,
-}
-
-impl<F: Future> CatchUnwind<F> {
-    fn new(future: F) -> Self {
-        Self {
-            inner: Box::pin(future),
-        }
-    }
-}
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = std::result::Result<F::Output, Box<dyn Any + Send>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let inner = self.get_mut().inner.as_mut();
-        // The future is never polled again after a panic (we return Ready), so no broken state
-        // can be observed: asserting unwind safety is sound.
-        match catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            Err(payload) => Poll::Ready(Err(payload)),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[tokio::test]
-    async fn catch_unwind_returns_output_or_payload() {
-        assert_eq!(CatchUnwind::new(async { 5 }).await.unwrap(), 5);
-        let caught = CatchUnwind::new(async {
+    async fn a_panic_in_any_poll_becomes_its_payload() {
+        let output = AssertUnwindSafe(async { 5 }).catch_unwind().await;
+        assert_eq!(output.ok(), Some(5));
+        let caught = AssertUnwindSafe(async {
             tokio::task::yield_now().await;
             panic!("boom {}", 7);
         })
+        .catch_unwind()
         .await
         .unwrap_err();
         assert_eq!(panic_message(caught.as_ref()), "boom 7");
-        let caught = CatchUnwind::new(async { std::panic::panic_any(42_u8) })
-            .await
-            .unwrap_err();
-        assert_eq!(panic_message(caught.as_ref()), "non-string panic payload");
     }
 }

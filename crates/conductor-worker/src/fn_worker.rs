@@ -8,13 +8,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use conductor_http::Result;
 use conductor_models::{Task, TaskDef};
+#[cfg(feature = "schema")]
 use schemars::JsonSchema;
 
 use crate::output::WorkerOutput;
+#[cfg(feature = "schema")]
 use crate::schema::generate_schema;
-use crate::worker::{
-    DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, Worker, default_identity,
-};
+use crate::worker::Worker;
+use crate::worker_options::WorkerOptions;
 
 type BoxedFuture = Pin<Box<dyn Future<Output = Result<WorkerOutput>> + Send>>;
 type Handler = Arc<dyn Fn(Task) -> BoxedFuture + Send + Sync>;
@@ -43,17 +44,10 @@ type Handler = Arc<dyn Fn(Task) -> BoxedFuture + Send + Sync>;
 pub struct FnWorker {
     name: String,
     handler: Handler,
-    thread_count: usize,
-    poll_interval_millis: u64,
-    poll_timeout_millis: u64,
-    domain: Option<String>,
-    identity: Option<String>,
+    options: WorkerOptions,
     input_schema: Option<serde_json::Value>,
     output_schema: Option<serde_json::Value>,
     task_def: Option<TaskDef>,
-    register_task_def: bool,
-    lease_extend_enabled: bool,
-    paused: bool,
 }
 
 impl FnWorker {
@@ -79,18 +73,47 @@ impl FnWorker {
         Self {
             name: name.into(),
             handler: Arc::new(move |task| Box::pin(handler(task))),
-            thread_count: 1,
-            poll_interval_millis: DEFAULT_POLL_INTERVAL_MILLIS,
-            poll_timeout_millis: DEFAULT_POLL_TIMEOUT_MILLIS,
-            domain: None,
-            identity: None,
+            options: WorkerOptions::DEFAULT,
             input_schema: None,
             output_schema: None,
             task_def: None,
-            register_task_def: false,
-            lease_extend_enabled: false,
-            paused: false,
         }
+    }
+
+    /// Replaces all the polling and execution settings at once (see [`WorkerOptions`]; the
+    /// `with_*` setters below change one of them). Default: [`WorkerOptions::DEFAULT`].
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOptions, WorkerOutput};
+    ///
+    /// let shared = WorkerOptions::default().with_thread_count(4).with_domain("blue");
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_options(shared);
+    /// assert_eq!((worker.thread_count(), worker.domain()), (4, Some("blue")));
+    /// ```
+    #[must_use]
+    pub fn with_options(mut self, options: WorkerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The polling and execution settings.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, WorkerOptions, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// assert_eq!(worker.options(), &WorkerOptions::DEFAULT);
+    /// ```
+    #[must_use]
+    pub fn options(&self) -> &WorkerOptions {
+        &self.options
     }
 
     /// How many tasks may execute at once. Default 1 (0 is rejected when the worker starts).
@@ -107,7 +130,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_thread_count(mut self, thread_count: usize) -> Self {
-        self.thread_count = thread_count;
+        self.options = self.options.with_thread_count(thread_count);
         self
     }
 
@@ -125,7 +148,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_poll_interval_millis(mut self, millis: u64) -> Self {
-        self.poll_interval_millis = millis;
+        self.options = self.options.with_poll_interval_millis(millis);
         self
     }
 
@@ -143,7 +166,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_poll_timeout_millis(mut self, millis: u64) -> Self {
-        self.poll_timeout_millis = millis;
+        self.options = self.options.with_poll_timeout_millis(millis);
         self
     }
 
@@ -161,7 +184,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_domain(mut self, domain: impl Into<String>) -> Self {
-        self.domain = Some(domain.into());
+        self.options = self.options.with_domain(domain);
         self
     }
 
@@ -179,11 +202,12 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_identity(mut self, identity: impl Into<String>) -> Self {
-        self.identity = Some(identity.into());
+        self.options = self.options.with_identity(identity);
         self
     }
 
-    /// The JSON Schema of the task's input (see [`generate_schema`]). Default: none.
+    /// The JSON Schema of the task's input (see `schema::generate_schema`, feature `schema`).
+    /// Default: none.
     ///
     /// ```
     /// # use conductor_models::Task;
@@ -225,7 +249,8 @@ impl FnWorker {
         self
     }
 
-    /// The input schema generated from `T` ([`generate_schema::<T>(strict)`](generate_schema)).
+    /// The input schema generated from `T` ([`generate_schema::<T>(strict)`](generate_schema));
+    /// feature `schema`.
     ///
     /// ```
     /// # use conductor_models::Task;
@@ -244,12 +269,13 @@ impl FnWorker {
     /// assert_eq!(schema["properties"]["name"]["type"], "string");
     /// assert_eq!(schema["additionalProperties"], false);
     /// ```
+    #[cfg(feature = "schema")]
     #[must_use]
     pub fn with_input_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
         self.with_input_schema(generate_schema::<T>(strict))
     }
 
-    /// The output schema generated from `T`.
+    /// The output schema generated from `T`; feature `schema`.
     ///
     /// ```
     /// # use conductor_models::Task;
@@ -267,6 +293,7 @@ impl FnWorker {
     /// let schema = worker.output_schema().expect("schema set");
     /// assert_eq!(schema["properties"]["greeting"]["type"], "string");
     /// ```
+    #[cfg(feature = "schema")]
     #[must_use]
     pub fn with_output_schema_from<T: JsonSchema>(self, strict: bool) -> Self {
         self.with_output_schema(generate_schema::<T>(strict))
@@ -290,7 +317,7 @@ impl FnWorker {
     #[must_use]
     pub fn with_task_def(mut self, task_def: TaskDef) -> Self {
         self.task_def = Some(task_def);
-        self.register_task_def = true;
+        self.options = self.options.with_register_task_def(true);
         self
     }
 
@@ -308,7 +335,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_register_task_def(mut self, register: bool) -> Self {
-        self.register_task_def = register;
+        self.options = self.options.with_register_task_def(register);
         self
     }
 
@@ -326,7 +353,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_lease_extend_enabled(mut self, enabled: bool) -> Self {
-        self.lease_extend_enabled = enabled;
+        self.options = self.options.with_lease_extend_enabled(enabled);
         self
     }
 
@@ -344,7 +371,7 @@ impl FnWorker {
     /// ```
     #[must_use]
     pub fn with_paused(mut self, paused: bool) -> Self {
-        self.paused = paused;
+        self.options = self.options.with_paused(paused);
         self
     }
 }
@@ -360,25 +387,23 @@ impl Worker for FnWorker {
     }
 
     fn identity(&self) -> String {
-        self.identity
-            .clone()
-            .unwrap_or_else(|| default_identity().to_owned())
+        self.options.identity().to_owned()
     }
 
     fn domain(&self) -> Option<&str> {
-        self.domain.as_deref()
+        self.options.domain()
     }
 
     fn poll_interval_millis(&self) -> u64 {
-        self.poll_interval_millis
+        self.options.poll_interval_millis()
     }
 
     fn thread_count(&self) -> usize {
-        self.thread_count
+        self.options.thread_count()
     }
 
     fn poll_timeout_millis(&self) -> u64 {
-        self.poll_timeout_millis
+        self.options.poll_timeout_millis()
     }
 
     fn input_schema(&self) -> Option<serde_json::Value> {
@@ -394,15 +419,15 @@ impl Worker for FnWorker {
     }
 
     fn register_task_def(&self) -> bool {
-        self.register_task_def
+        self.options.register_task_def()
     }
 
     fn lease_extend_enabled(&self) -> bool {
-        self.lease_extend_enabled
+        self.options.lease_extend_enabled()
     }
 
     fn paused(&self) -> bool {
-        self.paused
+        self.options.paused()
     }
 }
 
@@ -410,14 +435,7 @@ impl fmt::Debug for FnWorker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("FnWorker")
             .field("name", &self.name)
-            .field("thread_count", &self.thread_count)
-            .field("poll_interval_millis", &self.poll_interval_millis)
-            .field("poll_timeout_millis", &self.poll_timeout_millis)
-            .field("domain", &self.domain)
-            .field("identity", &self.identity)
-            .field("register_task_def", &self.register_task_def)
-            .field("lease_extend_enabled", &self.lease_extend_enabled)
-            .field("paused", &self.paused)
+            .field("options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -425,6 +443,7 @@ impl fmt::Debug for FnWorker {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::worker::default_identity;
 
     #[tokio::test]
     async fn the_closure_receives_the_task_and_its_answer_is_returned() {

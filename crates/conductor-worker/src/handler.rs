@@ -356,18 +356,19 @@ impl TaskHandler {
         }
 
         #[cfg(feature = "metrics")]
-        if let Some(metrics) = &mut self.metrics {
-            if metrics.settings.http_port().is_some() && metrics.server.is_none() {
-                let server = MetricsServer::start(metrics.collector.clone(), &metrics.settings)
-                    .await
-                    .map_err(|err| match err {
-                        conductor_metrics::MetricsError::Bind { source, .. } => {
-                            ConductorError::Io(source)
-                        }
-                        other => ConductorError::config(other.to_string()),
-                    })?;
-                metrics.server = Some(server);
-            }
+        if let Some(metrics) = &mut self.metrics
+            && metrics.settings.http_port().is_some()
+            && metrics.server.is_none()
+        {
+            let server = MetricsServer::start(metrics.collector.clone(), &metrics.settings)
+                .await
+                .map_err(|err| match err {
+                    conductor_metrics::MetricsError::Bind { source, .. } => {
+                        ConductorError::Io(source)
+                    }
+                    other => ConductorError::config(other.to_string()),
+                })?;
+            metrics.server = Some(server);
         }
 
         let runtime = Arc::new(Runtime::new(
@@ -927,6 +928,10 @@ impl TaskHandlerBuilder {
     }
 
     /// Replaces the runtime options. Default [`RunnerOptions::default`].
+    ///
+    /// [`shutdown_grace_period`](Self::shutdown_grace_period) and
+    /// [`register_task_defs`](Self::register_task_defs) are shortcuts that change one field of
+    /// this same value: call them after `options`, which replaces the whole value.
     ///
     /// ```
     /// use std::time::Duration;

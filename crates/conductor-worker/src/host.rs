@@ -2,22 +2,16 @@
 //! and then shuts down gracefully.
 
 use std::fmt;
-use std::sync::Arc;
 
-use conductor_events::TaskRunnerEventsListener;
 use conductor_http::{Configuration, Result};
 #[cfg(feature = "metrics")]
 use conductor_metrics::MetricsSettings;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tokio::time::Duration;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use crate::api::TaskApi;
-use crate::config::EnvLookup;
 use crate::handler::{TaskHandler, TaskHandlerBuilder};
-use crate::options::RunnerOptions;
 use crate::worker::Worker;
 
 /// The sending half of a [`WorkerHostBuilder::with_shutdown_channel`]: `send(())` starts a
@@ -116,11 +110,7 @@ impl WorkerHost {
     /// # }
     /// ```
     pub fn builder(config: Configuration) -> WorkerHostBuilder {
-        WorkerHostBuilder {
-            handler: TaskHandler::builder(config),
-            channel: None,
-            handle_signals: true,
-        }
+        WorkerHostBuilder::from(TaskHandler::builder(config))
     }
 
     /// The running handler (to pause or resume workers, read metrics...).
@@ -235,7 +225,13 @@ impl fmt::Debug for WorkerHost {
     }
 }
 
-/// Builds and starts a [`WorkerHost`]; from [`WorkerHost::builder`].
+/// Builds and starts a [`WorkerHost`]; from [`WorkerHost::builder`], or from a
+/// [`TaskHandlerBuilder`] (`WorkerHostBuilder::from`).
+///
+/// It wraps the [`TaskHandlerBuilder`] rather than copying its methods: besides the seed's
+/// [`worker`](Self::worker) and [`with_metrics`](Self::with_metrics), the handler's settings are
+/// changed through [`configure`](Self::configure), under the one name the handler gives them.
+/// What belongs to the host alone (signals, the shutdown channel) is set here.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -248,8 +244,11 @@ impl fmt::Debug for WorkerHost {
 ///     .worker(FnWorker::new("greet", |_task: Task| async {
 ///         Ok(WorkerOutput::completed_with_result("hi"))
 ///     }))
-///     .shutdown_grace_period(Duration::from_secs(20))
-///     .register_task_defs(true)
+///     .configure(|handler| {
+///         handler
+///             .shutdown_grace_period(Duration::from_secs(20))
+///             .register_task_defs(true)
+///     })
 ///     .start()
 ///     .await?;
 /// host.wait_for_shutdown().await
@@ -285,27 +284,6 @@ impl WorkerHostBuilder {
         self
     }
 
-    /// Adds a shared worker.
-    ///
-    /// ```no_run
-    /// use std::sync::Arc;
-    /// use conductor_http::Configuration;
-    /// use conductor_models::Task;
-    /// use conductor_worker::{FnWorker, Worker, WorkerHost, WorkerOutput};
-    ///
-    /// # async fn run() -> conductor_http::Result<()> {
-    /// let worker: Arc<dyn Worker> = Arc::new(FnWorker::new("greet", |_task: Task| async {
-    ///     Ok(WorkerOutput::completed_with_result("hi"))
-    /// }));
-    /// let host = WorkerHost::builder(Configuration::from_env()).worker_arc(worker).start().await?;
-    /// # host.shutdown().await
-    /// # }
-    /// ```
-    pub fn worker_arc(mut self, worker: Arc<dyn Worker>) -> Self {
-        self.handler = self.handler.worker_arc(worker);
-        self
-    }
-
     /// Enables Prometheus metrics. Default: none.
     ///
     /// ```no_run
@@ -329,13 +307,18 @@ impl WorkerHostBuilder {
         self
     }
 
-    /// Adds an event listener.
+    /// Changes the underlying [`TaskHandlerBuilder`]: every setting of the handler (event
+    /// listeners, [`RunnerOptions`](crate::RunnerOptions), the grace period, task-definition
+    /// registration, the [`TaskApi`](crate::TaskApi), environment overrides, shared workers) is
+    /// set there, under its one name, rather than copied onto this builder.
     ///
     /// ```no_run
     /// use std::sync::Arc;
+    /// use std::time::Duration;
     /// use conductor_events::{PollFailure, TaskRunnerEventsListener};
     /// use conductor_http::Configuration;
-    /// # use conductor_worker::{FnWorker, WorkerHost};
+    /// use conductor_worker::{RunnerOptions, WorkerHost};
+    /// # use conductor_worker::FnWorker;
     ///
     /// struct PollAlerts;
     ///
@@ -348,127 +331,22 @@ impl WorkerHostBuilder {
     /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
     /// let host = WorkerHost::builder(Configuration::from_env())
     ///     .worker(worker)
-    ///     .event_listener(Arc::new(PollAlerts))
+    ///     .configure(|handler| {
+    ///         handler
+    ///             .event_listener(Arc::new(PollAlerts))
+    ///             .shutdown_grace_period(Duration::from_secs(20))
+    ///             .options(RunnerOptions::default().with_update_retries(10))
+    ///     })
     ///     .start()
     ///     .await?;
     /// # host.shutdown().await
     /// # }
     /// ```
-    pub fn event_listener(mut self, listener: Arc<dyn TaskRunnerEventsListener>) -> Self {
-        self.handler = self.handler.event_listener(listener);
-        self
-    }
-
-    /// Replaces the runtime options.
-    ///
-    /// ```no_run
-    /// use conductor_http::Configuration;
-    /// use conductor_worker::{RunnerOptions, WorkerHost};
-    /// # use conductor_worker::FnWorker;
-    ///
-    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
-    /// let host = WorkerHost::builder(Configuration::from_env())
-    ///     .worker(worker)
-    ///     .options(RunnerOptions::default().with_update_retries(10))
-    ///     .start()
-    ///     .await?;
-    /// # host.shutdown().await
-    /// # }
-    /// ```
-    pub fn options(mut self, options: RunnerOptions) -> Self {
-        self.handler = self.handler.options(options);
-        self
-    }
-
-    /// Sets the graceful shutdown period. Default 30 s.
-    ///
-    /// ```no_run
-    /// use std::time::Duration;
-    /// use conductor_http::Configuration;
-    /// use conductor_worker::WorkerHost;
-    /// # use conductor_worker::FnWorker;
-    ///
-    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
-    /// // Kubernetes' default terminationGracePeriodSeconds is 30: stay well inside it.
-    /// let host = WorkerHost::builder(Configuration::from_env())
-    ///     .worker(worker)
-    ///     .shutdown_grace_period(Duration::from_secs(20))
-    ///     .start()
-    ///     .await?;
-    /// # host.shutdown().await
-    /// # }
-    /// ```
-    pub fn shutdown_grace_period(mut self, period: Duration) -> Self {
-        self.handler = self.handler.shutdown_grace_period(period);
-        self
-    }
-
-    /// Creates missing task definitions at start-up. Default `false`.
-    ///
-    /// ```no_run
-    /// use conductor_http::Configuration;
-    /// use conductor_worker::WorkerHost;
-    /// # use conductor_worker::FnWorker;
-    ///
-    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
-    /// let host = WorkerHost::builder(Configuration::from_env())
-    ///     .worker(worker)
-    ///     .register_task_defs(true)
-    ///     .start()
-    ///     .await?;
-    /// # host.shutdown().await
-    /// # }
-    /// ```
-    pub fn register_task_defs(mut self, register: bool) -> Self {
-        self.handler = self.handler.register_task_defs(register);
-        self
-    }
-
-    /// Talks to the server through `api` (see [`TaskHandlerBuilder::task_api`]).
-    ///
-    /// ```no_run
-    /// use std::sync::Arc;
-    /// use conductor_client::ConductorClient;
-    /// use conductor_http::Configuration;
-    /// use conductor_worker::WorkerHost;
-    /// # use conductor_worker::FnWorker;
-    ///
-    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
-    /// let config = Configuration::from_env();
-    /// let client = Arc::new(ConductorClient::new(config.clone())?);
-    /// let host = WorkerHost::builder(config)
-    ///     .worker(worker)
-    ///     .task_api(client.clone())
-    ///     .start()
-    ///     .await?;
-    /// # host.shutdown().await
-    /// # }
-    /// ```
-    pub fn task_api(mut self, api: Arc<dyn TaskApi>) -> Self {
-        self.handler = self.handler.task_api(api);
-        self
-    }
-
-    /// Reads environment overrides through `env`.
-    ///
-    /// ```no_run
-    /// use std::collections::HashMap;
-    /// use conductor_http::Configuration;
-    /// use conductor_worker::{EnvLookup, WorkerHost};
-    /// # use conductor_worker::FnWorker;
-    ///
-    /// # async fn run(worker: FnWorker, settings: HashMap<String, String>) -> conductor_http::Result<()> {
-    /// // Overrides from a config file instead of the process environment.
-    /// let host = WorkerHost::builder(Configuration::from_env())
-    ///     .worker(worker)
-    ///     .env_lookup(EnvLookup::from_map(settings))
-    ///     .start()
-    ///     .await?;
-    /// # host.shutdown().await
-    /// # }
-    /// ```
-    pub fn env_lookup(mut self, env: EnvLookup) -> Self {
-        self.handler = self.handler.env_lookup(env);
+    pub fn configure(
+        mut self,
+        change: impl FnOnce(TaskHandlerBuilder) -> TaskHandlerBuilder,
+    ) -> Self {
+        self.handler = change(self.handler);
         self
     }
 
@@ -495,6 +373,29 @@ impl WorkerHostBuilder {
     pub fn handle_signals(mut self, handle: bool) -> Self {
         self.handle_signals = handle;
         self
+    }
+
+    /// Leaves SIGINT and SIGTERM to the application: the named form of
+    /// [`handle_signals(false)`](Self::handle_signals). The host then stops through the shutdown
+    /// channel, [`WorkerHost::request_shutdown`] or [`WorkerHost::shutdown`].
+    ///
+    /// ```no_run
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::WorkerHost;
+    /// # use conductor_worker::FnWorker;
+    ///
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env())
+    ///     .worker(worker)
+    ///     .ignore_signals()
+    ///     .start()
+    ///     .await?;
+    /// tokio::signal::ctrl_c().await?;
+    /// host.shutdown().await
+    /// # }
+    /// ```
+    pub fn ignore_signals(self) -> Self {
+        self.handle_signals(false)
     }
 
     /// Adds a programmatic shutdown trigger: `shutdown_tx.send(())` starts the shutdown.
@@ -586,6 +487,29 @@ impl WorkerHostBuilder {
             force,
             watchers,
         })
+    }
+}
+
+/// A host around a handler built so far: `WorkerHostBuilder::from(TaskHandler::builder(config))`.
+///
+/// ```no_run
+/// use conductor_http::Configuration;
+/// use conductor_worker::{TaskHandler, WorkerHostBuilder};
+/// # use conductor_worker::FnWorker;
+///
+/// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+/// let handler = TaskHandler::builder(Configuration::from_env()).worker(worker);
+/// let host = WorkerHostBuilder::from(handler).start().await?;
+/// # host.shutdown().await
+/// # }
+/// ```
+impl From<TaskHandlerBuilder> for WorkerHostBuilder {
+    fn from(handler: TaskHandlerBuilder) -> Self {
+        Self {
+            handler,
+            channel: None,
+            handle_signals: true,
+        }
     }
 }
 

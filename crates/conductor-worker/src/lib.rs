@@ -21,14 +21,15 @@
 //!   the result when they run out; uses **update-v2** to receive the next task in the same round
 //!   trip, falling back to v1 for good on servers without it;
 //! - optionally **extends the lease** of long executions and **registers missing task
-//!   definitions** (with JSON schemas from [`schema::generate_schema`]);
+//!   definitions** (with JSON schemas from `schema::generate_schema`, feature `schema`);
 //! - **shuts down gracefully**: stops polling, lets running tasks finish within a deadline, and
 //!   returns the rest to the server so they are picked up at once.
 //!
 //! Settings can be overridden per worker from the environment
 //! (`CONDUCTOR_WORKER_{NAME}_{PROP}`, `CONDUCTOR_WORKER_ALL_{PROP}`; see [`WorkerConfig`]).
 //! Lifecycle events go to `conductor-events` listeners; Prometheus metrics are one of them
-//! (feature `metrics`, on by default).
+//! (feature `metrics`, on by default). JSON Schemas from Rust types (schemars) are the
+//! feature `schema`, on by default too.
 //!
 //! ```no_run
 //! use conductor_http::Configuration;
@@ -67,9 +68,11 @@ mod poller;
 mod registration;
 mod runner;
 mod runtime;
+#[cfg(feature = "schema")]
 pub mod schema;
 mod update;
 mod worker;
+mod worker_options;
 
 pub use api::TaskApi;
 pub use config::{EnvLookup, WorkerConfig};
@@ -79,10 +82,11 @@ pub use handler::{TaskHandler, TaskHandlerBuilder};
 pub use host::{ShutdownSender, WorkerHost, WorkerHostBuilder};
 #[doc(hidden)]
 pub use macro_support::private as __private;
-pub use macro_support::{TaskError, discovered_workers};
+pub use macro_support::{TaskError, WorkerErrorType, discovered_workers};
 pub use options::RunnerOptions;
 pub use output::{TaskInProgress, WorkerOutput};
 pub use worker::{
     DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, MAX_POLL_TIMEOUT_MILLIS, Worker,
     default_identity,
 };
+pub use worker_options::WorkerOptions;

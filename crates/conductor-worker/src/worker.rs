@@ -1,4 +1,5 @@
 //! The [`Worker`] trait: what the runtime needs to know about a task type and how to execute it.
+//! Its default settings are those of [`WorkerOptions::DEFAULT`].
 
 use std::sync::{Arc, OnceLock};
 
@@ -7,6 +8,7 @@ use conductor_http::Result;
 use conductor_models::{Task, TaskDef};
 
 use crate::output::WorkerOutput;
+use crate::worker_options::WorkerOptions;
 
 /// Default poll interval, in milliseconds.
 ///
@@ -122,18 +124,18 @@ pub trait Worker: Send + Sync {
     /// an empty poll the runner waits 1 ms, then 2, 4, 8... up to this interval; any task resets
     /// the wait to zero.
     fn poll_interval_millis(&self) -> u64 {
-        DEFAULT_POLL_INTERVAL_MILLIS
+        WorkerOptions::DEFAULT.poll_interval_millis()
     }
 
     /// How many tasks of this type may execute at once. Default 1.
     fn thread_count(&self) -> usize {
-        1
+        WorkerOptions::DEFAULT.thread_count()
     }
 
     /// How long the server may hold a poll open waiting for a task (long poll), in milliseconds,
     /// at most 5000. Default 100.
     fn poll_timeout_millis(&self) -> u64 {
-        DEFAULT_POLL_TIMEOUT_MILLIS
+        WorkerOptions::DEFAULT.poll_timeout_millis()
     }
 
     /// A JSON Schema for the task's input, registered with the task definition when
@@ -159,19 +161,19 @@ pub trait Worker: Send + Sync {
     /// Whether to create this task's definition at start-up when the server has none. Default
     /// `false`. An existing definition is never changed.
     fn register_task_def(&self) -> bool {
-        false
+        WorkerOptions::DEFAULT.register_task_def()
     }
 
     /// Whether to extend the task's lease while it executes (heartbeats at a fraction of its
     /// `responseTimeoutSeconds`), for tasks that may run longer than their response timeout.
     /// Default `false`.
     fn lease_extend_enabled(&self) -> bool {
-        false
+        WorkerOptions::DEFAULT.lease_extend_enabled()
     }
 
     /// Whether the worker starts paused (not polling until resumed). Default `false`.
     fn paused(&self) -> bool {
-        false
+        WorkerOptions::DEFAULT.paused()
     }
 }
 

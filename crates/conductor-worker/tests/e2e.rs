@@ -483,8 +483,8 @@ async fn shutdown_during_execution_loses_no_result() {
             Duration::from_secs(1),
             Arc::clone(&started),
         ))
-        .handle_signals(false)
-        .shutdown_grace_period(Duration::from_secs(10))
+        .ignore_signals()
+        .configure(|handler| handler.shutdown_grace_period(Duration::from_secs(10)))
         .with_shutdown_channel();
     let host = builder.start().await.unwrap();
     let mut ids = Vec::new();

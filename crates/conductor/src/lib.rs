@@ -40,8 +40,13 @@
 //! |---|---|---|
 //! | `client` | yes | [`Configuration`], [`ConductorClient`] and its task, workflow, metadata and event clients, [`error`] |
 //! | `server` | no | [`server`]: the embedded Conductor-compatible server (`DevServer`) for examples and tests |
-//! | `worker` | yes | [`worker`](mod@worker): the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`), [`events`], [`metrics`] (Prometheus), [`schema`]; `models::TaskInProgress` |
-//! | `macros` | no | the [`#[worker]`](macro@worker) attribute macro (implies `worker`) |
+//! | `worker` | yes | `worker`: the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`), `events`; `models::TaskInProgress` |
+//! | `metrics` | yes | `metrics`: Prometheus metrics (`MetricsSettings`, `MetricsCollector`; with `worker`, `TaskHandlerBuilder::metrics`); brings axum and prometheus |
+//! | `schema` | yes | `schema`: JSON Schemas from Rust types (`generate_schema`, `FnWorker::with_input_schema_from`); implies `worker`, brings schemars |
+//! | `macros` | no | the `#[worker]` attribute macro (implies `worker` and `schema`) |
+//!
+//! A worker that needs neither metrics nor schemas builds with
+//! `default-features = false, features = ["worker"]`: no axum, prometheus or schemars.
 //!
 //! Turn the defaults off (`default-features = false`) for the models alone, or pick single crates à la
 //! carte: `conductor-models`, `conductor-http`, `conductor-client`, `conductor-worker`, ...
@@ -89,7 +94,9 @@ pub use conductor_models::{Task, TaskResult, Workflow, WorkflowDef, WorkflowTask
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod error {
-    pub use conductor_http::{ConductorError, Result, TransportError, TransportErrorKind};
+    pub use conductor_http::{
+        ConductorError, ErrorKind, Result, TransportError, TransportErrorKind, error_chain,
+    };
 }
 
 /// The HTTP layer: [`ApiClient`](conductor_http::ApiClient), auth, retries (`conductor-http`).
@@ -124,23 +131,23 @@ pub use conductor_worker::{FnWorker, TaskContext, TaskHandler, Worker, WorkerHos
 
 /// JSON Schemas from Rust types, for worker input and output validation:
 /// `conductor::schema::generate_schema::<T>(strict)`.
-#[cfg(feature = "worker")]
-#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+#[cfg(feature = "schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "schema")))]
 pub use conductor_worker::schema;
 
 /// Worker lifecycle events and their listeners (`conductor-events`):
 /// [`TaskRunnerEventsListener`](conductor_events::TaskRunnerEventsListener), `EventDispatcher`...
-#[cfg(feature = "worker")]
-#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+#[cfg(any(feature = "worker", feature = "metrics"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "worker", feature = "metrics"))))]
 pub use conductor_events as events;
 
 /// Prometheus metrics for workers (`conductor-metrics`): `MetricsSettings`, `MetricsCollector`.
-#[cfg(feature = "worker")]
-#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use conductor_metrics as metrics;
 
-#[cfg(feature = "worker")]
-#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
 pub use conductor_metrics::{MetricsCollector, MetricsSettings};
 
 #[cfg(feature = "macros")]
@@ -172,7 +179,7 @@ pub mod prelude {
     };
     #[cfg(feature = "client")]
     pub use conductor_http::{ConductorError, Configuration};
-    #[cfg(feature = "worker")]
+    #[cfg(feature = "metrics")]
     pub use conductor_metrics::MetricsSettings;
     #[cfg(feature = "worker")]
     pub use conductor_worker::{

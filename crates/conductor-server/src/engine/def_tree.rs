@@ -124,10 +124,8 @@ fn next_within<'a>(
                         break;
                     }
                 }
-                if stopped {
-                    if let Some(next) = iter.next() {
-                        return Some(next);
-                    }
+                if stopped && let Some(next) = iter.next() {
+                    return Some(next);
                 }
             }
             if this.task_type == TaskType::DoWhile && has(this, reference) {
@@ -154,15 +152,11 @@ fn next_within<'a>(
                         break;
                     }
                 }
-                if stopped {
-                    if let Some(next) = iter.next() {
-                        return Some(next);
-                    }
+                if stopped && let Some(next) = iter.next() {
+                    return Some(next);
                 }
-                if found {
-                    if let Some(parent) = parent {
-                        return next_within(parent, &this.task_reference_name, None);
-                    }
+                if found && let Some(parent) = parent {
+                    return next_within(parent, &this.task_reference_name, None);
                 }
             }
             None

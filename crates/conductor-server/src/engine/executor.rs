@@ -207,10 +207,10 @@ pub(crate) fn resolve_task_input(
     let mut resolved = Resolver::new(&doc, task_id).resolve_map(&params);
     if let Some(td) = task_def {
         for (k, v) in resolved.iter_mut() {
-            if v.is_null() {
-                if let Some(template) = td.input_template.get(k) {
-                    *v = template.clone();
-                }
+            if v.is_null()
+                && let Some(template) = td.input_template.get(k)
+            {
+                *v = template.clone();
             }
         }
     }
@@ -244,18 +244,16 @@ pub(crate) fn populate_workflow_task(task: &mut WorkflowTask, store: &Store) {
     // `MetadataMapperService.populateVersionForSubWorkflow`: a SUB_WORKFLOW without a version is
     // pinned to the latest version when the workflow starts (a plain restart keeps that version;
     // a restart with the latest definitions pins it again).
-    if task.task_type == TaskType::SubWorkflow {
-        if let Some(param) = task.sub_workflow_param.as_mut() {
-            if param.version.is_none() && param.workflow_definition.is_none() {
-                if let Some(def) = param
-                    .name
-                    .as_deref()
-                    .and_then(|name| store.latest_workflow_def(name))
-                {
-                    param.version = Some(def.version);
-                }
-            }
-        }
+    if task.task_type == TaskType::SubWorkflow
+        && let Some(param) = task.sub_workflow_param.as_mut()
+        && param.version.is_none()
+        && param.workflow_definition.is_none()
+        && let Some(def) = param
+            .name
+            .as_deref()
+            .and_then(|name| store.latest_workflow_def(name))
+    {
+        param.version = Some(def.version);
     }
     if task.task_definition.is_none() {
         let simple = matches!(task.task_type, TaskType::Simple | TaskType::Unknown(_));
@@ -1054,10 +1052,10 @@ impl Exec<'_> {
         }
         for task in wf.tasks.iter().filter(|t| !t.retried || !t.executed) {
             let reference = def_ref(task);
-            if let Some(next) = def_tree::next_task(&def.tasks, reference) {
-                if !statuses.contains_key(next.task_reference_name.as_str()) {
-                    return Ok(false);
-                }
+            if let Some(next) = def_tree::next_task(&def.tasks, reference)
+                && !statuses.contains_key(next.task_reference_name.as_str())
+            {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -1320,15 +1318,15 @@ impl Exec<'_> {
             return;
         }
         let mut due = self.now + DEFAULT_SWEEP_OFFSET_MS;
-        if let Some(def) = &wf.workflow_definition {
-            if def.timeout_seconds > 0 {
-                let base = if wf.last_retried_time > 0 {
-                    wf.last_retried_time
-                } else {
-                    wf.create_time.unwrap_or(self.now)
-                };
-                due = due.min(base + secs_to_millis(def.timeout_seconds));
-            }
+        if let Some(def) = &wf.workflow_definition
+            && def.timeout_seconds > 0
+        {
+            let base = if wf.last_retried_time > 0 {
+                wf.last_retried_time
+            } else {
+                wf.create_time.unwrap_or(self.now)
+            };
+            due = due.min(base + secs_to_millis(def.timeout_seconds));
         }
         for task in wf.tasks.iter().filter(|t| !t.status.is_terminal()) {
             let Some(td) = task_def_of(task, self.store) else {
@@ -1336,12 +1334,11 @@ impl Exec<'_> {
             };
             let delay = secs_to_millis(i64::from(task.start_delay_in_seconds));
             let callback = secs_to_millis(task.callback_after_seconds);
-            if task.status == TaskStatus::Scheduled {
-                if let Some(poll) = td.poll_timeout_seconds.filter(|p| *p > 0) {
-                    due = due.min(
-                        task.scheduled_time + delay + secs_to_millis(i64::from(poll)) + callback,
-                    );
-                }
+            if task.status == TaskStatus::Scheduled
+                && let Some(poll) = td.poll_timeout_seconds.filter(|p| *p > 0)
+            {
+                due = due
+                    .min(task.scheduled_time + delay + secs_to_millis(i64::from(poll)) + callback);
             }
             if task.status == TaskStatus::InProgress && td.response_timeout_seconds > 0 {
                 due = due

@@ -420,13 +420,13 @@ fn poll_outcome(
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         })
     };
-    if let Some(max) = number("maxPollCount").filter(|m| *m > 0) {
-        if i64::from(task.poll_count) >= max {
-            return NetworkOutcome::failed(
-                format!("The termination condition did not hold after {max} polls"),
-                output,
-            );
-        }
+    if let Some(max) = number("maxPollCount").filter(|m| *m > 0)
+        && i64::from(task.poll_count) >= max
+    {
+        return NetworkOutcome::failed(
+            format!("The termination condition did not hold after {max} polls"),
+            output,
+        );
     }
     let interval = number("pollingInterval").unwrap_or(60).max(0);
     let n = u32::try_from(task.poll_count.max(1)).unwrap_or(1);

@@ -115,10 +115,10 @@ pub(crate) fn read(root: &Value, path: &str) -> PathResult {
 fn apply(segment: &Segment, node: &Value, out: &mut Vec<Value>) {
     match segment {
         Segment::Property(name) => {
-            if let Value::Object(map) = node {
-                if let Some(v) = map.get(name) {
-                    out.push(v.clone());
-                }
+            if let Value::Object(map) = node
+                && let Some(v) = map.get(name)
+            {
+                out.push(v.clone());
             }
         }
         Segment::Properties(names) => {
@@ -133,10 +133,10 @@ fn apply(segment: &Segment, node: &Value, out: &mut Vec<Value>) {
             }
         }
         Segment::Index(i) => {
-            if let Value::Array(items) = node {
-                if let Some(v) = index(items, *i) {
-                    out.push(v.clone());
-                }
+            if let Value::Array(items) = node
+                && let Some(v) = index(items, *i)
+            {
+                out.push(v.clone());
             }
         }
         Segment::Indexes(list) => {

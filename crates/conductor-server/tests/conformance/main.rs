@@ -79,10 +79,10 @@ struct Report {
 }
 
 async fn server_version(base: &str) -> Version {
-    if let Ok(text) = std::env::var("CONDUCTOR_TEST_SERVER_VERSION") {
-        if let Some(v) = Version::parse(&text) {
-            return v;
-        }
+    if let Ok(text) = std::env::var("CONDUCTOR_TEST_SERVER_VERSION")
+        && let Some(v) = Version::parse(&text)
+    {
+        return v;
     }
     let config: Value = reqwest::get(format!("{base}/admin/config"))
         .await
@@ -317,11 +317,11 @@ async fn check(path: PathBuf, server: Server, external: Option<String>) -> Repor
                 if result.is_ok() || external.is_none() {
                     break;
                 }
-                if let Ok((again, _)) = prepare(&path, server) {
-                    if run_once(again, external.as_deref()).await.is_ok() {
-                        retried = true;
-                        result = Ok(1);
-                    }
+                if let Ok((again, _)) = prepare(&path, server)
+                    && run_once(again, external.as_deref()).await.is_ok()
+                {
+                    retried = true;
+                    result = Ok(1);
                 }
             }
             match result {

@@ -68,17 +68,18 @@ impl Run {
         let text = response.text().await.map_err(|e| e.to_string())?;
         // conductor-oss on SQLite answers 500 SQLITE_BUSY when concurrent writers collide (the
         // transaction is rolled back): the harness retries, as a client of a busy server would.
-        if status == 500 && text.contains("SQLITE_BUSY") {
-            if let Some(retry) = retry {
-                for attempt in 1..=20u64 {
-                    tokio::time::sleep(Duration::from_millis((50 * attempt).min(500))).await;
-                    let request = retry.try_clone().ok_or("request cannot be retried")?;
-                    let response = request.send().await.map_err(|e| e.to_string())?;
-                    let status = response.status().as_u16();
-                    let text = response.text().await.map_err(|e| e.to_string())?;
-                    if !(status == 500 && text.contains("SQLITE_BUSY")) {
-                        return Ok((status, text));
-                    }
+        if status == 500
+            && text.contains("SQLITE_BUSY")
+            && let Some(retry) = retry
+        {
+            for attempt in 1..=20u64 {
+                tokio::time::sleep(Duration::from_millis((50 * attempt).min(500))).await;
+                let request = retry.try_clone().ok_or("request cannot be retried")?;
+                let response = request.send().await.map_err(|e| e.to_string())?;
+                let status = response.status().as_u16();
+                let text = response.text().await.map_err(|e| e.to_string())?;
+                if !(status == 500 && text.contains("SQLITE_BUSY")) {
+                    return Ok((status, text));
                 }
             }
         }
@@ -469,12 +470,12 @@ impl Run {
         status: u16,
         text: &str,
     ) -> StepResult {
-        if let Some(expected) = args.get("status").and_then(Value::as_u64) {
-            if u64::from(status) != expected {
-                return Err(format!(
-                    "{method} {path}: expected status {expected}, got {status}: {text}"
-                ));
-            }
+        if let Some(expected) = args.get("status").and_then(Value::as_u64)
+            && u64::from(status) != expected
+        {
+            return Err(format!(
+                "{method} {path}: expected status {expected}, got {status}: {text}"
+            ));
         }
         if let Some(expected) = args.get("response") {
             let body: Value = serde_json::from_str(text).unwrap_or(Value::String(text.to_owned()));

@@ -158,12 +158,12 @@ pub fn disposition(scenario: &Value, server: Server) -> Result<Disposition, Stri
             _ => {}
         }
     }
-    if let Some(Value::Object(map)) = scenario.get("knownDivergences") {
-        if let Some(reason) = select(map, server)? {
-            return Ok(Disposition::KnownDivergence(
-                reason.as_str().unwrap_or("").to_owned(),
-            ));
-        }
+    if let Some(Value::Object(map)) = scenario.get("knownDivergences")
+        && let Some(reason) = select(map, server)?
+    {
+        return Ok(Disposition::KnownDivergence(
+            reason.as_str().unwrap_or("").to_owned(),
+        ));
     }
     Ok(Disposition::Run)
 }
@@ -266,10 +266,10 @@ fn collect_worker_task_names(tasks: Option<&Value>, names: &mut BTreeSet<String>
     };
     for task in tasks {
         let kind = task.get("type").and_then(Value::as_str).unwrap_or("SIMPLE");
-        if kind == "SIMPLE" {
-            if let Some(name) = task.get("name").and_then(Value::as_str) {
-                names.insert(name.to_owned());
-            }
+        if kind == "SIMPLE"
+            && let Some(name) = task.get("name").and_then(Value::as_str)
+        {
+            names.insert(name.to_owned());
         }
         if let Some(Value::Object(cases)) = task.get("decisionCases") {
             for case in cases.values() {
@@ -346,14 +346,13 @@ fn rename_word(word: &str, mapping: &BTreeMap<String, String>) -> String {
         return renamed.clone();
     }
     // `_<name>_<n>`: the reference name conductor gives the n-th dynamic-fork branch.
-    if let Some(inner) = word.strip_prefix('_') {
-        if let Some((name, index)) = inner.rsplit_once('_') {
-            if index.chars().all(|c| c.is_ascii_digit()) && !index.is_empty() {
-                if let Some(renamed) = mapping.get(name) {
-                    return format!("_{renamed}_{index}");
-                }
-            }
-        }
+    if let Some(inner) = word.strip_prefix('_')
+        && let Some((name, index)) = inner.rsplit_once('_')
+        && index.chars().all(|c| c.is_ascii_digit())
+        && !index.is_empty()
+        && let Some(renamed) = mapping.get(name)
+    {
+        return format!("_{renamed}_{index}");
     }
     word.to_owned()
 }

@@ -5,7 +5,7 @@
 use std::error::Error as StdError;
 use std::fmt::Display;
 
-use conductor_http::ConductorError;
+use conductor_http::{ConductorError, error_chain};
 
 use crate::output::WorkerOutput;
 
@@ -66,13 +66,9 @@ impl TaskError for ConductorError {
     }
 
     fn reason(&self) -> String {
-        match self {
-            // The message the worker gave, without the variant's "non-retryable task error:" label.
-            ConductorError::NonRetryable(message) | ConductorError::TaskExecution(message) => {
-                message.clone()
-            }
-            other => chain(other),
-        }
+        // The message the worker gave, without the variant's "non-retryable task error:" label.
+        self.task_failure_message()
+            .map_or_else(|| error_chain(self), str::to_owned)
     }
 }
 
@@ -86,9 +82,40 @@ impl<E: TaskError + ?Sized> TaskError for Box<E> {
     }
 }
 
-/// A borrowed error, probed by the expansion with `(&&&ErrorProbe(&err)).task_failure()`: the
-/// first of [`ViaTaskError`], [`ViaStdError`]/[`ViaBoxedError`], [`ViaDisplay`] that the error type
-/// satisfies is used (method resolution on a concrete type, no specialisation needed).
+/// An error type a `#[worker]` function may return: anything that can describe the failure
+/// (`Display`, hence also `std::error::Error` and [`TaskError`]). Implemented for every such
+/// type; there is nothing to implement by hand.
+///
+/// The `#[worker]` expansion checks it at the function's error type, so a type that cannot be
+/// used is reported there, in this trait's words, rather than as a failed method lookup inside
+/// the expansion.
+///
+/// ```
+/// use conductor_worker::WorkerErrorType;
+///
+/// fn usable<E: WorkerErrorType + ?Sized>() {}
+/// usable::<String>();
+/// usable::<std::io::Error>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the error type of a `#[worker]` function",
+    label = "the error of a `#[worker]` function must describe the failure",
+    note = "implement `std::fmt::Display` for `{Self}` (or `std::error::Error`; or \
+            `conductor::worker::TaskError` to mark some of its values terminal)"
+)]
+pub trait WorkerErrorType {
+    /// What the expansion calls: it compiles only for a usable error type.
+    #[doc(hidden)]
+    fn check(_error: &Self) {}
+}
+
+impl<E: Display + ?Sized> WorkerErrorType for E {}
+
+/// A borrowed error, probed by the expansion with `(&&&&ErrorProbe(&err)).task_failure()`: the
+/// first of [`ViaTaskError`], [`ViaStdError`]/[`ViaBoxedError`], [`ViaDisplay`], [`ViaAnyType`]
+/// that the error type satisfies is used (method resolution on a concrete type, no
+/// specialisation needed). The last one takes any type, so the lookup itself never fails: an
+/// unusable type is reported by [`WorkerErrorType`] instead.
 #[derive(Debug)]
 pub struct ErrorProbe<'a, E: ?Sized>(pub &'a E);
 
@@ -98,7 +125,7 @@ pub trait ViaTaskError {
     fn task_failure(&self) -> WorkerOutput;
 }
 
-impl<E: TaskError + ?Sized> ViaTaskError for &&ErrorProbe<'_, E> {
+impl<E: TaskError + ?Sized> ViaTaskError for &&&ErrorProbe<'_, E> {
     fn task_failure(&self) -> WorkerOutput {
         failure(self.0.reason(), self.0.is_terminal())
     }
@@ -111,9 +138,9 @@ pub trait ViaStdError {
     fn task_failure(&self) -> WorkerOutput;
 }
 
-impl<E: StdError + 'static> ViaStdError for &ErrorProbe<'_, E> {
+impl<E: StdError + 'static> ViaStdError for &&ErrorProbe<'_, E> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(self.0), chain_is_terminal(self.0))
+        failure(error_chain(self.0), chain_is_terminal(self.0))
     }
 }
 
@@ -124,21 +151,21 @@ pub trait ViaBoxedError {
     fn task_failure(&self) -> WorkerOutput;
 }
 
-impl ViaBoxedError for &ErrorProbe<'_, Box<dyn StdError + Send + Sync>> {
+impl ViaBoxedError for &&ErrorProbe<'_, Box<dyn StdError + Send + Sync>> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(&**self.0), chain_is_terminal(&**self.0))
+        failure(error_chain(&**self.0), chain_is_terminal(&**self.0))
     }
 }
 
-impl ViaBoxedError for &ErrorProbe<'_, Box<dyn StdError + Send>> {
+impl ViaBoxedError for &&ErrorProbe<'_, Box<dyn StdError + Send>> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(&**self.0), chain_is_terminal(&**self.0))
+        failure(error_chain(&**self.0), chain_is_terminal(&**self.0))
     }
 }
 
-impl ViaBoxedError for &ErrorProbe<'_, Box<dyn StdError>> {
+impl ViaBoxedError for &&ErrorProbe<'_, Box<dyn StdError>> {
     fn task_failure(&self) -> WorkerOutput {
-        failure(chain(&**self.0), chain_is_terminal(&**self.0))
+        failure(error_chain(&**self.0), chain_is_terminal(&**self.0))
     }
 }
 
@@ -149,9 +176,22 @@ pub trait ViaDisplay {
     fn task_failure(&self) -> WorkerOutput;
 }
 
-impl<E: Display + ?Sized> ViaDisplay for ErrorProbe<'_, E> {
+impl<E: Display + ?Sized> ViaDisplay for &ErrorProbe<'_, E> {
     fn task_failure(&self) -> WorkerOutput {
         failure(format!("{:#}", self.0), false)
+    }
+}
+
+/// Any other type: its type name, retryable. Only reachable when the [`WorkerErrorType`] check
+/// has already failed to compile; it exists so that the probe lookup never adds an error of its own.
+pub trait ViaAnyType {
+    /// The failed outcome for the error.
+    fn task_failure(&self) -> WorkerOutput;
+}
+
+impl<E: ?Sized> ViaAnyType for ErrorProbe<'_, E> {
+    fn task_failure(&self) -> WorkerOutput {
+        failure(std::any::type_name::<E>().to_owned(), false)
     }
 }
 
@@ -161,21 +201,6 @@ fn failure(reason: String, terminal: bool) -> WorkerOutput {
     } else {
         WorkerOutput::Failed(reason)
     }
-}
-
-/// `top: cause: root cause`, skipping a cause whose text its parent already printed.
-fn chain(error: &(dyn StdError + 'static)) -> String {
-    let mut reason = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !reason.contains(&text) {
-            reason.push_str(": ");
-            reason.push_str(&text);
-        }
-        source = cause.source();
-    }
-    reason
 }
 
 /// Whether a [`ConductorError::non_retryable`] is anywhere in the chain.
@@ -203,9 +228,12 @@ mod tests {
     macro_rules! probe {
         ($err:expr) => {{
             #[allow(unused_imports)]
-            use super::{ViaBoxedError as _, ViaDisplay as _, ViaStdError as _, ViaTaskError as _};
+            use super::{
+                ViaAnyType as _, ViaBoxedError as _, ViaDisplay as _, ViaStdError as _,
+                ViaTaskError as _,
+            };
             let err = $err;
-            (&&&ErrorProbe(&err)).task_failure()
+            (&&&&ErrorProbe(&err)).task_failure()
         }};
     }
 

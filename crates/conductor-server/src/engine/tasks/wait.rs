@@ -215,10 +215,10 @@ pub(crate) fn webhook_matches(task: &Task, webhook: &str, payload: &Value) -> bo
     if task.task_type != "WAIT_FOR_WEBHOOK" || task.status.is_terminal() {
         return false;
     }
-    if let Some(id) = task.input_data.get("webhookId").and_then(Value::as_str) {
-        if id != webhook {
-            return false;
-        }
+    if let Some(id) = task.input_data.get("webhookId").and_then(Value::as_str)
+        && id != webhook
+    {
+        return false;
     }
     let Some(matches) = task.input_data.get("matches").and_then(Value::as_object) else {
         return true;
