@@ -51,7 +51,8 @@ struct TokenState {
     /// Bumped on every successful fetch; a refresh asked for an older generation is served by the
     /// newer token instead of hitting `/token` again (single flight).
     generation: u64,
-    /// The server answered 404/405 on `/token`: it has no auth (conductor-oss).
+    /// The server answered 404/405 on `/token`: it has no auth (conductor-oss). Dropped again
+    /// when a request sent without a token is refused with 401 (`forget_no_auth_verdict`).
     auth_disabled: bool,
     consecutive_failures: u32,
     blocked_until: Option<Instant>,
@@ -118,6 +119,19 @@ impl TokenManager {
     /// Whether the server told us it has no auth (404/405 on `/token`).
     pub(crate) fn auth_disabled_by_server(&self) -> bool {
         self.state().auth_disabled
+    }
+
+    /// Drops the "this server has no auth" verdict (a 404/405 from `/token`), so the next
+    /// request fetches a token again: called when a request sent without a token was refused.
+    /// `true` when credentials are configured, so a replay can carry a token. With credentials,
+    /// a request goes without a token only under that verdict; concurrent callers refused
+    /// together all replay, and their token fetches share one `/token` request.
+    pub(crate) fn forget_no_auth_verdict(&self) -> bool {
+        if self.credentials.is_none() {
+            return false;
+        }
+        self.state().auth_disabled = false;
+        true
     }
 
     /// The token to send with the next request, fetching or refreshing it when needed.

@@ -533,6 +533,22 @@ impl ApiRequest {
                 )));
             }
 
+            // Sent without a token because `/token` once answered 404/405, and now refused for
+            // want of one: that verdict was wrong or is out of date (an ingress rolling out, auth
+            // switched on). Forget it and replay once with a token.
+            if token.is_none()
+                && !token_replayed
+                && is_token_rejection(status, &body)
+                && inner.tokens.forget_no_auth_verdict()
+            {
+                token_replayed = true;
+                tracing::info!(
+                    status = status.as_u16(),
+                    "a request without a token was refused: asking for a token again"
+                );
+                continue;
+            }
+
             let error = error_from_response(status, &body);
             match self.retry_delay(&error, retry_after, retries) {
                 Some(delay) => {

@@ -521,3 +521,57 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
         self.clone()
     }
 }
+
+#[tokio::test]
+async fn a_401_after_a_no_auth_verdict_brings_the_token_back() {
+    // An ingress blip answered 404 on /token; then the real server, which has auth, refuses
+    // token-less requests. The client must not stay token-less until a restart.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/token"))
+        .respond_with(ResponseTemplate::new(404))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    mount_token(&server, "tok-after-blip", None, Some(1)).await;
+    Mock::given(path("/api/x"))
+        .and(header("x-authorization", "tok-after-blip"))
+        .respond_with(ResponseTemplate::new(200))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/x"))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(json!({"status": 401, "message": "no token"})),
+        )
+        .mount(&server)
+        .await;
+
+    let client = auth_client(&server);
+    // First call: /token says 404, so the request goes without a token, is refused with 401,
+    // and is replayed once with a freshly fetched token.
+    client.get("/x").send_empty().await.unwrap();
+    assert!(!client.auth_disabled_by_server());
+    // Later calls reuse that token.
+    client.get("/x").send_empty().await.unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let tokenless = requests
+        .iter()
+        .filter(|r| r.url.path() == "/api/x" && r.headers.get("x-authorization").is_none())
+        .count();
+    assert_eq!(tokenless, 1, "only the first request went without a token");
+}
+
+#[tokio::test]
+async fn a_401_without_credentials_is_an_error_not_a_replay() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/x"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = ApiClient::new(config(&server).with_retry_policy(RetryPolicy::none()))
+        .expect("valid config");
+    let error = client.get("/x").send_empty().await.unwrap_err();
+    assert_eq!(error.status(), Some(401), "{error:?}");
+}
