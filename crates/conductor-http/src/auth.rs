@@ -10,7 +10,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
 use crate::config::{Configuration, Credentials};
-use crate::error::{ConductorError, Result, TransportError};
+use crate::error::{ConductorError, Result, TransportError, TransportErrorKind};
 use crate::response::{error_from_response, snippet};
 
 /// The header carrying the token (Orkes convention, used by every Conductor SDK).
@@ -57,6 +57,11 @@ struct TokenState {
     consecutive_failures: u32,
     blocked_until: Option<Instant>,
     last_failure: Option<String>,
+    /// Bumped after every token request that did not yield a token.
+    failed_fetches: u64,
+    /// How the last failed request failed when the server could not be reached: callers that
+    /// queued behind it share that answer instead of each waiting out a timeout of their own.
+    last_transport_failure: Option<(TransportErrorKind, String)>,
 }
 
 /// Owns the token of one [`ApiClient`](crate::ApiClient).
@@ -196,11 +201,24 @@ impl TokenManager {
         endpoint: &TokenEndpoint<'_>,
         seen_generation: u64,
     ) -> Result<Option<Token>> {
+        let seen_failures = self.state().failed_fetches;
         let _single_flight = self.refresh_lock.lock().await;
         {
             let state = self.state();
             if state.auth_disabled {
                 return Ok(None);
+            }
+            // The request this caller queued behind could not reach the server: share its
+            // failure (the server is not any more reachable a moment later), rather than send
+            // one request after another, each waiting out the full timeout.
+            if state.failed_fetches != seen_failures
+                && let Some((kind, message)) = &state.last_transport_failure
+            {
+                return Err(TransportError::new(
+                    *kind,
+                    format!("{message} (a concurrent token request just failed this way)"),
+                )
+                .into());
             }
             if state.generation != seen_generation
                 && let Some(cached) = &state.token
@@ -236,6 +254,7 @@ impl TokenManager {
                 state.consecutive_failures = 0;
                 state.blocked_until = None;
                 state.last_failure = None;
+                state.last_transport_failure = None;
                 tracing::debug!(generation = state.generation, "obtained a new auth token");
                 Ok(Some(Token {
                     value,
@@ -254,6 +273,8 @@ impl TokenManager {
             }
             FetchOutcome::Rejected(reason) => {
                 let mut state = self.state();
+                state.failed_fetches += 1;
+                state.last_transport_failure = None;
                 state.consecutive_failures = state.consecutive_failures.saturating_add(1);
                 let wait = self.backoff(state.consecutive_failures);
                 state.blocked_until = Some(Instant::now() + wait);
@@ -267,7 +288,17 @@ impl TokenManager {
             }
             // The server could not be reached: not an auth failure, and the request that needed
             // the token fails the same way (and may be retried by the caller's policy).
-            FetchOutcome::Transport(error) => Err(error),
+            FetchOutcome::Transport(error) => {
+                let mut state = self.state();
+                state.failed_fetches += 1;
+                state.last_transport_failure = match &error {
+                    ConductorError::Http(transport) => {
+                        Some((transport.kind(), transport.to_string()))
+                    }
+                    _ => None,
+                };
+                Err(error)
+            }
         }
     }
 

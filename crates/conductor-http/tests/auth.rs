@@ -575,3 +575,34 @@ async fn a_401_without_credentials_is_an_error_not_a_replay() {
     let error = client.get("/x").send_empty().await.unwrap_err();
     assert_eq!(error.status(), Some(401), "{error:?}");
 }
+
+#[tokio::test]
+async fn callers_queued_behind_a_failed_token_request_share_its_failure() {
+    // /token hangs past the client's timeout: the first caller's request times out, and the
+    // callers that waited behind it fail with it instead of each waiting out a timeout of their own.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"token": "late"}))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&server)
+        .await;
+    let config = auth_config(&server).with_timeout(Duration::from_millis(300));
+    let client = ApiClient::new(config).expect("valid config");
+    let mut requests = JoinSet::new();
+    for _ in 0..5 {
+        let client = client.clone();
+        requests.spawn(async move { client.get("/x").send_empty().await });
+    }
+    while let Some(result) = requests.join_next().await {
+        let error = result.unwrap().unwrap_err();
+        assert!(error.is_retryable(), "{error}");
+    }
+    assert_eq!(
+        count(&server, "/api/token").await,
+        1,
+        "one token request, shared"
+    );
+}
