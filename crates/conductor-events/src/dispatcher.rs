@@ -81,6 +81,20 @@ struct Inner {
 struct Sink {
     sender: SyncSender<Message>,
     taken: Arc<Taken>,
+    /// Critical events that found the queue full: never dropped, delivered by the thread before
+    /// its next queued message.
+    overflow: Arc<Overflow>,
+}
+
+/// Unbounded spill-over for critical events ([`TaskRunnerEvent::is_critical`]).
+type Overflow = Mutex<std::collections::VecDeque<Arc<TaskRunnerEvent>>>;
+
+fn take_overflow(overflow: &Overflow) -> std::collections::VecDeque<Arc<TaskRunnerEvent>> {
+    let mut queue = match overflow.lock() {
+        Ok(queue) => queue,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    std::mem::take(&mut *queue)
 }
 
 /// How many messages a delivery thread has taken off its queue, signalled at each one: a flush
@@ -131,6 +145,8 @@ fn lock(mutex: &Mutex<u64>) -> std::sync::MutexGuard<'_, u64> {
 
 enum Message {
     Event(Arc<TaskRunnerEvent>),
+    /// Sent after a critical event went to the overflow, so an idle thread picks it up.
+    Wake,
     /// Answered once every message queued before it has been delivered.
     Flush(mpsc::Sender<()>),
 }
@@ -201,19 +217,25 @@ impl EventDispatcher {
         let index = sinks.len();
         let panics = Arc::clone(&self.inner.panics);
         let taken = Arc::new(Taken::default());
+        let overflow = Arc::new(Overflow::default());
         let delivery = Delivery {
             index,
             listener,
             receiver,
             panics,
             taken: Arc::clone(&taken),
+            overflow: Arc::clone(&overflow),
         };
         let spawned = std::thread::Builder::new()
             .name(format!("conductor-events-{index}"))
             .spawn(move || delivery.run());
         match spawned {
             Ok(_) => {
-                sinks.push(Sink { sender, taken });
+                sinks.push(Sink {
+                    sender,
+                    taken,
+                    overflow,
+                });
                 self.inner.has_listeners.store(true, Ordering::Release);
             }
             Err(err) => {
@@ -261,7 +283,10 @@ impl EventDispatcher {
     }
 
     /// Queues `event` for every listener. Never blocks: a listener whose queue is full misses it
-    /// (counted in [`dropped_events`](Self::dropped_events)).
+    /// (counted in [`dropped_events`](Self::dropped_events)), unless the event is critical
+    /// ([`TaskRunnerEvent::is_critical`], such as a lost task result): those are never dropped. A
+    /// critical event that finds the queue full waits in an unbounded spill-over and reaches the
+    /// listener before the next queued event (so possibly before events published earlier).
     ///
     /// ```
     /// use conductor_events::{EventDispatcher, TaskPaused};
@@ -280,6 +305,15 @@ impl EventDispatcher {
             for sink in sinks {
                 match sink.sender.try_send(Message::Event(Arc::clone(&event))) {
                     Ok(()) => {}
+                    Err(TrySendError::Full(_)) if event.is_critical() => {
+                        match sink.overflow.lock() {
+                            Ok(mut queue) => queue.push_back(Arc::clone(&event)),
+                            Err(poisoned) => poisoned.into_inner().push_back(Arc::clone(&event)),
+                        }
+                        // Full again: the busy thread drains the spill-over before its next
+                        // message. Room now: this wakes it if it went idle meanwhile.
+                        let _ = sink.sender.try_send(Message::Wake);
+                    }
                     Err(TrySendError::Full(_)) => {
                         self.inner.dropped.fetch_add(1, Ordering::Relaxed);
                     }
@@ -477,31 +511,43 @@ struct Delivery {
     receiver: Receiver<Message>,
     panics: Arc<AtomicU64>,
     taken: Arc<Taken>,
+    overflow: Arc<Overflow>,
 }
 
 impl Delivery {
     /// The body of the thread: runs until every sender is gone.
     fn run(self) {
         while let Ok(message) = self.receiver.recv() {
+            // Spilled-over critical events first: a flush queued after them then covers them.
+            for event in take_overflow(&self.overflow) {
+                self.deliver(&event);
+            }
             self.taken.bump();
             match message {
-                Message::Event(event) => {
-                    let outcome = catch_unwind(AssertUnwindSafe(|| self.listener.on_event(&event)));
-                    if let Err(payload) = outcome {
-                        self.panics.fetch_add(1, Ordering::Relaxed);
-                        warn!(
-                            listener = self.index,
-                            event = event.name(),
-                            panic = panic_message(payload.as_ref()),
-                            "event listener panicked; event skipped"
-                        );
-                    }
-                }
+                Message::Event(event) => self.deliver(&event),
+                Message::Wake => {}
                 Message::Flush(ack) => {
                     // The flusher may have given up waiting; nothing to do then.
                     let _ = ack.send(());
                 }
             }
+        }
+        // Every sender is gone: what spilled over is still owed to the listener.
+        for event in take_overflow(&self.overflow) {
+            self.deliver(&event);
+        }
+    }
+
+    fn deliver(&self, event: &TaskRunnerEvent) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.listener.on_event(event)));
+        if let Err(payload) = outcome {
+            self.panics.fetch_add(1, Ordering::Relaxed);
+            warn!(
+                listener = self.index,
+                event = event.name(),
+                panic = panic_message(payload.as_ref()),
+                "event listener panicked; event skipped"
+            );
         }
     }
 }
@@ -666,6 +712,70 @@ mod tests {
         // Woken by the listener taking the event, not by its 60 s timeout running out.
         assert!(started.elapsed() < Duration::from_secs(30));
         assert_eq!(gated.calls.load(Ordering::SeqCst), 2);
+    }
+
+    fn lost_result(n: usize) -> crate::event::TaskUpdateFailure {
+        crate::event::TaskUpdateFailure {
+            task_type: "t".into(),
+            task_id: format!("task-{n}"),
+            workflow_instance_id: "wf".into(),
+            worker_id: "w".into(),
+            error: "503".into(),
+            error_type: "Server".into(),
+            retry_count: 5,
+            duration: Duration::from_secs(1),
+            task_result: conductor_models::TaskResult::completed(format!("task-{n}"), "wf"),
+        }
+    }
+
+    /// Waits for each call's permission, then records the event's task id (or task type).
+    struct GatedRecorder {
+        permits: Mutex<mpsc::Receiver<()>>,
+        seen: Mutex<Vec<String>>,
+    }
+
+    impl TaskRunnerEventsListener for GatedRecorder {
+        fn on_event(&self, event: &TaskRunnerEvent) {
+            let _ = self.permits.lock().unwrap().recv();
+            let name = match event {
+                TaskRunnerEvent::TaskUpdateFailure(failure) => failure.task_id.clone(),
+                other => other.task_type().to_owned(),
+            };
+            self.seen.lock().unwrap().push(name);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn lost_results_reach_a_listener_whose_queue_is_full() {
+        let (permit, permits) = mpsc::channel();
+        let listener = Arc::new(GatedRecorder {
+            permits: Mutex::new(permits),
+            seen: Mutex::default(),
+        });
+        let dispatcher = EventDispatcher::with_capacity(2);
+        dispatcher.add_listener(listener.clone());
+        // The listener holds the first event; two more fill its queue; everything after finds it
+        // full. Routine events are dropped then, lost results are not.
+        for n in 0..10 {
+            dispatcher.publish(paused(n));
+            if n % 3 == 0 {
+                dispatcher.publish(lost_result(n));
+            }
+        }
+        assert!(dispatcher.dropped_events() > 0);
+        for _ in 0..64 {
+            permit.send(()).unwrap();
+        }
+        assert!(dispatcher.flush(Duration::from_secs(30)).await);
+        let seen = listener.seen.lock().unwrap().clone();
+        for n in [0, 3, 6, 9] {
+            assert!(
+                seen.contains(&format!("task-{n}")),
+                "task-{n} missing: {seen:?}"
+            );
+        }
+        let routine = seen.iter().filter(|s| !s.starts_with("task-")).count() as u64;
+        assert_eq!(routine + dispatcher.dropped_events(), 10, "{seen:?}");
     }
 
     #[tokio::test]

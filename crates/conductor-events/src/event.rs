@@ -389,6 +389,21 @@ pub enum TaskRunnerEvent {
 }
 
 impl TaskRunnerEvent {
+    /// Whether a listener must never miss this event, even when its queue is full: a lost task
+    /// result ([`TaskUpdateFailure`]) is the application's last chance to keep it. The others
+    /// describe routine work and may be dropped under load (counted by the dispatcher).
+    ///
+    /// ```
+    /// use conductor_events::{TaskPaused, TaskRunnerEvent};
+    ///
+    /// let paused: TaskRunnerEvent = TaskPaused { task_type: "t".into(), worker_id: "w".into() }.into();
+    /// assert!(!paused.is_critical());
+    /// ```
+    #[must_use]
+    pub fn is_critical(&self) -> bool {
+        matches!(self, TaskRunnerEvent::TaskUpdateFailure(_))
+    }
+
     /// The task type the event is about.
     ///
     /// ```

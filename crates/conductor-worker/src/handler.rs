@@ -153,6 +153,7 @@ impl TaskHandler {
             api: None,
             workers: Vec::new(),
             listeners: Vec::new(),
+            event_queue_capacity: conductor_events::DEFAULT_QUEUE_CAPACITY,
             options: RunnerOptions::default(),
             env: EnvLookup::process(),
             #[cfg(feature = "metrics")]
@@ -831,6 +832,7 @@ pub struct TaskHandlerBuilder {
     api: Option<Arc<dyn TaskApi>>,
     workers: Vec<Arc<dyn Worker>>,
     listeners: Vec<Arc<dyn TaskRunnerEventsListener>>,
+    event_queue_capacity: usize,
     options: RunnerOptions,
     env: EnvLookup,
     #[cfg(feature = "metrics")]
@@ -838,6 +840,26 @@ pub struct TaskHandlerBuilder {
 }
 
 impl TaskHandlerBuilder {
+    /// How many undelivered events each listener may have queued before routine events are
+    /// dropped for it (default [`DEFAULT_QUEUE_CAPACITY`](conductor_events::DEFAULT_QUEUE_CAPACITY),
+    /// at least 1). Lost task results ([`TaskUpdateFailure`](conductor_events::TaskUpdateFailure))
+    /// are never dropped, whatever the capacity.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_worker::TaskHandler;
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .event_queue_capacity(16_384)
+    ///     .build()?;
+    /// assert_eq!(handler.event_dispatcher().dropped_events(), 0);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    pub fn event_queue_capacity(mut self, capacity: usize) -> Self {
+        self.event_queue_capacity = capacity;
+        self
+    }
+
     /// Adds a worker.
     ///
     /// ```
@@ -1060,7 +1082,7 @@ impl TaskHandlerBuilder {
             Some(api) => api,
             None => Arc::new(ConductorClient::new(self.config)?),
         };
-        let events = EventDispatcher::new();
+        let events = EventDispatcher::with_capacity(self.event_queue_capacity);
         #[cfg(feature = "metrics")]
         let metrics = match self.metrics {
             Some(settings) => {
