@@ -104,10 +104,7 @@ pub fn ensure_jar(version: &str) -> Result<PathBuf, HarnessError> {
         .join(version);
     if let Err(error) = std::fs::remove_dir_all(&in_repo) {
         // Only disk space is at stake.
-        eprintln_quiet(&format!(
-            "note: could not remove {}: {error}",
-            in_repo.display()
-        ));
+        tracing::warn!(path = %in_repo.display(), %error, "could not remove Maven's copy of the jar");
     }
     Ok(jar)
 }
@@ -116,14 +113,6 @@ pub fn ensure_jar(version: &str) -> Result<PathBuf, HarnessError> {
 pub(crate) fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
-}
-
-#[allow(
-    clippy::print_stderr,
-    reason = "a harness note for the person running the tests"
-)]
-fn eprintln_quiet(message: &str) {
-    eprintln!("{message}");
 }
 
 #[cfg(test)]
