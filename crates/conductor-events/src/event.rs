@@ -296,6 +296,42 @@ pub struct TaskUpdateFailure {
     pub task_result: TaskResult,
 }
 
+/// A running execution learned that its task is no longer this worker's: the server cancelled
+/// it (its workflow was terminated), timed it out, or the task was retried or removed. The
+/// runtime fired the cancellation token of the execution's `TaskContext`; the result of the
+/// execution, when it comes, is not sent (the server would ignore it).
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{TaskExecutionCancelled, TaskRunnerEvent};
+///
+/// let event = TaskExecutionCancelled {
+///     task_type: "resize".into(),
+///     task_id: "t-1".into(),
+///     workflow_instance_id: "wf-1".into(),
+///     worker_id: "host-1".into(),
+///     server_status: "CANCELED".into(),
+///     duration: Duration::from_secs(12),
+/// };
+/// assert_eq!(TaskRunnerEvent::from(event).name(), "TaskExecutionCancelled");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskExecutionCancelled {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The executing worker's id.
+    pub worker_id: String,
+    /// The task's status on the server (`CANCELED`, `TIMED_OUT`, ...), or `NOT_FOUND` when the
+    /// server no longer has the task.
+    pub server_status: String,
+    /// How long the execution had run when the runtime noticed.
+    pub duration: Duration,
+}
+
 /// A poll was skipped because the worker is paused.
 ///
 /// ```
@@ -380,6 +416,8 @@ pub enum TaskRunnerEvent {
     TaskUpdateCompleted(TaskUpdateCompleted),
     /// See [`TaskUpdateFailure`] (boxed: it carries a whole `TaskResult`).
     TaskUpdateFailure(Box<TaskUpdateFailure>),
+    /// See [`TaskExecutionCancelled`].
+    TaskExecutionCancelled(TaskExecutionCancelled),
     /// See [`TaskPaused`].
     TaskPaused(TaskPaused),
     /// See [`TaskExecutionQueueFull`].
@@ -424,6 +462,7 @@ impl TaskRunnerEvent {
             Self::TaskExecutionFailure(e) => &e.task_type,
             Self::TaskUpdateCompleted(e) => &e.task_type,
             Self::TaskUpdateFailure(e) => &e.task_type,
+            Self::TaskExecutionCancelled(e) => &e.task_type,
             Self::TaskPaused(e) => &e.task_type,
             Self::TaskExecutionQueueFull(e) => &e.task_type,
             Self::ActiveWorkersChanged(e) => &e.task_type,
@@ -450,6 +489,7 @@ impl TaskRunnerEvent {
             Self::TaskExecutionFailure(_) => "TaskExecutionFailure",
             Self::TaskUpdateCompleted(_) => "TaskUpdateCompleted",
             Self::TaskUpdateFailure(_) => "TaskUpdateFailure",
+            Self::TaskExecutionCancelled(_) => "TaskExecutionCancelled",
             Self::TaskPaused(_) => "TaskPaused",
             Self::TaskExecutionQueueFull(_) => "TaskExecutionQueueFull",
             Self::ActiveWorkersChanged(_) => "ActiveWorkersChanged",
@@ -477,6 +517,7 @@ impl_from_event!(
     TaskExecutionCompleted,
     TaskExecutionFailure,
     TaskUpdateCompleted,
+    TaskExecutionCancelled,
     TaskPaused,
     TaskExecutionQueueFull,
     ActiveWorkersChanged,

@@ -34,8 +34,8 @@ mod panic;
 pub use dispatcher::{DEFAULT_QUEUE_CAPACITY, EventDispatcher};
 pub use event::{
     ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
-    TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
-    TaskPaused, TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
+    TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull,
+    TaskExecutionStarted, TaskPaused, TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
 };
 pub use listener::TaskRunnerEventsListener;
 pub use panic::panic_message;

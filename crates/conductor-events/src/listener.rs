@@ -1,9 +1,9 @@
 //! [`TaskRunnerEventsListener`]: the trait an observer of the worker runtime implements.
 
 use crate::event::{
-    ActiveWorkersChanged, PollCompleted, PollFailure, PollStarted, TaskExecutionCompleted,
-    TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted, TaskPaused,
-    TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
+    ActiveWorkersChanged, PollCompleted, PollFailure, PollStarted, TaskExecutionCancelled,
+    TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
+    TaskPaused, TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
 };
 
 /// Observes the worker runtime's lifecycle events: polls, executions, result updates.
@@ -73,6 +73,12 @@ pub trait TaskRunnerEventsListener: Send + Sync {
         let _ = event;
     }
 
+    /// A running execution's task is no longer this worker's (cancelled, timed out or retried on
+    /// the server); its `TaskContext` was cancelled.
+    fn on_task_execution_cancelled(&self, event: &TaskExecutionCancelled) {
+        let _ = event;
+    }
+
     /// A poll was skipped because the worker is paused.
     fn on_task_paused(&self, event: &TaskPaused) {
         let _ = event;
@@ -100,6 +106,7 @@ pub trait TaskRunnerEventsListener: Send + Sync {
             TaskRunnerEvent::TaskExecutionFailure(e) => self.on_task_execution_failure(e),
             TaskRunnerEvent::TaskUpdateCompleted(e) => self.on_task_update_completed(e),
             TaskRunnerEvent::TaskUpdateFailure(e) => self.on_task_update_failure(e),
+            TaskRunnerEvent::TaskExecutionCancelled(e) => self.on_task_execution_cancelled(e),
             TaskRunnerEvent::TaskPaused(e) => self.on_task_paused(e),
             TaskRunnerEvent::TaskExecutionQueueFull(e) => self.on_task_execution_queue_full(e),
             TaskRunnerEvent::ActiveWorkersChanged(e) => self.on_active_workers_changed(e),

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use conductor_events::{
     ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
-    TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
-    TaskPaused, TaskRunnerEventsListener, TaskUpdateCompleted, TaskUpdateFailure,
+    TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull,
+    TaskExecutionStarted, TaskPaused, TaskRunnerEventsListener, TaskUpdateCompleted,
+    TaskUpdateFailure,
 };
 use prometheus::{
     HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
@@ -35,6 +36,7 @@ use crate::settings::MetricsSettings;
 /// | `conductor_task_execute_error_total` | counter | `task_type`, `error_type` |
 /// | `conductor_task_update_error_total` | counter | `task_type` |
 /// | `conductor_task_paused_total` | counter | `task_type` |
+/// | `conductor_task_execution_cancelled_total` | counter | `task_type` |
 /// | `conductor_task_execution_queue_full_total` | counter | `task_type` |
 /// | `conductor_task_panic_total` | counter | `task_type` |
 /// | `conductor_task_poll_time_seconds` | histogram | `task_type`, `status` |
@@ -75,6 +77,7 @@ struct Metrics {
     execute_errors: IntCounterVec,
     update_errors: IntCounterVec,
     paused: IntCounterVec,
+    cancelled: IntCounterVec,
     queue_full: IntCounterVec,
     panics: IntCounterVec,
     poll_time: HistogramVec,
@@ -147,6 +150,7 @@ impl MetricsCollector {
             execute_errors: builder.counter(names::EXECUTE_ERROR, &[l.task_type, l.error])?,
             update_errors: builder.counter(names::UPDATE_ERROR, update_error_labels)?,
             paused: builder.counter(names::PAUSED, &[l.task_type])?,
+            cancelled: builder.counter(names::EXECUTION_CANCELLED, &[l.task_type])?,
             queue_full: builder.counter(names::QUEUE_FULL, &[l.task_type])?,
             panics: builder.counter(panics, &panic_labels)?,
             poll_time: builder.histogram(
@@ -396,6 +400,13 @@ impl TaskRunnerEventsListener for MetricsCollector {
         m.update_time
             .with_label_values(&[event.task_type.as_str(), STATUS_FAILURE])
             .observe(event.duration.as_secs_f64());
+    }
+
+    fn on_task_execution_cancelled(&self, event: &TaskExecutionCancelled) {
+        self.inner
+            .cancelled
+            .with_label_values(&[&event.task_type])
+            .inc();
     }
 
     fn on_task_paused(&self, event: &TaskPaused) {

@@ -89,6 +89,16 @@ pub const TASK_UPDATE_ERROR_TOTAL: &str = "task_update_error_total";
 /// assert_eq!(query, "sum by (task_type) (rate(conductor_task_paused_total[5m]))");
 /// ```
 pub const TASK_PAUSED_TOTAL: &str = "task_paused_total";
+/// Executions whose task stopped being the worker's while they ran: cancelled, timed out or
+/// retried on the server (counter; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_EXECUTION_CANCELLED_TOTAL;
+///
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_EXECUTION_CANCELLED_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_execution_cancelled_total[5m]))");
+/// ```
+pub const TASK_EXECUTION_CANCELLED_TOTAL: &str = "task_execution_cancelled_total";
 /// Times a worker had every slot busy when it wanted to poll (counter; label: task type).
 ///
 /// ```
@@ -265,6 +275,10 @@ pub(crate) const EXECUTE_ERROR: MetricName = MetricName {
 pub(crate) const UPDATE_ERROR: MetricName = MetricName {
     name: TASK_UPDATE_ERROR_TOTAL,
     help: "Task results that could not be delivered to the server",
+};
+pub(crate) const EXECUTION_CANCELLED: MetricName = MetricName {
+    name: TASK_EXECUTION_CANCELLED_TOTAL,
+    help: "Executions whose task was cancelled, timed out or retried on the server while they ran",
 };
 pub(crate) const PAUSED: MetricName = MetricName {
     name: TASK_PAUSED_TOTAL,

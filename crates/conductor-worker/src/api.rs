@@ -47,6 +47,11 @@ pub trait TaskApi: Send + Sync {
     /// [`update`](Self::update) for good.
     async fn update_v2(&self, result: &TaskResult) -> Result<Option<Task>>;
 
+    /// The task with id `task_id` as the server has it now (`GET /tasks/{taskId}`), or `None` when
+    /// the server does not know it. The runtime asks while a long execution runs (is the task still
+    /// this worker's?) and before it calls a result lost (did the server apply it after all?).
+    async fn get_task(&self, task_id: &str) -> Result<Option<Task>>;
+
     /// The task definition named `name`, or `None` if there is none.
     async fn get_task_def(&self, name: &str) -> Result<Option<TaskDef>>;
 
@@ -75,6 +80,14 @@ impl TaskApi for ConductorClient {
 
     async fn update_v2(&self, result: &TaskResult) -> Result<Option<Task>> {
         self.task_client().update_task_v2(result).await
+    }
+
+    async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {
+        match self.task_client().get_task(task_id).await {
+            Ok(task) => Ok(Some(task)),
+            Err(err) if err.is_not_found() => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
     async fn get_task_def(&self, name: &str) -> Result<Option<TaskDef>> {

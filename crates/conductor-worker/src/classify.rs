@@ -20,6 +20,21 @@ pub(crate) fn is_permanent_update_error(error: &ConductorError) -> bool {
     }
 }
 
+/// Whether a failed request may still have been applied by the server: the connection broke or
+/// timed out after the request was sent, or a gateway gave up waiting for the server (500, 502,
+/// 504). A connect error, a 503 or a 429 means the server never processed it.
+pub(crate) fn may_have_been_applied(error: &ConductorError) -> bool {
+    use conductor_http::TransportErrorKind;
+    match error.transport_kind() {
+        Some(TransportErrorKind::Connect | TransportErrorKind::Other) => false,
+        Some(_) => true,
+        None => {
+            matches!(error.status(), Some(500 | 502 | 504))
+                || matches!(error.kind(), conductor_http::ErrorKind::Timeout)
+        }
+    }
+}
+
 /// The `reasonForIncompletion` for a worker error: the message alone for a task failure the
 /// worker reported (its `Display` prefix is noise to someone reading the workflow), the full
 /// text otherwise.

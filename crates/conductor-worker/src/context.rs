@@ -1,8 +1,10 @@
 //! [`TaskContext`]: the task being executed, as seen from inside a worker: its counters, log
-//! lines and callback delay to report, and a cancellation signal that fires on shutdown.
+//! lines and callback delay to report, and a cancellation signal that fires on shutdown or when
+//! the task stops being this worker's on the server.
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use conductor_models::Task;
@@ -62,6 +64,9 @@ struct Inner {
     worker_id: Option<String>,
     cancel: CancellationToken,
     reports: Mutex<Reports>,
+    /// Blocking-pool calls of this execution still running (see `run_blocking`): at the shutdown
+    /// deadline such an execution is not dropped and handed back, since its thread would go on.
+    blocking: AtomicUsize,
 }
 
 /// What the worker asked to add to its result.
@@ -135,6 +140,7 @@ impl TaskContext {
                 worker_id,
                 cancel,
                 reports: Mutex::new(Reports::default()),
+                blocking: AtomicUsize::new(0),
             }),
         }
     }
@@ -142,6 +148,20 @@ impl TaskContext {
     /// Runs `future` with this context as [`TaskContext::current`].
     pub(crate) fn scope<F: Future>(self, future: F) -> impl Future<Output = F::Output> {
         CURRENT.scope(self, future)
+    }
+
+    /// Counts a blocking-pool call as running until the guard is dropped (on that thread, when the
+    /// call returns).
+    pub(crate) fn enter_blocking(&self) -> BlockingGuard {
+        self.inner.blocking.fetch_add(1, Ordering::SeqCst);
+        BlockingGuard {
+            context: self.clone(),
+        }
+    }
+
+    /// Whether code of this execution is running on a blocking-pool thread right now.
+    pub(crate) fn is_blocking(&self) -> bool {
+        self.inner.blocking.load(Ordering::SeqCst) > 0
     }
 
     /// Takes what the worker asked to add to its result.
@@ -339,8 +359,11 @@ impl TaskContext {
         self.inner.cancel.is_cancelled()
     }
 
-    /// Completes when the runtime begins shutting down; use it in `tokio::select!` to stop a long
-    /// job early.
+    /// Completes when the runtime begins shutting down, or when the task is no longer this
+    /// worker's on the server (its workflow was terminated, the task timed out or was retried: the
+    /// runtime checks while the execution runs, see
+    /// [`RunnerOptions::with_task_status_check_interval`](crate::RunnerOptions::with_task_status_check_interval)).
+    /// Use it in `tokio::select!` to stop a long job early.
     ///
     /// ```
     /// use std::time::Duration;
@@ -386,6 +409,17 @@ impl TaskContext {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         }
+    }
+}
+
+/// Marks a blocking-pool call of an execution as running; see [`TaskContext::enter_blocking`].
+pub(crate) struct BlockingGuard {
+    context: TaskContext,
+}
+
+impl Drop for BlockingGuard {
+    fn drop(&mut self) {
+        self.context.inner.blocking.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

@@ -1,35 +1,49 @@
-//! Runs one task through the worker's code: context, panic isolation, lease extension, and the
-//! mapping of the outcome to a [`TaskResult`].
+//! Runs one task through the worker's code: context, panic isolation, the lease keeper (lease
+//! extension and ownership checks), the shutdown deadline, and the mapping of the outcome to a
+//! [`TaskResult`].
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use conductor_events::{
-    PANIC_ERROR_TYPE, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionStarted,
-    panic_message,
+    PANIC_ERROR_TYPE, TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure,
+    TaskExecutionStarted, panic_message,
 };
 use conductor_http::{Result, error_chain};
 use conductor_models::{Task, TaskResult, TaskResultStatus};
 use futures_util::FutureExt as _;
-use tokio::time::Instant;
-use tracing::{Instrument, debug, info_span, warn};
+use tokio::time::{Duration, Instant};
+use tracing::{Instrument, debug, error, info, info_span, warn};
 
 use crate::classify::{error_type, failure_reason};
 use crate::context::TaskContext;
-use crate::lease;
+use crate::lease::{Lease, LeaseKeeper};
 use crate::output::WorkerOutput;
 use crate::runner::TaskRunner;
+
+/// The `error_type` of the `TaskExecutionFailure` published for an execution abandoned at
+/// shutdown.
+const ABANDONED_ERROR_TYPE: &str = "AbandonedAtShutdown";
 
 /// How an execution ended.
 pub(crate) enum Execution {
     /// The worker's code returned (or panicked); this is the result to report.
     Finished(Box<TaskResult>),
-    /// The shutdown deadline passed first; the execution was dropped.
+    /// The shutdown deadline passed first; the execution was dropped (no code of it runs any
+    /// more), so the task can be handed back.
     Aborted,
+    /// The worker's code was still running on a blocking thread at the hard deadline: it cannot
+    /// be stopped, so the task is not handed back (it would run twice) and waits out its
+    /// response timeout.
+    Abandoned,
+    /// The task stopped being this worker's while it ran (cancelled, timed out, retried); the
+    /// execution's context was cancelled and its result is not sent.
+    Cancelled,
 }
 
-/// Executes `task` with `runner`'s worker.
-pub(crate) async fn execute(runner: &TaskRunner, task: &Task) -> Execution {
+/// Executes `task` with `runner`'s worker, keeping its lease meanwhile.
+pub(crate) async fn execute(runner: &TaskRunner, task: &Task, lease: &Lease) -> Execution {
     let runtime = &runner.runtime;
     let worker_id = runner.worker_id();
     runtime.events.publish_with(|| TaskExecutionStarted {
@@ -45,31 +59,83 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task) -> Execution {
         workflow_instance_id = %task.workflow_instance_id,
         poll_count = task.poll_count,
     );
-    let context = TaskContext::for_execution(task, worker_id, runtime.stopping.child_token());
+    // Fires on shutdown (a child of `stopping`) or when the task is no longer this worker's.
+    let cancel = runtime.stopping.child_token();
+    let context = TaskContext::for_execution(task, worker_id, cancel.clone());
     let started = Instant::now();
     // The future is never polled again after a panic (`catch_unwind` answers at once), so no
     // broken state can be observed: asserting unwind safety is sound.
-    let user_code =
-        AssertUnwindSafe(context.clone().scope(runner.worker.execute(task))).catch_unwind();
-    let heartbeat = async {
-        if runner.config.lease_extend_enabled() {
-            lease::keep_alive(runner, task).await;
-        } else {
-            std::future::pending::<()>().await;
+    let user_code = AssertUnwindSafe(context.clone().scope(runner.worker.execute(task)))
+        .catch_unwind()
+        .instrument(span);
+    tokio::pin!(user_code);
+    let keeper = LeaseKeeper::new(
+        Arc::clone(&runtime.api),
+        worker_id,
+        task,
+        runner.config.lease_extend_enabled(),
+        runtime.options.lease_extend_fraction(),
+        runtime.options.task_status_check_interval(),
+    );
+    let keep = keeper.keep(task, lease);
+    tokio::pin!(keep);
+    let hard_deadline = tokio::time::sleep(Duration::MAX);
+    tokio::pin!(hard_deadline);
+    let mut past_deadline = false;
+    let mut lost_to: Option<String> = None;
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            outcome = &mut user_code => break outcome,
+            server_status = &mut keep, if lost_to.is_none() => {
+                // Cooperative: the code sees its context cancelled and decides when to stop.
+                cancel.cancel();
+                info!(task_type = runner.task_type(), task_id = %task.task_id, %server_status, "the task is no longer this worker's; its execution is cancelled");
+                runtime.events.publish_with(|| TaskExecutionCancelled {
+                    task_type: runner.task_type().to_owned(),
+                    task_id: task.task_id.clone(),
+                    workflow_instance_id: task.workflow_instance_id.clone(),
+                    worker_id: worker_id.to_owned(),
+                    server_status: server_status.clone(),
+                    duration: started.elapsed(),
+                });
+                lost_to = Some(server_status);
+            }
+            () = runtime.deadline.cancelled(), if !past_deadline => {
+                if lost_to.is_some() {
+                    return Execution::Cancelled;
+                }
+                if !context.is_blocking() {
+                    warn!(task_type = runner.task_type(), task_id = %task.task_id, "execution still running at the shutdown deadline; dropping it");
+                    return Execution::Aborted;
+                }
+                // Code on a blocking thread goes on whatever happens to this future: wait for it.
+                warn!(task_type = runner.task_type(), task_id = %task.task_id, "execution still running on a blocking thread at the shutdown deadline; waiting for it");
+                past_deadline = true;
+                hard_deadline
+                    .as_mut()
+                    .reset(Instant::now() + runtime.options.blocking_shutdown_grace());
+            }
+            () = &mut hard_deadline, if past_deadline => {
+                error!(task_type = runner.task_type(), task_id = %task.task_id, "execution still running on a blocking thread after the blocking grace: not returned to the server (it would run twice); the task waits out its response timeout");
+                runtime.events.publish_with(|| TaskExecutionFailure {
+                    task_type: runner.task_type().to_owned(),
+                    task_id: task.task_id.clone(),
+                    workflow_instance_id: task.workflow_instance_id.clone(),
+                    worker_id: worker_id.to_owned(),
+                    duration: started.elapsed(),
+                    error: "still running on a blocking thread at the shutdown deadline".to_owned(),
+                    error_type: ABANDONED_ERROR_TYPE.to_owned(),
+                    is_retryable: true,
+                });
+                return Execution::Abandoned;
+            }
         }
     };
-    let outcome = tokio::select! {
-        biased;
-        outcome = user_code.instrument(span) => outcome,
-        () = runtime.deadline.cancelled() => {
-            warn!(task_type = runner.task_type(), task_id = %task.task_id, "execution still running at the shutdown deadline; dropping it");
-            return Execution::Aborted;
-        }
-        () = heartbeat => {
-            // `keep_alive` never returns; this arm only keeps the types honest.
-            return Execution::Aborted;
-        }
-    };
+    if let Some(server_status) = lost_to {
+        debug!(task_id = %task.task_id, %server_status, "execution of a task no longer this worker's ended; its result is not sent");
+        return Execution::Cancelled;
+    }
     let duration = started.elapsed();
     let mut result = to_result(task, outcome, runner, duration);
     let reports = context.take_reports();

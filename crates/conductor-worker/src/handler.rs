@@ -454,7 +454,11 @@ impl TaskHandler {
                 "grace period over: returning unfinished tasks to the server"
             );
             runtime.deadline.cancel();
-            let margin = runtime.options.hand_back_timeout() + Duration::from_secs(1);
+            // Hand-backs and last update attempts take up to the hand-back timeout; a poll in
+            // flight gets its own timeout plus that; code on a blocking thread gets its grace.
+            let margin = runtime.options.blocking_shutdown_grace()
+                + runtime.options.hand_back_timeout() * 2
+                + Duration::from_secs(1);
             if tokio::time::timeout(margin, &mut drained).await.is_err() {
                 error!(
                     unfinished = runtime.tracker.len(),

@@ -66,11 +66,11 @@ mod options;
 mod output;
 mod poller;
 mod registration;
+mod reporter;
 mod runner;
 mod runtime;
 #[cfg(feature = "schema")]
 pub mod schema;
-mod update;
 mod worker;
 mod worker_options;
 
@@ -85,6 +85,7 @@ pub use macro_support::private as __private;
 pub use macro_support::{TaskError, WorkerErrorType, discovered_workers};
 pub use options::RunnerOptions;
 pub use output::{TaskInProgress, WorkerOutput};
+pub use reporter::HAND_BACK_OUTPUT_KEY;
 pub use worker::{
     DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, MAX_POLL_TIMEOUT_MILLIS, Worker,
     default_identity,

@@ -20,7 +20,7 @@ use std::time::Duration;
 pub struct RunnerOptions {
     shutdown_grace_period: Duration,
     hand_back_timeout: Duration,
-    update_retries: u32,
+    update_retries: Option<u32>,
     update_backoff_initial: Duration,
     update_backoff_max: Duration,
     poll_error_backoff_initial: Duration,
@@ -29,6 +29,8 @@ pub struct RunnerOptions {
     update_v2: bool,
     lease_extend_fraction: f64,
     register_task_defs: bool,
+    task_status_check_interval: Option<Duration>,
+    blocking_shutdown_grace: Duration,
 }
 
 impl Default for RunnerOptions {
@@ -36,7 +38,7 @@ impl Default for RunnerOptions {
         Self {
             shutdown_grace_period: Duration::from_secs(30),
             hand_back_timeout: Duration::from_secs(5),
-            update_retries: 5,
+            update_retries: None,
             update_backoff_initial: Duration::from_secs(1),
             update_backoff_max: Duration::from_secs(30),
             poll_error_backoff_initial: Duration::from_secs(1),
@@ -45,15 +47,18 @@ impl Default for RunnerOptions {
             update_v2: true,
             lease_extend_fraction: 0.8,
             register_task_defs: false,
+            task_status_check_interval: Some(Duration::from_secs(10)),
+            blocking_shutdown_grace: Duration::from_secs(30),
         }
     }
 }
 
 impl RunnerOptions {
     /// How long a graceful shutdown lets running tasks finish and report. Default 30 s. When it
-    /// is over, executions still running are dropped and their tasks returned to the server
-    /// (`IN_PROGRESS` with `callbackAfterSeconds` 0), and pending update retries give up after one
-    /// last attempt.
+    /// is over, async executions still running are dropped and their tasks returned to the server
+    /// (`IN_PROGRESS` with `callbackAfterSeconds` 0), executions on a blocking thread get
+    /// [`blocking_shutdown_grace`](Self::with_blocking_shutdown_grace) more, and pending update
+    /// retries give up after one last attempt.
     ///
     /// ```
     /// use std::time::Duration;
@@ -84,19 +89,23 @@ impl RunnerOptions {
         self
     }
 
-    /// How many times a result whose update failed is sent again before it is given up (and
-    /// published as a `TaskUpdateFailure` event). Default 5. Retries run off the execution slot,
-    /// so a worker keeps working while a result waits.
+    /// Caps how many times a result whose update failed is sent again before it is given up (and
+    /// published as a `TaskUpdateFailure` event). By default there is no cap: a result is retried
+    /// with capped, jittered backoff until it is delivered or the server can no longer accept it
+    /// (its `responseTimeoutSeconds` has passed since it was polled or its lease last extended).
+    /// `0` turns retries off. Retries keep the task's execution slot, so a worker that cannot
+    /// report stops taking work it could not report either.
     ///
     /// ```
     /// use conductor_worker::RunnerOptions;
     ///
+    /// assert_eq!(RunnerOptions::default().update_retries(), None); // until the response timeout
     /// let options = RunnerOptions::default().with_update_retries(10);
-    /// assert_eq!(options.update_retries(), 10);
+    /// assert_eq!(options.update_retries(), Some(10));
     /// ```
     #[must_use]
     pub fn with_update_retries(mut self, retries: u32) -> Self {
-        self.update_retries = retries;
+        self.update_retries = Some(retries);
         self
     }
 
@@ -233,16 +242,81 @@ impl RunnerOptions {
         self.hand_back_timeout
     }
 
-    /// Update retries after the first attempt.
+    /// The cap on update retries after the first attempt, if any.
     ///
     /// ```
     /// use conductor_worker::RunnerOptions;
     ///
-    /// assert_eq!(RunnerOptions::default().update_retries(), 5);
+    /// assert_eq!(RunnerOptions::default().update_retries(), None);
     /// ```
     #[must_use]
-    pub fn update_retries(&self) -> u32 {
+    pub fn update_retries(&self) -> Option<u32> {
         self.update_retries
+    }
+
+    /// How often a running execution checks that its task is still this worker's
+    /// (`GET /tasks/{taskId}`), also after every lease extension. When the server has cancelled
+    /// the task (its workflow was terminated), timed it out, or retried it, the execution's
+    /// [`TaskContext`](crate::TaskContext) is cancelled, a `TaskExecutionCancelled` event is
+    /// published, and the result is not sent. Default every 10 s, so executions shorter than that
+    /// cost no request; `None` turns the checks off.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().task_status_check_interval(), Some(Duration::from_secs(10)));
+    /// let options = RunnerOptions::default().with_task_status_check_interval(Some(Duration::from_secs(30)));
+    /// assert_eq!(options.task_status_check_interval(), Some(Duration::from_secs(30)));
+    /// ```
+    #[must_use]
+    pub fn with_task_status_check_interval(mut self, interval: Option<Duration>) -> Self {
+        self.task_status_check_interval = interval.filter(|interval| !interval.is_zero());
+        self
+    }
+
+    /// The interval of task status checks, if on.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert!(RunnerOptions::default().task_status_check_interval().is_some());
+    /// ```
+    #[must_use]
+    pub fn task_status_check_interval(&self) -> Option<Duration> {
+        self.task_status_check_interval
+    }
+
+    /// How long after the grace period the runtime still waits for an execution whose code runs
+    /// on a blocking-pool thread (a `#[worker]` on a plain `fn`). Such code cannot be stopped, so
+    /// its task is never handed back while it runs (another worker would run it a second time):
+    /// if it finishes within this time its result is reported, else the task is left to its
+    /// response timeout and an error is logged. Default 30 s.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_blocking_shutdown_grace(Duration::from_secs(5));
+    /// assert_eq!(options.blocking_shutdown_grace(), Duration::from_secs(5));
+    /// ```
+    #[must_use]
+    pub fn with_blocking_shutdown_grace(mut self, grace: Duration) -> Self {
+        self.blocking_shutdown_grace = grace;
+        self
+    }
+
+    /// The extra wait for blocking executions at shutdown.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert_eq!(RunnerOptions::default().blocking_shutdown_grace(), Duration::from_secs(30));
+    /// ```
+    #[must_use]
+    pub fn blocking_shutdown_grace(&self) -> Duration {
+        self.blocking_shutdown_grace
     }
 
     /// Initial and maximum wait between update retries.

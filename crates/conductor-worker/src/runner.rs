@@ -2,6 +2,7 @@
 //! tasks, run each in its own tokio task, back off when idle or failing.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use conductor_events::{
     PollCompleted, PollFailure, PollStarted, TaskExecutionQueueFull, TaskPaused,
@@ -14,10 +15,11 @@ use tracing::{debug, info, trace, warn};
 use crate::classify::error_type;
 use crate::config::WorkerConfig;
 use crate::executor::{self, Execution};
+use crate::lease::Lease;
 use crate::poller::backoff::{ErrorBackoff, IdleBackoff, LogLimiter};
 use crate::poller::take_free_slots;
+use crate::reporter::{Reporter, without_hand_backs};
 use crate::runtime::{Runtime, WorkerState};
-use crate::update;
 use crate::worker::Worker;
 
 /// Runs one worker: its poll loop and its executions.
@@ -26,8 +28,15 @@ pub(crate) struct TaskRunner {
     pub(crate) config: WorkerConfig,
     pub(crate) state: Arc<WorkerState>,
     pub(crate) runtime: Arc<Runtime>,
+    reporter: Reporter,
     slots: Arc<Semaphore>,
+    /// Whether the warning about a long response timeout without lease extension was logged.
+    warned_response_timeout: AtomicBool,
 }
+
+/// A response timeout above which a worker without lease extension is warned about: a result
+/// lost with its answer leaves the task stranded that long.
+const LONG_RESPONSE_TIMEOUT_SECONDS: i64 = 600;
 
 impl TaskRunner {
     pub(crate) fn new(
@@ -37,12 +46,15 @@ impl TaskRunner {
         runtime: Arc<Runtime>,
     ) -> Arc<Self> {
         let slots = Arc::new(Semaphore::new(config.thread_count()));
+        let reporter = Reporter::new(Arc::clone(&runtime), config.task_type(), config.worker_id());
         Arc::new(Self {
             worker,
             config,
             state,
             runtime,
+            reporter,
             slots,
+            warned_response_timeout: AtomicBool::new(false),
         })
     }
 
@@ -157,8 +169,8 @@ impl TaskRunner {
         debug!(task_type = self.task_type(), "poll loop stopped");
     }
 
-    /// One batch poll for `count` tasks, with its events. `None` when the shutdown deadline
-    /// passed before the server answered.
+    /// One batch poll for `count` tasks, with its events. `None` when the server had not answered
+    /// by the shutdown deadline plus the poll's own timeout and the hand-back timeout.
     async fn poll(&self, count: usize) -> Option<conductor_http::Result<Vec<Task>>> {
         let runtime = &self.runtime;
         runtime.events.publish_with(|| PollStarted {
@@ -167,18 +179,30 @@ impl TaskRunner {
             poll_count: count,
         });
         let started = Instant::now();
-        // Not cancelled by `stopping`: the server may already have handed tasks out in this
-        // poll, and dropping the request would leave them to time out. Only the deadline cuts it.
+        // Not cancelled by `stopping`, nor at once by the deadline: the server may already have
+        // handed tasks out in this poll, and dropping the request would leave them stranded until
+        // their response timeout. Its tasks are handed back instead.
+        let request = runtime.api.batch_poll(
+            self.task_type(),
+            Some(self.worker_id()),
+            self.config.domain(),
+            count,
+            self.config.poll_timeout(),
+        );
+        tokio::pin!(request);
         let polled = tokio::select! {
             biased;
-            polled = runtime.api.batch_poll(
-                self.task_type(),
-                Some(self.worker_id()),
-                self.config.domain(),
-                count,
-                self.config.poll_timeout(),
-            ) => polled,
-            () = runtime.deadline.cancelled() => return None,
+            polled = &mut request => polled,
+            () = runtime.deadline.cancelled() => {
+                let grace = self.config.poll_timeout() + runtime.options.hand_back_timeout();
+                match tokio::time::timeout(grace, request).await {
+                    Ok(polled) => polled,
+                    Err(_) => {
+                        warn!(task_type = self.task_type(), "a poll in flight at the shutdown deadline did not answer; any task it handed out waits out its response timeout");
+                        return None;
+                    }
+                }
+            }
         };
         let duration = started.elapsed();
         match &polled {
@@ -222,7 +246,10 @@ impl TaskRunner {
                     warn!(task_type = self.task_type(), task_id = %task.task_id, "server returned more tasks than requested; returning the extra one");
                     let runner = Arc::clone(self);
                     self.runtime.tracker.spawn(async move {
-                        update::hand_back(&runner, &task, "worker had no free slot").await;
+                        runner
+                            .reporter
+                            .hand_back(&task, "worker had no free slot")
+                            .await;
                     });
                 }
             }
@@ -230,31 +257,53 @@ impl TaskRunner {
     }
 
     /// Executes `first` and reports it; while update-v2 hands back a next task, executes that one
-    /// in the same slot. The permit is released when the slot has nothing left to do, or as soon
-    /// as an update needs retrying (the retry continues off the slot).
+    /// in the same slot. The permit is held until the slot has nothing left to do, including
+    /// while a result waits to be delivered: a worker that cannot report takes no more work.
     async fn run_slot(self: Arc<Self>, first: Task, permit: OwnedSemaphorePermit) {
         let _active = self.state.enter();
         let mut next = Some(first);
         while let Some(task) = next.take() {
+            let lease = Lease::new(&task, Instant::now());
             if self.runtime.stopping.is_cancelled() {
-                update::hand_back(&self, &task, "worker shutting down before the task started")
+                self.reporter
+                    .hand_back(&task, "worker shutting down before the task started")
                     .await;
                 break;
             }
-            match executor::execute(&self, &task).await {
+            self.warn_about_a_long_response_timeout(&task);
+            let seen = without_hand_backs(&task);
+            match executor::execute(&self, &seen, &lease).await {
                 Execution::Aborted => {
-                    update::hand_back(&self, &task, "worker shut down before the task finished")
+                    self.reporter
+                        .hand_back(&task, "worker shut down before the task finished")
                         .await;
                 }
+                Execution::Abandoned | Execution::Cancelled => {}
                 Execution::Finished(result) => {
                     let want_next = result.status.is_terminal_result()
                         && !self.runtime.stopping.is_cancelled()
                         && !self.state.is_paused();
-                    next = update::report(&self, *result, want_next).await;
+                    next = self.reporter.report(*result, &lease, want_next).await;
                 }
             }
         }
         drop(permit);
+    }
+
+    /// Warns once when tasks have a long response timeout and lease extension is off: a result
+    /// whose delivery fails for good, or a task handed out in an answer that was lost, then
+    /// waits that long on the server before another worker gets it.
+    fn warn_about_a_long_response_timeout(&self, task: &Task) {
+        if task.response_timeout_seconds > LONG_RESPONSE_TIMEOUT_SECONDS
+            && !self.config.lease_extend_enabled()
+            && !self.warned_response_timeout.swap(true, Ordering::Relaxed)
+        {
+            warn!(
+                task_type = self.task_type(),
+                response_timeout_seconds = task.response_timeout_seconds,
+                "tasks of this type have a long responseTimeoutSeconds and lease extension is off: a task stranded by a lost answer waits that long to be re-run. Set a shorter responseTimeoutSeconds on the task definition and turn lease extension on for long executions"
+            );
+        }
     }
 
     fn publish_paused(&self) {

@@ -7,13 +7,16 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use conductor_events::EventDispatcher;
 use tokio::sync::watch;
-use tokio::time::Duration;
+use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::api::TaskApi;
 use crate::options::RunnerOptions;
+
+/// How long update-v2 stays set aside after an update-v2 answer may have been lost.
+pub(crate) const V2_COOL_DOWN: Duration = Duration::from_secs(60);
 
 /// Shared by every runner of a started handler.
 pub(crate) struct Runtime {
@@ -22,6 +25,11 @@ pub(crate) struct Runtime {
     pub(crate) options: RunnerOptions,
     /// Whether update-v2 is still in use: switched off for good when the server lacks it.
     use_v2: AtomicBool,
+    /// Until when update-v2 is set aside after an update-v2 whose answer may have been lost: that
+    /// answer carried a next task the server now holds for this worker, unseen until its response
+    /// timeout. Meanwhile results go by v1 and tasks come by plain polls, which a lost answer
+    /// cannot strand.
+    v2_suspended_until: Mutex<Option<Instant>>,
     /// Graceful shutdown began: stop polling, signal executions, return tasks not yet started.
     pub(crate) stopping: CancellationToken,
     /// The grace period is over: drop executions (returning their tasks), end update retries.
@@ -42,14 +50,35 @@ impl Runtime {
             events,
             options,
             use_v2,
+            v2_suspended_until: Mutex::new(None),
             stopping: CancellationToken::new(),
             deadline: CancellationToken::new(),
             tracker: TaskTracker::new(),
         }
     }
 
+    /// Whether update-v2 is on for this run (the server has it and the options allow it).
     pub(crate) fn use_v2(&self) -> bool {
         self.use_v2.load(Ordering::Relaxed)
+    }
+
+    /// Whether the next result may go by update-v2: on, and not set aside after a lost answer.
+    pub(crate) fn v2_usable(&self) -> bool {
+        self.use_v2() && lock(&self.v2_suspended_until).is_none_or(|until| Instant::now() >= until)
+    }
+
+    /// Sets update-v2 aside for [`V2_COOL_DOWN`] after an update-v2 that failed once it may have
+    /// reached the server.
+    pub(crate) fn suspend_v2(&self, task_id: &str) {
+        let until = Instant::now() + V2_COOL_DOWN;
+        let previous = lock(&self.v2_suspended_until).replace(until);
+        if previous.is_none_or(|previous| Instant::now() >= previous) {
+            warn!(
+                task_id,
+                cool_down_s = V2_COOL_DOWN.as_secs(),
+                "an update-v2 answer may have been lost (a next task it carried would wait out its response timeout on the server); using POST /tasks and plain polls for a while"
+            );
+        }
     }
 
     /// Switches to `POST /tasks` for the rest of the run.
@@ -148,8 +177,8 @@ impl Drop for ActiveGuard {
     }
 }
 
-/// Locks `mutex`; a poisoned lock still holds a valid `String` (assignments only).
-fn lock(mutex: &Mutex<String>) -> MutexGuard<'_, String> {
+/// Locks `mutex`; a poisoned lock still holds a valid value (plain assignments only).
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

@@ -238,3 +238,215 @@ async fn stop_is_idempotent_and_the_handler_can_start_again() {
     assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
     handler.stop().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_poll_in_flight_at_the_deadline_is_awaited_and_its_tasks_handed_back() {
+    let api = FakeApi::new();
+    let options = quick_options()
+        .with_shutdown_grace_period(Duration::ZERO)
+        .with_hand_back_timeout(Duration::from_secs(5));
+    let mut handler = builder(&api)
+        .options(options)
+        .worker(completing_worker("t", Duration::ZERO).with_poll_timeout_millis(5_000))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    // A long poll is waiting on the server when the shutdown (with no grace) begins.
+    assert!(api.wait_until(LONG, |_| true).await);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stop = tokio::spawn(async move {
+        handler.stop().await.unwrap();
+        handler
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The server hands a task out in that poll after the deadline.
+    let id = api.add_tasks("t", 1).pop().unwrap();
+    let _handler = stop.await.unwrap();
+    let updates = api.updates();
+    assert_eq!(updates.len(), 1, "the task was stranded: {updates:?}");
+    assert_eq!(updates[0].result.task_id, id);
+    assert_eq!(updates[0].result.status, TaskResultStatus::InProgress);
+    assert_eq!(api.queued("t"), 1, "the task is pollable again");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handed_back_task_is_a_first_poll_again_for_the_next_worker() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| {
+        task.output_data.insert("progress".into(), 10.into());
+    });
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let worker = {
+        let seen = seen.clone();
+        FnWorker::new("t", move |task: Task| {
+            let seen = seen.clone();
+            async move {
+                let ctx = TaskContext::from_task(&task);
+                seen.lock().unwrap().push((
+                    ctx.poll_count(),
+                    ctx.is_first_poll(),
+                    task.output_data.clone(),
+                ));
+                Ok(WorkerOutput::completed_with_result("done"))
+            }
+        })
+    };
+    // The first run hands the task back before starting it (it is stopping already).
+    let mut first = builder(&api)
+        .options(quick_options().with_shutdown_grace_period(Duration::from_secs(5)))
+        .worker(completing_worker("other", Duration::ZERO))
+        .build()
+        .unwrap();
+    first.start().await.unwrap();
+    first.stop().await.unwrap();
+    let polled = api.add_tasks("unused", 0);
+    assert!(polled.is_empty());
+    // Hand the task back twice, as two deploys in a row would.
+    for _ in 0..2 {
+        let mut handler = builder(&api)
+            .options(quick_options().with_shutdown_grace_period(Duration::ZERO))
+            .worker(completing_worker("t", Duration::from_secs(3600)))
+            .build()
+            .unwrap();
+        handler.start().await.unwrap();
+        let hand_backs = api.updates().len();
+        assert!(
+            api.wait_until(LONG, |s| s.tasks[&id].status
+                == conductor_models::TaskStatus::InProgress)
+                .await
+        );
+        handler.stop().await.unwrap();
+        assert_eq!(api.updates().len(), hand_backs + 1);
+    }
+    assert_eq!(api.task(&id).unwrap().poll_count, 2);
+    let mut handler = builder(&api).worker(worker).build().unwrap();
+    handler.start().await.unwrap();
+    assert!(
+        api.wait_until(LONG, |s| s.finished().contains_key(&id))
+            .await
+    );
+    handler.stop().await.unwrap();
+    let seen = seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1);
+    let (poll_count, first_poll, output) = &seen[0];
+    assert_eq!(*poll_count, 1, "the hand-backs counted as polls");
+    assert!(first_poll);
+    assert_eq!(output.get(conductor_worker::HAND_BACK_OUTPUT_KEY), None);
+    assert_eq!(output["progress"], 10, "the task's own output is kept");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hand_back_survives_a_burst_of_server_errors() {
+    let api = FakeApi::new();
+    let id = api.add_tasks("t", 1).pop().unwrap();
+    let events = EventLog::new();
+    let options = quick_options()
+        .with_shutdown_grace_period(Duration::ZERO)
+        .with_hand_back_timeout(Duration::from_secs(5));
+    let mut handler = builder(&api)
+        .options(options)
+        .worker(completing_worker("t", Duration::from_secs(3600)))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
+            .await
+    );
+    api.fail_next_updates([
+        common::fake_api::server_error(503),
+        common::fake_api::server_error(503),
+        common::fake_api::connect_error(),
+    ]);
+    handler.stop().await.unwrap();
+    let attempts: Vec<bool> = api.updates().iter().map(|u| u.accepted).collect();
+    assert_eq!(attempts, [false, false, false, true]);
+    assert_eq!(api.queued("t"), 1);
+    assert_eq!(
+        api.task(&id).unwrap().status,
+        conductor_models::TaskStatus::Scheduled
+    );
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    assert!(events.named("TaskUpdateFailure").is_empty());
+}
+
+/// A worker whose code runs on a blocking thread for `work` (real time).
+fn blocking_worker(work: Duration) -> FnWorker {
+    FnWorker::new("t", move |_task: Task| async move {
+        let slept = conductor_worker::__private::run_blocking(move || {
+            std::thread::sleep(work);
+            "slept"
+        })
+        .await?;
+        Ok(WorkerOutput::completed_with_result(slept))
+    })
+}
+
+#[tokio::test]
+async fn code_on_a_blocking_thread_is_waited_for_and_never_handed_back() {
+    let api = FakeApi::new();
+    let id = api.add_tasks("t", 1).pop().unwrap();
+    let options = quick_options()
+        .with_shutdown_grace_period(Duration::from_millis(50))
+        .with_blocking_shutdown_grace(Duration::from_secs(60));
+    let mut handler = builder(&api)
+        .options(options)
+        .worker(blocking_worker(Duration::from_millis(800)))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
+            .await
+    );
+    handler.stop().await.unwrap();
+    let updates = api.updates();
+    assert_eq!(updates.len(), 1, "{updates:?}");
+    assert_eq!(updates[0].result.task_id, id);
+    assert_eq!(
+        updates[0].result.status,
+        TaskResultStatus::Completed,
+        "the task was handed back while its code ran"
+    );
+}
+
+#[tokio::test]
+async fn code_still_blocking_after_its_grace_is_left_to_the_server_not_handed_back() {
+    let api = FakeApi::new();
+    api.add_tasks("t", 1);
+    let events = EventLog::new();
+    let options = quick_options()
+        .with_shutdown_grace_period(Duration::from_millis(50))
+        .with_blocking_shutdown_grace(Duration::from_millis(100));
+    let mut handler = builder(&api)
+        .options(options)
+        .worker(blocking_worker(Duration::from_secs(2)))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
+            .await
+    );
+    handler.stop().await.unwrap();
+    assert!(api.updates().is_empty(), "{:?}", api.updates());
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    let failures = events.named("TaskExecutionFailure");
+    let Some(conductor_events::TaskRunnerEvent::TaskExecutionFailure(abandoned)) = failures.last()
+    else {
+        panic!("no TaskExecutionFailure");
+    };
+    assert_eq!(abandoned.error_type, "AbandonedAtShutdown");
+}

@@ -1,5 +1,6 @@
-//! Reporting results against the scripted fake: retries off the slot, lost results, update-v2
-//! chaining and its fallback to v1.
+//! Reporting results against the scripted fake: retries in the slot until the response timeout,
+//! lost results and false alarms, update-v2 chaining, its fallback to v1 and its cool-down after
+//! a lost answer.
 
 // Test code: unwrapping is how a test fails (clippy.toml allows it in #[test] fns only).
 #![allow(clippy::unwrap_used)]
@@ -50,11 +51,10 @@ async fn a_failed_update_is_retried_until_delivered() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn retries_run_off_the_slot_so_the_worker_keeps_executing() {
+async fn a_result_waiting_for_delivery_holds_its_slot_so_the_worker_takes_no_more_work() {
     let api = FakeApi::new();
     let first = api.add_tasks("t", 1).pop().unwrap();
-    // The first result's update fails; its retry waits 1-2 s while the slot is free again.
-    api.fail_next_updates([server_error(503)]);
+    api.set_updates_down(true);
     let options = quick_options()
         .with_update_v2(false)
         .with_update_backoff(Duration::from_secs(2), Duration::from_secs(4));
@@ -64,8 +64,18 @@ async fn retries_run_off_the_slot_so_the_worker_keeps_executing() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    assert!(api.wait_until(LONG, |s| s.updates.len() >= 2).await);
+    // The only slot holds an undelivered result: nothing is polled while it waits.
     let second = api.add_tasks("t", 1).pop().unwrap();
+    let polls_before = api.polls().len();
+    assert!(api.wait_until(LONG, |s| s.updates.len() >= 6).await);
+    assert_eq!(
+        api.polls().len(),
+        polls_before,
+        "polled while a result waited"
+    );
+    assert_eq!(api.queued("t"), 1);
+    api.set_updates_down(false);
     assert!(api.wait_until(LONG, |s| s.finished().len() == 2).await);
     handler.stop().await.unwrap();
 
@@ -77,10 +87,131 @@ async fn retries_run_off_the_slot_so_the_worker_keeps_executing() {
             .unwrap()
             .at
     };
+    assert!(delivered(&first) < delivered(&second));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_is_retried_through_a_long_outage_until_delivered() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 3600);
+    api.set_updates_down(true);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .options(
+            quick_options().with_update_backoff(Duration::from_secs(1), Duration::from_secs(30)),
+        )
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    // Five minutes of outage: the old runtime gave the result up after five retries (~22 s).
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    assert!(api.finished().is_empty());
+    api.set_updates_down(false);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
+    handler.stop().await.unwrap();
+    assert_eq!(api.finished()[&id].len(), 1);
     assert!(
-        delivered(&second) < delivered(&first),
-        "the second task must complete while the first result waits for its retry"
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
     );
+    assert!(events.named("TaskUpdateFailure").is_empty());
+    // Backoff is capped at 30 s: about 5 min / 30 s attempts, not hundreds.
+    let attempts = api.updates().len();
+    assert!((8..=40).contains(&attempts), "{attempts} attempts");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_is_given_up_only_once_the_response_timeout_passed() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 120);
+    api.set_updates_down(true);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .options(
+            quick_options().with_update_backoff(Duration::from_secs(1), Duration::from_secs(30)),
+        )
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    handler.start().await.unwrap();
+    // Paused clock: this only lets the runtime's timers run.
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    handler.stop().await.unwrap();
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    let Some(TaskRunnerEvent::TaskUpdateFailure(lost)) = events.named("TaskUpdateFailure").pop()
+    else {
+        panic!("no TaskUpdateFailure");
+    };
+    assert_eq!(lost.task_id, id);
+    assert!(
+        lost.duration >= Duration::from_secs(119),
+        "given up after {:?}, before the response timeout",
+        lost.duration
+    );
+    // The last attempt went out when the lease ran out, not a backoff later.
+    let last = api.updates().last().unwrap().at.duration_since(started);
+    assert!(last <= Duration::from_secs(121), "{last:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_the_server_applied_before_the_answer_was_lost_is_not_reported_lost() {
+    let api = FakeApi::new();
+    let id = api.add_tasks("t", 1).pop().unwrap();
+    api.lose_next_update_answers(1);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .options(quick_options().with_update_retries(0).with_update_v2(false))
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    handler.stop().await.unwrap();
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    assert_eq!(api.finished()[&id].len(), 1);
+    assert!(
+        events.named("TaskUpdateFailure").is_empty(),
+        "a result the server has was reported lost"
+    );
+    assert_eq!(events.named("TaskUpdateCompleted").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_update_v2_whose_answer_was_lost_sets_update_v2_aside() {
+    let api = FakeApi::new();
+    api.add_tasks("t", 1);
+    api.lose_next_update_answers(1);
+    let mut handler = builder(&api)
+        .worker(completing_worker("t", Duration::ZERO))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
+    api.add_tasks("t", 3);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 4).await);
+    handler.stop().await.unwrap();
+    let v2: Vec<bool> = api.updates().iter().map(|u| u.v2).collect();
+    // The first result went by update-v2 and its answer was lost; its retry and the results of
+    // the next minute go by v1 (no next task handed out in an answer that could be lost).
+    assert_eq!(v2, [true, false, false, false, false], "{v2:?}");
 }
 
 #[tokio::test(start_paused = true)]
@@ -236,7 +367,8 @@ async fn a_404_for_an_unknown_task_does_not_disable_update_v2() {
             .flush(Duration::from_secs(5))
             .await
     );
-    assert_eq!(events.named("TaskUpdateFailure").len(), 1);
+    // The server no longer has the task: its result is not wanted, so it is not "lost".
+    assert!(events.named("TaskUpdateFailure").is_empty());
 }
 
 #[tokio::test(start_paused = true)]

@@ -38,11 +38,17 @@ where
 {
     let context = TaskContext::current();
     let handle = tokio::runtime::Handle::current();
-    let joined = tokio::task::spawn_blocking(move || match context {
-        // A blocking-pool thread is outside the runtime's async context, so `block_on` is
-        // allowed; the future is ready at its first poll (it only sets the task-local).
-        Some(context) => handle.block_on(context.scope(async move { function() })),
-        None => function(),
+    // The guard lives on the blocking thread: it says "code of this execution is running" for as
+    // long as the function runs, even if this future is dropped meanwhile.
+    let running = context.as_ref().map(TaskContext::enter_blocking);
+    let joined = tokio::task::spawn_blocking(move || {
+        let _running = running;
+        match context {
+            // A blocking-pool thread is outside the runtime's async context, so `block_on` is
+            // allowed; the future is ready at its first poll (it only sets the task-local).
+            Some(context) => handle.block_on(context.scope(async move { function() })),
+            None => function(),
+        }
     })
     .await;
     match joined {

@@ -61,6 +61,11 @@ pub struct State {
     update_failures: VecDeque<ConductorError>,
     /// Fail every update while set.
     pub updates_down: bool,
+    /// How many of the next (non-heartbeat) updates are applied but answered with a broken
+    /// connection, as when a reset comes after the server applied the request.
+    lost_answers: usize,
+    /// Errors returned by the next `get_task` calls, in order.
+    get_task_failures: VecDeque<ConductorError>,
     pub v2: Option<V2Mode>,
     pub task_defs: HashMap<String, TaskDef>,
     pub registered: Vec<TaskDef>,
@@ -95,6 +100,13 @@ pub fn connect_error() -> ConductorError {
     ConductorError::Http(TransportError::new(
         TransportErrorKind::Connect,
         "connection refused",
+    ))
+}
+
+pub fn reset_error() -> ConductorError {
+    ConductorError::Http(TransportError::new(
+        TransportErrorKind::Request,
+        "connection reset by peer",
     ))
 }
 
@@ -182,6 +194,28 @@ impl FakeApi {
 
     pub fn set_updates_down(&self, down: bool) {
         self.state().updates_down = down;
+    }
+
+    /// Applies the next `n` updates, then answers each with a reset connection.
+    pub fn lose_next_update_answers(&self, n: usize) {
+        self.state().lost_answers += n;
+    }
+
+    pub fn fail_next_get_tasks(&self, errors: impl IntoIterator<Item = ConductorError>) {
+        self.state().get_task_failures.extend(errors);
+    }
+
+    /// Sets a task's status on the server, as a terminate, timeout or retry would.
+    pub fn set_task_status(&self, id: &str, status: TaskStatus) {
+        if let Some(task) = self.state().tasks.get_mut(id) {
+            task.status = status;
+        }
+        self.changed();
+    }
+
+    /// The server's view of a task.
+    pub fn task(&self, id: &str) -> Option<Task> {
+        self.state().tasks.get(id).cloned()
     }
 
     pub fn set_v2(&self, mode: V2Mode) {
@@ -313,6 +347,17 @@ impl FakeApi {
             v2,
             accepted: true,
         });
+        let answer_lost = !result.extend_lease && state.lost_answers > 0;
+        if answer_lost {
+            state.lost_answers -= 1;
+        }
+        if !result.extend_lease
+            && result.status != TaskResultStatus::InProgress
+            && let Some(task) = state.tasks.get_mut(&result.task_id)
+        {
+            task.status = TaskStatus::from_wire(result.status.as_str());
+            task.output_data = result.output_data.clone();
+        }
         if !result.extend_lease && result.status == TaskResultStatus::InProgress {
             let mut task = task;
             task.status = TaskStatus::Scheduled;
@@ -329,6 +374,9 @@ impl FakeApi {
         }
         drop(state);
         self.changed();
+        if answer_lost {
+            return Err(reset_error());
+        }
         Ok(())
     }
 }
@@ -410,6 +458,17 @@ impl TaskApi for FakeApi {
             self.take_tasks(&task_type, result.worker_id.as_deref(), 1)
                 .pop()
         }))
+    }
+
+    async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {
+        let mut state = self.state();
+        if let Some(err) = state.get_task_failures.pop_front() {
+            return Err(err);
+        }
+        if state.updates_down {
+            return Err(server_error(503));
+        }
+        Ok(state.tasks.get(task_id).cloned())
     }
 
     async fn get_task_def(&self, name: &str) -> Result<Option<TaskDef>> {
