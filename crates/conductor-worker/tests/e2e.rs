@@ -550,14 +550,22 @@ async fn tasks_unfinished_at_the_deadline_go_back_to_the_queue_for_another_worke
         "{logs:?}"
     );
 
-    // Another worker picks it up straight away.
-    let again = Arc::new(AtomicUsize::new(0));
+    // Another worker picks it up straight away, and sees its first poll: the hand-back's poll
+    // is taken off (the server counts it, and keeps the hand-back counter in the output).
+    let seen_poll_counts = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&seen_poll_counts);
+    let second_worker = FnWorker::new(&slow, move |task: Task| {
+        let seen = Arc::clone(&seen);
+        async move {
+            let ctx = conductor_worker::TaskContext::from_task(&task);
+            seen.lock()
+                .unwrap()
+                .push((ctx.poll_count(), task.output_data.len()));
+            Ok(WorkerOutput::completed_with_result(task.task_id))
+        }
+    });
     let mut second = TaskHandler::builder(config)
-        .worker(slow_worker(
-            &slow,
-            Duration::from_millis(10),
-            Arc::clone(&again),
-        ))
+        .worker(second_worker)
         .build()
         .unwrap();
     second.start().await.unwrap();
@@ -566,7 +574,145 @@ async fn tasks_unfinished_at_the_deadline_go_back_to_the_queue_for_another_worke
     assert_eq!(workflow.status, WorkflowStatus::Completed);
     assert_eq!(workflow.tasks.len(), 1);
     assert_eq!(workflow.tasks[0].poll_count, 2);
+    assert_eq!(*seen_poll_counts.lock().unwrap(), [(1, 0)]);
     server.shutdown().await;
+}
+
+/// A worker whose first attempt of a task runs until its context is cancelled (counted in
+/// `cancelled`), and whose later attempts complete at once.
+fn first_attempt_waits_for_cancellation(task_type: &str, cancelled: Arc<AtomicUsize>) -> FnWorker {
+    FnWorker::new(task_type, move |task: Task| {
+        let cancelled = Arc::clone(&cancelled);
+        async move {
+            let ctx = conductor_worker::TaskContext::from_task(&task);
+            if ctx.retry_count() == 0 {
+                tokio::select! {
+                    () = ctx.cancelled() => {
+                        cancelled.fetch_add(1, Ordering::SeqCst);
+                    }
+                    () = tokio::time::sleep(Duration::from_secs(120)) => {}
+                }
+                return Ok(WorkerOutput::completed_with_result("first attempt"));
+            }
+            Ok(WorkerOutput::completed_with_result("retried attempt"))
+        }
+    })
+    .with_thread_count(2)
+}
+
+async fn wait_until(within: Duration, check: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while !check() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
+#[tokio::test]
+async fn a_running_execution_learns_that_its_workflow_was_terminated_and_the_retry_runs() {
+    let (server, client, config) = server().await;
+    let (task_type, workflow_name) = (unique_name("terminated"), unique_name("terminated_flow"));
+    register(&client, &workflow_name, &[&task_type]).await;
+    let cancelled = Arc::new(AtomicUsize::new(0));
+    let options =
+        RunnerOptions::default().with_task_status_check_interval(Some(Duration::from_millis(500)));
+    let mut handler = TaskHandler::builder(config)
+        .options(options)
+        .worker(first_attempt_waits_for_cancellation(
+            &task_type,
+            Arc::clone(&cancelled),
+        ))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    let id = start(&client, StartWorkflowRequest::new(&workflow_name)).await;
+    let workflows = client.workflow_client();
+    assert!(wait_for_task_status(&client, &id, TaskStatus::InProgress).await);
+    workflows
+        .terminate_workflow(&id, Some("test"))
+        .await
+        .unwrap();
+    assert!(
+        wait_until(WAIT, || cancelled.load(Ordering::SeqCst) == 1).await,
+        "the execution never learned of the termination"
+    );
+    // Retrying the workflow schedules a new attempt, which the same worker completes; the
+    // cancelled first attempt's result was never sent.
+    workflows.retry_workflow(&id).await.unwrap();
+    let workflow = wait_for(&client, &id, WAIT).await;
+    handler.stop().await.unwrap();
+    assert_eq!(workflow.status, WorkflowStatus::Completed);
+    assert_eq!(workflow.tasks[0].status, TaskStatus::Canceled);
+    let last = workflow.tasks.last().unwrap();
+    assert_eq!(last.output_data["result"], "retried attempt");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_running_execution_learns_that_its_task_timed_out_while_the_retry_completes() {
+    let (server, client, config) = server().await;
+    let (task_type, workflow_name) = (unique_name("timed_out"), unique_name("timed_out_flow"));
+    register(&client, &workflow_name, &[&task_type]).await;
+    let def = TaskDef::new(&task_type)
+        .with_retry(1, conductor_models::RetryLogic::Fixed, 0)
+        .with_timeout(0, conductor_models::TimeoutPolicy::Retry)
+        .with_response_timeout(2);
+    client
+        .metadata_client()
+        .update_task_def(&def)
+        .await
+        .unwrap();
+    let cancelled = Arc::new(AtomicUsize::new(0));
+    let options =
+        RunnerOptions::default().with_task_status_check_interval(Some(Duration::from_millis(500)));
+    let mut handler = TaskHandler::builder(config)
+        .options(options)
+        .worker(first_attempt_waits_for_cancellation(
+            &task_type,
+            Arc::clone(&cancelled),
+        ))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    let id = start(&client, StartWorkflowRequest::new(&workflow_name)).await;
+    // The server times the task out at a sweep; ask for one until it has.
+    let workflows = client.workflow_client();
+    let timed_out = async {
+        let deadline = Instant::now() + WAIT;
+        while cancelled.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+            workflows.decide_workflow(&id).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        cancelled.load(Ordering::SeqCst) == 1
+    };
+    assert!(
+        timed_out.await,
+        "the execution never learned of the timeout"
+    );
+    let workflow = wait_for(&client, &id, WAIT).await;
+    handler.stop().await.unwrap();
+    assert_eq!(workflow.status, WorkflowStatus::Completed);
+    assert_eq!(workflow.tasks[0].status, TaskStatus::TimedOut);
+    assert_eq!(workflow.tasks[1].output_data["result"], "retried attempt");
+    server.shutdown().await;
+}
+
+/// Waits until the workflow's first task has `status`.
+async fn wait_for_task_status(client: &ConductorClient, id: &str, status: TaskStatus) -> bool {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let workflow = client.workflow_client().get_workflow(id).await.unwrap();
+        if workflow.tasks.first().is_some_and(|t| t.status == status) {
+            return true;
+        }
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

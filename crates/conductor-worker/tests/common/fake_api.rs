@@ -66,6 +66,8 @@ pub struct State {
     lost_answers: usize,
     /// Errors returned by the next `get_task` calls, in order.
     get_task_failures: VecDeque<ConductorError>,
+    /// How many times `get_task` was called.
+    pub get_task_calls: usize,
     pub v2: Option<V2Mode>,
     pub task_defs: HashMap<String, TaskDef>,
     pub registered: Vec<TaskDef>,
@@ -462,6 +464,7 @@ impl TaskApi for FakeApi {
 
     async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {
         let mut state = self.state();
+        state.get_task_calls += 1;
         if let Some(err) = state.get_task_failures.pop_front() {
             return Err(err);
         }
