@@ -16,6 +16,7 @@ use tracing::{error, info, warn};
 
 use crate::api::TaskApi;
 use crate::config::{EnvLookup, WorkerConfig};
+use crate::control::WorkerControl;
 use crate::options::RunnerOptions;
 use crate::registration;
 use crate::runner::TaskRunner;
@@ -80,6 +81,7 @@ pub struct TaskHandler {
     #[cfg(feature = "metrics")]
     metrics: Option<Metrics>,
     running: Option<Running>,
+    control: WorkerControl,
 }
 
 /// A worker and the state that outlives its runs.
@@ -205,6 +207,10 @@ impl TaskHandler {
             worker,
             state: WorkerState::new(),
         };
+        self.control.add(
+            registered.worker.task_definition_name(),
+            Arc::clone(&registered.state),
+        );
         let started = self
             .running
             .as_ref()
@@ -390,6 +396,7 @@ impl TaskHandler {
         }
         running.sampler = Some(self.spawn_sampler(&running));
         self.running = Some(running);
+        self.control.set_running(true);
         Ok(())
     }
 
@@ -418,6 +425,7 @@ impl TaskHandler {
         let Some(running) = self.running.take() else {
             return Ok(());
         };
+        self.control.set_running(false);
         let Running {
             runtime,
             loops,
@@ -528,7 +536,7 @@ impl TaskHandler {
     /// # Ok::<(), conductor_http::ConductorError>(())
     /// ```
     pub fn pause_worker(&self, task_type: &str) -> bool {
-        self.set_paused(task_type, true)
+        self.control.pause(task_type)
     }
 
     /// Resumes every worker of task type `task_type`. Returns `false` when no worker has it.
@@ -551,7 +559,7 @@ impl TaskHandler {
     /// # Ok::<(), conductor_http::ConductorError>(())
     /// ```
     pub fn resume_worker(&self, task_type: &str) -> bool {
-        self.set_paused(task_type, false)
+        self.control.resume(task_type)
     }
 
     /// Pauses every worker.
@@ -571,10 +579,7 @@ impl TaskHandler {
     /// # Ok::<(), conductor_http::ConductorError>(())
     /// ```
     pub fn pause_all(&self) {
-        for registered in &self.workers {
-            registered.state.set_paused(true);
-        }
-        info!(workers = self.workers.len(), "all workers paused");
+        self.control.pause_all();
     }
 
     /// Resumes every worker.
@@ -593,10 +598,7 @@ impl TaskHandler {
     /// # Ok::<(), conductor_http::ConductorError>(())
     /// ```
     pub fn resume_all(&self) {
-        for registered in &self.workers {
-            registered.state.set_paused(false);
-        }
-        info!(workers = self.workers.len(), "all workers resumed");
+        self.control.resume_all();
     }
 
     /// Whether the worker of `task_type` is paused (`None` when there is no such worker).
@@ -668,6 +670,29 @@ impl TaskHandler {
             .collect()
     }
 
+    /// A cloneable handle to pause, resume and stop the workers, and read their state, while the
+    /// handler serves (from an admin endpoint, another task...). See [`WorkerControl`].
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+    ///
+    /// let handler = TaskHandler::builder(Configuration::new("http://localhost:8080/api"))
+    ///     .worker(FnWorker::new("greet", |_task: Task| async {
+    ///         Ok(WorkerOutput::completed_with_result("hi"))
+    ///     }))
+    ///     .build()?;
+    /// let control = handler.control();
+    /// std::thread::spawn(move || control.pause("greet")).join().unwrap();
+    /// assert_eq!(handler.is_paused("greet"), Some(true));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn control(&self) -> WorkerControl {
+        self.control.clone()
+    }
+
     /// The cancellation token that ends the grace period of a running shutdown at once.
     pub(crate) fn deadline_token(&self) -> Option<CancellationToken> {
         self.running
@@ -679,20 +704,6 @@ impl TaskHandler {
         self.workers
             .iter()
             .filter(move |registered| registered.worker.task_definition_name() == task_type)
-    }
-
-    fn set_paused(&self, task_type: &str, paused: bool) -> bool {
-        let mut found = false;
-        for registered in self.find(task_type) {
-            registered.state.set_paused(paused);
-            found = true;
-        }
-        if found {
-            info!(task_type, paused, "worker paused state changed");
-        } else {
-            warn!(task_type, "no worker with this task type");
-        }
-        found
     }
 
     fn resolve(&self, registered: &Registered) -> Result<WorkerConfig> {
@@ -1104,22 +1115,26 @@ impl TaskHandlerBuilder {
         for listener in self.listeners {
             events.add_listener(listener);
         }
+        let control = WorkerControl::new();
+        let workers = self
+            .workers
+            .into_iter()
+            .map(|worker| {
+                let state = WorkerState::new();
+                control.add(worker.task_definition_name(), Arc::clone(&state));
+                Registered { worker, state }
+            })
+            .collect();
         Ok(TaskHandler {
             api,
-            workers: self
-                .workers
-                .into_iter()
-                .map(|worker| Registered {
-                    worker,
-                    state: WorkerState::new(),
-                })
-                .collect(),
+            workers,
             events,
             options: self.options,
             env: self.env,
             #[cfg(feature = "metrics")]
             metrics,
             running: None,
+            control,
         })
     }
 }

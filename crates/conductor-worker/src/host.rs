@@ -133,6 +133,32 @@ impl WorkerHost {
         &self.handler
     }
 
+    /// A cloneable handle to pause, resume and stop the workers and read their state while the
+    /// host serves; [`wait_for_shutdown`](Self::wait_for_shutdown) consumes the host, the handle
+    /// stays usable. Its [`request_stop`](crate::WorkerControl::request_stop) is a shutdown
+    /// request, like SIGTERM.
+    ///
+    /// ```no_run
+    /// # use conductor_http::Configuration;
+    /// # use conductor_worker::{FnWorker, WorkerHost};
+    /// # async fn run(worker: FnWorker) -> conductor_http::Result<()> {
+    /// let host = WorkerHost::builder(Configuration::from_env()).worker(worker).start().await?;
+    /// let control = host.control();
+    /// tokio::spawn(async move {
+    ///     // e.g. an admin endpoint
+    ///     control.pause("greet");
+    ///     let status = control.status("greet");
+    ///     control.request_stop();
+    ///     status
+    /// });
+    /// host.wait_for_shutdown().await // returns once the stop requested above drained
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn control(&self) -> crate::WorkerControl {
+        self.handler.control()
+    }
+
     /// Starts a graceful shutdown from code; [`wait_for_shutdown`](Self::wait_for_shutdown)
     /// then returns once it is done.
     ///
@@ -447,7 +473,9 @@ impl WorkerHostBuilder {
     /// # }
     /// ```
     pub async fn start(self) -> Result<WorkerHost> {
-        let requested = CancellationToken::new();
+        let mut handler = self.handler.build()?;
+        // A stop requested through the handler's control is a shutdown request like a signal.
+        let requested = handler.control().stop_token();
         let force = CancellationToken::new();
         let mut watchers = Vec::new();
         if self.handle_signals {
@@ -470,13 +498,6 @@ impl WorkerHostBuilder {
                 }
             }));
         }
-        let mut handler = match self.handler.build() {
-            Ok(handler) => handler,
-            Err(err) => {
-                watchers.iter().for_each(JoinHandle::abort);
-                return Err(err);
-            }
-        };
         if let Err(err) = handler.start().await {
             watchers.iter().for_each(JoinHandle::abort);
             return Err(err);

@@ -294,3 +294,81 @@ async fn active_workers_are_sampled_with_the_configured_worker_id() {
         "{text}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_control_handle_pauses_resumes_and_reads_state_while_the_handler_serves() {
+    let api = FakeApi::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let release = Arc::clone(&gate);
+    let worker = FnWorker::new("a", move |_task: Task| {
+        let gate = Arc::clone(&gate);
+        async move {
+            gate.acquire().await.unwrap().forget();
+            Ok(WorkerOutput::completed_with_result(1))
+        }
+    });
+    let mut handler = builder(&api).worker(worker).build().unwrap();
+    let control = handler.control();
+    assert!(!control.status("a").unwrap().running);
+    handler.start().await.unwrap();
+    // From another task, as an admin endpoint would.
+    let admin = control.clone();
+    api.add_tasks("a", 1);
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
+            .await
+    );
+    let status = tokio::spawn(async move { admin.status("a").unwrap() })
+        .await
+        .unwrap();
+    assert!(status.running && !status.paused);
+    assert_eq!(status.active_tasks, 1);
+    assert_eq!(
+        status.worker_id,
+        handler.control().status("a").unwrap().worker_id
+    );
+    assert!(!status.worker_id.is_empty());
+
+    let paused = control.clone();
+    tokio::spawn(async move { assert!(paused.pause("a")) })
+        .await
+        .unwrap();
+    release.add_permits(1);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
+    api.add_tasks("a", 1);
+    let polls = api.polls().len();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    assert_eq!(api.polls().len(), polls, "a paused worker polled");
+    assert_eq!(handler.is_paused("a"), Some(true));
+    control.resume_all();
+    release.add_permits(1);
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 2).await);
+    handler.stop().await.unwrap();
+    assert!(!control.status("a").unwrap().running);
+    assert_eq!(control.status("a").unwrap().active_tasks, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stop_requested_through_the_control_ends_a_hosts_wait_for_shutdown() {
+    let api = FakeApi::new();
+    api.add_tasks("a", 1);
+    let host = conductor_worker::WorkerHostBuilder::from(
+        builder(&api).worker(completing_worker("a", Duration::from_secs(1))),
+    )
+    .ignore_signals()
+    .start()
+    .await
+    .unwrap();
+    let control = host.control();
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
+            .await
+    );
+    let waiting = tokio::spawn(host.wait_for_shutdown());
+    control.request_stop();
+    waiting.await.unwrap().unwrap();
+    // The drain let the running task finish and report.
+    assert_eq!(api.finished().len(), 1);
+    assert!(control.is_stop_requested());
+    assert!(!control.status("a").unwrap().running);
+}
