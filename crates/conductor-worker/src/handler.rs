@@ -18,7 +18,9 @@ use crate::api::TaskApi;
 use crate::config::{EnvLookup, WorkerConfig};
 use crate::control::WorkerControl;
 use crate::options::RunnerOptions;
+use crate::outbox::{Outbox, Pending};
 use crate::registration;
+use crate::reporter::Reporter;
 use crate::runner::TaskRunner;
 use crate::runtime::{Runtime, WorkerState};
 use crate::worker::Worker;
@@ -378,11 +380,31 @@ impl TaskHandler {
             metrics.server = Some(server);
         }
 
-        let runtime = Arc::new(Runtime::new(
+        let mut runtime = Runtime::new(
             Arc::clone(&self.api),
             self.events.clone(),
             self.options.clone(),
-        ));
+        );
+        let mut undelivered = Vec::new();
+        if let Some(dir) = self.options.outbox_dir() {
+            let (outbox, pending) = open_outbox(dir.to_owned()).await?;
+            runtime = runtime.with_outbox(outbox);
+            undelivered = pending;
+        }
+        let runtime = Arc::new(runtime);
+        if !undelivered.is_empty() {
+            info!(
+                results = undelivered.len(),
+                "re-sending results an earlier run could not deliver"
+            );
+        }
+        for pending in undelivered {
+            let reporter =
+                Reporter::new(Arc::clone(&runtime), &pending.task_type, &pending.worker_id);
+            runtime
+                .tracker
+                .spawn(async move { reporter.redeliver(pending).await });
+        }
         let mut running = Running {
             runtime,
             loops: Vec::new(),
@@ -754,6 +776,18 @@ impl TaskHandler {
             }
         })
     }
+}
+
+/// Opens the outbox in `dir` and reads what an earlier run left in it, off the async threads.
+async fn open_outbox(dir: std::path::PathBuf) -> Result<(Outbox, Vec<Pending>)> {
+    let opened = tokio::task::spawn_blocking(move || {
+        let outbox = Outbox::open(&dir)?;
+        let pending = outbox.load()?;
+        Ok::<_, std::io::Error>((outbox, pending))
+    })
+    .await
+    .map_err(|err| ConductorError::worker(format!("opening the outbox failed: {err}")))?;
+    opened.map_err(ConductorError::Io)
 }
 
 /// Starts one worker's runner (and its registration) on the handler's tokio runtime.

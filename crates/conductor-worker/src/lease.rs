@@ -38,6 +38,15 @@ impl Lease {
         }
     }
 
+    /// A lease that ends at `expires_at` (`None`: never), for a result re-sent from the outbox.
+    pub(crate) fn until(expires_at: Option<Instant>) -> Self {
+        let now = Instant::now();
+        Self {
+            response_timeout: expires_at.map(|at| at.saturating_duration_since(now)),
+            renewed_at: Mutex::new(now),
+        }
+    }
+
     /// Records a lease extension the server accepted at `at`.
     pub(crate) fn renew(&self, at: Instant) {
         *lock(&self.renewed_at) = at;

@@ -64,6 +64,7 @@ mod host;
 mod lease;
 mod macro_support;
 mod options;
+mod outbox;
 mod output;
 mod poller;
 mod registration;

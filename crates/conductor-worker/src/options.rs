@@ -1,6 +1,7 @@
 //! [`RunnerOptions`]: runtime settings shared by every worker of a handler (shutdown, retries,
 //! backoff).
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Settings of the worker runtime that apply to all workers of a
@@ -31,6 +32,7 @@ pub struct RunnerOptions {
     register_task_defs: bool,
     task_status_check_interval: Option<Duration>,
     blocking_shutdown_grace: Duration,
+    outbox_dir: Option<PathBuf>,
 }
 
 impl Default for RunnerOptions {
@@ -49,6 +51,7 @@ impl Default for RunnerOptions {
             register_task_defs: false,
             task_status_check_interval: Some(Duration::from_secs(10)),
             blocking_shutdown_grace: Duration::from_secs(30),
+            outbox_dir: None,
         }
     }
 }
@@ -304,6 +307,40 @@ impl RunnerOptions {
     pub fn with_blocking_shutdown_grace(mut self, grace: Duration) -> Self {
         self.blocking_shutdown_grace = grace;
         self
+    }
+
+    /// Turns on the durable outbox in `dir` (created if missing). A result whose first update
+    /// fails is written there (synced to disk) until the server has it; results still there when
+    /// the process ends (the shutdown deadline passed, or the process was killed, even with
+    /// SIGKILL) are sent again at the next start of a handler with the same directory, each
+    /// until its response timeout. Off by default. One process per directory.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// let options = RunnerOptions::default().with_outbox_dir("/var/lib/my-worker/outbox");
+    /// assert_eq!(
+    ///     options.outbox_dir(),
+    ///     Some(std::path::Path::new("/var/lib/my-worker/outbox"))
+    /// );
+    /// assert_eq!(RunnerOptions::default().outbox_dir(), None);
+    /// ```
+    #[must_use]
+    pub fn with_outbox_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.outbox_dir = Some(dir.into());
+        self
+    }
+
+    /// The durable outbox's directory, when on.
+    ///
+    /// ```
+    /// use conductor_worker::RunnerOptions;
+    ///
+    /// assert!(RunnerOptions::default().outbox_dir().is_none());
+    /// ```
+    #[must_use]
+    pub fn outbox_dir(&self) -> Option<&Path> {
+        self.outbox_dir.as_deref()
     }
 
     /// The extra wait for blocking executions at shutdown.

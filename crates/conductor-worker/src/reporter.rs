@@ -14,6 +14,7 @@ use tracing::{debug, error, info, warn};
 
 use crate::classify::{error_type, is_permanent_update_error, may_have_been_applied};
 use crate::lease::Lease;
+use crate::outbox::{Outbox, Pending};
 use crate::poller::backoff::{ErrorBackoff, LogLimiter};
 use crate::runtime::Runtime;
 
@@ -60,6 +61,24 @@ impl Reporter {
         lease: &Lease,
         want_next: bool,
     ) -> Option<Task> {
+        self.deliver(result, lease, want_next, false).await
+    }
+
+    /// Sends a result found in the outbox at start-up again, like [`report`](Self::report).
+    pub(crate) async fn redeliver(&self, pending: Pending) {
+        info!(task_type = %self.task_type, task_id = %pending.result.task_id, "re-sending a result from the outbox");
+        let lease = Lease::until(pending.accept_until_ms.map(instant_of_epoch_ms));
+        self.deliver(pending.result, &lease, false, true).await;
+    }
+
+    /// The delivery loop; `journaled` when the result is in the outbox already.
+    async fn deliver(
+        &self,
+        result: TaskResult,
+        lease: &Lease,
+        want_next: bool,
+        mut journaled: bool,
+    ) -> Option<Task> {
         let runtime = &self.runtime;
         let (initial, max) = runtime.options.update_backoff();
         let mut backoff = ErrorBackoff::new(initial, max);
@@ -73,6 +92,7 @@ impl Reporter {
                     if attempts > 1 {
                         info!(task_id = %result.task_id, attempts, "task result delivered after retrying");
                     }
+                    self.forget(&result, journaled).await;
                     self.publish_completed(&result, started, attempts);
                     return next;
                 }
@@ -85,6 +105,12 @@ impl Reporter {
                 runtime.suspend_v2(&result.task_id);
             }
             let retries = attempts - 1;
+            if !journaled
+                && !is_permanent_update_error(&error)
+                && let Some(outbox) = &runtime.outbox
+            {
+                journaled = journal(outbox, &self.task_type, &self.worker_id, &result, lease).await;
+            }
             let give_up = if is_permanent_update_error(&error) {
                 Some("the server rejected it")
             } else if runtime
@@ -101,7 +127,15 @@ impl Reporter {
                 None
             };
             if let Some(why) = give_up {
+                if journaled
+                    && runtime.deadline.is_cancelled()
+                    && !is_permanent_update_error(&error)
+                {
+                    warn!(task_type = %self.task_type, task_id = %result.task_id, %error, "task result not delivered by the shutdown deadline; kept in the outbox, to be sent at the next start");
+                    return None;
+                }
                 self.give_up(&result, &error, retries, started, why).await;
+                self.forget(&result, journaled).await;
                 return None;
             }
             let mut wait = backoff.on_failure();
@@ -111,6 +145,18 @@ impl Reporter {
             }
             self.log_failure(&result, &error, attempts, wait);
             runtime.sleep_before_deadline(wait).await;
+        }
+    }
+
+    /// Removes a result that no longer needs delivering from the outbox.
+    async fn forget(&self, result: &TaskResult, journaled: bool) {
+        let Some(outbox) = self.runtime.outbox.clone().filter(|_| journaled) else {
+            return;
+        };
+        let task_id = result.task_id.clone();
+        let removed = tokio::task::spawn_blocking(move || outbox.remove(&task_id)).await;
+        if let Ok(Err(err)) | Err(err) = removed.map_err(std::io::Error::other) {
+            warn!(task_id = %result.task_id, %err, "could not remove a delivered result from the outbox; it will be sent again at the next start (harmless)");
         }
     }
 
@@ -322,6 +368,60 @@ impl Reporter {
             tokio::time::sleep(wait).await;
         }
     }
+}
+
+/// Writes `result` to the outbox; `true` once it is on disk.
+async fn journal(
+    outbox: &Outbox,
+    task_type: &str,
+    worker_id: &str,
+    result: &TaskResult,
+    lease: &Lease,
+) -> bool {
+    let pending = Pending {
+        task_type: task_type.to_owned(),
+        worker_id: worker_id.to_owned(),
+        accept_until_ms: lease.expires_at().map(epoch_ms_of_instant),
+        result: result.clone(),
+    };
+    let outbox = outbox.clone();
+    let stored = tokio::task::spawn_blocking(move || outbox.store(&pending)).await;
+    match stored.map_err(std::io::Error::other) {
+        Ok(Ok(())) => {
+            debug!(task_id = %result.task_id, "undelivered result written to the outbox");
+            true
+        }
+        Ok(Err(err)) | Err(err) => {
+            warn!(task_id = %result.task_id, %err, "could not write an undelivered result to the outbox; it is kept in memory only");
+            false
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch now.
+fn now_epoch_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+/// The wall-clock time of `at`, in ms since the Unix epoch.
+fn epoch_ms_of_instant(at: Instant) -> u64 {
+    let now = Instant::now();
+    let now_ms = now_epoch_ms();
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    if at >= now {
+        now_ms.saturating_add(ms(at - now))
+    } else {
+        now_ms.saturating_sub(ms(now - at))
+    }
+}
+
+/// The `Instant` of a wall-clock time in ms since the Unix epoch (now, when it has passed).
+fn instant_of_epoch_ms(epoch_ms: u64) -> Instant {
+    Instant::now() + Duration::from_millis(epoch_ms.saturating_sub(now_epoch_ms()))
 }
 
 /// What the server says of a result the runtime could not deliver.

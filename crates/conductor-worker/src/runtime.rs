@@ -14,6 +14,7 @@ use tracing::{info, warn};
 
 use crate::api::TaskApi;
 use crate::options::RunnerOptions;
+use crate::outbox::Outbox;
 
 /// How long update-v2 stays set aside after an update-v2 answer may have been lost.
 pub(crate) const V2_COOL_DOWN: Duration = Duration::from_secs(60);
@@ -36,6 +37,8 @@ pub(crate) struct Runtime {
     pub(crate) deadline: CancellationToken,
     /// Every execution slot and background update retry, so shutdown can wait for them.
     pub(crate) tracker: TaskTracker,
+    /// The durable journal of undelivered results, when on.
+    pub(crate) outbox: Option<Outbox>,
 }
 
 impl Runtime {
@@ -54,7 +57,14 @@ impl Runtime {
             stopping: CancellationToken::new(),
             deadline: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            outbox: None,
         }
+    }
+
+    /// The same runtime, journaling undelivered results in `outbox`.
+    pub(crate) fn with_outbox(mut self, outbox: Outbox) -> Self {
+        self.outbox = Some(outbox);
+        self
     }
 
     /// Whether update-v2 is on for this run (the server has it and the options allow it).

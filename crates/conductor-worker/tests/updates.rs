@@ -385,3 +385,92 @@ async fn in_progress_results_and_paused_workers_do_not_ask_for_a_next_task() {
     // IN_PROGRESS reports go through v1: update-v2 would never return a task for them.
     assert!(api.updates().iter().all(|u| !u.v2));
 }
+
+fn outbox_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "conductor-worker-outbox-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn outbox_entries(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))
+            })
+            .count()
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_undelivered_at_the_deadline_waits_in_the_outbox_for_the_next_start() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 3600);
+    api.set_updates_down(true);
+    let dir = outbox_dir("next-start");
+    let events = EventLog::new();
+    let options = quick_options()
+        .with_outbox_dir(&dir)
+        .with_shutdown_grace_period(Duration::from_secs(2))
+        .with_hand_back_timeout(Duration::from_secs(1));
+    let mut first = builder(&api)
+        .options(options.clone())
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    first.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    first.stop().await.unwrap();
+    assert!(first.event_dispatcher().flush(Duration::from_secs(5)).await);
+    assert!(
+        events.named("TaskUpdateFailure").is_empty(),
+        "a result kept in the outbox is not lost"
+    );
+    assert_eq!(outbox_entries(&dir), 1);
+    assert!(api.finished().is_empty());
+
+    // The next run, with no worker for this task type even, delivers it.
+    api.set_updates_down(false);
+    let mut second = builder(&api)
+        .options(options)
+        .worker(completing_worker("other", Duration::ZERO))
+        .build()
+        .unwrap();
+    second.start().await.unwrap();
+    assert!(
+        api.wait_until(LONG, |s| s.finished().contains_key(&id))
+            .await
+    );
+    second.stop().await.unwrap();
+    assert_eq!(api.finished()[&id][0].output_data["result"], id.as_str());
+    assert_eq!(
+        outbox_entries(&dir),
+        0,
+        "a delivered result stays in the outbox"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_delivered_after_a_retry_leaves_the_outbox() {
+    let api = FakeApi::new();
+    api.add_tasks("t", 1);
+    api.fail_next_updates([server_error(503)]);
+    let dir = outbox_dir("retry");
+    let mut handler = builder(&api)
+        .options(quick_options().with_outbox_dir(&dir))
+        .worker(completing_worker("t", Duration::ZERO))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
+    handler.stop().await.unwrap();
+    assert!(dir.exists());
+    assert_eq!(outbox_entries(&dir), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}
