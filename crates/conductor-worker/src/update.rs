@@ -5,13 +5,12 @@
 use std::sync::Arc;
 
 use conductor_events::{TaskUpdateCompleted, TaskUpdateFailure};
-use conductor_http::{ConductorError, Result};
+use conductor_http::{Backoff, ConductorError, Result, Retries};
 use conductor_models::{Task, TaskResult};
 use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 
 use crate::classify::{error_type, is_permanent_update_error};
-use crate::poller::backoff::ErrorBackoff;
 use crate::runner::TaskRunner;
 
 /// Reports `result`. Returns the next task when update-v2 handed one out (`want_next`).
@@ -104,7 +103,7 @@ async fn retry(
     let runtime = &runner.runtime;
     let max_retries = runtime.options.update_retries();
     let (initial, max) = runtime.options.update_backoff();
-    let mut backoff = ErrorBackoff::new(initial, max);
+    let mut backoff = Retries::new(Backoff::new(initial, max));
     let mut last_error = first_error;
     for retry in 1..=max_retries {
         let wait = backoff.on_failure();
