@@ -112,7 +112,8 @@ pub use workflow_as_code::{ConductorWorkflow, RegisterWorkflowError};
 pub use workflow_client::WorkflowClient;
 
 pub use conductor_http::{
-    ApiClient, ConductorError, Configuration, Result, RetryPolicy, ServerCapabilities,
+    ApiClient, Backoff, ConductorError, Configuration, Jitter, Result, RetryPolicy,
+    ServerCapabilities,
 };
 /// The Conductor wire types (re-export of the `conductor-models` crate).
 pub use conductor_models as models;

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use conductor_http::{ApiClient, ConductorError, Result, RetryPolicy, encode_segment};
+use conductor_http::{
+    ApiClient, Backoff, ConductorError, Jitter, Result, RetryPolicy, encode_segment,
+};
 use conductor_models::{
     ExternalStorageLocation, PayloadOperation, PayloadType, PollData, ReturnStrategy, SearchResult,
     SignalResponse, Task, TaskExecLog, TaskResult, TaskResultStatus, TaskSummary, Workflow,
@@ -21,7 +23,8 @@ use crate::util::{json_object, non_empty_text, parse_count, timeout_with_wait};
 /// Client for the task resource (`/api/tasks`): what workers and operators do with tasks.
 ///
 /// Cheap to clone (it shares the [`ApiClient`] of the [`ConductorClient`](crate::ConductorClient)
-/// it came from), `Send + Sync`.
+/// it came from), `Send + Sync`. Its requests are retried per the configuration's
+/// [`RetryPolicy`], or per the one given to [`with_retry_policy`](Self::with_retry_policy).
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -43,8 +46,11 @@ use crate::util::{json_object, non_empty_text, parse_count, timeout_with_wait};
 /// ```
 #[derive(Debug, Clone)]
 pub struct TaskClient {
+    /// Carries the retry policy set with `with_retry_policy`, so that every request built on it
+    /// (here and in the helpers it is lent to) is sent under that policy.
     api: ApiClient,
-    update_backoff: RetryPolicy,
+    /// The waits between the attempts of `update_task_with_retry`.
+    update_schedule: Backoff,
 }
 
 impl TaskClient {
@@ -62,12 +68,81 @@ impl TaskClient {
     pub fn new(api: ApiClient) -> Self {
         Self {
             api,
-            update_backoff: default_update_backoff(),
+            update_schedule: default_update_schedule(),
         }
     }
 
-    /// Sets the backoff schedule of [`update_task_with_retry`](Self::update_task_with_retry)
-    /// (only its delays are used; the number of retries is that method's argument).
+    /// Sends every request of this client under `policy` instead of the configuration's
+    /// [`RetryPolicy`] (other clients of the same [`ConductorClient`](crate::ConductorClient)
+    /// are not affected).
+    ///
+    /// [`RetryPolicy::none`] sends each request once: for callers that keep their own retry
+    /// budget, such as the worker runtime, so that their retries and the HTTP layer's do not
+    /// multiply. The single replay after the server rejects the token (401) still happens.
+    ///
+    /// ```
+    /// use conductor_client::{ConductorClient, Configuration, RetryPolicy};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let tasks = client.task_client().with_retry_policy(RetryPolicy::none());
+    /// assert_eq!(tasks.api_client().retry_policy().max_retries(), 0);
+    /// // The configuration, and the other clients, keep their policy.
+    /// assert_eq!(client.task_client().api_client().retry_policy(), &RetryPolicy::default());
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.api = self.api.with_retry_policy(policy);
+        self
+    }
+
+    /// Sets the waits between the attempts of
+    /// [`update_task_with_retry`](Self::update_task_with_retry) (the number of attempts is that
+    /// method's argument).
+    ///
+    /// Default: 1 s doubling up to 30 s, with full jitter.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_client::{Backoff, ConductorClient, Configuration, Jitter};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let schedule = Backoff::new(Duration::from_millis(200), Duration::from_secs(5))
+    ///     .with_jitter(Jitter::Equal);
+    /// let tasks = client.task_client().with_update_schedule(schedule);
+    /// assert_eq!(tasks.update_schedule(), &schedule);
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn with_update_schedule(mut self, schedule: Backoff) -> Self {
+        self.update_schedule = schedule;
+        self
+    }
+
+    /// The waits between the attempts of
+    /// [`update_task_with_retry`](Self::update_task_with_retry).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_client::{ConductorClient, Configuration, Jitter};
+    ///
+    /// let client = ConductorClient::new(Configuration::new("http://localhost:8080/api"))?;
+    /// let schedule = *client.task_client().update_schedule();
+    /// assert_eq!(schedule.initial(), Duration::from_secs(1));
+    /// assert_eq!(schedule.max(), Duration::from_secs(30));
+    /// assert_eq!(schedule.jitter(), Jitter::Full);
+    /// # Ok::<(), conductor_client::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn update_schedule(&self) -> &Backoff {
+        &self.update_schedule
+    }
+
+    /// Sets the waits of [`update_task_with_retry`](Self::update_task_with_retry) from a
+    /// [`RetryPolicy`]: only its [`schedule`](RetryPolicy::schedule) is used (its
+    /// `max_retries` is not: the number of attempts is that method's argument). Kept for
+    /// compatibility; [`with_update_schedule`](Self::with_update_schedule) says the same with a
+    /// [`Backoff`].
     ///
     /// Default: 1 s doubling up to 30 s, with full jitter.
     ///
@@ -81,16 +156,18 @@ impl TaskClient {
     ///         .with_initial_backoff(Duration::from_millis(200))
     ///         .with_max_backoff(Duration::from_secs(5)),
     /// );
-    /// # let _ = tasks;
+    /// assert_eq!(tasks.update_schedule().initial(), Duration::from_millis(200));
+    /// assert_eq!(tasks.update_schedule().max(), Duration::from_secs(5));
     /// # Ok::<(), conductor_client::ConductorError>(())
     /// ```
     #[must_use]
     pub fn with_update_backoff(mut self, backoff: RetryPolicy) -> Self {
-        self.update_backoff = backoff;
+        self.update_schedule = *backoff.schedule();
         self
     }
 
-    /// The [`ApiClient`] this client sends its requests through.
+    /// The [`ApiClient`] this client sends its requests through (carrying the policy of
+    /// [`with_retry_policy`](Self::with_retry_policy), if any).
     ///
     /// ```
     /// use conductor_client::{ConductorClient, Configuration};
@@ -280,14 +357,21 @@ impl TaskClient {
     /// # }
     /// ```
     pub async fn update_task(&self, result: &TaskResult) -> Result<String> {
+        self.send_update(result, None).await
+    }
+
+    /// `POST /tasks`, under `policy` when given (else this client's).
+    async fn send_update(
+        &self,
+        result: &TaskResult,
+        policy: Option<RetryPolicy>,
+    ) -> Result<String> {
         debug!(task_id = %result.task_id, status = %result.status, "updating task");
-        let task_id = self
-            .api
-            .post("/tasks")
-            .json_body(result)?
-            .idempotent(true)
-            .send_text()
-            .await?;
+        let mut request = self.api.post("/tasks").json_body(result)?.idempotent(true);
+        if let Some(policy) = policy {
+            request = request.retry_policy(policy);
+        }
+        let task_id = request.send_text().await?;
         Ok(non_empty_text(task_id).unwrap_or_else(|| result.task_id.clone()))
     }
 
@@ -296,10 +380,14 @@ impl TaskClient {
     /// ([`ConductorError::is_retryable`]: unreachable server, timeouts, 429, 502–504, errors the
     /// server marks transient). Non-retryable errors (404, 400...) are returned at once.
     ///
-    /// Waits between attempts follow the client's update backoff (1 s doubling up to 30 s with
-    /// jitter by default; see [`with_update_backoff`](Self::with_update_backoff)). Each failed
-    /// attempt is logged at `warn`. These retries come on top of the HTTP layer's own retries
-    /// (configured with [`Configuration::with_retry_policy`](crate::Configuration::with_retry_policy)).
+    /// The attempts are this method's own; the HTTP layer does not retry under it: each attempt
+    /// is one request, sent with [`RetryPolicy::none`] whatever the configuration's
+    /// [`RetryPolicy`] (so `max_retries = 2` is at most 3 requests, not 3 times the HTTP
+    /// layer's attempts). The single replay after a rejected token (401) still happens.
+    ///
+    /// Waits between attempts follow the client's update schedule (1 s doubling up to 30 s with
+    /// full jitter by default; see [`with_update_schedule`](Self::with_update_schedule)). Each
+    /// failed attempt is logged at `warn`.
     ///
     /// # Errors
     ///
@@ -324,10 +412,10 @@ impl TaskClient {
     ) -> Result<String> {
         let mut retry = 0_u32;
         loop {
-            match self.update_task(result).await {
+            match self.send_update(result, Some(RetryPolicy::none())).await {
                 Ok(task_id) => return Ok(task_id),
                 Err(error) if error.is_retryable() && retry < max_retries => {
-                    let delay = self.update_backoff.backoff(retry);
+                    let delay = self.update_schedule.delay(retry);
                     retry += 1;
                     warn!(
                         task_id = %result.task_id,
@@ -1259,8 +1347,6 @@ impl TaskClient {
 }
 
 /// The default schedule between attempts of `update_task_with_retry`.
-fn default_update_backoff() -> RetryPolicy {
-    RetryPolicy::default()
-        .with_initial_backoff(Duration::from_secs(1))
-        .with_max_backoff(Duration::from_secs(30))
+fn default_update_schedule() -> Backoff {
+    Backoff::new(Duration::from_secs(1), Duration::from_secs(30)).with_jitter(Jitter::Full)
 }

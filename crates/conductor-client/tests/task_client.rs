@@ -15,7 +15,8 @@ use conductor_client::models::{
     TaskStatus, WorkflowStatus,
 };
 use conductor_client::{
-    BatchPollOptions, ConductorError, QueueSizeOptions, RetryPolicy, SearchQuery,
+    Backoff, BatchPollOptions, ConductorError, Jitter, QueueSizeOptions, RetryPolicy, SearchQuery,
+    TaskClient,
 };
 use serde_json::json;
 use wiremock::matchers::any;
@@ -962,4 +963,101 @@ fn fast_backoff() -> RetryPolicy {
     RetryPolicy::default()
         .with_initial_backoff(Duration::from_millis(1))
         .with_max_backoff(Duration::from_millis(2))
+}
+
+/// A task client whose configuration retries 503s three times (1–2 ms apart), on a server that
+/// answers 503 to everything.
+async fn retrying_client_on_an_unavailable_server() -> (wiremock::MockServer, TaskClient) {
+    let server = wiremock::MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let config = conductor_client::Configuration::new(server.uri()).with_retry_policy(
+        RetryPolicy::default()
+            .with_max_retries(3)
+            .with_initial_backoff(Duration::from_millis(1))
+            .with_max_backoff(Duration::from_millis(2)),
+    );
+    let tasks = conductor_client::ConductorClient::new(config)
+        .expect("valid config")
+        .task_client();
+    (server, tasks)
+}
+
+#[tokio::test]
+async fn update_task_with_retry_does_not_stack_the_http_layer_retries() {
+    let (server, tasks) = retrying_client_on_an_unavailable_server().await;
+    let tasks = tasks.with_update_schedule(
+        Backoff::new(Duration::from_millis(1), Duration::from_millis(2)).with_jitter(Jitter::None),
+    );
+
+    let error = tasks
+        .update_task_with_retry(&completed_result(), 2)
+        .await
+        .unwrap_err();
+
+    assert_eq!(error.status(), Some(503));
+    // 3 attempts of one request each; with the HTTP layer retrying under them it would be 12.
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    // A plain update on the same client is still retried by the HTTP layer: 1 + 3 requests.
+    assert!(tasks.update_task(&completed_result()).await.is_err());
+    assert_eq!(server.received_requests().await.unwrap().len(), 3 + 4);
+}
+
+#[tokio::test]
+async fn with_retry_policy_applies_to_every_request_of_the_task_client() {
+    let (server, tasks) = retrying_client_on_an_unavailable_server().await;
+    let once = tasks.clone().with_retry_policy(RetryPolicy::none());
+    assert_eq!(once.api_client().retry_policy(), &RetryPolicy::none());
+
+    let polled = once
+        .batch_poll(
+            "encode",
+            Some("worker-1"),
+            None,
+            5,
+            Duration::from_millis(10),
+        )
+        .await;
+    assert_eq!(polled.unwrap_err().status(), Some(503));
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+    assert!(once.update_task(&completed_result()).await.is_err());
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert!(once.get_task("task-1").await.is_err());
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+
+    // The client it came from keeps the configuration's policy: 1 + 3 requests.
+    assert!(
+        tasks
+            .batch_poll(
+                "encode",
+                Some("worker-1"),
+                None,
+                5,
+                Duration::from_millis(10)
+            )
+            .await
+            .is_err()
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3 + 4);
+}
+
+#[test]
+fn with_update_backoff_keeps_setting_the_update_schedule() {
+    let api = conductor_client::ApiClient::new(conductor_client::Configuration::new(
+        "http://localhost:8080",
+    ))
+    .unwrap();
+    let tasks = TaskClient::new(api).with_update_backoff(
+        RetryPolicy::default()
+            .with_initial_backoff(Duration::from_millis(7))
+            .with_max_backoff(Duration::from_millis(70))
+            .with_jitter(false),
+    );
+    assert_eq!(
+        tasks.update_schedule(),
+        &Backoff::new(Duration::from_millis(7), Duration::from_millis(70))
+            .with_jitter(Jitter::None)
+    );
 }

@@ -14,6 +14,7 @@ use crate::error::{ConductorError, Result};
 use crate::headers::static_header_map;
 use crate::method::Method;
 use crate::request::ApiRequest;
+use crate::retry::RetryPolicy;
 use crate::tls;
 
 /// Most redirects followed for one request (only ever to the same origin).
@@ -26,6 +27,9 @@ const MAX_REDIRECTS: usize = 5;
 /// and hand clones to every resource client and worker. Paths are relative to the `/api` base and
 /// start with `/`; path segments taken from user input must go through
 /// [`encode_segment`](crate::encode_segment).
+///
+/// A handle may send its requests under another [`RetryPolicy`] than the configuration's
+/// ([`with_retry_policy`](Self::with_retry_policy)); it still shares everything else.
 ///
 /// ```no_run
 /// use conductor_http::{ApiClient, Configuration, encode_segment};
@@ -49,6 +53,8 @@ const MAX_REDIRECTS: usize = 5;
 #[derive(Clone)]
 pub struct ApiClient {
     inner: Arc<ClientInner>,
+    /// Replaces the configuration's retry policy for the requests of this handle.
+    retry_policy: Option<RetryPolicy>,
 }
 
 pub(crate) struct ClientInner {
@@ -78,6 +84,7 @@ impl fmt::Debug for ApiClient {
         f.debug_struct("ApiClient")
             .field("config", &self.inner.config)
             .field("tokens", &self.inner.tokens)
+            .field("retry_policy_override", &self.retry_policy)
             .finish_non_exhaustive()
     }
 }
@@ -135,6 +142,7 @@ impl ApiClient {
                 root_url,
                 capabilities: ServerCapabilities::new(),
             }),
+            retry_policy: None,
         })
     }
 
@@ -213,6 +221,51 @@ impl ApiClient {
     #[must_use]
     pub fn auth_disabled_by_server(&self) -> bool {
         self.inner.tokens.auth_disabled_by_server()
+    }
+
+    /// A handle on the same client (connection pool, token, capabilities, configuration) whose
+    /// requests are retried per `policy` instead of the configuration's
+    /// [`retry_policy`](Configuration::retry_policy). The resource clients built on it (such as
+    /// a task client) send every request under it; one request can still override it again
+    /// with [`ApiRequest::retry_policy`].
+    ///
+    /// With [`RetryPolicy::none`] each request is sent once: for callers that own their retry
+    /// budget (the worker runtime), so that retries do not stack. The single replay after a
+    /// token refresh (401) still happens.
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration, RetryPolicy};
+    ///
+    /// let client = ApiClient::new(Configuration::new("http://localhost:8080"))?;
+    /// let once = client.clone().with_retry_policy(RetryPolicy::none());
+    /// assert_eq!(once.retry_policy().max_retries(), 0);
+    /// assert_eq!(client.retry_policy(), &RetryPolicy::default()); // the original is unchanged
+    /// assert_eq!(once.server_url(), client.server_url());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn with_retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = Some(policy);
+        self
+    }
+
+    /// The retry policy of this handle's requests: the one set with
+    /// [`with_retry_policy`](Self::with_retry_policy), else the configuration's.
+    ///
+    /// ```
+    /// use conductor_http::{ApiClient, Configuration, RetryPolicy};
+    ///
+    /// let config = Configuration::new("http://localhost:8080")
+    ///     .with_retry_policy(RetryPolicy::default().with_max_retries(5));
+    /// let client = ApiClient::new(config)?;
+    /// assert_eq!(client.retry_policy().max_retries(), 5);
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        self.retry_policy
+            .as_ref()
+            .unwrap_or_else(|| self.inner.config.retry_policy())
     }
 
     /// A request with any method; `path` is relative to the `/api` base.

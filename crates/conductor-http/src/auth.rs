@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
 
+use crate::backoff::{Backoff, Jitter};
 use crate::config::{Configuration, Credentials};
 use crate::error::{ConductorError, Result, TransportError, TransportErrorKind};
 use crate::response::{error_from_response, snippet};
@@ -68,8 +69,8 @@ struct TokenState {
 pub(crate) struct TokenManager {
     credentials: Option<Credentials>,
     ttl: Duration,
-    backoff_initial: Duration,
-    backoff_max: Duration,
+    /// The wait after failed token requests: exact doubling, no jitter (one client, one token).
+    backoff: Backoff,
     state: std::sync::Mutex<TokenState>,
     /// Held while a token request is in flight, so that only one is ever sent at a time.
     refresh_lock: tokio::sync::Mutex<()>,
@@ -106,8 +107,7 @@ impl TokenManager {
         Self {
             credentials: config.credentials().cloned(),
             ttl: config.token_ttl(),
-            backoff_initial,
-            backoff_max,
+            backoff: Backoff::new(backoff_initial, backoff_max).with_jitter(Jitter::None),
             state: std::sync::Mutex::new(TokenState::default()),
             refresh_lock: tokio::sync::Mutex::new(()),
         }
@@ -304,10 +304,7 @@ impl TokenManager {
 
     /// The wait after `failures` consecutive failures: initial × 2^(failures-1), capped.
     fn backoff(&self, failures: u32) -> Duration {
-        let exponent = failures.saturating_sub(1).min(30);
-        self.backoff_initial
-            .saturating_mul(1_u32 << exponent)
-            .min(self.backoff_max)
+        self.backoff.delay(failures.saturating_sub(1))
     }
 
     async fn fetch(&self, endpoint: &TokenEndpoint<'_>) -> FetchOutcome {
@@ -415,6 +412,10 @@ mod tests {
         assert_eq!(manager.backoff(6), Duration::from_secs(32));
         assert_eq!(manager.backoff(7), Duration::from_secs(60));
         assert_eq!(manager.backoff(u32::MAX), Duration::from_secs(60));
+        assert_eq!(manager.backoff.jitter(), Jitter::None);
+        // Not jittered: the same wait every time.
+        assert_eq!(manager.backoff(3), Duration::from_secs(4));
+        assert_eq!(manager.backoff(3), Duration::from_secs(4));
     }
 
     #[test]

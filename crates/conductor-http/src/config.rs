@@ -414,7 +414,8 @@ impl Configuration {
     }
 
     /// Sets the backoff after a failed token request: the first wait is `initial`, doubling per
-    /// consecutive failure up to `max`. A new attempt is always made once the wait is over.
+    /// consecutive failure up to `max`, without jitter (a [`Backoff`](crate::Backoff) with
+    /// [`Jitter::None`](crate::Jitter::None)). A new attempt is always made once the wait is over.
     ///
     /// ```
     /// use std::time::Duration;

@@ -11,7 +11,11 @@
 //!   Failed token requests back off exponentially (1 s … 60 s) but are always tried again.
 //! - **Retries**: connect errors, 429 (honouring `Retry-After`), 502/503/504 and retryable server
 //!   errors, with exponential backoff and full jitter ([`RetryPolicy`]); only idempotent requests
-//!   are replayed after the server may have seen them.
+//!   are replayed after the server may have seen them. A request can carry its own policy
+//!   ([`ApiRequest::retry_policy`], or [`ApiClient::with_retry_policy`] for every request of a
+//!   handle): [`RetryPolicy::none`] when the caller keeps its own retry budget.
+//! - **Backoff**: one schedule type for every wait of the SDK ([`Backoff`]: capped exponential,
+//!   with no, full or equal [`Jitter`]), and [`Retries`] to count consecutive failures along it.
 //! - **Responses**: JSON, plain-text, empty and 204 bodies ([`ApiRequest::send_json`],
 //!   [`send_json_opt`](ApiRequest::send_json_opt), [`send_text`](ApiRequest::send_text),
 //!   [`send_empty`](ApiRequest::send_empty)); error bodies become [`ConductorError::Api`] (4xx) or
@@ -52,6 +56,7 @@
 
 pub mod api_client;
 mod auth;
+pub mod backoff;
 pub mod capabilities;
 pub mod config;
 pub mod error;
@@ -64,6 +69,7 @@ pub mod retry;
 mod tls;
 
 pub use api_client::ApiClient;
+pub use backoff::{Backoff, Jitter, Retries};
 pub use capabilities::ServerCapabilities;
 pub use config::Configuration;
 pub use error::{

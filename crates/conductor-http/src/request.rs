@@ -18,6 +18,7 @@ use crate::response::{
     MAX_SNIPPET_CHARS, decode_json, error_from_response, fallback_message, is_blank,
     is_token_rejection, snippet,
 };
+use crate::retry::RetryPolicy;
 
 /// Longest body excerpt logged when [`Configuration::with_debug`](crate::Configuration::with_debug)
 /// is on.
@@ -53,8 +54,9 @@ struct RawResponse {
 /// A request being built; nothing is sent until one of the `send_*` methods is awaited.
 ///
 /// Sending handles everything the Conductor API needs: the auth token (fetched, refreshed, and one
-/// replay after the server rejects it), retries per the [`RetryPolicy`](crate::RetryPolicy), and
-/// the mapping of error statuses to [`ConductorError`].
+/// replay after the server rejects it), retries per the [`RetryPolicy`] (the client's, or this
+/// request's own: [`retry_policy`](Self::retry_policy)), and the mapping of error statuses to
+/// [`ConductorError`].
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -83,6 +85,8 @@ pub struct ApiRequest {
     body: Option<RequestBody>,
     idempotent: bool,
     timeout: Option<Duration>,
+    /// The retry policy of this request: the client handle's, or the configuration's.
+    retry_policy: RetryPolicy,
     /// The path is relative to the server root rather than the `/api` base.
     at_root: bool,
 }
@@ -107,6 +111,7 @@ impl fmt::Debug for ApiRequest {
             )
             .field("idempotent", &self.idempotent)
             .field("timeout", &self.timeout)
+            .field("max_retries", &self.retry_policy.max_retries())
             .field("at_root", &self.at_root)
             .finish_non_exhaustive()
     }
@@ -120,6 +125,7 @@ impl ApiRequest {
         } else {
             format!("/{path}")
         };
+        let retry_policy = client.retry_policy().clone();
         Self {
             client,
             method,
@@ -129,6 +135,7 @@ impl ApiRequest {
             body: None,
             idempotent,
             timeout: None,
+            retry_policy,
             at_root: false,
         }
     }
@@ -290,6 +297,31 @@ impl ApiRequest {
         self
     }
 
+    /// Sends this request under `policy` instead of the client's
+    /// ([`ApiClient::retry_policy`]). With [`RetryPolicy::none`] it is sent once: for callers
+    /// that retry on their own, so that their retries and the HTTP layer's do not multiply. The
+    /// single replay after the server rejects the token (401) still happens; a failed token
+    /// request is not retried either.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration, RetryPolicy};
+    /// # async fn run(client: ApiClient) -> conductor_http::Result<()> {
+    /// // One attempt: the caller decides when to try again.
+    /// let tasks: Vec<conductor_models::Task> = client
+    ///     .get("/tasks/poll/batch/greet")
+    ///     .query("count", 10)
+    ///     .retry_policy(RetryPolicy::none())
+    ///     .send_json()
+    ///     .await?;
+    /// # let _ = tasks;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry_policy = policy;
+        self
+    }
+
     /// Sends the request and decodes the 2xx JSON body into `T`.
     ///
     /// # Errors
@@ -393,7 +425,7 @@ impl ApiRequest {
     async fn execute(self) -> Result<RawResponse> {
         let inner = self.client.inner();
         let config = &inner.config;
-        let policy = config.retry_policy();
+        let policy = &self.retry_policy;
         let base = if self.at_root {
             inner.root_url.as_str()
         } else {
@@ -587,7 +619,7 @@ impl ApiRequest {
         retry_after: Option<Duration>,
         retries: u32,
     ) -> Option<Duration> {
-        let policy = self.client.inner().config.retry_policy();
+        let policy = &self.retry_policy;
         if retries >= policy.max_retries() {
             return None;
         }

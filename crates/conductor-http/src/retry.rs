@@ -1,9 +1,11 @@
 //! [`RetryPolicy`]: how often and how long the [`ApiClient`](crate::ApiClient) waits before
-//! sending a failed request again (exponential backoff with full jitter, `Retry-After` support).
+//! sending a failed request again (a [`Backoff`] with full jitter, `Retry-After` support).
 
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::backoff::{Backoff, Jitter};
 
 /// Retry schedule for requests that failed transiently.
 ///
@@ -18,7 +20,13 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 ///
 /// The delay before retry `n` (0-based) is `min(max_backoff, initial_backoff * multiplier^n)`; with
 /// jitter on (the default) a uniformly random duration between zero and that bound is used instead
-/// ("full jitter"), which spreads out clients that failed at the same moment.
+/// ("full jitter"), which spreads out clients that failed at the same moment. That schedule is a
+/// [`Backoff`] ([`schedule`](Self::schedule), [`with_backoff`](Self::with_backoff)), the type every
+/// backoff of the SDK uses.
+///
+/// A request can be sent under another policy than its client's with
+/// [`ApiRequest::retry_policy`](crate::ApiRequest::retry_policy) (e.g. [`RetryPolicy::none`] when
+/// the caller retries on its own).
 ///
 /// ```
 /// use std::time::Duration;
@@ -35,10 +43,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     max_retries: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
-    multiplier: f64,
-    jitter: bool,
+    backoff: Backoff,
     max_retry_after: Duration,
 }
 
@@ -48,10 +53,8 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
             max_retries: 3,
-            initial_backoff: Duration::from_millis(100),
-            max_backoff: Duration::from_secs(5),
-            multiplier: 2.0,
-            jitter: true,
+            backoff: Backoff::new(Duration::from_millis(100), Duration::from_secs(5))
+                .with_jitter(Jitter::Full),
             max_retry_after: Duration::from_secs(30),
         }
     }
@@ -100,11 +103,12 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn with_initial_backoff(mut self, initial: Duration) -> Self {
-        self.initial_backoff = initial;
+        self.backoff = self.backoff.with_initial(initial);
         self
     }
 
-    /// Sets the largest backoff between two attempts.
+    /// Sets the largest backoff between two attempts (a value below the
+    /// [`initial_backoff`](Self::initial_backoff) is treated as it).
     ///
     /// ```
     /// use std::time::Duration;
@@ -115,7 +119,7 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn with_max_backoff(mut self, max: Duration) -> Self {
-        self.max_backoff = max;
+        self.backoff = self.backoff.with_max(max);
         self
     }
 
@@ -133,15 +137,13 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn with_multiplier(mut self, multiplier: f64) -> Self {
-        self.multiplier = if multiplier.is_nan() {
-            2.0
-        } else {
-            multiplier.max(1.0)
-        };
+        self.backoff = self.backoff.with_multiplier(multiplier);
         self
     }
 
-    /// Turns full jitter on (default) or off (exact exponential delays).
+    /// Turns full jitter on (default, [`Jitter::Full`]) or off ([`Jitter::None`]: exact
+    /// exponential delays). For equal jitter, set the whole schedule with
+    /// [`with_backoff`](Self::with_backoff).
     ///
     /// ```
     /// use std::time::Duration;
@@ -154,7 +156,30 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn with_jitter(mut self, jitter: bool) -> Self {
-        self.jitter = jitter;
+        self.backoff = self
+            .backoff
+            .with_jitter(if jitter { Jitter::Full } else { Jitter::None });
+        self
+    }
+
+    /// Sets the whole backoff schedule (initial and largest delay, multiplier, jitter) at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::{Backoff, Jitter, RetryPolicy};
+    ///
+    /// let schedule = Backoff::new(Duration::from_millis(200), Duration::from_secs(10))
+    ///     .with_jitter(Jitter::Equal);
+    /// let policy = RetryPolicy::default().with_backoff(schedule);
+    /// assert_eq!(policy.schedule(), &schedule);
+    /// assert_eq!(policy.initial_backoff(), Duration::from_millis(200));
+    /// assert!(policy.jitter()); // equal jitter is jitter too
+    /// let delay = policy.backoff(0);
+    /// assert!(delay >= Duration::from_millis(100) && delay <= Duration::from_millis(200));
+    /// ```
+    #[must_use]
+    pub fn with_backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
         self
     }
 
@@ -195,10 +220,10 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn initial_backoff(&self) -> Duration {
-        self.initial_backoff
+        self.backoff.initial()
     }
 
-    /// The largest backoff between two attempts.
+    /// The largest backoff between two attempts (never below the initial one).
     ///
     /// ```
     /// use std::time::Duration;
@@ -208,7 +233,7 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn max_backoff(&self) -> Duration {
-        self.max_backoff
+        self.backoff.max()
     }
 
     /// The growth factor of the backoff.
@@ -220,10 +245,10 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn multiplier(&self) -> f64 {
-        self.multiplier
+        self.backoff.multiplier()
     }
 
-    /// Whether full jitter is applied.
+    /// Whether the delays are jittered (anything but [`Jitter::None`]).
     ///
     /// ```
     /// use conductor_http::RetryPolicy;
@@ -232,7 +257,23 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn jitter(&self) -> bool {
-        self.jitter
+        self.backoff.jitter() != Jitter::None
+    }
+
+    /// The backoff schedule between attempts.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use conductor_http::{Jitter, RetryPolicy};
+    ///
+    /// let schedule = *RetryPolicy::default().schedule();
+    /// assert_eq!(schedule.initial(), Duration::from_millis(100));
+    /// assert_eq!(schedule.max(), Duration::from_secs(5));
+    /// assert_eq!(schedule.jitter(), Jitter::Full);
+    /// ```
+    #[must_use]
+    pub fn schedule(&self) -> &Backoff {
+        &self.backoff
     }
 
     /// The longest `Retry-After` delay honoured.
@@ -261,18 +302,11 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn backoff_bound(&self, retry: u32) -> Duration {
-        let exponent = i32::try_from(retry).unwrap_or(i32::MAX);
-        let factor = self.multiplier.powi(exponent);
-        let bound = self.initial_backoff.as_secs_f64() * factor;
-        if !bound.is_finite() || bound >= self.max_backoff.as_secs_f64() {
-            self.max_backoff
-        } else {
-            Duration::from_secs_f64(bound.max(0.0))
-        }
+        self.backoff.bound(retry)
     }
 
-    /// The delay to wait before retry number `retry` (0-based): the bound, jittered when jitter is
-    /// on.
+    /// The delay to wait before retry number `retry` (0-based): the bound, jittered per the
+    /// schedule's [`Jitter`].
     ///
     /// ```
     /// use conductor_http::RetryPolicy;
@@ -285,12 +319,7 @@ impl RetryPolicy {
     /// ```
     #[must_use]
     pub fn backoff(&self, retry: u32) -> Duration {
-        let bound = self.backoff_bound(retry);
-        if self.jitter {
-            bound.mul_f64(fastrand::f64())
-        } else {
-            bound
-        }
+        self.backoff.delay(retry)
     }
 
     /// The delay a `Retry-After` header asks for, capped at
@@ -370,5 +399,32 @@ mod tests {
     #[test]
     fn none_never_retries() {
         assert_eq!(RetryPolicy::none().max_retries(), 0);
+    }
+
+    #[test]
+    fn the_schedule_is_a_backoff_with_full_jitter_or_none() {
+        let policy = RetryPolicy::default();
+        assert_eq!(
+            policy.schedule(),
+            &Backoff::new(Duration::from_millis(100), Duration::from_secs(5))
+                .with_jitter(Jitter::Full)
+        );
+        assert_eq!(
+            policy.clone().with_jitter(false).schedule().jitter(),
+            Jitter::None
+        );
+        let equal = Backoff::new(Duration::from_secs(1), Duration::from_secs(2));
+        let policy = policy.with_backoff(equal).with_max_retries(9);
+        assert_eq!(policy.schedule(), &equal);
+        assert_eq!(policy.max_retries(), 9);
+        assert_eq!(policy.backoff_bound(4), Duration::from_secs(2));
+        // Setters in any order: a max below the initial backoff is raised to it.
+        let raised = RetryPolicy::default()
+            .with_max_backoff(Duration::from_millis(50))
+            .with_jitter(false);
+        assert_eq!(raised.max_backoff(), Duration::from_millis(100));
+        assert_eq!(raised.backoff(3), Duration::from_millis(100));
+        let lowered = raised.with_initial_backoff(Duration::from_millis(10));
+        assert_eq!(lowered.max_backoff(), Duration::from_millis(50));
     }
 }

@@ -606,3 +606,62 @@ async fn callers_queued_behind_a_failed_token_request_share_its_failure() {
         "one token request, shared"
     );
 }
+
+#[tokio::test]
+async fn the_token_replay_still_happens_under_retry_policy_none() {
+    let server = MockServer::start().await;
+    mount_token(&server, "tok-1", Some(1), Some(1)).await;
+    mount_token(&server, "tok-2", None, Some(1)).await;
+    mount_rejects(&server, "tok-1").await;
+    mount_accepts(&server, "tok-2").await;
+    let client = ApiClient::new(auth_config(&server).with_retry_policy(common::fast_retries(3)))
+        .expect("valid config");
+
+    let body: serde_json::Value = client
+        .get("/x")
+        .retry_policy(RetryPolicy::none())
+        .send_json()
+        .await
+        .unwrap();
+    assert_eq!(body, json!({"ok": true}));
+    assert_eq!(
+        count(&server, "/api/x").await,
+        2,
+        "rejected once, replayed once"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_token_request_is_not_retried_under_retry_policy_none() {
+    // `/token` never answers in time: each token request ends in a timeout, which the client's
+    // policy retries for a GET.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/token"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let client = ApiClient::new(
+        auth_config(&server)
+            .with_retry_policy(common::fast_retries(2))
+            .with_timeout(Duration::from_millis(100)),
+    )
+    .expect("valid config");
+
+    let err = client
+        .get("/x")
+        .retry_policy(RetryPolicy::none())
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(count(&server, "/api/token").await, 1, "no retry");
+
+    let err = client.get("/x").send_empty().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert_eq!(
+        count(&server, "/api/token").await,
+        1 + 3,
+        "the client's policy retries the token request"
+    );
+    assert_eq!(count(&server, "/api/x").await, 0);
+}

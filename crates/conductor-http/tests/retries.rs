@@ -395,3 +395,68 @@ async fn timeouts_are_retried_only_for_idempotent_requests() {
     assert!(err.is_timeout(), "{err}");
     assert_eq!(count(&server, "/api/slow").await, 3);
 }
+
+#[tokio::test]
+async fn a_request_policy_overrides_the_client_policy() {
+    // The client's policy retries: the request succeeds on the third attempt.
+    let server = MockServer::start().await;
+    fail_then_succeed(&server, 503, 2).await;
+    let client = client_with(&server, fast_retries(3));
+    let body: serde_json::Value = client.get("/x").send_json().await.unwrap();
+    assert_eq!(body, json!({"ok": true}));
+    assert_eq!(count(&server, "/api/x").await, 3);
+
+    // The same client, with `RetryPolicy::none()` on the request: sent exactly once.
+    let server = MockServer::start().await;
+    fail_then_succeed(&server, 503, 2).await;
+    let client = client_with(&server, fast_retries(3));
+    let err = client
+        .get("/x")
+        .retry_policy(RetryPolicy::none())
+        .send_json::<serde_json::Value>()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(503));
+    assert_eq!(count(&server, "/api/x").await, 1);
+
+    // And the other way round: a client that never retries, a request that may.
+    let server = MockServer::start().await;
+    fail_then_succeed(&server, 503, 2).await;
+    client_with(&server, RetryPolicy::none())
+        .get("/x")
+        .retry_policy(fast_retries(2))
+        .send_empty()
+        .await
+        .unwrap();
+    assert_eq!(count(&server, "/api/x").await, 3);
+}
+
+#[tokio::test]
+async fn a_client_handle_policy_applies_to_each_of_its_requests() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/x"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let retrying = client_with(&server, fast_retries(3));
+    let once = retrying.clone().with_retry_policy(RetryPolicy::none());
+    assert_eq!(once.retry_policy(), &RetryPolicy::none());
+
+    for _ in 0..2 {
+        let err = once.get("/x").send_empty().await.unwrap_err();
+        assert_eq!(err.status(), Some(503));
+    }
+    assert_eq!(count(&server, "/api/x").await, 2, "one request per call");
+
+    // The handle it came from still retries.
+    retrying.get("/x").send_empty().await.unwrap_err();
+    assert_eq!(count(&server, "/api/x").await, 2 + 4);
+
+    // A request of the handle can override it again.
+    once.get("/x")
+        .retry_policy(fast_retries(1))
+        .send_empty()
+        .await
+        .unwrap_err();
+    assert_eq!(count(&server, "/api/x").await, 6 + 2);
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use conductor_client::ConductorClient;
-use conductor_http::Result;
+use conductor_http::{Result, RetryPolicy};
 use conductor_models::{Task, TaskDef, TaskResult};
 
 /// Everything the worker runtime asks of the Conductor server.
@@ -59,6 +59,15 @@ pub trait TaskApi: Send + Sync {
     async fn register_task_def(&self, task_def: &TaskDef) -> Result<()>;
 }
 
+/// Over HTTP, through the client's task and metadata clients.
+///
+/// The runtime owns the retries of polls and updates: it waits out its own backoff after a failed
+/// poll and retries a failed update within its own budget
+/// ([`RunnerOptions::with_update_retries`](crate::RunnerOptions::with_update_retries)). So
+/// `batch_poll`, `update` and `update_v2` send one request each, with [`RetryPolicy::none`],
+/// whatever the configuration's [`RetryPolicy`]: retries do not stack. (The single replay after a
+/// rejected token still happens.) Reading and registering task definitions, at start-up, keep the
+/// configuration's policy.
 #[async_trait]
 impl TaskApi for ConductorClient {
     async fn batch_poll(
@@ -70,16 +79,24 @@ impl TaskApi for ConductorClient {
         timeout: Duration,
     ) -> Result<Vec<Task>> {
         self.task_client()
+            .with_retry_policy(RetryPolicy::none())
             .batch_poll(task_type, worker_id, domain, count, timeout)
             .await
     }
 
     async fn update(&self, result: &TaskResult) -> Result<()> {
-        self.task_client().update_task(result).await.map(|_| ())
+        self.task_client()
+            .with_retry_policy(RetryPolicy::none())
+            .update_task(result)
+            .await
+            .map(|_| ())
     }
 
     async fn update_v2(&self, result: &TaskResult) -> Result<Option<Task>> {
-        self.task_client().update_task_v2(result).await
+        self.task_client()
+            .with_retry_policy(RetryPolicy::none())
+            .update_task_v2(result)
+            .await
     }
 
     async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {

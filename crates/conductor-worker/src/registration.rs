@@ -1,14 +1,14 @@
 //! Start-up registration: creates a worker's missing task definition, with its schemas linked,
 //! and never touches one that exists.
 
-use conductor_http::Result;
+use conductor_http::{Backoff, Result, Retries};
 use conductor_models::TaskDef;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
 use crate::api::TaskApi;
 use crate::classify::is_permanent_update_error;
-use crate::poller::backoff::{ErrorBackoff, LogLimiter};
+use crate::poller::backoff::LogLimiter;
 use crate::runner::TaskRunner;
 use crate::worker::Worker;
 
@@ -63,7 +63,7 @@ pub(crate) async fn ensure_task_def(
 pub(crate) async fn register_until_done(runner: &TaskRunner) {
     let runtime = &runner.runtime;
     let (initial, max) = runtime.options.poll_error_backoff();
-    let mut backoff = ErrorBackoff::new(initial, max);
+    let mut backoff = Retries::new(Backoff::new(initial, max));
     let mut log = LogLimiter::new(runtime.options.poll_error_log_interval());
     let task_type = runner.task_type();
     loop {

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use conductor_events::{TaskUpdateCompleted, TaskUpdateFailure};
-use conductor_http::{ConductorError, Result};
+use conductor_http::{Backoff, ConductorError, Result, Retries};
 use conductor_models::{Task, TaskResult, TaskResultStatus};
 use serde_json::Value;
 use tokio::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use tracing::{debug, error, info, warn};
 use crate::classify::{error_type, is_permanent_update_error, may_have_been_applied};
 use crate::lease::Lease;
 use crate::outbox::{Outbox, Pending};
-use crate::poller::backoff::{ErrorBackoff, LogLimiter};
+use crate::poller::backoff::LogLimiter;
 use crate::runtime::Runtime;
 
 /// The output key under which a handed-back task counts its hand-backs. The runtime reads it
@@ -81,7 +81,7 @@ impl Reporter {
     ) -> Option<Task> {
         let runtime = &self.runtime;
         let (initial, max) = runtime.options.update_backoff();
-        let mut backoff = ErrorBackoff::new(initial, max);
+        let mut backoff = Retries::new(Backoff::new(initial, max));
         let started = Instant::now();
         let mut attempts: u32 = 0;
         loop {
@@ -344,7 +344,7 @@ impl Reporter {
         }
         let started = Instant::now();
         let give_up_at = started + runtime.options.hand_back_timeout();
-        let mut backoff = ErrorBackoff::new(HAND_BACK_FIRST_WAIT, HAND_BACK_MAX_WAIT);
+        let mut backoff = Retries::new(Backoff::new(HAND_BACK_FIRST_WAIT, HAND_BACK_MAX_WAIT));
         let mut attempts: u32 = 0;
         loop {
             attempts += 1;

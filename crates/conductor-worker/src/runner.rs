@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use conductor_events::{
     PollCompleted, PollFailure, PollStarted, TaskExecutionQueueFull, TaskPaused,
 };
+use conductor_http::{Backoff, Retries};
 use conductor_models::Task;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Duration, Instant};
@@ -16,7 +17,7 @@ use crate::classify::error_type;
 use crate::config::WorkerConfig;
 use crate::executor::{self, Execution};
 use crate::lease::Lease;
-use crate::poller::backoff::{ErrorBackoff, IdleBackoff, LogLimiter};
+use crate::poller::backoff::{IdleBackoff, LogLimiter};
 use crate::poller::take_free_slots;
 use crate::reporter::{Reporter, without_hand_backs};
 use crate::runtime::{Runtime, WorkerState};
@@ -73,7 +74,7 @@ impl TaskRunner {
         let options = &runtime.options;
         let (error_initial, error_max) = options.poll_error_backoff();
         let mut idle = IdleBackoff::new(self.config.poll_interval());
-        let mut errors = ErrorBackoff::new(error_initial, error_max);
+        let mut errors = Retries::new(Backoff::new(error_initial, error_max));
         let mut error_log = LogLimiter::new(options.poll_error_log_interval());
         let mut paused = self.state.subscribe_paused();
         let mut next_poll_at: Option<Instant> = None;

@@ -1,6 +1,6 @@
-//! The poll loop's waits: the adaptive idle backoff after empty polls, the jittered error
-//! backoff after failed polls (also used between update retries), and the rate limit on
-//! poll-failure log lines.
+//! The poll loop's waits: the adaptive idle backoff after empty polls and the rate limit on
+//! poll-failure log lines. The backoff after failed polls and updates is
+//! [`conductor_http::Retries`] (equal jitter), the SDK's one error backoff.
 
 use std::time::Duration;
 
@@ -43,59 +43,6 @@ impl IdleBackoff {
         }
         let exponent = (self.empty_polls - 1).min(40);
         Duration::from_millis(1_u64 << exponent).min(self.interval)
-    }
-}
-
-/// Exponential backoff with "equal jitter": the n-th consecutive failure waits a random time in
-/// `[d/2, d]` where `d = min(initial × 2^(n-1), max)`. Half the delay is kept so a fleet of
-/// workers neither hammers a recovering server nor waits almost nothing.
-#[derive(Debug)]
-pub(crate) struct ErrorBackoff {
-    failures: u32,
-    initial: Duration,
-    max: Duration,
-    rng: fastrand::Rng,
-}
-
-impl ErrorBackoff {
-    pub(crate) fn new(initial: Duration, max: Duration) -> Self {
-        Self {
-            failures: 0,
-            initial,
-            max: max.max(initial),
-            rng: fastrand::Rng::new(),
-        }
-    }
-
-    /// Records a failure and returns the wait before the next attempt.
-    pub(crate) fn on_failure(&mut self) -> Duration {
-        self.failures = self.failures.saturating_add(1);
-        let ceiling = self.ceiling();
-        let half = ceiling / 2;
-        let spread = u64::try_from((ceiling - half).as_micros()).unwrap_or(u64::MAX);
-        half + Duration::from_micros(self.rng.u64(0..=spread))
-    }
-
-    /// Records a success; returns how many failures came before it.
-    pub(crate) fn on_success(&mut self) -> u32 {
-        std::mem::take(&mut self.failures)
-    }
-
-    /// Consecutive failures so far.
-    pub(crate) fn failures(&self) -> u32 {
-        self.failures
-    }
-
-    /// The upper bound of the current wait.
-    pub(crate) fn ceiling(&self) -> Duration {
-        if self.failures == 0 {
-            return Duration::ZERO;
-        }
-        let exponent = (self.failures - 1).min(30);
-        self.initial
-            .checked_mul(1_u32 << exponent)
-            .unwrap_or(self.max)
-            .min(self.max)
     }
 }
 
@@ -171,36 +118,6 @@ mod tests {
             idle.on_empty();
         }
         assert_eq!(idle.delay(), ms(5_000));
-    }
-
-    #[test]
-    fn error_backoff_grows_with_jitter_within_bounds_and_caps() {
-        let mut backoff = ErrorBackoff::new(ms(1_000), ms(30_000));
-        let ceilings = [1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000];
-        for ceiling in ceilings {
-            let wait = backoff.on_failure();
-            assert!(
-                wait >= ms(ceiling / 2) && wait <= ms(ceiling),
-                "{wait:?} vs {ceiling}"
-            );
-            assert_eq!(backoff.ceiling(), ms(ceiling));
-        }
-        for _ in 0..100 {
-            assert!(backoff.on_failure() <= ms(30_000));
-        }
-        assert_eq!(backoff.on_success(), 107);
-        assert_eq!(backoff.failures(), 0);
-        assert_eq!(backoff.ceiling(), Duration::ZERO);
-    }
-
-    #[test]
-    fn error_backoff_jitter_spreads_the_waits() {
-        let mut waits = std::collections::HashSet::new();
-        for _ in 0..20 {
-            let mut backoff = ErrorBackoff::new(ms(1_000), ms(1_000));
-            waits.insert(backoff.on_failure());
-        }
-        assert!(waits.len() > 1, "no jitter: {waits:?}");
     }
 
     #[test]
