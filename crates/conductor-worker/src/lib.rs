@@ -12,18 +12,23 @@
 //!   thread count), then asks the server for exactly that many tasks, with a long poll, so it never
 //!   holds a task it cannot start;
 //! - **backs off when idle**: 1 ms after an empty poll, doubling up to the poll interval, reset by
-//!   any task; and, separately, **when polls fail**: 1 s doubling to 30 s with jitter, logging one
-//!   line per minute at most;
+//!   any task; and, separately, **when polls fail**: 100 ms doubling to 10 s with jitter, logging
+//!   one line per minute at most;
 //! - **runs each task in its own tokio task**, with a [`TaskContext`] (logs, callback delay,
 //!   cancellation on shutdown); an `Err` fails the task, [`ConductorError::non_retryable`] fails
 //!   it terminally, a **panic fails it** with the panic message;
-//! - **reports results with retries** off the execution slot, emitting `TaskUpdateFailure` with
-//!   the result when they run out; uses **update-v2** to receive the next task in the same round
-//!   trip, falling back to v1 for good on servers without it;
+//! - **delivers every result**: retried in its slot until the server has it or its response
+//!   timeout passes (checked with the server before it is called lost, then published as a
+//!   `TaskUpdateFailure` carrying it), optionally journaled in a **durable outbox** that survives
+//!   a crash; uses **update-v2** to receive the next task in the same round trip, falling back to
+//!   v1 for good on servers without it, and for a minute after an answer that may have been lost;
+//! - **tells long executions when their task is no longer theirs** (cancelled, timed out,
+//!   retried on the server) through [`TaskContext`]'s cancellation;
 //! - optionally **extends the lease** of long executions and **registers missing task
 //!   definitions** (with JSON schemas from `schema::generate_schema`, feature `schema`);
 //! - **shuts down gracefully**: stops polling, lets running tasks finish within a deadline, and
-//!   returns the rest to the server so they are picked up at once.
+//!   returns the rest to the server so they are picked up at once (never code still running on a
+//!   blocking thread); [`WorkerControl`] pauses, resumes and stops workers while they serve.
 //!
 //! Settings can be overridden per worker from the environment
 //! (`CONDUCTOR_WORKER_{NAME}_{PROP}`, `CONDUCTOR_WORKER_ALL_{PROP}`; see [`WorkerConfig`]).

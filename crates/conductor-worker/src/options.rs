@@ -41,10 +41,10 @@ impl Default for RunnerOptions {
             shutdown_grace_period: Duration::from_secs(30),
             hand_back_timeout: Duration::from_secs(5),
             update_retries: None,
-            update_backoff_initial: Duration::from_secs(1),
+            update_backoff_initial: Duration::from_millis(250),
             update_backoff_max: Duration::from_secs(30),
-            poll_error_backoff_initial: Duration::from_secs(1),
-            poll_error_backoff_max: Duration::from_secs(30),
+            poll_error_backoff_initial: Duration::from_millis(100),
+            poll_error_backoff_max: Duration::from_secs(10),
             poll_error_log_interval: Duration::from_secs(60),
             update_v2: true,
             lease_extend_fraction: 0.8,
@@ -113,7 +113,8 @@ impl RunnerOptions {
     }
 
     /// The wait before the first update retry and its cap; the wait doubles with each retry, with
-    /// jitter. Default 1 s, capped at 30 s.
+    /// jitter. Default 250 ms, capped at 30 s (a waiting result holds its slot, so the first
+    /// retries come quickly; an outage is soon down to one attempt every 15-30 s per result).
     ///
     /// ```
     /// use std::time::Duration;
@@ -131,7 +132,9 @@ impl RunnerOptions {
     }
 
     /// The wait after a failed poll and its cap; the wait doubles with each consecutive failure,
-    /// with jitter, and resets after a successful poll. Default 1 s, capped at 30 s.
+    /// with jitter, and resets after a successful poll. Default 100 ms, capped at 10 s: a share
+    /// of 429/503 answers barely slows the worker, and after an outage it polls again within
+    /// 10 s.
     ///
     /// ```
     /// use std::time::Duration;
@@ -363,7 +366,7 @@ impl RunnerOptions {
     /// use conductor_worker::RunnerOptions;
     ///
     /// let (initial, max) = RunnerOptions::default().update_backoff();
-    /// assert_eq!((initial, max), (Duration::from_secs(1), Duration::from_secs(30)));
+    /// assert_eq!((initial, max), (Duration::from_millis(250), Duration::from_secs(30)));
     /// ```
     #[must_use]
     pub fn update_backoff(&self) -> (Duration, Duration) {
@@ -377,7 +380,7 @@ impl RunnerOptions {
     /// use conductor_worker::RunnerOptions;
     ///
     /// let (initial, max) = RunnerOptions::default().poll_error_backoff();
-    /// assert_eq!((initial, max), (Duration::from_secs(1), Duration::from_secs(30)));
+    /// assert_eq!((initial, max), (Duration::from_millis(100), Duration::from_secs(10)));
     /// ```
     #[must_use]
     pub fn poll_error_backoff(&self) -> (Duration, Duration) {
