@@ -201,74 +201,14 @@ pub(crate) fn heartbeat_period(response_timeout_seconds: i64, fraction: f64) -> 
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use async_trait::async_trait;
-    use conductor_http::Result;
-    use conductor_models::TaskDef;
-
     use super::*;
-
-    /// A server whose task is IN_PROGRESS for `w1` until `cancel_after` status checks.
-    struct Server {
-        checks: AtomicUsize,
-        heartbeats: AtomicUsize,
-        cancel_after: usize,
-    }
-
-    #[async_trait]
-    impl TaskApi for Server {
-        async fn batch_poll(
-            &self,
-            _task_type: &str,
-            _worker_id: Option<&str>,
-            _domain: Option<&str>,
-            _count: usize,
-            _timeout: Duration,
-        ) -> Result<Vec<Task>> {
-            Ok(Vec::new())
-        }
-
-        async fn update(&self, result: &TaskResult) -> Result<()> {
-            assert!(result.extend_lease, "a keeper only sends heartbeats");
-            self.heartbeats.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-
-        async fn update_v2(&self, _result: &TaskResult) -> Result<Option<Task>> {
-            unreachable!("a keeper never uses update-v2")
-        }
-
-        async fn get_task(&self, task_id: &str) -> Result<Option<Task>> {
-            let checks = self.checks.fetch_add(1, Ordering::SeqCst) + 1;
-            let status = if checks > self.cancel_after {
-                TaskStatus::Canceled
-            } else {
-                TaskStatus::InProgress
-            };
-            Ok(Some(Task {
-                task_id: task_id.to_owned(),
-                status,
-                worker_id: Some("w1".into()),
-                ..Task::default()
-            }))
-        }
-
-        async fn get_task_def(&self, _name: &str) -> Result<Option<TaskDef>> {
-            Ok(None)
-        }
-
-        async fn register_task_def(&self, _task_def: &TaskDef) -> Result<()> {
-            Ok(())
-        }
-    }
+    use crate::stub_api::StubApi;
 
     #[tokio::test(start_paused = true)]
     async fn the_keeper_extends_the_lease_and_returns_when_the_task_is_gone() {
-        let server = Arc::new(Server {
-            checks: AtomicUsize::new(0),
-            heartbeats: AtomicUsize::new(0),
-            cancel_after: 3,
+        let server = Arc::new(StubApi {
+            cancel_after_checks: 3,
+            ..StubApi::new()
         });
         let task = Task {
             task_id: "t-1".into(),
@@ -289,8 +229,8 @@ mod tests {
         let status = keeper.keep(&task, &lease).await;
         assert_eq!(status, "CANCELED");
         // Checks at 5 s, 8 s (heartbeat), 13 s; the 4th, at 16 s (heartbeat), saw it cancelled.
-        assert_eq!(server.checks.load(Ordering::SeqCst), 4);
-        assert_eq!(server.heartbeats.load(Ordering::SeqCst), 2);
+        assert_eq!(StubApi::count(&server.checks), 4);
+        assert_eq!(StubApi::count(&server.heartbeats), 2);
         assert_eq!(start.elapsed(), Duration::from_secs(16));
         assert_eq!(lease.expires_at(), Some(start + Duration::from_secs(26)));
     }

@@ -78,6 +78,8 @@ mod runner;
 mod runtime;
 #[cfg(feature = "schema")]
 pub mod schema;
+#[cfg(test)]
+mod stub_api;
 mod worker;
 mod worker_options;
 

@@ -478,69 +478,21 @@ pub(crate) fn without_hand_backs(task: &Task) -> std::borrow::Cow<'_, Task> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    use async_trait::async_trait;
     use conductor_events::EventDispatcher;
-    use conductor_models::TaskDef;
 
     use super::*;
-    use crate::api::TaskApi;
     use crate::options::RunnerOptions;
+    use crate::stub_api::StubApi;
 
-    /// A server whose update-v2 always fails with `v2_error`; v1 always succeeds.
-    struct Server {
-        v2_error: fn() -> ConductorError,
-        v2_calls: AtomicUsize,
-        v1_calls: AtomicUsize,
-    }
-
-    #[async_trait]
-    impl TaskApi for Server {
-        async fn batch_poll(
-            &self,
-            _task_type: &str,
-            _worker_id: Option<&str>,
-            _domain: Option<&str>,
-            _count: usize,
-            _timeout: Duration,
-        ) -> Result<Vec<Task>> {
-            Ok(Vec::new())
-        }
-
-        async fn update(&self, _result: &TaskResult) -> Result<()> {
-            self.v1_calls.fetch_add(1, Ordering::SeqCst);
-            Ok(())
-        }
-
-        async fn update_v2(&self, _result: &TaskResult) -> Result<Option<Task>> {
-            self.v2_calls.fetch_add(1, Ordering::SeqCst);
-            Err((self.v2_error)())
-        }
-
-        async fn get_task(&self, _task_id: &str) -> Result<Option<Task>> {
-            Ok(None)
-        }
-
-        async fn get_task_def(&self, _name: &str) -> Result<Option<TaskDef>> {
-            Ok(None)
-        }
-
-        async fn register_task_def(&self, _task_def: &TaskDef) -> Result<()> {
-            Ok(())
-        }
-    }
-
-    fn reporter(server: Arc<Server>) -> Reporter {
+    fn reporter(server: Arc<StubApi>) -> Reporter {
         let runtime = Runtime::new(server, EventDispatcher::new(), RunnerOptions::default());
         Reporter::new(Arc::new(runtime), "t", "w1")
     }
 
-    fn server(v2_error: fn() -> ConductorError) -> Arc<Server> {
-        Arc::new(Server {
-            v2_error,
-            v2_calls: AtomicUsize::new(0),
-            v1_calls: AtomicUsize::new(0),
+    fn server(v2_error: fn() -> ConductorError) -> Arc<StubApi> {
+        Arc::new(StubApi {
+            v2_error: Some(v2_error),
+            ..StubApi::new()
         })
     }
 
@@ -586,8 +538,8 @@ mod tests {
                 let use_v2 = reporter.runtime.v2_usable();
                 assert!(matches!(reporter.send(&result, use_v2).await, Ok(None)));
             }
-            assert_eq!(server.v2_calls.load(Ordering::SeqCst), 1, "{}", v2_error());
-            assert_eq!(server.v1_calls.load(Ordering::SeqCst), 3);
+            assert_eq!(StubApi::count(&server.v2_calls), 1, "{}", v2_error());
+            assert_eq!(StubApi::count(&server.v1_calls), 3);
             assert!(!reporter.runtime.use_v2());
         }
     }
@@ -599,7 +551,7 @@ mod tests {
         let result = TaskResult::completed("task-1", "wf-1");
         let error = reporter.send(&result, true).await.unwrap_err();
         assert_eq!(error.status(), Some(500));
-        assert_eq!(server.v1_calls.load(Ordering::SeqCst), 0);
+        assert_eq!(StubApi::count(&server.v1_calls), 0);
         assert!(reporter.runtime.use_v2());
     }
 

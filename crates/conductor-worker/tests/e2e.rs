@@ -600,6 +600,24 @@ fn first_attempt_waits_for_cancellation(task_type: &str, cancelled: Arc<AtomicUs
     .with_thread_count(2)
 }
 
+/// A started handler running [`first_attempt_waits_for_cancellation`] for `task_type`, checking
+/// task status every 500 ms.
+async fn started_cancellable_handler(
+    config: Configuration,
+    task_type: &str,
+    cancelled: Arc<AtomicUsize>,
+) -> TaskHandler {
+    let options =
+        RunnerOptions::default().with_task_status_check_interval(Some(Duration::from_millis(500)));
+    let mut handler = TaskHandler::builder(config)
+        .options(options)
+        .worker(first_attempt_waits_for_cancellation(task_type, cancelled))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    handler
+}
+
 async fn wait_until(within: Duration, check: impl Fn() -> bool) -> bool {
     let deadline = Instant::now() + within;
     while !check() {
@@ -617,17 +635,7 @@ async fn a_running_execution_learns_that_its_workflow_was_terminated_and_the_ret
     let (task_type, workflow_name) = (unique_name("terminated"), unique_name("terminated_flow"));
     register(&client, &workflow_name, &[&task_type]).await;
     let cancelled = Arc::new(AtomicUsize::new(0));
-    let options =
-        RunnerOptions::default().with_task_status_check_interval(Some(Duration::from_millis(500)));
-    let mut handler = TaskHandler::builder(config)
-        .options(options)
-        .worker(first_attempt_waits_for_cancellation(
-            &task_type,
-            Arc::clone(&cancelled),
-        ))
-        .build()
-        .unwrap();
-    handler.start().await.unwrap();
+    let mut handler = started_cancellable_handler(config, &task_type, Arc::clone(&cancelled)).await;
     let id = start(&client, StartWorkflowRequest::new(&workflow_name)).await;
     let workflows = client.workflow_client();
     assert!(wait_for_task_status(&client, &id, TaskStatus::InProgress).await);
@@ -666,17 +674,7 @@ async fn a_running_execution_learns_that_its_task_timed_out_while_the_retry_comp
         .await
         .unwrap();
     let cancelled = Arc::new(AtomicUsize::new(0));
-    let options =
-        RunnerOptions::default().with_task_status_check_interval(Some(Duration::from_millis(500)));
-    let mut handler = TaskHandler::builder(config)
-        .options(options)
-        .worker(first_attempt_waits_for_cancellation(
-            &task_type,
-            Arc::clone(&cancelled),
-        ))
-        .build()
-        .unwrap();
-    handler.start().await.unwrap();
+    let mut handler = started_cancellable_handler(config, &task_type, Arc::clone(&cancelled)).await;
     let id = start(&client, StartWorkflowRequest::new(&workflow_name)).await;
     // The server times the task out at a sweep; ask for one until it has.
     let workflows = client.workflow_client();
