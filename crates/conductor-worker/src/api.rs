@@ -62,8 +62,8 @@ pub trait TaskApi: Send + Sync {
 /// Over HTTP, through the client's task and metadata clients.
 ///
 /// The runtime owns the retries of polls and updates: it waits out its own backoff after a failed
-/// poll and retries a failed update within its own budget
-/// ([`RunnerOptions::with_update_retries`](crate::RunnerOptions::with_update_retries)). So
+/// poll and retries a failed update until the task's response timeout
+/// ([`RunnerOptions::with_update_retries`](crate::RunnerOptions::with_update_retries) caps it). So
 /// `batch_poll`, `update` and `update_v2` send one request each, with [`RetryPolicy::none`],
 /// whatever the configuration's [`RetryPolicy`]: retries do not stack. (The single replay after a
 /// rejected token still happens.) Reading and registering task definitions, at start-up, keep the

@@ -34,8 +34,9 @@ const EVENT_FLUSH_TIMEOUT: Duration = Duration::from_secs(2);
 /// dispatcher and (optionally) Prometheus metrics.
 ///
 /// Each runner polls its task type in batches sized to its free slots (its thread count),
-/// executes every task in its own tokio task, and reports the result with retries (see
-/// [`RunnerOptions`]). Workers can be paused and resumed at any time, from any thread.
+/// executes every task in its own tokio task, and delivers the result, retrying in the slot until
+/// the server has it (see [`RunnerOptions`]). Workers can be paused and resumed at any time, from
+/// any thread, also through a [`WorkerControl`] handle.
 ///
 /// [`stop`](Self::stop) shuts down gracefully: polling stops, every execution's
 /// [`TaskContext`](crate::TaskContext) is cancelled, running tasks get the grace period (default
@@ -424,7 +425,8 @@ impl TaskHandler {
 
     /// Stops gracefully (see the type's documentation) and returns when every task has finished
     /// and reported, or has been returned to the server: at most the grace period plus the
-    /// hand-back timeout ([`RunnerOptions`]). Calling it when not running does nothing.
+    /// blocking grace and twice the hand-back timeout ([`RunnerOptions`]), and only as long when
+    /// code still runs. Calling it when not running does nothing.
     ///
     /// # Errors
     ///
