@@ -100,8 +100,13 @@ fn split_bench_args(args: &[String]) -> (Option<&str>, &[String]) {
 }
 
 /// The workspace root: the xtask crate lives one level below it.
+///
+/// `cargo run` (which `cargo xtask` is) sets `CARGO_MANIFEST_DIR` when it starts the binary: that
+/// is the checkout being worked on. The value compiled in is only a fallback, since a binary
+/// reused from a shared target directory may have been built in another checkout.
 fn workspace_root() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
     manifest_dir
         .parent()
         .map(PathBuf::from)
