@@ -52,6 +52,11 @@ impl Lease {
         *lock(&self.renewed_at) = at;
     }
 
+    /// Whether the response timeout has passed (never, without one).
+    pub(crate) fn has_expired(&self) -> bool {
+        self.expires_at().is_some_and(|at| Instant::now() >= at)
+    }
+
     /// When the server stops accepting the result; `None` when the task has no response timeout.
     pub(crate) fn expires_at(&self) -> Option<Instant> {
         let renewed_at = *lock(&self.renewed_at);

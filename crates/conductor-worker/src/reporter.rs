@@ -23,6 +23,10 @@ use crate::runtime::Runtime;
 /// worker's code sees the poll count it would have seen without the hand-backs.
 pub const HAND_BACK_OUTPUT_KEY: &str = "_conductorHandBacks";
 
+/// How long after its lease a result is still retried while the server cannot be reached to say
+/// whether it timed the task out: an outage of the whole connection hides that.
+const UNREACHABLE_AFTER_EXPIRY: Duration = Duration::from_secs(600);
+
 /// First wait between two attempts to hand a task back, doubling up to [`HAND_BACK_MAX_WAIT`].
 const HAND_BACK_FIRST_WAIT: Duration = Duration::from_millis(100);
 const HAND_BACK_MAX_WAIT: Duration = Duration::from_secs(1);
@@ -52,8 +56,9 @@ impl Reporter {
     /// handed one out (`want_next`).
     ///
     /// Failed attempts are retried with backoff until the result is delivered, the server
-    /// rejects it (a 4xx), the lease expires (the server no longer accepts it), the optional
-    /// retry cap is reached, or the shutdown deadline passes. Only the first attempt may use
+    /// rejects it (a 4xx), the lease has expired and the server says it timed the task out (while
+    /// it cannot be reached, for up to 10 minutes more), the optional retry cap is reached, or the
+    /// shutdown deadline passes. Only the first attempt may use
     /// update-v2: a retry must not be handed a task nobody is waiting for.
     pub(crate) async fn report(
         &self,
@@ -89,6 +94,21 @@ impl Reporter {
             attempts += 1;
             let error = match runtime.bounded(self.send(&result, use_v2)).await {
                 Some(Ok(next)) => {
+                    if lease.has_expired() {
+                        // The server answers 200 to an update of a task it timed out, and
+                        // ignores it: only the task's status says whether this one counted.
+                        if let Confirmation::Superseded(server_status) =
+                            self.server_has(&result).await
+                        {
+                            self.superseded(
+                                &result,
+                                &server_status,
+                                "sent after the task's response timeout",
+                            );
+                            self.forget(&result, journaled).await;
+                            return next;
+                        }
+                    }
                     if attempts > 1 {
                         info!(task_id = %result.task_id, attempts, "task result delivered after retrying");
                     }
@@ -121,8 +141,33 @@ impl Reporter {
                 Some("retries exhausted")
             } else if runtime.deadline.is_cancelled() {
                 Some("shutdown deadline")
-            } else if lease.expires_at().is_some_and(|at| Instant::now() >= at) {
-                Some("the task's response timeout passed: the server no longer accepts it")
+            } else if lease.has_expired() {
+                // The server times a task out only at its next sweep, and while it cannot be
+                // reached nobody knows whether it has: ask it before giving anything up.
+                match self.server_has(&result).await {
+                    Confirmation::Applied => {
+                        self.forget(&result, journaled).await;
+                        self.publish_completed(&result, started, attempts);
+                        return None;
+                    }
+                    Confirmation::Superseded(server_status) => {
+                        self.superseded(&result, &server_status, &error.to_string());
+                        self.forget(&result, journaled).await;
+                        return None;
+                    }
+                    // It still waits for the result: keep trying to deliver it.
+                    Confirmation::Pending(_) => None,
+                    Confirmation::Unknown(_)
+                        if lease
+                            .expires_at()
+                            .is_some_and(|at| Instant::now() < at + UNREACHABLE_AFTER_EXPIRY) =>
+                    {
+                        None
+                    }
+                    Confirmation::Unknown(_) => Some(
+                        "the task's response timeout passed long ago and the server cannot be reached",
+                    ),
+                }
             } else {
                 None
             };
@@ -139,8 +184,8 @@ impl Reporter {
                 return None;
             }
             let mut wait = backoff.on_failure();
-            if let Some(expires_at) = lease.expires_at() {
-                // One last attempt right when the lease runs out, not after.
+            if let Some(expires_at) = lease.expires_at().filter(|_| !lease.has_expired()) {
+                // An attempt right when the lease runs out, not a backoff after it.
                 wait = wait.min(expires_at.saturating_duration_since(Instant::now()));
             }
             self.log_failure(&result, &error, attempts, wait);
@@ -243,20 +288,10 @@ impl Reporter {
                 return;
             }
             Confirmation::Superseded(server_status) => {
-                // Not lost: the server no longer waits for it (the workflow was terminated or
-                // rerun, the task timed out and was retried). Nothing an application could do
-                // with it.
-                warn!(
-                    task_type = %self.task_type,
-                    task_id = %result.task_id,
-                    status = %result.status,
-                    %server_status,
-                    %error,
-                    "task result not applied: the task is no longer this worker's on the server"
-                );
+                self.superseded(result, &server_status, &error.to_string());
                 return;
             }
-            Confirmation::Pending(server_status) => error!(
+            Confirmation::Pending(server_status) | Confirmation::Unknown(server_status) => error!(
                 task_type = %self.task_type,
                 task_id = %result.task_id,
                 workflow_instance_id = %result.workflow_instance_id,
@@ -280,12 +315,26 @@ impl Reporter {
         });
     }
 
+    /// Logs a result the server no longer wants. Not lost: the workflow was terminated or rerun,
+    /// or the task timed out and was retried, so there is nothing an application could do with it.
+    fn superseded(&self, result: &TaskResult, server_status: &str, error: &str) {
+        warn!(
+            task_type = %self.task_type,
+            task_id = %result.task_id,
+            status = %result.status,
+            %server_status,
+            error,
+            "task result not applied: the task is no longer this worker's on the server"
+        );
+    }
+
     /// What the server's task says of `result`: applied (its status is the result's terminal
-    /// status), superseded (another end, or gone), or still waiting for a result. An
-    /// `IN_PROGRESS` result cannot be told apart from the task before it: it is never checked.
+    /// status), superseded (another end, or gone), still waiting for a result, or unknown (the
+    /// server could not be asked). An `IN_PROGRESS` result cannot be told apart from the task
+    /// before it: it is never checked.
     async fn server_has(&self, result: &TaskResult) -> Confirmation {
         if result.status == TaskResultStatus::InProgress {
-            return Confirmation::Pending("not checked".into());
+            return Confirmation::Unknown("not checked".into());
         }
         let timeout = self.runtime.options.hand_back_timeout();
         match tokio::time::timeout(timeout, self.runtime.api.get_task(&result.task_id)).await {
@@ -297,8 +346,8 @@ impl Reporter {
             }
             Ok(Ok(Some(task))) => Confirmation::Pending(task.status.to_string()),
             Ok(Ok(None)) => Confirmation::Superseded("NOT_FOUND".into()),
-            Ok(Err(err)) => Confirmation::Pending(format!("unknown ({err})")),
-            Err(_) => Confirmation::Pending("unknown (no answer)".into()),
+            Ok(Err(err)) => Confirmation::Unknown(format!("unknown ({err})")),
+            Err(_) => Confirmation::Unknown("unknown (no answer)".into()),
         }
     }
 
@@ -430,8 +479,10 @@ enum Confirmation {
     Applied,
     /// The task ended otherwise, or is gone: the result is no longer wanted.
     Superseded(String),
-    /// The server still waits for a result (or could not be asked): the result is lost.
+    /// The server still waits for a result.
     Pending(String),
+    /// The server could not be asked.
+    Unknown(String),
 }
 
 /// Whether `task` has a poll timeout that has run out since it was first scheduled (the server

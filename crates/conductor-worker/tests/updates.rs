@@ -125,13 +125,12 @@ async fn a_result_is_retried_through_a_long_outage_until_delivered() {
     assert!((8..=40).contains(&attempts), "{attempts} attempts");
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_result_is_given_up_only_once_the_response_timeout_passed() {
-    let api = FakeApi::new();
-    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 120);
-    api.set_updates_down(true);
-    let events = EventLog::new();
-    let mut handler = builder(&api)
+/// A handler whose one worker completes its task at once, with `events` recorded.
+async fn started_with_events(
+    api: &Arc<FakeApi>,
+    events: &Arc<EventLog>,
+) -> conductor_worker::TaskHandler {
+    let mut handler = builder(api)
         .options(
             quick_options().with_update_backoff(Duration::from_secs(1), Duration::from_secs(30)),
         )
@@ -139,10 +138,86 @@ async fn a_result_is_given_up_only_once_the_response_timeout_passed() {
         .event_listener(events.clone())
         .build()
         .unwrap();
-    let started = tokio::time::Instant::now();
     handler.start().await.unwrap();
-    // Paused clock: this only lets the runtime's timers run.
+    handler
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_stops_when_the_server_says_it_timed_the_task_out() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 120);
+    api.set_updates_down(true);
+    let events = EventLog::new();
+    let mut handler = started_with_events(&api, &events).await;
+    // Past the lease, the server has not swept yet: the task still waits, so the result too.
+    tokio::time::sleep(Duration::from_secs(150)).await;
+    let attempts_before = api.updates().len();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(
+        api.updates().len() > attempts_before,
+        "gave up while the server still waited"
+    );
+    // The server times the task out: the next failed attempt learns it and stops.
+    api.set_task_status(&id, conductor_models::TaskStatus::TimedOut);
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let attempts = api.updates().len();
     tokio::time::sleep(Duration::from_secs(300)).await;
+    assert_eq!(
+        api.updates().len(),
+        attempts,
+        "still retrying a superseded result"
+    );
+    handler.stop().await.unwrap();
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    assert!(
+        events.named("TaskUpdateFailure").is_empty(),
+        "a result the server no longer wants is not lost"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_outlives_its_lease_while_the_server_cannot_be_reached() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 30);
+    api.set_updates_down(true);
+    api.set_reads_down(true);
+    let events = EventLog::new();
+    let mut handler = started_with_events(&api, &events).await;
+    // A 5-minute outage, ten times the response timeout.
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    api.set_updates_down(false);
+    api.set_reads_down(false);
+    // The server never swept the task meanwhile: it takes the result.
+    assert!(
+        api.wait_until(LONG, |s| s.finished().contains_key(&id))
+            .await
+    );
+    handler.stop().await.unwrap();
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await
+    );
+    assert!(events.named("TaskUpdateFailure").is_empty());
+    assert_eq!(events.named("TaskUpdateCompleted").len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_result_is_lost_when_the_server_stays_unreachable_long_past_its_lease() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 30);
+    api.set_updates_down(true);
+    api.set_reads_down(true);
+    let events = EventLog::new();
+    let started = tokio::time::Instant::now();
+    let mut handler = started_with_events(&api, &events).await;
+    tokio::time::sleep(Duration::from_secs(900)).await;
     handler.stop().await.unwrap();
     assert!(
         handler
@@ -155,14 +230,14 @@ async fn a_result_is_given_up_only_once_the_response_timeout_passed() {
         panic!("no TaskUpdateFailure");
     };
     assert_eq!(lost.task_id, id);
+    // Lease (30 s) plus ten minutes of an unreachable server, give or take a backoff.
     assert!(
-        lost.duration >= Duration::from_secs(119),
-        "given up after {:?}, before the response timeout",
+        lost.duration >= Duration::from_secs(630) && lost.duration <= Duration::from_secs(670),
+        "given up after {:?}",
         lost.duration
     );
-    // The last attempt went out when the lease ran out, not a backoff later.
     let last = api.updates().last().unwrap().at.duration_since(started);
-    assert!(last <= Duration::from_secs(121), "{last:?}");
+    assert!(last <= Duration::from_secs(670), "{last:?}");
 }
 
 #[tokio::test(start_paused = true)]

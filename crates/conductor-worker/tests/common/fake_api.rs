@@ -68,6 +68,8 @@ pub struct State {
     get_task_failures: VecDeque<ConductorError>,
     /// How many times `get_task` was called.
     pub get_task_calls: usize,
+    /// Fail every `get_task` while set (the server is unreachable).
+    pub reads_down: bool,
     pub v2: Option<V2Mode>,
     pub task_defs: HashMap<String, TaskDef>,
     pub registered: Vec<TaskDef>,
@@ -196,6 +198,11 @@ impl FakeApi {
 
     pub fn set_updates_down(&self, down: bool) {
         self.state().updates_down = down;
+    }
+
+    /// Makes `get_task` fail (the whole server unreachable, with `set_updates_down`).
+    pub fn set_reads_down(&self, down: bool) {
+        self.state().reads_down = down;
     }
 
     /// Applies the next `n` updates, then answers each with a reset connection.
@@ -468,8 +475,8 @@ impl TaskApi for FakeApi {
         if let Some(err) = state.get_task_failures.pop_front() {
             return Err(err);
         }
-        if state.updates_down {
-            return Err(server_error(503));
+        if state.reads_down {
+            return Err(connect_error());
         }
         Ok(state.tasks.get(task_id).cloned())
     }
