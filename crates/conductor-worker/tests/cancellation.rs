@@ -38,12 +38,7 @@ async fn cancelled_event(
     handler: &conductor_worker::TaskHandler,
     events: &EventLog,
 ) -> TaskRunnerEvent {
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(handler).await;
     events
         .named("TaskExecutionCancelled")
         .pop()
@@ -69,10 +64,7 @@ async fn a_running_execution_learns_that_its_task_was_cancelled_on_the_server() 
             .build()
             .unwrap();
         handler.start().await.unwrap();
-        assert!(
-            api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-                .await
-        );
+        common::wait_for_a_poll_of(&api, 1).await;
         // The workflow is terminated (or the task timed out, or failed and was retried).
         api.set_task_status(&id, server_status.clone());
         assert!(
@@ -108,10 +100,7 @@ async fn a_task_the_server_no_longer_has_cancels_its_execution() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     // A rerun removes the old tasks.
     api.forget_task(&id);
     assert!(
@@ -139,10 +128,7 @@ async fn the_status_is_checked_after_every_lease_extension() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     api.set_task_status(&id, TaskStatus::Canceled);
     assert!(
         api.wait_until(LONG, |_| cancelled.load(Ordering::SeqCst))
@@ -181,12 +167,7 @@ async fn a_failed_status_check_cancels_nothing() {
         3,
         "two failed checks and one that found the task"
     );
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert!(events.named("TaskExecutionCancelled").is_empty());
 }
 

@@ -37,12 +37,7 @@ async fn run_one(worker: FnWorker, input: serde_json::Value) -> (TaskResult, Arc
             .await
     );
     handler.stop().await.unwrap();
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let result = api
         .updates()
         .into_iter()
@@ -166,12 +161,7 @@ async fn a_panic_fails_the_task_with_its_message_and_the_worker_keeps_going() {
         Some(format!("worker panicked: kaboom on {boom}").as_str())
     );
     assert_eq!(finished[&fine][0].status, TaskResultStatus::Completed);
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert_eq!(failure_event(&events).error_type, "Panic");
 }
 

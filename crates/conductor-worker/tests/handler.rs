@@ -168,12 +168,7 @@ async fn metrics_are_served_over_http_while_running() {
         .unwrap();
     handler.start().await.unwrap();
     assert!(api.wait_until(LONG, |s| s.finished().len() == 2).await);
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let addr = handler.metrics_address().unwrap();
     let body = tokio::task::spawn_blocking(move || {
         use std::io::{Read, Write};
@@ -268,10 +263,7 @@ async fn active_workers_are_sampled_with_the_configured_worker_id() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 2))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 2).await;
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(handler.active_tasks("a"), Some(2));
     release.add_permits(2);
@@ -314,10 +306,7 @@ async fn the_control_handle_pauses_resumes_and_reads_state_while_the_handler_ser
     // From another task, as an admin endpoint would.
     let admin = control.clone();
     api.add_tasks("a", 1);
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     let status = tokio::spawn(async move { admin.status("a").unwrap() })
         .await
         .unwrap();
@@ -360,10 +349,7 @@ async fn a_stop_requested_through_the_control_ends_a_hosts_wait_for_shutdown() {
     .await
     .unwrap();
     let control = host.control();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     let waiting = tokio::spawn(host.wait_for_shutdown());
     control.request_stop();
     waiting.await.unwrap().unwrap();

@@ -183,12 +183,7 @@ async fn poll_errors_back_off_with_capped_jitter_and_recover() {
     );
     handler.stop().await.unwrap();
 
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let failures = events.named("PollFailure");
     assert!(failures.len() >= 8);
     let conductor_events::TaskRunnerEvent::PollFailure(failure) = &failures[0] else {
@@ -276,12 +271,7 @@ async fn pause_stops_polling_and_resume_restarts_it() {
     assert!(api.wait_until(LONG, |s| s.finished().len() == 5).await);
     handler.stop().await.unwrap();
 
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let paused = events.named("TaskPaused");
     assert!(
         paused.len() >= 10,

@@ -24,10 +24,7 @@ async fn running_tasks_finish_and_report_within_the_grace_period() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 3))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 3).await;
     let stop_started = Instant::now();
     handler.stop().await.unwrap();
     let took = stop_started.elapsed();
@@ -66,10 +63,7 @@ async fn tasks_still_running_at_the_deadline_are_returned_to_the_server() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     let stop_started = Instant::now();
     handler.stop().await.unwrap();
     let took = stop_started.elapsed();
@@ -118,10 +112,7 @@ async fn the_cancellation_signal_lets_workers_finish_early() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 2))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 2).await;
     let stop_started = Instant::now();
     handler.stop().await.unwrap();
     assert!(
@@ -350,10 +341,7 @@ async fn a_hand_back_survives_a_burst_of_server_errors() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     api.fail_next_updates([
         common::fake_api::server_error(503),
         common::fake_api::server_error(503),
@@ -367,12 +355,7 @@ async fn a_hand_back_survives_a_burst_of_server_errors() {
         api.task(&id).unwrap().status,
         conductor_models::TaskStatus::Scheduled
     );
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert!(events.named("TaskUpdateFailure").is_empty());
 }
 
@@ -401,10 +384,7 @@ async fn code_on_a_blocking_thread_is_waited_for_and_never_handed_back() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     handler.stop().await.unwrap();
     let updates = api.updates();
     assert_eq!(updates.len(), 1, "{updates:?}");
@@ -431,18 +411,10 @@ async fn code_still_blocking_after_its_grace_is_left_to_the_server_not_handed_ba
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     handler.stop().await.unwrap();
     assert!(api.updates().is_empty(), "{:?}", api.updates());
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let failures = events.named("TaskExecutionFailure");
     let Some(conductor_events::TaskRunnerEvent::TaskExecutionFailure(abandoned)) = failures.last()
     else {

@@ -35,12 +35,7 @@ async fn a_failed_update_is_retried_until_delivered() {
     let attempts: Vec<bool> = api.updates().iter().map(|u| u.accepted).collect();
     assert_eq!(attempts, [false, false, true]);
     assert_eq!(api.finished()[&id].len(), 1);
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let Some(TaskRunnerEvent::TaskUpdateCompleted(done)) =
         events.named("TaskUpdateCompleted").pop()
     else {
@@ -113,12 +108,7 @@ async fn a_result_is_retried_through_a_long_outage_until_delivered() {
     assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
     handler.stop().await.unwrap();
     assert_eq!(api.finished()[&id].len(), 1);
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert!(events.named("TaskUpdateFailure").is_empty());
     // Backoff is capped at 30 s: about 5 min / 30 s attempts, not hundreds.
     let attempts = api.updates().len();
@@ -168,12 +158,7 @@ async fn a_result_stops_when_the_server_says_it_timed_the_task_out() {
         "still retrying a superseded result"
     );
     handler.stop().await.unwrap();
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert!(
         events.named("TaskUpdateFailure").is_empty(),
         "a result the server no longer wants is not lost"
@@ -198,12 +183,7 @@ async fn a_result_outlives_its_lease_while_the_server_cannot_be_reached() {
             .await
     );
     handler.stop().await.unwrap();
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert!(events.named("TaskUpdateFailure").is_empty());
     assert_eq!(events.named("TaskUpdateCompleted").len(), 1);
 }
@@ -219,12 +199,7 @@ async fn a_result_is_lost_when_the_server_stays_unreachable_long_past_its_lease(
     let mut handler = started_with_events(&api, &events).await;
     tokio::time::sleep(Duration::from_secs(900)).await;
     handler.stop().await.unwrap();
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let Some(TaskRunnerEvent::TaskUpdateFailure(lost)) = events.named("TaskUpdateFailure").pop()
     else {
         panic!("no TaskUpdateFailure");
@@ -255,12 +230,7 @@ async fn a_result_the_server_applied_before_the_answer_was_lost_is_not_reported_
     handler.start().await.unwrap();
     assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
     handler.stop().await.unwrap();
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert_eq!(api.finished()[&id].len(), 1);
     assert!(
         events.named("TaskUpdateFailure").is_empty(),
@@ -313,12 +283,7 @@ async fn when_retries_run_out_the_result_is_published_as_lost() {
     handler.stop().await.unwrap();
     assert_eq!(api.updates().len(), 4, "one attempt and three retries");
 
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     let Some(TaskRunnerEvent::TaskUpdateFailure(lost)) = events.named("TaskUpdateFailure").pop()
     else {
         panic!("no TaskUpdateFailure");
@@ -346,12 +311,7 @@ async fn a_permanent_update_error_is_not_retried() {
     tokio::time::sleep(Duration::from_secs(60)).await;
     handler.stop().await.unwrap();
     assert_eq!(api.updates().len(), 1);
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     assert_eq!(events.named("TaskUpdateFailure").len(), 1);
 }
 
@@ -418,10 +378,7 @@ async fn a_404_for_an_unknown_task_does_not_disable_update_v2() {
         .build()
         .unwrap();
     handler.start().await.unwrap();
-    assert!(
-        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == 1))
-            .await
-    );
+    common::wait_for_a_poll_of(&api, 1).await;
     // The server loses the task (it timed out and was removed): v2 and v1 both answer 404.
     api.forget_task(&gone);
     release.add_permits(1);
@@ -436,12 +393,7 @@ async fn a_404_for_an_unknown_task_does_not_disable_update_v2() {
         updates[1..].iter().any(|u| u.v2 && u.accepted),
         "v2 still in use: {updates:?}"
     );
-    assert!(
-        handler
-            .event_dispatcher()
-            .flush(Duration::from_secs(5))
-            .await
-    );
+    common::flush_events(&handler).await;
     // The server no longer has the task: its result is not wanted, so it is not "lost".
     assert!(events.named("TaskUpdateFailure").is_empty());
 }
@@ -501,7 +453,7 @@ async fn a_result_undelivered_at_the_deadline_waits_in_the_outbox_for_the_next_s
     first.start().await.unwrap();
     assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
     first.stop().await.unwrap();
-    assert!(first.event_dispatcher().flush(Duration::from_secs(5)).await);
+    common::flush_events(&first).await;
     assert!(
         events.named("TaskUpdateFailure").is_empty(),
         "a result kept in the outbox is not lost"

@@ -76,3 +76,23 @@ pub fn poll_gaps_ms(api: &FakeApi) -> Vec<u128> {
 }
 
 pub const LONG: Duration = Duration::from_secs(600);
+
+/// Waits until every event published so far reached the listeners (fails the test if not).
+pub async fn flush_events(handler: &TaskHandler) {
+    assert!(
+        handler
+            .event_dispatcher()
+            .flush(Duration::from_secs(5))
+            .await,
+        "events not delivered"
+    );
+}
+
+/// Waits until a poll of `api` returned `count` tasks.
+pub async fn wait_for_a_poll_of(api: &FakeApi, count: usize) {
+    assert!(
+        api.wait_until(LONG, |s| s.polls.iter().any(|p| p.returned == count))
+            .await,
+        "no poll returned {count} task(s)"
+    );
+}
