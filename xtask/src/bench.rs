@@ -57,7 +57,7 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     Ok(())
 }
 
-/// `cargo xtask chaos [ARGS]`: the fault-injection run (`crates/conductor/benches/chaos.rs`) in
+/// `cargo xtask chaos [ARGS]`: the fault-injection run (`crates/conductor/benches/chaos/`) in
 /// release mode; its figures go to `docs/reliability.md`. Not part of `bench all`: it runs for
 /// minutes by design (an outage, then response timeouts).
 pub(crate) fn chaos(args: &[String]) -> Result<(), String> {

@@ -67,9 +67,10 @@ commands:
                                 alone (from `cargo metadata`; run by .ci/run)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
-  chaos [--tasks N] [--outage-secs S] [--server URL] ...
-                                the fault-injection run: workers behind a fault proxy (503/429,
-                                resets, slow answers, an outage); prints what was lost
+  chaos [--tasks N] [--outage-secs S] [--server URL | --oss-version V] ...
+                                the fault-injection run: worker processes behind a fault proxy
+                                (503/429, resets, slow answers, an outage, SIGTERM, SIGKILL,
+                                panics, a server restart); prints what was lost
   oss-server [--version V] [--port P] [--property key=value]...
                                 start conductor-oss (fetched from Maven Central) on 127.0.0.1 with a
                                 fresh SQLite file, plus any Spring properties given; prints its URL;

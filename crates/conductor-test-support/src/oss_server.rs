@@ -119,6 +119,7 @@ pub struct OssServer {
     port: u16,
     child: Child,
     dir: PathBuf,
+    options: OssServerOptions,
 }
 
 impl OssServer {
@@ -130,52 +131,62 @@ impl OssServer {
     /// exits early or does not answer within the start-up timeout (the error carries the end of
     /// its log).
     pub fn start(options: OssServerOptions) -> Result<OssServer, HarnessError> {
-        let jar = ensure_jar(&options.version)?;
-        let java = java_for(&options.version)?;
         let dir = fresh_dir(&options.version)?;
         let port = match options.port {
             Some(port) => port,
             None => free_port().map_err(|e| HarnessError::io(Path::new("127.0.0.1:0"), e))?,
         };
-        let log_path = dir.join("server.log");
-        let log = std::fs::File::create(&log_path).map_err(|e| HarnessError::io(&log_path, e))?;
-        let log_err = log
-            .try_clone()
-            .map_err(|e| HarnessError::io(&log_path, e))?;
-        let database = format!(
-            "jdbc:sqlite:{}?busy_timeout=15000&journal_mode=WAL",
-            dir.join("conductor.db").display()
-        );
-        let mut command = Command::new(&java);
-        command
-            .arg("-XX:+UseSerialGC")
-            .arg("-Xss1m")
-            .arg("-jar")
-            .arg(&jar)
-            .arg(format!("--server.port={port}"))
-            .arg("--server.address=127.0.0.1")
-            .arg(format!("--spring.datasource.url={database}"));
-        for (key, value) in properties_for(&options.version) {
-            command.arg(format!("--{key}={value}"));
-        }
-        for (key, value) in &options.properties {
-            command.arg(format!("--{key}={value}"));
-        }
-        let child = command
-            .current_dir(&dir)
-            .stdin(Stdio::null())
-            .stdout(log)
-            .stderr(log_err)
-            .spawn()
-            .map_err(|e| HarnessError::io(&java, e))?;
+        let child = spawn(&options, &dir, port)?;
         let mut server = OssServer {
             version: options.version.clone(),
             port,
             child,
             dir,
+            options,
         };
-        server.wait_ready(options.startup_timeout, &log_path)?;
+        server.wait_ready(server.options.startup_timeout, &server.log_path())?;
         Ok(server)
+    }
+
+    /// Ends the JVM at once with SIGKILL, as a crash would, and keeps its folder: the SQLite file
+    /// (and whatever it had committed) stays for [`OssServer::restart`]. Does nothing when the
+    /// JVM has already exited.
+    ///
+    /// ```no_run
+    /// use conductor_test_support::{OssServer, OssServerOptions};
+    /// let mut server = OssServer::start(OssServerOptions::new("3.32.3"))?;
+    /// let url = server.url();
+    /// server.kill(); // a crash: nothing answers on the port now
+    /// assert!(!server.is_running());
+    /// server.restart()?; // the same port and database
+    /// assert_eq!(server.url(), url);
+    /// # Ok::<(), conductor_test_support::HarnessError>(())
+    /// ```
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the server again on the same port, with the same SQLite file and options, and
+    /// waits until it answers `GET /health`: a restart after a crash when the JVM was ended
+    /// with [`OssServer::kill`], else a kill (SIGKILL) then a start. Its log is appended to
+    /// the same file.
+    ///
+    /// # Errors
+    ///
+    /// As [`OssServer::start`].
+    ///
+    /// ```no_run
+    /// use conductor_test_support::{OssServer, OssServerOptions};
+    /// let mut server = OssServer::start(OssServerOptions::new("3.32.3"))?;
+    /// // ... start workflows ...
+    /// server.restart()?; // SIGKILL, then the same port and database: the workflows are still there
+    /// # Ok::<(), conductor_test_support::HarnessError>(())
+    /// ```
+    pub fn restart(&mut self) -> Result<(), HarnessError> {
+        self.kill();
+        self.child = spawn(&self.options, &self.dir, self.port)?;
+        self.wait_ready(self.options.startup_timeout, &self.log_path())
     }
 
     fn wait_ready(&mut self, timeout: Duration, log: &Path) -> Result<(), HarnessError> {
@@ -250,6 +261,48 @@ impl Drop for OssServer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// Starts the JVM for `options` on `port`, with the database and log in `dir` (the log is
+/// appended to, so a restart keeps the first run's lines).
+fn spawn(options: &OssServerOptions, dir: &Path, port: u16) -> Result<Child, HarnessError> {
+    let jar = ensure_jar(&options.version)?;
+    let java = java_for(&options.version)?;
+    let log_path = dir.join("server.log");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)
+        .map_err(|e| HarnessError::io(&log_path, e))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| HarnessError::io(&log_path, e))?;
+    let database = format!(
+        "jdbc:sqlite:{}?busy_timeout=15000&journal_mode=WAL",
+        dir.join("conductor.db").display()
+    );
+    let mut command = Command::new(&java);
+    command
+        .arg("-XX:+UseSerialGC")
+        .arg("-Xss1m")
+        .arg("-jar")
+        .arg(&jar)
+        .arg(format!("--server.port={port}"))
+        .arg("--server.address=127.0.0.1")
+        .arg(format!("--spring.datasource.url={database}"));
+    for (key, value) in properties_for(&options.version) {
+        command.arg(format!("--{key}={value}"));
+    }
+    for (key, value) in &options.properties {
+        command.arg(format!("--{key}={value}"));
+    }
+    command
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(log)
+        .stderr(log_err)
+        .spawn()
+        .map_err(|e| HarnessError::io(&java, e))
 }
 
 /// A new, empty folder for one server's database and log.
