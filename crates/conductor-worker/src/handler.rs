@@ -399,9 +399,18 @@ impl TaskHandler {
                 "re-sending results an earlier run could not deliver"
             );
         }
+        // One reporter per worker, so its once-a-minute warning covers all of its results.
+        let mut reporters: std::collections::HashMap<(String, String), Arc<Reporter>> =
+            std::collections::HashMap::new();
         for pending in undelivered {
-            let reporter =
-                Reporter::new(Arc::clone(&runtime), &pending.task_type, &pending.worker_id);
+            let key = (pending.task_type.clone(), pending.worker_id.clone());
+            let reporter = Arc::clone(reporters.entry(key).or_insert_with(|| {
+                Arc::new(Reporter::new(
+                    Arc::clone(&runtime),
+                    &pending.task_type,
+                    &pending.worker_id,
+                ))
+            }));
             runtime
                 .tracker
                 .spawn(async move { reporter.redeliver(pending).await });
