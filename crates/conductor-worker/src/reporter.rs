@@ -111,6 +111,7 @@ impl Reporter {
                     }
                     if attempts > 1 {
                         info!(task_id = %result.task_id, attempts, "task result delivered after retrying");
+                        runtime.server_is_back();
                     }
                     self.forget(&result, journaled).await;
                     self.publish_completed(&result, started, attempts);
@@ -189,7 +190,7 @@ impl Reporter {
                 wait = wait.min(expires_at.saturating_duration_since(Instant::now()));
             }
             self.log_failure(&result, &error, attempts, wait);
-            runtime.sleep_before_deadline(wait).await;
+            runtime.wait_before_retry(wait).await;
         }
     }
 

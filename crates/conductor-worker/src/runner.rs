@@ -141,6 +141,7 @@ impl TaskRunner {
                             "polling recovered"
                         );
                         error_log.reset();
+                        runtime.server_is_back();
                     }
                     if tasks.is_empty() {
                         next_poll_at = Some(Instant::now() + idle.on_empty());

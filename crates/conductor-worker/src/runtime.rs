@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use conductor_events::EventDispatcher;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 use tokio::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -39,6 +39,8 @@ pub(crate) struct Runtime {
     pub(crate) tracker: TaskTracker,
     /// The durable journal of undelivered results, when on.
     pub(crate) outbox: Option<Outbox>,
+    /// Woken when a poll or an update succeeds after failures.
+    server_back: Notify,
 }
 
 impl Runtime {
@@ -58,6 +60,7 @@ impl Runtime {
             deadline: CancellationToken::new(),
             tracker: TaskTracker::new(),
             outbox: None,
+            server_back: Notify::new(),
         }
     }
 
@@ -114,13 +117,22 @@ impl Runtime {
         }
     }
 
-    /// Sleeps `duration` unless the deadline passes first; `true` when the full sleep happened.
-    pub(crate) async fn sleep_before_deadline(&self, duration: Duration) -> bool {
+    /// The wait before a result's next attempt: `duration`, cut short when the deadline passes
+    /// or when the server answers again after failures ([`server_is_back`](Self::server_is_back)),
+    /// so results waiting out a long backoff go at once when an outage ends.
+    pub(crate) async fn wait_before_retry(&self, duration: Duration) {
+        let back = self.server_back.notified();
         tokio::select! {
             biased;
-            () = self.deadline.cancelled() => false,
-            () = tokio::time::sleep(duration) => true,
+            () = self.deadline.cancelled() => {}
+            () = back => {}
+            () = tokio::time::sleep(duration) => {}
         }
+    }
+
+    /// Tells the results waiting for a retry that a request just succeeded after failures.
+    pub(crate) fn server_is_back(&self) {
+        self.server_back.notify_waiters();
     }
 }
 

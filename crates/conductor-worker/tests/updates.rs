@@ -501,3 +501,37 @@ async fn a_result_delivered_after_a_retry_leaves_the_outbox() {
     assert_eq!(outbox_entries(&dir), 0);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn waiting_results_go_at_once_when_the_server_answers_again() {
+    let api = FakeApi::new();
+    let id = api.add_task_with("t", |task| task.response_timeout_seconds = 3600);
+    api.set_updates_down(true);
+    // A long update backoff: without the wake-up, the next attempt would come a minute later.
+    let options = quick_options()
+        .with_update_backoff(Duration::from_secs(60), Duration::from_secs(60))
+        .with_poll_error_backoff(Duration::from_millis(100), Duration::from_millis(500));
+    let mut handler = builder(&api)
+        .options(options)
+        .worker(completing_worker("t", Duration::ZERO).with_thread_count(2))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| !s.updates.is_empty()).await);
+    api.set_polls_down(true);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The outage ends: the next poll succeeds, and the waiting result goes with it.
+    api.set_updates_down(false);
+    api.set_polls_down(false);
+    let back = tokio::time::Instant::now();
+    assert!(
+        api.wait_until(LONG, |s| s.finished().contains_key(&id))
+            .await
+    );
+    let delivered_after = back.elapsed();
+    handler.stop().await.unwrap();
+    assert!(
+        delivered_after < Duration::from_secs(5),
+        "delivered {delivered_after:?} after the server came back"
+    );
+}
