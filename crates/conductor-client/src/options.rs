@@ -1209,6 +1209,11 @@ impl StartWorkflowOptions {
         self
     }
 
+    /// The version asked for (`None`: the latest), as reported to the client observer.
+    pub(crate) fn version_value(&self) -> Option<i32> {
+        self.version
+    }
+
     pub(crate) fn apply(&self, request: ApiRequest) -> ApiRequest {
         request
             .query_opt("version", self.version)

@@ -18,7 +18,9 @@ use crate::compat::{self, REMOVE_FROM_QUEUE, SEARCH_V2, SIGNAL, SIGNAL_SYNC, UPD
 use crate::options::{BatchPollOptions, QueueSizeOptions, whole_millis_rounded_up};
 use crate::search::{SearchQuery, quote_query_value};
 use crate::sync_wait::{self, WaitSpec};
-use crate::util::{json_object, non_empty_text, parse_count, timeout_with_wait};
+use crate::util::{
+    json_object, non_empty_text, observe_external_payload, parse_count, timeout_with_wait,
+};
 
 /// Client for the task resource (`/api/tasks`): what workers and operators do with tasks.
 ///
@@ -1302,13 +1304,15 @@ impl TaskClient {
         operation: &str,
         payload_type: &str,
     ) -> Result<ExternalStorageLocation> {
-        self.api
+        let outcome = self
+            .api
             .get("/tasks/externalstoragelocation")
             .query("path", path)
             .query("operation", operation)
             .query("payloadType", payload_type)
             .send_json()
-            .await
+            .await;
+        observe_external_payload(&self.api, "task", operation, payload_type, outcome)
     }
 
     /// [`get_external_storage_location`](Self::get_external_storage_location) with typed

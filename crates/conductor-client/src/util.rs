@@ -1,6 +1,7 @@
 //! Small helpers shared by the clients: JSON-object bodies, ids as JSON arrays, TEXT answers,
 //! request timeouts extended by a server-side wait.
 
+use std::future::Future;
 use std::time::Duration;
 
 use conductor_http::{ApiClient, ConductorError, Result};
@@ -36,6 +37,52 @@ fn json_kind(value: &serde_json::Value) -> &'static str {
         serde_json::Value::Array(_) => "an array",
         serde_json::Value::Object(_) => "an object",
     }
+}
+
+/// Tells the client observer, if any, that a workflow of `workflow_type` is being started with
+/// `input` (its JSON size), and returns what `start` gives, reporting a failure as a start
+/// error. The input is serialised again only when an observer is set.
+pub(crate) async fn observe_start<I, T, F>(
+    api: &ApiClient,
+    workflow_type: &str,
+    version: Option<i32>,
+    input: &I,
+    start: F,
+) -> Result<T>
+where
+    I: Serialize + ?Sized,
+    F: Future<Output = Result<T>>,
+{
+    let observer = api.configuration().observer();
+    if let Some(observer) = observer {
+        let size = serde_json::to_vec(input).map_or(0, |bytes| bytes.len());
+        observer.on_workflow_input_size(workflow_type, version, size);
+    }
+    let outcome = start.await;
+    if let (Some(observer), Err(error)) = (observer, &outcome) {
+        observer.on_workflow_start_error(workflow_type, error);
+    }
+    outcome
+}
+
+/// Tells the client observer, if any, that a location in external payload storage was obtained
+/// for `entity` (`task` or `workflow`); `operation` and `payload_type` are reported upper case,
+/// as the server reads them case-insensitively.
+pub(crate) fn observe_external_payload<T>(
+    api: &ApiClient,
+    entity: &str,
+    operation: &str,
+    payload_type: &str,
+    outcome: Result<T>,
+) -> Result<T> {
+    if let (Some(observer), Ok(_)) = (api.configuration().observer(), &outcome) {
+        observer.on_external_payload_used(
+            entity,
+            &operation.trim().to_ascii_uppercase(),
+            &payload_type.trim().to_ascii_uppercase(),
+        );
+    }
+    outcome
 }
 
 /// Collects ids given as any string-like slice into the `Vec<&str>` sent as a JSON array.

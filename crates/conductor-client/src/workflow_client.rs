@@ -20,7 +20,7 @@ use crate::options::{
     WorkflowTasksOptions,
 };
 use crate::sync_wait::{self, WaitSpec};
-use crate::util::{json_object, non_empty_text, timeout_with_wait};
+use crate::util::{json_object, non_empty_text, observe_start, timeout_with_wait};
 
 /// Client for the workflow resource (`/api/workflow` and `/api/workflow/bulk`).
 ///
@@ -111,14 +111,24 @@ impl WorkflowClient {
     /// ```
     pub async fn start_workflow(&self, request: &StartWorkflowRequest) -> Result<String> {
         debug!(workflow = %request.name, version = ?request.version, "starting workflow");
-        let id = self
-            .api
-            .post("/workflow")
-            .json_body(request)?
-            .idempotent(false)
-            .send_text()
-            .await?;
-        let id = non_empty_workflow_id(id)?;
+        let start = async {
+            let id = self
+                .api
+                .post("/workflow")
+                .json_body(request)?
+                .idempotent(false)
+                .send_text()
+                .await?;
+            non_empty_workflow_id(id)
+        };
+        let id = observe_start(
+            &self.api,
+            &request.name,
+            request.version,
+            &request.input,
+            start,
+        )
+        .await?;
         debug!(workflow = %request.name, workflow_id = %id, "workflow started");
         Ok(id)
     }
@@ -158,14 +168,17 @@ impl WorkflowClient {
         input: &I,
         options: &StartWorkflowOptions,
     ) -> Result<String> {
-        let body = json_object(input, "workflow input")?;
-        let request = self
-            .api
-            .post(format!("/workflow/{}", encode_segment(name)))
-            .json_body(&body)?
-            .idempotent(false);
-        let id = options.apply(request).send_text().await?;
-        non_empty_workflow_id(id)
+        let start = async {
+            let body = json_object(input, "workflow input")?;
+            let request = self
+                .api
+                .post(format!("/workflow/{}", encode_segment(name)))
+                .json_body(&body)?
+                .idempotent(false);
+            let id = options.apply(request).send_text().await?;
+            non_empty_workflow_id(id)
+        };
+        observe_start(&self.api, name, options.version_value(), input, start).await
     }
 
     /// Starts a workflow and waits up to `wait_for` for it to finish (or to block on a `WAIT`

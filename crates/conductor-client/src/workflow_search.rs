@@ -13,7 +13,7 @@ use crate::WorkflowClient;
 use crate::compat::{self, SEARCH_V2};
 use crate::options::{CorrelationOptions, RunningWorkflowsOptions};
 use crate::search::SearchQuery;
-use crate::util::id_list;
+use crate::util::{id_list, observe_external_payload};
 
 impl WorkflowClient {
     /// Searches workflow executions; the hits are [`WorkflowSummary`]s (times as strings,
@@ -442,13 +442,15 @@ impl WorkflowClient {
         operation: &str,
         payload_type: &str,
     ) -> Result<ExternalStorageLocation> {
-        self.api
+        let outcome = self
+            .api
             .get("/workflow/externalstoragelocation")
             .query("path", path)
             .query("operation", operation)
             .query("payloadType", payload_type)
             .send_json()
-            .await
+            .await;
+        observe_external_payload(&self.api, "workflow", operation, payload_type, outcome)
     }
 
     /// [`get_external_storage_location`](Self::get_external_storage_location) with typed

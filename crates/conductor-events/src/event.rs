@@ -245,6 +245,50 @@ pub struct TaskUpdateCompleted {
     pub attempts: u32,
 }
 
+/// One attempt to send a task's result failed. Routine: the runtime retries (`will_retry`) until
+/// the server has the result or can no longer take it; only when it gives up is the result lost,
+/// and that is a [`TaskUpdateFailure`]. `conductor-metrics` counts these in
+/// `task_update_error_total`.
+///
+/// ```
+/// use conductor_events::{TaskRunnerEvent, TaskUpdateAttemptFailure};
+///
+/// let event = TaskUpdateAttemptFailure {
+///     task_type: "greet".into(),
+///     task_id: "t-1".into(),
+///     workflow_instance_id: "wf-1".into(),
+///     worker_id: "host-1".into(),
+///     attempt: 1,
+///     error: "HTTP 503".into(),
+///     error_type: "Server".into(),
+///     will_retry: true,
+/// };
+/// let event = TaskRunnerEvent::from(event);
+/// assert_eq!(event.name(), "TaskUpdateAttemptFailure");
+/// assert!(!event.is_critical()); // may be dropped under load, unlike a lost result
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskUpdateAttemptFailure {
+    /// The task type.
+    pub task_type: String,
+    /// The task's id.
+    pub task_id: String,
+    /// The id of the workflow the task belongs to.
+    pub workflow_instance_id: String,
+    /// The reporting worker's id.
+    pub worker_id: String,
+    /// Which attempt failed (1 for the first).
+    pub attempt: u32,
+    /// The error, as text.
+    pub error: String,
+    /// A short class of the error, usable as a metric label (`Http`, `Server`, `Api`...).
+    pub error_type: String,
+    /// Whether the runtime tries again. `false` when it stops here: the result was then given up
+    /// (a [`TaskUpdateFailure`] follows, unless the server turns out to have it or no longer
+    /// want it), or kept in the outbox at shutdown.
+    pub will_retry: bool,
+}
+
 /// A task's result could not be sent: every retry failed (or the error was permanent, or the
 /// runtime shut down first). The result is **lost** unless a listener saves it: it is carried here
 /// whole so an application can store it and replay it later (`TaskClient::update_task`).
@@ -414,6 +458,8 @@ pub enum TaskRunnerEvent {
     TaskExecutionFailure(TaskExecutionFailure),
     /// See [`TaskUpdateCompleted`].
     TaskUpdateCompleted(TaskUpdateCompleted),
+    /// See [`TaskUpdateAttemptFailure`].
+    TaskUpdateAttemptFailure(TaskUpdateAttemptFailure),
     /// See [`TaskUpdateFailure`] (boxed: it carries a whole `TaskResult`).
     TaskUpdateFailure(Box<TaskUpdateFailure>),
     /// See [`TaskExecutionCancelled`].
@@ -461,6 +507,7 @@ impl TaskRunnerEvent {
             Self::TaskExecutionCompleted(e) => &e.task_type,
             Self::TaskExecutionFailure(e) => &e.task_type,
             Self::TaskUpdateCompleted(e) => &e.task_type,
+            Self::TaskUpdateAttemptFailure(e) => &e.task_type,
             Self::TaskUpdateFailure(e) => &e.task_type,
             Self::TaskExecutionCancelled(e) => &e.task_type,
             Self::TaskPaused(e) => &e.task_type,
@@ -488,6 +535,7 @@ impl TaskRunnerEvent {
             Self::TaskExecutionCompleted(_) => "TaskExecutionCompleted",
             Self::TaskExecutionFailure(_) => "TaskExecutionFailure",
             Self::TaskUpdateCompleted(_) => "TaskUpdateCompleted",
+            Self::TaskUpdateAttemptFailure(_) => "TaskUpdateAttemptFailure",
             Self::TaskUpdateFailure(_) => "TaskUpdateFailure",
             Self::TaskExecutionCancelled(_) => "TaskExecutionCancelled",
             Self::TaskPaused(_) => "TaskPaused",
@@ -517,6 +565,7 @@ impl_from_event!(
     TaskExecutionCompleted,
     TaskExecutionFailure,
     TaskUpdateCompleted,
+    TaskUpdateAttemptFailure,
     TaskExecutionCancelled,
     TaskPaused,
     TaskExecutionQueueFull,

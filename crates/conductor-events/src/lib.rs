@@ -3,7 +3,8 @@
 //! A task runner publishes an event at each step of a task's life: the poll
 //! ([`PollStarted`], [`PollCompleted`], [`PollFailure`]), the execution of the worker's code
 //! ([`TaskExecutionStarted`], [`TaskExecutionCompleted`], [`TaskExecutionFailure`]) and the
-//! report to the server ([`TaskUpdateCompleted`], [`TaskUpdateFailure`]), plus [`TaskPaused`],
+//! report to the server ([`TaskUpdateCompleted`], [`TaskUpdateAttemptFailure`] for each failed
+//! attempt, [`TaskUpdateFailure`] for a result given up), plus [`TaskPaused`],
 //! [`TaskExecutionQueueFull`] and [`ActiveWorkersChanged`]. An [`EventDispatcher`] hands them to
 //! every registered [`TaskRunnerEventsListener`]; the Prometheus metrics of `conductor-metrics`
 //! are one such listener.
@@ -35,7 +36,8 @@ pub use dispatcher::{DEFAULT_QUEUE_CAPACITY, EventDispatcher};
 pub use event::{
     ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
     TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull,
-    TaskExecutionStarted, TaskPaused, TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
+    TaskExecutionStarted, TaskPaused, TaskRunnerEvent, TaskUpdateAttemptFailure,
+    TaskUpdateCompleted, TaskUpdateFailure,
 };
 pub use listener::TaskRunnerEventsListener;
 pub use panic::panic_message;

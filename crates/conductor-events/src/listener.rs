@@ -3,7 +3,7 @@
 use crate::event::{
     ActiveWorkersChanged, PollCompleted, PollFailure, PollStarted, TaskExecutionCancelled,
     TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
-    TaskPaused, TaskRunnerEvent, TaskUpdateCompleted, TaskUpdateFailure,
+    TaskPaused, TaskRunnerEvent, TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure,
 };
 
 /// Observes the worker runtime's lifecycle events: polls, executions, result updates.
@@ -68,6 +68,12 @@ pub trait TaskRunnerEventsListener: Send + Sync {
         let _ = event;
     }
 
+    /// One attempt to send a task's result failed (routine: the runtime retries until the
+    /// result is delivered or given up).
+    fn on_task_update_attempt_failure(&self, event: &TaskUpdateAttemptFailure) {
+        let _ = event;
+    }
+
     /// A task's result could not be delivered; the event carries it.
     fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
         let _ = event;
@@ -105,6 +111,9 @@ pub trait TaskRunnerEventsListener: Send + Sync {
             TaskRunnerEvent::TaskExecutionCompleted(e) => self.on_task_execution_completed(e),
             TaskRunnerEvent::TaskExecutionFailure(e) => self.on_task_execution_failure(e),
             TaskRunnerEvent::TaskUpdateCompleted(e) => self.on_task_update_completed(e),
+            TaskRunnerEvent::TaskUpdateAttemptFailure(e) => {
+                self.on_task_update_attempt_failure(e);
+            }
             TaskRunnerEvent::TaskUpdateFailure(e) => self.on_task_update_failure(e),
             TaskRunnerEvent::TaskExecutionCancelled(e) => self.on_task_execution_cancelled(e),
             TaskRunnerEvent::TaskPaused(e) => self.on_task_paused(e),

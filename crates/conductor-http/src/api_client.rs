@@ -75,6 +75,7 @@ impl ClientInner {
             url: &self.token_url,
             headers: &self.static_headers,
             timeout: self.config.timeout(),
+            observer: self.config.observer(),
         }
     }
 }

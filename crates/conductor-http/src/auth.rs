@@ -39,6 +39,8 @@ pub(crate) struct TokenEndpoint<'a> {
     pub(crate) url: &'a str,
     pub(crate) headers: &'a HeaderMap,
     pub(crate) timeout: std::time::Duration,
+    /// Told of each token request, as of every other exchange.
+    pub(crate) observer: Option<&'a std::sync::Arc<dyn crate::observer::ClientObserver>>,
 }
 
 struct CachedToken {
@@ -325,6 +327,9 @@ impl TokenManager {
             .send()
             .await;
         let context = format!("POST {}", endpoint.url);
+        if let (Some(observer), Err(_)) = (endpoint.observer, &sent) {
+            observer.on_request("POST", "/token", None, started.elapsed());
+        }
         let response = match sent {
             Ok(response) => response,
             Err(error) => {
@@ -334,7 +339,12 @@ impl TokenManager {
             }
         };
         let status = response.status();
-        let bytes = match response.bytes().await {
+        let read = response.bytes().await;
+        if let Some(observer) = endpoint.observer {
+            let code = read.as_ref().ok().map(|_| status.as_u16());
+            observer.on_request("POST", "/token", code, started.elapsed());
+        }
+        let bytes = match read {
             Ok(bytes) => bytes,
             Err(error) => {
                 return FetchOutcome::Transport(

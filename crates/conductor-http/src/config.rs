@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::headers::HeaderProvider;
+use crate::observer::ClientObserver;
 use crate::retry::RetryPolicy;
 
 /// Server URL used when `CONDUCTOR_SERVER_URL` is not set.
@@ -111,6 +112,7 @@ pub struct Configuration {
     retry_policy: RetryPolicy,
     headers: Vec<(String, String)>,
     header_provider: Option<Arc<dyn HeaderProvider>>,
+    observer: Option<Arc<dyn ClientObserver>>,
     token_ttl: Duration,
     auth_backoff_initial: Duration,
     auth_backoff_max: Duration,
@@ -134,6 +136,10 @@ impl fmt::Debug for Configuration {
                     .header_provider
                     .as_ref()
                     .map(|_| "<dyn HeaderProvider>"),
+            )
+            .field(
+                "observer",
+                &self.observer.as_ref().map(|_| "<dyn ClientObserver>"),
             )
             .field("token_ttl", &self.token_ttl)
             .field("auth_backoff_initial", &self.auth_backoff_initial)
@@ -174,6 +180,7 @@ impl Configuration {
             retry_policy: RetryPolicy::default(),
             headers: Vec::new(),
             header_provider: None,
+            observer: None,
             token_ttl: DEFAULT_TOKEN_TTL,
             auth_backoff_initial: DEFAULT_AUTH_BACKOFF_INITIAL,
             auth_backoff_max: DEFAULT_AUTH_BACKOFF_MAX,
@@ -396,6 +403,33 @@ impl Configuration {
         self
     }
 
+    /// Sets the observer told of every HTTP exchange (method, route template, status, duration)
+    /// and of the resource clients' workflow starts and external payload use; replaces any
+    /// observer set before. `conductor-metrics`' `MetricsCollector` is one.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use conductor_http::{ClientObserver, Configuration};
+    ///
+    /// struct LogSlowCalls;
+    /// impl ClientObserver for LogSlowCalls {
+    ///     fn on_request(&self, method: &str, route: &str, status: Option<u16>, duration: Duration) {
+    ///         if duration > Duration::from_secs(1) {
+    ///             tracing::warn!(method, route, ?status, ?duration, "slow Conductor call");
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let config = Configuration::new("http://localhost:8080").with_observer(Arc::new(LogSlowCalls));
+    /// assert!(config.observer().is_some());
+    /// ```
+    #[must_use]
+    pub fn with_observer(mut self, observer: Arc<dyn ClientObserver>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
     /// Sets how long a token is used before it is refreshed (default 45 minutes).
     ///
     /// ```
@@ -544,6 +578,18 @@ impl Configuration {
     #[must_use]
     pub fn header_provider(&self) -> Option<&Arc<dyn HeaderProvider>> {
         self.header_provider.as_ref()
+    }
+
+    /// The observer of client calls, if any.
+    ///
+    /// ```
+    /// use conductor_http::Configuration;
+    ///
+    /// assert!(Configuration::new("http://localhost:8080").observer().is_none());
+    /// ```
+    #[must_use]
+    pub fn observer(&self) -> Option<&Arc<dyn ClientObserver>> {
+        self.observer.as_ref()
     }
 
     /// How long a token is used before it is refreshed.

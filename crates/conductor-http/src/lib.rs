@@ -24,6 +24,11 @@
 //!   endpoint" (an older conductor-oss) from "no such resource", and [`ServerCapabilities`]
 //!   (one per client, shared by its clones) remembers the missing endpoints so that the resource
 //!   clients fall back, or answer [`ConductorError::UnsupportedByServer`], without asking again.
+//! - **Observation**: a [`ClientObserver`] set on the configuration
+//!   ([`Configuration::with_observer`]) hears of every HTTP exchange with its method, route
+//!   template ([`route_template`]: `/tasks/{taskId}`, never the raw path), status and duration,
+//!   and of the resource clients' workflow starts and external payload use: the metrics of
+//!   `conductor-metrics` without a metrics dependency here.
 //! - **Safety**: secrets and tokens never appear in `Debug` output or logs; redirects are followed
 //!   only within the same origin, so the token never leaks to another host.
 //!
@@ -62,10 +67,12 @@ pub mod config;
 pub mod error;
 pub mod headers;
 mod method;
+pub mod observer;
 mod path;
 pub mod request;
 mod response;
 pub mod retry;
+mod route;
 mod tls;
 
 pub use api_client::ApiClient;
@@ -77,6 +84,8 @@ pub use error::{
 };
 pub use headers::{HeaderProvider, RequestInfo};
 pub use method::Method;
+pub use observer::ClientObserver;
 pub use path::encode_segment;
 pub use request::ApiRequest;
 pub use retry::RetryPolicy;
+pub use route::route_template;

@@ -1,6 +1,7 @@
 //! [`ApiRequest`]: one request being built (query, body, idempotency, timeout) and the send loop
 //! (token, retries with backoff, error mapping, response decoding).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,7 @@ use crate::response::{
     is_token_rejection, snippet,
 };
 use crate::retry::RetryPolicy;
+use crate::route::route_template;
 
 /// Longest body excerpt logged when [`Configuration::with_debug`](crate::Configuration::with_debug)
 /// is on.
@@ -89,6 +91,8 @@ pub struct ApiRequest {
     retry_policy: RetryPolicy,
     /// The path is relative to the server root rather than the `/api` base.
     at_root: bool,
+    /// The path template reported to the observer, when the caller set it.
+    route: Option<&'static str>,
 }
 
 impl fmt::Debug for ApiRequest {
@@ -113,6 +117,7 @@ impl fmt::Debug for ApiRequest {
             .field("timeout", &self.timeout)
             .field("max_retries", &self.retry_policy.max_retries())
             .field("at_root", &self.at_root)
+            .field("route", &self.route)
             .finish_non_exhaustive()
     }
 }
@@ -137,6 +142,7 @@ impl ApiRequest {
             timeout: None,
             retry_policy,
             at_root: false,
+            route: None,
         }
     }
 
@@ -322,6 +328,29 @@ impl ApiRequest {
         self
     }
 
+    /// Sets the path template this request is reported under to the
+    /// [`ClientObserver`](crate::ClientObserver) (the `uri` label of
+    /// `http_api_client_request_seconds`). Without it the template is looked up in the routes the
+    /// SDK calls ([`route_template`](crate::route_template())); set it for a path outside them, so
+    /// that ids and names in the path never become a label.
+    ///
+    /// ```no_run
+    /// # use conductor_http::{ApiClient, Configuration, encode_segment};
+    /// # async fn run(client: ApiClient, app: &str) -> conductor_http::Result<()> {
+    /// let limits: serde_json::Value = client
+    ///     .get(format!("/limits/{}", encode_segment(app)))
+    ///     .route("/limits/{app}")
+    ///     .send_json()
+    ///     .await?;
+    /// # let _ = limits;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn route(mut self, template: &'static str) -> Self {
+        self.route = Some(template);
+        self
+    }
+
     /// Sends the request and decodes the 2xx JSON body into `T`.
     ///
     /// # Errors
@@ -437,6 +466,12 @@ impl ApiRequest {
         let mut retries: u32 = 0;
         let mut token_replayed = false;
         let request_headers = self.request_headers()?;
+        let observer = config.observer();
+        let route = match (observer, self.route) {
+            (None, _) => Cow::Borrowed(""),
+            (Some(_), Some(route)) => Cow::Borrowed(route),
+            (Some(_), None) => route_template(self.method, &self.path),
+        };
 
         loop {
             let endpoint = inner.token_endpoint();
@@ -496,7 +531,12 @@ impl ApiRequest {
                 }
                 Err(error) => Err(TransportError::from_reqwest(&context, error)),
             };
-            let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let elapsed = started.elapsed();
+            let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+            if let Some(observer) = observer {
+                let status = outcome.as_ref().ok().map(|(status, _, _)| status.as_u16());
+                observer.on_request(self.method.as_str(), &route, status, elapsed);
+            }
 
             let (status, retry_after, body) = match outcome {
                 Ok(parts) => parts,

@@ -2,13 +2,15 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use conductor_events::{
     ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
     TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull,
-    TaskExecutionStarted, TaskPaused, TaskRunnerEventsListener, TaskUpdateCompleted,
-    TaskUpdateFailure,
+    TaskExecutionStarted, TaskPaused, TaskRunnerEventsListener, TaskUpdateAttemptFailure,
+    TaskUpdateCompleted, TaskUpdateFailure,
 };
+use conductor_http::{ClientObserver, ConductorError};
 use prometheus::{
     HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
 };
@@ -34,7 +36,8 @@ use crate::settings::MetricsSettings;
 /// | `conductor_task_poll_error_total` | counter | `task_type`, `error_type` |
 /// | `conductor_task_execution_started_total` | counter | `task_type` |
 /// | `conductor_task_execute_error_total` | counter | `task_type`, `error_type` |
-/// | `conductor_task_update_error_total` | counter | `task_type` |
+/// | `conductor_task_update_error_total` (failed attempts) | counter | `task_type` |
+/// | `conductor_task_result_lost_total` (results given up) | counter | `task_type` |
 /// | `conductor_task_paused_total` | counter | `task_type` |
 /// | `conductor_task_execution_cancelled_total` | counter | `task_type` |
 /// | `conductor_task_execution_queue_full_total` | counter | `task_type` |
@@ -44,9 +47,18 @@ use crate::settings::MetricsSettings;
 /// | `conductor_task_update_time_seconds` | histogram | `task_type`, `status` |
 /// | `conductor_task_result_size_bytes` | gauge | `task_type` |
 /// | `conductor_active_workers` | gauge | `task_type` |
+/// | `conductor_http_api_client_request_seconds` | histogram | `method`, `uri`, `status` |
+/// | `conductor_workflow_start_error_total` | counter | `workflow_type`, `error_type` |
+/// | `conductor_workflow_input_size_bytes` | histogram | `workflow_type`, `version` |
+/// | `conductor_external_payload_used_total` | counter | `entity_name`, `operation`, `payload_type` |
+///
+/// The last four come from the client side: the collector is also a
+/// [`ClientObserver`]; set it on the client's configuration
+/// (`Configuration::with_observer(Arc::new(collector.clone()))`) to record them. `uri` is the
+/// route template (`/tasks/{taskId}`), `status` the HTTP code or `0` when no response arrived.
 ///
 /// `status` is `SUCCESS` or `FAILURE`. With [`MetricNaming::Canonical`] the names lose the
-/// prefix, labels are `taskType` / `exception`, `task_update_error_total` also carries
+/// prefix, labels are `taskType` / `exception` / `workflowType` / `entityName` / `payloadType`, `task_update_error_total` also carries
 /// `exception`, the result size is a histogram and panics count in
 /// `thread_uncaught_exceptions_total{exception="Panic"}`, as in the other Conductor SDKs.
 ///
@@ -76,6 +88,7 @@ struct Metrics {
     executions_started: IntCounterVec,
     execute_errors: IntCounterVec,
     update_errors: IntCounterVec,
+    results_lost: IntCounterVec,
     paused: IntCounterVec,
     cancelled: IntCounterVec,
     queue_full: IntCounterVec,
@@ -85,6 +98,10 @@ struct Metrics {
     update_time: HistogramVec,
     result_size: ResultSize,
     active_workers: IntGaugeVec,
+    http_requests: HistogramVec,
+    workflow_start_errors: IntCounterVec,
+    workflow_input_size: HistogramVec,
+    external_payloads: IntCounterVec,
 }
 
 /// The result size is a gauge in the standard naming and a histogram in the canonical one.
@@ -149,6 +166,7 @@ impl MetricsCollector {
             executions_started: builder.counter(names::EXECUTION_STARTED, &[l.task_type])?,
             execute_errors: builder.counter(names::EXECUTE_ERROR, &[l.task_type, l.error])?,
             update_errors: builder.counter(names::UPDATE_ERROR, update_error_labels)?,
+            results_lost: builder.counter(names::RESULT_LOST, &[l.task_type])?,
             paused: builder.counter(names::PAUSED, &[l.task_type])?,
             cancelled: builder.counter(names::EXECUTION_CANCELLED, &[l.task_type])?,
             queue_full: builder.counter(names::QUEUE_FULL, &[l.task_type])?,
@@ -170,6 +188,22 @@ impl MetricsCollector {
             )?,
             result_size,
             active_workers: builder.gauge(names::ACTIVE, &[l.task_type])?,
+            http_requests: builder.histogram(
+                names::HTTP_REQUEST,
+                &["method", "uri", l.status],
+                LATENCY_BUCKETS,
+            )?,
+            workflow_start_errors: builder
+                .counter(names::WORKFLOW_START_ERROR, &[l.workflow_type, l.error])?,
+            workflow_input_size: builder.histogram(
+                names::WORKFLOW_INPUT_SIZE,
+                &[l.workflow_type, "version"],
+                SIZE_BUCKETS,
+            )?,
+            external_payloads: builder.counter(
+                names::EXTERNAL_PAYLOAD,
+                &[l.entity, "operation", l.payload_type],
+            )?,
             registry: builder.registry,
         };
         Ok(Self {
@@ -388,7 +422,7 @@ impl TaskRunnerEventsListener for MetricsCollector {
             .observe(event.duration.as_secs_f64());
     }
 
-    fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
+    fn on_task_update_attempt_failure(&self, event: &TaskUpdateAttemptFailure) {
         let m = &self.inner;
         match m.naming {
             MetricNaming::Standard => m.update_errors.with_label_values(&[&event.task_type]).inc(),
@@ -397,6 +431,11 @@ impl TaskRunnerEventsListener for MetricsCollector {
                 .with_label_values(&[&event.task_type, &event.error_type])
                 .inc(),
         }
+    }
+
+    fn on_task_update_failure(&self, event: &TaskUpdateFailure) {
+        let m = &self.inner;
+        m.results_lost.with_label_values(&[&event.task_type]).inc();
         m.update_time
             .with_label_values(&[event.task_type.as_str(), STATUS_FAILURE])
             .observe(event.duration.as_secs_f64());
@@ -428,5 +467,39 @@ impl TaskRunnerEventsListener for MetricsCollector {
             .active_workers
             .with_label_values(&[&event.task_type])
             .set(i64::try_from(event.count).unwrap_or(i64::MAX));
+    }
+}
+
+/// The client-side metrics: `http_api_client_request_seconds`, `workflow_start_error_total`,
+/// `workflow_input_size_bytes`, `external_payload_used_total`.
+impl ClientObserver for MetricsCollector {
+    fn on_request(&self, method: &str, route: &str, status: Option<u16>, duration: Duration) {
+        let status = status.unwrap_or(0).to_string();
+        self.inner
+            .http_requests
+            .with_label_values(&[method, route, status.as_str()])
+            .observe(duration.as_secs_f64());
+    }
+
+    fn on_workflow_start_error(&self, workflow_type: &str, error: &ConductorError) {
+        self.inner
+            .workflow_start_errors
+            .with_label_values(&[workflow_type, error.kind().as_str()])
+            .inc();
+    }
+
+    fn on_workflow_input_size(&self, workflow_type: &str, version: Option<i32>, size_bytes: usize) {
+        let version = version.map_or_else(|| "latest".to_owned(), |v| v.to_string());
+        self.inner
+            .workflow_input_size
+            .with_label_values(&[workflow_type, version.as_str()])
+            .observe(size_bytes as f64);
+    }
+
+    fn on_external_payload_used(&self, entity: &str, operation: &str, payload_type: &str) {
+        self.inner
+            .external_payloads
+            .with_label_values(&[entity, operation, payload_type])
+            .inc();
     }
 }

@@ -5,7 +5,11 @@
 //! update errors, latencies, result sizes, active tasks. [`MetricsServer`] serves them at
 //! `/metrics` with a `/health` check beside. [`MetricsSettings`] chooses the port, path,
 //! namespace and the naming scheme: this SDK's ([`MetricNaming::Standard`]) or the one the other
-//! Conductor SDKs share ([`MetricNaming::Canonical`]), so existing dashboards keep working.
+//! Conductor SDKs share ([`MetricNaming::Canonical`]), so existing dashboards keep working;
+//! [`MetricsSettings::from_env`] takes that choice from `WORKER_CANONICAL_METRICS`, as the other
+//! SDKs do. The collector is also a `conductor_http::ClientObserver`: set on a client's
+//! configuration, it records the client-side metrics (HTTP latency by route, workflow start
+//! errors and input sizes, external payload use).
 //!
 //! Most programs only pass the settings to the worker runtime
 //! (`TaskHandler::builder(config).metrics(settings)`); this crate can also be used on its own:
@@ -35,4 +39,4 @@ pub use collector::MetricsCollector;
 pub use error::MetricsError;
 pub use names::MetricNaming;
 pub use server::MetricsServer;
-pub use settings::{HEALTH_PATH, MetricsSettings};
+pub use settings::{CANONICAL_METRICS_ENV, HEALTH_PATH, MetricsSettings};

@@ -68,8 +68,9 @@ pub const TASK_EXECUTION_STARTED_TOTAL: &str = "task_execution_started_total";
 /// assert_eq!(query, "sum by (task_type) (rate(conductor_task_execute_error_total[5m]))");
 /// ```
 pub const TASK_EXECUTE_ERROR_TOTAL: &str = "task_execute_error_total";
-/// Results that could not be delivered (counter; label: task type, plus the error class in the
-/// canonical naming).
+/// Failed attempts to send a task result, retried or not (counter; label: task type, plus the
+/// error class in the canonical naming). A result given up counts in
+/// [`TASK_RESULT_LOST_TOTAL`] too.
 ///
 /// ```
 /// use conductor_metrics::names::TASK_UPDATE_ERROR_TOTAL;
@@ -79,6 +80,19 @@ pub const TASK_EXECUTE_ERROR_TOTAL: &str = "task_execute_error_total";
 /// assert_eq!(query, "sum by (task_type) (rate(conductor_task_update_error_total[5m]))");
 /// ```
 pub const TASK_UPDATE_ERROR_TOTAL: &str = "task_update_error_total";
+/// Task results given up: never delivered to the server, which still waited for them (counter;
+/// label: task type). Each is also a `TaskUpdateFailure` event carrying the result.
+///
+/// ```
+/// use conductor_metrics::names::{TASK_RESULT_LOST_TOTAL, TASK_UPDATE_ERROR_TOTAL};
+///
+/// // Failed attempts against results lost, standard naming.
+/// let attempts = format!("sum(rate(conductor_{TASK_UPDATE_ERROR_TOTAL}[5m]))");
+/// let lost = format!("sum(increase(conductor_{TASK_RESULT_LOST_TOTAL}[1h]))");
+/// assert_eq!(lost, "sum(increase(conductor_task_result_lost_total[1h]))");
+/// # let _ = attempts;
+/// ```
+pub const TASK_RESULT_LOST_TOTAL: &str = "task_result_lost_total";
 /// Polls skipped because the worker is paused (counter; label: task type).
 ///
 /// ```
@@ -179,6 +193,50 @@ pub const TASK_RESULT_SIZE_BYTES: &str = "task_result_size_bytes";
 /// ```
 pub const ACTIVE_WORKERS: &str = "active_workers";
 
+/// Latency of each HTTP exchange of the SDK with the server, retries and token requests
+/// included (histogram; labels: `method`, `uri` (the route template, such as `/tasks/{taskId}`),
+/// `status` (the HTTP code, `0` when no response arrived)). Recorded through the
+/// [`ClientObserver`](conductor_http::ClientObserver) implementation of the collector.
+///
+/// ```
+/// use conductor_metrics::names::HTTP_API_CLIENT_REQUEST_SECONDS;
+///
+/// let query = format!("histogram_quantile(0.95, sum by (le, method, uri) (rate(conductor_{HTTP_API_CLIENT_REQUEST_SECONDS}_bucket[5m])))");
+/// assert!(query.contains("conductor_http_api_client_request_seconds_bucket"));
+/// ```
+pub const HTTP_API_CLIENT_REQUEST_SECONDS: &str = "http_api_client_request_seconds";
+/// Workflow starts that failed (counter; labels: workflow type, error class).
+///
+/// ```
+/// use conductor_metrics::names::WORKFLOW_START_ERROR_TOTAL;
+///
+/// let query = format!("sum by (workflow_type, error_type) (rate(conductor_{WORKFLOW_START_ERROR_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (workflow_type, error_type) (rate(conductor_workflow_start_error_total[5m]))");
+/// ```
+pub const WORKFLOW_START_ERROR_TOTAL: &str = "workflow_start_error_total";
+/// Size of the input of the workflows started, in bytes of JSON (histogram, buckets 100 B to
+/// 10 MB; labels: workflow type, version (`latest` when none was given)).
+///
+/// ```
+/// use conductor_metrics::names::WORKFLOW_INPUT_SIZE_BYTES;
+///
+/// let query = format!("histogram_quantile(0.99, sum by (le, workflow_type) (rate(conductor_{WORKFLOW_INPUT_SIZE_BYTES}_bucket[1h])))");
+/// assert!(query.contains("conductor_workflow_input_size_bytes_bucket"));
+/// ```
+pub const WORKFLOW_INPUT_SIZE_BYTES: &str = "workflow_input_size_bytes";
+/// Locations obtained in external payload storage (counter; labels: entity (`task` or
+/// `workflow`), operation (`READ`/`WRITE`), payload type (`TASK_INPUT`, `WORKFLOW_OUTPUT`...)).
+/// The SDK itself never moves payloads to external storage: this counts the calls of the
+/// clients' `get_external_storage_location`.
+///
+/// ```
+/// use conductor_metrics::names::EXTERNAL_PAYLOAD_USED_TOTAL;
+///
+/// let query = format!("sum by (operation, payload_type) (increase(conductor_{EXTERNAL_PAYLOAD_USED_TOTAL}[1h]))");
+/// assert_eq!(query, "sum by (operation, payload_type) (increase(conductor_external_payload_used_total[1h]))");
+/// ```
+pub const EXTERNAL_PAYLOAD_USED_TOTAL: &str = "external_payload_used_total";
+
 /// Value of the `status` label for a successful poll, execution or update.
 ///
 /// ```
@@ -212,7 +270,8 @@ pub const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// Buckets of the canonical result-size histogram, in bytes (100 B to 10 MB).
+/// Buckets of the size histograms (the canonical result size, the workflow input size), in
+/// bytes (100 B to 10 MB).
 ///
 /// ```
 /// use conductor_metrics::names::SIZE_BUCKETS;
@@ -237,6 +296,9 @@ pub(crate) struct Labels {
     pub(crate) task_type: &'static str,
     pub(crate) error: &'static str,
     pub(crate) status: &'static str,
+    pub(crate) workflow_type: &'static str,
+    pub(crate) entity: &'static str,
+    pub(crate) payload_type: &'static str,
 }
 
 impl MetricNaming {
@@ -246,11 +308,17 @@ impl MetricNaming {
                 task_type: "task_type",
                 error: "error_type",
                 status: "status",
+                workflow_type: "workflow_type",
+                entity: "entity_name",
+                payload_type: "payload_type",
             },
             MetricNaming::Canonical => Labels {
                 task_type: "taskType",
                 error: "exception",
                 status: "status",
+                workflow_type: "workflowType",
+                entity: "entityName",
+                payload_type: "payloadType",
             },
         }
     }
@@ -274,7 +342,27 @@ pub(crate) const EXECUTE_ERROR: MetricName = MetricName {
 };
 pub(crate) const UPDATE_ERROR: MetricName = MetricName {
     name: TASK_UPDATE_ERROR_TOTAL,
-    help: "Task results that could not be delivered to the server",
+    help: "Failed attempts to send a task result to the server",
+};
+pub(crate) const RESULT_LOST: MetricName = MetricName {
+    name: TASK_RESULT_LOST_TOTAL,
+    help: "Task results given up without reaching the server",
+};
+pub(crate) const HTTP_REQUEST: MetricName = MetricName {
+    name: HTTP_API_CLIENT_REQUEST_SECONDS,
+    help: "Latency of the HTTP exchanges with the Conductor server in seconds",
+};
+pub(crate) const WORKFLOW_START_ERROR: MetricName = MetricName {
+    name: WORKFLOW_START_ERROR_TOTAL,
+    help: "Workflow starts that failed",
+};
+pub(crate) const WORKFLOW_INPUT_SIZE: MetricName = MetricName {
+    name: WORKFLOW_INPUT_SIZE_BYTES,
+    help: "Size of the input of started workflows in bytes",
+};
+pub(crate) const EXTERNAL_PAYLOAD: MetricName = MetricName {
+    name: EXTERNAL_PAYLOAD_USED_TOTAL,
+    help: "Locations obtained in external payload storage",
 };
 pub(crate) const EXECUTION_CANCELLED: MetricName = MetricName {
     name: TASK_EXECUTION_CANCELLED_TOTAL,

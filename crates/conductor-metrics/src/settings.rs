@@ -16,11 +16,27 @@ use crate::names::MetricNaming;
 /// ```
 pub const HEALTH_PATH: &str = "/health";
 
+/// The environment variable that selects the [canonical naming](MetricNaming::Canonical) in
+/// [`MetricsSettings::from_env`]: `true` (or `1`, `yes`, `on`) for canonical names, `false` (or
+/// `0`, `no`, `off`) or unset for the standard ones. The Python, Go and JavaScript SDKs read the
+/// same variable, so one deployment setting switches workers in every language.
+///
+/// ```
+/// use conductor_metrics::{CANONICAL_METRICS_ENV, MetricNaming, MetricsSettings};
+///
+/// let env = |name: &str| (name == CANONICAL_METRICS_ENV).then(|| "true".to_owned());
+/// assert_eq!(MetricsSettings::from_env_vars(env).naming(), MetricNaming::Canonical);
+/// ```
+pub const CANONICAL_METRICS_ENV: &str = "WORKER_CANONICAL_METRICS";
+
 /// Settings of the Prometheus metrics: names, the HTTP endpoint, the sampling interval.
 ///
 /// Defaults: no HTTP endpoint (metrics are only available through
 /// [`MetricsCollector::gather`](crate::MetricsCollector::gather)), path `/metrics`, bind address
 /// `0.0.0.0`, namespace `conductor`, update interval 5 s, [`MetricNaming::Standard`].
+/// `MetricsSettings::default()` never reads the environment; [`MetricsSettings::from_env`]
+/// starts from the defaults and takes the naming from [`CANONICAL_METRICS_ENV`]
+/// (`WORKER_CANONICAL_METRICS`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -58,6 +74,53 @@ impl Default for MetricsSettings {
 }
 
 impl MetricsSettings {
+    /// The defaults, with the naming read from the process environment:
+    /// [`MetricNaming::Canonical`] when [`CANONICAL_METRICS_ENV`] (`WORKER_CANONICAL_METRICS`)
+    /// is `true`/`1`/`yes`/`on`, [`MetricNaming::Standard`] otherwise. A value that is neither a
+    /// true nor a false spelling is logged and ignored. The builder methods still apply after it.
+    ///
+    /// ```
+    /// use conductor_metrics::MetricsSettings;
+    ///
+    /// // WORKER_CANONICAL_METRICS=true selects the names the other Conductor SDKs use.
+    /// let settings = MetricsSettings::from_env().with_http_port(9090);
+    /// assert!(settings.validate().is_ok());
+    /// ```
+    #[must_use]
+    pub fn from_env() -> Self {
+        Self::from_env_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) with the variables read through `lookup` (`Some(value)` when
+    /// set), for tests and for configuration kept elsewhere than in the process environment.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use conductor_metrics::{MetricNaming, MetricsSettings};
+    ///
+    /// let vars = HashMap::from([("WORKER_CANONICAL_METRICS", "false")]);
+    /// let settings = MetricsSettings::from_env_vars(|name| vars.get(name).map(|v| v.to_string()));
+    /// assert_eq!(settings.naming(), MetricNaming::Standard);
+    /// assert_eq!(MetricsSettings::from_env_vars(|_| None), MetricsSettings::default());
+    /// ```
+    #[must_use]
+    pub fn from_env_vars(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let mut settings = Self::default();
+        if let Some(value) = lookup(CANONICAL_METRICS_ENV) {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "" => {}
+                "true" | "1" | "yes" | "on" | "y" => settings.naming = MetricNaming::Canonical,
+                "false" | "0" | "no" | "off" | "n" => settings.naming = MetricNaming::Standard,
+                _ => tracing::warn!(
+                    variable = CANONICAL_METRICS_ENV,
+                    value = %value,
+                    "not a boolean; keeping the standard metric names"
+                ),
+            }
+        }
+        settings
+    }
+
     /// Serves the metrics over HTTP on `port` (`0` picks a free port; read it from
     /// [`MetricsServer::local_addr`](crate::MetricsServer::local_addr)). Default: no endpoint.
     ///
@@ -323,6 +386,32 @@ mod tests {
         assert_eq!(settings.naming(), MetricNaming::Standard);
         assert_eq!(settings.socket_address(), None);
         assert!(settings.validate().is_ok());
+    }
+
+    #[test]
+    fn the_naming_follows_worker_canonical_metrics() {
+        let with = |value: &'static str| {
+            MetricsSettings::from_env_vars(move |name| {
+                (name == CANONICAL_METRICS_ENV).then(|| value.to_owned())
+            })
+            .naming()
+        };
+        for value in ["true", "TRUE", " 1 ", "yes", "on"] {
+            assert_eq!(with(value), MetricNaming::Canonical, "{value:?}");
+        }
+        for value in ["false", "0", "no", "off", "", "maybe"] {
+            assert_eq!(with(value), MetricNaming::Standard, "{value:?}");
+        }
+        // Other variables are not read, and nothing else changes.
+        let other = MetricsSettings::from_env_vars(|name| {
+            (name == "CONDUCTOR_METRICS_NAMING").then(|| "canonical".to_owned())
+        });
+        assert_eq!(other, MetricsSettings::default());
+        let canonical = MetricsSettings::from_env_vars(|_| Some("true".to_owned()));
+        assert_eq!(
+            canonical,
+            MetricsSettings::default().with_naming(MetricNaming::Canonical)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use conductor_events::{TaskUpdateCompleted, TaskUpdateFailure};
+use conductor_events::{TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure};
 use conductor_http::{Backoff, ConductorError, Result, Retries};
 use conductor_models::{Task, TaskResult, TaskResultStatus};
 use serde_json::Value;
@@ -55,7 +55,8 @@ impl Reporter {
     /// Delivers `result`, in the caller's execution slot. Returns the next task when update-v2
     /// handed one out (`want_next`).
     ///
-    /// Failed attempts are retried with backoff until the result is delivered, the server
+    /// Each failed attempt is published as a `TaskUpdateAttemptFailure`. Failed attempts are
+    /// retried with backoff until the result is delivered, the server
     /// rejects it (a 4xx), the lease has expired and the server says it timed the task out (while
     /// it cannot be reached, for up to 10 minutes more), the optional retry cap is reached, or the
     /// shutdown deadline passes. Only the first attempt may use
@@ -147,11 +148,13 @@ impl Reporter {
                 // reached nobody knows whether it has: ask it before giving anything up.
                 match self.server_has(&result).await {
                     Confirmation::Applied => {
+                        self.publish_attempt_failure(&result, &error, attempts, false);
                         self.forget(&result, journaled).await;
                         self.publish_completed(&result, started, attempts);
                         return None;
                     }
                     Confirmation::Superseded(server_status) => {
+                        self.publish_attempt_failure(&result, &error, attempts, false);
                         self.superseded(&result, &server_status, &error.to_string());
                         self.forget(&result, journaled).await;
                         return None;
@@ -172,6 +175,7 @@ impl Reporter {
             } else {
                 None
             };
+            self.publish_attempt_failure(&result, &error, attempts, give_up.is_none());
             if let Some(why) = give_up {
                 if journaled
                     && runtime.deadline.is_cancelled()
@@ -350,6 +354,28 @@ impl Reporter {
             Ok(Err(err)) => Confirmation::Unknown(format!("unknown ({err})")),
             Err(_) => Confirmation::Unknown("unknown (no answer)".into()),
         }
+    }
+
+    /// Publishes one failed attempt (each is counted in `task_update_error_total`).
+    fn publish_attempt_failure(
+        &self,
+        result: &TaskResult,
+        error: &ConductorError,
+        attempt: u32,
+        will_retry: bool,
+    ) {
+        self.runtime
+            .events
+            .publish_with(|| TaskUpdateAttemptFailure {
+                task_type: self.task_type.clone(),
+                task_id: result.task_id.clone(),
+                workflow_instance_id: result.workflow_instance_id.clone(),
+                worker_id: self.worker_id.clone(),
+                attempt,
+                error: error.to_string(),
+                error_type: error_type(error).to_owned(),
+                will_retry,
+            });
     }
 
     fn publish_completed(&self, result: &TaskResult, started: Instant, attempts: u32) {

@@ -45,6 +45,52 @@ async fn a_failed_update_is_retried_until_delivered() {
     assert!(events.named("TaskUpdateFailure").is_empty());
 }
 
+/// The `TaskUpdateAttemptFailure` events recorded, in order.
+fn attempt_failures(events: &EventLog) -> Vec<conductor_events::TaskUpdateAttemptFailure> {
+    events
+        .named("TaskUpdateAttemptFailure")
+        .into_iter()
+        .filter_map(|event| match event {
+            TaskRunnerEvent::TaskUpdateAttemptFailure(failure) => Some(failure),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_failed_attempt_is_published_and_a_delivered_result_is_not_lost() {
+    let api = FakeApi::new();
+    let id = api.add_tasks("t", 1).pop().unwrap();
+    api.fail_next_updates([server_error(503), connect_error()]);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .worker(completing_worker("t", Duration::ZERO))
+        .event_listener(events.clone())
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    assert!(api.wait_until(LONG, |s| s.finished().len() == 1).await);
+    handler.stop().await.unwrap();
+    common::flush_events(&handler).await;
+
+    let failures = attempt_failures(&events);
+    let seen: Vec<(u32, &str, bool)> = failures
+        .iter()
+        .map(|f| (f.attempt, f.error_type.as_str(), f.will_retry))
+        .collect();
+    assert_eq!(seen, [(1, "Server", true), (2, "Http", true)]);
+    assert!(
+        failures
+            .iter()
+            .all(|f| f.task_id == id && f.task_type == "t")
+    );
+    assert_eq!(events.named("TaskUpdateCompleted").len(), 1);
+    assert!(
+        events.named("TaskUpdateFailure").is_empty(),
+        "no lost result"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_result_waiting_for_delivery_holds_its_slot_so_the_worker_takes_no_more_work() {
     let api = FakeApi::new();
@@ -293,6 +339,12 @@ async fn when_retries_run_out_the_result_is_published_as_lost() {
     assert_eq!(lost.error_type, "Server");
     assert_eq!(lost.task_result.status, TaskResultStatus::Completed);
     assert_eq!(lost.task_result.output_data["result"], 7);
+    // Every attempt failed: four attempt failures, the last one not retried.
+    let retried: Vec<bool> = attempt_failures(&events)
+        .iter()
+        .map(|f| f.will_retry)
+        .collect();
+    assert_eq!(retried, [true, true, true, false]);
 }
 
 #[tokio::test(start_paused = true)]
