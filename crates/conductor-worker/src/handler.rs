@@ -1138,17 +1138,19 @@ impl TaskHandlerBuilder {
     /// # Ok::<(), conductor_http::ConductorError>(())
     /// ```
     pub fn build(self) -> Result<TaskHandler> {
-        let api: Arc<dyn TaskApi> = match self.api {
-            Some(api) => api,
-            None => Arc::new(ConductorClient::new(self.config)?),
-        };
         let events = EventDispatcher::with_capacity(self.event_queue_capacity);
+        #[cfg_attr(not(feature = "metrics"), allow(unused_mut))]
+        let mut config = self.config;
         #[cfg(feature = "metrics")]
         let metrics = match self.metrics {
             Some(settings) => {
                 let collector = MetricsCollector::new(&settings)
                     .map_err(|err| ConductorError::config(err.to_string()))?;
                 events.add_listener(Arc::new(collector.clone()));
+                // The runtime's own HTTP calls are timed too, unless an observer is set already.
+                if config.observer().is_none() {
+                    config = config.with_observer(Arc::new(collector.clone()));
+                }
                 Some(Metrics {
                     settings,
                     collector,
@@ -1156,6 +1158,10 @@ impl TaskHandlerBuilder {
                 })
             }
             None => None,
+        };
+        let api: Arc<dyn TaskApi> = match self.api {
+            Some(api) => api,
+            None => Arc::new(ConductorClient::new(config)?),
         };
         for listener in self.listeners {
             events.add_listener(listener);

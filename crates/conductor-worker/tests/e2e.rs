@@ -284,6 +284,11 @@ async fn seed_async_workers_with_metrics() {
             format!(r#"conductor_task_execution_started_total{{task_type="{task_type}"}} 10"#);
         assert!(text.contains(&line), "{line} not in {text}");
     }
+    // The runtime's own polls are timed under their route template.
+    assert!(
+        text.contains(r#"uri="/tasks/poll/batch/{taskType}""#),
+        "no poll latency in {text}"
+    );
     assert!(handler.metrics_address().is_some());
     handler.stop().await.unwrap();
     server.shutdown().await;
