@@ -22,6 +22,9 @@ pub(crate) const KEYS: &[&str] = &[
     "register_task_def",
     "lease_extend_enabled",
     "paused",
+    "rate_limit",
+    "rate_limit_burst",
+    "adaptive_concurrency",
     "rename_all",
     "strict_schema",
     "blocking",
@@ -50,6 +53,12 @@ pub(crate) struct WorkerArgs {
     pub(crate) lease_extend_enabled: Option<Setting>,
     /// `paused`.
     pub(crate) paused: Option<Setting>,
+    /// `rate_limit`: tasks per second (an `f64`).
+    pub(crate) rate_limit: Option<Setting>,
+    /// `rate_limit_burst`: tasks at once under the rate limit (a `u32`); only with `rate_limit`.
+    pub(crate) rate_limit_burst: Option<Setting>,
+    /// `adaptive_concurrency`.
+    pub(crate) adaptive_concurrency: Option<Setting>,
     /// `rename_all`: how parameter names become input keys.
     pub(crate) rename_all: Option<RenameRule>,
     /// `strict_schema`: close the generated input schema (`additionalProperties: false`).
@@ -80,6 +89,8 @@ enum Kind {
     },
     /// `true`/`false`, or the bare key (meaning `true`).
     Bool,
+    /// A positive number literal (whole or decimal), or an `f64` expression.
+    Rate,
 }
 
 impl WorkerArgs {
@@ -96,6 +107,9 @@ impl WorkerArgs {
             register_task_def: None,
             lease_extend_enabled: None,
             paused: None,
+            rate_limit: None,
+            rate_limit_burst: None,
+            adaptive_concurrency: None,
             rename_all: None,
             strict_schema: false,
             blocking: None,
@@ -143,6 +157,14 @@ impl WorkerArgs {
             seen.push(key.to_owned());
             parsed.apply(key, meta, errors);
         }
+        if parsed.rate_limit.is_none()
+            && let Some(burst) = &parsed.rate_limit_burst
+        {
+            errors.at(
+                &burst.tokens,
+                "`rate_limit_burst` needs a `rate_limit`, e.g. `rate_limit = 10, rate_limit_burst = 20`",
+            );
+        }
         parsed
     }
 
@@ -175,6 +197,14 @@ impl WorkerArgs {
                 self.lease_extend_enabled = setting(meta, key, Kind::Bool, errors)
             }
             "paused" => self.paused = setting(meta, key, Kind::Bool, errors),
+            "rate_limit" => self.rate_limit = setting(meta, key, Kind::Rate, errors),
+            "rate_limit_burst" => {
+                self.rate_limit_burst =
+                    setting(meta, key, count(1, None, "rate_limit_burst = 20"), errors);
+            }
+            "adaptive_concurrency" => {
+                self.adaptive_concurrency = setting(meta, key, Kind::Bool, errors)
+            }
             "strict_schema" => {
                 self.strict_schema = literal_bool(meta, key, errors).unwrap_or(false)
             }
@@ -262,6 +292,11 @@ fn setting(meta: &Meta, key: &str, kind: Kind, errors: &mut Errors) -> Option<Se
                 }
             }
         }
+        (Kind::Rate, Expr::Lit(syn::ExprLit { lit, .. }))
+            if matches!(lit, Lit::Int(_) | Lit::Float(_)) =>
+        {
+            rate_literal(key, &lit, errors)
+        }
         (_, Expr::Lit(lit)) => {
             errors.at(
                 &lit,
@@ -277,11 +312,38 @@ fn setting(meta: &Meta, key: &str, kind: Kind, errors: &mut Errors) -> Option<Se
     }
 }
 
+/// A `rate_limit` literal, as an unsuffixed `f64` literal (`10` becomes `10.0`).
+fn rate_literal(key: &str, lit: &Lit, errors: &mut Errors) -> Option<Setting> {
+    let parsed = match lit {
+        Lit::Int(int) => int.base10_parse::<f64>().ok(),
+        Lit::Float(float) => float.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    match parsed {
+        Some(value) if value.is_finite() && value > 0.0 => {
+            let mut token = proc_macro2::Literal::f64_unsuffixed(value);
+            token.set_span(lit.span());
+            Some(Setting {
+                tokens: proc_macro2::TokenTree::Literal(token).into(),
+                literal: Some(value.to_string()),
+            })
+        }
+        _ => {
+            errors.at(
+                lit,
+                format_args!("`{key}` must be a positive number of tasks per second, e.g. `{key} = 10` or `{key} = 0.5`"),
+            );
+            None
+        }
+    }
+}
+
 fn example_of(key: &str, kind: Kind) -> String {
     match kind {
         Kind::Str => format!("a string, e.g. `{key} = \"...\"`"),
         Kind::Count { example, .. } => format!("a whole number, e.g. `{example}`"),
         Kind::Bool => format!("`true` or `false`, e.g. `{key} = true`"),
+        Kind::Rate => format!("a number of tasks per second, e.g. `{key} = 10`"),
     }
 }
 
@@ -426,6 +488,9 @@ mod tests {
             register_task_def,
             lease_extend_enabled = true,
             paused = false,
+            rate_limit = 10,
+            rate_limit_burst = 20,
+            adaptive_concurrency,
             rename_all = "camelCase",
             strict_schema,
             blocking,
@@ -444,6 +509,12 @@ mod tests {
             "true"
         );
         assert_eq!(args.paused.unwrap().tokens.to_string(), "false");
+        assert_eq!(args.rate_limit.unwrap().tokens.to_string(), "10.0");
+        assert_eq!(args.rate_limit_burst.unwrap().tokens.to_string(), "20");
+        assert_eq!(
+            args.adaptive_concurrency.unwrap().tokens.to_string(),
+            "true"
+        );
         assert_eq!(args.rename_all, Some(RenameRule::CamelCase));
         assert!(args.strict_schema);
         assert!(args.blocking.is_some());
@@ -551,6 +622,50 @@ mod tests {
         assert_eq!(
             errors,
             ["`name` needs a value: a string, e.g. `name = \"...\"`"]
+        );
+    }
+
+    #[test]
+    fn rate_limits_take_decimals_and_constants_and_are_checked() {
+        let (args, errors) = parse(quote!(name = "n", rate_limit = 0.5));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.rate_limit.unwrap().tokens.to_string(), "0.5");
+        let (args, errors) = parse(quote!(
+            name = "n",
+            rate_limit = RATE,
+            rate_limit_burst = BURST
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.rate_limit.unwrap().tokens.to_string(), "RATE");
+        assert_eq!(args.rate_limit_burst.unwrap().tokens.to_string(), "BURST");
+
+        let (_, errors) = parse(quote!(
+            name = "n",
+            rate_limit = 0,
+            rate_limit_burst = 0,
+            adaptive_concurrency = "yes"
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`rate_limit` must be a positive number of tasks per second, e.g. `rate_limit = 10` or `rate_limit = 0.5`",
+                "`rate_limit_burst` must be at least 1",
+                "wrong type for `adaptive_concurrency`: expected `true` or `false`, e.g. `adaptive_concurrency = true` or just `adaptive_concurrency`",
+            ]
+        );
+        let (_, errors) = parse(quote!(name = "n", rate_limit = "fast"));
+        assert_eq!(
+            errors,
+            [
+                "wrong type for `rate_limit`: expected a number of tasks per second, e.g. `rate_limit = 10`"
+            ]
+        );
+        let (_, errors) = parse(quote!(name = "n", rate_limit_burst = 5));
+        assert_eq!(
+            errors,
+            [
+                "`rate_limit_burst` needs a `rate_limit`, e.g. `rate_limit = 10, rate_limit_burst = 20`"
+            ]
         );
     }
 }

@@ -258,8 +258,9 @@ fn settings(args: &WorkerArgs) -> TokenStream {
         (&args.register_task_def, "with_register_task_def"),
         (&args.lease_extend_enabled, "with_lease_extend_enabled"),
         (&args.paused, "with_paused"),
+        (&args.adaptive_concurrency, "with_adaptive_concurrency"),
     ];
-    let applied: Vec<TokenStream> = calls
+    let mut applied: Vec<TokenStream> = calls
         .into_iter()
         .filter_map(|(setting, method)| {
             let setting = setting.as_ref()?;
@@ -268,6 +269,16 @@ fn settings(args: &WorkerArgs) -> TokenStream {
             Some(quote_spanned!(value.span()=> let __options = __options.#method(#value);))
         })
         .collect();
+    if let Some(rate) = &args.rate_limit {
+        let value = &rate.tokens;
+        let burst = args
+            .rate_limit_burst
+            .as_ref()
+            .map_or_else(|| quote!(1), |burst| burst.tokens.clone());
+        applied.push(
+            quote_spanned!(value.span()=> let __options = __options.with_rate_limit(#value, #burst);),
+        );
+    }
     if applied.is_empty() {
         return TokenStream::new();
     }

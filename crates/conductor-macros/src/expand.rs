@@ -385,6 +385,9 @@ mod tests {
                 register_task_def,
                 lease_extend_enabled = false,
                 paused,
+                rate_limit = 2.5,
+                rate_limit_burst = 5,
+                adaptive_concurrency,
                 strict_schema
             ),
             quote!(
@@ -404,6 +407,8 @@ mod tests {
                 quote!(let __options = __options.with_register_task_def(true);),
                 quote!(let __options = __options.with_lease_extend_enabled(false);),
                 quote!(let __options = __options.with_paused(true);),
+                quote!(let __options = __options.with_adaptive_concurrency(true);),
+                quote!(let __options = __options.with_rate_limit(2.5, 5);),
                 quote!(let __worker = __worker.with_options(__options);),
                 quote!(
                     __c::InputSchema::new(true)
@@ -481,7 +486,8 @@ mod tests {
             [
                 "unknown `#[worker]` argument `threads`; expected one of `name`, `thread_count`, `poll_interval`, \
              `poll_timeout`, `domain`, `identity`, `register_task_def`, `lease_extend_enabled`, `paused`, \
-             `rename_all`, `strict_schema`, `blocking`, `crate`"
+             `rate_limit`, `rate_limit_burst`, `adaptive_concurrency`, `rename_all`, `strict_schema`, \
+             `blocking`, `crate`"
             ]
         );
     }

@@ -76,6 +76,9 @@ use proc_macro::TokenStream;
 /// | `register_task_def` | create the task definition (with the schemas) at start-up when missing | `false` | `REGISTER_TASK_DEF` |
 /// | `lease_extend_enabled` | extend the task's lease while it runs | `false` | `LEASE_EXTEND_ENABLED` |
 /// | `paused` | start paused | `false` | `PAUSED` |
+/// | `rate_limit` | most tasks taken per second (polled or handed out by update-v2), e.g. `10` or `0.5` | no limit | `RATE_LIMIT` |
+/// | `rate_limit_burst` | most tasks taken at once under `rate_limit` (needs `rate_limit`) | 1 | `RATE_LIMIT_BURST` |
+/// | `adaptive_concurrency` | executions in flight adapt to latency and failures (1 to `thread_count`) | `false` | `ADAPTIVE_CONCURRENCY` |
 /// | `rename_all` | input key spelling: `"camelCase"`, `"snake_case"`, `"PascalCase"`, `"kebab-case"`, `"SCREAMING_SNAKE_CASE"`, `"SCREAMING-KEBAB-CASE"`, `"lowercase"`, `"UPPERCASE"` | the parameter names as written | — |
 /// | `strict_schema` | generated schemas reject unknown fields (`additionalProperties: false`) | `false` | — |
 /// | `blocking` | run a synchronous `fn` on tokio's blocking thread pool | — | — |

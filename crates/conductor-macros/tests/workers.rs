@@ -516,7 +516,8 @@ const THREADS: usize = 7;
 
 #[worker(
     name = TASK_NAME, thread_count = THREADS, poll_interval = 250, poll_timeout = 2000, domain = "blue",
-    identity = "worker-a", register_task_def, lease_extend_enabled = true, paused = false
+    identity = "worker-a", register_task_def, lease_extend_enabled = true, paused = false,
+    rate_limit = 2.5, rate_limit_burst = 4, adaptive_concurrency
 )]
 async fn configured() {}
 
@@ -532,6 +533,11 @@ async fn attribute_settings_configure_the_worker() {
     assert!(worker.register_task_def());
     assert!(worker.lease_extend_enabled());
     assert!(!worker.paused());
+    assert_eq!(
+        worker.rate_limit(),
+        Some(conductor::worker::RateLimit::new(2.5, 4))
+    );
+    assert!(worker.adaptive_concurrency());
     // Defaults, and the builder methods still apply.
     let worker = returns_unit_worker().with_thread_count(3);
     assert_eq!(
@@ -567,6 +573,9 @@ fn every_attribute_setting_has_an_environment_override() {
             ("CONDUCTOR_WORKER_CONFIGURED_REGISTER_TASK_DEF", "false"),
             ("CONDUCTOR_WORKER_CONFIGURED_LEASE_EXTEND_ENABLED", "false"),
             ("CONDUCTOR_WORKER_ALL_PAUSED", "true"),
+            ("CONDUCTOR_WORKER_CONFIGURED_RATE_LIMIT", "20"),
+            ("CONDUCTOR_WORKER_CONFIGURED_RATE_LIMIT_BURST", "40"),
+            ("CONDUCTOR_WORKER_CONFIGURED_ADAPTIVE_CONCURRENCY", "false"),
         ]
         .into_iter()
         .map(|(key, value)| (key.to_owned(), value.to_owned()))
@@ -581,6 +590,24 @@ fn every_attribute_setting_has_an_environment_override() {
     assert!(!config.register_task_def());
     assert!(!config.lease_extend_enabled());
     assert!(config.paused());
+    assert_eq!(
+        config.rate_limit(),
+        Some(conductor::worker::RateLimit::new(20.0, 40))
+    );
+    assert!(!config.adaptive_concurrency());
+}
+
+#[worker(name = "rate_limited", rate_limit = 10)]
+async fn rate_limited() {}
+
+#[test]
+fn a_rate_limit_alone_has_a_burst_of_one() {
+    let worker = rate_limited_worker();
+    assert_eq!(
+        worker.rate_limit(),
+        Some(conductor::worker::RateLimit::new(10.0, 1))
+    );
+    assert!(!worker.adaptive_concurrency());
 }
 
 #[worker(name = "schema_example", rename_all = "camelCase", strict_schema)]
@@ -674,6 +701,7 @@ fn every_worker_in_the_program_is_discovered_once() {
         "custom_crate_path",
         "optional_inputs",
         "params_by_name",
+        "rate_limited",
         "renamed_inputs",
         "results_of_every_kind",
         "returns_in_progress",

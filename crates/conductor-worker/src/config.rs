@@ -8,7 +8,7 @@ use std::time::Duration;
 use conductor_http::{ConductorError, Result};
 
 use crate::worker::{MAX_POLL_TIMEOUT_MILLIS, Worker};
-use crate::worker_options::WorkerOptions;
+use crate::worker_options::{RateLimit, WorkerOptions};
 
 /// Reads one configuration variable: `Some(value)` when set. [`EnvLookup::process`] reads the
 /// process environment; tests pass a map instead, so they never mutate the environment.
@@ -123,10 +123,13 @@ impl fmt::Debug for EnvLookup {
 /// | `REGISTER_TASK_DEF` | | create the task definition if missing | [`Worker::register_task_def`] |
 /// | `LEASE_EXTEND_ENABLED` | | extend the lease of long executions | [`Worker::lease_extend_enabled`] |
 /// | `WORKER_ID` | | worker id | [`Worker::identity`] |
+/// | `RATE_LIMIT` (tasks/s) | `RATE_LIMIT_PER_SECOND` | most tasks taken per second (`0` = no limit) | [`Worker::rate_limit`] |
+/// | `RATE_LIMIT_BURST` | | most tasks taken at once under the rate limit (≥ 1, default 1) | [`Worker::rate_limit`] |
+/// | `ADAPTIVE_CONCURRENCY` | | executions in flight adapt to latency and failures | [`Worker::adaptive_concurrency`] |
 ///
 /// The dotted forms take the property in lower case, in snake_case or camelCase
 /// (`conductor.worker.greet.poll_interval`, `conductor.worker.greet.pollingInterval`,
-/// `conductor.worker.all.thread_count`). Booleans accept `true`/`false`, `1`/`0`, `yes`/`no`,
+/// `conductor.worker.all.thread_count`, `conductor.worker.greet.rateLimit`). Booleans accept `true`/`false`, `1`/`0`, `yes`/`no`,
 /// `on`/`off` in any case. A worker named `all` cannot be addressed specifically.
 ///
 /// ```
@@ -159,6 +162,8 @@ pub struct WorkerConfig {
     paused: bool,
     register_task_def: bool,
     lease_extend_enabled: bool,
+    rate_limit: Option<RateLimit>,
+    adaptive_concurrency: bool,
 }
 
 struct Property {
@@ -200,6 +205,23 @@ const LEASE_EXTEND_ENABLED: Property = Property {
     upper: &["LEASE_EXTEND_ENABLED"],
     dotted: &["lease_extend_enabled", "leaseExtendEnabled"],
 };
+const RATE_LIMIT: Property = Property {
+    upper: &["RATE_LIMIT", "RATE_LIMIT_PER_SECOND"],
+    dotted: &[
+        "rate_limit",
+        "rateLimit",
+        "rate_limit_per_second",
+        "rateLimitPerSecond",
+    ],
+};
+const RATE_LIMIT_BURST: Property = Property {
+    upper: &["RATE_LIMIT_BURST"],
+    dotted: &["rate_limit_burst", "rateLimitBurst"],
+};
+const ADAPTIVE_CONCURRENCY: Property = Property {
+    upper: &["ADAPTIVE_CONCURRENCY"],
+    dotted: &["adaptive_concurrency", "adaptiveConcurrency"],
+};
 const WORKER_ID: Property = Property {
     upper: &["WORKER_ID"],
     dotted: &["worker_id", "workerId"],
@@ -211,7 +233,8 @@ impl WorkerConfig {
     /// # Errors
     ///
     /// [`ConductorError::Config`] naming the variable when a value does not parse, when the
-    /// thread count is 0, or when the poll timeout exceeds 5000 ms (the server's limit).
+    /// thread count is 0, when the poll timeout exceeds 5000 ms (the server's limit), or when a
+    /// rate limit set in code is not a positive number.
     ///
     /// ```
     /// use conductor_models::Task;
@@ -273,7 +296,17 @@ impl WorkerConfig {
             paused: options.paused(),
             register_task_def: options.register_task_def(),
             lease_extend_enabled: options.lease_extend_enabled(),
+            rate_limit: options.rate_limit(),
+            adaptive_concurrency: options.adaptive_concurrency(),
         };
+        if let Some(limit) = config.rate_limit
+            && !limit.is_valid()
+        {
+            return Err(ConductorError::config(format!(
+                "worker {name}: rate limit {} tasks per second must be a positive number",
+                limit.per_second()
+            )));
+        }
         if config.thread_count == 0 {
             return Err(ConductorError::config(format!(
                 "worker {name}: thread count must be at least 1"
@@ -478,6 +511,50 @@ impl WorkerConfig {
         self.lease_extend_enabled
     }
 
+    /// The most tasks taken per second, if limited.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, RateLimit, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("send_sms", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("sent"))
+    /// })
+    /// .with_rate_limit(10.0, 1);
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_SEND_SMS_RATE_LIMIT_BURST".to_owned(), "20".to_owned()),
+    /// ]));
+    /// let config = WorkerConfig::resolve_with(&worker, &env)?;
+    /// assert_eq!(config.rate_limit(), Some(RateLimit::new(10.0, 20)));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+    }
+
+    /// Whether the executions in flight adapt to latency and failures.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("conductor.worker.greet.adaptiveConcurrency".to_owned(), "true".to_owned()),
+    /// ]));
+    /// assert!(WorkerConfig::resolve_with(&worker, &env)?.adaptive_concurrency());
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn adaptive_concurrency(&self) -> bool {
+        self.adaptive_concurrency
+    }
+
     pub(crate) fn with_register_task_def(mut self, register: bool) -> Self {
         self.register_task_def = register;
         self
@@ -521,6 +598,29 @@ impl Resolver<'_> {
         }
         if let Some(enabled) = self.parsed(&LEASE_EXTEND_ENABLED, parse_bool)? {
             options = options.with_lease_extend_enabled(enabled);
+        }
+        if let Some(adaptive) = self.parsed(&ADAPTIVE_CONCURRENCY, parse_bool)? {
+            options = options.with_adaptive_concurrency(adaptive);
+        }
+        self.apply_rate_limit(options)
+    }
+
+    /// The rate limit's overrides: `RATE_LIMIT` sets the rate (keeping the code's burst; `0`
+    /// removes the limit), `RATE_LIMIT_BURST` the burst of whatever limit there is (without a
+    /// limit it has no effect).
+    fn apply_rate_limit(&self, mut options: WorkerOptions) -> Result<WorkerOptions> {
+        if let Some(per_second) = self.parsed(&RATE_LIMIT, parse_rate)? {
+            let burst = options.rate_limit().map_or(1, |limit| limit.burst());
+            options = if per_second == 0.0 {
+                options.without_rate_limit()
+            } else {
+                options.with_rate_limit(per_second, burst)
+            };
+        }
+        if let Some(burst) = self.parsed(&RATE_LIMIT_BURST, parse_burst)?
+            && let Some(limit) = options.rate_limit()
+        {
+            options = options.with_rate_limit(limit.per_second(), burst);
         }
         Ok(options)
     }
@@ -588,6 +688,20 @@ fn parse_u64(value: &str) -> std::result::Result<u64, &'static str> {
 
 fn parse_usize(value: &str) -> std::result::Result<usize, &'static str> {
     value.parse().map_err(|_| "a positive whole number")
+}
+
+fn parse_rate(value: &str) -> std::result::Result<f64, &'static str> {
+    match value.parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate >= 0.0 => Ok(rate),
+        _ => Err("a number of tasks per second (0 for no limit)"),
+    }
+}
+
+fn parse_burst(value: &str) -> std::result::Result<u32, &'static str> {
+    match value.parse::<u32>() {
+        Ok(burst) if burst >= 1 => Ok(burst),
+        _ => Err("a whole number of tasks, at least 1"),
+    }
 }
 
 fn parse_bool(value: &str) -> std::result::Result<bool, &'static str> {
@@ -772,6 +886,108 @@ mod tests {
             let err = resolve("greet", &[(key, value)]).unwrap_err();
             assert!(matches!(err, ConductorError::Config(_)), "{err}");
             assert!(err.to_string().contains(needle), "{err}");
+        }
+    }
+
+    #[test]
+    fn rate_limit_and_adaptive_concurrency_come_from_code_and_environment() {
+        let config = resolve("greet", &[]).unwrap();
+        assert_eq!(config.rate_limit(), None);
+        assert!(!config.adaptive_concurrency());
+        // Every spelling of the rate, with the default burst of 1.
+        for key in [
+            "CONDUCTOR_WORKER_GREET_RATE_LIMIT",
+            "CONDUCTOR_WORKER_GREET_RATE_LIMIT_PER_SECOND",
+            "conductor.worker.greet.rate_limit",
+            "conductor.worker.greet.rateLimit",
+            "conductor.worker.greet.rateLimitPerSecond",
+            "conductor.worker.all.rate_limit_per_second",
+            "CONDUCTOR_WORKER_ALL_RATE_LIMIT",
+        ] {
+            let config = resolve("greet", &[(key, "2.5")]).unwrap();
+            assert_eq!(config.rate_limit(), Some(RateLimit::new(2.5, 1)), "{key}");
+        }
+        for key in [
+            "CONDUCTOR_WORKER_GREET_RATE_LIMIT_BURST",
+            "conductor.worker.greet.rateLimitBurst",
+            "conductor.worker.all.rate_limit_burst",
+        ] {
+            let config = resolve(
+                "greet",
+                &[("CONDUCTOR_WORKER_GREET_RATE_LIMIT", "10"), (key, "7")],
+            )
+            .unwrap();
+            assert_eq!(config.rate_limit(), Some(RateLimit::new(10.0, 7)), "{key}");
+        }
+        for key in [
+            "CONDUCTOR_WORKER_GREET_ADAPTIVE_CONCURRENCY",
+            "conductor.worker.greet.adaptiveConcurrency",
+            "conductor.worker.all.adaptive_concurrency",
+        ] {
+            assert!(
+                resolve("greet", &[(key, "on")])
+                    .unwrap()
+                    .adaptive_concurrency(),
+                "{key}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_environment_changes_or_removes_a_rate_limit_set_in_code() {
+        let limited = worker("greet").with_rate_limit(5.0, 3);
+        let resolve_limited =
+            |vars: &[(&str, &str)]| WorkerConfig::resolve_with(&limited, &env(vars)).unwrap();
+        assert_eq!(
+            resolve_limited(&[]).rate_limit(),
+            Some(RateLimit::new(5.0, 3))
+        );
+        // A new rate keeps the code's burst; a new burst keeps the code's rate.
+        assert_eq!(
+            resolve_limited(&[("CONDUCTOR_WORKER_GREET_RATE_LIMIT", "20")]).rate_limit(),
+            Some(RateLimit::new(20.0, 3))
+        );
+        assert_eq!(
+            resolve_limited(&[("CONDUCTOR_WORKER_ALL_RATE_LIMIT_BURST", "9")]).rate_limit(),
+            Some(RateLimit::new(5.0, 9))
+        );
+        // 0 removes it; a burst alone, without any rate, sets none.
+        assert_eq!(
+            resolve_limited(&[("CONDUCTOR_WORKER_GREET_RATE_LIMIT", "0")]).rate_limit(),
+            None
+        );
+        let config = resolve("greet", &[("CONDUCTOR_WORKER_ALL_RATE_LIMIT_BURST", "9")]).unwrap();
+        assert_eq!(config.rate_limit(), None);
+    }
+
+    #[test]
+    fn bad_rate_limits_are_rejected() {
+        for (key, value, needle) in [
+            (
+                "CONDUCTOR_WORKER_GREET_RATE_LIMIT",
+                "-1",
+                "tasks per second",
+            ),
+            (
+                "CONDUCTOR_WORKER_GREET_RATE_LIMIT",
+                "fast",
+                "CONDUCTOR_WORKER_GREET_RATE_LIMIT",
+            ),
+            (
+                "CONDUCTOR_WORKER_GREET_RATE_LIMIT",
+                "inf",
+                "tasks per second",
+            ),
+            ("CONDUCTOR_WORKER_GREET_RATE_LIMIT_BURST", "0", "at least 1"),
+        ] {
+            let vars = [("CONDUCTOR_WORKER_ALL_RATE_LIMIT", "1"), (key, value)];
+            let err = resolve("greet", &vars).unwrap_err();
+            assert!(err.to_string().contains(needle), "{key}={value}: {err}");
+        }
+        for rate in [0.0, -2.0, f64::NAN, f64::INFINITY] {
+            let coded = worker("greet").with_rate_limit(rate, 1);
+            let err = WorkerConfig::resolve_with(&coded, &env(&[])).unwrap_err();
+            assert!(err.to_string().contains("positive number"), "{rate}: {err}");
         }
     }
 }

@@ -36,6 +36,7 @@ use crate::runtime::WorkerState;
 /// let status = control.status("greet").expect("a worker of this type");
 /// assert!(status.paused);
 /// assert_eq!(status.active_tasks, 0);
+/// assert_eq!(status.concurrency_limit, 0); // the thread count (or adaptive limit) once started
 /// assert!(!status.running); // not started yet
 /// admin.resume_all();
 /// assert!(!control.status("greet").unwrap().paused);
@@ -72,6 +73,12 @@ pub struct WorkerStatus {
     pub running: bool,
     /// Tasks in an execution slot now: executing, or waiting for their result to be delivered.
     pub active_tasks: usize,
+    /// How many tasks may be in a slot at once now: the thread count, or with adaptive
+    /// concurrency the current adaptive limit (1 to the thread count). 0 before the first start.
+    pub concurrency_limit: usize,
+    /// How many times the worker waited for its rate limit before polling, since the handler was
+    /// built (0 without a rate limit).
+    pub rate_limit_waits: u64,
 }
 
 impl WorkerControl {
@@ -237,6 +244,8 @@ impl WorkerControl {
                 worker_id: worker.state.worker_id(),
                 paused: worker.state.is_paused(),
                 active_tasks: worker.state.active(),
+                concurrency_limit: worker.state.concurrency_limit(),
+                rate_limit_waits: worker.state.rate_limit_waits(),
                 running,
                 task_type: worker.task_type,
             })

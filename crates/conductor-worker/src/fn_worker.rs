@@ -15,7 +15,7 @@ use crate::output::WorkerOutput;
 #[cfg(feature = "schema")]
 use crate::schema::generate_schema;
 use crate::worker::Worker;
-use crate::worker_options::WorkerOptions;
+use crate::worker_options::{RateLimit, WorkerOptions};
 
 type BoxedFuture = Pin<Box<dyn Future<Output = Result<WorkerOutput>> + Send>>;
 type Handler = Arc<dyn Fn(Task) -> BoxedFuture + Send + Sync>;
@@ -167,6 +167,46 @@ impl FnWorker {
     #[must_use]
     pub fn with_poll_timeout_millis(mut self, millis: u64) -> Self {
         self.options = self.options.with_poll_timeout_millis(millis);
+        self
+    }
+
+    /// Caps the tasks taken per second at `per_second`, at most `burst` at once (see
+    /// [`WorkerOptions::with_rate_limit`]). Default: no limit.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, RateLimit, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("send_sms", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("sent"))
+    /// })
+    /// .with_thread_count(8)
+    /// .with_rate_limit(10.0, 20); // 10 SMS a second, 20 at once after a quiet spell
+    /// assert_eq!(worker.rate_limit(), Some(RateLimit::new(10.0, 20)));
+    /// ```
+    #[must_use]
+    pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.options = self.options.with_rate_limit(per_second, burst);
+        self
+    }
+
+    /// Turns adaptive concurrency on or off (see [`WorkerOptions::with_adaptive_concurrency`]).
+    /// Default off.
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("query_search", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("found"))
+    /// })
+    /// .with_thread_count(32) // the most in flight; fewer while the search backend is slow
+    /// .with_adaptive_concurrency(true);
+    /// assert!(worker.adaptive_concurrency());
+    /// ```
+    #[must_use]
+    pub fn with_adaptive_concurrency(mut self, adaptive: bool) -> Self {
+        self.options = self.options.with_adaptive_concurrency(adaptive);
         self
     }
 
@@ -428,6 +468,14 @@ impl Worker for FnWorker {
 
     fn paused(&self) -> bool {
         self.options.paused()
+    }
+
+    fn rate_limit(&self) -> Option<RateLimit> {
+        self.options.rate_limit()
+    }
+
+    fn adaptive_concurrency(&self) -> bool {
+        self.options.adaptive_concurrency()
     }
 }
 

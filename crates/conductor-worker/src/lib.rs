@@ -24,6 +24,9 @@
 //!   v1 for good on servers without it, and for a minute after an answer that may have been lost;
 //! - **tells long executions when their task is no longer theirs** (cancelled, timed out,
 //!   retried on the server) through [`TaskContext`]'s cancellation;
+//! - optionally **caps the tasks taken per second** (a token bucket per worker, [`RateLimit`]) and
+//!   **adapts the executions in flight** to their latency and failures (AIMD, between 1 and the
+//!   thread count);
 //! - optionally **extends the lease** of long executions and **registers missing task
 //!   definitions** (with JSON schemas from `schema::generate_schema`, feature `schema`);
 //! - **shuts down gracefully**: stops polling, lets running tasks finish within a deadline, and
@@ -100,4 +103,4 @@ pub use worker::{
     DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, MAX_POLL_TIMEOUT_MILLIS, Worker,
     default_identity,
 };
-pub use worker_options::WorkerOptions;
+pub use worker_options::{RateLimit, WorkerOptions};

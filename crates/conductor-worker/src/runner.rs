@@ -1,15 +1,16 @@
-//! [`TaskRunner`]: the loop of one worker: reserve free slots, batch-poll exactly that many
-//! tasks, run each in its own tokio task, back off when idle or failing.
+//! [`TaskRunner`]: the loop of one worker: reserve free slots (within the adaptive concurrency
+//! limit and the rate limit, when on), batch-poll exactly that many tasks, run each in its own
+//! tokio task, back off when idle or failing.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use conductor_events::{
     PollCompleted, PollFailure, PollStarted, TaskExecutionQueueFull, TaskPaused,
 };
 use conductor_http::{Backoff, Retries};
-use conductor_models::Task;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use conductor_models::{Task, TaskResultStatus};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Duration, Instant};
 use tracing::{debug, info, trace, warn};
 
@@ -18,9 +19,11 @@ use crate::config::WorkerConfig;
 use crate::executor::{self, Execution};
 use crate::lease::Lease;
 use crate::poller::backoff::{IdleBackoff, LogLimiter};
+use crate::poller::limit::{AimdLimit, Sample};
+use crate::poller::rate::TokenBucket;
 use crate::poller::take_free_slots;
 use crate::reporter::{Reporter, without_hand_backs};
-use crate::runtime::{Runtime, WorkerState};
+use crate::runtime::{Runtime, WorkerState, lock};
 use crate::worker::Worker;
 
 /// Runs one worker: its poll loop and its executions.
@@ -31,6 +34,13 @@ pub(crate) struct TaskRunner {
     pub(crate) runtime: Arc<Runtime>,
     reporter: Reporter,
     slots: Arc<Semaphore>,
+    /// The adaptive limit on executions in flight, when adaptive concurrency is on.
+    limit: Option<Mutex<AimdLimit>>,
+    /// Wakes the poll loop when a slot is released or the adaptive limit grows (adaptive
+    /// concurrency only; without it the loop waits on the semaphore).
+    capacity_changed: Notify,
+    /// The rate limit's tokens, when a rate limit is set.
+    bucket: Option<Mutex<TokenBucket>>,
     /// Whether the warning about a long response timeout without lease extension was logged.
     warned_response_timeout: AtomicBool,
 }
@@ -47,6 +57,13 @@ impl TaskRunner {
         runtime: Arc<Runtime>,
     ) -> Arc<Self> {
         let slots = Arc::new(Semaphore::new(config.thread_count()));
+        let limit = config
+            .adaptive_concurrency()
+            .then(|| Mutex::new(AimdLimit::new(config.thread_count())));
+        let bucket = config
+            .rate_limit()
+            .map(|limit| Mutex::new(TokenBucket::new(limit, Instant::now().into_std())));
+        state.set_concurrency_limit(config.thread_count());
         let reporter = Reporter::new(Arc::clone(&runtime), config.task_type(), config.worker_id());
         Arc::new(Self {
             worker,
@@ -55,6 +72,9 @@ impl TaskRunner {
             runtime,
             reporter,
             slots,
+            limit,
+            capacity_changed: Notify::new(),
+            bucket,
             warned_response_timeout: AtomicBool::new(false),
         })
     }
@@ -104,26 +124,43 @@ impl TaskRunner {
                 continue;
             }
 
-            let mut permits = take_free_slots(&self.slots, capacity);
+            let mut permits = self.take_slots(capacity);
             if permits.is_empty() {
-                self.publish_queue_full(capacity);
+                self.publish_queue_full(self.concurrency_limit());
                 trace!(task_type = self.task_type(), "all slots busy");
-                let first = tokio::select! {
+                let freed = tokio::select! {
                     biased;
                     () = runtime.stopping.cancelled() => break,
-                    permit = Arc::clone(&self.slots).acquire_owned() => permit,
+                    freed = self.wait_for_a_slot() => freed,
                 };
-                let Ok(first) = first else {
+                if !freed {
                     // The semaphore is never closed; treat it as the end of the loop anyway.
                     break;
-                };
-                permits.push(first);
-                permits.extend(take_free_slots(&self.slots, capacity - 1));
-                // The worker may have been paused while it waited.
-                if *paused.borrow() {
-                    continue;
                 }
+                // Take the freed slots from the top: the worker may have been paused meanwhile.
+                continue;
             }
+
+            // The rate limit: poll for no more tasks than there are whole tokens.
+            let reserved = self.take_tokens(permits.len());
+            if reserved == 0 {
+                drop(permits);
+                let wait = self.until_next_token();
+                self.state.count_rate_limit_wait();
+                trace!(
+                    task_type = self.task_type(),
+                    wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
+                    "rate limit reached; waiting for the next token"
+                );
+                tokio::select! {
+                    biased;
+                    () = runtime.stopping.cancelled() => break,
+                    _ = paused.changed() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+                continue;
+            }
+            permits.truncate(reserved);
 
             let count = permits.len();
             let polled = self.poll(count).await;
@@ -131,6 +168,8 @@ impl TaskRunner {
                 // The shutdown deadline passed during the poll.
                 break;
             };
+            // Tokens for tasks the server did not have go back to the bucket.
+            self.refund_tokens(reserved.saturating_sub(polled.as_ref().map_or(0, Vec::len)));
             match polled {
                 Ok(tasks) => {
                     let previous_failures = errors.on_success();
@@ -169,6 +208,107 @@ impl TaskRunner {
             }
         }
         debug!(task_type = self.task_type(), "poll loop stopped");
+    }
+
+    /// Free slots to poll for: every free one, or with adaptive concurrency as many as the
+    /// current limit leaves.
+    fn take_slots(&self, capacity: usize) -> Vec<OwnedSemaphorePermit> {
+        let allowed = match &self.limit {
+            Some(limit) => lock(limit).limit().saturating_sub(self.in_flight()),
+            None => capacity,
+        };
+        take_free_slots(&self.slots, allowed)
+    }
+
+    /// Waits until a slot may be free (the poll loop then takes the free ones); `false` if the
+    /// semaphore closed.
+    async fn wait_for_a_slot(&self) -> bool {
+        if self.limit.is_some() {
+            // A slot released or the limit grown: both notify (a notification sent before this
+            // wait is kept, so none is missed).
+            self.capacity_changed.notified().await;
+            return true;
+        }
+        // The permit goes back at once: only this loop takes slots, and it takes them next.
+        self.slots.acquire().await.is_ok()
+    }
+
+    /// Slots in use: executing, or delivering a result.
+    fn in_flight(&self) -> usize {
+        self.config
+            .thread_count()
+            .saturating_sub(self.slots.available_permits())
+    }
+
+    /// The current limit on executions in flight.
+    fn concurrency_limit(&self) -> usize {
+        self.limit
+            .as_ref()
+            .map_or(self.config.thread_count(), |limit| lock(limit).limit())
+    }
+
+    /// Takes up to `wanted` rate-limit tokens; all of them without a rate limit.
+    fn take_tokens(&self, wanted: usize) -> usize {
+        match &self.bucket {
+            Some(bucket) => lock(bucket).take_up_to(wanted, Instant::now().into_std()),
+            None => wanted,
+        }
+    }
+
+    /// Returns `count` unused tokens.
+    fn refund_tokens(&self, count: usize) {
+        if let Some(bucket) = &self.bucket
+            && count > 0
+        {
+            lock(bucket).refund(count);
+        }
+    }
+
+    /// How long until the rate limit has a token again.
+    fn until_next_token(&self) -> Duration {
+        self.bucket.as_ref().map_or(Duration::ZERO, |bucket| {
+            lock(bucket).until_next(Instant::now().into_std())
+        })
+    }
+
+    /// Whether a slot that finished a task may ask update-v2 for the next one: within the
+    /// adaptive limit, and with a rate-limit token, which it takes (refunded when no task comes).
+    fn may_take_next(&self) -> bool {
+        if let Some(limit) = &self.limit
+            && self.in_flight() > lock(limit).limit()
+        {
+            return false;
+        }
+        self.take_tokens(1) == 1
+    }
+
+    /// Feeds a finished execution to the adaptive limit. Retryable failures (an error, a panic,
+    /// or `WorkerOutput::failed`) count as drops; terminal ones are about the input, not load.
+    fn record_sample(&self, duration: Duration, status: &TaskResultStatus) {
+        let Some(limit) = &self.limit else {
+            return;
+        };
+        let sample = Sample {
+            duration,
+            in_flight: self.in_flight(),
+            failed: matches!(status, TaskResultStatus::Failed),
+        };
+        let (before, after) = {
+            let mut limit = lock(limit);
+            (limit.limit(), limit.on_sample(sample))
+        };
+        if before != after {
+            self.state.set_concurrency_limit(after);
+            debug!(
+                task_type = self.task_type(),
+                from = before,
+                to = after,
+                "concurrency limit changed"
+            );
+            if after > before {
+                self.capacity_changed.notify_one();
+            }
+        }
     }
 
     /// One batch poll for `count` tasks, with its events. `None` when the server had not answered
@@ -274,6 +414,7 @@ impl TaskRunner {
             }
             self.warn_about_a_long_response_timeout(&task);
             let seen = without_hand_backs(&task);
+            let started = Instant::now();
             match executor::execute(&self, &seen, &lease).await {
                 Execution::Aborted => {
                     self.reporter
@@ -282,14 +423,22 @@ impl TaskRunner {
                 }
                 Execution::Abandoned | Execution::Cancelled => {}
                 Execution::Finished(result) => {
+                    self.record_sample(started.elapsed(), &result.status);
                     let want_next = result.status.is_terminal_result()
                         && !self.runtime.stopping.is_cancelled()
-                        && !self.state.is_paused();
+                        && !self.state.is_paused()
+                        && self.may_take_next();
                     next = self.reporter.report(*result, &lease, want_next).await;
+                    if want_next && next.is_none() {
+                        self.refund_tokens(1);
+                    }
                 }
             }
         }
         drop(permit);
+        if self.limit.is_some() {
+            self.capacity_changed.notify_one();
+        }
     }
 
     /// Warns once when tasks have a long response timeout and lease extension is off: a result
@@ -329,8 +478,8 @@ trait TerminalResult {
     fn is_terminal_result(&self) -> bool;
 }
 
-impl TerminalResult for conductor_models::TaskResultStatus {
+impl TerminalResult for TaskResultStatus {
     fn is_terminal_result(&self) -> bool {
-        !matches!(self, conductor_models::TaskResultStatus::InProgress)
+        !matches!(self, TaskResultStatus::InProgress)
     }
 }

@@ -1,8 +1,8 @@
 //! [`Runtime`]: what the runners of one started handler share (server API, events, options,
 //! shutdown signals, the tracker of in-flight work), and [`WorkerState`], what outlives a run
-//! (paused flag, active task count).
+//! (paused flag, active task count, concurrency limit, rate-limit waits).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use conductor_events::EventDispatcher;
@@ -143,6 +143,11 @@ pub(crate) struct WorkerState {
     active: AtomicUsize,
     /// The worker id of the current (or last) run, after environment overrides.
     worker_id: Mutex<String>,
+    /// The current limit on executions in flight (the thread count unless adaptive); 0 before
+    /// the first run.
+    concurrency_limit: AtomicUsize,
+    /// How many times the poll loop waited for the rate limit.
+    rate_limit_waits: AtomicU64,
 }
 
 impl WorkerState {
@@ -151,7 +156,25 @@ impl WorkerState {
             paused: watch::Sender::new(false),
             active: AtomicUsize::new(0),
             worker_id: Mutex::new(String::new()),
+            concurrency_limit: AtomicUsize::new(0),
+            rate_limit_waits: AtomicU64::new(0),
         })
+    }
+
+    pub(crate) fn set_concurrency_limit(&self, limit: usize) {
+        self.concurrency_limit.store(limit, Ordering::Relaxed);
+    }
+
+    pub(crate) fn concurrency_limit(&self) -> usize {
+        self.concurrency_limit.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn count_rate_limit_wait(&self) {
+        self.rate_limit_waits.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn rate_limit_waits(&self) -> u64 {
+        self.rate_limit_waits.load(Ordering::Relaxed)
     }
 
     pub(crate) fn set_worker_id(&self, worker_id: &str) {
@@ -200,7 +223,7 @@ impl Drop for ActiveGuard {
 }
 
 /// Locks `mutex`; a poisoned lock still holds a valid value (plain assignments only).
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),

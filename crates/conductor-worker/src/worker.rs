@@ -8,7 +8,7 @@ use conductor_http::Result;
 use conductor_models::{Task, TaskDef};
 
 use crate::output::WorkerOutput;
-use crate::worker_options::WorkerOptions;
+use crate::worker_options::{RateLimit, WorkerOptions};
 
 /// Default poll interval, in milliseconds.
 ///
@@ -175,6 +175,50 @@ pub trait Worker: Send + Sync {
     fn paused(&self) -> bool {
         WorkerOptions::DEFAULT.paused()
     }
+
+    /// A cap on the tasks taken per second (polled or handed out by update-v2), with a burst.
+    /// Default: none. See [`RateLimit`].
+    ///
+    /// ```
+    /// use async_trait::async_trait;
+    /// use conductor_models::Task;
+    /// use conductor_worker::{RateLimit, Worker, WorkerOutput};
+    ///
+    /// struct CallsAPartnerApi;
+    ///
+    /// #[async_trait]
+    /// impl Worker for CallsAPartnerApi {
+    ///     fn task_definition_name(&self) -> &str {
+    ///         "partner_call"
+    ///     }
+    ///     fn rate_limit(&self) -> Option<RateLimit> {
+    ///         Some(RateLimit::new(5.0, 10)) // the partner allows 5 calls a second
+    ///     }
+    ///     async fn execute(&self, _task: &Task) -> conductor_http::Result<WorkerOutput> {
+    ///         Ok(WorkerOutput::completed_with_result("called"))
+    ///     }
+    /// }
+    /// assert_eq!(CallsAPartnerApi.rate_limit().map(|limit| limit.burst()), Some(10));
+    /// ```
+    fn rate_limit(&self) -> Option<RateLimit> {
+        WorkerOptions::DEFAULT.rate_limit()
+    }
+
+    /// Whether the number of executions in flight adapts (AIMD, between 1 and
+    /// [`thread_count`](Self::thread_count)) to their latency and failures. Default `false`.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// assert!(!worker.adaptive_concurrency());
+    /// ```
+    fn adaptive_concurrency(&self) -> bool {
+        WorkerOptions::DEFAULT.adaptive_concurrency()
+    }
 }
 
 #[async_trait]
@@ -229,6 +273,14 @@ impl<W: Worker + ?Sized> Worker for Arc<W> {
 
     fn paused(&self) -> bool {
         (**self).paused()
+    }
+
+    fn rate_limit(&self) -> Option<RateLimit> {
+        (**self).rate_limit()
+    }
+
+    fn adaptive_concurrency(&self) -> bool {
+        (**self).adaptive_concurrency()
     }
 }
 

@@ -39,11 +39,14 @@ pub struct WorkerOptions {
     register_task_def: bool,
     lease_extend_enabled: bool,
     paused: bool,
+    rate_limit: Option<RateLimit>,
+    adaptive_concurrency: bool,
 }
 
 impl WorkerOptions {
     /// The defaults: `{hostname}-{pid}` identity, no domain, 100 ms poll interval, 1 thread,
-    /// 100 ms long poll, no task-definition registration, no lease extension, not paused.
+    /// 100 ms long poll, no task-definition registration, no lease extension, not paused, no
+    /// rate limit, fixed concurrency (no adaptive concurrency).
     pub const DEFAULT: Self = Self {
         identity: None,
         domain: None,
@@ -53,6 +56,8 @@ impl WorkerOptions {
         register_task_def: false,
         lease_extend_enabled: false,
         paused: false,
+        rate_limit: None,
+        adaptive_concurrency: false,
     };
 
     /// The settings `worker` declares through its [`Worker`] methods.
@@ -79,6 +84,8 @@ impl WorkerOptions {
             register_task_def: worker.register_task_def(),
             lease_extend_enabled: worker.lease_extend_enabled(),
             paused: worker.paused(),
+            rate_limit: worker.rate_limit(),
+            adaptive_concurrency: worker.adaptive_concurrency(),
         }
     }
 
@@ -191,6 +198,54 @@ impl WorkerOptions {
         self
     }
 
+    /// Caps how many tasks per second the worker takes, polled or handed out by update-v2 (a
+    /// token bucket: `per_second` tokens a second, holding at most `burst`, full at start; a `burst`
+    /// of 0 counts as 1). A downstream API is protected even when many tasks are queued. Default:
+    /// no limit. A rate that is not a positive number is rejected when the worker starts.
+    ///
+    /// ```
+    /// use conductor_worker::{RateLimit, WorkerOptions};
+    ///
+    /// let options = WorkerOptions::default().with_rate_limit(10.0, 20);
+    /// assert_eq!(options.rate_limit(), Some(RateLimit::new(10.0, 20)));
+    /// assert_eq!(WorkerOptions::default().rate_limit(), None);
+    /// ```
+    #[must_use]
+    pub fn with_rate_limit(mut self, per_second: f64, burst: u32) -> Self {
+        self.rate_limit = Some(RateLimit::new(per_second, burst));
+        self
+    }
+
+    /// Removes the rate limit.
+    ///
+    /// ```
+    /// let options = conductor_worker::WorkerOptions::default()
+    ///     .with_rate_limit(5.0, 1)
+    ///     .without_rate_limit();
+    /// assert_eq!(options.rate_limit(), None);
+    /// ```
+    #[must_use]
+    pub fn without_rate_limit(mut self) -> Self {
+        self.rate_limit = None;
+        self
+    }
+
+    /// Sets whether the number of executions in flight adapts to their latency and failures
+    /// (AIMD, between 1 and the thread count): it grows while latency is flat and shrinks when
+    /// executions get slower or fail. Default `false` (always up to the thread count).
+    ///
+    /// ```
+    /// let options = conductor_worker::WorkerOptions::default()
+    ///     .with_thread_count(16)
+    ///     .with_adaptive_concurrency(true);
+    /// assert!(options.adaptive_concurrency());
+    /// ```
+    #[must_use]
+    pub fn with_adaptive_concurrency(mut self, adaptive: bool) -> Self {
+        self.adaptive_concurrency = adaptive;
+        self
+    }
+
     /// The worker id: the one set, or `{hostname}-{pid}`.
     ///
     /// ```
@@ -274,7 +329,112 @@ impl WorkerOptions {
     pub const fn paused(&self) -> bool {
         self.paused
     }
+
+    /// The rate limit, if any.
+    ///
+    /// ```
+    /// assert_eq!(conductor_worker::WorkerOptions::DEFAULT.rate_limit(), None);
+    /// ```
+    #[must_use]
+    pub const fn rate_limit(&self) -> Option<RateLimit> {
+        self.rate_limit
+    }
+
+    /// Whether adaptive concurrency is on.
+    ///
+    /// ```
+    /// assert!(!conductor_worker::WorkerOptions::DEFAULT.adaptive_concurrency());
+    /// ```
+    #[must_use]
+    pub const fn adaptive_concurrency(&self) -> bool {
+        self.adaptive_concurrency
+    }
 }
+
+/// A client-side rate limit: at most [`per_second`](Self::per_second) tasks a second on
+/// average, and at most [`burst`](Self::burst) at once after an idle spell (a token bucket that
+/// starts full).
+///
+/// Set it with [`WorkerOptions::with_rate_limit`], [`FnWorker::with_rate_limit`](crate::FnWorker::with_rate_limit),
+/// [`Worker::rate_limit`], `#[worker(rate_limit = 10, rate_limit_burst = 20)]`, or the
+/// environment (`CONDUCTOR_WORKER_{NAME}_RATE_LIMIT`, `..._RATE_LIMIT_BURST`).
+///
+/// ```
+/// use conductor_worker::RateLimit;
+///
+/// let limit = RateLimit::new(2.5, 5);
+/// assert_eq!((limit.per_second(), limit.burst()), (2.5, 5));
+/// // A burst of 0 counts as 1: a task at a time.
+/// assert_eq!(RateLimit::new(10.0, 0).burst(), 1);
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    per_second: f64,
+    burst: u32,
+}
+
+impl RateLimit {
+    /// `per_second` tasks a second, at most `burst` at once (0 counts as 1). A rate that is not
+    /// a positive, finite number is rejected when the worker's settings are resolved
+    /// ([`WorkerConfig::resolve`](crate::WorkerConfig::resolve)).
+    ///
+    /// ```
+    /// let limit = conductor_worker::RateLimit::new(100.0, 10);
+    /// assert_eq!(limit.burst(), 10);
+    /// ```
+    #[must_use]
+    pub const fn new(per_second: f64, burst: u32) -> Self {
+        Self {
+            per_second,
+            burst: if burst == 0 { 1 } else { burst },
+        }
+    }
+
+    /// The average rate, in tasks per second.
+    ///
+    /// ```
+    /// assert_eq!(conductor_worker::RateLimit::new(0.5, 1).per_second(), 0.5);
+    /// ```
+    #[must_use]
+    pub const fn per_second(&self) -> f64 {
+        self.per_second
+    }
+
+    /// The most tasks taken at once (the bucket's size), at least 1.
+    ///
+    /// ```
+    /// assert_eq!(conductor_worker::RateLimit::new(1.0, 3).burst(), 3);
+    /// ```
+    #[must_use]
+    pub const fn burst(&self) -> u32 {
+        self.burst
+    }
+
+    /// The same rate with another burst (0 counts as 1).
+    ///
+    /// ```
+    /// let limit = conductor_worker::RateLimit::new(10.0, 1).with_burst(50);
+    /// assert_eq!(limit.burst(), 50);
+    /// ```
+    #[must_use]
+    pub const fn with_burst(self, burst: u32) -> Self {
+        Self::new(self.per_second, burst)
+    }
+
+    /// Whether the rate is a positive, finite number.
+    pub(crate) fn is_valid(&self) -> bool {
+        self.per_second.is_finite() && self.per_second > 0.0
+    }
+}
+
+/// Bitwise equality of the rate, so that `Eq` holds (a NaN rate equals itself).
+impl PartialEq for RateLimit {
+    fn eq(&self, other: &Self) -> bool {
+        self.per_second.to_bits() == other.per_second.to_bits() && self.burst == other.burst
+    }
+}
+
+impl Eq for RateLimit {}
 
 impl Default for WorkerOptions {
     fn default() -> Self {

@@ -1,7 +1,10 @@
-//! The polling side of a task runner: reserving execution slots before a poll, and the waits
-//! between polls ([`backoff`]).
+//! The polling side of a task runner: reserving execution slots before a poll, the waits
+//! between polls ([`backoff`]), the adaptive concurrency limit ([`limit`]) and the rate limit
+//! ([`rate`]).
 
 pub(crate) mod backoff;
+pub(crate) mod limit;
+pub(crate) mod rate;
 
 use std::sync::Arc;
 
