@@ -523,11 +523,7 @@ fn past_poll_timeout(task: &Task) -> bool {
     else {
         return false;
     };
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |since| {
-            i64::try_from(since.as_millis()).unwrap_or(i64::MAX)
-        });
+    let now_ms = i64::try_from(now_epoch_ms()).unwrap_or(i64::MAX);
     task.scheduled_time > 0 && now_ms - task.scheduled_time >= i64::from(poll_timeout) * 1000
 }
 
