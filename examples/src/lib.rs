@@ -47,6 +47,8 @@ pub mod switch_task_example;
 pub mod sync_state_update_example;
 pub mod task_status_audit_example;
 pub mod terminate_example;
+#[cfg(feature = "otel")]
+pub mod tracing_example;
 pub mod vector_db_example;
 pub mod wait_for_webhook_example;
 pub mod wait_task_example;
@@ -70,6 +72,9 @@ struct WorkerMacroDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/metrics-and-events.md")]
 struct MetricsAndEventsDoc;
+#[cfg(all(doctest, feature = "otel"))]
+#[doc = include_str!("../../docs/tracing.md")]
+struct TracingDoc;
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/testing.md")]
 struct TestingDoc;

@@ -9,7 +9,7 @@
 //! WAIT_FOR_WEBHOOK, JOIN scripts, task state change events) and the LLM runs against a fake
 //! OpenAI endpoint configured into the embedded server are in [`embedded_only`].
 //!
-//! None of the 26 examples is left out. `vector_db_example` needs a vector database integration
+//! None of the 27 examples is left out (`tracing_example` runs in `tests/tracing_example.rs`). `vector_db_example` needs a vector database integration
 //! that neither the embedded server nor conductor-oss has, so its test checks that it explains
 //! this and exits cleanly; the two LLM examples also run without an AI integration, where they
 //! must explain what to configure.

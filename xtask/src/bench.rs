@@ -11,6 +11,10 @@ struct Bench {
     name: &'static str,
     package: &'static str,
     target: &'static str,
+    /// Cargo features of `package` to build the bench with.
+    features: &'static str,
+    /// Arguments always passed (before the user's).
+    args: &'static [&'static str],
     what: &'static str,
 }
 
@@ -19,13 +23,25 @@ const BENCHES: &[Bench] = &[
         name: "server",
         package: "conductor-server",
         target: "server",
+        features: "",
+        args: &[],
         what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients",
     },
     Bench {
         name: "worker",
         package: "conductor-worker",
         target: "worker_throughput",
+        features: "",
+        args: &[],
         what: "worker runtime: no-op tasks/s through a TaskHandler vs a bare HTTP loop; idle CPU",
+    },
+    Bench {
+        name: "tracing",
+        package: "conductor-worker",
+        target: "worker_throughput",
+        features: "otel",
+        args: &["--handler-only", "--rounds", "3"],
+        what: "worker runtime with the `otel` feature: the handler with tracing off vs on (OpenTelemetry)",
     },
 ];
 
@@ -45,8 +61,14 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for bench in chosen {
         println!("== bench {}: {}", bench.name, bench.what);
-        let status = Command::new(&cargo)
-            .args(["bench", "-p", bench.package, "--bench", bench.target, "--"])
+        let mut command = Command::new(&cargo);
+        command.args(["bench", "-p", bench.package, "--bench", bench.target]);
+        if !bench.features.is_empty() {
+            command.args(["--features", bench.features]);
+        }
+        let status = command
+            .arg("--")
+            .args(bench.args)
             .args(extra)
             .status()
             .map_err(|err| format!("cannot run cargo: {err}"))?;

@@ -89,6 +89,8 @@ mod conductor_client;
 mod event_client;
 mod metadata_client;
 mod options;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod search;
 mod sync_wait;
 mod task_client;

@@ -9,6 +9,7 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
 
 use crate::api_client::ApiClient;
 use crate::auth::AUTH_HEADER;
@@ -451,7 +452,34 @@ impl ApiRequest {
         self.execute().await.map(|_| ())
     }
 
+    /// Sends the request with its retries, under a `conductor.http` span (debug level): the
+    /// method, the route template (`/tasks/{taskId}`, not the id), the last status, the number of
+    /// attempts, and an error status when it failed.
     async fn execute(self) -> Result<RawResponse> {
+        let span = tracing::debug_span!(
+            "conductor.http",
+            otel.kind = "client",
+            otel.status_code = tracing::field::Empty,
+            http.request.method = self.method.as_str(),
+            url.template = tracing::field::Empty,
+            http.response.status_code = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+        );
+        if !span.is_disabled() {
+            let route = self
+                .route
+                .map_or_else(|| route_template(self.method, &self.path), Cow::Borrowed);
+            span.record("url.template", route.as_ref());
+        }
+        let outcome = self.attempts(&span).instrument(span.clone()).await;
+        if outcome.is_err() {
+            span.record("otel.status_code", "ERROR");
+        }
+        outcome
+    }
+
+    /// The attempts of [`execute`](Self::execute), each recorded on `span`.
+    async fn attempts(self, span: &tracing::Span) -> Result<RawResponse> {
         let inner = self.client.inner();
         let config = &inner.config;
         let policy = &self.retry_policy;
@@ -533,6 +561,10 @@ impl ApiRequest {
             };
             let elapsed = started.elapsed();
             let latency_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX);
+            span.record("attempts", retries + 1);
+            if let Ok((status, _, _)) = &outcome {
+                span.record("http.response.status_code", status.as_u16());
+            }
             if let Some(observer) = observer {
                 let status = outcome.as_ref().ok().map(|(status, _, _)| status.as_u16());
                 observer.on_request(self.method.as_str(), &route, status, elapsed);

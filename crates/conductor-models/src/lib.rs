@@ -121,4 +121,4 @@ pub use task_type::TaskType;
 pub use validation::{DefinitionProblem, WorkflowValidationError};
 pub use workflow::{Workflow, WorkflowStatus, WorkflowStatusSummary};
 pub use workflow_def::{WorkflowDef, WorkflowDefSummary, WorkflowTimeoutPolicy};
-pub use workflow_task::WorkflowTask;
+pub use workflow_task::{TRACEPARENT_INPUT_KEY, WorkflowTask};

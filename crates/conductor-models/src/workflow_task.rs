@@ -14,6 +14,12 @@ use crate::{
     SubWorkflowParams, TaskDef, TaskType,
 };
 
+/// The input key that carries a W3C `traceparent` (`00-<trace id>-<span id>-<flags>`) from the
+/// application that started a workflow to its workers: set on the workflow's input by the
+/// client's `otel` feature, mapped into a task's input by
+/// [`WorkflowTask::with_trace_propagation`].
+pub const TRACEPARENT_INPUT_KEY: &str = "traceparent";
+
 /// One task in a [`WorkflowDef`](crate::WorkflowDef) (`WorkflowTask` in the server).
 ///
 /// Which fields matter depends on [`WorkflowTask::task_type`] (wire `type`, default `SIMPLE`); the
@@ -347,6 +353,29 @@ impl WorkflowTask {
     ) -> Self {
         self.input_parameters.insert(key.into(), value.into());
         self
+    }
+
+    /// Passes the workflow's W3C trace context on to this task: maps the workflow input's
+    /// [`TRACEPARENT_INPUT_KEY`] (`traceparent`) into the task's input, where a worker built with
+    /// the SDK's `otel` feature finds it and continues that trace. A workflow started without
+    /// one gives the task no `traceparent` (the expression resolves to nothing), and the worker
+    /// falls back to the trace derived from the workflow id.
+    ///
+    /// ```
+    /// use conductor_models::WorkflowTask;
+    ///
+    /// let task = WorkflowTask::simple("charge", "charge_ref").with_trace_propagation();
+    /// assert_eq!(
+    ///     task.input_parameters["traceparent"],
+    ///     serde_json::json!("${workflow.input.traceparent}")
+    /// );
+    /// ```
+    #[must_use]
+    pub fn with_trace_propagation(self) -> Self {
+        self.with_input_param(
+            TRACEPARENT_INPUT_KEY,
+            format!("${{workflow.input.{TRACEPARENT_INPUT_KEY}}}"),
+        )
     }
 
     /// Replaces all input parameters.

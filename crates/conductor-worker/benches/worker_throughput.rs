@@ -9,9 +9,15 @@
 //! The server and the workers run on separate single-thread tokio runtimes (threads named
 //! `bench-server` and `bench-worker`), so each side's CPU time can be read apart.
 //!
+//! Built with the `otel` feature, it also runs the handler with tracing on: an OpenTelemetry
+//! layer records every span of the runtime (debug level: polls and HTTP calls too) into a tracer
+//! whose exporter counts and drops them, on the worker's thread (simple span processor). The
+//! handler without a subscriber is then "tracing off" with the feature compiled in.
+//!
 //! Run with `cargo bench -p conductor-worker --bench worker_throughput` (or
-//! `cargo xtask bench worker`); options: `--tasks N` (default 5000), `--threads T` (default 8),
-//! `--idle-seconds S` (default 5).
+//! `cargo xtask bench worker`, and `cargo xtask bench tracing` for the tracing comparison);
+//! options: `--tasks N` (default 5000), `--threads T` (default 8), `--idle-seconds S` (default
+//! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run).
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
 
@@ -40,6 +46,10 @@ fn arg(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+fn flag(name: &str) -> bool {
+    std::env::args().any(|a| a == name)
+}
+
 fn runtime(name: &str) -> Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -47,6 +57,55 @@ fn runtime(name: &str) -> Runtime {
         .enable_all()
         .build()
         .unwrap()
+}
+
+/// Tracing on: a runtime whose threads record every span into OpenTelemetry, and the count of
+/// spans exported so far.
+#[cfg(feature = "otel")]
+mod traced {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::error::OTelSdkResult;
+    use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
+    use tokio::runtime::Runtime;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    /// Counts what it is given and drops it: the SDK's whole path but the network.
+    #[derive(Debug, Default, Clone)]
+    pub(crate) struct CountingExporter(pub(crate) Arc<AtomicUsize>);
+
+    impl SpanExporter for CountingExporter {
+        async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+            self.0.fetch_add(batch.len(), Ordering::Relaxed);
+            Ok(())
+        }
+    }
+
+    pub(crate) fn runtime(name: &str) -> (Runtime, Arc<AtomicUsize>) {
+        let exporter = CountingExporter::default();
+        let count = Arc::clone(&exporter.0);
+        let provider = SdkTracerProvider::builder()
+            .with_simple_exporter(exporter)
+            .build();
+        let dispatch = tracing::Dispatch::new(
+            tracing_subscriber::registry()
+                .with(tracing_subscriber::filter::LevelFilter::DEBUG)
+                .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
+        );
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name(name)
+            .enable_all()
+            .on_thread_start(move || {
+                // The runtime's threads live as long as the bench: keep the default for good.
+                std::mem::forget(tracing::dispatcher::set_default(&dispatch));
+            })
+            .build()
+            .unwrap();
+        (runtime, count)
+    }
 }
 
 /// CPU seconds (user + system) of this process's threads whose name starts with one of
@@ -225,9 +284,14 @@ fn main() {
     let tasks = arg("--tasks", 5000);
     let threads = usize::try_from(arg("--threads", 8)).unwrap();
     let idle_seconds = arg("--idle-seconds", 5);
+    let rounds = arg("--rounds", 2);
+    let handler_only = flag("--handler-only");
 
     let server_rt = runtime("bench-server");
     let worker_rt = runtime("bench-worker");
+    // Thread names share the `bench-worker` prefix, so their CPU counts as the worker's.
+    #[cfg(feature = "otel")]
+    let (traced_rt, exported) = traced::runtime("bench-worker-ot");
     let server = server_rt.block_on(DevServer::start()).unwrap();
     let config = Configuration::new(server.url());
     let client = ConductorClient::new(config.clone()).unwrap();
@@ -257,7 +321,12 @@ fn main() {
             measured.worker_cpu * 1000.0 / tasks as f64,
         );
     };
-    for round in 0..2 {
+    let off = if cfg!(feature = "otel") {
+        ", otel compiled, tracing off"
+    } else {
+        ""
+    };
+    for round in 0..rounds {
         let client_for_queue = client.clone();
         worker_rt
             .block_on(worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }))
@@ -265,7 +334,40 @@ fn main() {
         let handler_run = worker_rt
             .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads)))
             .unwrap();
-        report(&format!("TaskHandler (round {})", round + 1), &handler_run);
+        report(
+            &format!("TaskHandler{off} (round {})", round + 1),
+            &handler_run,
+        );
+
+        #[cfg(feature = "otel")]
+        {
+            let client_for_queue = client.clone();
+            worker_rt
+                .block_on(
+                    worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }),
+                )
+                .unwrap();
+            let before = exported.load(Ordering::Relaxed);
+            let traced_run = traced_rt
+                .block_on(traced_rt.spawn(through_handler(config.clone(), tasks, threads)))
+                .unwrap();
+            let spans = exported.load(Ordering::Relaxed) - before;
+            assert!(
+                spans as u64 >= tasks * 3,
+                "tracing on exported only {spans} spans"
+            );
+            report(
+                &format!(
+                    "TaskHandler, tracing on: {:.1} spans/task (round {})",
+                    spans as f64 / tasks as f64,
+                    round + 1
+                ),
+                &traced_run,
+            );
+        }
+        if handler_only {
+            continue;
+        }
 
         let client_for_queue = client.clone();
         worker_rt
@@ -277,6 +379,10 @@ fn main() {
         report(&format!("bare HTTP loop (round {})", round + 1), &bare);
     }
 
+    if handler_only {
+        server_rt.block_on(server.shutdown());
+        return;
+    }
     let (idle_run, poll_rate) = worker_rt
         .block_on(worker_rt.spawn(idle(config.clone(), idle_seconds)))
         .unwrap();

@@ -14,13 +14,14 @@ use conductor_http::{Result, error_chain};
 use conductor_models::{Task, TaskResult, TaskResultStatus};
 use futures_util::FutureExt as _;
 use tokio::time::{Duration, Instant};
-use tracing::{Instrument, debug, error, info, info_span, warn};
+use tracing::{Instrument, debug, error, info, warn};
 
 use crate::classify::{error_type, failure_reason};
 use crate::context::TaskContext;
 use crate::lease::{Lease, LeaseKeeper};
 use crate::output::WorkerOutput;
 use crate::runner::TaskRunner;
+use crate::telemetry;
 
 /// The `error_type` of the `TaskExecutionFailure` published for an execution abandoned at
 /// shutdown.
@@ -52,13 +53,7 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task, lease: &Lease) -> 
         workflow_instance_id: task.workflow_instance_id.clone(),
         worker_id: worker_id.to_owned(),
     });
-    let span = info_span!(
-        "task",
-        task_type = runner.task_type(),
-        task_id = %task.task_id,
-        workflow_instance_id = %task.workflow_instance_id,
-        poll_count = task.poll_count,
-    );
+    let span = telemetry::execute_span(runner.task_type(), task);
     // Fires on shutdown (a child of `stopping`) or when the task is no longer this worker's.
     let cancel = runtime.stopping.child_token();
     let context = TaskContext::for_execution(task, worker_id, cancel.clone());
@@ -67,7 +62,7 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task, lease: &Lease) -> 
     // broken state can be observed: asserting unwind safety is sound.
     let user_code = AssertUnwindSafe(context.clone().scope(runner.worker.execute(task)))
         .catch_unwind()
-        .instrument(span);
+        .instrument(span.clone());
     tokio::pin!(user_code);
     let keeper = LeaseKeeper::new(
         Arc::clone(&runtime.api),
@@ -137,7 +132,20 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task, lease: &Lease) -> 
         return Execution::Cancelled;
     }
     let duration = started.elapsed();
+    let panicked = outcome.is_err();
     let mut result = to_result(task, outcome, runner, duration);
+    telemetry::record_outcome(
+        &span,
+        if panicked {
+            "panicked"
+        } else {
+            result.status.as_str()
+        },
+        !matches!(
+            result.status,
+            TaskResultStatus::Completed | TaskResultStatus::InProgress
+        ),
+    );
     let reports = context.take_reports();
     for line in reports.logs {
         result = result.with_log(line);

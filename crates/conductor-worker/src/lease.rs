@@ -5,9 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use conductor_models::{Task, TaskResult, TaskStatus};
 use tokio::time::{Duration, Instant};
-use tracing::{debug, warn};
+use tracing::{Instrument as _, debug, warn};
 
 use crate::api::TaskApi;
+use crate::telemetry;
 
 /// Attempts per heartbeat before waiting for the next one.
 const ATTEMPTS: u32 = 3;
@@ -140,8 +141,22 @@ impl LeaseKeeper {
         }
     }
 
-    /// One heartbeat, with a few quick attempts.
+    /// One heartbeat, with a few quick attempts, under its span.
     async fn extend(&self, task: &Task, heartbeat: &TaskResult, lease: &Lease) {
+        let span = telemetry::lease_span(&task.task_id);
+        let extended = self
+            .try_extend(task, heartbeat, lease)
+            .instrument(span.clone())
+            .await;
+        telemetry::record_outcome(
+            &span,
+            if extended { "extended" } else { "failed" },
+            !extended,
+        );
+    }
+
+    /// The attempts of one heartbeat; whether one got through.
+    async fn try_extend(&self, task: &Task, heartbeat: &TaskResult, lease: &Lease) -> bool {
         let mut attempt = 1;
         loop {
             let sent_at = Instant::now();
@@ -149,7 +164,7 @@ impl LeaseKeeper {
                 Ok(()) => {
                     debug!(task_id = %task.task_id, "lease extended");
                     lease.renew(sent_at);
-                    return;
+                    return true;
                 }
                 Err(err) if attempt < ATTEMPTS => {
                     debug!(task_id = %task.task_id, attempt, %err, "lease extension failed; trying again");
@@ -158,7 +173,7 @@ impl LeaseKeeper {
                 }
                 Err(err) => {
                     warn!(task_id = %task.task_id, %err, "lease extension failed; the task may time out on the server");
-                    return;
+                    return false;
                 }
             }
         }

@@ -83,6 +83,7 @@ mod runtime;
 pub mod schema;
 #[cfg(test)]
 mod stub_api;
+mod telemetry;
 mod worker;
 mod worker_options;
 

@@ -10,13 +10,14 @@ use conductor_http::{Backoff, ConductorError, Result, Retries};
 use conductor_models::{Task, TaskResult, TaskResultStatus};
 use serde_json::Value;
 use tokio::time::{Duration, Instant};
-use tracing::{debug, error, info, warn};
+use tracing::{Instrument as _, debug, error, info, warn};
 
 use crate::classify::{error_type, is_permanent_update_error, may_have_been_applied};
 use crate::lease::Lease;
 use crate::outbox::{Outbox, Pending};
 use crate::poller::backoff::LogLimiter;
 use crate::runtime::Runtime;
+use crate::telemetry;
 
 /// The output key under which a handed-back task counts its hand-backs. The runtime reads it
 /// back when the task comes again, takes those polls off `pollCount` and removes the key, so the
@@ -74,7 +75,10 @@ impl Reporter {
     pub(crate) async fn redeliver(&self, pending: Pending) {
         info!(task_type = %self.task_type, task_id = %pending.result.task_id, "re-sending a result from the outbox");
         let lease = Lease::until(pending.accept_until_ms.map(instant_of_epoch_ms));
-        self.deliver(pending.result, &lease, false, true).await;
+        let span = telemetry::redelivery_span(&self.task_type, &self.worker_id, &pending.result);
+        self.deliver(pending.result, &lease, false, true)
+            .instrument(span)
+            .await;
     }
 
     /// The delivery loop; `journaled` when the result is in the outbox already.
@@ -93,7 +97,17 @@ impl Reporter {
         loop {
             let use_v2 = want_next && attempts == 0 && runtime.v2_usable();
             attempts += 1;
-            let error = match runtime.bounded(self.send(&result, use_v2)).await {
+            let span = telemetry::update_span(&result.task_id, result.status.as_str(), attempts);
+            let sent = runtime
+                .bounded(self.send(&result, use_v2))
+                .instrument(span.clone())
+                .await;
+            match &sent {
+                Some(Ok(_)) => telemetry::record_outcome(&span, "accepted", false),
+                Some(Err(error)) => telemetry::record_outcome(&span, error_type(error), true),
+                None => telemetry::record_outcome(&span, "shutdown_deadline", true),
+            }
+            let error = match sent {
                 Some(Ok(next)) => {
                     if lease.has_expired() {
                         // The server answers 200 to an update of a task it timed out, and
@@ -400,6 +414,17 @@ impl Reporter {
     /// retried quickly for up to the hand-back timeout; after that the task waits out its
     /// `responseTimeoutSeconds`, as it would have anyway.
     pub(crate) async fn hand_back(&self, task: &Task, why: &str) {
+        let span = telemetry::hand_back_span(&task.task_id);
+        let returned = self.try_hand_back(task, why).instrument(span.clone()).await;
+        telemetry::record_outcome(
+            &span,
+            if returned { "returned" } else { "failed" },
+            !returned,
+        );
+    }
+
+    /// The attempts of [`hand_back`](Self::hand_back); whether the server took the task back.
+    async fn try_hand_back(&self, task: &Task, why: &str) -> bool {
         let runtime = &self.runtime;
         let mut output = task.output_data.clone();
         let hand_backs = hand_back_count(task) + 1;
@@ -429,7 +454,7 @@ impl Reporter {
                 Ok(Ok(())) => {
                     info!(task_type = %self.task_type, task_id = %task.task_id, reason = why, attempts, "task returned to the server");
                     self.publish_completed(&result, started, attempts);
-                    return;
+                    return true;
                 }
                 Ok(Err(error)) => error,
                 Err(_) => ConductorError::timeout("returning the task timed out"),
@@ -439,7 +464,7 @@ impl Reporter {
                 let why = format!("could not return the task: {why}");
                 self.give_up(&result, &error, attempts - 1, started, &why)
                     .await;
-                return;
+                return false;
             }
             tokio::time::sleep(wait).await;
         }

@@ -12,7 +12,7 @@ use conductor_http::{Backoff, Retries};
 use conductor_models::{Task, TaskResultStatus};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Duration, Instant};
-use tracing::{debug, info, trace, warn};
+use tracing::{Instrument as _, Span, debug, info, trace, warn};
 
 use crate::classify::error_type;
 use crate::config::WorkerConfig;
@@ -24,6 +24,7 @@ use crate::poller::rate::TokenBucket;
 use crate::poller::take_free_slots;
 use crate::reporter::{Reporter, without_hand_backs};
 use crate::runtime::{Runtime, WorkerState, lock};
+use crate::telemetry;
 use crate::worker::Worker;
 
 /// Runs one worker: its poll loop and its executions.
@@ -321,16 +322,20 @@ impl TaskRunner {
             poll_count: count,
         });
         let started = Instant::now();
+        let span = telemetry::poll_span(self.task_type(), self.worker_id(), count);
         // Not cancelled by `stopping`, nor at once by the deadline: the server may already have
         // handed tasks out in this poll, and dropping the request would leave them stranded until
         // their response timeout. Its tasks are handed back instead.
-        let request = runtime.api.batch_poll(
-            self.task_type(),
-            Some(self.worker_id()),
-            self.config.domain(),
-            count,
-            self.config.poll_timeout(),
-        );
+        let request = runtime
+            .api
+            .batch_poll(
+                self.task_type(),
+                Some(self.worker_id()),
+                self.config.domain(),
+                count,
+                self.config.poll_timeout(),
+            )
+            .instrument(span.clone());
         tokio::pin!(request);
         let polled = tokio::select! {
             biased;
@@ -340,6 +345,7 @@ impl TaskRunner {
                 match tokio::time::timeout(grace, request).await {
                     Ok(polled) => polled,
                     Err(_) => {
+                        telemetry::record_outcome(&span, "unanswered_at_shutdown", true);
                         warn!(task_type = self.task_type(), "a poll in flight at the shutdown deadline did not answer; any task it handed out waits out its response timeout");
                         return None;
                     }
@@ -349,6 +355,8 @@ impl TaskRunner {
         let duration = started.elapsed();
         match &polled {
             Ok(tasks) => {
+                span.record("received", tasks.len());
+                telemetry::record_outcome(&span, "ok", false);
                 trace!(
                     task_type = self.task_type(),
                     received = tasks.len(),
@@ -361,13 +369,16 @@ impl TaskRunner {
                     tasks_received: tasks.len(),
                 });
             }
-            Err(error) => runtime.events.publish_with(|| PollFailure {
-                task_type: self.task_type().to_owned(),
-                worker_id: self.worker_id().to_owned(),
-                duration,
-                error: error.to_string(),
-                error_type: error_type(error).to_owned(),
-            }),
+            Err(error) => {
+                telemetry::record_outcome(&span, error_type(error), true);
+                runtime.events.publish_with(|| PollFailure {
+                    task_type: self.task_type().to_owned(),
+                    worker_id: self.worker_id().to_owned(),
+                    duration,
+                    error: error.to_string(),
+                    error_type: error_type(error).to_owned(),
+                });
+            }
         }
         Some(polled)
     }
@@ -387,12 +398,16 @@ impl TaskRunner {
                     // The server sent more than asked: never exceed the slots, give it back.
                     warn!(task_type = self.task_type(), task_id = %task.task_id, "server returned more tasks than requested; returning the extra one");
                     let runner = Arc::clone(self);
-                    self.runtime.tracker.spawn(async move {
-                        runner
-                            .reporter
-                            .hand_back(&task, "worker had no free slot")
-                            .await;
-                    });
+                    let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
+                    self.runtime.tracker.spawn(
+                        async move {
+                            runner
+                                .reporter
+                                .hand_back(&task, "worker had no free slot")
+                                .await;
+                        }
+                        .instrument(span),
+                    );
                 }
             }
         }
@@ -405,39 +420,67 @@ impl TaskRunner {
         let _active = self.state.enter();
         let mut next = Some(first);
         while let Some(task) = next.take() {
-            let lease = Lease::new(&task, Instant::now());
             if self.runtime.stopping.is_cancelled() {
+                let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
+                telemetry::record_outcome(&span, "handed_back", false);
                 self.reporter
                     .hand_back(&task, "worker shutting down before the task started")
+                    .instrument(span)
                     .await;
                 break;
             }
-            self.warn_about_a_long_response_timeout(&task);
-            let seen = without_hand_backs(&task);
-            let started = Instant::now();
-            match executor::execute(&self, &seen, &lease).await {
-                Execution::Aborted => {
-                    self.reporter
-                        .hand_back(&task, "worker shut down before the task finished")
-                        .await;
-                }
-                Execution::Abandoned | Execution::Cancelled => {}
-                Execution::Finished(result) => {
-                    self.record_sample(started.elapsed(), &result.status);
-                    let want_next = result.status.is_terminal_result()
-                        && !self.runtime.stopping.is_cancelled()
-                        && !self.state.is_paused()
-                        && self.may_take_next();
-                    next = self.reporter.report(*result, &lease, want_next).await;
-                    if want_next && next.is_none() {
-                        self.refund_tokens(1);
-                    }
-                }
-            }
+            let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
+            next = self.run_one(task, &span).instrument(span.clone()).await;
         }
         drop(permit);
         if self.limit.is_some() {
             self.capacity_changed.notify_one();
+        }
+    }
+
+    /// Executes one task and reports its result, under the task's span; returns the next task
+    /// update-v2 handed out, if any.
+    async fn run_one(&self, task: Task, span: &Span) -> Option<Task> {
+        let lease = Lease::new(&task, Instant::now());
+        self.warn_about_a_long_response_timeout(&task);
+        let seen = without_hand_backs(&task);
+        let started = Instant::now();
+        match executor::execute(self, &seen, &lease).await {
+            Execution::Aborted => {
+                telemetry::record_outcome(span, "handed_back", false);
+                self.reporter
+                    .hand_back(&task, "worker shut down before the task finished")
+                    .await;
+                None
+            }
+            Execution::Abandoned => {
+                telemetry::record_outcome(span, "abandoned_at_shutdown", true);
+                None
+            }
+            Execution::Cancelled => {
+                telemetry::record_outcome(span, "cancelled", false);
+                None
+            }
+            Execution::Finished(result) => {
+                telemetry::record_outcome(
+                    span,
+                    result.status.as_str(),
+                    !matches!(
+                        result.status,
+                        TaskResultStatus::Completed | TaskResultStatus::InProgress
+                    ),
+                );
+                self.record_sample(started.elapsed(), &result.status);
+                let want_next = result.status.is_terminal_result()
+                    && !self.runtime.stopping.is_cancelled()
+                    && !self.state.is_paused()
+                    && self.may_take_next();
+                let next = self.reporter.report(*result, &lease, want_next).await;
+                if want_next && next.is_none() {
+                    self.refund_tokens(1);
+                }
+                next
+            }
         }
     }
 

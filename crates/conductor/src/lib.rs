@@ -44,6 +44,7 @@
 //! | `metrics` | yes | `metrics`: Prometheus metrics (`MetricsSettings`, `MetricsCollector`; with `worker`, `TaskHandlerBuilder::metrics`); brings axum and prometheus |
 //! | `schema` | yes | `schema`: JSON Schemas from Rust types (`generate_schema`, `FnWorker::with_input_schema_from`); implies `worker`, brings schemars |
 //! | `macros` | no | the `#[worker]` attribute macro (implies `worker` and `schema`) |
+//! | `otel` | no | `otel`: OpenTelemetry, one trace per workflow across workers; `traceparent` in a started workflow's input (brings `opentelemetry` and `tracing-opentelemetry`) |
 //!
 //! A worker that needs neither metrics nor schemas builds with
 //! `default-features = false, features = ["worker"]`: no axum, prometheus or schemars.
@@ -121,6 +122,12 @@ pub use conductor_client::{
 pub use conductor_http::{Configuration, RetryPolicy};
 
 /// The worker runtime (`conductor-worker`): `Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`...
+/// OpenTelemetry trace context: one trace per workflow, W3C `traceparent` in a workflow's input
+/// (re-export of `conductor_client::otel`).
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub use conductor_client::otel;
+
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 pub use conductor_worker as worker;

@@ -1,0 +1,298 @@
+//! OpenTelemetry trace context for workflows (feature `otel`): the trace a workflow's tasks join,
+//! derived from its instance id, and the W3C `traceparent` an application can pass in a workflow's
+//! input.
+//!
+//! Conductor carries no trace context, so the SDK makes one without the server's help: every
+//! span of a task joins the trace whose id is [`workflow_trace_id`] of the task's workflow, under
+//! a remote parent span whose id is [`workflow_span_id`]. Every worker, in any process, derives
+//! the same ids, so a workflow's tasks appear in one trace, and the trace id *is* the workflow id
+//! (a UUID's 128 bits, dashes removed) — look a workflow up in the tracing backend by its id.
+//!
+//! When the application that starts a workflow is itself traced, it can put its own context in
+//! the workflow's input instead ([`TracePropagation::with_current_trace`]); tasks whose input maps
+//! it ([`WorkflowTask::with_trace_propagation`](conductor_models::WorkflowTask::with_trace_propagation))
+//! then continue the application's trace.
+//!
+//! ```
+//! use conductor_client::otel::{parse_traceparent, traceparent, workflow_trace_id};
+//!
+//! let trace_id = workflow_trace_id("3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f01");
+//! assert_eq!(trace_id.to_string(), "3f9e2a4c1b7d4c8e9a0f5d6b7c8e9f01");
+//!
+//! let context = parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+//!     .expect("a valid traceparent");
+//! assert_eq!(traceparent(&context), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+//! ```
+
+use conductor_models::{StartWorkflowRequest, TRACEPARENT_INPUT_KEY};
+use opentelemetry::Context;
+use opentelemetry::trace::{
+    SpanContext, SpanId, TraceContextExt as _, TraceFlags, TraceId, TraceState,
+};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+/// The trace id of a workflow's trace: the workflow id's 128 bits when it is a UUID (as the
+/// server makes them), else a 128-bit FNV-1a hash of it. Never the invalid all-zero id.
+#[must_use]
+pub fn workflow_trace_id(workflow_id: &str) -> TraceId {
+    let id = uuid_bits(workflow_id).unwrap_or_else(|| fnv1a_128(workflow_id.as_bytes()));
+    TraceId::from_bytes(non_zero_128(id).to_be_bytes())
+}
+
+/// The span id of a workflow's (remote, never exported) root span: a 64-bit FNV-1a hash of the
+/// workflow id. An application that wants a real root span for the workflow in its backend can
+/// export one with this id and [`workflow_trace_id`].
+#[must_use]
+pub fn workflow_span_id(workflow_id: &str) -> SpanId {
+    // Folding the 128-bit hash keeps one hash function; the salt keeps it apart from the trace
+    // id of non-UUID workflow ids.
+    let hash = fnv1a_128(&[b"span:", workflow_id.as_bytes()].concat());
+    #[allow(clippy::cast_possible_truncation)] // folding 128 bits into 64 on purpose
+    let folded = (hash as u64) ^ ((hash >> 64) as u64);
+    SpanId::from_bytes(if folded == 0 { 1 } else { folded }.to_be_bytes())
+}
+
+/// The remote, sampled span context every task span of `workflow_id` is a child of, when the
+/// task carries no `traceparent` of its own.
+#[must_use]
+pub fn workflow_span_context(workflow_id: &str) -> SpanContext {
+    SpanContext::new(
+        workflow_trace_id(workflow_id),
+        workflow_span_id(workflow_id),
+        TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    )
+}
+
+/// The parent context for the spans of one task: the `traceparent` in its input when it holds a
+/// valid one, else the workflow's own trace ([`workflow_span_context`]).
+#[must_use]
+pub fn task_parent_context(
+    workflow_id: &str,
+    input: &serde_json::Map<String, serde_json::Value>,
+) -> Context {
+    let span_context = input
+        .get(TRACEPARENT_INPUT_KEY)
+        .and_then(serde_json::Value::as_str)
+        .and_then(parse_traceparent)
+        .unwrap_or_else(|| workflow_span_context(workflow_id));
+    Context::new().with_remote_span_context(span_context)
+}
+
+/// Parses a W3C `traceparent` header value (`00-<32 hex>-<16 hex>-<2 hex>`) into a remote span
+/// context. `None` for anything else: another version's extra fields are accepted as the
+/// recommendation says, but a malformed value, version `ff`, or an all-zero id is not.
+#[must_use]
+pub fn parse_traceparent(value: &str) -> Option<SpanContext> {
+    let mut parts = value.trim().split('-');
+    let version = parts.next().filter(|v| v.len() == 2)?;
+    let version = u8::from_str_radix(version, 16).ok()?;
+    let trace_id = parts.next().filter(|t| t.len() == 32 && is_lower_hex(t))?;
+    let span_id = parts.next().filter(|s| s.len() == 16 && is_lower_hex(s))?;
+    let flags = parts.next().filter(|f| f.len() == 2 && is_lower_hex(f))?;
+    if version == 0xff || (version == 0 && parts.next().is_some()) {
+        return None;
+    }
+    let trace_id = TraceId::from_hex(trace_id).ok()?;
+    let span_id = SpanId::from_hex(span_id).ok()?;
+    let flags = u8::from_str_radix(flags, 16).ok()?;
+    if trace_id == TraceId::INVALID || span_id == SpanId::INVALID {
+        return None;
+    }
+    Some(SpanContext::new(
+        trace_id,
+        span_id,
+        TraceFlags::new(flags) & TraceFlags::SAMPLED,
+        true,
+        TraceState::default(),
+    ))
+}
+
+/// Formats a span context as a W3C `traceparent` value (version `00`).
+#[must_use]
+pub fn traceparent(context: &SpanContext) -> String {
+    format!(
+        "00-{}-{}-{:02x}",
+        context.trace_id(),
+        context.span_id(),
+        context.trace_flags().to_u8()
+    )
+}
+
+/// The `traceparent` of the current `tracing` span, when an OpenTelemetry layer records it and
+/// it has a valid context; `None` otherwise (no layer, or outside any span).
+#[must_use]
+pub fn current_traceparent() -> Option<String> {
+    let context = tracing::Span::current().context();
+    let span = context.span();
+    let span_context = span.span_context();
+    span_context.is_valid().then(|| traceparent(span_context))
+}
+
+/// Carrying the caller's trace into a workflow (opt-in, per request).
+pub trait TracePropagation {
+    /// Puts the current span's `traceparent` in the workflow's input under
+    /// [`TRACEPARENT_INPUT_KEY`], when there is one ([`current_traceparent`]); leaves the request
+    /// as it is otherwise, so the workflow's tasks fall back to the workflow's own trace.
+    ///
+    /// ```no_run
+    /// use conductor_client::models::StartWorkflowRequest;
+    /// use conductor_client::otel::TracePropagation as _;
+    ///
+    /// # async fn run(client: conductor_client::ConductorClient) -> conductor_client::Result<()> {
+    /// let span = tracing::info_span!("checkout");
+    /// let _entered = span.enter();
+    /// let request = StartWorkflowRequest::new("checkout").with_current_trace();
+    /// client.workflow_client().start_workflow(&request).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    fn with_current_trace(self) -> Self;
+}
+
+impl TracePropagation for StartWorkflowRequest {
+    fn with_current_trace(self) -> Self {
+        match current_traceparent() {
+            Some(value) => self.with_input_value(TRACEPARENT_INPUT_KEY, value),
+            None => self,
+        }
+    }
+}
+
+fn is_lower_hex(text: &str) -> bool {
+    text.bytes()
+        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// The 128 bits of a UUID in its canonical hyphenated form (any case), or of 32 hex digits.
+fn uuid_bits(text: &str) -> Option<u128> {
+    let hex: String = match text.len() {
+        36 => {
+            let dashes_at = [8, 13, 18, 23];
+            let bytes = text.as_bytes();
+            if !dashes_at.iter().all(|&i| bytes[i] == b'-') {
+                return None;
+            }
+            text.chars().filter(|&c| c != '-').collect()
+        }
+        32 => text.to_owned(),
+        _ => return None,
+    };
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u128::from_str_radix(&hex, 16).ok()
+}
+
+/// FNV-1a, 128-bit: small, stable across versions and platforms (unlike `std`'s hasher), which
+/// is what ids derived in separate processes need.
+fn fnv1a_128(bytes: &[u8]) -> u128 {
+    const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
+    bytes.iter().fold(OFFSET, |hash, &byte| {
+        (hash ^ u128::from(byte)).wrapping_mul(PRIME)
+    })
+}
+
+fn non_zero_128(value: u128) -> u128 {
+    if value == 0 { 1 } else { value }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uuid_workflow_id_is_its_own_trace_id() {
+        let id = workflow_trace_id("3F9E2A4C-1B7D-4C8E-9A0F-5D6B7C8E9F01");
+        assert_eq!(id.to_string(), "3f9e2a4c1b7d4c8e9a0f5d6b7c8e9f01");
+    }
+
+    #[test]
+    fn other_workflow_ids_hash_to_stable_distinct_trace_ids() {
+        let a = workflow_trace_id("order-42");
+        assert_eq!(a, workflow_trace_id("order-42"));
+        assert_ne!(a, workflow_trace_id("order-43"));
+        assert_ne!(a, TraceId::INVALID);
+        // Pinned: another process, another build, another platform derive the same id.
+        assert_eq!(a.to_string(), format!("{:032x}", fnv1a_128(b"order-42")));
+        assert_ne!(workflow_span_id("order-42"), workflow_span_id("order-43"));
+    }
+
+    #[test]
+    fn fnv1a_128_matches_its_reference_vector() {
+        // The published test vector for the empty input is the offset basis; "a" from the
+        // reference implementation.
+        assert_eq!(fnv1a_128(b""), 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d);
+        assert_eq!(fnv1a_128(b"a"), 0xd228_cb69_6f1a_8caf_7891_2b70_4e4a_8964);
+    }
+
+    #[test]
+    fn a_traceparent_round_trips() {
+        let value = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        let context = parse_traceparent(value).unwrap();
+        assert!(context.is_remote());
+        assert!(context.is_sampled());
+        assert_eq!(traceparent(&context), value);
+    }
+
+    #[test]
+    fn malformed_traceparents_are_refused() {
+        for value in [
+            "",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "0-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        ] {
+            assert!(parse_traceparent(value).is_none(), "{value:?} was accepted");
+        }
+        // A later version may add fields.
+        assert!(
+            parse_traceparent("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_task_continues_the_traceparent_in_its_input_else_its_workflow_trace() {
+        let workflow_id = "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f01";
+        let mut input = serde_json::Map::new();
+        let own = task_parent_context(workflow_id, &input);
+        assert_eq!(
+            own.span().span_context().trace_id(),
+            workflow_trace_id(workflow_id)
+        );
+        input.insert(TRACEPARENT_INPUT_KEY.to_owned(), serde_json::Value::Null);
+        let unmapped = task_parent_context(workflow_id, &input);
+        assert_eq!(
+            unmapped.span().span_context().trace_id(),
+            workflow_trace_id(workflow_id)
+        );
+        input.insert(
+            TRACEPARENT_INPUT_KEY.to_owned(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into(),
+        );
+        let continued = task_parent_context(workflow_id, &input);
+        let span = continued.span();
+        assert_eq!(
+            span.span_context().trace_id().to_string(),
+            "4bf92f3577b34da6a3ce929d0e0e4736"
+        );
+        assert_eq!(
+            span.span_context().span_id().to_string(),
+            "00f067aa0ba902b7"
+        );
+    }
+
+    #[test]
+    fn without_a_traced_span_the_request_is_left_as_it_is() {
+        let request = StartWorkflowRequest::new("checkout").with_current_trace();
+        assert!(!request.input.contains_key(TRACEPARENT_INPUT_KEY));
+    }
+}

@@ -1,0 +1,144 @@
+//! The worker runtime's `tracing` spans (poll, task, execute, update, lease extension, hand-back)
+//! and, with the `otel` feature, the trace each task's spans join: its workflow's.
+//!
+//! Span names and fields follow one scheme, so that an OpenTelemetry backend (through
+//! `tracing-opentelemetry`) shows them as they are:
+//!
+//! | span | level | parent | fields |
+//! |---|---|---|---|
+//! | `conductor.poll` | debug | none (one trace per poll) | `task_type`, `worker_id`, `requested`, `received`, `outcome` |
+//! | `conductor.task` | info | the workflow's trace (`otel`) | `task_type`, `task_id`, `workflow_id`, `worker_id`, `attempt`, `poll_count`, `outcome` |
+//! | `conductor.execute` | info | `conductor.task` | `task_type`, `task_id`, `outcome` |
+//! | `conductor.lease_extend` | info | `conductor.task` | `task_id`, `outcome` |
+//! | `conductor.update` | info | `conductor.task` | `task_id`, `status`, `attempt`, `outcome` |
+//! | `conductor.hand_back` | info | `conductor.task` | `task_id`, `outcome` |
+//!
+//! Every span also sets `otel.kind` and, when it failed, `otel.status_code = "ERROR"`. The
+//! client calls under them are the HTTP layer's `conductor.http` spans (debug).
+
+use conductor_models::{JsonMap, Task, TaskResult};
+use tracing::field::Empty;
+use tracing::{Span, debug_span, info_span};
+
+/// The span of one batch poll. Each is a root: a poll serves no workflow in particular.
+pub(crate) fn poll_span(task_type: &str, worker_id: &str, requested: usize) -> Span {
+    debug_span!(
+        parent: None,
+        "conductor.poll",
+        otel.kind = "consumer",
+        otel.status_code = Empty,
+        task_type,
+        worker_id,
+        requested,
+        received = Empty,
+        outcome = Empty,
+    )
+}
+
+/// The span of one task, from the start of its execution to the end of its result's delivery;
+/// with the `otel` feature it is a child of its workflow's trace (or of the `traceparent` in the
+/// task's input).
+pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> Span {
+    let span = info_span!(
+        parent: None,
+        "conductor.task",
+        otel.kind = "consumer",
+        otel.status_code = Empty,
+        task_type,
+        task_id = %task.task_id,
+        workflow_id = %task.workflow_instance_id,
+        worker_id,
+        attempt = task.retry_count,
+        poll_count = task.poll_count,
+        outcome = Empty,
+    );
+    join_workflow_trace(&span, &task.workflow_instance_id, &task.input_data);
+    span
+}
+
+/// The task span of a result re-sent from the outbox at start-up (the task itself is gone with
+/// the process that ran it; the span joins its workflow's trace).
+pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskResult) -> Span {
+    let span = info_span!(
+        parent: None,
+        "conductor.task",
+        otel.kind = "consumer",
+        otel.status_code = Empty,
+        task_type,
+        task_id = %result.task_id,
+        workflow_id = %result.workflow_instance_id,
+        worker_id,
+        redelivery = true,
+        outcome = Empty,
+    );
+    join_workflow_trace(&span, &result.workflow_instance_id, &JsonMap::new());
+    span
+}
+
+/// The span around the worker's own code (a child of the current task span).
+pub(crate) fn execute_span(task_type: &str, task: &Task) -> Span {
+    info_span!(
+        "conductor.execute",
+        otel.kind = "internal",
+        otel.status_code = Empty,
+        task_type,
+        task_id = %task.task_id,
+        outcome = Empty,
+    )
+}
+
+/// The span of one lease extension (a heartbeat and its quick retries).
+pub(crate) fn lease_span(task_id: &str) -> Span {
+    info_span!(
+        "conductor.lease_extend",
+        otel.kind = "internal",
+        otel.status_code = Empty,
+        task_id,
+        outcome = Empty,
+    )
+}
+
+/// The span of one attempt to deliver a result.
+pub(crate) fn update_span(task_id: &str, status: &str, attempt: u32) -> Span {
+    info_span!(
+        "conductor.update",
+        otel.kind = "internal",
+        otel.status_code = Empty,
+        task_id,
+        status,
+        attempt,
+        outcome = Empty,
+    )
+}
+
+/// The span of handing a task back to the server.
+pub(crate) fn hand_back_span(task_id: &str) -> Span {
+    info_span!(
+        "conductor.hand_back",
+        otel.kind = "internal",
+        otel.status_code = Empty,
+        task_id,
+        outcome = Empty,
+    )
+}
+
+/// Records how the work of `span` ended; `failed` also marks the span as an error.
+pub(crate) fn record_outcome(span: &Span, outcome: &str, failed: bool) {
+    span.record("outcome", outcome);
+    if failed {
+        span.record("otel.status_code", "ERROR");
+    }
+}
+
+/// Makes `span` a child of a workflow's trace: the `traceparent` in the task's input, else the
+/// trace derived from the workflow id. A no-op when no OpenTelemetry layer records the span.
+#[cfg(feature = "otel")]
+fn join_workflow_trace(span: &Span, workflow_id: &str, input: &JsonMap) {
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    let parent = conductor_client::otel::task_parent_context(workflow_id, input);
+    // Errors mean no OpenTelemetry layer (or a disabled span): nothing to join then.
+    let _ = span.set_parent(parent);
+}
+
+#[cfg(not(feature = "otel"))]
+fn join_workflow_trace(_span: &Span, _workflow_id: &str, _input: &JsonMap) {}
