@@ -11,8 +11,9 @@ struct Bench {
     name: &'static str,
     package: &'static str,
     target: &'static str,
-    /// Cargo features of `package` to build the bench with.
-    features: &'static str,
+    /// One run of the bench binary per entry, each built with these Cargo features of `package`
+    /// (`""`: the defaults only).
+    builds: &'static [&'static str],
     /// Arguments always passed (before the user's).
     args: &'static [&'static str],
     what: &'static str,
@@ -23,7 +24,7 @@ const BENCHES: &[Bench] = &[
         name: "server",
         package: "conductor-server",
         target: "server",
-        features: "",
+        builds: &[""],
         args: &[],
         what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients",
     },
@@ -31,7 +32,7 @@ const BENCHES: &[Bench] = &[
         name: "worker",
         package: "conductor-worker",
         target: "worker_throughput",
-        features: "",
+        builds: &[""],
         args: &[],
         what: "worker runtime: no-op tasks/s through a TaskHandler vs a bare HTTP loop; idle CPU",
     },
@@ -39,9 +40,9 @@ const BENCHES: &[Bench] = &[
         name: "tracing",
         package: "conductor-worker",
         target: "worker_throughput",
-        features: "otel",
+        builds: &["", "otel"],
         args: &["--handler-only", "--rounds", "3"],
-        what: "worker runtime with the `otel` feature: the handler with tracing off vs on (OpenTelemetry)",
+        what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry)",
     },
 ];
 
@@ -61,19 +62,21 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for bench in chosen {
         println!("== bench {}: {}", bench.name, bench.what);
-        let mut command = Command::new(&cargo);
-        command.args(["bench", "-p", bench.package, "--bench", bench.target]);
-        if !bench.features.is_empty() {
-            command.args(["--features", bench.features]);
-        }
-        let status = command
-            .arg("--")
-            .args(bench.args)
-            .args(extra)
-            .status()
-            .map_err(|err| format!("cannot run cargo: {err}"))?;
-        if !status.success() {
-            return Err(format!("bench {} failed ({status})", bench.name));
+        for features in bench.builds {
+            let mut command = Command::new(&cargo);
+            command.args(["bench", "-p", bench.package, "--bench", bench.target]);
+            if !features.is_empty() {
+                command.args(["--features", features]);
+            }
+            let status = command
+                .arg("--")
+                .args(bench.args)
+                .args(extra)
+                .status()
+                .map_err(|err| format!("cannot run cargo: {err}"))?;
+            if !status.success() {
+                return Err(format!("bench {} failed ({status})", bench.name));
+            }
         }
     }
     Ok(())

@@ -31,6 +31,8 @@ pub(crate) const SUITES: &[&str] = &[
     "e2e",
     "seed_snippets",
     "macros_e2e",
+    // one trace per workflow across two worker processes (feature `otel`).
+    "otel_trace",
     // every example, run in-process.
     "examples",
 ];

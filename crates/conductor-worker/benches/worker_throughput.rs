@@ -83,7 +83,9 @@ mod traced {
         }
     }
 
-    pub(crate) fn runtime(name: &str) -> (Runtime, Arc<AtomicUsize>) {
+    /// The runtime, the count of exported spans, and the provider (dropping it shuts the tracer
+    /// down, so the caller keeps it).
+    pub(crate) fn runtime(name: &str) -> (Runtime, Arc<AtomicUsize>, SdkTracerProvider) {
         let exporter = CountingExporter::default();
         let count = Arc::clone(&exporter.0);
         let provider = SdkTracerProvider::builder()
@@ -104,7 +106,7 @@ mod traced {
             })
             .build()
             .unwrap();
-        (runtime, count)
+        (runtime, count, provider)
     }
 }
 
@@ -291,7 +293,7 @@ fn main() {
     let worker_rt = runtime("bench-worker");
     // Thread names share the `bench-worker` prefix, so their CPU counts as the worker's.
     #[cfg(feature = "otel")]
-    let (traced_rt, exported) = traced::runtime("bench-worker-ot");
+    let (traced_rt, exported, _provider) = traced::runtime("bench-worker-ot");
     let server = server_rt.block_on(DevServer::start()).unwrap();
     let config = Configuration::new(server.url());
     let client = ConductorClient::new(config.clone()).unwrap();

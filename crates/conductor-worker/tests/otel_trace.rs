@@ -4,7 +4,8 @@
 //! (`conductor.task` > `conductor.execute` / `conductor.update` > `conductor.http`), and carry
 //! the task's attributes. A workflow started inside a traced span of the application, with its
 //! `traceparent` in the input, is continued instead. The test runs itself again as each worker
-//! process (`OTEL_CHILD_URL` set).
+//! process (`OTEL_CHILD_URL` set). It runs on the embedded server, and on conductor-oss in the
+//! real-server suites (`cargo xtask oss-test`).
 
 // Test code: unwrapping is how a test fails (clippy.toml allows it in #[test] fns only).
 #![allow(clippy::unwrap_used)]
@@ -22,6 +23,7 @@ use conductor_models::{
     StartWorkflowRequest, Task, TaskDef, WorkflowDef, WorkflowStatus, WorkflowTask,
 };
 use conductor_server::DevServer;
+use conductor_test_support::{external_server_url, unique_name};
 use conductor_worker::{EnvLookup, FnWorker, TaskHandler, WorkerOutput};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
@@ -221,10 +223,24 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     ) {
         return run_child(&url, &task_type, &PathBuf::from(out)).await;
     }
-    let server = DevServer::start().await.unwrap();
-    let client = ConductorClient::new(Configuration::new(server.url())).unwrap();
+    // The embedded server, or the real one the suites run against (then with names unique to
+    // this run, so that no other worker polls these tasks).
+    let (server, url) = match external_server_url() {
+        Some(url) => (None, url),
+        None => {
+            let server = DevServer::start().await.unwrap();
+            let url = server.url();
+            (Some(server), url)
+        }
+    };
+    let client = ConductorClient::new(Configuration::new(&url)).unwrap();
+    let (reserve, charge, flow) = (
+        unique_name("reserve"),
+        unique_name("charge"),
+        unique_name("traced_checkout"),
+    );
     let metadata = client.metadata_client();
-    for name in ["reserve", "charge"] {
+    for name in [&reserve, &charge] {
         metadata
             .register_task_def(&TaskDef::new(name))
             .await
@@ -232,22 +248,22 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     }
     metadata
         .register_workflow_def(
-            &WorkflowDef::new("traced_checkout")
-                .with_task(WorkflowTask::simple("reserve", "reserve_ref").with_trace_propagation())
-                .with_task(WorkflowTask::simple("charge", "charge_ref").with_trace_propagation()),
+            &WorkflowDef::new(&flow)
+                .with_task(WorkflowTask::simple(&reserve, "reserve_ref").with_trace_propagation())
+                .with_task(WorkflowTask::simple(&charge, "charge_ref").with_trace_propagation()),
         )
         .await
         .unwrap();
     let dir = std::env::temp_dir().join(format!("conductor-otel-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (reserve_out, charge_out) = (dir.join("reserve.jsonl"), dir.join("charge.jsonl"));
-    let reserver = spawn_child(&server.url(), "reserve", &reserve_out);
-    let charger = spawn_child(&server.url(), "charge", &charge_out);
+    let reserver = spawn_child(&url, &reserve, &reserve_out);
+    let charger = spawn_child(&url, &charge, &charge_out);
 
     // A workflow started outside any trace: its tasks join the trace of its id.
     let plain = client
         .workflow_client()
-        .start_workflow(&StartWorkflowRequest::new("traced_checkout"))
+        .start_workflow(&StartWorkflowRequest::new(&flow))
         .await
         .unwrap();
     // A workflow started inside a traced span of the application: its tasks continue that trace.
@@ -255,7 +271,7 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     let request = tracing::subscriber::with_default(app_subscriber, || {
         let span = tracing::info_span!("place_order");
         let _entered = span.enter();
-        StartWorkflowRequest::new("traced_checkout").with_current_trace()
+        StartWorkflowRequest::new(&flow).with_current_trace()
     });
     app_provider.force_flush().unwrap();
     let app_spans = app_exporter.get_finished_spans().unwrap();
@@ -281,8 +297,8 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     let trace_id = workflow_trace_id(&plain).to_string();
     let root_id = workflow_span_id(&plain).to_string();
     assert_eq!(trace_id, plain.replace('-', ""));
-    check_task_trace(&reserve_spans, &plain, "reserve", &trace_id, &root_id);
-    check_task_trace(&charge_spans, &plain, "charge", &trace_id, &root_id);
+    check_task_trace(&reserve_spans, &plain, &reserve, &trace_id, &root_id);
+    check_task_trace(&charge_spans, &plain, &charge, &trace_id, &root_id);
     // And continue the application's trace for the other one.
     let (app_trace, app_span_id) = (
         app_span.trace_id().to_string(),
@@ -291,17 +307,11 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     check_task_trace(
         &reserve_spans,
         &continued,
-        "reserve",
+        &reserve,
         &app_trace,
         &app_span_id,
     );
-    check_task_trace(
-        &charge_spans,
-        &continued,
-        "charge",
-        &app_trace,
-        &app_span_id,
-    );
+    check_task_trace(&charge_spans, &continued, &charge, &app_trace, &app_span_id);
     // A process's polls are traces of their own, never part of a workflow's.
     let polls: Vec<&Value> = reserve_spans
         .iter()
@@ -313,5 +323,7 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
             |p| p["trace_id"] != trace_id.as_str() && p["parent_span_id"] == "0000000000000000"
         )
     );
-    server.shutdown().await;
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
 }
