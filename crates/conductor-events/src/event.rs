@@ -428,6 +428,69 @@ pub struct ActiveWorkersChanged {
     pub count: usize,
 }
 
+/// A worker's limit on executions in flight was set: when the worker starts (its thread count,
+/// where the adaptive limit starts too) and each time adaptive concurrency moves it.
+/// `conductor-metrics` keeps the last value in the `task_concurrency_limit` gauge.
+///
+/// ```
+/// use conductor_events::{ConcurrencyLimitChanged, TaskRunnerEventsListener};
+///
+/// /// Warns when a worker's dependency forced its limit down to a single execution.
+/// struct Throttled;
+///
+/// impl TaskRunnerEventsListener for Throttled {
+///     fn on_concurrency_limit_changed(&self, event: &ConcurrencyLimitChanged) {
+///         if event.limit == 1 {
+///             tracing::warn!(task_type = %event.task_type, "running one task at a time");
+///         }
+///     }
+/// }
+///
+/// Throttled.on_concurrency_limit_changed(&ConcurrencyLimitChanged {
+///     task_type: "send_sms".into(),
+///     worker_id: "host-1".into(),
+///     limit: 1,
+/// });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConcurrencyLimitChanged {
+    /// The task type.
+    pub task_type: String,
+    /// The worker's id.
+    pub worker_id: String,
+    /// Executions the worker now allows in flight: its thread count, or with adaptive
+    /// concurrency the current adaptive limit (between 1 and the thread count).
+    pub limit: usize,
+}
+
+/// The poller waited for the worker's rate limit: it had free slots but no token to poll with.
+/// Published once the wait is over (cut short by a pause or shutdown, it is the time waited).
+/// `conductor-metrics` counts these in `task_rate_limit_wait_total` and adds up `wait` in
+/// `task_rate_limit_wait_seconds_total`.
+///
+/// ```
+/// use std::time::Duration;
+/// use conductor_events::{RateLimitWaited, TaskRunnerEvent};
+///
+/// let event = RateLimitWaited {
+///     task_type: "send_sms".into(),
+///     worker_id: "host-1".into(),
+///     wait: Duration::from_millis(100),
+/// };
+/// let event = TaskRunnerEvent::from(event);
+/// assert_eq!(event.name(), "RateLimitWaited");
+/// assert_eq!(event.task_type(), "send_sms");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimitWaited {
+    /// The task type.
+    pub task_type: String,
+    /// The worker's id.
+    pub worker_id: String,
+    /// How long the poller waited for the next token.
+    pub wait: Duration,
+}
+
 /// Any of the task runner's events.
 ///
 /// Listeners usually implement the per-event methods of
@@ -470,6 +533,10 @@ pub enum TaskRunnerEvent {
     TaskExecutionQueueFull(TaskExecutionQueueFull),
     /// See [`ActiveWorkersChanged`].
     ActiveWorkersChanged(ActiveWorkersChanged),
+    /// See [`ConcurrencyLimitChanged`].
+    ConcurrencyLimitChanged(ConcurrencyLimitChanged),
+    /// See [`RateLimitWaited`].
+    RateLimitWaited(RateLimitWaited),
 }
 
 impl TaskRunnerEvent {
@@ -513,6 +580,8 @@ impl TaskRunnerEvent {
             Self::TaskPaused(e) => &e.task_type,
             Self::TaskExecutionQueueFull(e) => &e.task_type,
             Self::ActiveWorkersChanged(e) => &e.task_type,
+            Self::ConcurrencyLimitChanged(e) => &e.task_type,
+            Self::RateLimitWaited(e) => &e.task_type,
         }
     }
 
@@ -541,6 +610,8 @@ impl TaskRunnerEvent {
             Self::TaskPaused(_) => "TaskPaused",
             Self::TaskExecutionQueueFull(_) => "TaskExecutionQueueFull",
             Self::ActiveWorkersChanged(_) => "ActiveWorkersChanged",
+            Self::ConcurrencyLimitChanged(_) => "ConcurrencyLimitChanged",
+            Self::RateLimitWaited(_) => "RateLimitWaited",
         }
     }
 }
@@ -570,6 +641,8 @@ impl_from_event!(
     TaskPaused,
     TaskExecutionQueueFull,
     ActiveWorkersChanged,
+    ConcurrencyLimitChanged,
+    RateLimitWaited,
 );
 
 impl From<TaskUpdateFailure> for TaskRunnerEvent {

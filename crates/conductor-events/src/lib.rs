@@ -5,7 +5,8 @@
 //! ([`TaskExecutionStarted`], [`TaskExecutionCompleted`], [`TaskExecutionFailure`]) and the
 //! report to the server ([`TaskUpdateCompleted`], [`TaskUpdateAttemptFailure`] for each failed
 //! attempt, [`TaskUpdateFailure`] for a result given up), plus [`TaskPaused`],
-//! [`TaskExecutionQueueFull`] and [`ActiveWorkersChanged`]. An [`EventDispatcher`] hands them to
+//! [`TaskExecutionQueueFull`] and [`ActiveWorkersChanged`], and for the worker's limits
+//! [`ConcurrencyLimitChanged`] and [`RateLimitWaited`]. An [`EventDispatcher`] hands them to
 //! every registered [`TaskRunnerEventsListener`]; the Prometheus metrics of `conductor-metrics`
 //! are one such listener.
 //!
@@ -34,10 +35,10 @@ mod panic;
 
 pub use dispatcher::{DEFAULT_QUEUE_CAPACITY, EventDispatcher};
 pub use event::{
-    ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
-    TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull,
-    TaskExecutionStarted, TaskPaused, TaskRunnerEvent, TaskUpdateAttemptFailure,
-    TaskUpdateCompleted, TaskUpdateFailure,
+    ActiveWorkersChanged, ConcurrencyLimitChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure,
+    PollStarted, RateLimitWaited, TaskExecutionCancelled, TaskExecutionCompleted,
+    TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted, TaskPaused,
+    TaskRunnerEvent, TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure,
 };
 pub use listener::TaskRunnerEventsListener;
 pub use panic::panic_message;

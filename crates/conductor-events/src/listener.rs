@@ -1,9 +1,10 @@
 //! [`TaskRunnerEventsListener`]: the trait an observer of the worker runtime implements.
 
 use crate::event::{
-    ActiveWorkersChanged, PollCompleted, PollFailure, PollStarted, TaskExecutionCancelled,
-    TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
-    TaskPaused, TaskRunnerEvent, TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure,
+    ActiveWorkersChanged, ConcurrencyLimitChanged, PollCompleted, PollFailure, PollStarted,
+    RateLimitWaited, TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure,
+    TaskExecutionQueueFull, TaskExecutionStarted, TaskPaused, TaskRunnerEvent,
+    TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure,
 };
 
 /// Observes the worker runtime's lifecycle events: polls, executions, result updates.
@@ -100,6 +101,16 @@ pub trait TaskRunnerEventsListener: Send + Sync {
         let _ = event;
     }
 
+    /// A worker's limit on executions in flight was set (at start, then by adaptive concurrency).
+    fn on_concurrency_limit_changed(&self, event: &ConcurrencyLimitChanged) {
+        let _ = event;
+    }
+
+    /// The poller waited for the worker's rate limit.
+    fn on_rate_limit_waited(&self, event: &RateLimitWaited) {
+        let _ = event;
+    }
+
     /// Any event. The default calls the matching `on_*` method; override it to see every event
     /// in one place (then the `on_*` methods are only called if you call them).
     fn on_event(&self, event: &TaskRunnerEvent) {
@@ -119,6 +130,61 @@ pub trait TaskRunnerEventsListener: Send + Sync {
             TaskRunnerEvent::TaskPaused(e) => self.on_task_paused(e),
             TaskRunnerEvent::TaskExecutionQueueFull(e) => self.on_task_execution_queue_full(e),
             TaskRunnerEvent::ActiveWorkersChanged(e) => self.on_active_workers_changed(e),
+            TaskRunnerEvent::ConcurrencyLimitChanged(e) => self.on_concurrency_limit_changed(e),
+            TaskRunnerEvent::RateLimitWaited(e) => self.on_rate_limit_waited(e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Records which per-event method each event reached.
+    #[derive(Default)]
+    struct Calls(Mutex<Vec<String>>);
+
+    impl TaskRunnerEventsListener for Calls {
+        fn on_concurrency_limit_changed(&self, event: &ConcurrencyLimitChanged) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("limit {}", event.limit));
+        }
+
+        fn on_rate_limit_waited(&self, event: &RateLimitWaited) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("waited {:?}", event.wait));
+        }
+    }
+
+    #[test]
+    fn on_event_routes_the_limit_events_to_their_methods() {
+        let calls = Calls::default();
+        let limit: TaskRunnerEvent = ConcurrencyLimitChanged {
+            task_type: "t".into(),
+            worker_id: "w".into(),
+            limit: 3,
+        }
+        .into();
+        let waited: TaskRunnerEvent = RateLimitWaited {
+            task_type: "t".into(),
+            worker_id: "w".into(),
+            wait: Duration::from_millis(100),
+        }
+        .into();
+        assert_eq!(
+            (limit.name(), waited.name()),
+            ("ConcurrencyLimitChanged", "RateLimitWaited")
+        );
+        assert!(!limit.is_critical() && !waited.is_critical());
+        calls.on_event(&limit);
+        calls.on_event(&waited);
+        assert_eq!(*calls.0.lock().unwrap(), ["limit 3", "waited 100ms"]);
     }
 }

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use conductor_events::{
-    ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
-    TaskExecutionCancelled, TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull,
-    TaskExecutionStarted, TaskPaused, TaskRunnerEventsListener, TaskUpdateAttemptFailure,
-    TaskUpdateCompleted, TaskUpdateFailure,
+    ActiveWorkersChanged, ConcurrencyLimitChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure,
+    PollStarted, RateLimitWaited, TaskExecutionCancelled, TaskExecutionCompleted,
+    TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted, TaskPaused,
+    TaskRunnerEventsListener, TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure,
 };
 use conductor_http::{ClientObserver, ConductorError};
 use prometheus::{
-    HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
+    CounterVec, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry,
+    TextEncoder,
 };
 use tracing::warn;
 
@@ -47,10 +48,18 @@ use crate::settings::MetricsSettings;
 /// | `conductor_task_update_time_seconds` | histogram | `task_type`, `status` |
 /// | `conductor_task_result_size_bytes` | gauge | `task_type` |
 /// | `conductor_active_workers` | gauge | `task_type` |
+/// | `conductor_task_concurrency_limit` | gauge | `task_type` |
+/// | `conductor_task_rate_limit_wait_total` | counter | `task_type` |
+/// | `conductor_task_rate_limit_wait_seconds_total` | counter | `task_type` |
 /// | `conductor_http_api_client_request_seconds` | histogram | `method`, `uri`, `status` |
 /// | `conductor_workflow_start_error_total` | counter | `workflow_type`, `error_type` |
 /// | `conductor_workflow_input_size_bytes` | histogram | `workflow_type`, `version` |
 /// | `conductor_external_payload_used_total` | counter | `entity_name`, `operation`, `payload_type` |
+///
+/// `task_concurrency_limit` is the worker's limit on executions in flight (its thread count, or
+/// the current adaptive limit: compare it with `active_workers`); the rate of
+/// `task_rate_limit_wait_seconds_total` is the fraction of time the worker's rate limit held its
+/// poller back.
 ///
 /// The last four come from the client side: the collector is also a
 /// [`ClientObserver`]; set it on the client's configuration
@@ -98,6 +107,9 @@ struct Metrics {
     update_time: HistogramVec,
     result_size: ResultSize,
     active_workers: IntGaugeVec,
+    concurrency_limit: IntGaugeVec,
+    rate_limit_waits: IntCounterVec,
+    rate_limit_wait_seconds: CounterVec,
     http_requests: HistogramVec,
     workflow_start_errors: IntCounterVec,
     workflow_input_size: HistogramVec,
@@ -188,6 +200,10 @@ impl MetricsCollector {
             )?,
             result_size,
             active_workers: builder.gauge(names::ACTIVE, &[l.task_type])?,
+            concurrency_limit: builder.gauge(names::CONCURRENCY_LIMIT, &[l.task_type])?,
+            rate_limit_waits: builder.counter(names::RATE_LIMIT_WAIT, &[l.task_type])?,
+            rate_limit_wait_seconds: builder
+                .seconds_counter(names::RATE_LIMIT_WAIT_SECONDS, &[l.task_type])?,
             http_requests: builder.histogram(
                 names::HTTP_REQUEST,
                 &["method", "uri", l.status],
@@ -333,6 +349,16 @@ impl Builder<'_> {
         self.register(metric, IntCounterVec::new(opts, labels))
     }
 
+    /// A counter of seconds (a float: waits add fractions of a second).
+    fn seconds_counter(
+        &self,
+        metric: MetricName,
+        labels: &[&str],
+    ) -> Result<CounterVec, MetricsError> {
+        let opts = Opts::new(self.full_name(metric), metric.help);
+        self.register(metric, CounterVec::new(opts, labels))
+    }
+
     fn gauge(&self, metric: MetricName, labels: &[&str]) -> Result<IntGaugeVec, MetricsError> {
         let opts = Opts::new(self.full_name(metric), metric.help);
         self.register(metric, IntGaugeVec::new(opts, labels))
@@ -468,6 +494,23 @@ impl TaskRunnerEventsListener for MetricsCollector {
             .with_label_values(&[&event.task_type])
             .set(i64::try_from(event.count).unwrap_or(i64::MAX));
     }
+
+    fn on_concurrency_limit_changed(&self, event: &ConcurrencyLimitChanged) {
+        self.inner
+            .concurrency_limit
+            .with_label_values(&[&event.task_type])
+            .set(i64::try_from(event.limit).unwrap_or(i64::MAX));
+    }
+
+    fn on_rate_limit_waited(&self, event: &RateLimitWaited) {
+        let m = &self.inner;
+        m.rate_limit_waits
+            .with_label_values(&[&event.task_type])
+            .inc();
+        m.rate_limit_wait_seconds
+            .with_label_values(&[&event.task_type])
+            .inc_by(event.wait.as_secs_f64());
+    }
 }
 
 /// The client-side metrics: `http_api_client_request_seconds`, `workflow_start_error_total`,
@@ -501,5 +544,91 @@ impl ClientObserver for MetricsCollector {
             .external_payloads
             .with_label_values(&[entity, operation, payload_type])
             .inc();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limit(limit: usize) -> ConcurrencyLimitChanged {
+        ConcurrencyLimitChanged {
+            task_type: "send_sms".into(),
+            worker_id: "w1".into(),
+            limit,
+        }
+    }
+
+    fn waited(millis: u64) -> RateLimitWaited {
+        RateLimitWaited {
+            task_type: "send_sms".into(),
+            worker_id: "w1".into(),
+            wait: Duration::from_millis(millis),
+        }
+    }
+
+    /// Feeds a start at 8, two adaptive changes and three rate-limit waits (1.75 s in all).
+    fn feed(collector: &MetricsCollector) -> String {
+        for value in [8, 7, 6] {
+            collector.on_concurrency_limit_changed(&limit(value));
+        }
+        for millis in [250, 500, 1_000] {
+            collector.on_rate_limit_waited(&waited(millis));
+        }
+        collector.gather()
+    }
+
+    fn assert_lines(text: &str, expected: &[&str]) {
+        for line in expected {
+            assert!(
+                text.lines().any(|l| l == *line),
+                "missing line {line:?} in:\n{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn limit_changes_and_rate_limit_waits_become_a_gauge_and_two_counters() {
+        let collector = MetricsCollector::new(&MetricsSettings::default()).unwrap();
+        // Nothing yet: no series (a worker without events shows no made-up limit).
+        assert!(!collector.gather().contains("concurrency_limit{"));
+        let text = feed(&collector);
+        assert_lines(
+            &text,
+            &[
+                "# TYPE conductor_task_concurrency_limit gauge",
+                r#"conductor_task_concurrency_limit{task_type="send_sms"} 6"#,
+                "# TYPE conductor_task_rate_limit_wait_total counter",
+                r#"conductor_task_rate_limit_wait_total{task_type="send_sms"} 3"#,
+                "# TYPE conductor_task_rate_limit_wait_seconds_total counter",
+                r#"conductor_task_rate_limit_wait_seconds_total{task_type="send_sms"} 1.75"#,
+            ],
+        );
+        // The gauge follows the limit back up.
+        collector.on_concurrency_limit_changed(&limit(8));
+        assert_lines(
+            &collector.gather(),
+            &[r#"conductor_task_concurrency_limit{task_type="send_sms"} 8"#],
+        );
+    }
+
+    #[test]
+    fn canonical_naming_drops_the_prefix_and_labels_the_task_type_in_camel_case() {
+        let settings = MetricsSettings::default()
+            .with_namespace("ignored")
+            .with_naming(MetricNaming::Canonical);
+        let collector = MetricsCollector::new(&settings).unwrap();
+        let text = feed(&collector);
+        assert_lines(
+            &text,
+            &[
+                "# TYPE task_concurrency_limit gauge",
+                r#"task_concurrency_limit{taskType="send_sms"} 6"#,
+                r#"task_rate_limit_wait_total{taskType="send_sms"} 3"#,
+                "# TYPE task_rate_limit_wait_seconds_total counter",
+                r#"task_rate_limit_wait_seconds_total{taskType="send_sms"} 1.75"#,
+            ],
+        );
+        assert!(!text.contains("ignored_"), "{text}");
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! [`MetricsCollector`] listens to the runtime's lifecycle events (`conductor-events`) and keeps
 //! Prometheus counters, histograms and gauges: polls, poll errors, executions, execution errors,
-//! update errors, latencies, result sizes, active tasks. [`MetricsServer`] serves them at
+//! update errors, latencies, result sizes, active tasks, each worker's concurrency limit and its
+//! rate-limit waits. [`MetricsServer`] serves them at
 //! `/metrics` with a `/health` check beside. [`MetricsSettings`] chooses the port, path,
 //! namespace and the naming scheme: this SDK's ([`MetricNaming::Standard`]) or the one the other
 //! Conductor SDKs share ([`MetricNaming::Canonical`]), so existing dashboards keep working;

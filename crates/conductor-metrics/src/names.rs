@@ -192,6 +192,42 @@ pub const TASK_RESULT_SIZE_BYTES: &str = "task_result_size_bytes";
 /// assert_eq!(query, "max by (task_type) (conductor_active_workers)");
 /// ```
 pub const ACTIVE_WORKERS: &str = "active_workers";
+/// The limit on a worker's executions in flight (gauge; label: task type): its thread count, or
+/// with adaptive concurrency the current adaptive limit, which drops while what the executions
+/// call is slow or failing. Compare it with [`ACTIVE_WORKERS`]: a limit far under the thread count
+/// is a dependency holding the worker back.
+///
+/// ```
+/// use conductor_metrics::names::{ACTIVE_WORKERS, TASK_CONCURRENCY_LIMIT};
+///
+/// // The limit against the executions running, standard naming.
+/// let limit = format!("max by (task_type) (conductor_{TASK_CONCURRENCY_LIMIT})");
+/// let active = format!("sum by (task_type) (conductor_{ACTIVE_WORKERS})");
+/// assert_eq!(limit, "max by (task_type) (conductor_task_concurrency_limit)");
+/// # let _ = active;
+/// ```
+pub const TASK_CONCURRENCY_LIMIT: &str = "task_concurrency_limit";
+/// Times a worker's poller waited for its rate limit: free slots, but no token to poll with
+/// (counter; label: task type).
+///
+/// ```
+/// use conductor_metrics::names::TASK_RATE_LIMIT_WAIT_TOTAL;
+///
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_RATE_LIMIT_WAIT_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_rate_limit_wait_total[5m]))");
+/// ```
+pub const TASK_RATE_LIMIT_WAIT_TOTAL: &str = "task_rate_limit_wait_total";
+/// Time a worker's poller spent waiting for its rate limit, in seconds (counter; label: task
+/// type). Its rate is the fraction of time the worker was throttled: 0 never, 1 always.
+///
+/// ```
+/// use conductor_metrics::names::TASK_RATE_LIMIT_WAIT_SECONDS_TOTAL;
+///
+/// // The fraction of the last 5 minutes each task type spent throttled, standard naming.
+/// let query = format!("sum by (task_type) (rate(conductor_{TASK_RATE_LIMIT_WAIT_SECONDS_TOTAL}[5m]))");
+/// assert_eq!(query, "sum by (task_type) (rate(conductor_task_rate_limit_wait_seconds_total[5m]))");
+/// ```
+pub const TASK_RATE_LIMIT_WAIT_SECONDS_TOTAL: &str = "task_rate_limit_wait_seconds_total";
 
 /// Latency of each HTTP exchange of the SDK with the server, retries and token requests
 /// included (histogram; labels: `method`, `uri` (the route template, such as `/tasks/{taskId}`),
@@ -403,4 +439,16 @@ pub(crate) const RESULT_SIZE: MetricName = MetricName {
 pub(crate) const ACTIVE: MetricName = MetricName {
     name: ACTIVE_WORKERS,
     help: "Tasks being executed",
+};
+pub(crate) const CONCURRENCY_LIMIT: MetricName = MetricName {
+    name: TASK_CONCURRENCY_LIMIT,
+    help: "Limit on executions in flight: the thread count, or the current adaptive limit",
+};
+pub(crate) const RATE_LIMIT_WAIT: MetricName = MetricName {
+    name: TASK_RATE_LIMIT_WAIT_TOTAL,
+    help: "Times the poller waited for the worker's rate limit",
+};
+pub(crate) const RATE_LIMIT_WAIT_SECONDS: MetricName = MetricName {
+    name: TASK_RATE_LIMIT_WAIT_SECONDS_TOTAL,
+    help: "Time the poller spent waiting for the worker's rate limit in seconds",
 };

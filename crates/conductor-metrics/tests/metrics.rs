@@ -8,17 +8,18 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use conductor_events::{
-    ActiveWorkersChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure, PollStarted,
-    TaskExecutionCompleted, TaskExecutionFailure, TaskExecutionQueueFull, TaskExecutionStarted,
-    TaskPaused, TaskRunnerEventsListener, TaskUpdateAttemptFailure, TaskUpdateCompleted,
-    TaskUpdateFailure,
+    ActiveWorkersChanged, ConcurrencyLimitChanged, PANIC_ERROR_TYPE, PollCompleted, PollFailure,
+    PollStarted, RateLimitWaited, TaskExecutionCompleted, TaskExecutionFailure,
+    TaskExecutionQueueFull, TaskExecutionStarted, TaskPaused, TaskRunnerEventsListener,
+    TaskUpdateAttemptFailure, TaskUpdateCompleted, TaskUpdateFailure,
 };
 use conductor_http::{ClientObserver, ConductorError};
 use conductor_metrics::{MetricNaming, MetricsCollector, MetricsServer, MetricsSettings};
 use conductor_models::{TaskResult, TaskResultStatus};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-/// Publishes one of each event (two polls) for task type `greet`.
+/// Publishes one of each event (two polls, two limit changes, two rate-limit waits) for task type
+/// `greet`.
 fn feed(collector: &MetricsCollector) {
     let t = || "greet".to_owned();
     let w = || "w1".to_owned();
@@ -113,6 +114,20 @@ fn feed(collector: &MetricsCollector) {
         worker_id: w(),
         count: 3,
     });
+    for limit in [4, 3] {
+        collector.on_concurrency_limit_changed(&ConcurrencyLimitChanged {
+            task_type: t(),
+            worker_id: w(),
+            limit,
+        });
+    }
+    for millis in [100, 400] {
+        collector.on_rate_limit_waited(&RateLimitWaited {
+            task_type: t(),
+            worker_id: w(),
+            wait: Duration::from_millis(millis),
+        });
+    }
     observe_client(collector);
 }
 
@@ -178,6 +193,9 @@ fn standard_naming_exposes_the_seed_table() {
             r#"conductor_task_update_time_seconds_sum{status="FAILURE",task_type="greet"} 7"#,
             r#"conductor_task_result_size_bytes{task_type="greet"} 321"#,
             r#"conductor_active_workers{task_type="greet"} 3"#,
+            r#"conductor_task_concurrency_limit{task_type="greet"} 3"#,
+            r#"conductor_task_rate_limit_wait_total{task_type="greet"} 2"#,
+            r#"conductor_task_rate_limit_wait_seconds_total{task_type="greet"} 0.5"#,
             r#"conductor_http_api_client_request_seconds_count{method="GET",status="200",uri="/tasks/{taskId}"} 1"#,
             r#"conductor_http_api_client_request_seconds_count{method="POST",status="0",uri="/tasks/poll/batch/{taskType}"} 1"#,
             r#"conductor_workflow_start_error_total{error_type="Server",workflow_type="order_flow"} 1"#,
@@ -242,6 +260,9 @@ fn canonical_naming_matches_the_other_sdks() {
             r#"task_result_size_bytes_count{taskType="greet"} 1"#,
             r#"task_result_size_bytes_sum{taskType="greet"} 321"#,
             r#"active_workers{taskType="greet"} 3"#,
+            r#"task_concurrency_limit{taskType="greet"} 3"#,
+            r#"task_rate_limit_wait_total{taskType="greet"} 2"#,
+            r#"task_rate_limit_wait_seconds_total{taskType="greet"} 0.5"#,
             r#"http_api_client_request_seconds_count{method="GET",status="200",uri="/tasks/{taskId}"} 1"#,
             r#"workflow_start_error_total{exception="Server",workflowType="order_flow"} 1"#,
             r#"workflow_input_size_bytes_count{version="2",workflowType="order_flow"} 1"#,
@@ -402,6 +423,8 @@ fn the_grafana_dashboard_queries_only_metrics_the_collector_exposes() {
         "conductor_active_workers",
         "conductor_task_paused_total",
         "conductor_task_execution_queue_full_total",
+        "conductor_task_concurrency_limit",
+        "conductor_task_rate_limit_wait_seconds_total",
         "conductor_http_api_client_request_seconds",
         "conductor_workflow_start_error_total",
     ] {

@@ -6,7 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use conductor_events::{
-    PollCompleted, PollFailure, PollStarted, TaskExecutionQueueFull, TaskPaused,
+    ConcurrencyLimitChanged, PollCompleted, PollFailure, PollStarted, RateLimitWaited,
+    TaskExecutionQueueFull, TaskPaused,
 };
 use conductor_http::{Backoff, Retries};
 use conductor_models::{Task, TaskResultStatus};
@@ -64,9 +65,8 @@ impl TaskRunner {
         let bucket = config
             .rate_limit()
             .map(|limit| Mutex::new(TokenBucket::new(limit, Instant::now().into_std())));
-        state.set_concurrency_limit(config.thread_count());
         let reporter = Reporter::new(Arc::clone(&runtime), config.task_type(), config.worker_id());
-        Arc::new(Self {
+        let runner = Arc::new(Self {
             worker,
             config,
             state,
@@ -77,7 +77,10 @@ impl TaskRunner {
             capacity_changed: Notify::new(),
             bucket,
             warned_response_timeout: AtomicBool::new(false),
-        })
+        });
+        // The thread count, or where the adaptive limit starts (the thread count too).
+        runner.set_concurrency_limit(runner.concurrency_limit());
+        runner
     }
 
     pub(crate) fn task_type(&self) -> &str {
@@ -153,11 +156,17 @@ impl TaskRunner {
                     wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX),
                     "rate limit reached; waiting for the next token"
                 );
-                tokio::select! {
+                let waiting_since = Instant::now();
+                let stopping = tokio::select! {
                     biased;
-                    () = runtime.stopping.cancelled() => break,
-                    _ = paused.changed() => {}
-                    () = tokio::time::sleep(wait) => {}
+                    () = runtime.stopping.cancelled() => true,
+                    _ = paused.changed() => false,
+                    () = tokio::time::sleep(wait) => false,
+                };
+                // The time actually waited: a pause or shutdown ends the wait early.
+                self.publish_rate_limit_waited(waiting_since.elapsed());
+                if stopping {
+                    break;
                 }
                 continue;
             }
@@ -296,10 +305,14 @@ impl TaskRunner {
         };
         let (before, after) = {
             let mut limit = lock(limit);
-            (limit.limit(), limit.on_sample(sample))
+            let (before, after) = (limit.limit(), limit.on_sample(sample));
+            if before != after {
+                // Under the lock: the status and the events see the changes in their order.
+                self.set_concurrency_limit(after);
+            }
+            (before, after)
         };
         if before != after {
-            self.state.set_concurrency_limit(after);
             debug!(
                 task_type = self.task_type(),
                 from = before,
@@ -498,6 +511,26 @@ impl TaskRunner {
                 "tasks of this type have a long responseTimeoutSeconds and lease extension is off: a task stranded by a lost answer waits that long to be re-run. Set a shorter responseTimeoutSeconds on the task definition and turn lease extension on for long executions"
             );
         }
+    }
+
+    /// Records the limit on executions in flight (for `WorkerControl::status`) and publishes it.
+    fn set_concurrency_limit(&self, limit: usize) {
+        self.state.set_concurrency_limit(limit);
+        self.runtime
+            .events
+            .publish_with(|| ConcurrencyLimitChanged {
+                task_type: self.task_type().to_owned(),
+                worker_id: self.worker_id().to_owned(),
+                limit,
+            });
+    }
+
+    fn publish_rate_limit_waited(&self, wait: Duration) {
+        self.runtime.events.publish_with(|| RateLimitWaited {
+            task_type: self.task_type().to_owned(),
+            worker_id: self.worker_id().to_owned(),
+            wait,
+        });
     }
 
     fn publish_paused(&self) {

@@ -233,7 +233,7 @@ async fn workers_added_while_running_start_at_once() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn active_workers_are_sampled_with_the_configured_worker_id() {
+async fn active_workers_and_the_concurrency_limit_are_published_with_the_configured_worker_id() {
     let api = FakeApi::new();
     api.add_tasks("a", 2);
     let gate = Arc::new(tokio::sync::Semaphore::new(0));
@@ -283,6 +283,20 @@ async fn active_workers_are_sampled_with_the_configured_worker_id() {
     let text = handler.metrics_collector().unwrap().gather();
     assert!(
         text.contains(r#"conductor_active_workers{task_type="a"} 0"#),
+        "{text}"
+    );
+    // The limit published at start (the thread count) reaches the gauge beside it.
+    let limits: Vec<(String, usize)> = events
+        .named("ConcurrencyLimitChanged")
+        .into_iter()
+        .map(|event| match event {
+            conductor_events::TaskRunnerEvent::ConcurrencyLimitChanged(e) => (e.worker_id, e.limit),
+            _ => unreachable!(),
+        })
+        .collect();
+    assert_eq!(limits, [("pod-9".to_owned(), 2)]);
+    assert!(
+        text.contains(r#"conductor_task_concurrency_limit{task_type="a"} 2"#),
         "{text}"
     );
 }

@@ -1,6 +1,7 @@
 //! Rate limits and adaptive concurrency against the scripted fake, on paused time: the poller
-//! never takes more tasks than the rate allows (by polls or update-v2), and the adaptive limit
-//! shrinks under a slow or failing dependency and recovers after it.
+//! never takes more tasks than the rate allows (by polls or update-v2), the adaptive limit
+//! shrinks under a slow or failing dependency and recovers after it, and both are published as
+//! events (`RateLimitWaited`, `ConcurrencyLimitChanged`).
 
 // Test code: unwrapping is how a test fails (clippy.toml allows it in #[test] fns only).
 #![allow(clippy::unwrap_used)]
@@ -11,7 +12,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use common::{Concurrency, FakeApi, LONG, builder, completing_worker};
+use common::{Concurrency, EventLog, FakeApi, LONG, builder, completing_worker, flush_events};
+use conductor_events::TaskRunnerEvent;
 use conductor_http::ConductorError;
 use conductor_models::Task;
 use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
@@ -33,6 +35,40 @@ fn polled(api: &FakeApi) -> usize {
 
 fn status(handler: &TaskHandler, task_type: &str) -> conductor_worker::WorkerStatus {
     handler.control().status(task_type).unwrap()
+}
+
+/// The limits of the `ConcurrencyLimitChanged` events received, in order, each checked to be
+/// about worker `work` polling as `worker_id`.
+fn published_limits(events: &EventLog, worker_id: &str) -> Vec<usize> {
+    events
+        .named("ConcurrencyLimitChanged")
+        .into_iter()
+        .map(|event| match event {
+            TaskRunnerEvent::ConcurrencyLimitChanged(e) => {
+                assert_eq!(
+                    (e.task_type.as_str(), e.worker_id.as_str()),
+                    ("work", worker_id)
+                );
+                e.limit
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+/// The waits of the `RateLimitWaited` events received, in order.
+fn published_waits(events: &EventLog) -> Vec<Duration> {
+    events
+        .named("RateLimitWaited")
+        .into_iter()
+        .map(|event| match event {
+            TaskRunnerEvent::RateLimitWaited(e) => {
+                assert_eq!(e.task_type, "work");
+                e.wait
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect()
 }
 
 #[tokio::test(start_paused = true)]
@@ -64,6 +100,48 @@ async fn a_rate_limit_caps_the_tasks_taken_per_second() {
     );
     assert!(status(&handler, "work").rate_limit_waits >= 40);
     assert_eq!(api.queued("work"), 100 - five_seconds);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rate_limited_worker_publishes_each_wait_for_a_token() {
+    let api = FakeApi::new();
+    api.add_tasks("work", 100);
+    let worker = completing_worker("work", Duration::ZERO)
+        .with_thread_count(8)
+        .with_rate_limit(10.0, 1);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .event_listener(events.clone())
+        .worker(worker)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    handler.start().await.unwrap();
+    // One task at start, then one per 100 ms: the poller waits for a token before each.
+    assert!(api.wait_until(LONG, |s| s.finished().len() >= 20).await);
+    handler.stop().await.unwrap();
+    let ran_for = started.elapsed();
+    flush_events(&handler).await;
+
+    let waits = published_waits(&events);
+    let status = status(&handler, "work");
+    // One event per wait the status counts (the last one may be cut short by the stop).
+    assert_eq!(waits.len() as u64, status.rate_limit_waits);
+    assert!(waits.len() >= 19, "{waits:?}");
+    // No wait is longer than a token takes to come (100 ms at 10 a second; tokio's timer rounds
+    // up to the millisecond).
+    assert!(
+        waits.iter().all(|wait| *wait <= Duration::from_millis(101)),
+        "{waits:?}"
+    );
+    // Throttled almost the whole time: the waits add up to nearly the time it ran.
+    let waited: Duration = waits.iter().sum();
+    assert!(
+        waited <= ran_for && waited * 10 >= ran_for * 9,
+        "waited {waited:?} of {ran_for:?}"
+    );
+    // Without adaptive concurrency the limit is the thread count, published once at start.
+    assert_eq!(published_limits(&events, &status.worker_id), [8]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -241,4 +319,45 @@ async fn without_adaptive_concurrency_a_slow_dependency_keeps_every_slot_busy() 
     assert_eq!(concurrency.max(), 8);
     assert_eq!(status(&handler, "work").concurrency_limit, 8);
     handler.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn adaptive_concurrency_publishes_its_limit_at_start_and_at_each_change() {
+    let api = FakeApi::new();
+    api.add_tasks("work", 600);
+    let work = Arc::new(AtomicU64::new(100));
+    let failing = Arc::new(AtomicBool::new(false));
+    let concurrency = Arc::new(Concurrency::default());
+    let worker = dependent_worker(&work, &failing, &concurrency);
+    let events = EventLog::new();
+    let mut handler = builder(&api)
+        .event_listener(events.clone())
+        .worker(worker)
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    let worker_id = status(&handler, "work").worker_id;
+
+    // Healthy: two rounds of every slot, the limit stays where it started.
+    assert!(api.wait_until(LONG, |s| s.finished().len() >= 16).await);
+    flush_events(&handler).await;
+    assert_eq!(published_limits(&events, &worker_id), [8]);
+
+    // The dependency fails: each failure backs the limit off (x0.9, at least one less) to 1,
+    // and every step is published.
+    failing.store(true, Ordering::SeqCst);
+    let limit = |handler: &TaskHandler| status(handler, "work").concurrency_limit;
+    assert!(api.wait_until(LONG, |_| limit(&handler) == 1).await);
+    flush_events(&handler).await;
+    let limits = published_limits(&events, &worker_id);
+    assert_eq!(limits, [8, 7, 6, 5, 4, 3, 2, 1]);
+
+    // Healthy again: the limit grows back one at a time, each step published, up to 8.
+    failing.store(false, Ordering::SeqCst);
+    assert!(api.wait_until(LONG, |_| limit(&handler) == 8).await);
+    handler.stop().await.unwrap();
+    flush_events(&handler).await;
+    let recovery = published_limits(&events, &worker_id).split_off(limits.len());
+    assert_eq!(recovery, [2, 3, 4, 5, 6, 7, 8]);
+    assert!(published_waits(&events).is_empty());
 }
