@@ -11,9 +11,9 @@ struct Bench {
     name: &'static str,
     package: &'static str,
     target: &'static str,
-    /// One run of the bench binary per entry, each built with these Cargo features of `package`
-    /// (`""`: the defaults only).
-    builds: &'static [&'static str],
+    /// The runs of the bench binary, in order: the Cargo features of `package` it is built with
+    /// (`""`: the defaults only) and arguments of that run.
+    runs: &'static [(&'static str, &'static [&'static str])],
     /// Arguments always passed (before the user's).
     args: &'static [&'static str],
     what: &'static str,
@@ -24,7 +24,7 @@ const BENCHES: &[Bench] = &[
         name: "server",
         package: "conductor-server",
         target: "server",
-        builds: &[""],
+        runs: &[("", &[])],
         args: &[],
         what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients",
     },
@@ -32,7 +32,7 @@ const BENCHES: &[Bench] = &[
         name: "worker",
         package: "conductor-worker",
         target: "worker_throughput",
-        builds: &[""],
+        runs: &[("", &[])],
         args: &[],
         what: "worker runtime: no-op tasks/s through a TaskHandler vs a bare HTTP loop; idle CPU",
     },
@@ -40,8 +40,19 @@ const BENCHES: &[Bench] = &[
         name: "tracing",
         package: "conductor-worker",
         target: "worker_throughput",
-        builds: &["", "otel"],
-        args: &["--handler-only", "--rounds", "3"],
+        // Three rounds of the three, alternating, each in a process of its own.
+        runs: &[
+            ("", &[]),
+            ("otel", &[]),
+            ("otel", &["--tracing-on"]),
+            ("", &[]),
+            ("otel", &[]),
+            ("otel", &["--tracing-on"]),
+            ("", &[]),
+            ("otel", &[]),
+            ("otel", &["--tracing-on"]),
+        ],
+        args: &["--handler-only", "--rounds", "1"],
         what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry)",
     },
 ];
@@ -62,7 +73,7 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for bench in chosen {
         println!("== bench {}: {}", bench.name, bench.what);
-        for features in bench.builds {
+        for (features, run_args) in bench.runs {
             let mut command = Command::new(&cargo);
             command.args(["bench", "-p", bench.package, "--bench", bench.target]);
             if !features.is_empty() {
@@ -71,6 +82,7 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
             let status = command
                 .arg("--")
                 .args(bench.args)
+                .args(*run_args)
                 .args(extra)
                 .status()
                 .map_err(|err| format!("cannot run cargo: {err}"))?;

@@ -9,15 +9,17 @@
 //! The server and the workers run on separate single-thread tokio runtimes (threads named
 //! `bench-server` and `bench-worker`), so each side's CPU time can be read apart.
 //!
-//! Built with the `otel` feature, it also runs the handler with tracing on: an OpenTelemetry
-//! layer records every span of the runtime (debug level: polls and HTTP calls too) into a tracer
-//! whose exporter counts and drops them, on the worker's thread (simple span processor). The
-//! handler without a subscriber is then "tracing off" with the feature compiled in.
+//! Built with the `otel` feature and run with `--tracing-on`, the handler runs with tracing on: an
+//! OpenTelemetry layer (the process's global subscriber) records every span of the runtime (debug
+//! level: polls and HTTP calls too) into a tracer whose exporter counts and drops them, on the
+//! worker's thread (simple span processor). Without the flag, that build is "tracing off" with
+//! the feature compiled in. `cargo xtask bench tracing` alternates the three in separate
+//! processes (a global subscriber cannot be removed).
 //!
 //! Run with `cargo bench -p conductor-worker --bench worker_throughput` (or
 //! `cargo xtask bench worker`, and `cargo xtask bench tracing` for the tracing comparison);
 //! options: `--tasks N` (default 5000), `--threads T` (default 8), `--idle-seconds S` (default
-//! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run).
+//! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run), `--tracing-on`.
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
 
@@ -59,8 +61,8 @@ fn runtime(name: &str) -> Runtime {
         .unwrap()
 }
 
-/// Tracing on: a runtime whose threads record every span into OpenTelemetry, and the count of
-/// spans exported so far.
+/// Tracing on (`--tracing-on`): the process's global subscriber records every span into
+/// OpenTelemetry; the count of spans exported so far.
 #[cfg(feature = "otel")]
 mod traced {
     use std::sync::Arc;
@@ -69,7 +71,6 @@ mod traced {
     use opentelemetry::trace::TracerProvider as _;
     use opentelemetry_sdk::error::OTelSdkResult;
     use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
-    use tokio::runtime::Runtime;
     use tracing_subscriber::layer::SubscriberExt as _;
 
     /// Counts what it is given and drops it: the SDK's whole path but the network.
@@ -83,30 +84,21 @@ mod traced {
         }
     }
 
-    /// The runtime, the count of exported spans, and the provider (dropping it shuts the tracer
-    /// down, so the caller keeps it).
-    pub(crate) fn runtime(name: &str) -> (Runtime, Arc<AtomicUsize>, SdkTracerProvider) {
+    /// Installs the subscriber; returns the count of exported spans and the provider (dropping
+    /// it shuts the tracer down, so the caller keeps it).
+    pub(crate) fn install() -> (Arc<AtomicUsize>, SdkTracerProvider) {
         let exporter = CountingExporter::default();
         let count = Arc::clone(&exporter.0);
         let provider = SdkTracerProvider::builder()
             .with_simple_exporter(exporter)
             .build();
-        let dispatch = tracing::Dispatch::new(
+        tracing::subscriber::set_global_default(
             tracing_subscriber::registry()
                 .with(tracing_subscriber::filter::LevelFilter::DEBUG)
                 .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("bench"))),
-        );
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name(name)
-            .enable_all()
-            .on_thread_start(move || {
-                // The runtime's threads live as long as the bench: keep the default for good.
-                std::mem::forget(tracing::dispatcher::set_default(&dispatch));
-            })
-            .build()
-            .unwrap();
-        (runtime, count, provider)
+        )
+        .unwrap();
+        (count, provider)
     }
 }
 
@@ -291,9 +283,13 @@ fn main() {
 
     let server_rt = runtime("bench-server");
     let worker_rt = runtime("bench-worker");
-    // Thread names share the `bench-worker` prefix, so their CPU counts as the worker's.
     #[cfg(feature = "otel")]
-    let (traced_rt, exported, _provider) = traced::runtime("bench-worker-ot");
+    let traced = flag("--tracing-on").then(traced::install);
+    #[cfg(not(feature = "otel"))]
+    assert!(
+        !flag("--tracing-on"),
+        "--tracing-on needs the bench built with --features otel"
+    );
     let server = server_rt.block_on(DevServer::start()).unwrap();
     let config = Configuration::new(server.url());
     let client = ConductorClient::new(config.clone()).unwrap();
@@ -323,50 +319,32 @@ fn main() {
             measured.worker_cpu * 1000.0 / tasks as f64,
         );
     };
-    let off = if cfg!(feature = "otel") {
-        ", otel compiled, tracing off"
-    } else {
-        ""
+    #[cfg(feature = "otel")]
+    let tracing = match &traced {
+        Some(_) => ", otel compiled, tracing on",
+        None => ", otel compiled, tracing off",
     };
+    #[cfg(not(feature = "otel"))]
+    let tracing = "";
     for round in 0..rounds {
         let client_for_queue = client.clone();
         worker_rt
             .block_on(worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }))
             .unwrap();
+        #[cfg(feature = "otel")]
+        let before = traced.as_ref().map(|(count, _)| count.load(Ordering::Relaxed));
         let handler_run = worker_rt
             .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads)))
             .unwrap();
-        report(
-            &format!("TaskHandler{off} (round {})", round + 1),
-            &handler_run,
-        );
-
+        #[allow(unused_mut)]
+        let mut name = format!("TaskHandler{tracing}");
         #[cfg(feature = "otel")]
-        {
-            let client_for_queue = client.clone();
-            worker_rt
-                .block_on(
-                    worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }),
-                )
-                .unwrap();
-            let before = exported.load(Ordering::Relaxed);
-            let traced_run = traced_rt
-                .block_on(traced_rt.spawn(through_handler(config.clone(), tasks, threads)))
-                .unwrap();
-            let spans = exported.load(Ordering::Relaxed) - before;
-            assert!(
-                spans as u64 >= tasks * 3,
-                "tracing on exported only {spans} spans"
-            );
-            report(
-                &format!(
-                    "TaskHandler, tracing on: {:.1} spans/task (round {})",
-                    spans as f64 / tasks as f64,
-                    round + 1
-                ),
-                &traced_run,
-            );
+        if let (Some((count, _)), Some(before)) = (&traced, before) {
+            let spans = count.load(Ordering::Relaxed) - before;
+            assert!(spans as u64 >= tasks * 3, "tracing on exported only {spans} spans");
+            name.push_str(&format!(", {:.1} spans/task", spans as f64 / tasks as f64));
         }
+        report(&format!("{name} (round {})", round + 1), &handler_run);
         if handler_only {
             continue;
         }
