@@ -507,7 +507,7 @@ async fn a_finished_fork_join_is_drawn_with_one_completed_box_per_task() {
     let (_, shot) = browser.screenshot(Some(&graph)).await;
     let completed = shot.count(COMPLETED_RGB);
     assert!(
-        completed >= 7 * BOX_AREA * 6 / 10 && completed <= 7 * BOX_AREA,
+        (7 * BOX_AREA * 6 / 10..=7 * BOX_AREA).contains(&completed),
         "{completed} COMPLETED pixels in a {}×{} graph; 7 boxes are {}",
         shot.width,
         shot.height,

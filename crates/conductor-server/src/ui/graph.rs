@@ -471,12 +471,13 @@ mod tests {
     }
 
     fn task(reference: &str, seq: i32, status: TaskStatus) -> Task {
-        let mut task = Task::default();
-        task.reference_task_name = reference.to_owned();
-        task.task_id = format!("id-{reference}-{seq}");
-        task.seq = seq;
-        task.status = status;
-        task
+        Task {
+            reference_task_name: reference.to_owned(),
+            task_id: format!("id-{reference}-{seq}"),
+            seq,
+            status,
+            ..Task::default()
+        }
     }
 
     #[test]
@@ -507,13 +508,15 @@ mod tests {
     #[test]
     fn boxes_take_the_colour_of_their_latest_attempt() {
         let def = fork_join();
-        let mut workflow = Workflow::default();
-        workflow.tasks = vec![
-            task("fork", 1, TaskStatus::Completed),
-            task("a1", 2, TaskStatus::Failed),
-            task("b1", 3, TaskStatus::InProgress),
-            task("a1", 4, TaskStatus::Completed),
-        ];
+        let workflow = Workflow {
+            tasks: vec![
+                task("fork", 1, TaskStatus::Completed),
+                task("a1", 2, TaskStatus::Failed),
+                task("b1", 3, TaskStatus::InProgress),
+                task("a1", 4, TaskStatus::Completed),
+            ],
+            ..Workflow::default()
+        };
         let svg = render(&workflow, &def);
         assert_eq!(svg.matches("class=\"node task\"").count(), 6);
         let completed = status_colours(Some(&TaskStatus::Completed)).0;
@@ -533,10 +536,14 @@ mod tests {
         lp.task_type = conductor_models::TaskType::DoWhile;
         lp.loop_over = vec![body];
         let def = WorkflowDef::new("loops \"quoted\"").with_task(lp);
-        let mut workflow = Workflow::default();
-        let mut second = task("step__2", 3, TaskStatus::Scheduled);
-        second.iteration = 2;
-        workflow.tasks = vec![task("step__1", 2, TaskStatus::Completed), second];
+        let second = Task {
+            iteration: 2,
+            ..task("step__2", 3, TaskStatus::Scheduled)
+        };
+        let workflow = Workflow {
+            tasks: vec![task("step__1", 2, TaskStatus::Completed), second],
+            ..Workflow::default()
+        };
         let svg = render(&workflow, &def);
         assert!(svg.contains("data-ref=\"step\" data-status=\"SCHEDULED\""));
         assert!(svg.contains("iteration 2"));

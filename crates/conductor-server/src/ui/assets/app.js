@@ -6,7 +6,9 @@ const TERMINAL = ["COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"];
 const REFRESH_MS = 1000;
 const LIST_REFRESH_MS = 5000;
 
-const state = { id: null, workflow: null, svg: null, taskId: null, busy: false, lastList: 0 };
+const state = {
+  id: null, workflow: null, svg: null, taskId: null, reference: undefined, busy: false, lastList: 0,
+};
 
 const $ = (selector) => document.querySelector(selector);
 
@@ -140,7 +142,9 @@ function fromHash() {
   if (id !== state.id) {
     state.id = id;
     state.workflow = null;
+    state.svg = null;
     state.taskId = null;
+    state.reference = undefined;
     $("#action-message").textContent = "";
   }
   for (const tr of document.querySelectorAll("#executions tbody tr")) {
