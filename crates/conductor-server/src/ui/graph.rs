@@ -25,8 +25,8 @@ const ROW: f64 = 92.0;
 const GAP: f64 = 36.0;
 /// Space around the drawing (the right side also holds the loop edges).
 const MARGIN: f64 = 24.0;
-/// How far right of the boxes a loop edge swings.
-const LOOP_SWING: f64 = 44.0;
+/// Room right of the boxes for a loop edge and its label.
+const LOOP_SWING: f64 = 64.0;
 /// Characters of a label line shown before it is cut with `…` (the full text is in `<title>`).
 const LINE_CHARS: usize = 26;
 
@@ -219,10 +219,6 @@ pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
         .enumerate()
         .map(|(i, node)| (node.id.as_str(), i))
         .collect();
-    let right_of_all = placed
-        .iter()
-        .map(|p| p.x + p.w / 2.0)
-        .fold(0.0f64, f64::max);
 
     let mut out = String::new();
     let _ = write!(
@@ -237,7 +233,10 @@ pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
         xml(&def.name)
     );
 
-    out.push_str("<g class=\"edges\" fill=\"none\" stroke=\"#607d8b\" stroke-width=\"1.5\">");
+    out.push_str(
+        "<g class=\"edges\" fill=\"none\" stroke=\"#607d8b\" stroke-width=\"1.5\" \
+         stroke-linejoin=\"round\">",
+    );
     for edge in &graph.edges {
         let (Some(&from), Some(&to)) = (index.get(edge.from.as_str()), index.get(edge.to.as_str()))
         else {
@@ -245,13 +244,15 @@ pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
         };
         let (a, b) = (placed[from], placed[to]);
         let (path, label_at) = if edge.style == EdgeStyle::Dashed || b.layer <= a.layer {
-            // Back up to the loop: out of the right side, round, into the right side.
+            // Back up to the loop, in the column just right of its body: out of the body's right
+            // side, up, and into the loop node's bottom from below.
             let (x1, y1) = (a.x + a.w / 2.0, a.y);
-            let (x2, y2) = (b.x + b.w / 2.0, b.y);
-            let swing = right_of_all + LOOP_SWING * 0.8;
+            let (x2, y2) = (b.x + b.w / 2.0 - 24.0, b.y + b.h / 2.0);
+            let column = x1.max(x2) + 18.0;
+            let below = y2 + (ROW - BOX_H) / 2.0;
             (
-                format!("M{x1:.1},{y1:.1} C{swing:.1},{y1:.1} {swing:.1},{y2:.1} {x2:.1},{y2:.1}"),
-                (swing - 6.0, (y1 + y2) / 2.0),
+                format!("M{x1:.1},{y1:.1} H{column:.1} V{below:.1} H{x2:.1} V{y2:.1}"),
+                (column + 4.0, (y1 + below) / 2.0 + 4.0, "start"),
             )
         } else {
             let (x1, y1) = (a.x, a.y + a.h / 2.0);
@@ -263,7 +264,20 @@ pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
                     y1 + bend,
                     y2 - bend
                 ),
-                ((x1 + x2) / 2.0, y1 + 20.0_f64.min(bend)),
+                // The label sits beside the curve: halfway along an edge to the next layer, on
+                // its outer side; near the start of a longer one, on its right (clear of what it
+                // passes, and of the fan of edges a switch or fork sends to the next layer).
+                {
+                    let (x, y) = bezier_point(
+                        [(x1, y1), (x1, y1 + bend), (x2, y2 - bend), (x2, y2)],
+                        if b.layer == a.layer + 1 { 0.5 } else { 0.2 },
+                    );
+                    if x2 < x1 && b.layer == a.layer + 1 {
+                        (x - 5.0, y + 4.0, "end")
+                    } else {
+                        (x + 5.0, y + 4.0, "start")
+                    }
+                },
             )
         };
         let dash = if edge.style == EdgeStyle::Dashed {
@@ -273,12 +287,13 @@ pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
         };
         let _ = write!(out, "<path d=\"{path}\"{dash} marker-end=\"url(#arrow)\"/>");
         if let Some(label) = &edge.label {
+            let (x, y, anchor) = label_at;
             let _ = write!(
                 out,
                 "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"#455a64\" stroke=\"none\" \
-                 text-anchor=\"middle\" class=\"edge-label\">{}</text>",
-                label_at.0 + 4.0,
-                label_at.1 + 4.0,
+                 text-anchor=\"{anchor}\" class=\"edge-label\">{}</text>",
+                x,
+                y,
                 xml(&cut(label))
             );
         }
@@ -349,6 +364,16 @@ pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
     }
     out.push_str("</g></svg>");
     out
+}
+
+/// The point at `t` (0 to 1) along a cubic Bézier curve.
+fn bezier_point(points: [(f64, f64); 4], t: f64) -> (f64, f64) {
+    let u = 1.0 - t;
+    let weights = [u * u * u, 3.0 * u * u * t, 3.0 * u * t * t, t * t * t];
+    points
+        .iter()
+        .zip(weights)
+        .fold((0.0, 0.0), |(x, y), (p, w)| (x + p.0 * w, y + p.1 * w))
 }
 
 /// The outline of a task node, filled with `fill`.

@@ -150,8 +150,13 @@ function fromHash() {
   for (const tr of document.querySelectorAll("#executions tbody tr")) {
     tr.classList.toggle("selected", tr.dataset.id === id);
   }
-  $("#no-selection").hidden = id !== null;
-  $("#execution").hidden = id === null;
+  // Until the execution has loaded, a line says so (the previous one's details are not shown).
+  if (!state.workflow) {
+    $("#execution").hidden = true;
+    $("#no-selection").hidden = false;
+    $("#no-selection").className = "muted";
+    $("#no-selection").textContent = id ? `Loading ${id}…` : "Select an execution on the left.";
+  }
   if (id) loadExecution();
 }
 
@@ -170,8 +175,10 @@ async function loadExecution() {
     renderExecution(workflow, svg);
   } catch (error) {
     if (id === state.id) {
-      $("#action-message").textContent = `Cannot load ${id}: ${error.message}`;
-      $("#action-message").className = "error";
+      // Shown where the execution would be, or under the buttons once one was shown.
+      const where = state.workflow ? $("#action-message") : $("#no-selection");
+      where.textContent = `Cannot load ${id}: ${error.message}`;
+      where.className = "error";
     }
   } finally {
     state.busy = false;
@@ -183,6 +190,8 @@ function fact(list, label, value) {
 }
 
 function renderExecution(wf, svg) {
+  $("#no-selection").hidden = true;
+  $("#execution").hidden = false;
   $("#wf-name").textContent = wf.workflowName || wf.workflowType || "";
   $("#wf-version").textContent = `v${wf.workflowVersion ?? wf.version ?? ""}`;
   const status = $("#wf-status");
