@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod browser;
 mod features;
 mod oss;
 mod tidy;
@@ -42,6 +43,7 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("browser-test") => report("browser-test", browser::run(&args[1..])),
         Some("chaos") => report("chaos", bench::chaos(&args[1..])),
         Some("features") => report("features", features::run(&args[1..])),
         Some("oss-server") => report("oss-server", oss::server(&args[1..])),
@@ -67,6 +69,8 @@ commands:
                                 alone (from `cargo metadata`; run by .ci/run)
   bench [server|worker|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries)
+  browser-test [-- TEST ARGS]   the embedded server's execution page in headless Chromium (installs
+                                Debian's chromium and chromium-driver with apt-get if missing)
   chaos [--tasks N] [--outage-secs S] [--server URL | --oss-version V] ...
                                 the fault-injection run: worker processes behind a fault proxy
                                 (503/429, resets, slow answers, an outage, SIGTERM, SIGKILL,

@@ -8,6 +8,10 @@
 //! (`done`); a `TERMINATE` ends the workflow (an edge to `end`, labelled with its status) and
 //! nothing after it in its list runs. The output depends only on the definition (no hashing, no
 //! randomness), so it can be committed and diffed.
+//!
+//! The graph itself is public too ([`WorkflowDef::diagram`]): a renderer that lays it out another
+//! way (the embedded server's execution page draws it as SVG, coloured by task status) starts
+//! from the same nodes and edges.
 
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -19,6 +23,24 @@ const START_ID: &str = "wf_start";
 const END_ID: &str = "wf_end";
 
 impl WorkflowDef {
+    /// The diagram's graph: the nodes and edges [`WorkflowDef::to_mermaid`] and
+    /// [`WorkflowDef::to_dot`] print, in the same order.
+    ///
+    /// ```
+    /// use conductor_models::diagram::Shape;
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    /// let def = WorkflowDef::new("greetings")
+    ///     .with_task(WorkflowTask::simple("greet", "greet_ref"));
+    /// let graph = def.diagram();
+    /// let shapes: Vec<Shape> = graph.nodes.iter().map(|n| n.shape).collect();
+    /// assert_eq!(shapes, [Shape::Start, Shape::Task, Shape::End]);
+    /// assert_eq!(graph.nodes[1].task_reference.as_deref(), Some("greet_ref"));
+    /// assert_eq!(graph.edges.len(), 2);
+    /// ```
+    pub fn diagram(&self) -> Graph {
+        Graph::build(self)
+    }
+
     /// The definition as a Mermaid flowchart (`flowchart TD`).
     ///
     /// Nodes are the tasks (labelled with the reference name and the type, the task name for
@@ -153,58 +175,95 @@ impl WorkflowDef {
     }
 }
 
+/// The shape of a diagram node, after what the node is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shape {
+#[non_exhaustive]
+pub enum Shape {
+    /// The start of the workflow.
     Start,
+    /// The end of the workflow.
     End,
+    /// A task that does one thing (a worker task, `HTTP`, `INLINE`, `WAIT`...).
     Task,
+    /// A `SWITCH` or `DECISION`: one labelled edge per case.
     Decision,
+    /// A `FORK_JOIN` or `FORK_JOIN_DYNAMIC`: its branches start in parallel.
     Fork,
+    /// A `JOIN` or `EXCLUSIVE_JOIN`.
     Join,
+    /// A `DO_WHILE`: its body loops back to it.
     Loop,
+    /// A `SUB_WORKFLOW`.
     SubWorkflow,
+    /// A `TERMINATE`: an edge to the end.
     Terminate,
 }
 
+/// How an edge is drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum EdgeStyle {
+#[non_exhaustive]
+pub enum EdgeStyle {
+    /// Control passes on.
     Solid,
+    /// A `DO_WHILE` body looping back to its loop node.
     Dashed,
 }
 
-#[derive(Debug)]
-struct Node {
-    id: String,
-    label: Vec<String>,
-    shape: Shape,
+/// One node of a diagram.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Node {
+    /// The node id, unique in the diagram (`wf_start`, `wf_end`, `t_<reference>`).
+    pub id: String,
+    /// The label, one entry per line: the reference name, then what the task does.
+    pub label: Vec<String>,
+    /// The node's shape.
+    pub shape: Shape,
+    /// The task reference name (`taskReferenceName`) of a task node; `None` for start and end.
+    pub task_reference: Option<String>,
 }
 
-#[derive(Debug)]
-struct Edge {
-    from: String,
-    to: String,
-    label: Option<String>,
-    style: EdgeStyle,
+/// One edge of a diagram.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Edge {
+    /// The id of the node it leaves.
+    pub from: String,
+    /// The id of the node it enters.
+    pub to: String,
+    /// Its label: a switch case, `default`, `done`, `loop`, a termination status...
+    pub label: Option<String>,
+    /// How it is drawn.
+    pub style: EdgeStyle,
 }
 
 /// Where control leaves a piece of the graph: the node, and the label of the edge that will
 /// leave it (a switch case, `default`, `done`...).
 type Exit = (String, Option<String>);
 
-/// The diagram's nodes and edges, in the order they were met (which is the output order).
-#[derive(Debug, Default)]
-struct Graph {
-    nodes: Vec<Node>,
-    edges: Vec<Edge>,
+/// A workflow definition's diagram ([`WorkflowDef::diagram`]): its nodes and edges, in the order
+/// they were met (which is the output order of the Mermaid and DOT texts).
+#[derive(Debug, Default, Clone)]
+#[non_exhaustive]
+pub struct Graph {
+    /// The nodes: `start`, the tasks in definition order, `end`.
+    pub nodes: Vec<Node>,
+    /// The edges.
+    pub edges: Vec<Edge>,
     used_ids: HashSet<String>,
 }
 
 impl Graph {
     fn build(def: &WorkflowDef) -> Self {
         let mut graph = Graph::default();
-        graph.add_node(START_ID.to_owned(), vec!["start".to_owned()], Shape::Start);
+        graph.add_node(
+            START_ID.to_owned(),
+            vec!["start".to_owned()],
+            Shape::Start,
+            None,
+        );
         let exits = graph.add_list(&def.tasks, vec![(START_ID.to_owned(), None)]);
-        graph.add_node(END_ID.to_owned(), vec!["end".to_owned()], Shape::End);
+        graph.add_node(END_ID.to_owned(), vec!["end".to_owned()], Shape::End, None);
         // The end node is declared last so that it is drawn last; edges to it were recorded
         // with its id already (terminates), the rest are added now.
         for (from, label) in exits {
@@ -225,7 +284,12 @@ impl Graph {
 
     fn add_task(&mut self, task: &WorkflowTask, entries: Vec<Exit>) -> Vec<Exit> {
         let id = self.node_id(&task.task_reference_name);
-        self.add_node(id.clone(), task_label(task), shape_of(task));
+        self.add_node(
+            id.clone(),
+            task_label(task),
+            shape_of(task),
+            Some(task.task_reference_name.clone()),
+        );
         for (from, label) in entries {
             self.add_edge(from, id.clone(), label, EdgeStyle::Solid);
         }
@@ -284,9 +348,20 @@ impl Graph {
         }
     }
 
-    fn add_node(&mut self, id: String, label: Vec<String>, shape: Shape) {
+    fn add_node(
+        &mut self,
+        id: String,
+        label: Vec<String>,
+        shape: Shape,
+        task_reference: Option<String>,
+    ) {
         self.used_ids.insert(id.clone());
-        self.nodes.push(Node { id, label, shape });
+        self.nodes.push(Node {
+            id,
+            label,
+            shape,
+            task_reference,
+        });
     }
 
     fn add_edge(&mut self, from: String, to: String, label: Option<String>, style: EdgeStyle) {

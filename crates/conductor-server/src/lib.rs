@@ -24,6 +24,7 @@ mod queue;
 mod search;
 mod store;
 mod timefmt;
+mod ui;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dev_server::{

@@ -47,6 +47,7 @@ pub(crate) fn router(engine: Arc<Engine>, stop: watch::Receiver<bool>) -> Router
         .merge(queue::routes())
         .merge(storage::routes())
         .merge(webhook::routes())
+        .merge(crate::ui::routes())
         .fallback(not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
