@@ -7,6 +7,7 @@
 
 mod health;
 mod metadata;
+mod openapi;
 mod queue;
 mod storage;
 mod tasks;
@@ -47,6 +48,7 @@ pub(crate) fn router(engine: Arc<Engine>, stop: watch::Receiver<bool>) -> Router
         .merge(queue::routes())
         .merge(storage::routes())
         .merge(webhook::routes())
+        .merge(openapi::routes())
         .fallback(not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
