@@ -1,0 +1,240 @@
+#!/usr/bin/env python3
+"""Fuzzes the embedded server and conductor-oss with schemathesis and lists the differences.
+
+Both servers get the same OpenAPI document (the embedded server's `/v3/api-docs`, which lists
+exactly the operations it implements, with conductor-oss's paths and parameters), the same seed
+and the same options, each on a fresh process (no state carried over). Shrinking is off and every
+case of an operation runs even after a failure, so both runs send the same requests in the same
+order; they are paired by (method, path and query, body).
+
+A defect is a request the embedded server answers 5xx and conductor-oss 4xx, or a panic in the
+embedded server's log. The script prints them (grouped by operation and message) and exits 1 when
+there is one.
+
+Usage (from the repository root; needs `pip install schemathesis`, Java 21 for conductor-oss):
+
+    python3 scripts/fuzz_api.py [--seed 42] [--max-examples 20] [--oss-version 3.32.3]
+        [--out target/fuzz-api] [--compare-only]
+
+`--compare-only` re-reads the cassettes of an earlier run in `--out`.
+"""
+
+import argparse
+import collections
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url, process, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the server at {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise SystemExit(f"{url} did not answer GET /health within {timeout} s")
+
+
+def stop(process):
+    """Ends a server this script started (its own process group) and waits for it."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def schemathesis(args, schema, url, cassette, log):
+    command = [
+        args.schemathesis, "run", schema, "--url", url,
+        "--seed", str(args.seed), "--max-examples", str(args.max_examples),
+        "--phases", "examples,coverage,fuzzing", "--workers", "1", "--no-shrink",
+        "--continue-on-failure", "--checks", "not_a_server_error",
+        "--suppress-health-check", "all", "--request-timeout", "60",
+        "--report", "vcr", "--report-vcr-path", cassette,
+    ]
+    with open(log, "w") as out:
+        # schemathesis exits 1 when a check failed: that is expected here, the comparison decides.
+        subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
+
+
+def run_ours(args, out):
+    subprocess.run(["cargo", "build", "-q", "-p", "conductor-server"], check=True)
+    target = os.environ.get("CARGO_TARGET_DIR", "target")
+    binary = os.path.join(target, "debug", "conductor-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(out, "ours-server.log"), "w")
+    env = dict(os.environ, RUST_LOG=os.environ.get("RUST_LOG", "info"), RUST_BACKTRACE="1")
+    server = subprocess.Popen([binary, "--port", str(port)], stdout=log, stderr=subprocess.STDOUT,
+                              env=env, start_new_session=True)
+    try:
+        wait_healthy(url, server, 60)
+        schema = os.path.join(out, "openapi.json")
+        with urllib.request.urlopen(url + "/v3/api-docs") as response, open(schema, "wb") as f:
+            f.write(response.read())
+        schemathesis(args, schema, url, os.path.join(out, "ours.yaml"),
+                     os.path.join(out, "ours-schemathesis.txt"))
+    finally:
+        stop(server)
+        log.close()
+
+
+def run_real(args, out):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(out, "real-server.log"), "w")
+    server = subprocess.Popen(
+        ["cargo", "xtask", "oss-server", "--version", args.oss_version, "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        wait_healthy(url, server, 600)
+        schemathesis(args, os.path.join(out, "openapi.json"), url, os.path.join(out, "real.yaml"),
+                     os.path.join(out, "real-schemathesis.txt"))
+    finally:
+        stop(server)
+        log.close()
+
+
+Case = collections.namedtuple("Case", "method target body status response")
+
+
+def read_cassette(path):
+    """The interactions of a schemathesis VCR cassette, read line by line (they are large)."""
+    cases = []
+    current = None
+    section = None
+    in_body = False
+    host = re.compile(r"^https?://[^/]+")
+
+    def finish():
+        if current and current.get("status") is not None:
+            cases.append(Case(current["method"], current["target"], current.get("body", ""),
+                              current["status"], current.get("response", "")))
+
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if line.startswith("- id: "):
+                finish()
+                current, section, in_body = {}, None, False
+            elif current is None:
+                continue
+            elif line.startswith("  request:"):
+                section, in_body = "request", False
+            elif line.startswith("  response:"):
+                section, in_body = "response", False
+            elif line.startswith("    body:"):
+                in_body = True
+            elif line.startswith("    ") and not line.startswith("     "):
+                in_body = False
+                if section == "request" and line.startswith("    uri: "):
+                    current["target"] = host.sub("", line[len("    uri: "):].strip().strip("'"))
+                elif section == "request" and line.startswith("    method: "):
+                    current["method"] = line.split("'")[1]
+            elif section == "response" and line.startswith("      code: "):
+                current["status"] = int(line.split("'")[1])
+            elif in_body and line.startswith("      string: "):
+                key = "body" if section == "request" else "response"
+                current[key] = line[len("      string: "):].strip()
+    finish()
+    return cases
+
+
+def shape(target):
+    """`/api/workflow/abc?x=1` → `/api/workflow/abc`: the operation, roughly, for grouping."""
+    return target.split("?", 1)[0]
+
+
+def compare(out):
+    ours = read_cassette(os.path.join(out, "ours.yaml"))
+    real = read_cassette(os.path.join(out, "real.yaml"))
+    pool = collections.defaultdict(collections.deque)
+    for case in real:
+        pool[(case.method, case.target, case.body)].append(case)
+    defects, ours_5xx_real_2xx, unpaired = [], 0, 0
+    for case in ours:
+        queue = pool.get((case.method, case.target, case.body))
+        if not queue:
+            unpaired += 1
+            continue
+        theirs = queue.popleft()
+        if case.status >= 500 and 400 <= theirs.status < 500:
+            defects.append((case, theirs))
+        elif case.status >= 500 and theirs.status < 300:
+            ours_5xx_real_2xx += 1
+    panics = []
+    log = os.path.join(out, "ours-server.log")
+    if os.path.exists(log):
+        with open(log, encoding="utf-8", errors="replace") as f:
+            panics = [line.rstrip() for line in f if "panicked" in line]
+    groups = collections.OrderedDict()
+    for case, theirs in defects:
+        message = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<uuid>", case.response)[:160]
+        key = (case.method, re.sub(r"/[^/]*$", "/…", shape(case.target)), case.status,
+               theirs.status, message)
+        groups.setdefault(key, []).append((case, theirs))
+    report = {
+        "cases_ours": len(ours),
+        "cases_real": len(real),
+        "paired": len(ours) - unpaired,
+        "unpaired": unpaired,
+        "ours_5xx": sum(1 for c in ours if c.status >= 500),
+        "real_5xx": sum(1 for c in real if c.status >= 500),
+        "defects_5xx_vs_4xx": len(defects),
+        "defect_groups": len(groups),
+        "ours_5xx_real_2xx": ours_5xx_real_2xx,
+        "panics": len(panics),
+    }
+    print(json.dumps(report, indent=2))
+    for (method, path, mine, theirs_status, message), cases in groups.items():
+        case, theirs = cases[0]
+        print(f"\n{len(cases):5} × {method} {path}: ours {mine}, conductor-oss {theirs_status}")
+        print(f"      e.g. {case.method} {case.target[:200]}")
+        print(f"      body {case.body[:200]}")
+        print(f"      ours {message}")
+        print(f"      oss  {theirs.response[:160]}")
+    for line in panics[:20]:
+        print("PANIC", line)
+    with open(os.path.join(out, "report.json"), "w") as f:
+        json.dump(report, f, indent=2)
+    return not defects and not panics
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--max-examples", type=int, default=20)
+    parser.add_argument("--oss-version", default="3.32.3")
+    parser.add_argument("--out", default=os.path.join("target", "fuzz-api"))
+    parser.add_argument("--schemathesis", default="schemathesis")
+    parser.add_argument("--compare-only", action="store_true")
+    args = parser.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    if not args.compare_only:
+        run_ours(args, args.out)
+        run_real(args, args.out)
+    sys.exit(0 if compare(args.out) else 1)
+
+
+if __name__ == "__main__":
+    main()
