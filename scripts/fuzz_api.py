@@ -16,7 +16,9 @@ Usage (from the repository root; needs `pip install schemathesis`, Java 21 for c
     python3 scripts/fuzz_api.py [--seed 42] [--max-examples 20] [--oss-version 3.32.3]
         [--out target/fuzz-api] [--compare-only]
 
-`--compare-only` re-reads the cassettes of an earlier run in `--out`.
+`--compare-only` re-reads the cassettes of an earlier run in `--out`; `--reuse-real` runs only the
+embedded server and compares with conductor-oss's cassette of an earlier run (valid while the
+document, seed and options are the same).
 """
 
 import argparse
@@ -29,6 +31,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 
@@ -160,9 +163,36 @@ def read_cassette(path):
     return cases
 
 
-def shape(target):
-    """`/api/workflow/abc?x=1` → `/api/workflow/abc`: the operation, roughly, for grouping."""
-    return target.split("?", 1)[0]
+def operations(out):
+    """(method, regex, template) of every operation of the document, literal paths first."""
+    with open(os.path.join(out, "openapi.json")) as f:
+        paths = json.load(f)["paths"]
+    ops = []
+    for template, item in paths.items():
+        pattern = "^" + re.sub(r"\\\{[^}]*\\\}", "[^/]*", re.escape(template)) + "$"
+        for method in item:
+            ops.append((template.count("{"), method.upper(), re.compile(pattern), template))
+    ops.sort(key=lambda op: op[0])
+    return [op[1:] for op in ops]
+
+
+def operation_of(ops, method, target):
+    """The document's operation a request was made for (`GET /api/workflow/{workflowId}`)."""
+    path = urllib.parse.unquote(target.split("?", 1)[0])
+    for op_method, pattern, template in ops:
+        if op_method == method and pattern.match(path):
+            return f"{method} {template}"
+    return f"{method} (unlisted) {path[:60]}"
+
+
+def message_class(body):
+    """An error body's message with values blanked, so equal defects group together."""
+    try:
+        message = json.loads(json.loads(body)).get("message", "")
+    except (ValueError, TypeError, AttributeError):
+        message = body
+    message = re.sub(r"'[^']*'|\\\"[^\\]*\\\"|\"[^\"]*\"|`[^`]*`", "…", str(message))
+    return re.sub(r"-?\d+", "N", message)[:100]
 
 
 def compare(out):
@@ -187,11 +217,11 @@ def compare(out):
     if os.path.exists(log):
         with open(log, encoding="utf-8", errors="replace") as f:
             panics = [line.rstrip() for line in f if "panicked" in line]
-    groups = collections.OrderedDict()
+    ops = operations(out)
+    groups = {}
     for case, theirs in defects:
-        message = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}", "<uuid>", case.response)[:160]
-        key = (case.method, re.sub(r"/[^/]*$", "/…", shape(case.target)), case.status,
-               theirs.status, message)
+        key = (operation_of(ops, case.method, case.target), case.status, theirs.status,
+               message_class(case.response))
         groups.setdefault(key, []).append((case, theirs))
     report = {
         "cases_ours": len(ours),
@@ -206,13 +236,14 @@ def compare(out):
         "panics": len(panics),
     }
     print(json.dumps(report, indent=2))
-    for (method, path, mine, theirs_status, message), cases in groups.items():
+    for (operation, mine, theirs_status, message), cases in sorted(
+            groups.items(), key=lambda g: -len(g[1])):
         case, theirs = cases[0]
-        print(f"\n{len(cases):5} × {method} {path}: ours {mine}, conductor-oss {theirs_status}")
+        print(f"\n{len(cases):5} × {operation}: ours {mine}, conductor-oss {theirs_status}: {message}")
         print(f"      e.g. {case.method} {case.target[:200]}")
         print(f"      body {case.body[:200]}")
-        print(f"      ours {message}")
-        print(f"      oss  {theirs.response[:160]}")
+        print(f"      ours {case.response[:200]}")
+        print(f"      oss  {theirs.response[:200]}")
     for line in panics[:20]:
         print("PANIC", line)
     with open(os.path.join(out, "report.json"), "w") as f:
@@ -228,11 +259,15 @@ def main():
     parser.add_argument("--out", default=os.path.join("target", "fuzz-api"))
     parser.add_argument("--schemathesis", default="schemathesis")
     parser.add_argument("--compare-only", action="store_true")
+    parser.add_argument("--reuse-real", action="store_true",
+                        help="keep conductor-oss's cassette of an earlier run with the same "
+                             "document, seed and options (it does not change with our fixes)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     if not args.compare_only:
         run_ours(args, args.out)
-        run_real(args, args.out)
+        if not (args.reuse_real and os.path.exists(os.path.join(args.out, "real.yaml"))):
+            run_real(args, args.out)
     sys.exit(0 if compare(args.out) else 1)
 
 

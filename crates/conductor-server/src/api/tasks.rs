@@ -275,7 +275,8 @@ async fn signal_sync(
     let strategy = q
         .non_empty("returnStrategy")
         .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
-    let timeout_ms: u64 = q.parse_or("timeoutMillis", 5000)?;
+    // A Java `long`: a negative value is accepted (and reads as no wait).
+    let timeout_ms = u64::try_from(q.parse_or::<i64>("timeoutMillis", 5000)?).unwrap_or(0);
     let Some((target, reference)) = blocking_wait(&engine, &workflow_id)? else {
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,

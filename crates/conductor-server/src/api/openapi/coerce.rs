@@ -1,0 +1,254 @@
+//! Jackson's scalar coercions for request bodies, driven by the bodies' JSON Schemas.
+//!
+//! conductor-oss reads bodies with Jackson, which turns a number or a boolean into a string
+//! where a string is expected, a float into an integer (truncated), a numeric string into a
+//! number, `0`/`1` or `"true"` into a boolean, an integer into the enum constant of that
+//! ordinal, and a `null` property into the field's default. The models' serde is strict, so a
+//! body the real server reads (and then validates: usually a 400) would be a JSON parse error
+//! here (500). [`from_value`] parses strictly first and, only when that fails, rewrites the
+//! value along the type's schema (the same `schemars` schemas the OpenAPI document shows) and
+//! parses again.
+
+use std::any::TypeId;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Number, Value};
+
+/// Deeper than any real body; a deeper value is left as it is.
+const MAX_DEPTH: usize = 128;
+
+/// Parses `value` as `T`, with Jackson's coercions when the strict parse fails. The error is the
+/// strict parse's.
+pub(crate) fn from_value<T: DeserializeOwned + JsonSchema + 'static>(
+    value: Value,
+) -> Result<T, serde_json::Error> {
+    match T::deserialize(&value) {
+        Ok(parsed) => Ok(parsed),
+        Err(strict) => {
+            let schema = schema_of::<T>();
+            let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
+            let coerced = coerce(value, &schema, &defs, 0);
+            T::deserialize(coerced).map_err(|_| strict)
+        }
+    }
+}
+
+/// Parses JSON text as `T` through [`from_value`]; `None` when it is not JSON or still does not
+/// parse.
+pub(crate) fn from_slice<T: DeserializeOwned + JsonSchema + 'static>(bytes: &[u8]) -> Option<T> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    from_value(value).ok()
+}
+
+/// The (cached) root schema of `T`, with its definitions under `$defs`.
+fn schema_of<T: JsonSchema + 'static>() -> Arc<Value> {
+    static CACHE: OnceLock<Mutex<HashMap<TypeId, Arc<Value>>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(Mutex::default);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .entry(TypeId::of::<T>())
+        .or_insert_with(|| {
+            let generator = SchemaSettings::draft2020_12().into_generator();
+            Arc::new(generator.into_root_schema_for::<T>().to_value())
+        })
+        .clone()
+}
+
+/// Follows a `#/$defs/Name` reference.
+fn resolve<'a>(schema: &'a Value, defs: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(target) => target
+            .strip_prefix("#/$defs/")
+            .and_then(|name| defs.get(name))
+            .unwrap_or(schema),
+        None => schema,
+    }
+}
+
+/// The types a schema allows (`"type": "string"` or `"type": ["string", "null"]`).
+fn types(schema: &Value) -> Vec<&str> {
+    match schema.get("type") {
+        Some(Value::String(t)) => vec![t.as_str()],
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn coerce(value: Value, schema: &Value, defs: &Value, depth: usize) -> Value {
+    if depth > MAX_DEPTH {
+        return value;
+    }
+    let schema = resolve(schema, defs);
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = schema.get(key) {
+            if value.is_null() {
+                return value;
+            }
+            // The first branch that is not `null` (an `Option<T>`'s `T`).
+            return match branches.iter().find(|b| types(b) != ["null"]) {
+                Some(branch) => coerce(value, branch, defs, depth + 1),
+                None => value,
+            };
+        }
+    }
+    if let Some(Value::Array(all)) = schema.get("allOf") {
+        return all
+            .iter()
+            .fold(value, |v, branch| coerce(v, branch, defs, depth + 1));
+    }
+    if let Some(Value::Array(constants)) = schema.get("enum") {
+        return enum_constant(value, constants);
+    }
+    let allowed = types(schema);
+    match value {
+        Value::Object(map) if allowed.contains(&"object") || allowed.is_empty() => {
+            Value::Object(object(map, schema, defs, depth))
+        }
+        Value::Array(items) if allowed.contains(&"array") => {
+            let item_schema = schema.get("items").unwrap_or(&Value::Bool(true));
+            Value::Array(
+                items
+                    .into_iter()
+                    .map(|item| coerce(item, item_schema, defs, depth + 1))
+                    .collect(),
+            )
+        }
+        scalar => scalar_to(scalar, &allowed),
+    }
+}
+
+/// The properties of an object, each coerced to its schema; a `null` where the schema allows
+/// none is dropped (Jackson leaves the field at its default).
+fn object(
+    map: Map<String, Value>,
+    schema: &Value,
+    defs: &Value,
+    depth: usize,
+) -> Map<String, Value> {
+    let properties = schema.get("properties");
+    let additional = schema.get("additionalProperties");
+    map.into_iter()
+        .filter_map(|(key, value)| {
+            let Some(sub) = properties
+                .and_then(|p| p.get(&key))
+                .or(additional.filter(|a| a.is_object()))
+            else {
+                return Some((key, value));
+            };
+            let target = resolve(sub, defs);
+            let nullable = types(target).contains(&"null")
+                || target.get("anyOf").is_some()
+                || target.get("oneOf").is_some()
+                || target.as_bool() == Some(true)
+                || target.as_object().is_some_and(Map::is_empty);
+            if value.is_null() && !nullable && properties.is_some_and(|p| p.get(&key).is_some()) {
+                return None;
+            }
+            Some((key, coerce(value, sub, defs, depth + 1)))
+        })
+        .collect()
+}
+
+/// An integer where a string enum is expected: the constant of that ordinal.
+fn enum_constant(value: Value, constants: &[Value]) -> Value {
+    match value.as_u64().and_then(|i| usize::try_from(i).ok()) {
+        Some(ordinal) if value.is_u64() => constants.get(ordinal).cloned().unwrap_or(value),
+        _ => value,
+    }
+}
+
+/// A scalar converted to the first scalar type the schema allows, as Jackson would.
+fn scalar_to(value: Value, allowed: &[&str]) -> Value {
+    if allowed.is_empty() || value.is_null() {
+        return value;
+    }
+    let fits = match &value {
+        Value::String(_) => allowed.contains(&"string"),
+        Value::Bool(_) => allowed.contains(&"boolean"),
+        Value::Number(n) if n.is_f64() => allowed.contains(&"number"),
+        Value::Number(_) => allowed.contains(&"integer") || allowed.contains(&"number"),
+        _ => true,
+    };
+    if fits {
+        return value;
+    }
+    for target in allowed {
+        let converted = match (*target, &value) {
+            ("string", Value::Number(n)) => Some(Value::String(n.to_string())),
+            ("string", Value::Bool(b)) => Some(Value::String(b.to_string())),
+            ("integer", Value::Number(n)) => n
+                .as_f64()
+                .filter(|f| f.is_finite())
+                .map(|f| Value::Number(Number::from(f.trunc() as i64))),
+            ("integer", Value::String(s)) => s.trim().parse::<i64>().ok().map(Value::from),
+            ("number", Value::String(s)) => s
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(Number::from_f64)
+                .map(Value::Number),
+            ("boolean", Value::Number(n)) => n.as_i64().map(|i| Value::Bool(i != 0)),
+            ("boolean", Value::String(s)) if s == "true" || s == "false" => {
+                Some(Value::Bool(s == "true"))
+            }
+            _ => None,
+        };
+        if let Some(converted) = converted {
+            return converted;
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use conductor_models::{StartWorkflowRequest, TaskDef, TimeoutPolicy, WorkflowDef};
+    use serde_json::json;
+
+    use super::from_value;
+
+    #[test]
+    fn scalars_are_coerced_like_jackson() {
+        let def: WorkflowDef = from_value(json!({
+            "name": 12, "description": false, "version": 2.9, "restartable": 0,
+            "timeoutSeconds": "30", "timeoutPolicy": 0, "tasks": null
+        }))
+        .unwrap();
+        assert_eq!(def.name, "12");
+        assert_eq!(def.description.as_deref(), Some("false"));
+        assert_eq!(def.version, 2);
+        assert!(!def.restartable);
+        assert_eq!(def.timeout_seconds, 30);
+        assert!(def.tasks.is_empty());
+    }
+
+    #[test]
+    fn nested_and_enum_values_are_coerced() {
+        let request: StartWorkflowRequest = from_value(json!({
+            "name": "x", "priority": "5",
+            "workflowDef": {"name": true, "tasks": [{"name": 1, "taskReferenceName": 2.5}]}
+        }))
+        .unwrap();
+        assert_eq!(request.priority, 5);
+        let def = request.workflow_def.unwrap();
+        assert_eq!(def.name, "true");
+        assert_eq!(def.tasks[0].name, "1");
+        assert_eq!(def.tasks[0].task_reference_name, "2.5");
+        let task: TaskDef = from_value(json!({"name": "t", "timeoutPolicy": 1})).unwrap();
+        assert_eq!(task.timeout_policy, TimeoutPolicy::KNOWN[1]);
+    }
+
+    #[test]
+    fn what_jackson_refuses_stays_an_error_with_the_strict_message() {
+        let error = from_value::<WorkflowDef>(json!({"name": {"a": 1}})).unwrap_err();
+        assert!(error.to_string().contains("expected a string"), "{error}");
+        let error = from_value::<WorkflowDef>(json!({"version": "seven"})).unwrap_err();
+        assert!(error.to_string().contains("invalid type"), "{error}");
+    }
+}
