@@ -20,6 +20,7 @@ use crate::serde_util::null_as_default;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "BulkResponse{T}"))]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(deserialize = "T: Deserialize<'de>", serialize = "T: Serialize"))]
 pub struct BulkResponse<T = String> {

@@ -29,9 +29,8 @@ pub(crate) fn from_value<T: DeserializeOwned + JsonSchema + 'static>(
     match T::deserialize(&value) {
         Ok(parsed) => Ok(parsed),
         Err(strict) => {
-            let schema = schema_of::<T>();
-            let defs = schema.get("$defs").cloned().unwrap_or(Value::Null);
-            let coerced = coerce(value, &schema, &defs, 0);
+            let root = schema_of::<T>();
+            let coerced = coerce(value, &root, &root, 0);
             T::deserialize(coerced).map_err(|_| strict)
         }
     }
@@ -60,12 +59,13 @@ fn schema_of<T: JsonSchema + 'static>() -> Arc<Value> {
         .clone()
 }
 
-/// Follows a `#/$defs/Name` reference.
-fn resolve<'a>(schema: &'a Value, defs: &'a Value) -> &'a Value {
+/// Follows a `#/$defs/Name` reference, or `#` (the root type, inside a recursive one).
+fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
     match schema.get("$ref").and_then(Value::as_str) {
+        Some("#") => root,
         Some(target) => target
             .strip_prefix("#/$defs/")
-            .and_then(|name| defs.get(name))
+            .and_then(|name| root.get("$defs")?.get(name))
             .unwrap_or(schema),
         None => schema,
     }
@@ -80,11 +80,17 @@ fn types(schema: &Value) -> Vec<&str> {
     }
 }
 
-fn coerce(value: Value, schema: &Value, defs: &Value, depth: usize) -> Value {
+fn coerce(value: Value, schema: &Value, root: &Value, depth: usize) -> Value {
     if depth > MAX_DEPTH {
         return value;
     }
-    let schema = resolve(schema, defs);
+    // `TaskDef(String name)`: Jackson builds a task definition from a bare string.
+    if value.is_string() && schema.get("$ref").and_then(Value::as_str) == Some("#/$defs/TaskDef") {
+        let mut named = Map::new();
+        named.insert("name".into(), value);
+        return Value::Object(named);
+    }
+    let schema = resolve(schema, root);
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = schema.get(key) {
             if value.is_null() {
@@ -92,7 +98,7 @@ fn coerce(value: Value, schema: &Value, defs: &Value, depth: usize) -> Value {
             }
             // The first branch that is not `null` (an `Option<T>`'s `T`).
             return match branches.iter().find(|b| types(b) != ["null"]) {
-                Some(branch) => coerce(value, branch, defs, depth + 1),
+                Some(branch) => coerce(value, branch, root, depth + 1),
                 None => value,
             };
         }
@@ -100,7 +106,7 @@ fn coerce(value: Value, schema: &Value, defs: &Value, depth: usize) -> Value {
     if let Some(Value::Array(all)) = schema.get("allOf") {
         return all
             .iter()
-            .fold(value, |v, branch| coerce(v, branch, defs, depth + 1));
+            .fold(value, |v, branch| coerce(v, branch, root, depth + 1));
     }
     if let Some(Value::Array(constants)) = schema.get("enum") {
         return enum_constant(value, constants);
@@ -108,14 +114,16 @@ fn coerce(value: Value, schema: &Value, defs: &Value, depth: usize) -> Value {
     let allowed = types(schema);
     match value {
         Value::Object(map) if allowed.contains(&"object") || allowed.is_empty() => {
-            Value::Object(object(map, schema, defs, depth))
+            Value::Object(object(map, schema, root, depth))
         }
         Value::Array(items) if allowed.contains(&"array") => {
             let item_schema = schema.get("items").unwrap_or(&Value::Bool(true));
+            let keep_nulls = nullable(resolve(item_schema, root));
             Value::Array(
                 items
                     .into_iter()
-                    .map(|item| coerce(item, item_schema, defs, depth + 1))
+                    .filter(|item| keep_nulls || !item.is_null())
+                    .map(|item| coerce(item, item_schema, root, depth + 1))
                     .collect(),
             )
         }
@@ -123,12 +131,23 @@ fn coerce(value: Value, schema: &Value, defs: &Value, depth: usize) -> Value {
     }
 }
 
+/// Whether a schema allows `null` (an `Option`, any JSON value).
+fn nullable(schema: &Value) -> bool {
+    types(schema).contains(&"null")
+        || schema.get("anyOf").is_some()
+        || schema.get("oneOf").is_some()
+        || schema.as_bool() == Some(true)
+        || schema
+            .as_object()
+            .is_some_and(|s| s.keys().all(|k| k == "description"))
+}
+
 /// The properties of an object, each coerced to its schema; a `null` where the schema allows
-/// none is dropped (Jackson leaves the field at its default).
+/// none is dropped (Jackson leaves a field at its default; the models have no null element).
 fn object(
     map: Map<String, Value>,
     schema: &Value,
-    defs: &Value,
+    root: &Value,
     depth: usize,
 ) -> Map<String, Value> {
     let properties = schema.get("properties");
@@ -141,25 +160,24 @@ fn object(
             else {
                 return Some((key, value));
             };
-            let target = resolve(sub, defs);
-            let nullable = types(target).contains(&"null")
-                || target.get("anyOf").is_some()
-                || target.get("oneOf").is_some()
-                || target.as_bool() == Some(true)
-                || target.as_object().is_some_and(Map::is_empty);
-            if value.is_null() && !nullable && properties.is_some_and(|p| p.get(&key).is_some()) {
+            if value.is_null() && !nullable(resolve(sub, root)) {
                 return None;
             }
-            Some((key, coerce(value, sub, defs, depth + 1)))
+            Some((key, coerce(value, sub, root, depth + 1)))
         })
         .collect()
 }
 
-/// An integer where a string enum is expected: the constant of that ordinal.
+/// An integer where a string enum is expected: the constant of that ordinal. Another scalar
+/// becomes its text (some of these are plain strings in conductor-oss's classes, `type` among
+/// them; the models keep a value they do not know).
 fn enum_constant(value: Value, constants: &[Value]) -> Value {
-    match value.as_u64().and_then(|i| usize::try_from(i).ok()) {
-        Some(ordinal) if value.is_u64() => constants.get(ordinal).cloned().unwrap_or(value),
-        _ => value,
+    let ordinal = value.as_u64().and_then(|i| usize::try_from(i).ok());
+    match (ordinal.and_then(|i| constants.get(i)), value) {
+        (Some(constant), _) => constant.clone(),
+        (None, Value::Number(n)) => Value::String(n.to_string()),
+        (None, Value::Bool(b)) => Value::String(b.to_string()),
+        (None, other) => other,
     }
 }
 
@@ -240,7 +258,27 @@ mod tests {
         assert_eq!(def.name, "true");
         assert_eq!(def.tasks[0].name, "1");
         assert_eq!(def.tasks[0].task_reference_name, "2.5");
+        // Inside a recursive type (`#` is the root's own schema).
+        let def: WorkflowDef = from_value(json!({"name": "outer", "tasks": [{
+            "name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+            "subWorkflowParam": {"name": "inner", "version": 1.0,
+                                 "workflowDefinition": {"name": "inner", "updatedBy": false}}
+        }]}))
+        .unwrap();
+        let inline = serde_json::to_value(&def.tasks[0]).unwrap();
+        assert_eq!(
+            inline["subWorkflowParam"]["workflowDefinition"]["updatedBy"],
+            "false"
+        );
         let task: TaskDef = from_value(json!({"name": "t", "timeoutPolicy": 1})).unwrap();
+        // Null elements are dropped; a bare string is a task definition's name.
+        let def: WorkflowDef = from_value(json!({"name": "w", "tasks": [null, {
+            "name": "t", "taskReferenceName": "t", "type": false, "taskDefinition": "named"
+        }]}))
+        .unwrap();
+        assert_eq!(def.tasks.len(), 1);
+        assert_eq!(def.tasks[0].task_definition.as_ref().unwrap().name, "named");
+        assert_eq!(def.tasks[0].task_type.as_str(), "false");
         assert_eq!(task.timeout_policy, TimeoutPolicy::KNOWN[1]);
     }
 
