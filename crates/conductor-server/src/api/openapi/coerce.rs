@@ -18,6 +18,20 @@ use schemars::generate::SchemaSettings;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Number, Value};
 
+/// Properties the models read but conductor-oss 3.32.3's classes do not (or only derive, with no
+/// setter): Jackson ignores them in a body, so a value of any type there is no error. Found by
+/// comparing its `/api-docs` components with ours, and by fuzzing.
+const IGNORED_ON_INPUT: &[(&str, &str)] = &[
+    ("EventHandler", "description"),
+    ("ExecutionMetadata", "empty"),
+    ("ExecutionMetadata", "executionDuration"),
+];
+
+/// conductor-oss classes with a one-string constructor (`TaskDef(String name)`,
+/// `TaskExecLog(String log)`), which Jackson uses for a bare string: the class and the property
+/// the string sets.
+const STRING_CREATORS: &[(&str, &str)] = &[("TaskDef", "name"), ("TaskExecLog", "log")];
+
 /// Deeper than any real body; a deeper value is left as it is.
 const MAX_DEPTH: usize = 128;
 
@@ -59,16 +73,24 @@ fn schema_of<T: JsonSchema + 'static>() -> Arc<Value> {
         .clone()
 }
 
-/// Follows a `#/$defs/Name` reference, or `#` (the root type, inside a recursive one).
-fn resolve<'a>(schema: &'a Value, root: &'a Value) -> &'a Value {
-    match schema.get("$ref").and_then(Value::as_str) {
-        Some("#") => root,
-        Some(target) => target
-            .strip_prefix("#/$defs/")
-            .and_then(|name| root.get("$defs")?.get(name))
-            .unwrap_or(schema),
-        None => schema,
+/// Follows `#/$defs/Name` references (a newtype's schema may be one more), or `#` (the root
+/// type, inside a recursive one).
+fn resolve<'a>(mut schema: &'a Value, root: &'a Value) -> &'a Value {
+    for _ in 0..8 {
+        let next = match schema.get("$ref").and_then(Value::as_str) {
+            Some("#") => root,
+            Some(target) => match target
+                .strip_prefix("#/$defs/")
+                .and_then(|name| root.get("$defs")?.get(name))
+            {
+                Some(next) => next,
+                None => return schema,
+            },
+            None => return schema,
+        };
+        schema = next;
     }
+    schema
 }
 
 /// The types a schema allows (`"type": "string"` or `"type": ["string", "null"]`).
@@ -84,13 +106,23 @@ fn coerce(value: Value, schema: &Value, root: &Value, depth: usize) -> Value {
     if depth > MAX_DEPTH {
         return value;
     }
-    // `TaskDef(String name)`: Jackson builds a task definition from a bare string.
-    if value.is_string() && schema.get("$ref").and_then(Value::as_str) == Some("#/$defs/TaskDef") {
-        let mut named = Map::new();
-        named.insert("name".into(), value);
-        return Value::Object(named);
+    // A class with a one-string constructor: Jackson builds it from a bare string.
+    let creator = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .and_then(|name| STRING_CREATORS.iter().find(|(class, _)| *class == name));
+    if let (Some((_, property)), true) = (creator, value.is_string()) {
+        let mut object = Map::new();
+        object.insert((*property).into(), value);
+        return Value::Object(object);
     }
+    let reference = schema.get("$ref").and_then(Value::as_str);
     let schema = resolve(schema, root);
+    // The type's name: from its reference, or the root's title.
+    let name = reference
+        .and_then(|r| r.strip_prefix("#/$defs/"))
+        .or_else(|| schema.get("title").and_then(Value::as_str));
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = schema.get(key) {
             if value.is_null() {
@@ -114,7 +146,7 @@ fn coerce(value: Value, schema: &Value, root: &Value, depth: usize) -> Value {
     let allowed = types(schema);
     match value {
         Value::Object(map) if allowed.contains(&"object") || allowed.is_empty() => {
-            Value::Object(object(map, schema, root, depth))
+            Value::Object(object(map, name, schema, root, depth))
         }
         Value::Array(items) if allowed.contains(&"array") => {
             let item_schema = schema.get("items").unwrap_or(&Value::Bool(true));
@@ -146,6 +178,7 @@ fn nullable(schema: &Value) -> bool {
 /// none is dropped (Jackson leaves a field at its default; the models have no null element).
 fn object(
     map: Map<String, Value>,
+    name: Option<&str>,
     schema: &Value,
     root: &Value,
     depth: usize,
@@ -161,6 +194,9 @@ fn object(
                 return Some((key, value));
             };
             if value.is_null() && !nullable(resolve(sub, root)) {
+                return None;
+            }
+            if IGNORED_ON_INPUT.contains(&(name.unwrap_or_default(), key.as_str())) {
                 return None;
             }
             Some((key, coerce(value, sub, root, depth + 1)))
@@ -226,7 +262,10 @@ fn scalar_to(value: Value, allowed: &[&str]) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use conductor_models::{StartWorkflowRequest, TaskDef, TimeoutPolicy, WorkflowDef};
+    use conductor_models::{
+        StartWorkflowRequest, TaskDef, TaskResultStatus, TimeoutPolicy, WorkflowDef,
+        WorkflowTestRequest,
+    };
     use serde_json::json;
 
     use super::from_value;
@@ -271,6 +310,14 @@ mod tests {
             "false"
         );
         let task: TaskDef = from_value(json!({"name": "t", "timeoutPolicy": 1})).unwrap();
+        // Through a newtype (`TaskMockStatus` is a `TaskResultStatus`).
+        let test: WorkflowTestRequest =
+            from_value(json!({"name": "w", "taskRefToMockOutput": {"t": [{"status": 1}]}}))
+                .unwrap();
+        assert_eq!(
+            test.task_ref_to_mock_output["t"][0].status.0,
+            TaskResultStatus::KNOWN[1]
+        );
         // Null elements are dropped; a bare string is a task definition's name.
         let def: WorkflowDef = from_value(json!({"name": "w", "tasks": [null, {
             "name": "t", "taskReferenceName": "t", "type": false, "taskDefinition": "named"
