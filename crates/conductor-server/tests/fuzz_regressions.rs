@@ -128,3 +128,50 @@ async fn negative_numeric_query_parameters_are_accepted() {
     );
     api.server.shutdown().await;
 }
+
+/// Deeper coercions: inside recursive types and newtypes, null elements, classes Jackson builds
+/// from a bare string (`TaskDef`, `TaskExecLog`), and properties conductor-oss's classes lack
+/// (Jackson ignores them whatever their type). Each body is then refused by validation (4xx),
+/// as conductor-oss refuses it, instead of failing to parse (500).
+#[tokio::test]
+async fn nested_null_and_ignored_values_reach_validation() {
+    let api = Api::new().await;
+    let handler = json!({"name": "", "event": "", "condition": "", "actions": [],
+                         "active": false, "description": {}});
+    let (status, body) = api.call("POST", "/event", Some(handler)).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["validationErrors"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+
+    let result = json!({"workflowInstanceId": "", "taskId": "", "status": "IN_PROGRESS",
+                        "logs": ["a log line"],
+                        "executionMetadata": {"empty": {}, "executionDuration": [1]}});
+    let (status, body) = api.call("POST", "/tasks", Some(result)).await;
+    assert_eq!(status, 400, "{body}");
+
+    let defs = json!([{"name": "", "runtimeMetadata": [null]}]);
+    let (status, body) = api.call("POST", "/metadata/taskdefs", Some(defs)).await;
+    assert_eq!(status, 400, "{body}");
+
+    let def = json!({"name": "", "tasks": [null, {
+        "name": "a", "taskReferenceName": "a", "type": false, "taskDefinition": "a_task",
+        "onStateChange": {"onStart": [null]},
+        "subWorkflowParam": {"name": "s", "workflowDefinition": {"name": "i", "updatedBy": false}}
+    }]});
+    let (status, body) = api.call("POST", "/metadata/workflow", Some(def)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        body["validationErrors"][0]["message"],
+        "WorkflowDef name cannot be null or empty"
+    );
+
+    let test = json!({"name": "", "subWorkflowTestRequest": {
+        "s": {"name": "", "taskRefToMockOutput": {"t": [{"status": 0}]}}
+    }});
+    let (status, body) = api.call("POST", "/workflow/test", Some(test)).await;
+    assert!((400..500).contains(&status), "{status} {body}");
+    api.server.shutdown().await;
+}
