@@ -76,9 +76,13 @@ def schemathesis(args, schema, url, cassette, log):
         "--suppress-health-check", "all", "--request-timeout", "60",
         "--report", "vcr", "--report-vcr-path", cassette,
     ]
+    # Run in a folder of its own: schemathesis keeps a cache of the failures it found in its
+    # working directory and replays them first, which would put one run's cases into the other.
+    cache = os.path.join(os.path.dirname(cassette), "cache-" + os.path.basename(cassette))
+    os.makedirs(cache, exist_ok=True)
     with open(log, "w") as out:
         # schemathesis exits 1 when a check failed: that is expected here, the comparison decides.
-        subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False)
+        subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, check=False, cwd=cache)
 
 
 def run_ours(args, out):
@@ -263,6 +267,7 @@ def main():
                         help="keep conductor-oss's cassette of an earlier run with the same "
                              "document, seed and options (it does not change with our fixes)")
     args = parser.parse_args()
+    args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
     if not args.compare_only:
         run_ours(args, args.out)
