@@ -5,7 +5,9 @@ Both servers get the same OpenAPI document (the embedded server's `/v3/api-docs`
 exactly the operations it implements, with conductor-oss's paths and parameters), the same seed
 and the same options, each on a fresh process (no state carried over). Shrinking is off and every
 case of an operation runs even after a failure, so both runs send the same requests in the same
-order; they are paired by (method, path and query, body).
+order; they are paired by (method, path and query, body). Where the runs part (schemathesis adapts
+to the answers it gets), each of our 5xx cases with no twin is sent to conductor-oss once more,
+after its run, and paired with that answer.
 
 A defect is a request the embedded server answers 5xx and conductor-oss 4xx, or a panic in the
 embedded server's log. The script prints them (grouped by operation and message) and exits 1 when
@@ -16,7 +18,7 @@ Usage (from the repository root; needs `pip install schemathesis`, Java 21 for c
     python3 scripts/fuzz_api.py [--seed 42] [--max-examples 20] [--oss-version 3.32.3]
         [--out target/fuzz-api] [--compare-only]
 
-`--compare-only` re-reads the cassettes of an earlier run in `--out`; `--reuse-real` runs only the
+`--replay-only` starts conductor-oss just for that replay; `--compare-only` re-reads the cassettes of an earlier run in `--out`; `--reuse-real` runs only the
 embedded server and compares with conductor-oss's cassette of an earlier run (valid while the
 document, seed and options are the same).
 """
@@ -31,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -116,14 +119,57 @@ def run_real(args, out):
         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_healthy(url, server, 600)
-        schemathesis(args, os.path.join(out, "openapi.json"), url, os.path.join(out, "real.yaml"),
-                     os.path.join(out, "real-schemathesis.txt"))
+        if not args.replay_only:
+            schemathesis(args, os.path.join(out, "openapi.json"), url,
+                         os.path.join(out, "real.yaml"), os.path.join(out, "real-schemathesis.txt"))
+        replay_unpaired(out, url)
     finally:
         stop(server)
         log.close()
 
 
 Case = collections.namedtuple("Case", "method target body status response")
+
+
+def unpaired(ours, real):
+    """Our cases with no identical request in conductor-oss's run (the two runs' generation can
+    part: schemathesis adapts to the answers it gets)."""
+    pool = collections.defaultdict(collections.deque)
+    for case in real:
+        pool[(case.method, case.target, case.body)].append(case)
+    left = []
+    for case in ours:
+        queue = pool.get((case.method, case.target, case.body))
+        if queue:
+            queue.popleft()
+        else:
+            left.append(case)
+    return left
+
+
+def replay_unpaired(out, url):
+    """Sends each of our unpaired 5xx cases to conductor-oss as it was sent to us, and keeps its
+    answers in `real-replay.json` for the comparison."""
+    ours = read_cassette(os.path.join(out, "ours.yaml"))
+    real = read_cassette(os.path.join(out, "real.yaml"))
+    answers = []
+    for case in unpaired(ours, real):
+        if case.status < 500:
+            continue
+        body = json.loads(case.body).encode() if case.body else None
+        request = urllib.request.Request(url + case.target, data=body, method=case.method,
+                                         headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, text = response.status, response.read().decode(errors="replace")
+        except urllib.error.HTTPError as error:
+            status, text = error.code, error.read().decode(errors="replace")
+        except OSError as error:
+            status, text = 0, str(error)
+        answers.append({"method": case.method, "target": case.target, "body": case.body,
+                        "status": status, "response": json.dumps(text)})
+    with open(os.path.join(out, "real-replay.json"), "w") as f:
+        json.dump(answers, f)
 
 
 def read_cassette(path):
@@ -202,14 +248,20 @@ def message_class(body):
 def compare(out):
     ours = read_cassette(os.path.join(out, "ours.yaml"))
     real = read_cassette(os.path.join(out, "real.yaml"))
+    replayed = []
+    replay = os.path.join(out, "real-replay.json")
+    if os.path.exists(replay):
+        with open(replay) as f:
+            replayed = [Case(r["method"], r["target"], r["body"], r["status"], r["response"])
+                        for r in json.load(f)]
     pool = collections.defaultdict(collections.deque)
-    for case in real:
+    for case in real + replayed:
         pool[(case.method, case.target, case.body)].append(case)
-    defects, ours_5xx_real_2xx, unpaired = [], 0, 0
+    defects, ours_5xx_real_2xx, unpaired_count = [], 0, 0
     for case in ours:
         queue = pool.get((case.method, case.target, case.body))
         if not queue:
-            unpaired += 1
+            unpaired_count += 1
             continue
         theirs = queue.popleft()
         if case.status >= 500 and 400 <= theirs.status < 500:
@@ -230,8 +282,9 @@ def compare(out):
     report = {
         "cases_ours": len(ours),
         "cases_real": len(real),
-        "paired": len(ours) - unpaired,
-        "unpaired": unpaired,
+        "paired": len(ours) - unpaired_count,
+        "unpaired": unpaired_count,
+        "replayed_on_real": len(replayed),
         "ours_5xx": sum(1 for c in ours if c.status >= 500),
         "real_5xx": sum(1 for c in real if c.status >= 500),
         "defects_5xx_vs_4xx": len(defects),
@@ -263,13 +316,17 @@ def main():
     parser.add_argument("--out", default=os.path.join("target", "fuzz-api"))
     parser.add_argument("--schemathesis", default="schemathesis")
     parser.add_argument("--compare-only", action="store_true")
+    parser.add_argument("--replay-only", action="store_true",
+                        help="start conductor-oss only to replay our unpaired 5xx cases")
     parser.add_argument("--reuse-real", action="store_true",
                         help="keep conductor-oss's cassette of an earlier run with the same "
                              "document, seed and options (it does not change with our fixes)")
     args = parser.parse_args()
     args.out = os.path.abspath(args.out)
     os.makedirs(args.out, exist_ok=True)
-    if not args.compare_only:
+    if args.replay_only:
+        run_real(args, args.out)
+    elif not args.compare_only:
         run_ours(args, args.out)
         if not (args.reuse_real and os.path.exists(os.path.join(args.out, "real.yaml"))):
             run_real(args, args.out)
