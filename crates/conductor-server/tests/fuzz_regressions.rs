@@ -175,3 +175,28 @@ async fn nested_null_and_ignored_values_reach_validation() {
     assert!((400..500).contains(&status), "{status} {body}");
     api.server.shutdown().await;
 }
+
+/// Answered 5xx where conductor-oss answers 2xx: a task definition given as a bare string (its
+/// one-string constructor) and `taskType` present but empty.
+#[tokio::test]
+async fn a_bare_string_task_def_and_an_empty_task_type_list_are_accepted() {
+    let api = Api::new().await;
+    let defs = json!([{"name": "bare_def", "retryCount": 5}]);
+    assert_eq!(
+        api.call("POST", "/metadata/taskdefs", Some(defs)).await.0,
+        200
+    );
+    // The update from a bare string is the definition with that name and defaults.
+    let (status, body) = api
+        .call("PUT", "/metadata/taskdefs", Some(json!("bare_def")))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = api.call("GET", "/metadata/taskdefs/bare_def", None).await;
+    assert_eq!((status, &body["name"]), (200, &json!("bare_def")));
+    assert_eq!(body["retryCount"], 3);
+    let (status, body) = api.call("GET", "/tasks/queue/sizes?taskType=", None).await;
+    assert_eq!((status, body), (200, json!({})));
+    let (status, _) = api.call("GET", "/tasks/queue/sizes", None).await;
+    assert_eq!(status, 500);
+    api.server.shutdown().await;
+}

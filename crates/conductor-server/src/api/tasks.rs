@@ -334,7 +334,8 @@ async fn queue_size(State(engine): State<AppState>, q: Q) -> ApiResult {
 
 async fn queue_sizes(State(engine): State<AppState>, q: Q) -> ApiResult {
     let types = q.all("taskType");
-    if types.is_empty() {
+    // Present but empty (`?taskType=`) is an empty list to Spring: `{}`.
+    if q.get("taskType").is_none() {
         return Err(ApiError::internal(
             "Required request parameter 'taskType' for method parameter type List is not present",
         ));

@@ -106,23 +106,21 @@ fn coerce(value: Value, schema: &Value, root: &Value, depth: usize) -> Value {
     if depth > MAX_DEPTH {
         return value;
     }
-    // A class with a one-string constructor: Jackson builds it from a bare string.
-    let creator = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/$defs/"))
-        .and_then(|name| STRING_CREATORS.iter().find(|(class, _)| *class == name));
-    if let (Some((_, property)), true) = (creator, value.is_string()) {
-        let mut object = Map::new();
-        object.insert((*property).into(), value);
-        return Value::Object(object);
-    }
     let reference = schema.get("$ref").and_then(Value::as_str);
     let schema = resolve(schema, root);
     // The type's name: from its reference, or the root's title.
     let name = reference
         .and_then(|r| r.strip_prefix("#/$defs/"))
         .or_else(|| schema.get("title").and_then(Value::as_str));
+    // A class with a one-string constructor: Jackson builds it from a bare string.
+    let creator = STRING_CREATORS
+        .iter()
+        .find(|(class, _)| Some(*class) == name);
+    if let (Some((_, property)), true) = (creator, value.is_string()) {
+        let mut object = Map::new();
+        object.insert((*property).into(), value);
+        return Value::Object(object);
+    }
     for key in ["anyOf", "oneOf"] {
         if let Some(Value::Array(branches)) = schema.get(key) {
             if value.is_null() {
@@ -310,6 +308,7 @@ mod tests {
             "false"
         );
         let task: TaskDef = from_value(json!({"name": "t", "timeoutPolicy": 1})).unwrap();
+        assert_eq!(from_value::<TaskDef>(json!("bare")).unwrap().name, "bare");
         // Through a newtype (`TaskMockStatus` is a `TaskResultStatus`).
         let test: WorkflowTestRequest =
             from_value(json!({"name": "w", "taskRefToMockOutput": {"t": [{"status": 1}]}}))
