@@ -19,11 +19,13 @@ use crate::serde_util::null_as_default;
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "BulkResponse{T}"))]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(deserialize = "T: Deserialize<'de>", serialize = "T: Serialize"))]
 pub struct BulkResponse<T = String> {
     /// The successful results (workflow ids for most operations).
-    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub bulk_successful_results: Vec<T>,
     /// Failed id → error message.
     #[serde(default, deserialize_with = "null_as_default")]

@@ -18,6 +18,7 @@ use crate::serde_util::null_as_default;
 /// assert_eq!(error.validation_errors[0].message, "TaskDef name cannot be null or empty");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ErrorResponse {
     /// The HTTP status, repeated.
@@ -135,6 +136,7 @@ impl ErrorResponse {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ValidationError {
     /// Property path of the violation (e.g. `"validateWorkflowDef.arg0"`; may be `""`).

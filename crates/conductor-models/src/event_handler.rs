@@ -24,6 +24,7 @@ use crate::wire_enum::wire_enum;
 /// assert_eq!(json["actions"][0]["start_workflow"]["name"], "big_order");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct EventHandler {
     /// Unique name. Required.
@@ -180,6 +181,7 @@ impl Default for EventActionType {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(default)]
 pub struct EventHandlerAction {
     /// Which action.
@@ -348,6 +350,7 @@ fn object_or_wrapped(value: serde_json::Value) -> JsonMap {
 /// assert_eq!(start.version, None); // the latest version
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct StartWorkflowAction {
     /// Workflow name.
@@ -379,6 +382,7 @@ pub struct StartWorkflowAction {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskDetails {
     /// Workflow id (may be an expression over the payload).
@@ -445,6 +449,7 @@ impl TaskDetails {
 /// assert_eq!(payload.workflow_id.as_deref(), Some("${workflowId}"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TerminateWorkflowAction {
     /// Workflow id (may be an expression over the payload).
@@ -465,6 +470,7 @@ pub struct TerminateWorkflowAction {
 /// assert_eq!(payload.workflow_id.as_deref(), Some("${workflowId}"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct UpdateWorkflowVariablesAction {
     /// Workflow id (may be an expression over the payload).
@@ -490,6 +496,7 @@ pub struct UpdateWorkflowVariablesAction {
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct StartAgentAction {
     /// Agent name.

@@ -118,6 +118,7 @@ const DERIVED_KEYS: [&str; 4] = [
 
 /// The wire form, with the derived properties the server emits.
 #[derive(Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 struct ExecutionMetadataWire {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -170,6 +171,18 @@ impl Serialize for ExecutionMetadata {
             extra: self.extra.clone(),
         }
         .serialize(serializer)
+    }
+}
+
+/// The wire form's schema, under the public name.
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for ExecutionMetadata {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ExecutionMetadata".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        ExecutionMetadataWire::json_schema(generator)
     }
 }
 

@@ -46,6 +46,9 @@ mod wire_enum;
 
 mod serde_util;
 
+#[cfg(feature = "schemars")]
+mod schema;
+
 pub mod absent_keys;
 
 pub mod bulk;

@@ -57,6 +57,7 @@ impl Default for RateLimitPolicy {
 /// assert_eq!(config.policy, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct RateLimitConfig {
     /// Key the limit is counted by (may be an expression such as `${workflow.input.customerId}`).
@@ -113,6 +114,7 @@ impl RateLimitConfig {
 /// assert_eq!(cache.ttl_in_second, 60);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CacheConfig {
     /// Cache key (usually an expression over the input).
@@ -187,6 +189,7 @@ wire_enum! {
 /// assert_eq!(location.uri, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ExternalStorageLocation {
     /// URI to upload to / download from.
@@ -206,6 +209,7 @@ pub struct ExternalStorageLocation {
 /// assert_eq!(health.error_message.as_deref(), Some("db down"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Health {
     /// Indicator details.
@@ -228,6 +232,7 @@ pub struct Health {
 /// assert!(status.healthy);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct HealthCheckStatus {
     /// Indicators that count.
@@ -250,6 +255,7 @@ pub struct HealthCheckStatus {
 /// assert_eq!(usage.total_tokens, usage.prompt_tokens + usage.completion_tokens);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TokenUsage {
     /// Prompt tokens.
@@ -273,6 +279,7 @@ pub struct TokenUsage {
 /// assert_eq!(branch.input["width"], 64);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct DynamicForkJoinTask {
     /// Task name.
@@ -313,6 +320,7 @@ impl Default for DynamicForkJoinTask {
 /// assert_eq!(list.dynamic_tasks.len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct DynamicForkJoinTaskList {
     /// The branches.
@@ -330,6 +338,7 @@ pub struct DynamicForkJoinTaskList {
 /// assert_eq!(polls[0].domain, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct PollData {
     /// Queue (task type) name.

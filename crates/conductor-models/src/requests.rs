@@ -22,6 +22,7 @@ use crate::{IdempotencyStrategy, JsonMap, TaskResultStatus, WorkflowDef};
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct StartWorkflowRequest {
     /// Workflow name. Required.
@@ -260,6 +261,7 @@ impl StartWorkflowRequest {
 /// assert_eq!(json, serde_json::json!({"reRunFromTaskId": "task-7"}));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct RerunWorkflowRequest {
     /// The execution to rerun. Wire name `reRunFromWorkflowId`.
@@ -370,6 +372,7 @@ impl RerunWorkflowRequest {
 /// assert_eq!(json, serde_json::json!({"taskOutput": {"skipped": true}}));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct SkipTaskRequest {
     /// Input to record on the skipped task.
@@ -388,6 +391,7 @@ pub struct SkipTaskRequest {
 /// assert_eq!(request.version, Some(3));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct UpgradeWorkflowRequest {
     /// Workflow name. Required.
@@ -414,6 +418,7 @@ pub struct UpgradeWorkflowRequest {
 /// assert_eq!(mock.output["ok"], true);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskMock {
     /// Status to report (default `COMPLETED`).
@@ -439,6 +444,7 @@ pub struct TaskMock {
 /// assert_eq!(serde_json::to_value(TaskMockStatus::default()).unwrap(), "COMPLETED");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct TaskMockStatus(pub TaskResultStatus);
 
@@ -529,6 +535,7 @@ impl TaskMock {
 /// assert_eq!(request.task_ref_to_mock_output["charge_ref"].len(), 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowTestRequest {
     /// Workflow name. Required.

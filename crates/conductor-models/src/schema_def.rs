@@ -42,6 +42,7 @@ impl Default for SchemaType {
 /// assert_eq!(schema.version, 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct SchemaDef {
     /// Schema name. Required.

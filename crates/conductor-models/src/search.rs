@@ -19,6 +19,8 @@ use crate::{TaskStatus, WorkflowStatus};
 /// assert_eq!(page.results[0].workflow_id, "wf-1");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schemars", schemars(rename = "SearchResult{T}"))]
 #[serde(rename_all = "camelCase")]
 #[serde(bound(deserialize = "T: Deserialize<'de>", serialize = "T: Serialize"))]
 pub struct SearchResult<T> {
@@ -26,7 +28,7 @@ pub struct SearchResult<T> {
     #[serde(default, deserialize_with = "null_as_default")]
     pub total_hits: i64,
     /// This page of matches.
-    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    #[serde(default, deserialize_with = "null_as_default")]
     pub results: Vec<T>,
 }
 
@@ -72,6 +74,7 @@ impl<T> SearchResult<T> {
 /// assert_eq!(summary.input.as_deref(), Some("{orderId=42}"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowSummary {
     /// Workflow name.
@@ -163,6 +166,7 @@ pub struct WorkflowSummary {
 /// assert_eq!(summary.queue_wait_time, 12);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskSummary {
     /// Workflow id.

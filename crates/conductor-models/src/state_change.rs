@@ -89,6 +89,7 @@ impl StateChangeEventType {
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct StateChangeEvent {
     /// When the event fires. Not serialised (on the wire the triggers, joined with `,`, are the

@@ -17,6 +17,7 @@ use crate::{IdempotencyStrategy, WorkflowDef};
 /// );
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct SubWorkflowParams {
     /// Name of the workflow to run (the server reports the inline definition's name when there is one).

@@ -124,6 +124,7 @@ impl TaskStatus {
 /// assert_eq!(task.get_input::<u32>("count"), Some(3));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct Task {
     /// The task type: for worker (`SIMPLE`) tasks the task *name* workers poll for; `FORK` for fork
@@ -445,6 +446,7 @@ fn get_typed<T: DeserializeOwned>(
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct TaskExecLog {
     /// The log text.

@@ -69,6 +69,7 @@ impl Default for TimeoutPolicy {
 /// assert_eq!(serde_json::to_value(&def).unwrap()["retryLogic"], "EXPONENTIAL_BACKOFF");
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct TaskDef {
     /// Name of the task type (what workers poll for). Required.

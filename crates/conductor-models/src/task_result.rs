@@ -72,6 +72,7 @@ impl From<&TaskStatus> for TaskResultStatus {
 /// assert_eq!(json["outputData"]["greeting"], "hi");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct TaskResult {
     /// Id of the workflow the task belongs to (required by the server).

@@ -136,6 +136,18 @@ macro_rules! wire_enum {
                 deserializer.deserialize_str(WireVisitor)
             }
         }
+
+        /// A string, one of the known wire names.
+        #[cfg(feature = "schemars")]
+        impl ::schemars::JsonSchema for $name {
+            fn schema_name() -> ::std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut ::schemars::SchemaGenerator) -> ::schemars::Schema {
+                ::schemars::json_schema!({"type": "string", "enum": [$($wire),+]})
+            }
+        }
     };
 }
 

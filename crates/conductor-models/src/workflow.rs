@@ -83,6 +83,7 @@ impl WorkflowStatus {
 /// assert_eq!(workflow.output["greeting"], "Hello");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct Workflow {
     /// Execution id.
@@ -269,6 +270,7 @@ impl Workflow {
 /// assert_eq!(summary.output, None);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowStatusSummary {
     /// Execution id.

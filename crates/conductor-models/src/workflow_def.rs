@@ -46,6 +46,7 @@ impl Default for WorkflowTimeoutPolicy {
 /// assert_eq!(json["schemaVersion"], 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct WorkflowDef {
     /// Workflow name. Required.
@@ -520,6 +521,7 @@ impl WorkflowDef {
 /// assert_eq!(versions.iter().map(|v| v.version).max(), Some(2));
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WorkflowDefSummary {
     /// Workflow name.

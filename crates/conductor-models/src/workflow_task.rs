@@ -49,6 +49,7 @@ pub const TRACEPARENT_INPUT_KEY: &str = "traceparent";
 /// assert_eq!(json["inputParameters"]["http_request"]["method"], "GET");
 /// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schemars", derive(schemars::JsonSchema))]
 #[serde(remote = "Self", rename_all = "camelCase", default)]
 pub struct WorkflowTask {
     /// Task name: the task definition / worker type for `SIMPLE` tasks. Required.

@@ -7,6 +7,7 @@
 
 mod health;
 mod metadata;
+mod openapi;
 mod queue;
 mod storage;
 mod tasks;
@@ -48,6 +49,7 @@ pub(crate) fn router(engine: Arc<Engine>, stop: watch::Receiver<bool>) -> Router
         .merge(storage::routes())
         .merge(webhook::routes())
         .merge(crate::ui::routes())
+        .merge(openapi::routes())
         .fallback(not_found_fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -341,16 +343,23 @@ impl Body {
     }
 
     /// Parses a required JSON body (missing or malformed → 500, as Jackson/Spring answer).
-    pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+    /// A body Jackson would read through its scalar coercions is read the same way (see
+    /// `openapi::coerce`).
+    pub(crate) fn json<T: DeserializeOwned + schemars::JsonSchema + 'static>(
+        &self,
+    ) -> Result<T, ApiError> {
         if self.is_blank() {
             return Err(ApiError::internal("Required request body is missing"));
         }
         serde_json::from_slice(&self.0)
+            .or_else(|strict| openapi::coerce::from_slice(&self.0).ok_or(strict))
             .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))
     }
 
     /// Parses an optional JSON body (empty → `None`).
-    pub(crate) fn json_opt<T: DeserializeOwned>(&self) -> Result<Option<T>, ApiError> {
+    pub(crate) fn json_opt<T: DeserializeOwned + schemars::JsonSchema + 'static>(
+        &self,
+    ) -> Result<Option<T>, ApiError> {
         if self.is_blank() {
             Ok(None)
         } else {

@@ -275,7 +275,8 @@ async fn signal_sync(
     let strategy = q
         .non_empty("returnStrategy")
         .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
-    let timeout_ms: u64 = q.parse_or("timeoutMillis", 5000)?;
+    // A Java `long`: a negative value is accepted (and reads as no wait).
+    let timeout_ms = u64::try_from(q.parse_or::<i64>("timeoutMillis", 5000)?).unwrap_or(0);
     let Some((target, reference)) = blocking_wait(&engine, &workflow_id)? else {
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
@@ -333,7 +334,8 @@ async fn queue_size(State(engine): State<AppState>, q: Q) -> ApiResult {
 
 async fn queue_sizes(State(engine): State<AppState>, q: Q) -> ApiResult {
     let types = q.all("taskType");
-    if types.is_empty() {
+    // Present but empty (`?taskType=`) is an empty list to Spring: `{}`.
+    if q.get("taskType").is_none() {
         return Err(ApiError::internal(
             "Required request parameter 'taskType' for method parameter type List is not present",
         ));

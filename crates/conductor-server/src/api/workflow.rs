@@ -99,7 +99,7 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
     let null_input = raw.get("input").is_some_and(Value::is_null)
         && raw.get("externalInputPayloadStoragePath").is_none();
     let name_missing = raw.get("name").is_none_or(Value::is_null);
-    let request: StartWorkflowRequest = serde_json::from_value(raw)
+    let request: StartWorkflowRequest = super::openapi::coerce::from_value(raw)
         .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
     // The request's bean constraints (`@NotNull` name, `@Min(0)` / `@Max(99)` priority), checked
     // before anything else.
@@ -244,8 +244,9 @@ async fn status(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiRe
 }
 
 async fn tasks(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
-    let start: usize = q.parse_or("start", 0)?;
-    let count: usize = q.parse_or("count", 15)?;
+    // Java `int`s: a negative value is accepted (and reads as none).
+    let start = usize::try_from(q.parse_or::<i32>("start", 0)?).unwrap_or(0);
+    let count = usize::try_from(q.parse_or::<i32>("count", 15)?).unwrap_or(0);
     let statuses = q.all("status");
     json(&engine.with(|e| e.workflow_tasks(&id, start, count, &statuses))?)
 }
@@ -578,8 +579,11 @@ async fn execute(
         .non_empty("requestId")
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let wait_refs = q.all("waitUntilTaskRef");
-    let wait_seconds: u64 = q.parse_or("waitForSeconds", 10)?;
-    let wait_seconds = if wait_seconds == 0 { 10 } else { wait_seconds };
+    // A Java `int`: 0 reads as the default, a negative value as no wait (as on 3.32.3).
+    let wait_seconds = match q.parse_or::<i32>("waitForSeconds", 10)? {
+        0 => 10,
+        n => u64::try_from(n).unwrap_or(0),
+    };
     let strategy = q
         .non_empty("returnStrategy")
         .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
