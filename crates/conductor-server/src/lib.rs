@@ -1,4 +1,5 @@
-//! An embedded, in-memory, Conductor-compatible server for development and tests.
+//! An embedded Conductor-compatible server for development and tests, in memory or (feature
+//! `sqlite`) on a durable SQLite file.
 //!
 //! It speaks the conductor-oss REST API (same paths, JSON, status codes and error bodies) and runs
 //! the same engine rules for worker tasks: parameter resolution, the task lifecycle, retries,
@@ -16,14 +17,22 @@
 //! ```
 
 mod api;
+#[cfg_attr(
+    not(feature = "sqlite"),
+    allow(dead_code, reason = "change sets feed durable storage only")
+)]
+mod changes;
 mod clock;
 mod dev_server;
 mod engine;
 mod expr;
 mod queue;
 mod search;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod timefmt;
+mod tracked;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use dev_server::{
@@ -31,3 +40,5 @@ pub use dev_server::{
     ServerError,
 };
 pub use engine::error::{EngineError, Violation};
+#[cfg(feature = "sqlite")]
+pub use sqlite::StoreError;
