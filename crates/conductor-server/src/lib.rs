@@ -6,6 +6,10 @@
 //! timeouts, task domains, rate and concurrency limits, the failure workflow. Time comes from a
 //! [`Clock`], so tests drive timeouts with a [`ManualClock`] and [`DevServer::sweep_now`].
 //!
+//! State is in memory by default. With the `sqlite` feature,
+//! `DevServerBuilder::database(path)` keeps it in a SQLite file that survives restarts and
+//! crashes (`docs/embedded-server.md` states the guarantee).
+//!
 //! ```no_run
 //! # async fn demo() -> Result<(), conductor_server::ServerError> {
 //! use conductor_server::DevServer;

@@ -451,3 +451,26 @@ async fn a_damaged_row_is_reported_at_open() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn a_file_in_use_by_another_server_is_refused() {
+    let db = TempDb::new("locked");
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let first = start(&db.path(), &clock).await;
+    let error = open_error(&db.path()).await;
+    assert!(matches!(error, StoreError::Open { .. }), "{error:?}");
+    assert!(error.to_string().contains("locked"), "{error}");
+    // The first server is unaffected, and the file opens again once it is gone.
+    ok(
+        &first,
+        "POST",
+        "/metadata/taskdefs",
+        Some(json!([{"name": "still_mine"}])),
+    )
+    .await;
+    first.shutdown().await;
+    let again = start(&db.path(), &clock).await;
+    let defs = ok(&again, "GET", "/metadata/taskdefs", None).await;
+    assert_eq!(defs[0]["name"], "still_mine");
+    again.shutdown().await;
+}

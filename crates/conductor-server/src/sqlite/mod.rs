@@ -20,6 +20,20 @@ use thiserror::Error;
 use crate::store::Store;
 
 /// Why durable storage could not be opened or written.
+///
+/// ```no_run
+/// # async fn demo() {
+/// use conductor_server::{DevServer, ServerError, StoreError};
+///
+/// match DevServer::builder().database("state.db").start().await {
+///     Ok(server) => server.shutdown().await,
+///     Err(ServerError::Storage(StoreError::NewerSchema { found, .. })) => {
+///         eprintln!("state.db is from a newer server (schema {found})");
+///     }
+///     Err(other) => eprintln!("cannot start: {other}"),
+/// }
+/// # }
+/// ```
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum StoreError {
@@ -72,15 +86,35 @@ pub enum StoreError {
 /// Opens (creating if needed) the database at `path` and loads its state.
 ///
 /// The connection is returned for the writer: WAL journal, `synchronous=NORMAL` (see
-/// [`open_connection`]).
+/// [`configure`]).
 pub(crate) fn open(path: &Path) -> Result<(Connection, Store), StoreError> {
     let mut conn = open_connection(path)?;
-    schema::prepare(&mut conn, path)?;
+    let empty = schema::identify(&conn, path)?;
+    configure(&conn, path)?;
+    schema::prepare(&mut conn, path, empty)?;
     let store = load::load(&conn, path)?;
     Ok((conn, store))
 }
 
-/// A connection configured for the writer.
+/// A connection holding the file exclusively; nothing is written yet, so a file that turns out
+/// not to be ours is left as it was.
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let open_err = |source| StoreError::Open {
+        path: path.to_owned(),
+        source,
+    };
+    let conn = Connection::open(path).map_err(open_err)?;
+    // A second server on the same file would be a second owner of the working set, and the two
+    // would overwrite each other's rows: the first holds an exclusive lock for its lifetime (the
+    // kernel drops it if the process dies), the second fails at open after a short wait.
+    conn.busy_timeout(std::time::Duration::from_secs(1))
+        .map_err(open_err)?;
+    conn.execute_batch("PRAGMA locking_mode = EXCLUSIVE")
+        .map_err(open_err)?;
+    Ok(conn)
+}
+
+/// Configures the connection for the writer.
 ///
 /// WAL with `synchronous=NORMAL`: a commit appends to the write-ahead log without an fsync, so it
 /// survives the death of the process (the data is in the operating system's page cache) but the
@@ -88,16 +122,7 @@ pub(crate) fn open(path: &Path) -> Result<(Connection, Store), StoreError> {
 /// `FULL` would fsync every commit, which on ordinary disks caps a single client at a few hundred
 /// acknowledged writes per second; the embedded server is a development and test server, where a
 /// process crash is the failure that matters.
-fn open_connection(path: &Path) -> Result<Connection, StoreError> {
-    let open_err = |source| StoreError::Open {
-        path: path.to_owned(),
-        source,
-    };
-    let conn = Connection::open(path).map_err(open_err)?;
-    // Another process writing the same file would be a second owner of the working set: wait a
-    // little for a transient lock, then fail rather than interleave.
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(open_err)?;
+fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     // "file is not a database" surfaces at the first statement that reads the header.
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
@@ -108,9 +133,12 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
             detail: format!("cannot switch to WAL journal mode (got {mode})"),
         });
     }
-    conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF;")
-        .map_err(|source| classify(path, source))?;
-    Ok(conn)
+    // An empty write transaction takes the exclusive lock now rather than at the first change.
+    conn.execute_batch(
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; BEGIN EXCLUSIVE; COMMIT;",
+    )
+    .map_err(|source| classify(path, source))?;
+    Ok(())
 }
 
 /// Maps SQLite's "not a database" and "corrupt" codes to [`StoreError::Corrupt`].

@@ -42,11 +42,10 @@ CREATE TABLE timers (task_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWI
 CREATE TABLE sweep_due (workflow_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 ";
 
-/// Creates the schema in a new file, or checks an existing one: its application id, its schema
-/// version and its integrity (`PRAGMA quick_check`), so damage is reported at open rather than
-/// met halfway through loading.
-pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let number = |conn: &Connection, sql: &str| -> Result<i64, StoreError> {
+/// Checks, before anything is written, that the file is empty or a conductor-server database
+/// this server can read: its application id and its schema version. Returns whether it is empty.
+pub(super) fn identify(conn: &Connection, path: &Path) -> Result<bool, StoreError> {
+    let number = |sql: &str| -> Result<i64, StoreError> {
         conn.query_row(sql, [], |row| row.get(0))
             .map_err(|source| classify(path, source))
     };
@@ -54,13 +53,13 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         path: path.to_owned(),
         detail,
     };
-    let app = number(conn, "PRAGMA application_id")?;
+    let app = number("PRAGMA application_id")?;
     if app != 0 && app != APPLICATION_ID {
         return Err(corrupt(format!(
             "its application id is {app:#x}, not conductor-server's {APPLICATION_ID:#x}"
         )));
     }
-    let version = number(conn, "PRAGMA user_version")?;
+    let version = number("PRAGMA user_version")?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
             path: path.to_owned(),
@@ -69,12 +68,20 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         });
     }
     if version == 0 {
-        let objects = number(conn, "SELECT count(*) FROM sqlite_master")?;
-        if objects != 0 {
+        if number("SELECT count(*) FROM sqlite_master")? != 0 {
             return Err(corrupt(
                 "it holds tables but no conductor-server schema version".to_owned(),
             ));
         }
+        return Ok(true);
+    }
+    Ok(false)
+}
+
+/// Creates the schema in an empty file, or checks the integrity of an existing one
+/// (`PRAGMA quick_check`), so damage is reported at open rather than met halfway through loading.
+pub(super) fn prepare(conn: &mut Connection, path: &Path, empty: bool) -> Result<(), StoreError> {
+    if empty {
         let tx = conn
             .transaction()
             .map_err(|source| classify(path, source))?;
@@ -94,7 +101,10 @@ pub(super) fn prepare(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
         })
         .map_err(|source| classify(path, source))?;
     if problems.iter().any(|p| p != "ok") {
-        return Err(corrupt(format!("integrity check: {}", problems.join("; "))));
+        return Err(StoreError::Corrupt {
+            path: path.to_owned(),
+            detail: format!("integrity check: {}", problems.join("; ")),
+        });
     }
     Ok(())
 }

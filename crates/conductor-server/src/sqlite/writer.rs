@@ -1,14 +1,17 @@
-//! The writer thread: persists the engine's [`Changes`] with group commit.
+//! The writer: persists the engine's [`Changes`] with group commit.
 //!
-//! Operations submit their changes (under the engine lock, so batch numbers follow the order of
-//! operations) to a channel; the thread takes everything waiting, merges it (a workflow updated
-//! ten times is written once), writes it in one transaction and publishes the highest batch
-//! number that is now durable. While a commit runs, the next burst accumulates, so the number of
-//! transactions per second adapts to the load instead of being one per request.
+//! Operations submit their changes under the engine lock (so batch numbers follow the order of
+//! operations) into one pending set, where later writes replace earlier ones (a workflow updated
+//! ten times is written once). Whoever needs them durable commits everything pending in one
+//! transaction: the HTTP request waiting to answer does it itself when the connection is free
+//! (no hand-off to another thread, so a lone client pays one commit and no wake-ups), otherwise it
+//! waits for the committer in progress, which keeps going until nothing is pending. A background
+//! thread commits what no request waits for (sweeper, network tasks), retries failed commits and
+//! checkpoints the log.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -23,62 +26,86 @@ use crate::changes::Changes;
 struct Durable {
     /// Every batch up to this number is committed.
     seq: u64,
-    /// The last write failed with this (cleared by the next successful commit).
+    /// The last commit failed with this (cleared by the next successful one).
     error: Option<String>,
 }
 
-/// Changes numbered in submission order.
-#[derive(Debug)]
-struct Batch {
-    seq: u64,
-    changes: Changes,
+/// Changes submitted and not yet committed, and the last batch number among them.
+#[derive(Debug, Default)]
+struct Pending {
+    changes: Option<Changes>,
+    upto: u64,
 }
 
-/// How long the writer waits before retrying a failed commit.
+/// How long the background thread leaves fresh changes to a waiting request before committing
+/// them itself.
+const GRACE: Duration = Duration::from_millis(2);
+/// How long the background thread waits before retrying a failed commit.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
-/// Failed attempts after which a writer that is shutting down gives up.
-const RETRIES_AT_SHUTDOWN: u32 = 5;
+/// Failed attempts after which a writer that is closing gives up.
+const RETRIES_AT_CLOSE: u32 = 5;
+/// Commits between two checkpoints of the log into the main file (automatic checkpoints are off,
+/// so a request never pays for one).
+const CHECKPOINT_EVERY: u32 = 500;
 
-/// The handle of the writer thread, owned by the engine.
+/// State shared by the engine's handle and the background thread.
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    conn: Mutex<Option<Connection>>,
+    durable: watch::Sender<Durable>,
+    closing: AtomicBool,
+    commits: AtomicU64,
+}
+
+/// The engine's handle on the database writer.
 #[derive(Debug)]
 pub(crate) struct Writer {
-    tx: Mutex<Option<mpsc::Sender<Batch>>>,
+    shared: Arc<Shared>,
     submitted: AtomicU64,
     durable: watch::Receiver<Durable>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
-    /// Starts the thread that owns `conn` (the database at `path`).
+    /// Takes over `conn` (the database at `path`) and starts the background thread.
     pub(crate) fn spawn(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
-        let (tx, rx) = mpsc::channel();
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
         let (durable_tx, durable) = watch::channel(Durable::default());
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            conn: Mutex::new(Some(conn)),
+            durable: durable_tx,
+            closing: AtomicBool::new(false),
+            commits: AtomicU64::new(0),
+        });
+        let background = shared.clone();
         let thread = std::thread::Builder::new()
             .name("conductor-db-writer".to_owned())
-            .spawn(move || run(conn, &path, &rx, &durable_tx))
+            .spawn(move || background.run(&path))
             .map_err(StoreError::Thread)?;
         Ok(Self {
-            tx: Mutex::new(Some(tx)),
+            shared,
             submitted: AtomicU64::new(0),
             durable,
             thread: Mutex::new(Some(thread)),
         })
     }
 
-    /// Queues `changes` for writing and returns their batch number. Call it under the engine
+    /// Adds `changes` to the pending set and returns their batch number. Call it under the engine
     /// lock: numbers must follow the order in which the operations changed the state.
     pub(crate) fn submit(&self, changes: Changes) -> u64 {
         let seq = self.submitted.fetch_add(1, Ordering::SeqCst) + 1;
-        let tx = self.tx.lock().unwrap_or_else(PoisonError::into_inner);
-        let sent = tx
-            .as_ref()
-            .is_some_and(|tx| tx.send(Batch { seq, changes }).is_ok());
-        if !sent {
-            tracing::error!(
-                seq,
-                "the database writer is stopped: a change is not persisted"
-            );
+        let mut pending = self.shared.lock_pending();
+        match &mut pending.changes {
+            Some(earlier) => earlier.merge(changes),
+            slot @ None => *slot = Some(changes),
         }
+        pending.upto = seq;
+        drop(pending);
+        self.shared.wake.notify_one();
         seq
     }
 
@@ -87,12 +114,16 @@ impl Writer {
         self.submitted.load(Ordering::SeqCst)
     }
 
-    /// Waits until batch `seq` (and every one before it) is committed; `Err` with the reason if
-    /// the writer is failing or gone.
+    /// Makes batch `seq` (and every one before it) durable: commits what is pending when the
+    /// connection is free, else waits for the commit in progress. `Err` with the reason if the
+    /// commit failed or the writer is closed.
     pub(crate) async fn wait_durable(&self, seq: u64) -> Result<(), String> {
         if self.durable.borrow().seq >= seq {
             return Ok(());
         }
+        // Blocks this runtime thread for one commit (well under a millisecond; checkpoints run
+        // on the background thread only).
+        self.shared.commit_if_free();
         let mut durable = self.durable.clone();
         match durable
             .wait_for(|d| d.seq >= seq || d.error.is_some())
@@ -104,19 +135,17 @@ impl Writer {
         }
     }
 
-    /// Writes everything submitted, then stops the thread (it checkpoints the log into the main
-    /// file first, so a cleanly stopped database is a single self-contained file).
+    /// Commits everything pending, checkpoints the log into the main file (a cleanly closed
+    /// database is one self-contained file) and stops the thread.
     pub(crate) async fn close(&self) {
-        self.tx
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
         let thread = self
             .thread
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
         if let Some(thread) = thread {
+            self.shared.closing.store(true, Ordering::SeqCst);
+            self.shared.wake.notify_one();
             let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         }
     }
@@ -125,76 +154,151 @@ impl Writer {
 impl Drop for Writer {
     /// Flushes and stops the thread when the engine goes away without [`Writer::close`].
     fn drop(&mut self) {
-        self.tx
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
         if let Some(thread) = self
             .thread
             .get_mut()
             .unwrap_or_else(PoisonError::into_inner)
             .take()
         {
+            self.shared.closing.store(true, Ordering::SeqCst);
+            self.shared.wake.notify_one();
             let _ = thread.join();
         }
     }
 }
 
-/// The thread's loop: block for a batch, take whatever else is waiting, commit it all at once.
-fn run(
-    mut conn: Connection,
-    path: &std::path::Path,
-    rx: &mpsc::Receiver<Batch>,
-    durable: &watch::Sender<Durable>,
-) {
-    while let Ok(first) = rx.recv() {
-        let mut upto = first.seq;
-        let mut pending = first.changes;
-        let mut batches = 1usize;
-        let mut failures = 0u32;
+impl Shared {
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn has_pending(&self) -> bool {
+        self.lock_pending().changes.is_some()
+    }
+
+    /// Commits what is pending unless another committer holds the connection (it commits until
+    /// nothing is pending, so the changes of whoever waits on it are taken). Checking again
+    /// after letting go closes the gap where a batch arrives just before the release.
+    fn commit_if_free(&self) {
         loop {
-            let mut disconnected = false;
-            loop {
-                match rx.try_recv() {
-                    Ok(next) => {
-                        upto = next.seq;
-                        pending.merge(next.changes);
-                        batches += 1;
-                    }
-                    Err(mpsc::TryRecvError::Empty) => break,
-                    Err(mpsc::TryRecvError::Disconnected) => {
-                        disconnected = true;
-                        break;
+            match self.conn.try_lock() {
+                Ok(mut conn) => {
+                    if let Some(conn) = conn.as_mut() {
+                        while self.commit_pending(conn).is_ok() && self.has_pending() {}
                     }
                 }
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                    if let Some(conn) = poisoned.into_inner().as_mut() {
+                        while self.commit_pending(conn).is_ok() && self.has_pending() {}
+                    }
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return,
             }
-            match write::apply(&mut conn, &pending) {
-                Ok(()) => {
-                    tracing::trace!(batches, rows = pending.len(), upto, "committed");
-                    durable.send_modify(|d| {
-                        d.seq = upto;
-                        d.error = None;
-                    });
-                    break;
-                }
-                Err(error) => {
-                    failures += 1;
-                    tracing::error!(%error, path = %path.display(), failures, "database write failed; retrying");
-                    durable.send_modify(|d| d.error = Some(error.to_string()));
-                    if disconnected && failures >= RETRIES_AT_SHUTDOWN {
-                        tracing::error!(
-                            rows = pending.len(),
-                            "giving up at shutdown: the last changes are not persisted"
-                        );
-                        return;
-                    }
-                    std::thread::sleep(RETRY_DELAY);
-                }
+            if !self.has_pending() || self.durable.borrow().error.is_some() {
+                return;
             }
         }
     }
-    if let Err(error) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
-        tracing::warn!(%error, "checkpoint at close failed (the log is replayed at next open)");
+
+    /// Commits the pending set in one transaction. On failure the changes go back under any
+    /// newer ones, and the error is published to the waiters.
+    fn commit_pending(&self, conn: &mut Connection) -> Result<(), ()> {
+        let (changes, upto) = {
+            let mut pending = self.lock_pending();
+            match pending.changes.take() {
+                Some(changes) => (changes, pending.upto),
+                None => return Ok(()),
+            }
+        };
+        match write::apply(conn, &changes) {
+            Ok(()) => {
+                tracing::trace!(rows = changes.len(), upto, "committed");
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                self.durable.send_modify(|d| {
+                    d.seq = d.seq.max(upto);
+                    d.error = None;
+                });
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(%error, "database commit failed; retrying");
+                let mut pending = self.lock_pending();
+                let mut restored = changes;
+                if let Some(newer) = pending.changes.take() {
+                    restored.merge(newer);
+                }
+                pending.changes = Some(restored);
+                pending.upto = pending.upto.max(upto);
+                drop(pending);
+                self.durable
+                    .send_modify(|d| d.error = Some(error.to_string()));
+                Err(())
+            }
+        }
     }
-    tracing::debug!(path = %path.display(), "database closed");
+
+    /// Tells waiters, present and future, that nothing more will be committed.
+    fn closed(&self) {
+        self.durable
+            .send_modify(|d| d.error = Some("the database is closed".to_owned()));
+    }
+
+    /// The background thread: commits what no request commits, retries failures, checkpoints.
+    fn run(&self, path: &std::path::Path) {
+        let mut failures = 0u32;
+        let mut last_checkpoint = 0u64;
+        loop {
+            let closing = {
+                let pending = self.lock_pending();
+                let (pending, _) = self
+                    .wake
+                    .wait_timeout_while(pending, Duration::from_secs(1), |p| {
+                        p.changes.is_none() && !self.closing.load(Ordering::SeqCst)
+                    })
+                    .unwrap_or_else(PoisonError::into_inner);
+                drop(pending);
+                self.closing.load(Ordering::SeqCst)
+            };
+            if !closing {
+                // Leave fresh changes to the request that is about to commit them.
+                std::thread::sleep(GRACE);
+            }
+            let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(db) = conn.as_mut() else { return };
+            let mut failed = false;
+            while self.has_pending() {
+                if self.commit_pending(db).is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                failures += 1;
+                if closing && failures >= RETRIES_AT_CLOSE {
+                    tracing::error!(path = %path.display(), "giving up at close: the last changes are not persisted");
+                    conn.take();
+                    self.closed();
+                    return;
+                }
+                drop(conn);
+                std::thread::sleep(RETRY_DELAY);
+                continue;
+            }
+            failures = 0;
+            let commits = self.commits.load(Ordering::Relaxed);
+            if closing || commits - last_checkpoint >= u64::from(CHECKPOINT_EVERY) {
+                last_checkpoint = commits;
+                let mode = if closing { "TRUNCATE" } else { "PASSIVE" };
+                if let Err(error) = db.execute_batch(&format!("PRAGMA wal_checkpoint({mode})")) {
+                    tracing::warn!(%error, "checkpoint failed (the log is replayed at next open)");
+                }
+            }
+            if closing {
+                conn.take();
+                self.closed();
+                tracing::debug!(path = %path.display(), "database closed");
+                return;
+            }
+        }
+    }
 }
