@@ -34,7 +34,6 @@ pub(crate) struct Changes {
     pub(crate) poll_data: HashMap<(String, String), PollData>,
     pub(crate) task_logs: HashMap<String, Option<Vec<TaskExecLog>>>,
     pub(crate) timers: HashMap<String, Option<i64>>,
-    pub(crate) sweep_due: HashMap<String, Option<i64>>,
 }
 
 impl Changes {
@@ -48,7 +47,6 @@ impl Changes {
         self.poll_data.extend(other.poll_data);
         self.task_logs.extend(other.task_logs);
         self.timers.extend(other.timers);
-        self.sweep_due.extend(other.sweep_due);
     }
 
     /// How many rows these changes write or delete.
@@ -61,7 +59,6 @@ impl Changes {
             + self.poll_data.len()
             + self.task_logs.len()
             + self.timers.len()
-            + self.sweep_due.len()
     }
 }
 
@@ -76,7 +73,6 @@ impl Store {
         self.queues.track();
         self.task_logs.track();
         self.timers.track();
-        self.sweep_due.track();
     }
 
     /// The state written since the last call, with the current values cloned (the writer
@@ -90,7 +86,6 @@ impl Store {
             || !self.poll_dirty.is_empty()
             || self.task_logs.has_dirty()
             || self.timers.has_dirty()
-            || self.sweep_due.has_dirty()
             || !self.archived_dirty.is_empty();
         if !written {
             return None;
@@ -147,10 +142,6 @@ impl Store {
         for id in self.timers.take_dirty() {
             let at = self.timers.get(&id).copied();
             changes.timers.insert(id, at);
-        }
-        for id in self.sweep_due.take_dirty() {
-            let at = self.sweep_due.get(&id).copied();
-            changes.sweep_due.insert(id, at);
         }
         Some(changes)
     }

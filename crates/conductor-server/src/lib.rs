@@ -45,4 +45,4 @@ pub use dev_server::{
 };
 pub use engine::error::{EngineError, Violation};
 #[cfg(feature = "sqlite")]
-pub use sqlite::StoreError;
+pub use sqlite::{SqliteError, StoreError};

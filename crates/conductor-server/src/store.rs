@@ -43,7 +43,8 @@ pub(crate) struct Store {
     /// window lasts seconds, and after a restart it starts empty.
     pub(crate) rate_windows: HashMap<String, VecDeque<i64>>,
     /// When each running workflow should next be decided by the sweeper (epoch milliseconds).
-    pub(crate) sweep_due: Tracked<HashMap<String, i64>>,
+    /// Not persisted: derived from the tasks, and a workflow without an entry is due now.
+    pub(crate) sweep_due: HashMap<String, i64>,
     /// Deadlines of timed system tasks (WAIT `waitTimeout`), by task id, in epoch milliseconds.
     pub(crate) timers: Tracked<HashMap<String, i64>>,
     /// Poll-data keys written since the last [`Store::take_changes`] (tracking on only).

@@ -113,9 +113,8 @@ pub(super) fn load(conn: &Connection, path: &Path) -> Result<Store, StoreError> 
     for (id, at) in reader.rows("SELECT task_id, at FROM timers", timestamp)? {
         store.timers.insert(id, at);
     }
-    for (id, at) in reader.rows("SELECT workflow_id, at FROM sweep_due", timestamp)? {
-        store.sweep_due.insert(id, at);
-    }
+    // The sweeper's due times are not stored: they derive from the tasks' epoch timestamps, and
+    // with none loaded the first sweep decides every running workflow and recomputes them.
     tracing::info!(
         path = %path.display(),
         workflows = store.workflows.len(),

@@ -44,7 +44,7 @@ pub enum StoreError {
         /// The database file.
         path: PathBuf,
         /// SQLite's error.
-        source: rusqlite::Error,
+        source: SqliteError,
     },
     /// The file is a database, but damaged or not a conductor-server database.
     #[error("the database {path} is damaged or not a conductor-server database: {detail}")]
@@ -69,7 +69,7 @@ pub enum StoreError {
     },
     /// Writing a change failed (disk full, I/O error); the server keeps retrying.
     #[error("cannot write the database: {0}")]
-    Write(#[from] rusqlite::Error),
+    Write(#[source] SqliteError),
     /// The writer thread could not be started.
     #[error("cannot start the database writer: {0}")]
     Thread(std::io::Error),
@@ -81,6 +81,35 @@ pub enum StoreError {
         /// The encoder's error.
         source: serde_json::Error,
     },
+}
+
+/// An error reported by SQLite. Opaque, so that the SQLite binding is not part of this crate's
+/// API; its message is SQLite's.
+#[derive(Debug)]
+pub struct SqliteError(rusqlite::Error);
+
+impl std::fmt::Display for SqliteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for SqliteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+/// `?` for SQLite calls made while writing: their errors become [`StoreError::Write`].
+pub(crate) trait OrWrite<T> {
+    /// The result with a SQLite error mapped to [`StoreError::Write`].
+    fn or_write(self) -> Result<T, StoreError>;
+}
+
+impl<T> OrWrite<T> for rusqlite::Result<T> {
+    fn or_write(self) -> Result<T, StoreError> {
+        self.map_err(|error| StoreError::Write(SqliteError(error)))
+    }
 }
 
 /// Opens (creating if needed) the database at `path` and loads its state.
@@ -101,7 +130,7 @@ pub(crate) fn open(path: &Path) -> Result<(Connection, Store), StoreError> {
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let open_err = |source| StoreError::Open {
         path: path.to_owned(),
-        source,
+        source: SqliteError(source),
     };
     let conn = Connection::open(path).map_err(open_err)?;
     // A second server on the same file would be a second owner of the working set, and the two
@@ -151,7 +180,7 @@ fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
         },
         _ => StoreError::Open {
             path: path.to_owned(),
-            source,
+            source: SqliteError(source),
         },
     }
 }

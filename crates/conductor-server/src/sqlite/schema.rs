@@ -38,8 +38,6 @@ CREATE TABLE poll_data (
 CREATE TABLE task_logs (task_id TEXT PRIMARY KEY, json TEXT NOT NULL) WITHOUT ROWID;
 -- WAIT deadlines by task id, epoch ms.
 CREATE TABLE timers (task_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
--- When the sweeper next decides each running workflow, epoch ms.
-CREATE TABLE sweep_due (workflow_id TEXT PRIMARY KEY, at INTEGER NOT NULL) WITHOUT ROWID;
 ";
 
 /// Checks, before anything is written, that the file is empty or a conductor-server database

@@ -3,34 +3,42 @@
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
-use super::StoreError;
+use super::{OrWrite, StoreError};
 use crate::changes::Changes;
 
 /// Applies `changes` atomically: either every row is written or none is.
 pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction().or_write()?;
     for (name, def) in &changes.task_defs {
         match def {
             Some(def) => {
                 let json = encode("task definition", name, def)?;
-                tx.prepare_cached("INSERT OR REPLACE INTO task_defs (name, json) VALUES (?1, ?2)")?
-                    .execute(params![name, json])?;
+                tx.prepare_cached("INSERT OR REPLACE INTO task_defs (name, json) VALUES (?1, ?2)")
+                    .or_write()?
+                    .execute(params![name, json])
+                    .or_write()?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM task_defs WHERE name = ?1")?
-                    .execute([name])?;
+                tx.prepare_cached("DELETE FROM task_defs WHERE name = ?1")
+                    .or_write()?
+                    .execute([name])
+                    .or_write()?;
             }
         }
     }
     for (name, versions) in &changes.workflow_defs {
-        tx.prepare_cached("DELETE FROM workflow_defs WHERE name = ?1")?
-            .execute([name])?;
+        tx.prepare_cached("DELETE FROM workflow_defs WHERE name = ?1")
+            .or_write()?
+            .execute([name])
+            .or_write()?;
         for def in versions {
             let json = encode("workflow definition", name, def)?;
             tx.prepare_cached(
                 "INSERT INTO workflow_defs (name, version, json) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![name, def.version, json])?;
+            )
+            .or_write()?
+            .execute(params![name, def.version, json])
+            .or_write()?;
         }
     }
     for (name, handler) in &changes.event_handlers {
@@ -39,12 +47,16 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
                 let json = encode("event handler", name, handler)?;
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO event_handlers (name, json) VALUES (?1, ?2)",
-                )?
-                .execute(params![name, json])?;
+                )
+                .or_write()?
+                .execute(params![name, json])
+                .or_write()?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM event_handlers WHERE name = ?1")?
-                    .execute([name])?;
+                tx.prepare_cached("DELETE FROM event_handlers WHERE name = ?1")
+                    .or_write()?
+                    .execute([name])
+                    .or_write()?;
             }
         }
     }
@@ -55,12 +67,16 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO workflows (id, seq, archived, json) \
                      VALUES (?1, ?2, ?3, ?4)",
-                )?
-                .execute(params![id, sql_seq(row.seq), row.archived, json])?;
+                )
+                .or_write()?
+                .execute(params![id, sql_seq(row.seq), row.archived, json])
+                .or_write()?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM workflows WHERE id = ?1")?
-                    .execute([id])?;
+                tx.prepare_cached("DELETE FROM workflows WHERE id = ?1")
+                    .or_write()?
+                    .execute([id])
+                    .or_write()?;
             }
         }
     }
@@ -70,18 +86,16 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO queue_messages \
                      (queue, task_id, priority, deliver_at, seq) VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
-                    queue,
-                    id,
-                    m.priority,
-                    m.deliver_at,
-                    sql_seq(m.seq)
-                ])?;
+                )
+                .or_write()?
+                .execute(params![queue, id, m.priority, m.deliver_at, sql_seq(m.seq)])
+                .or_write()?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM queue_messages WHERE queue = ?1 AND task_id = ?2")?
-                    .execute([queue, id])?;
+                tx.prepare_cached("DELETE FROM queue_messages WHERE queue = ?1 AND task_id = ?2")
+                    .or_write()?
+                    .execute([queue, id])
+                    .or_write()?;
             }
         }
     }
@@ -89,8 +103,10 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
         let json = encode("poll data", task_type, data)?;
         tx.prepare_cached(
             "INSERT OR REPLACE INTO poll_data (task_type, domain, json) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![task_type, domain, json])?;
+        )
+        .or_write()?
+        .execute(params![task_type, domain, json])
+        .or_write()?;
     }
     for (id, logs) in &changes.task_logs {
         match logs {
@@ -98,18 +114,21 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
                 let json = encode("task log", id, logs)?;
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO task_logs (task_id, json) VALUES (?1, ?2)",
-                )?
-                .execute(params![id, json])?;
+                )
+                .or_write()?
+                .execute(params![id, json])
+                .or_write()?;
             }
             None => {
-                tx.prepare_cached("DELETE FROM task_logs WHERE task_id = ?1")?
-                    .execute([id])?;
+                tx.prepare_cached("DELETE FROM task_logs WHERE task_id = ?1")
+                    .or_write()?
+                    .execute([id])
+                    .or_write()?;
             }
         }
     }
     write_times(&tx, "timers", "task_id", &changes.timers)?;
-    write_times(&tx, "sweep_due", "workflow_id", &changes.sweep_due)?;
-    tx.commit()?;
+    tx.commit().or_write()?;
     Ok(())
 }
 
@@ -125,12 +144,16 @@ fn write_times(
             Some(at) => {
                 tx.prepare_cached(&format!(
                     "INSERT OR REPLACE INTO {table} ({key}, at) VALUES (?1, ?2)"
-                ))?
-                .execute(params![id, at])?;
+                ))
+                .or_write()?
+                .execute(params![id, at])
+                .or_write()?;
             }
             None => {
-                tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))?
-                    .execute([id])?;
+                tx.prepare_cached(&format!("DELETE FROM {table} WHERE {key} = ?1"))
+                    .or_write()?
+                    .execute([id])
+                    .or_write()?;
             }
         }
     }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use rusqlite::Connection;
 use tokio::sync::watch;
 
-use super::{StoreError, write};
+use super::{OrWrite, StoreError, write};
 use crate::changes::Changes;
 
 /// What the writer has made durable.
@@ -37,9 +37,9 @@ struct Pending {
     upto: u64,
 }
 
-/// How long the background thread leaves fresh changes to a waiting request before committing
-/// them itself.
-const GRACE: Duration = Duration::from_millis(2);
+/// How often the background thread looks for changes no request commits (the sweeper's, the
+/// network tasks'); they are durable within this time.
+const POLL: Duration = Duration::from_millis(10);
 /// How long the background thread waits before retrying a failed commit.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
 /// Failed attempts after which a writer that is closing gives up.
@@ -71,7 +71,8 @@ pub(crate) struct Writer {
 impl Writer {
     /// Takes over `conn` (the database at `path`) and starts the background thread.
     pub(crate) fn spawn(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
-        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .or_write()?;
         let (durable_tx, durable) = watch::channel(Durable::default());
         let shared = Arc::new(Shared {
             pending: Mutex::new(Pending::default()),
@@ -104,8 +105,8 @@ impl Writer {
             slot @ None => *slot = Some(changes),
         }
         pending.upto = seq;
-        drop(pending);
-        self.shared.wake.notify_one();
+        // No wake-up: a request waiting for these commits them itself; the background thread
+        // looks every POLL for changes nobody waits for.
         seq
     }
 
@@ -252,16 +253,16 @@ impl Shared {
                 let pending = self.lock_pending();
                 let (pending, _) = self
                     .wake
-                    .wait_timeout_while(pending, Duration::from_secs(1), |p| {
-                        p.changes.is_none() && !self.closing.load(Ordering::SeqCst)
-                    })
+                    .wait_timeout_while(pending, POLL, |_| !self.closing.load(Ordering::SeqCst))
                     .unwrap_or_else(PoisonError::into_inner);
                 drop(pending);
                 self.closing.load(Ordering::SeqCst)
             };
-            if !closing {
-                // Leave fresh changes to the request that is about to commit them.
-                std::thread::sleep(GRACE);
+            let checkpoint_due = self.commits.load(Ordering::Relaxed) - last_checkpoint
+                >= u64::from(CHECKPOINT_EVERY);
+            // The connection is taken only when there is work, so a request rarely finds it busy.
+            if !closing && !checkpoint_due && !self.has_pending() {
+                continue;
             }
             let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(db) = conn.as_mut() else { return };
@@ -285,9 +286,8 @@ impl Shared {
                 continue;
             }
             failures = 0;
-            let commits = self.commits.load(Ordering::Relaxed);
-            if closing || commits - last_checkpoint >= u64::from(CHECKPOINT_EVERY) {
-                last_checkpoint = commits;
+            if closing || checkpoint_due {
+                last_checkpoint = self.commits.load(Ordering::Relaxed);
                 let mode = if closing { "TRUNCATE" } else { "PASSIVE" };
                 if let Err(error) = db.execute_batch(&format!("PRAGMA wal_checkpoint({mode})")) {
                     tracing::warn!(%error, "checkpoint failed (the log is replayed at next open)");
@@ -298,6 +298,11 @@ impl Shared {
                 self.closed();
                 tracing::debug!(path = %path.display(), "database closed");
                 return;
+            }
+            drop(conn);
+            // A request that found the connection busy left its changes pending: take them now.
+            if self.has_pending() {
+                self.commit_if_free();
             }
         }
     }
