@@ -19,7 +19,7 @@ const BENCHES: &[Bench] = &[
         name: "server",
         package: "conductor-server",
         target: "server",
-        what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients",
+        what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients, in memory and on SQLite",
     },
     Bench {
         name: "worker",

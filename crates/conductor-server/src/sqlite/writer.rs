@@ -2,12 +2,11 @@
 //!
 //! Operations submit their changes under the engine lock (so batch numbers follow the order of
 //! operations) into one pending set, where later writes replace earlier ones (a workflow updated
-//! ten times is written once). Whoever needs them durable commits everything pending in one
-//! transaction: the HTTP request waiting to answer does it itself when the connection is free
-//! (no hand-off to another thread, so a lone client pays one commit and no wake-ups), otherwise it
-//! waits for the committer in progress, which keeps going until nothing is pending. A background
-//! thread commits what no request waits for (sweeper, network tasks), retries failed commits and
-//! checkpoints the log.
+//! ten times is written once), and everything pending is committed in one transaction. A request
+//! that is the only one waiting commits inline when the connection is free: a lone client pays
+//! one commit and no thread hand-off. When several wait, the background thread commits for all of
+//! them (group commit) and the runtime's threads stay free to serve; it also commits what no
+//! request waits for (sweeper, network tasks), retries failed commits and checkpoints the log.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -45,8 +44,9 @@ const RETRY_DELAY: Duration = Duration::from_secs(1);
 /// Failed attempts after which a writer that is closing gives up.
 const RETRIES_AT_CLOSE: u32 = 5;
 /// Commits between two checkpoints of the log into the main file (automatic checkpoints are off,
-/// so a request never pays for one).
-const CHECKPOINT_EVERY: u32 = 500;
+/// so a request never pays for one). A long log also coalesces the many versions of the same hot
+/// pages (queues, poll data), so each checkpoint writes far fewer pages than were committed.
+const CHECKPOINT_EVERY: u32 = 5_000;
 
 /// State shared by the engine's handle and the background thread.
 #[derive(Debug)]
@@ -57,6 +57,17 @@ struct Shared {
     durable: watch::Sender<Durable>,
     closing: AtomicBool,
     commits: AtomicU64,
+    /// Requests waiting for a commit right now.
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+/// One waiting request, counted in [`Shared::waiting`] while it lives.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The engine's handle on the database writer.
@@ -81,6 +92,7 @@ impl Writer {
             durable: durable_tx,
             closing: AtomicBool::new(false),
             commits: AtomicU64::new(0),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
         });
         let background = shared.clone();
         let thread = std::thread::Builder::new()
@@ -105,8 +117,8 @@ impl Writer {
             slot @ None => *slot = Some(changes),
         }
         pending.upto = seq;
-        // No wake-up: a request waiting for these commits them itself; the background thread
-        // looks every POLL for changes nobody waits for.
+        // No wake-up here: a request waiting for these commits them or wakes the thread; the
+        // thread looks every POLL for changes nobody waits for.
         seq
     }
 
@@ -122,9 +134,16 @@ impl Writer {
         if self.durable.borrow().seq >= seq {
             return Ok(());
         }
-        // Blocks this runtime thread for one commit (well under a millisecond; checkpoints run
-        // on the background thread only).
-        self.shared.commit_if_free();
+        let others = self.shared.waiting.fetch_add(1, Ordering::SeqCst);
+        // Counted out even when the request is dropped mid-wait (client gone).
+        let _waiting = Waiting(&self.shared.waiting);
+        if others == 0 {
+            // Alone: commit here, blocking this runtime thread for one commit (well under a
+            // millisecond; checkpoints run on the background thread only).
+            self.shared.commit_if_free();
+        } else {
+            self.shared.wake.notify_one();
+        }
         let mut durable = self.durable.clone();
         match durable
             .wait_for(|d| d.seq >= seq || d.error.is_some())
@@ -253,7 +272,9 @@ impl Shared {
                 let pending = self.lock_pending();
                 let (pending, _) = self
                     .wake
-                    .wait_timeout_while(pending, POLL, |_| !self.closing.load(Ordering::SeqCst))
+                    .wait_timeout_while(pending, POLL, |p| {
+                        p.changes.is_none() && !self.closing.load(Ordering::SeqCst)
+                    })
                     .unwrap_or_else(PoisonError::into_inner);
                 drop(pending);
                 self.closing.load(Ordering::SeqCst)
