@@ -148,8 +148,7 @@ impl Reader<'_> {
     ) -> Result<Vec<T>, StoreError> {
         let run = || -> rusqlite::Result<Vec<T>> {
             let mut stmt = self.conn.prepare(sql)?;
-            let rows = stmt.query_map([], map)?.collect();
-            rows
+            stmt.query_map([], map)?.collect()
         };
         run().map_err(|source| match source {
             // A column of the wrong type: the file was not written by this schema.
