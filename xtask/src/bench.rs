@@ -26,7 +26,7 @@ const BENCHES: &[Bench] = &[
         target: "server",
         runs: &[("", &[])],
         args: &[],
-        what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients",
+        what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients, in memory and on SQLite",
     },
     Bench {
         name: "worker",

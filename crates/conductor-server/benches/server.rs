@@ -1,16 +1,120 @@
 //! Throughput of the embedded server on loopback: workflow starts per second and worker
-//! poll+update round trips per second, with 1 and 16 concurrent clients.
+//! poll+update round trips per second, with 1 and 16 concurrent clients, in memory and on a
+//! SQLite file (`DevServerBuilder::database`) in the same run.
 //!
 //! Run with `cargo bench -p conductor-server --bench server` (optionally `-- --seconds 5`).
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use conductor_server::DevServer;
 use serde_json::{Value, json};
+
+/// Where the server keeps its state.
+#[derive(Debug, Clone, Copy)]
+enum Backend {
+    Memory,
+    Sqlite,
+}
+
+impl Backend {
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Memory => "memory",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+}
+
+/// A fresh server of `backend`; a SQLite server gets a new file under `dir`.
+async fn fresh_server(backend: Backend, dir: &std::path::Path) -> DevServer {
+    let builder = DevServer::builder();
+    let builder = match backend {
+        Backend::Memory => builder,
+        Backend::Sqlite => {
+            let file: PathBuf = dir.join(format!("bench-{}.db", uuid::Uuid::new_v4()));
+            builder.database(file)
+        }
+    };
+    builder.start().await.unwrap()
+}
+
+/// Workflow starts per second with `clients` clients on a fresh server.
+async fn starts_per_second(
+    backend: Backend,
+    dir: &std::path::Path,
+    clients: usize,
+    duration: Duration,
+) -> f64 {
+    let server = fresh_server(backend, dir).await;
+    let base = server.url();
+    setup(&reqwest::Client::new(), &base).await;
+    let starts = measure(clients, duration, move |http| {
+        let b = base.clone();
+        async move {
+            start_one(&http, &b).await;
+            true
+        }
+    })
+    .await;
+    server.shutdown().await;
+    starts
+}
+
+/// Poll+update round trips per second with `clients` clients, against a fresh server with
+/// `supply` workflows started up front.
+async fn round_trips_per_second(
+    backend: Backend,
+    dir: &std::path::Path,
+    clients: usize,
+    duration: Duration,
+    supply: usize,
+) -> f64 {
+    let server = fresh_server(backend, dir).await;
+    let base = server.url();
+    let http = reqwest::Client::new();
+    setup(&http, &base).await;
+    // Filled by 16 clients, so a durable server's start latency does not stretch the set-up.
+    let filled = Arc::new(AtomicU64::new(0));
+    let mut fillers = Vec::new();
+    for _ in 0..16 {
+        let (http, base, filled) = (http.clone(), base.clone(), filled.clone());
+        fillers.push(tokio::spawn(async move {
+            while filled.fetch_add(1, Ordering::Relaxed) < supply as u64 {
+                start_one(&http, &base).await;
+            }
+        }));
+    }
+    for filler in fillers {
+        filler.await.unwrap();
+    }
+    let b = base.clone();
+    let round_trips = measure(clients, duration, move |http| {
+        let b = b.clone();
+        async move {
+            let tasks: Value = http
+                .get(format!("{b}/tasks/poll/batch/bench_task?count=1&timeout=0&workerid=bench"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let Some(task) = tasks.get(0) else { return false };
+            let result = json!({"workflowInstanceId": task["workflowInstanceId"], "taskId": task["taskId"],
+                                "status": "COMPLETED", "outputData": {"ok": true}});
+            let r = http.post(format!("{b}/tasks")).json(&result).send().await.unwrap();
+            r.status().is_success()
+        }
+    })
+    .await;
+    server.shutdown().await;
+    round_trips
+}
 
 async fn setup(http: &reqwest::Client, base: &str) {
     let defs = json!([{"name": "bench_task", "retryCount": 0}]);
@@ -85,18 +189,17 @@ async fn main() {
         "conductor-server loopback benchmark ({seconds} s per case, {} CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
+    let dir = std::env::temp_dir().join(format!("conductor-server-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
     for clients in [1usize, 16] {
         let server = DevServer::start().await.unwrap();
         let base = server.url();
-        let http = reqwest::Client::new();
-        setup(&http, &base).await;
 
         // Baseline, same run and same clients: `GET /health` never touches the engine, so it is the
         // ceiling the HTTP stack (axum + reqwest over loopback) allows; the engine cases below read
         // as a fraction of it.
-        let b = base.clone();
         let baseline = measure(clients, duration, move |http| {
-            let b = b.clone();
+            let b = base.clone();
             async move {
                 let r = http.get(format!("{b}/health")).send().await.unwrap();
                 let ok = r.status().is_success();
@@ -105,48 +208,32 @@ async fn main() {
             }
         })
         .await;
-        println!("baseline GET /health/s   clients={clients:>2}: {baseline:>9.0}");
-        let b = base.clone();
-        let starts = measure(clients, duration, move |http| {
-            let b = b.clone();
-            async move {
-                start_one(&http, &b).await;
-                true
-            }
-        })
-        .await;
-        println!("workflow starts/s        clients={clients:>2}: {starts:>9.0}");
         server.shutdown().await;
+        println!("baseline GET /health/s    clients={clients:>2}: {baseline:>9.0}");
 
-        // Poll+update: a fresh server with enough scheduled tasks queued up front.
-        let server = DevServer::start().await.unwrap();
-        let base = server.url();
-        setup(&http, &base).await;
-        let supply = (starts * seconds as f64 * 1.5) as usize + 1000;
-        for _ in 0..supply {
-            start_one(&http, &base).await;
+        let mut starts = [0.0; 2];
+        for (i, backend) in [Backend::Memory, Backend::Sqlite].into_iter().enumerate() {
+            starts[i] = starts_per_second(backend, &dir, clients, duration).await;
+            println!(
+                "workflow starts/s         clients={clients:>2}: {:>9.0} {}",
+                starts[i],
+                backend.name()
+            );
         }
-        let b = base.clone();
-        let round_trips = measure(clients, duration, move |http| {
-            let b = b.clone();
-            async move {
-                let tasks: Value = http
-                    .get(format!("{b}/tasks/poll/batch/bench_task?count=1&timeout=0&workerid=bench"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                let Some(task) = tasks.get(0) else { return false };
-                let result = json!({"workflowInstanceId": task["workflowInstanceId"], "taskId": task["taskId"],
-                                    "status": "COMPLETED", "outputData": {"ok": true}});
-                let r = http.post(format!("{b}/tasks")).json(&result).send().await.unwrap();
-                r.status().is_success()
-            }
-        })
-        .await;
-        println!("poll+update round trips/s clients={clients:>2}: {round_trips:>9.0}");
-        server.shutdown().await;
+        println!("  sqlite/memory: {:.0} %", 100.0 * starts[1] / starts[0]);
+
+        // Enough scheduled tasks for the faster backend, queued up front.
+        let supply = (starts[0] * seconds as f64 * 1.5) as usize + 1000;
+        let mut trips = [0.0; 2];
+        for (i, backend) in [Backend::Memory, Backend::Sqlite].into_iter().enumerate() {
+            trips[i] = round_trips_per_second(backend, &dir, clients, duration, supply).await;
+            println!(
+                "poll+update round trips/s clients={clients:>2}: {:>9.0} {}",
+                trips[i],
+                backend.name()
+            );
+        }
+        println!("  sqlite/memory: {:.0} %", 100.0 * trips[1] / trips[0]);
     }
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -24,6 +24,10 @@ pub enum ServerError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The database file could not be opened or loaded.
+    #[cfg(feature = "sqlite")]
+    #[error(transparent)]
+    Storage(#[from] crate::sqlite::StoreError),
 }
 
 /// Configures and starts a [`DevServer`].
@@ -36,6 +40,8 @@ pub struct DevServerBuilder {
     manual_clock: Option<Arc<ManualClock>>,
     sweep_interval: Option<Duration>,
     settings: Settings,
+    #[cfg(feature = "sqlite")]
+    database: Option<std::path::PathBuf>,
 }
 
 /// Environment variable naming an OpenAI-compatible endpoint for the LLM tasks.
@@ -56,6 +62,8 @@ impl Default for DevServerBuilder {
             manual_clock: None,
             sweep_interval: Some(Duration::from_secs(1)),
             settings: Settings::default(),
+            #[cfg(feature = "sqlite")]
+            database: None,
         }
     }
 }
@@ -152,10 +160,47 @@ impl DevServerBuilder {
         }
     }
 
-    /// Binds and starts serving.
+    /// Keeps the server's state in the SQLite database at `path` (created if missing) instead of
+    /// in memory only: definitions, executions, queues with their visibility delays, event
+    /// handlers, poll data and task logs survive a restart, even a crash of the process. Every
+    /// response is sent only after the changes it reflects are committed. Feature `sqlite`.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> Result<(), conductor_server::ServerError> {
+    /// let server = conductor_server::DevServer::builder()
+    ///     .database("conductor.db")
+    ///     .start()
+    ///     .await?;
+    /// // ... the state outlives the process; start again on the same file to get it back.
+    /// server.shutdown().await;
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "sqlite")]
+    pub fn database(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.database = Some(path.into());
+        self
+    }
+
+    /// The engine, over the database when one is configured.
+    fn engine(&self, clock: Arc<dyn Clock>) -> Result<Engine, ServerError> {
+        #[cfg(feature = "sqlite")]
+        if let Some(path) = &self.database {
+            let (conn, store) = crate::sqlite::open(path)?;
+            let writer = crate::sqlite::writer::Writer::spawn(conn, path.clone())?;
+            return Ok(Engine::with_storage(
+                clock,
+                self.settings.clone(),
+                store,
+                writer,
+            ));
+        }
+        Ok(Engine::new(clock, self.settings.clone()))
+    }
+
+    /// Binds and starts serving (after loading the database, if one is configured).
     pub async fn start(self) -> Result<DevServer, ServerError> {
-        let clock = self.clock.unwrap_or_else(|| Arc::new(SystemClock));
-        let engine = Arc::new(Engine::new(clock, self.settings));
+        let clock = self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
+        let engine = Arc::new(self.engine(clock)?);
         let addr = SocketAddr::new(self.host, self.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -290,6 +335,8 @@ impl DevServer {
         for worker in self.network.drain(..) {
             let _ = worker.await;
         }
+        // Last: nothing changes the state any more, so everything is written before this returns.
+        self.engine.close_storage().await;
     }
 }
 

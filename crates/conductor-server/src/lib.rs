@@ -1,9 +1,14 @@
-//! An embedded, in-memory, Conductor-compatible server for development and tests.
+//! An embedded Conductor-compatible server for development and tests, in memory or (feature
+//! `sqlite`) on a durable SQLite file.
 //!
 //! It speaks the conductor-oss REST API (same paths, JSON, status codes and error bodies) and runs
 //! the same engine rules for worker tasks: parameter resolution, the task lifecycle, retries,
 //! timeouts, task domains, rate and concurrency limits, the failure workflow. Time comes from a
 //! [`Clock`], so tests drive timeouts with a [`ManualClock`] and [`DevServer::sweep_now`].
+//!
+//! State is in memory by default. With the `sqlite` feature,
+//! `DevServerBuilder::database(path)` keeps it in a SQLite file that survives restarts and
+//! crashes (`docs/embedded-server.md` states the guarantee).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), conductor_server::ServerError> {
@@ -16,14 +21,22 @@
 //! ```
 
 mod api;
+#[cfg_attr(
+    not(feature = "sqlite"),
+    allow(dead_code, reason = "change sets feed durable storage only")
+)]
+mod changes;
 mod clock;
 mod dev_server;
 mod engine;
 mod expr;
 mod queue;
 mod search;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod store;
 mod timefmt;
+mod tracked;
 mod ui;
 
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -32,3 +45,5 @@ pub use dev_server::{
     ServerError,
 };
 pub use engine::error::{EngineError, Violation};
+#[cfg(feature = "sqlite")]
+pub use sqlite::{SqliteError, StoreError};

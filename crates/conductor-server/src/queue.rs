@@ -6,7 +6,7 @@
 //! (OSS acks at poll time). Sizes count delayed messages too.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 type Key = (Reverse<i32>, i64, u64);
 
@@ -98,6 +98,23 @@ impl Queue {
 pub(crate) struct Queues {
     queues: BTreeMap<String, Queue>,
     seq: u64,
+    /// (queue, id) of the messages pushed, moved or removed since the last
+    /// [`take_dirty`](Queues::take_dirty), while tracking is on (for durable storage).
+    dirty: HashSet<(String, String)>,
+    tracking: bool,
+}
+
+/// A queued message as durable storage keeps it: priority, visibility time (epoch ms) and the
+/// insertion sequence that orders equal messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(
+    not(feature = "sqlite"),
+    allow(dead_code, reason = "read by durable storage only")
+)]
+pub(crate) struct Message {
+    pub(crate) priority: i32,
+    pub(crate) deliver_at: i64,
+    pub(crate) seq: u64,
 }
 
 /// The queue name of a task type in a domain (`QueueUtils.getQueueName` for worker tasks).
@@ -108,22 +125,82 @@ pub(crate) fn queue_name(task_type: &str, domain: Option<&str>) -> String {
     }
 }
 
+#[cfg_attr(
+    not(feature = "sqlite"),
+    allow(dead_code, reason = "change tracking serves durable storage only")
+)]
+impl Queues {
+    /// Starts recording which messages change.
+    pub(crate) fn track(&mut self) {
+        self.tracking = true;
+    }
+
+    fn mark(&mut self, queue: &str, id: &str) {
+        if self.tracking {
+            self.dirty.insert((queue.to_owned(), id.to_owned()));
+        }
+    }
+
+    /// The (queue, id) pairs changed since the last call: each is either queued with its current
+    /// [`message`](Self::message) or gone.
+    pub(crate) fn take_dirty(&mut self) -> HashSet<(String, String)> {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Whether a message changed since the last [`take_dirty`](Self::take_dirty).
+    pub(crate) fn has_dirty(&self) -> bool {
+        !self.dirty.is_empty()
+    }
+
+    /// The queued message `id` of `queue`.
+    pub(crate) fn message(&self, queue: &str, id: &str) -> Option<Message> {
+        let (Reverse(priority), deliver_at, seq) = *self.queues.get(queue)?.index.get(id)?;
+        Some(Message {
+            priority,
+            deliver_at,
+            seq,
+        })
+    }
+
+    /// Puts back a message read from durable storage, keeping its sequence number so the order
+    /// among equal messages survives a restart.
+    pub(crate) fn restore(&mut self, queue: &str, id: &str, message: Message) {
+        self.seq = self.seq.max(message.seq);
+        self.queues.entry(queue.to_owned()).or_default().push(
+            id,
+            message.priority,
+            message.deliver_at,
+            message.seq,
+        );
+    }
+}
+
 impl Queues {
     /// Pushes `id` unless it is already in `queue`; returns whether it was added.
     pub(crate) fn push(&mut self, queue: &str, id: &str, priority: i32, deliver_at: i64) -> bool {
         self.seq += 1;
         let seq = self.seq;
-        self.queues
+        let added = self
+            .queues
             .entry(queue.to_owned())
             .or_default()
-            .push(id, priority, deliver_at, seq)
+            .push(id, priority, deliver_at, seq);
+        if added {
+            self.mark(queue, id);
+        }
+        added
     }
 
     /// Removes `id` from `queue`; returns whether it was there.
     pub(crate) fn remove(&mut self, queue: &str, id: &str) -> bool {
-        self.queues
+        let removed = self
+            .queues
             .get_mut(queue)
-            .is_some_and(|q| q.remove(id).is_some())
+            .is_some_and(|q| q.remove(id).is_some());
+        if removed {
+            self.mark(queue, id);
+        }
+        removed
     }
 
     /// Makes `id` visible now if it is queued (QueueDAO `resetOffsetTime`); returns whether it was.
@@ -135,6 +212,7 @@ impl Queues {
             return false;
         };
         q.push(id, priority, now, seq);
+        self.mark(queue, id);
         true
     }
 
@@ -150,10 +228,15 @@ impl Queues {
 
     /// Pops up to `count` visible ids of `queue`.
     pub(crate) fn pop(&mut self, queue: &str, count: usize, now: i64) -> Vec<String> {
-        self.queues
+        let taken = self
+            .queues
             .get_mut(queue)
             .map(|q| q.pop(count, now))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        for id in &taken {
+            self.mark(queue, id);
+        }
+        taken
     }
 
     /// Whether `id` is queued in `queue`.
@@ -217,6 +300,28 @@ mod tests {
         assert!(qs.reset_offset("q", "z", 10));
         assert_eq!(qs.pop("q", 1, 10), vec!["z"]);
         assert!(!qs.remove("q", "z"));
+    }
+
+    #[test]
+    fn tracks_changed_messages_and_restores_them() {
+        let mut qs = Queues::default();
+        qs.push("q", "before", 0, 0);
+        qs.track();
+        assert!(!qs.has_dirty());
+        qs.push("q", "a", 3, 100);
+        qs.push("q", "b", 0, 0);
+        assert_eq!(qs.pop("q", 1, 50), vec!["before"]);
+        let dirty = qs.take_dirty();
+        assert_eq!(dirty.len(), 3);
+        let a = qs.message("q", "a").unwrap();
+        assert_eq!((a.priority, a.deliver_at), (3, 100));
+        assert!(qs.message("q", "before").is_none());
+        let mut copy = Queues::default();
+        copy.restore("q", "a", a);
+        copy.restore("q", "b", qs.message("q", "b").unwrap());
+        assert_eq!(copy.pop("q", 5, 1_000), qs.pop("q", 5, 1_000));
+        copy.push("q", "later", 0, 0);
+        assert!(copy.message("q", "later").unwrap().seq > a.seq);
     }
 
     #[test]

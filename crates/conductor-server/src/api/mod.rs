@@ -55,7 +55,31 @@ pub(crate) fn router(engine: Arc<Engine>, stop: watch::Receiver<bool>) -> Router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(Extension(Shutdown(stop)))
         .layer(axum::middleware::from_fn(reject_encoded_separators))
+        .layer(axum::middleware::from_fn_with_state(
+            engine.clone(),
+            acknowledge_durably,
+        ))
         .with_state(engine)
+}
+
+/// Holds every response until the changes submitted before it are committed to the database
+/// (immediate in memory): a client that got an answer can rely on what it reflects surviving a
+/// crash. The wait covers other requests' changes too, which costs nothing extra: the writer
+/// commits everything pending in one transaction. A storage failure turns the answer into a 500.
+async fn acknowledge_durably(
+    axum::extract::State(engine): axum::extract::State<AppState>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    match engine.durable().await {
+        Ok(()) => response,
+        Err(reason) => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("storage failure: {reason}"),
+        )
+        .into_response(),
+    }
 }
 
 /// Tomcat's page for a request it refuses before any Spring handler sees it.

@@ -1,21 +1,25 @@
 //! `conductor-server`: runs the embedded Conductor-compatible server as a standalone process.
 //!
-//! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]`.
+//! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]
+//! [--db FILE]`. With `--db` the state lives in a SQLite file and survives restarts and crashes.
 //! Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and SIGTERM stop it cleanly and
 //! promptly: open long polls and sync executions are answered at once (empty poll, current
 //! workflow state), in-flight requests finish, and the process exits 0.
 
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use conductor_server::DevServer;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS]\n\
+const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS] [--db FILE]\n\
     \n  --host ADDR              address to bind (default 127.0.0.1)\
     \n  --port PORT              port to bind (default 8080; 0 = any free port)\
     \n  --sweep-interval-ms MS   how often the sweeper runs (default 1000)\
+    \n  --db FILE                keep the state in this SQLite file (created if missing; default:\
+    \n                           in memory, lost at exit)\
     \n  -h, --help               show this help";
 
 #[derive(Debug, PartialEq)]
@@ -23,6 +27,7 @@ struct Args {
     host: IpAddr,
     port: u16,
     sweep_interval: Duration,
+    db: Option<PathBuf>,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
@@ -30,6 +35,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         host: IpAddr::from([127, 0, 0, 1]),
         port: 8080,
         sweep_interval: Duration::from_secs(1),
+        db: None,
     };
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {
@@ -60,6 +66,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                     .map_err(|_| format!("invalid --sweep-interval-ms '{v}'"))?;
                 parsed.sweep_interval = Duration::from_millis(ms.max(10));
             }
+            "--db" => {
+                let v = value()?;
+                if v.is_empty() {
+                    return Err("--db needs a file name".to_owned());
+                }
+                parsed.db = Some(PathBuf::from(v));
+            }
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
@@ -84,14 +97,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let server = match DevServer::builder()
+    let mut builder = DevServer::builder()
         .openai_from_env()
         .host(args.host)
         .port(args.port)
-        .sweep_interval(args.sweep_interval)
-        .start()
-        .await
-    {
+        .sweep_interval(args.sweep_interval);
+    if let Some(db) = &args.db {
+        tracing::info!(db = %db.display(), "state kept in a database file");
+        builder = builder.database(db);
+    }
+    let server = match builder.start().await {
         Ok(server) => server,
         Err(error) => {
             tracing::error!(%error, "could not start the server");
@@ -147,6 +162,9 @@ mod tests {
         assert_eq!(a.port, 9090);
         assert_eq!(a.host.to_string(), "0.0.0.0");
         assert!(parse(&["--help"]).unwrap().is_none());
+        assert_eq!(a.db, None);
+        let a = parse(&["--db", "state.db"]).unwrap().unwrap();
+        assert_eq!(a.db, Some(PathBuf::from("state.db")));
     }
 
     #[test]
@@ -155,5 +173,7 @@ mod tests {
         assert!(parse(&["--port", "x"]).is_err());
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--host", "not-an-ip"]).is_err());
+        assert!(parse(&["--db"]).is_err());
+        assert!(parse(&["--db="]).is_err());
     }
 }

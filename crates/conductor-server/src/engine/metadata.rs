@@ -479,8 +479,7 @@ impl Exec<'_> {
         }
         self.store
             .workflow_defs
-            .entry(def.name.clone())
-            .or_default()
+            .entry_or_default(def.name.clone())
             .insert(def.version, def);
         Ok(())
     }
@@ -525,8 +524,7 @@ impl Exec<'_> {
             response.bulk_successful_results.push(def.name.clone());
             self.store
                 .workflow_defs
-                .entry(def.name.clone())
-                .or_default()
+                .entry_or_default(def.name.clone())
                 .insert(def.version, def);
         }
         Ok(response)

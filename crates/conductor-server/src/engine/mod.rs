@@ -83,6 +83,9 @@ pub(crate) struct Engine {
     settings: Settings,
     waiters: Mutex<HashMap<String, Arc<Notify>>>,
     changed: Notify,
+    /// The durable copy of the store, when the server runs on a database file.
+    #[cfg(feature = "sqlite")]
+    writer: Option<crate::sqlite::writer::Writer>,
 }
 
 impl Engine {
@@ -95,6 +98,41 @@ impl Engine {
             settings,
             waiters: Mutex::new(HashMap::new()),
             changed: Notify::new(),
+            #[cfg(feature = "sqlite")]
+            writer: None,
+        }
+    }
+
+    /// An engine over `store` (loaded from a database) whose every change goes to `writer`.
+    #[cfg(feature = "sqlite")]
+    pub(crate) fn with_storage(
+        clock: Arc<dyn Clock>,
+        settings: Settings,
+        store: Store,
+        writer: crate::sqlite::writer::Writer,
+    ) -> Self {
+        let mut engine = Self::new(clock, settings);
+        engine.store = Mutex::new(store);
+        engine.writer = Some(writer);
+        engine
+    }
+
+    /// Waits until every change submitted so far is durable: the HTTP layer calls it before
+    /// answering, so whatever a response reflects survives a crash. `Err` carries the storage
+    /// failure. Immediate without a database.
+    pub(crate) async fn durable(&self) -> Result<(), String> {
+        #[cfg(feature = "sqlite")]
+        if let Some(writer) = &self.writer {
+            return writer.wait_durable(writer.submitted()).await;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending and closes the database (no-op without one).
+    pub(crate) async fn close_storage(&self) {
+        #[cfg(feature = "sqlite")]
+        if let Some(writer) = &self.writer {
+            writer.close().await;
         }
     }
 
@@ -130,7 +168,15 @@ impl Engine {
             };
             let result = op(&mut exec);
             exec.settle();
-            (result, exec.touched_queues)
+            let touched = exec.touched_queues;
+            // Still under the lock: batch numbers follow the order of operations.
+            #[cfg(feature = "sqlite")]
+            if let Some(writer) = &self.writer
+                && let Some(changes) = store.take_changes()
+            {
+                writer.submit(changes);
+            }
+            (result, touched)
         };
         self.wake(&touched);
         self.changed.notify_waiters();

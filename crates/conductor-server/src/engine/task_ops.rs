@@ -20,7 +20,7 @@ impl Exec<'_> {
         worker_id: Option<&str>,
     ) {
         let domain_key = domain.unwrap_or("").to_owned();
-        self.store.poll_data.insert(
+        self.store.set_poll_data(
             (task_type.to_owned(), domain_key),
             PollData {
                 queue_name: task_type.to_owned(),
@@ -261,11 +261,7 @@ impl Exec<'_> {
             self.queue_task(&t);
         }
         if !result.logs.is_empty() {
-            let logs = self
-                .store
-                .task_logs
-                .entry(task.task_id.clone())
-                .or_default();
+            let logs = self.store.task_logs.entry_or_default(task.task_id.clone());
             for log in &result.logs {
                 let mut log = log.clone();
                 log.task_id = Some(task.task_id.clone());
@@ -342,8 +338,7 @@ impl Exec<'_> {
         };
         self.store
             .task_logs
-            .entry(task_id.to_owned())
-            .or_default()
+            .entry_or_default(task_id.to_owned())
             .push(log);
     }
 

@@ -1,0 +1,330 @@
+//! The writer: persists the engine's [`Changes`] with group commit.
+//!
+//! Operations submit their changes under the engine lock (so batch numbers follow the order of
+//! operations) into one pending set, where later writes replace earlier ones (a workflow updated
+//! ten times is written once), and everything pending is committed in one transaction. A request
+//! that is the only one waiting commits inline when the connection is free: a lone client pays
+//! one commit and no thread hand-off. When several wait, the background thread commits for all of
+//! them (group commit) and the runtime's threads stay free to serve; it also commits what no
+//! request waits for (sweeper, network tasks), retries failed commits and checkpoints the log.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::Connection;
+use tokio::sync::watch;
+
+use super::{OrWrite, StoreError, write};
+use crate::changes::Changes;
+
+/// What the writer has made durable.
+#[derive(Debug, Clone, Default)]
+struct Durable {
+    /// Every batch up to this number is committed.
+    seq: u64,
+    /// The last commit failed with this (cleared by the next successful one).
+    error: Option<String>,
+}
+
+/// Changes submitted and not yet committed, and the last batch number among them.
+#[derive(Debug, Default)]
+struct Pending {
+    changes: Option<Changes>,
+    upto: u64,
+}
+
+/// How often the background thread looks for changes no request commits (the sweeper's, the
+/// network tasks'); they are durable within this time.
+const POLL: Duration = Duration::from_millis(10);
+/// How long the background thread waits before retrying a failed commit.
+const RETRY_DELAY: Duration = Duration::from_secs(1);
+/// Failed attempts after which a writer that is closing gives up.
+const RETRIES_AT_CLOSE: u32 = 5;
+/// Commits between two checkpoints of the log into the main file (automatic checkpoints are off,
+/// so a request never pays for one). A long log also coalesces the many versions of the same hot
+/// pages (queues, poll data), so each checkpoint writes far fewer pages than were committed.
+const CHECKPOINT_EVERY: u32 = 5_000;
+
+/// State shared by the engine's handle and the background thread.
+#[derive(Debug)]
+struct Shared {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    conn: Mutex<Option<Connection>>,
+    durable: watch::Sender<Durable>,
+    closing: AtomicBool,
+    commits: AtomicU64,
+    /// Requests waiting for a commit right now.
+    waiting: std::sync::atomic::AtomicUsize,
+}
+
+/// One waiting request, counted in [`Shared::waiting`] while it lives.
+struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The engine's handle on the database writer.
+#[derive(Debug)]
+pub(crate) struct Writer {
+    shared: Arc<Shared>,
+    submitted: AtomicU64,
+    durable: watch::Receiver<Durable>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Writer {
+    /// Takes over `conn` (the database at `path`) and starts the background thread.
+    pub(crate) fn spawn(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+        conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
+            .or_write()?;
+        let (durable_tx, durable) = watch::channel(Durable::default());
+        let shared = Arc::new(Shared {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            conn: Mutex::new(Some(conn)),
+            durable: durable_tx,
+            closing: AtomicBool::new(false),
+            commits: AtomicU64::new(0),
+            waiting: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let background = shared.clone();
+        let thread = std::thread::Builder::new()
+            .name("conductor-db-writer".to_owned())
+            .spawn(move || background.run(&path))
+            .map_err(StoreError::Thread)?;
+        Ok(Self {
+            shared,
+            submitted: AtomicU64::new(0),
+            durable,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Adds `changes` to the pending set and returns their batch number. Call it under the engine
+    /// lock: numbers must follow the order in which the operations changed the state.
+    pub(crate) fn submit(&self, changes: Changes) -> u64 {
+        let seq = self.submitted.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut pending = self.shared.lock_pending();
+        match &mut pending.changes {
+            Some(earlier) => earlier.merge(changes),
+            slot @ None => *slot = Some(changes),
+        }
+        pending.upto = seq;
+        // No wake-up here: a request waiting for these commits them or wakes the thread; the
+        // thread looks every POLL for changes nobody waits for.
+        seq
+    }
+
+    /// The number of the last batch submitted.
+    pub(crate) fn submitted(&self) -> u64 {
+        self.submitted.load(Ordering::SeqCst)
+    }
+
+    /// Makes batch `seq` (and every one before it) durable: commits what is pending when the
+    /// connection is free, else waits for the commit in progress. `Err` with the reason if the
+    /// commit failed or the writer is closed.
+    pub(crate) async fn wait_durable(&self, seq: u64) -> Result<(), String> {
+        if self.durable.borrow().seq >= seq {
+            return Ok(());
+        }
+        let others = self.shared.waiting.fetch_add(1, Ordering::SeqCst);
+        // Counted out even when the request is dropped mid-wait (client gone).
+        let _waiting = Waiting(&self.shared.waiting);
+        if others == 0 {
+            // Alone: commit here, blocking this runtime thread for one commit (well under a
+            // millisecond; checkpoints run on the background thread only).
+            self.shared.commit_if_free();
+        } else {
+            self.shared.wake.notify_one();
+        }
+        let mut durable = self.durable.clone();
+        match durable
+            .wait_for(|d| d.seq >= seq || d.error.is_some())
+            .await
+        {
+            Ok(state) if state.seq >= seq => Ok(()),
+            Ok(state) => Err(state.error.clone().unwrap_or_default()),
+            Err(_) => Err("the database writer stopped".to_owned()),
+        }
+    }
+
+    /// Commits everything pending, checkpoints the log into the main file (a cleanly closed
+    /// database is one self-contained file) and stops the thread.
+    pub(crate) async fn close(&self) {
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            self.shared.closing.store(true, Ordering::SeqCst);
+            self.shared.wake.notify_one();
+            let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        }
+    }
+}
+
+impl Drop for Writer {
+    /// Flushes and stops the thread when the engine goes away without [`Writer::close`].
+    fn drop(&mut self) {
+        if let Some(thread) = self
+            .thread
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            self.shared.closing.store(true, Ordering::SeqCst);
+            self.shared.wake.notify_one();
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Shared {
+    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn has_pending(&self) -> bool {
+        self.lock_pending().changes.is_some()
+    }
+
+    /// Commits what is pending unless another committer holds the connection (it commits until
+    /// nothing is pending, so the changes of whoever waits on it are taken). Checking again
+    /// after letting go closes the gap where a batch arrives just before the release.
+    fn commit_if_free(&self) {
+        loop {
+            match self.conn.try_lock() {
+                Ok(mut conn) => {
+                    if let Some(conn) = conn.as_mut() {
+                        while self.commit_pending(conn).is_ok() && self.has_pending() {}
+                    }
+                }
+                Err(std::sync::TryLockError::Poisoned(poisoned)) => {
+                    if let Some(conn) = poisoned.into_inner().as_mut() {
+                        while self.commit_pending(conn).is_ok() && self.has_pending() {}
+                    }
+                }
+                Err(std::sync::TryLockError::WouldBlock) => return,
+            }
+            if !self.has_pending() || self.durable.borrow().error.is_some() {
+                return;
+            }
+        }
+    }
+
+    /// Commits the pending set in one transaction. On failure the changes go back under any
+    /// newer ones, and the error is published to the waiters.
+    fn commit_pending(&self, conn: &mut Connection) -> Result<(), ()> {
+        let (changes, upto) = {
+            let mut pending = self.lock_pending();
+            match pending.changes.take() {
+                Some(changes) => (changes, pending.upto),
+                None => return Ok(()),
+            }
+        };
+        match write::apply(conn, &changes) {
+            Ok(()) => {
+                tracing::trace!(rows = changes.len(), upto, "committed");
+                self.commits.fetch_add(1, Ordering::Relaxed);
+                self.durable.send_modify(|d| {
+                    d.seq = d.seq.max(upto);
+                    d.error = None;
+                });
+                Ok(())
+            }
+            Err(error) => {
+                tracing::error!(%error, "database commit failed; retrying");
+                let mut pending = self.lock_pending();
+                let mut restored = changes;
+                if let Some(newer) = pending.changes.take() {
+                    restored.merge(newer);
+                }
+                pending.changes = Some(restored);
+                pending.upto = pending.upto.max(upto);
+                drop(pending);
+                self.durable
+                    .send_modify(|d| d.error = Some(error.to_string()));
+                Err(())
+            }
+        }
+    }
+
+    /// Tells waiters, present and future, that nothing more will be committed.
+    fn closed(&self) {
+        self.durable
+            .send_modify(|d| d.error = Some("the database is closed".to_owned()));
+    }
+
+    /// The background thread: commits what no request commits, retries failures, checkpoints.
+    fn run(&self, path: &std::path::Path) {
+        let mut failures = 0u32;
+        let mut last_checkpoint = 0u64;
+        loop {
+            let closing = {
+                let pending = self.lock_pending();
+                let (pending, _) = self
+                    .wake
+                    .wait_timeout_while(pending, POLL, |p| {
+                        p.changes.is_none() && !self.closing.load(Ordering::SeqCst)
+                    })
+                    .unwrap_or_else(PoisonError::into_inner);
+                drop(pending);
+                self.closing.load(Ordering::SeqCst)
+            };
+            let checkpoint_due = self.commits.load(Ordering::Relaxed) - last_checkpoint
+                >= u64::from(CHECKPOINT_EVERY);
+            // The connection is taken only when there is work, so a request rarely finds it busy.
+            if !closing && !checkpoint_due && !self.has_pending() {
+                continue;
+            }
+            let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+            let Some(db) = conn.as_mut() else { return };
+            let mut failed = false;
+            while self.has_pending() {
+                if self.commit_pending(db).is_err() {
+                    failed = true;
+                    break;
+                }
+            }
+            if failed {
+                failures += 1;
+                if closing && failures >= RETRIES_AT_CLOSE {
+                    tracing::error!(path = %path.display(), "giving up at close: the last changes are not persisted");
+                    conn.take();
+                    self.closed();
+                    return;
+                }
+                drop(conn);
+                std::thread::sleep(RETRY_DELAY);
+                continue;
+            }
+            failures = 0;
+            if closing || checkpoint_due {
+                last_checkpoint = self.commits.load(Ordering::Relaxed);
+                let mode = if closing { "TRUNCATE" } else { "PASSIVE" };
+                if let Err(error) = db.execute_batch(&format!("PRAGMA wal_checkpoint({mode})")) {
+                    tracing::warn!(%error, "checkpoint failed (the log is replayed at next open)");
+                }
+            }
+            if closing {
+                conn.take();
+                self.closed();
+                tracing::debug!(path = %path.display(), "database closed");
+                return;
+            }
+            drop(conn);
+            // A request that found the connection busy left its changes pending: take them now.
+            if self.has_pending() {
+                self.commit_if_free();
+            }
+        }
+    }
+}
