@@ -14,6 +14,8 @@ struct Bench {
     /// The runs of the bench binary, in order: the Cargo features of `package` it is built with
     /// (`""`: the defaults only) and arguments of that run.
     runs: &'static [(&'static str, &'static [&'static str])],
+    /// How many times `runs` is repeated.
+    rounds: usize,
     /// Arguments always passed (before the user's).
     args: &'static [&'static str],
     what: &'static str,
@@ -25,6 +27,7 @@ const BENCHES: &[Bench] = &[
         package: "conductor-server",
         target: "server",
         runs: &[("", &[])],
+        rounds: 1,
         args: &[],
         what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients, in memory and on SQLite",
     },
@@ -33,6 +36,7 @@ const BENCHES: &[Bench] = &[
         package: "conductor-worker",
         target: "worker_throughput",
         runs: &[("", &[])],
+        rounds: 1,
         args: &[],
         what: "worker runtime: no-op tasks/s through a TaskHandler vs a bare HTTP loop; idle CPU",
     },
@@ -40,19 +44,16 @@ const BENCHES: &[Bench] = &[
         name: "tracing",
         package: "conductor-worker",
         target: "worker_throughput",
-        // Three rounds of the three, alternating, each in a process of its own.
+        // Each in a process of its own (a global subscriber cannot be removed), alternating.
         runs: &[
             ("", &[]),
             ("otel", &[]),
-            ("otel", &["--tracing-on"]),
-            ("", &[]),
-            ("otel", &[]),
-            ("otel", &["--tracing-on"]),
-            ("", &[]),
-            ("otel", &[]),
-            ("otel", &["--tracing-on"]),
+            ("otel", &["--tracing-on", "--tracing-info"]),
+            ("otel", &["--tracing-on", "--tracing-info", "--tracing-batch"]),
+            ("otel", &["--tracing-on", "--tracing-batch"]),
         ],
-        args: &["--handler-only", "--rounds", "1"],
+        rounds: 3,
+        args: &["--handler-only", "--rounds", "1", "--tasks", "20000"],
         what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry)",
     },
 ];
@@ -73,7 +74,7 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for bench in chosen {
         println!("== bench {}: {}", bench.name, bench.what);
-        for (features, run_args) in bench.runs {
+        for (features, run_args) in (0..bench.rounds).flat_map(|_| bench.runs) {
             let mut command = Command::new(&cargo);
             command.args(["bench", "-p", bench.package, "--bench", bench.target]);
             if !features.is_empty() {

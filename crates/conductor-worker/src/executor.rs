@@ -53,7 +53,7 @@ pub(crate) async fn execute(runner: &TaskRunner, task: &Task, lease: &Lease) -> 
         workflow_instance_id: task.workflow_instance_id.clone(),
         worker_id: worker_id.to_owned(),
     });
-    let span = telemetry::execute_span(runner.task_type(), task);
+    let span = telemetry::execute_span();
     // Fires on shutdown (a child of `stopping`) or when the task is no longer this worker's.
     let cancel = runtime.stopping.child_token();
     let context = TaskContext::for_execution(task, worker_id, cancel.clone());

@@ -143,7 +143,7 @@ impl LeaseKeeper {
 
     /// One heartbeat, with a few quick attempts, under its span.
     async fn extend(&self, task: &Task, heartbeat: &TaskResult, lease: &Lease) {
-        let span = telemetry::lease_span(&task.task_id);
+        let span = telemetry::lease_span();
         let extended = self
             .try_extend(task, heartbeat, lease)
             .instrument(span.clone())

@@ -97,7 +97,7 @@ impl Reporter {
         loop {
             let use_v2 = want_next && attempts == 0 && runtime.v2_usable();
             attempts += 1;
-            let span = telemetry::update_span(&result.task_id, result.status.as_str(), attempts);
+            let span = telemetry::update_span(result.status.as_str(), attempts);
             let sent = runtime
                 .bounded(self.send(&result, use_v2))
                 .instrument(span.clone())
@@ -414,7 +414,7 @@ impl Reporter {
     /// retried quickly for up to the hand-back timeout; after that the task waits out its
     /// `responseTimeoutSeconds`, as it would have anyway.
     pub(crate) async fn hand_back(&self, task: &Task, why: &str) {
-        let span = telemetry::hand_back_span(&task.task_id);
+        let span = telemetry::hand_back_span();
         let returned = self.try_hand_back(task, why).instrument(span.clone()).await;
         telemetry::record_outcome(
             &span,

@@ -8,10 +8,10 @@
 //! |---|---|---|---|
 //! | `conductor.poll` | debug | none (one trace per poll) | `task_type`, `worker_id`, `requested`, `received`, `outcome` |
 //! | `conductor.task` | info | the workflow's trace (`otel`) | `task_type`, `task_id`, `workflow_id`, `worker_id`, `attempt`, `poll_count`, `outcome` |
-//! | `conductor.execute` | info | `conductor.task` | `task_type`, `task_id`, `outcome` |
-//! | `conductor.lease_extend` | info | `conductor.task` | `task_id`, `outcome` |
-//! | `conductor.update` | info | `conductor.task` | `task_id`, `status`, `attempt`, `outcome` |
-//! | `conductor.hand_back` | info | `conductor.task` | `task_id`, `outcome` |
+//! | `conductor.execute` | info | `conductor.task` | `outcome` |
+//! | `conductor.lease_extend` | info | `conductor.task` | `outcome` |
+//! | `conductor.update` | info | `conductor.task` | `status`, `attempt`, `outcome` |
+//! | `conductor.hand_back` | info | `conductor.task` | `outcome` |
 //!
 //! Every span also sets `otel.kind` and, when it failed, `otel.status_code = "ERROR"`. The
 //! client calls under them are the HTTP layer's `conductor.http` spans (debug).
@@ -75,36 +75,33 @@ pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskRes
     span
 }
 
-/// The span around the worker's own code (a child of the current task span).
-pub(crate) fn execute_span(task_type: &str, task: &Task) -> Span {
+/// The span around the worker's own code (a child of the task span, which carries the task's
+/// identity: the children repeat none of it, each attribute costs an allocation per task).
+pub(crate) fn execute_span() -> Span {
     info_span!(
         "conductor.execute",
         otel.kind = "internal",
         otel.status_code = Empty,
-        task_type,
-        task_id = %task.task_id,
         outcome = Empty,
     )
 }
 
 /// The span of one lease extension (a heartbeat and its quick retries).
-pub(crate) fn lease_span(task_id: &str) -> Span {
+pub(crate) fn lease_span() -> Span {
     info_span!(
         "conductor.lease_extend",
         otel.kind = "internal",
         otel.status_code = Empty,
-        task_id,
         outcome = Empty,
     )
 }
 
 /// The span of one attempt to deliver a result.
-pub(crate) fn update_span(task_id: &str, status: &str, attempt: u32) -> Span {
+pub(crate) fn update_span(status: &str, attempt: u32) -> Span {
     info_span!(
         "conductor.update",
         otel.kind = "internal",
         otel.status_code = Empty,
-        task_id,
         status,
         attempt,
         outcome = Empty,
@@ -112,12 +109,11 @@ pub(crate) fn update_span(task_id: &str, status: &str, attempt: u32) -> Span {
 }
 
 /// The span of handing a task back to the server.
-pub(crate) fn hand_back_span(task_id: &str) -> Span {
+pub(crate) fn hand_back_span() -> Span {
     info_span!(
         "conductor.hand_back",
         otel.kind = "internal",
         otel.status_code = Empty,
-        task_id,
         outcome = Empty,
     )
 }
