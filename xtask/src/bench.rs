@@ -49,7 +49,10 @@ const BENCHES: &[Bench] = &[
             ("", &[]),
             ("otel", &[]),
             ("otel", &["--tracing-on", "--tracing-info"]),
-            ("otel", &["--tracing-on", "--tracing-info", "--tracing-batch"]),
+            (
+                "otel",
+                &["--tracing-on", "--tracing-info", "--tracing-batch"],
+            ),
             ("otel", &["--tracing-on", "--tracing-batch"]),
         ],
         rounds: 3,
