@@ -163,7 +163,14 @@ pub(crate) fn test(args: &[String]) -> Result<(), String> {
 fn run_suites(server: &OssServer, extra: &[String]) -> Result<ExitStatus, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let mut command = Command::new(cargo);
-    command.args(["test", "--workspace", "--no-fail-fast"]);
+    // `otel_trace` needs the worker's `otel` feature (no other suite is changed by it).
+    command.args([
+        "test",
+        "--workspace",
+        "--no-fail-fast",
+        "--features",
+        "conductor-worker/otel",
+    ]);
     for suite in SUITES {
         command.args(["--test", suite]);
     }
