@@ -361,10 +361,17 @@ async fn execute_can_answer_the_task_it_waited_for() {
     );
     assert_eq!(task_run.status, TaskStatus::Completed);
     assert_eq!(task_run.output["result"], "ok");
-    assert_eq!(
-        task_run.target_workflow_status.as_deref(),
-        Some("COMPLETED")
-    );
+    // The workflow's status when the answer was made: ours decides before answering; a real
+    // server may answer while its decision that completes the workflow is still running.
+    let status = task_run.target_workflow_status.as_deref();
+    if env.is_external() {
+        assert!(
+            matches!(status, Some("COMPLETED" | "RUNNING")),
+            "{status:?}"
+        );
+    } else {
+        assert_eq!(status, Some("COMPLETED"));
+    }
 }
 
 #[tokio::test]
