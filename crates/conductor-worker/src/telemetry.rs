@@ -131,6 +131,11 @@ pub(crate) fn record_outcome(span: &Span, outcome: &str, failed: bool) {
 #[cfg(feature = "otel")]
 fn join_workflow_trace(span: &Span, workflow_id: &str, input: &JsonMap) {
     use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+    // Nothing records the span: skip deriving the context (hashes, traceparent parsing) on
+    // every task of a worker that runs without a subscriber.
+    if span.is_disabled() {
+        return;
+    }
     let parent = conductor_client::otel::task_parent_context(workflow_id, input);
     // Errors mean no OpenTelemetry layer (or a disabled span): nothing to join then.
     let _ = span.set_parent(parent);
