@@ -8,9 +8,9 @@
 //! |---|---|---|---|
 //! | `conductor.poll` | debug | none (one trace per poll) | `task_type`, `worker_id`, `requested`, `received`, `outcome` |
 //! | `conductor.task` | info | the workflow's trace (`otel`) | `task_type`, `task_id`, `workflow_id`, `worker_id`, `attempt`, `poll_count`, `outcome` |
-//! | `conductor.execute` | info | `conductor.task` | `outcome` |
+//! | `conductor.execute` | debug | `conductor.task` | `outcome` |
 //! | `conductor.lease_extend` | info | `conductor.task` | `outcome` |
-//! | `conductor.update` | info | `conductor.task` | `status`, `attempt`, `outcome` |
+//! | `conductor.update` | debug | `conductor.task` | `status`, `attempt`, `outcome` |
 //! | `conductor.hand_back` | info | `conductor.task` | `outcome` |
 //!
 //! Every span also sets `otel.kind` and, when it failed, `otel.status_code = "ERROR"`. The
@@ -78,7 +78,7 @@ pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskRes
 /// The span around the worker's own code (a child of the task span, which carries the task's
 /// identity: the children repeat none of it, each attribute costs an allocation per task).
 pub(crate) fn execute_span() -> Span {
-    info_span!(
+    debug_span!(
         "conductor.execute",
         otel.kind = "internal",
         otel.status_code = Empty,
@@ -98,7 +98,7 @@ pub(crate) fn lease_span() -> Span {
 
 /// The span of one attempt to deliver a result.
 pub(crate) fn update_span(status: &str, attempt: u32) -> Span {
-    info_span!(
+    debug_span!(
         "conductor.update",
         otel.kind = "internal",
         otel.status_code = Empty,
@@ -143,3 +143,45 @@ fn join_workflow_trace(span: &Span, workflow_id: &str, input: &JsonMap) {
 
 #[cfg(not(feature = "otel"))]
 fn join_workflow_trace(_span: &Span, _workflow_id: &str, _input: &JsonMap) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    /// At info, a task is one span: the runtime's inner spans are debug (their cost per task is
+    /// what docs/worker-benchmarks.md measures), the rare lease and hand-back spans are info.
+    #[test]
+    fn info_records_one_span_per_task_and_debug_the_inner_ones() {
+        let task = Task {
+            task_id: "t-1".to_owned(),
+            workflow_instance_id: "w-1".to_owned(),
+            ..Task::default()
+        };
+        let at = |level: tracing::level_filters::LevelFilter| {
+            let subscriber = tracing_subscriber::registry().with(level);
+            tracing::subscriber::with_default(subscriber, || {
+                [
+                    ("task", task_span("greet", "worker-1", &task).is_disabled()),
+                    ("execute", execute_span().is_disabled()),
+                    ("update", update_span("COMPLETED", 1).is_disabled()),
+                    ("lease", lease_span().is_disabled()),
+                    ("hand_back", hand_back_span().is_disabled()),
+                    ("poll", poll_span("greet", "worker-1", 1).is_disabled()),
+                ]
+                .into_iter()
+                .filter(|(_, disabled)| !disabled)
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>()
+            })
+        };
+        assert_eq!(
+            at(tracing::level_filters::LevelFilter::INFO),
+            ["task", "lease", "hand_back"]
+        );
+        assert_eq!(
+            at(tracing::level_filters::LevelFilter::DEBUG),
+            ["task", "execute", "update", "lease", "hand_back", "poll"]
+        );
+    }
+}
