@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use conductor_http::{ConductorError, Result};
 
+use crate::ConcurrencyLimiter;
 use crate::worker::{MAX_POLL_TIMEOUT_MILLIS, Worker};
 use crate::worker_options::{RateLimit, WorkerOptions};
 
@@ -125,7 +126,7 @@ impl fmt::Debug for EnvLookup {
 /// | `WORKER_ID` | | worker id | [`Worker::identity`] |
 /// | `RATE_LIMIT` (tasks/s) | `RATE_LIMIT_PER_SECOND` | most tasks taken per second (`0` = no limit) | [`Worker::rate_limit`] |
 /// | `RATE_LIMIT_BURST` | | most tasks taken at once under the rate limit (≥ 1, default 1) | [`Worker::rate_limit`] |
-/// | `ADAPTIVE_CONCURRENCY` | | executions in flight adapt to latency and failures | [`Worker::adaptive_concurrency`] |
+/// | `ADAPTIVE_CONCURRENCY` | | executions in flight adapt to latency and failures: a boolean (on = the code's algorithm, else AIMD), or the algorithm, `aimd` or `gradient2` | [`Worker::concurrency_limiter`] |
 ///
 /// The dotted forms take the property in lower case, in snake_case or camelCase
 /// (`conductor.worker.greet.poll_interval`, `conductor.worker.greet.pollingInterval`,
@@ -163,7 +164,7 @@ pub struct WorkerConfig {
     register_task_def: bool,
     lease_extend_enabled: bool,
     rate_limit: Option<RateLimit>,
-    adaptive_concurrency: bool,
+    concurrency_limiter: Option<ConcurrencyLimiter>,
 }
 
 struct Property {
@@ -297,7 +298,7 @@ impl WorkerConfig {
             register_task_def: options.register_task_def(),
             lease_extend_enabled: options.lease_extend_enabled(),
             rate_limit: options.rate_limit(),
-            adaptive_concurrency: options.adaptive_concurrency(),
+            concurrency_limiter: options.concurrency_limiter(),
         };
         if let Some(limit) = config.rate_limit
             && !limit.is_valid()
@@ -306,6 +307,9 @@ impl WorkerConfig {
                 "worker {name}: rate limit {} tasks per second must be a positive number",
                 limit.per_second()
             )));
+        }
+        if let Some(problem) = config.concurrency_limiter.and_then(|l| l.invalid()) {
+            return Err(ConductorError::config(format!("worker {name}: {problem}")));
         }
         if config.thread_count == 0 {
             return Err(ConductorError::config(format!(
@@ -552,7 +556,29 @@ impl WorkerConfig {
     /// ```
     #[must_use]
     pub fn adaptive_concurrency(&self) -> bool {
-        self.adaptive_concurrency
+        self.concurrency_limiter.is_some()
+    }
+
+    /// The adaptive-concurrency algorithm, when adaptive concurrency is on.
+    ///
+    /// ```
+    /// # use std::collections::HashMap;
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{ConcurrencyLimiter, EnvLookup, FnWorker, WorkerConfig, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// });
+    /// let env = EnvLookup::from_map(HashMap::from([
+    ///     ("CONDUCTOR_WORKER_GREET_ADAPTIVE_CONCURRENCY".to_owned(), "gradient2".to_owned()),
+    /// ]));
+    /// let config = WorkerConfig::resolve_with(&worker, &env)?;
+    /// assert_eq!(config.concurrency_limiter(), Some(ConcurrencyLimiter::GRADIENT2));
+    /// # Ok::<(), conductor_http::ConductorError>(())
+    /// ```
+    #[must_use]
+    pub fn concurrency_limiter(&self) -> Option<ConcurrencyLimiter> {
+        self.concurrency_limiter
     }
 
     pub(crate) fn with_register_task_def(mut self, register: bool) -> Self {
@@ -599,8 +625,18 @@ impl Resolver<'_> {
         if let Some(enabled) = self.parsed(&LEASE_EXTEND_ENABLED, parse_bool)? {
             options = options.with_lease_extend_enabled(enabled);
         }
-        if let Some(adaptive) = self.parsed(&ADAPTIVE_CONCURRENCY, parse_bool)? {
-            options = options.with_adaptive_concurrency(adaptive);
+        match self.parsed(&ADAPTIVE_CONCURRENCY, parse_adaptive)? {
+            Some(AdaptiveSetting::OnOff(adaptive)) => {
+                options = options.with_adaptive_concurrency(adaptive);
+            }
+            // The same algorithm as the code's keeps the code's settings.
+            Some(AdaptiveSetting::Limiter(limiter))
+                if options.concurrency_limiter().map(|l| l.name()) != Some(limiter.name()) =>
+            {
+                options = options.with_concurrency_limiter(limiter);
+            }
+            Some(AdaptiveSetting::Limiter(_)) => {}
+            None => {}
         }
         self.apply_rate_limit(options)
     }
@@ -702,6 +738,21 @@ fn parse_burst(value: &str) -> std::result::Result<u32, &'static str> {
         Ok(burst) if burst >= 1 => Ok(burst),
         _ => Err("a whole number of tasks, at least 1"),
     }
+}
+
+/// What `ADAPTIVE_CONCURRENCY` says: on or off, or which algorithm.
+enum AdaptiveSetting {
+    OnOff(bool),
+    Limiter(ConcurrencyLimiter),
+}
+
+fn parse_adaptive(value: &str) -> std::result::Result<AdaptiveSetting, &'static str> {
+    if let Some(limiter) = ConcurrencyLimiter::from_name(value) {
+        return Ok(AdaptiveSetting::Limiter(limiter));
+    }
+    parse_bool(value)
+        .map(AdaptiveSetting::OnOff)
+        .map_err(|_| "true, false, aimd or gradient2")
 }
 
 fn parse_bool(value: &str) -> std::result::Result<bool, &'static str> {
@@ -931,6 +982,65 @@ mod tests {
                 "{key}"
             );
         }
+    }
+
+    #[test]
+    fn the_environment_chooses_the_adaptive_concurrency_algorithm() {
+        let resolve_with = |worker: &FnWorker, vars: &[(&str, &str)]| {
+            WorkerConfig::resolve_with(worker, &env(vars))
+                .unwrap()
+                .concurrency_limiter()
+        };
+        let plain = worker("greet");
+        let key = "CONDUCTOR_WORKER_GREET_ADAPTIVE_CONCURRENCY";
+        assert_eq!(resolve_with(&plain, &[]), None);
+        assert_eq!(
+            resolve_with(&plain, &[(key, "true")]),
+            Some(ConcurrencyLimiter::AIMD)
+        );
+        assert_eq!(
+            resolve_with(&plain, &[(key, "Gradient2")]),
+            Some(ConcurrencyLimiter::GRADIENT2)
+        );
+        assert_eq!(
+            resolve_with(&plain, &[(key, "aimd")]),
+            Some(ConcurrencyLimiter::AIMD)
+        );
+
+        // Code chose Gradient2 with its own settings: `true` and `gradient2` keep them, `aimd`
+        // switches, `false` turns it off.
+        let tuned = crate::Gradient2Settings {
+            tolerance: 3.0,
+            ..crate::Gradient2Settings::DEFAULT
+        };
+        let coded = worker("greet").with_concurrency_limiter(ConcurrencyLimiter::Gradient2(tuned));
+        let kept = Some(ConcurrencyLimiter::Gradient2(tuned));
+        assert_eq!(resolve_with(&coded, &[]), kept);
+        assert_eq!(resolve_with(&coded, &[(key, "on")]), kept);
+        assert_eq!(resolve_with(&coded, &[(key, "gradient2")]), kept);
+        assert_eq!(
+            resolve_with(&coded, &[(key, "aimd")]),
+            Some(ConcurrencyLimiter::AIMD)
+        );
+        assert_eq!(resolve_with(&coded, &[(key, "off")]), None);
+
+        let err = WorkerConfig::resolve_with(&plain, &env(&[(key, "vegas")])).unwrap_err();
+        assert!(
+            err.to_string().contains("true, false, aimd or gradient2"),
+            "{err}"
+        );
+        let invalid = worker("greet").with_concurrency_limiter(ConcurrencyLimiter::Gradient2(
+            crate::Gradient2Settings {
+                smoothing: 2.0,
+                ..crate::Gradient2Settings::DEFAULT
+            },
+        ));
+        let err = WorkerConfig::resolve_with(&invalid, &env(&[])).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("worker greet: Gradient2 smoothing"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ use conductor_models::{Task, TaskDef};
 #[cfg(feature = "schema")]
 use schemars::JsonSchema;
 
+use crate::ConcurrencyLimiter;
 use crate::output::WorkerOutput;
 #[cfg(feature = "schema")]
 use crate::schema::generate_schema;
@@ -207,6 +208,26 @@ impl FnWorker {
     #[must_use]
     pub fn with_adaptive_concurrency(mut self, adaptive: bool) -> Self {
         self.options = self.options.with_adaptive_concurrency(adaptive);
+        self
+    }
+
+    /// Turns adaptive concurrency on with `limiter`'s algorithm and settings (see
+    /// [`ConcurrencyLimiter`]).
+    ///
+    /// ```
+    /// # use conductor_models::Task;
+    /// use conductor_worker::{ConcurrencyLimiter, FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("query_search", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("found"))
+    /// })
+    /// .with_thread_count(32)
+    /// .with_concurrency_limiter(ConcurrencyLimiter::GRADIENT2);
+    /// assert!(worker.adaptive_concurrency());
+    /// ```
+    #[must_use]
+    pub fn with_concurrency_limiter(mut self, limiter: ConcurrencyLimiter) -> Self {
+        self.options = self.options.with_concurrency_limiter(limiter);
         self
     }
 
@@ -476,6 +497,10 @@ impl Worker for FnWorker {
 
     fn adaptive_concurrency(&self) -> bool {
         self.options.adaptive_concurrency()
+    }
+
+    fn concurrency_limiter(&self) -> Option<ConcurrencyLimiter> {
+        self.options.concurrency_limiter()
     }
 }
 

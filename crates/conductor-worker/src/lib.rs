@@ -62,6 +62,7 @@
 
 mod api;
 mod classify;
+mod concurrency_limiter;
 mod config;
 mod context;
 mod control;
@@ -88,6 +89,7 @@ mod worker;
 mod worker_options;
 
 pub use api::TaskApi;
+pub use concurrency_limiter::{AimdSettings, ConcurrencyLimiter, Gradient2Settings};
 pub use config::{EnvLookup, WorkerConfig};
 pub use context::TaskContext;
 pub use control::{WorkerControl, WorkerStatus};

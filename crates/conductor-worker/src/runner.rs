@@ -20,7 +20,7 @@ use crate::config::WorkerConfig;
 use crate::executor::{self, Execution};
 use crate::lease::Lease;
 use crate::poller::backoff::{IdleBackoff, LogLimiter};
-use crate::poller::limit::{AimdLimit, Sample};
+use crate::poller::limit::{AdaptiveLimit, Sample};
 use crate::poller::rate::TokenBucket;
 use crate::poller::take_free_slots;
 use crate::reporter::{Reporter, without_hand_backs};
@@ -37,7 +37,7 @@ pub(crate) struct TaskRunner {
     reporter: Reporter,
     slots: Arc<Semaphore>,
     /// The adaptive limit on executions in flight, when adaptive concurrency is on.
-    limit: Option<Mutex<AimdLimit>>,
+    limit: Option<Mutex<AdaptiveLimit>>,
     /// Wakes the poll loop when a slot is released or the adaptive limit grows (adaptive
     /// concurrency only; without it the loop waits on the semaphore).
     capacity_changed: Notify,
@@ -60,8 +60,8 @@ impl TaskRunner {
     ) -> Arc<Self> {
         let slots = Arc::new(Semaphore::new(config.thread_count()));
         let limit = config
-            .adaptive_concurrency()
-            .then(|| Mutex::new(AimdLimit::new(config.thread_count())));
+            .concurrency_limiter()
+            .map(|limiter| Mutex::new(AdaptiveLimit::new(limiter, config.thread_count())));
         let bucket = config
             .rate_limit()
             .map(|limit| Mutex::new(TokenBucket::new(limit, Instant::now().into_std())));

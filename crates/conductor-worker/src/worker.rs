@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use conductor_http::Result;
 use conductor_models::{Task, TaskDef};
 
+use crate::ConcurrencyLimiter;
 use crate::output::WorkerOutput;
 use crate::worker_options::{RateLimit, WorkerOptions};
 
@@ -219,6 +220,24 @@ pub trait Worker: Send + Sync {
     fn adaptive_concurrency(&self) -> bool {
         WorkerOptions::DEFAULT.adaptive_concurrency()
     }
+
+    /// The adaptive-concurrency algorithm when [`adaptive_concurrency`](Self::adaptive_concurrency)
+    /// is on: by default AIMD with its defaults ([`ConcurrencyLimiter::AIMD`]); `None` when off.
+    ///
+    /// ```
+    /// use conductor_models::Task;
+    /// use conductor_worker::{ConcurrencyLimiter, FnWorker, Worker, WorkerOutput};
+    ///
+    /// let worker = FnWorker::new("greet", |_task: Task| async {
+    ///     Ok(WorkerOutput::completed_with_result("hi"))
+    /// })
+    /// .with_concurrency_limiter(ConcurrencyLimiter::GRADIENT2);
+    /// assert_eq!(worker.concurrency_limiter(), Some(ConcurrencyLimiter::GRADIENT2));
+    /// ```
+    fn concurrency_limiter(&self) -> Option<ConcurrencyLimiter> {
+        self.adaptive_concurrency()
+            .then_some(ConcurrencyLimiter::AIMD)
+    }
 }
 
 #[async_trait]
@@ -281,6 +300,10 @@ impl<W: Worker + ?Sized> Worker for Arc<W> {
 
     fn adaptive_concurrency(&self) -> bool {
         (**self).adaptive_concurrency()
+    }
+
+    fn concurrency_limiter(&self) -> Option<ConcurrencyLimiter> {
+        (**self).concurrency_limiter()
     }
 }
 

@@ -3,6 +3,7 @@
 //! setters, the `#[worker(...)]` arguments and the environment overrides of
 //! [`WorkerConfig`](crate::WorkerConfig) all read or write it.
 
+use crate::ConcurrencyLimiter;
 use crate::worker::{
     DEFAULT_POLL_INTERVAL_MILLIS, DEFAULT_POLL_TIMEOUT_MILLIS, Worker, default_identity,
 };
@@ -40,7 +41,7 @@ pub struct WorkerOptions {
     lease_extend_enabled: bool,
     paused: bool,
     rate_limit: Option<RateLimit>,
-    adaptive_concurrency: bool,
+    concurrency_limiter: Option<ConcurrencyLimiter>,
 }
 
 impl WorkerOptions {
@@ -57,7 +58,7 @@ impl WorkerOptions {
         lease_extend_enabled: false,
         paused: false,
         rate_limit: None,
-        adaptive_concurrency: false,
+        concurrency_limiter: None,
     };
 
     /// The settings `worker` declares through its [`Worker`] methods.
@@ -85,7 +86,7 @@ impl WorkerOptions {
             lease_extend_enabled: worker.lease_extend_enabled(),
             paused: worker.paused(),
             rate_limit: worker.rate_limit(),
-            adaptive_concurrency: worker.adaptive_concurrency(),
+            concurrency_limiter: worker.concurrency_limiter(),
         }
     }
 
@@ -231,8 +232,9 @@ impl WorkerOptions {
     }
 
     /// Sets whether the number of executions in flight adapts to their latency and failures
-    /// (AIMD, between 1 and the thread count): it grows while latency is flat and shrinks when
-    /// executions get slower or fail. Default `false` (always up to the thread count).
+    /// (between 1 and the thread count): it grows while latency is flat and shrinks when
+    /// executions get slower or fail. `true` keeps the algorithm already chosen, else AIMD
+    /// ([`ConcurrencyLimiter::AIMD`]). Default `false` (always up to the thread count).
     ///
     /// ```
     /// let options = conductor_worker::WorkerOptions::default()
@@ -242,7 +244,25 @@ impl WorkerOptions {
     /// ```
     #[must_use]
     pub fn with_adaptive_concurrency(mut self, adaptive: bool) -> Self {
-        self.adaptive_concurrency = adaptive;
+        self.concurrency_limiter = if adaptive {
+            Some(self.concurrency_limiter.unwrap_or_default())
+        } else {
+            None
+        };
+        self
+    }
+
+    /// Turns adaptive concurrency on with `limiter`'s algorithm and settings.
+    ///
+    /// ```
+    /// use conductor_worker::{ConcurrencyLimiter, WorkerOptions};
+    ///
+    /// let options = WorkerOptions::default().with_concurrency_limiter(ConcurrencyLimiter::GRADIENT2);
+    /// assert_eq!(options.concurrency_limiter(), Some(ConcurrencyLimiter::GRADIENT2));
+    /// ```
+    #[must_use]
+    pub const fn with_concurrency_limiter(mut self, limiter: ConcurrencyLimiter) -> Self {
+        self.concurrency_limiter = Some(limiter);
         self
     }
 
@@ -347,7 +367,20 @@ impl WorkerOptions {
     /// ```
     #[must_use]
     pub const fn adaptive_concurrency(&self) -> bool {
-        self.adaptive_concurrency
+        self.concurrency_limiter.is_some()
+    }
+
+    /// The adaptive-concurrency algorithm, when adaptive concurrency is on.
+    ///
+    /// ```
+    /// use conductor_worker::{ConcurrencyLimiter, WorkerOptions};
+    ///
+    /// let options = WorkerOptions::default().with_adaptive_concurrency(true);
+    /// assert_eq!(options.concurrency_limiter(), Some(ConcurrencyLimiter::AIMD));
+    /// ```
+    #[must_use]
+    pub const fn concurrency_limiter(&self) -> Option<ConcurrencyLimiter> {
+        self.concurrency_limiter
     }
 }
 

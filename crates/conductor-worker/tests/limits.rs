@@ -16,7 +16,7 @@ use common::{Concurrency, EventLog, FakeApi, LONG, builder, completing_worker, f
 use conductor_events::TaskRunnerEvent;
 use conductor_http::ConductorError;
 use conductor_models::Task;
-use conductor_worker::{FnWorker, TaskHandler, WorkerOutput};
+use conductor_worker::{ConcurrencyLimiter, FnWorker, TaskHandler, WorkerOutput};
 use tokio::time::Instant;
 
 /// Tasks the server handed out so far, by polls or update-v2.
@@ -267,6 +267,65 @@ async fn adaptive_concurrency_shrinks_under_a_slow_dependency_and_recovers() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     reset_max(&concurrency);
     tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(concurrency.max(), 8);
+    assert_eq!(status(&handler, "work").concurrency_limit, 8);
+    handler.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn gradient2_shrinks_under_a_slow_dependency_and_recovers() {
+    let api = FakeApi::new();
+    api.add_tasks("work", 1_000);
+    let work = Arc::new(AtomicU64::new(100));
+    let failing = Arc::new(AtomicBool::new(false));
+    let concurrency = Arc::new(Concurrency::default());
+    let worker = dependent_worker(&work, &failing, &concurrency)
+        .with_concurrency_limiter(ConcurrencyLimiter::GRADIENT2);
+    let mut handler = builder(&api).worker(worker).build().unwrap();
+    handler.start().await.unwrap();
+
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(concurrency.max(), 8);
+    assert_eq!(status(&handler, "work").concurrency_limit, 8);
+
+    // Twenty times slower: the gradient is at its floor and the limit falls toward twice the
+    // queue size (2), a step per finished execution.
+    work.store(2_000, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    reset_max(&concurrency);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    assert!(
+        concurrency.max() <= 3,
+        "max in flight {}",
+        concurrency.max()
+    );
+    assert!(status(&handler, "work").concurrency_limit <= 3);
+
+    // Fast again: the gradient is 1, and the limit grows back to every slot.
+    work.store(100, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    reset_max(&concurrency);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(concurrency.max(), 8);
+    assert_eq!(status(&handler, "work").concurrency_limit, 8);
+    handler.stop().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn gradient2_ignores_failures_at_a_flat_latency() {
+    let api = FakeApi::new();
+    api.add_tasks("work", 600);
+    let work = Arc::new(AtomicU64::new(100));
+    let failing = Arc::new(AtomicBool::new(true));
+    let concurrency = Arc::new(Concurrency::default());
+    let worker = dependent_worker(&work, &failing, &concurrency)
+        .with_concurrency_limiter(ConcurrencyLimiter::GRADIENT2);
+    let mut handler = builder(&api).worker(worker).build().unwrap();
+    handler.start().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    reset_max(&concurrency);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // As in the reference: latency only (AIMD is the limiter that backs off on failures).
     assert_eq!(concurrency.max(), 8);
     assert_eq!(status(&handler, "work").concurrency_limit, 8);
     handler.stop().await.unwrap();

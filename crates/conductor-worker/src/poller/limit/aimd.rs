@@ -1,50 +1,40 @@
 //! [`AimdLimit`]: adaptive concurrency for one worker, after the AIMD limiter of Netflix's
-//! `concurrency-limits`. A plain, synchronous struct fed with each execution's duration and
-//! outcome (the caller measures them), so it is tested without tokio.
+//! `concurrency-limits`.
 //!
-//! On each sample: a *drop* (a failed execution, or one slower than [`LATENCY_TOLERANCE`] times
-//! the smoothed latency) multiplies the limit by [`BACKOFF_RATIO`]; any other sample adds 1 when
+//! On each sample: a *drop* (a failed execution, or one slower than `latency_tolerance` times
+//! the smoothed latency) multiplies the limit by `backoff_ratio`; any other sample adds 1 when
 //! the executions in flight use at least half the limit (as the reference does, so an idle worker
 //! does not grow a limit it never tests). The limit stays between 1 and the thread count.
 
-use std::time::Duration;
+use super::Sample;
 
-/// The factor applied to the limit on a drop (the reference's default).
-pub(crate) const BACKOFF_RATIO: f64 = 0.9;
-/// A sample slower than this many times the smoothed latency counts as a drop.
-pub(crate) const LATENCY_TOLERANCE: f64 = 2.0;
 /// How many samples the smoothed latency averages over (an exponential moving average): it
 /// follows a lasting change of latency within about this many executions, so a dependency that
 /// stays slower becomes the new normal and the limit grows again.
 pub(crate) const LATENCY_WINDOW: f64 = 100.0;
-
-/// One finished execution.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Sample {
-    /// How long it ran.
-    pub(crate) duration: Duration,
-    /// Executions in flight when it finished, itself included.
-    pub(crate) in_flight: usize,
-    /// Whether it failed in a way that may come from overload (an error or a panic).
-    pub(crate) failed: bool,
-}
 
 /// An additive-increase, multiplicative-decrease limit on the executions in flight.
 #[derive(Debug)]
 pub(crate) struct AimdLimit {
     limit: usize,
     max: usize,
+    /// The factor applied to the limit on a drop.
+    backoff_ratio: f64,
+    /// A sample slower than this many times the smoothed latency counts as a drop.
+    latency_tolerance: f64,
     /// The smoothed latency, in seconds; `None` before the first sample.
     latency: Option<f64>,
 }
 
 impl AimdLimit {
     /// A limit between 1 and `max`, starting at `max` (the worker starts as without it).
-    pub(crate) fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize, backoff_ratio: f64, latency_tolerance: f64) -> Self {
         let max = max.max(1);
         Self {
             limit: max,
             max,
+            backoff_ratio,
+            latency_tolerance,
             latency: None,
         }
     }
@@ -59,14 +49,14 @@ impl AimdLimit {
         let seconds = sample.duration.as_secs_f64();
         let slow = self
             .latency
-            .is_some_and(|latency| seconds > latency * LATENCY_TOLERANCE);
+            .is_some_and(|latency| seconds > latency * self.latency_tolerance);
         self.latency = Some(match self.latency {
             None => seconds,
             Some(latency) => latency + (seconds - latency) * 2.0 / (LATENCY_WINDOW + 1.0),
         });
         if sample.failed || slow {
             // Truncated as in the reference, and always at least one lower (until 1).
-            let backed_off = (self.limit as f64 * BACKOFF_RATIO) as usize;
+            let backed_off = (self.limit as f64 * self.backoff_ratio) as usize;
             self.limit = backed_off.min(self.limit - 1).max(1);
         } else if sample.in_flight * 2 >= self.limit {
             self.limit = (self.limit + 1).min(self.max);
@@ -77,7 +67,14 @@ impl AimdLimit {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
+
+    /// The reference's defaults (ratio 0.9, tolerance 2).
+    fn aimd(max: usize) -> AimdLimit {
+        AimdLimit::new(max, 0.9, 2.0)
+    }
 
     fn ok(millis: u64, in_flight: usize) -> Sample {
         Sample {
@@ -96,7 +93,7 @@ mod tests {
 
     #[test]
     fn starts_at_the_maximum_and_stays_there_while_latency_is_flat() {
-        let mut limit = AimdLimit::new(8);
+        let mut limit = aimd(8);
         assert_eq!(limit.limit(), 8);
         for _ in 0..100 {
             assert_eq!(limit.on_sample(ok(10, 8)), 8);
@@ -107,7 +104,7 @@ mod tests {
 
     #[test]
     fn failures_back_off_multiplicatively_down_to_one() {
-        let mut limit = AimdLimit::new(20);
+        let mut limit = aimd(20);
         limit.on_sample(ok(10, 20));
         let seen: Vec<usize> = (0..6).map(|_| limit.on_sample(failed(10))).collect();
         assert_eq!(seen, [18, 16, 14, 12, 10, 9]);
@@ -119,7 +116,7 @@ mod tests {
 
     #[test]
     fn a_latency_rise_backs_off_and_flat_latency_grows_it_back_by_one_a_sample() {
-        let mut limit = AimdLimit::new(8);
+        let mut limit = aimd(8);
         for _ in 0..50 {
             limit.on_sample(ok(10, 8));
         }
@@ -133,7 +130,7 @@ mod tests {
 
     #[test]
     fn an_idle_worker_does_not_grow_its_limit() {
-        let mut limit = AimdLimit::new(10);
+        let mut limit = aimd(10);
         limit.on_sample(failed(10));
         limit.on_sample(failed(10));
         assert_eq!(limit.limit(), 8);
@@ -146,7 +143,7 @@ mod tests {
 
     #[test]
     fn a_lasting_slowdown_becomes_the_new_normal() {
-        let mut limit = AimdLimit::new(4);
+        let mut limit = aimd(4);
         for _ in 0..20 {
             limit.on_sample(ok(10, 4));
         }
@@ -164,7 +161,7 @@ mod tests {
 
     #[test]
     fn a_thread_count_of_one_is_a_fixed_limit() {
-        let mut limit = AimdLimit::new(1);
+        let mut limit = aimd(1);
         assert_eq!(limit.on_sample(failed(1)), 1);
         assert_eq!(limit.on_sample(ok(1, 1)), 1);
     }
