@@ -5,7 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use conductor_client::ConductorClient;
-use conductor_events::{ActiveWorkersChanged, EventDispatcher, TaskRunnerEventsListener};
+use conductor_events::{
+    ActiveWorkersChanged, ConcurrencyLimitChanged, EventDispatcher, TaskRunnerEventsListener,
+};
 use conductor_http::{ConductorError, Configuration, Result};
 #[cfg(feature = "metrics")]
 use conductor_metrics::{MetricsCollector, MetricsServer, MetricsSettings};
@@ -754,7 +756,10 @@ impl TaskHandler {
     }
 
     /// Publishes each started worker's active task count whenever it changed since the last
-    /// sample.
+    /// sample. After the dispatcher dropped events (a listener's queue was full), it also
+    /// re-publishes every worker's count and concurrency limit, so that gauges kept from these
+    /// events (`active_workers`, `task_concurrency_limit`) heal within one interval instead of
+    /// staying wrong until the next change.
     fn spawn_sampler(&self, running: &Running) -> JoinHandle<()> {
         let interval = self.sample_interval();
         let sampled = Arc::clone(&running.sampled);
@@ -762,6 +767,7 @@ impl TaskHandler {
         let stopping = running.runtime.stopping.clone();
         tokio::spawn(async move {
             let mut last: Vec<Option<usize>> = Vec::new();
+            let mut dropped_before = events.dropped_events();
             let mut ticks = tokio::time::interval(interval);
             loop {
                 tokio::select! {
@@ -773,9 +779,20 @@ impl TaskHandler {
                     Err(poisoned) => poisoned.into_inner().clone(),
                 };
                 last.resize(workers.len(), None);
+                let dropped = events.dropped_events();
+                let heal = dropped != dropped_before;
+                dropped_before = dropped;
                 for ((task_type, state), last) in workers.iter().zip(last.iter_mut()) {
                     let count = state.active();
-                    if *last != Some(count) {
+                    // 0: the worker's runner has not set its limit yet.
+                    if heal && state.concurrency_limit() > 0 {
+                        events.publish(ConcurrencyLimitChanged {
+                            task_type: task_type.clone(),
+                            worker_id: state.worker_id(),
+                            limit: state.concurrency_limit(),
+                        });
+                    }
+                    if heal || *last != Some(count) {
                         *last = Some(count);
                         events.publish(ActiveWorkersChanged {
                             task_type: task_type.clone(),

@@ -372,3 +372,70 @@ async fn a_stop_requested_through_the_control_ends_a_hosts_wait_for_shutdown() {
     assert!(control.is_stop_requested());
     assert!(!control.status("a").unwrap().running);
 }
+
+/// A listener that blocks on its first event until released, then records what it is given.
+#[derive(Default)]
+struct StuckListener {
+    released: std::sync::Mutex<bool>,
+    release: std::sync::Condvar,
+    seen: std::sync::Mutex<Vec<conductor_events::TaskRunnerEvent>>,
+}
+
+impl TaskRunnerEventsListener for StuckListener {
+    fn on_event(&self, event: &conductor_events::TaskRunnerEvent) {
+        let first = {
+            let mut seen = self.seen.lock().unwrap();
+            seen.push(event.clone());
+            seen.len() == 1
+        };
+        if first {
+            let mut released = self.released.lock().unwrap();
+            while !*released {
+                released = self.release.wait(released).unwrap();
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn gauges_kept_from_events_heal_after_a_listener_dropped_some() {
+    let api = FakeApi::new();
+    let listener = Arc::new(StuckListener::default());
+    let mut handler = builder(&api)
+        .event_queue_capacity(1)
+        .metrics(MetricsSettings::default().with_update_interval(Duration::from_millis(50)))
+        .event_listener(listener.clone())
+        .worker(completing_worker("a", Duration::ZERO).with_thread_count(3))
+        .build()
+        .unwrap();
+    handler.start().await.unwrap();
+    // Stuck on its first event with a queue of one: the start's limit event and the polls'
+    // events are dropped for it.
+    let dispatcher = handler.event_dispatcher().clone();
+    let deadline = tokio::time::Instant::now() + LONG;
+    while dispatcher.dropped_events() < 3 {
+        assert!(tokio::time::Instant::now() < deadline, "no event dropped");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    *listener.released.lock().unwrap() = true;
+    listener.release.notify_all();
+
+    // The first two events it saw (the one it was stuck on and the one queued behind it) may
+    // hold the start's limit; a later one can only come from the sampler's re-publication.
+    let healed = || {
+        listener.seen.lock().unwrap().iter().skip(2).any(|event| {
+            matches!(event, conductor_events::TaskRunnerEvent::ConcurrencyLimitChanged(e)
+                if e.task_type == "a" && e.limit == 3)
+        })
+    };
+    // Within a few sampling intervals; a minute is the bound on a loaded machine.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while !healed() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the limit was never re-published"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    handler.stop().await.unwrap();
+}
