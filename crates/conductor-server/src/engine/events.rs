@@ -14,8 +14,10 @@ use conductor_models::{
 use serde_json::{Value, json};
 
 use super::Deferred;
-use super::executor::{Exec, StartParams};
+use super::executor::Exec;
+use super::refs::strip_iteration;
 use super::script;
+use super::start::StartParams;
 use crate::expr::Resolver;
 
 /// Upper bound on deferred items handled in one operation (guards against event loops, e.g. a
@@ -199,8 +201,7 @@ impl Exec<'_> {
                                 .rev()
                                 .find(|t| {
                                     t.reference_task_name == reference
-                                        || super::executor::strip_iteration(&t.reference_task_name)
-                                            == reference
+                                        || strip_iteration(&t.reference_task_name) == reference
                                 })
                                 .cloned()
                         })

@@ -5,17 +5,23 @@
 //! touched. Nothing here sleeps: time comes from the [`Clock`].
 
 pub(crate) mod def_tree;
+pub(crate) mod effects;
 pub mod error;
 pub(crate) mod events;
 pub(crate) mod executor;
+pub(crate) mod input;
 pub(crate) mod jq;
 pub(crate) mod metadata;
 pub(crate) mod network;
+pub(crate) mod refs;
 pub(crate) mod render;
 pub(crate) mod script;
+pub(crate) mod start;
 pub(crate) mod system_task;
+pub(crate) mod task_defs;
 pub(crate) mod task_ops;
 pub(crate) mod tasks;
+pub(crate) mod view;
 pub(crate) mod workflow_ops;
 
 use std::collections::HashMap;

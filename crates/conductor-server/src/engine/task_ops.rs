@@ -6,8 +6,9 @@ use conductor_models::{
 };
 
 use super::error::{EngineError, EngineResult};
-use super::executor::{Exec, LIMIT_POSTPONE_MS, task_def_of};
+use super::executor::{Exec, LIMIT_POSTPONE_MS};
 use super::render::render_task;
+use super::task_defs::task_def_of;
 use crate::clock::secs_to_millis;
 use crate::queue::queue_name;
 

@@ -12,8 +12,11 @@ use serde_json::Value;
 
 use super::def_tree;
 use super::error::{EngineError, EngineResult, Violation};
-use super::executor::{Exec, StartParams, populate_task_defs, resolve_task_input};
+use super::executor::Exec;
+use super::input::resolve_task_input;
 use super::render::{render_task, render_workflow, task_summary, workflow_summary};
+use super::start::StartParams;
+use super::task_defs::populate_task_defs;
 use crate::queue::queue_name;
 use crate::search::{Query, compare_by, free_text_matches, parse_sort};
 

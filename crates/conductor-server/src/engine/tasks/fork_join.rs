@@ -10,9 +10,12 @@ use conductor_models::{
 use serde_json::{Value, json};
 
 use crate::engine::def_tree;
-use crate::engine::executor::{Exec, Terminate, latest_task, loop_suffix, populate_workflow_task};
+use crate::engine::effects::{Executed, Mapped, Terminate};
+use crate::engine::refs::{is_type, latest_task, loop_suffix};
 use crate::engine::script;
-use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::system_task::{MapContext, SystemTask, base_task};
+use crate::engine::task_defs::populate_workflow_task;
+use crate::engine::view::View;
 
 /// The FORK task that records a fork (COMPLETED at once).
 fn fork_task(ctx: &MapContext<'_>) -> Task {
@@ -47,16 +50,16 @@ impl SystemTask for ForkJoin {
         "FORK_JOIN"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        let mut tasks = vec![fork_task(ctx)];
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        let mut mapped = Mapped::from(fork_task(ctx));
         for branch in &ctx.workflow_task.fork_tasks {
             if let Some(first) = branch.first() {
-                tasks.extend(exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?);
+                mapped.extend(view.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?);
             }
         }
         let join = join_after(ctx)?;
-        tasks.extend(exec.tasks_to_be_scheduled(ctx.workflow, &join, 0, None)?);
-        Ok(tasks)
+        mapped.extend(view.tasks_to_be_scheduled(ctx.workflow, &join, 0, None)?);
+        Ok(mapped)
     }
 }
 
@@ -227,7 +230,7 @@ impl SystemTask for ForkJoinDynamic {
         "FORK_JOIN_DYNAMIC"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut fork = fork_task(ctx);
         let branches = dynamic_branches(ctx.workflow_task, &fork.input_data)?;
         let existing: HashSet<&str> = ctx
@@ -236,7 +239,7 @@ impl SystemTask for ForkJoinDynamic {
             .iter()
             .map(|t| t.reference_task_name.as_str())
             .collect();
-        let mut scheduled = Vec::new();
+        let mut scheduled = Mapped::default();
         let mut join_on = Vec::new();
         let mut defs = Vec::new();
         for (mut wt, extra) in branches {
@@ -256,9 +259,9 @@ impl SystemTask for ForkJoinDynamic {
             // any input, and a SUB_WORKFLOW branch hands it to its child as `workflowInput`
             // (3.21 added it to the mapped task's input afterwards, unresolved and top level).
             wt.input_parameters.extend(extra);
-            populate_workflow_task(&mut wt, exec.store);
-            let tasks = exec.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
-            if tasks.is_empty() {
+            populate_workflow_task(&mut wt, view.store);
+            let branch = view.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
+            if branch.tasks.is_empty() {
                 return Err(Terminate::new(
                     format!(
                         "No dynamic tasks could be created for {}",
@@ -268,30 +271,31 @@ impl SystemTask for ForkJoinDynamic {
                 ));
             }
             join_on.push(
-                tasks
+                branch
+                    .tasks
                     .last()
                     .map(|t| t.reference_task_name.clone())
                     .unwrap_or_default(),
             );
             defs.push(serde_json::to_value(&wt).unwrap_or(Value::Null));
-            scheduled.extend(tasks);
+            scheduled.extend(branch);
         }
         fork.input_data.insert("forkedTasks".into(), json!(join_on));
         fork.input_data
             .insert("forkedTaskDefs".into(), Value::Array(defs));
         let join_wt = join_after(ctx)?;
-        let mut joins = exec.tasks_to_be_scheduled(ctx.workflow, &join_wt, 0, None)?;
-        for join in &mut joins {
-            if join.task_type == "JOIN" {
+        let mut joins = view.tasks_to_be_scheduled(ctx.workflow, &join_wt, 0, None)?;
+        for join in &mut joins.tasks {
+            if is_type(join, &TaskType::Join) {
                 let mut input = join_wt.input_parameters.clone();
                 input.insert("joinOn".into(), json!(join_on));
                 join.input_data = input;
             }
         }
-        let mut tasks = vec![fork];
-        tasks.extend(scheduled);
-        tasks.extend(joins);
-        Ok(tasks)
+        let mut mapped = Mapped::from(fork);
+        mapped.extend(scheduled);
+        mapped.extend(joins);
+        Ok(mapped)
     }
 }
 
@@ -338,7 +342,7 @@ pub(super) struct Join;
 impl Join {
     /// Evaluates an Orkes join script; `Some(status)` when it decides, `None` to fall back.
     fn script_verdict(
-        exec: &Exec<'_>,
+        view: &View<'_>,
         wf: &Workflow,
         task: &Task,
         refs: &[(String, String)],
@@ -370,7 +374,7 @@ impl Join {
                 );
             }
         }
-        let verdict = script::eval(script_text, &Value::Object(bindings), exec.settings.script);
+        let verdict = script::eval(script_text, &Value::Object(bindings), view.settings.script);
         Some(match verdict {
             Err(e) => Err(e.to_string()),
             Ok(Value::Bool(true)) => Ok(TaskStatus::Completed),
@@ -389,20 +393,20 @@ impl SystemTask for Join {
         "JOIN"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        let mut task = crate::engine::executor::base_task(ctx);
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        let mut task = base_task(ctx);
         task.input_data
             .insert("joinOn".into(), json!(ctx.workflow_task.join_on));
         task.status = TaskStatus::InProgress;
-        Ok(vec![task])
+        Ok(task.into())
     }
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
+        view: &View<'_>,
+        wf: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    ) -> Result<Executed, Terminate> {
         let refs = join_refs(task);
         let mut output = JsonMap::new();
         let mut all_terminal = true;
@@ -440,7 +444,7 @@ impl SystemTask for Join {
         });
         let before = (task.status.clone(), task.output_data.clone());
         task.output_data = output;
-        if let Some(verdict) = Self::script_verdict(exec, wf, task, &refs) {
+        if let Some(verdict) = Self::script_verdict(view, wf, task, &refs) {
             match verdict {
                 Err(message) => {
                     task.status = TaskStatus::FailedWithTerminalError;
@@ -473,7 +477,7 @@ impl SystemTask for Join {
                     Some(format!("{} completed with errors", names.join(" ")));
             }
         }
-        Ok((task.status.clone(), task.output_data.clone()) != before)
+        Ok(((task.status.clone(), task.output_data.clone()) != before).into())
     }
 }
 
@@ -494,7 +498,7 @@ impl SystemTask for ExclusiveJoin {
         "EXCLUSIVE_JOIN"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut task = ctx.resolved_task(TaskStatus::InProgress);
         task.input_data
             .insert("joinOn".into(), json!(ctx.workflow_task.join_on));
@@ -504,15 +508,10 @@ impl SystemTask for ExclusiveJoin {
                 json!(ctx.workflow_task.default_exclusive_join_task),
             );
         }
-        Ok(vec![task])
+        Ok(task.into())
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        wf: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    fn execute(&self, _: &View<'_>, wf: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
         let suffix = join_loop_suffix(task);
         let list = |key: &str| -> Vec<String> {
             task.input_data
@@ -535,10 +534,10 @@ impl SystemTask for ExclusiveJoin {
         };
         let Some(joined) = pick(list("joinOn")).or_else(|| pick(list("defaultExclusiveJoinTask")))
         else {
-            return Ok(false);
+            return Ok(Executed::unchanged());
         };
         if !joined.status.is_terminal() {
-            return Ok(false);
+            return Ok(Executed::unchanged());
         }
         if joined.status.is_successful() {
             task.status = TaskStatus::Completed;
@@ -547,6 +546,6 @@ impl SystemTask for ExclusiveJoin {
             task.status = TaskStatus::Failed;
             task.reason_for_incompletion = joined.reason_for_incompletion.clone();
         }
-        Ok(true)
+        Ok(Executed::changed())
     }
 }

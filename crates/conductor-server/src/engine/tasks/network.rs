@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use conductor_models::{Task, TaskStatus};
+use conductor_models::TaskStatus;
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Mapped, Terminate};
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 
 /// What the network worker does for a task type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,8 +63,8 @@ impl SystemTask for NetworkTask {
         true
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        Ok(vec![ctx.resolved_task(TaskStatus::Scheduled)])
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        Ok(ctx.resolved_task(TaskStatus::Scheduled).into())
     }
 }
 
