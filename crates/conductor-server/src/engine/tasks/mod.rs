@@ -8,6 +8,8 @@ mod operators;
 mod scripting;
 mod sub_workflow;
 mod switch;
+#[cfg(test)]
+mod tests;
 mod wait;
 
 use std::sync::Arc;
