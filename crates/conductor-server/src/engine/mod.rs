@@ -3,6 +3,17 @@
 //! Every operation locks the [`Store`](crate::store::Store), runs synchronously through an
 //! [`Exec`](executor::Exec) and releases the lock before waking long-polling workers of the queues it
 //! touched. Nothing here sleeps: time comes from the [`Clock`].
+//!
+//! The modules form layers; each imports only the ones below it:
+//!
+//! - the operations behind the API ([`workflow_ops`], [`task_ops`], [`metadata`], [`events`],
+//!   [`network`]), as methods of `Exec`;
+//! - the [`executor`]: the decider, scheduling, retries, timeouts, termination and queueing, and the
+//!   one place ([`Exec::apply_effects`](executor::Exec)) that applies what system tasks ask for;
+//! - the system tasks ([`system_task`], [`tasks`]): they map and execute on a read-only
+//!   [`view::View`] and return [`effects::Effect`]s, so each can be tested on a plain store;
+//! - shared pure helpers: [`view`], [`effects`], [`start`], [`refs`], [`input`], [`task_defs`],
+//!   [`def_tree`], [`render`], [`script`], [`jq`].
 
 pub(crate) mod def_tree;
 pub(crate) mod effects;

@@ -5,7 +5,7 @@
 //! task to task instances when scheduling (`TaskMapper`), *starts* and *executes* them in the same
 //! decide (`WorkflowSystemTask.start/execute`) and *cancels* open ones when the workflow ends.
 //! Every one of those calls gets a read-only [`View`] and the task instance it works on; what else
-//! it wants changed it returns as [`Effect`](super::effects::Effect)s, which the executor applies.
+//! it wants changed it returns as [`Effect`]s, which the executor applies.
 //! Nothing here or in [`tasks`] depends on the executor.
 //!
 //! Two execution modes exist. In-memory tasks (every operator, SUB_WORKFLOW, WAIT, INLINE...) are
