@@ -71,142 +71,168 @@ pub(super) struct ForkJoinDynamic;
 type DynamicBranches = Vec<(WorkflowTask, JsonMap)>;
 
 fn dynamic_branches(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranches, Terminate> {
-    let fail = |reason: String| Terminate::new(reason, WorkflowStatus::Failed);
     let simple_style = ["forkTaskName", "forkTaskType", "forkTaskWorkflow"]
         .iter()
         .any(|k| input.get(*k).is_some_and(|v| !v.is_null()));
     if simple_style {
-        let items = match input.get("forkTaskInputs") {
-            Some(Value::Array(items)) => items.clone(),
-            other => {
-                return Err(fail(format!(
-                    "Input 'forkTaskInputs' must be a list, found {}",
-                    other.map_or("null".to_owned(), ToString::to_string)
-                )));
-            }
-        };
-        let text = |k: &str| {
-            input
-                .get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let sub_workflow = text("forkTaskWorkflow");
-        let task_type = match (sub_workflow, text("forkTaskType")) {
-            (Some(_), _) => TaskType::SubWorkflow,
-            (None, Some(t)) => TaskType::from_wire(t),
-            (None, None) => TaskType::Simple,
-        };
-        let name = text("forkTaskName")
-            .or(sub_workflow)
-            .map(str::to_owned)
-            .unwrap_or_else(|| task_type.as_str().to_owned());
-        let mut branches = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let reference = format!("_{name}_{i}");
-            let mut task = WorkflowTask::new(task_type.clone(), name.clone(), reference);
-            task.optional = wt.optional;
-            if let Some(workflow) = sub_workflow {
-                let version = input
-                    .get("forkTaskWorkflowVersion")
-                    .and_then(|v| {
-                        v.as_str()
-                            .map(str::to_owned)
-                            .or_else(|| Some(v.to_string()))
-                    })
-                    .and_then(|v| v.parse::<i32>().ok());
-                task.sub_workflow_param = serde_json::from_value(json!({
-                    "name": workflow,
-                    "version": version,
-                }))
-                .ok();
-            }
-            let mut branch_input = match item {
-                Value::Object(map) => map.clone(),
-                other => {
-                    let mut m = JsonMap::new();
-                    m.insert("input".into(), other.clone());
-                    m
-                }
-            };
-            branch_input.insert("__index".into(), json!(i));
-            branches.push((task, branch_input));
-        }
-        return Ok(branches);
+        return branches_of_one_task(wt, input);
     }
     if let Some(param) = &wt.dynamic_fork_tasks_param {
-        let tasks: Vec<WorkflowTask> = match input.get(param) {
-            Some(value @ Value::Array(_)) => serde_json::from_value(value.clone())
-                .map_err(|e| fail(format!("Invalid dynamic fork tasks in '{param}': {e}")))?,
-            other => {
-                return Err(fail(format!(
-                    "Dynamic tasks could not be created. The value of {param} from task's input {} has no dynamic tasks to be scheduled",
-                    other.map_or("null".to_owned(), ToString::to_string)
-                )));
-            }
-        };
-        let input_param = wt
-            .dynamic_fork_tasks_input_param_name
-            .clone()
-            .unwrap_or_default();
-        let inputs = match input.get(&input_param) {
-            Some(Value::Object(map)) => map.clone(),
-            other => {
-                return Err(fail(format!(
-                    "Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found {}",
-                    other.map_or("null".to_owned(), ToString::to_string)
-                )));
-            }
-        };
-        let mut branches = Vec::new();
-        for task in tasks {
-            if task.task_reference_name.is_empty() {
-                return Err(fail(
-                    "Dynamic fork task is missing a taskReferenceName".into(),
-                ));
-            }
-            let extra = match inputs.get(&task.task_reference_name) {
-                Some(Value::Object(map)) => map.clone(),
-                None | Some(Value::Null) => JsonMap::new(),
-                // conductor-oss casts each branch's input to a Map: anything else is a
-                // ClassCastException, reported as invalid input.
-                Some(other) => {
-                    let class = java_class_name(other);
-                    return Err(fail(format!(
-                        "Tasks could not be dynamically forked due to invalid input: class {class} cannot be cast to class java.util.Map ({class} and java.util.Map are in module java.base of loader 'bootstrap')"
-                    )));
-                }
-            };
-            branches.push((task, extra));
-        }
-        return Ok(branches);
+        return branches_of_listed_tasks(wt, input, param);
     }
     if let Some(param) = &wt.dynamic_fork_join_tasks_param {
-        let list = input
-            .get(param)
-            .and_then(|v| v.get("dynamicTasks"))
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| fail(format!("Input '{param}' holds no dynamicTasks list")))?;
-        let mut branches = Vec::new();
-        for item in list {
-            let name = item["taskName"].as_str().unwrap_or_default().to_owned();
-            let reference = item["referenceName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let task_type = item["type"]
-                .as_str()
-                .map_or(TaskType::Simple, TaskType::from_wire);
-            let extra = item["input"].as_object().cloned().unwrap_or_default();
-            branches.push((WorkflowTask::new(task_type, name, reference), extra));
-        }
-        return Ok(branches);
+        return branches_of_dynamic_tasks(input, param);
     }
     Err(fail(
         "FORK_JOIN_DYNAMIC needs forkTaskName/forkTaskInputs, dynamicForkTasksParam or dynamicForkJoinTasksParam"
             .into(),
     ))
+}
+
+/// A mapping error: the workflow fails with `reason`.
+fn fail(reason: String) -> Terminate {
+    Terminate::new(reason, WorkflowStatus::Failed)
+}
+
+/// `forkTaskName`/`forkTaskType`/`forkTaskWorkflow` with `forkTaskInputs`: one branch of the same
+/// task per input item.
+fn branches_of_one_task(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranches, Terminate> {
+    let items = match input.get("forkTaskInputs") {
+        Some(Value::Array(items)) => items.clone(),
+        other => {
+            return Err(fail(format!(
+                "Input 'forkTaskInputs' must be a list, found {}",
+                other.map_or("null".to_owned(), ToString::to_string)
+            )));
+        }
+    };
+    let text = |k: &str| {
+        input
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let sub_workflow = text("forkTaskWorkflow");
+    let task_type = match (sub_workflow, text("forkTaskType")) {
+        (Some(_), _) => TaskType::SubWorkflow,
+        (None, Some(t)) => TaskType::from_wire(t),
+        (None, None) => TaskType::Simple,
+    };
+    let name = text("forkTaskName")
+        .or(sub_workflow)
+        .map(str::to_owned)
+        .unwrap_or_else(|| task_type.as_str().to_owned());
+    let mut branches = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let reference = format!("_{name}_{i}");
+        let mut task = WorkflowTask::new(task_type.clone(), name.clone(), reference);
+        task.optional = wt.optional;
+        if let Some(workflow) = sub_workflow {
+            let version = input
+                .get("forkTaskWorkflowVersion")
+                .and_then(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| Some(v.to_string()))
+                })
+                .and_then(|v| v.parse::<i32>().ok());
+            task.sub_workflow_param = serde_json::from_value(json!({
+                "name": workflow,
+                "version": version,
+            }))
+            .ok();
+        }
+        let mut branch_input = match item {
+            Value::Object(map) => map.clone(),
+            other => {
+                let mut m = JsonMap::new();
+                m.insert("input".into(), other.clone());
+                m
+            }
+        };
+        branch_input.insert("__index".into(), json!(i));
+        branches.push((task, branch_input));
+    }
+    Ok(branches)
+}
+
+/// `dynamicForkTasksParam`: the input names the list of workflow tasks, and
+/// `dynamicForkTasksInputParamName` the input of each, by reference name.
+fn branches_of_listed_tasks(
+    wt: &WorkflowTask,
+    input: &JsonMap,
+    param: &str,
+) -> Result<DynamicBranches, Terminate> {
+    let tasks: Vec<WorkflowTask> = match input.get(param) {
+        Some(value @ Value::Array(_)) => serde_json::from_value(value.clone())
+            .map_err(|e| fail(format!("Invalid dynamic fork tasks in '{param}': {e}")))?,
+        other => {
+            return Err(fail(format!(
+                "Dynamic tasks could not be created. The value of {param} from task's input {} has no dynamic tasks to be scheduled",
+                other.map_or("null".to_owned(), ToString::to_string)
+            )));
+        }
+    };
+    let input_param = wt
+        .dynamic_fork_tasks_input_param_name
+        .clone()
+        .unwrap_or_default();
+    let inputs = match input.get(&input_param) {
+        Some(Value::Object(map)) => map.clone(),
+        other => {
+            return Err(fail(format!(
+                "Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found {}",
+                other.map_or("null".to_owned(), ToString::to_string)
+            )));
+        }
+    };
+    let mut branches = Vec::new();
+    for task in tasks {
+        if task.task_reference_name.is_empty() {
+            return Err(fail(
+                "Dynamic fork task is missing a taskReferenceName".into(),
+            ));
+        }
+        let extra = match inputs.get(&task.task_reference_name) {
+            Some(Value::Object(map)) => map.clone(),
+            None | Some(Value::Null) => JsonMap::new(),
+            // conductor-oss casts each branch's input to a Map: anything else is a
+            // ClassCastException, reported as invalid input.
+            Some(other) => {
+                let class = java_class_name(other);
+                return Err(fail(format!(
+                    "Tasks could not be dynamically forked due to invalid input: class {class} cannot be cast to class java.util.Map ({class} and java.util.Map are in module java.base of loader 'bootstrap')"
+                )));
+            }
+        };
+        branches.push((task, extra));
+    }
+    Ok(branches)
+}
+
+/// The legacy `dynamicForkJoinTasksParam`: a `dynamicTasks` list of `{taskName, referenceName,
+/// type, input}`.
+fn branches_of_dynamic_tasks(input: &JsonMap, param: &str) -> Result<DynamicBranches, Terminate> {
+    let list = input
+        .get(param)
+        .and_then(|v| v.get("dynamicTasks"))
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| fail(format!("Input '{param}' holds no dynamicTasks list")))?;
+    let mut branches = Vec::new();
+    for item in list {
+        let name = item["taskName"].as_str().unwrap_or_default().to_owned();
+        let reference = item["referenceName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let task_type = item["type"]
+            .as_str()
+            .map_or(TaskType::Simple, TaskType::from_wire);
+        let extra = item["input"].as_object().cloned().unwrap_or_default();
+        branches.push((WorkflowTask::new(task_type, name, reference), extra));
+    }
+    Ok(branches)
 }
 
 /// The Java class Jackson gives a JSON value (for ClassCastException messages).
