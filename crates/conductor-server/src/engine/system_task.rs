@@ -87,7 +87,7 @@ pub(crate) fn base_task(ctx: &MapContext<'_>) -> Task {
 }
 
 /// The worker-task mapper (`SimpleTaskMapper` / `UserDefinedTaskMapper`).
-pub(crate) fn map_worker_task(ctx: &MapContext<'_>) -> Result<Task, Terminate> {
+fn map_worker_task(ctx: &MapContext<'_>) -> Result<Task, Terminate> {
     let Some(td) = ctx.task_def else {
         return Err(Terminate::new(
             format!(

@@ -14,7 +14,7 @@ pub(crate) fn task_def_of<'t>(task: &'t Task, store: &'t Store) -> Option<&'t Ta
 }
 
 /// An ad-hoc task definition for a task name nobody registered (`MetadataMapperService`).
-pub(crate) fn ad_hoc_task_def(name: &str, simple: bool) -> TaskDef {
+fn ad_hoc_task_def(name: &str, simple: bool) -> TaskDef {
     let mut def = TaskDef::new(name);
     if !simple {
         def.retry_count = 0;

@@ -22,7 +22,7 @@ mod timeout;
 
 use conductor_models::TaskType;
 
-use super::error::EngineResult;
+use super::error::{EngineError, EngineResult};
 use super::start::{StartParams, new_workflow, start_definition};
 use super::system_task::SystemTaskRegistry;
 use super::view::{View, new_id};
@@ -30,6 +30,11 @@ use super::{Deferred, Settings};
 use crate::store::Store;
 
 pub(crate) use queueing::LIMIT_POSTPONE_MS;
+
+/// The error of an operation on a workflow id that is not in the store.
+pub(crate) fn workflow_not_found(id: &str) -> EngineError {
+    EngineError::NotFound(format!("No such workflow found by id: {id}"))
+}
 
 /// One engine operation's view of the state.
 pub(crate) struct Exec<'a> {

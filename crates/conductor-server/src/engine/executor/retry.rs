@@ -16,7 +16,7 @@ use crate::engine::input::resolve_task_input;
 use crate::engine::view::new_id;
 
 /// Whether a task type is one of the operators that are never retried (`TaskType.isBuiltIn`).
-pub(crate) fn is_built_in(task_type: &TaskType) -> bool {
+pub(super) fn is_built_in(task_type: &TaskType) -> bool {
     matches!(
         task_type,
         TaskType::Decision
@@ -158,7 +158,7 @@ fn retry_jitter_ms(max_jitter_ms: i32) -> i64 {
 }
 
 /// The retry delay in seconds after a failed attempt with retry count `n` (`DeciderService.retry`).
-pub(crate) fn retry_delay_seconds(td: &TaskDef, n: i32) -> i32 {
+fn retry_delay_seconds(td: &TaskDef, n: i32) -> i32 {
     let base = i64::from(td.retry_delay_seconds);
     let delay = match td.retry_logic {
         RetryLogic::LinearBackoff => base

@@ -171,6 +171,18 @@ impl Exec<'_> {
         }
     }
 
+    /// Removes tasks from a workflow and from the queues and indexes.
+    pub(crate) fn delete_tasks(&mut self, wf: &mut Workflow, doomed: impl Fn(&Task) -> bool) {
+        let (gone, kept): (Vec<Task>, Vec<Task>) = wf.tasks.drain(..).partition(|t| doomed(t));
+        wf.tasks = kept;
+        for task in gone {
+            self.unqueue_task(&task);
+            self.store.task_index.remove(&task.task_id);
+            self.store.task_logs.remove(&task.task_id);
+            self.store.timers.remove(&task.task_id);
+        }
+    }
+
     /// Applies, in order, what a system task or a mapper of workflow `wf` asked for (the task
     /// itself is already written back); returns whether a workflow was started.
     pub(super) fn apply_effects(

@@ -7,9 +7,10 @@ use std::collections::BTreeSet;
 use conductor_models::{TaskStatus, Workflow, WorkflowStatus};
 use serde_json::{Value, json};
 
-use super::Exec;
+use super::{Exec, workflow_not_found};
 use crate::engine::Deferred;
 use crate::engine::effects::Terminate;
+use crate::engine::error::{EngineError, EngineResult};
 use crate::engine::input::expression_document;
 use crate::engine::render::render_workflow;
 use crate::engine::start::StartParams;
@@ -133,6 +134,28 @@ impl Exec<'_> {
                 child: wf.workflow_id.clone(),
             });
         }
+    }
+
+    /// `DELETE /workflow/{id}`: API termination (no failure workflow).
+    pub(crate) fn terminate(&mut self, id: &str, reason: Option<String>) -> EngineResult<()> {
+        let Some(wf) = self.store.workflows.get(id) else {
+            return Err(workflow_not_found(id));
+        };
+        match wf.status {
+            WorkflowStatus::Completed => {
+                return Err(EngineError::Conflict(
+                    "Cannot terminate a COMPLETED workflow.".into(),
+                ));
+            }
+            WorkflowStatus::Terminated => return Ok(()),
+            _ => {}
+        }
+        let Some(mut wf) = self.store.workflows.remove(id) else {
+            return Err(workflow_not_found(id));
+        };
+        self.terminate_workflow(&mut wf, WorkflowStatus::Terminated, reason, false, None);
+        self.store.workflows.insert(id.to_owned(), wf);
+        Ok(())
     }
 
     /// The engine-caused termination path (`WorkflowExecutorOps.terminate(workflow, exception)`):

@@ -6,12 +6,11 @@ use conductor_models::{
 };
 use serde_json::Value;
 
-use super::super::def_tree;
-use super::super::error::{EngineError, EngineResult};
-use super::super::executor::Exec;
-use super::super::render::render_workflow;
-use super::super::tasks::webhook_matches;
-use super::not_found;
+use crate::engine::def_tree;
+use crate::engine::error::{EngineError, EngineResult};
+use crate::engine::executor::Exec;
+use crate::engine::render::render_workflow;
+use crate::engine::tasks::webhook_matches;
 use crate::queue::queue_name;
 
 impl Exec<'_> {
@@ -102,26 +101,6 @@ impl Exec<'_> {
         wf.last_retried_time = now;
         wf.update_time = Some(now);
         self.decide(id);
-        Ok(())
-    }
-
-    /// `DELETE /workflow/{id}`: API termination (no failure workflow).
-    pub(crate) fn terminate(&mut self, id: &str, reason: Option<String>) -> EngineResult<()> {
-        let wf = self.workflow(id)?;
-        match wf.status {
-            WorkflowStatus::Completed => {
-                return Err(EngineError::Conflict(
-                    "Cannot terminate a COMPLETED workflow.".into(),
-                ));
-            }
-            WorkflowStatus::Terminated => return Ok(()),
-            _ => {}
-        }
-        let Some(mut wf) = self.store.workflows.remove(id) else {
-            return Err(not_found(id));
-        };
-        self.terminate_workflow(&mut wf, WorkflowStatus::Terminated, reason, false, None);
-        self.store.workflows.insert(id.to_owned(), wf);
         Ok(())
     }
 

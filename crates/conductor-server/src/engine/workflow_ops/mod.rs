@@ -17,25 +17,24 @@ mod test_run;
 
 use conductor_models::{Task, Workflow};
 
-use super::error::{EngineError, EngineResult};
-use super::executor::Exec;
+use super::error::EngineResult;
+use super::executor::{Exec, workflow_not_found};
 
 pub(crate) use search::SearchParams;
 
-fn not_found(id: &str) -> EngineError {
-    EngineError::NotFound(format!("No such workflow found by id: {id}"))
-}
-
 impl Exec<'_> {
     fn workflow(&self, id: &str) -> EngineResult<&Workflow> {
-        self.store.workflows.get(id).ok_or_else(|| not_found(id))
+        self.store
+            .workflows
+            .get(id)
+            .ok_or_else(|| workflow_not_found(id))
     }
 
     fn workflow_mut(&mut self, id: &str) -> EngineResult<&mut Workflow> {
         self.store
             .workflows
             .get_mut(id)
-            .ok_or_else(|| not_found(id))
+            .ok_or_else(|| workflow_not_found(id))
     }
 
     /// Removes tasks from a workflow (restart, rerun) and from the queues and indexes; keeps the

@@ -3,11 +3,11 @@
 
 use conductor_models::{SearchResult, Task, TaskType, Workflow, WorkflowStatusSummary};
 
-use super::super::error::EngineResult;
-use super::super::executor::Exec;
-use super::super::refs::is_type;
-use super::super::render::render_workflow;
-use super::super::tasks::is_blocking_wait;
+use crate::engine::error::EngineResult;
+use crate::engine::executor::Exec;
+use crate::engine::refs::is_type;
+use crate::engine::render::render_workflow;
+use crate::engine::tasks::is_blocking_wait;
 
 impl Exec<'_> {
     /// A workflow, rendered.

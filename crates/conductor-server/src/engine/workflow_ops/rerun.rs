@@ -5,12 +5,11 @@ use conductor_models::{
     JsonMap, RerunWorkflowRequest, Task, TaskStatus, TaskType, Workflow, WorkflowStatus,
 };
 
-use super::super::error::{EngineError, EngineResult};
-use super::super::executor::Exec;
-use super::super::refs::is_type;
-use super::super::task_defs::populate_task_defs;
-use super::not_found;
 use super::retry::revive_task;
+use crate::engine::error::{EngineError, EngineResult};
+use crate::engine::executor::{Exec, workflow_not_found};
+use crate::engine::refs::is_type;
+use crate::engine::task_defs::populate_task_defs;
 
 /// Where a rerun starts: a task of the workflow itself, or the SUB_WORKFLOW task whose child
 /// (or deeper descendant) holds the requested task.
@@ -59,7 +58,7 @@ impl Exec<'_> {
         };
         let now = self.now;
         let Some(mut wf) = self.store.workflows.remove(id) else {
-            return Err(not_found(id));
+            return Err(workflow_not_found(id));
         };
         self.clear_tasks(&mut wf, |_| false);
         if let Some(def) = latest {
@@ -109,7 +108,7 @@ impl Exec<'_> {
         }
         let now = self.now;
         let Some(mut wf) = self.store.workflows.remove(id) else {
-            return Err(not_found(id));
+            return Err(workflow_not_found(id));
         };
         if let Some(input) = request.workflow_input {
             wf.input = input;

@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 
 use conductor_models::{JsonMap, Task, TaskStatus, TaskType, Workflow, WorkflowStatus};
 
-use super::super::error::{EngineError, EngineResult};
-use super::super::executor::Exec;
-use super::super::input::resolve_task_input;
-use super::super::refs::is_type;
-use super::super::view::new_id;
-use super::not_found;
+use crate::engine::error::{EngineError, EngineResult};
+use crate::engine::executor::{Exec, workflow_not_found};
+use crate::engine::input::resolve_task_input;
+use crate::engine::refs::is_type;
+use crate::engine::view::new_id;
 
 impl Exec<'_> {
     /// `POST /workflow/{id}/retry` (`WorkflowExecutorOps.retry`).
@@ -177,7 +176,7 @@ impl Exec<'_> {
         }
         let now = self.now;
         let Some(mut wf) = self.store.workflows.remove(id) else {
-            return Err(not_found(id));
+            return Err(workflow_not_found(id));
         };
         wf.status = WorkflowStatus::Running;
         wf.last_retried_time = now;

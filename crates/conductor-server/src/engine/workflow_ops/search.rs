@@ -4,9 +4,9 @@
 use conductor_models::{SearchResult, Task, TaskSummary, Workflow, WorkflowSummary};
 use serde_json::Value;
 
-use super::super::error::{EngineError, EngineResult, Violation};
-use super::super::executor::Exec;
-use super::super::render::{render_task, render_workflow, task_summary, workflow_summary};
+use crate::engine::error::{EngineError, EngineResult, Violation};
+use crate::engine::executor::Exec;
+use crate::engine::render::{render_task, render_workflow, task_summary, workflow_summary};
 use crate::search::{Query, compare_by, free_text_matches, parse_sort};
 
 /// Largest page a workflow search may ask for.

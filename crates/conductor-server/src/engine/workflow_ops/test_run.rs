@@ -3,9 +3,9 @@
 
 use conductor_models::{Task, TaskResult, TaskStatus, TaskType, Workflow, WorkflowTestRequest};
 
-use super::super::error::EngineResult;
-use super::super::executor::Exec;
-use super::super::start::StartParams;
+use crate::engine::error::EngineResult;
+use crate::engine::executor::Exec;
+use crate::engine::start::StartParams;
 
 /// Types the test endpoint runs normally instead of consuming mocks (`WorkflowTestService`).
 const TEST_OPERATORS: [TaskType; 13] = [
