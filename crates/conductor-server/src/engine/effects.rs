@@ -36,7 +36,8 @@ impl Terminate {
 }
 
 /// A change to the engine's state asked for by a system task. Effects are applied in order, by
-/// `Exec::apply_effects`, once the task that returned them is written back to its workflow.
+/// `Exec::apply_effects`: a task's once the task is written back to its workflow, a mapper's once
+/// the mapping is done (before its tasks are scheduled).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Effect {
     /// Maps the workflow task against the workflow as it stands once the effects before this one

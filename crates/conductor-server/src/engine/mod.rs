@@ -6,10 +6,11 @@
 //!
 //! The modules form layers; each imports only the ones below it:
 //!
-//! - the operations behind the API ([`workflow_ops`], [`task_ops`], [`metadata`], [`events`],
-//!   [`network`]), as methods of `Exec`;
+//! - the operations behind the API ([`workflow_ops`], [`task_ops`], [`metadata`], [`network`]), as
+//!   methods of `Exec`;
 //! - the [`executor`]: the decider, scheduling, retries, timeouts, termination and queueing, and the
-//!   one place ([`Exec::apply_effects`](executor::Exec)) that applies what system tasks ask for;
+//!   one place (`Exec::apply_effects`) that applies what system tasks ask for; with [`events`], the
+//!   deferred work (parents of ended children, published events) it runs when an operation ends;
 //! - the system tasks ([`system_task`], [`tasks`]): they map and execute on a read-only
 //!   [`view::View`] and return [`effects::Effect`]s, so each can be tested on a plain store;
 //! - shared pure helpers: [`view`], [`effects`], [`start`], [`refs`], [`input`], [`task_defs`],

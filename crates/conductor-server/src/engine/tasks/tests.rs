@@ -296,3 +296,45 @@ fn wait_arms_and_clears_its_timer_through_effects() {
         }]
     );
 }
+
+#[test]
+fn do_while_asks_for_its_next_iteration_and_drops_old_ones() {
+    let fixture = Fixture::default();
+    let body = WorkflowTask::simple("worker", "t");
+    let mut lp = WorkflowTask::new(TaskType::DoWhile, "loop", "loop");
+    lp.loop_over = vec![body.clone()];
+    lp.loop_condition = Some("$.loop['iteration'] < 3".into());
+    lp.input_parameters = map_of(json!({"keepLastN": 1}));
+    let mut def = WorkflowDef::new("w");
+    def.tasks = vec![lp.clone()];
+    let mut wf = workflow(def);
+
+    let mut looping = task(TaskType::DoWhile, "loop", json!({"keepLastN": 1}));
+    looping.workflow_task = Some(lp);
+    let first = fixture.execute(&wf, &mut looping);
+    assert_eq!(looping.iteration, 1);
+    assert_eq!(
+        first,
+        Executed::changed().with(Effect::Schedule(Box::new(body.clone())))
+    );
+
+    // Iteration 2 ended: iteration 1 is dropped (keepLastN 1) and iteration 3 scheduled.
+    looping.iteration = 2;
+    looping.output_data = map_of(json!({"iteration": 2, "1": {"t": {}}}));
+    let done = |reference: &str| Task {
+        status: TaskStatus::Completed,
+        ..task(TaskType::Simple, reference, json!({}))
+    };
+    wf.tasks = vec![looping.clone(), done("t__1"), done("t__2")];
+    let next = fixture.execute(&wf, &mut looping);
+    assert_eq!(looping.iteration, 3);
+    assert_eq!(looping.status, TaskStatus::InProgress);
+    assert!(!looping.output_data.contains_key("1"));
+    assert!(looping.output_data.contains_key("2"));
+    assert_eq!(
+        next,
+        Executed::changed()
+            .with(Effect::DeleteTasks(vec!["t__1".into()]))
+            .with(Effect::Schedule(Box::new(body)))
+    );
+}
