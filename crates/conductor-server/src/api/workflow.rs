@@ -17,7 +17,8 @@ use super::{
     ApiError, ApiResult, AppState, Body, P, Q, Shutdown, json, no_content, ok_empty, text,
 };
 use crate::engine::error::{EngineError, EngineResult, Violation};
-use crate::engine::executor::{Exec, StartParams};
+use crate::engine::executor::Exec;
+use crate::engine::start::StartParams;
 use crate::engine::workflow_ops::SearchParams;
 
 pub(super) fn routes() -> Router<AppState> {

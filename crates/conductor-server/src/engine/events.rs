@@ -8,14 +8,15 @@
 //! workflows involved are back in the store, so an action may touch the publishing workflow.
 
 use conductor_models::{
-    EventActionType, EventHandler, EventHandlerAction, JsonMap, Task, TaskResult, TaskResultStatus,
-    Workflow,
+    EventActionType, EventHandler, EventHandlerAction, JsonMap, TaskResult, TaskResultStatus,
 };
 use serde_json::{Value, json};
 
 use super::Deferred;
-use super::executor::{Exec, StartParams};
+use super::executor::Exec;
+use super::refs::strip_iteration;
 use super::script;
+use super::start::StartParams;
 use crate::expr::Resolver;
 
 /// Upper bound on deferred items handled in one operation (guards against event loops, e.g. a
@@ -56,18 +57,6 @@ impl Exec<'_> {
             message_id: message_id.to_owned(),
             payload,
         });
-    }
-
-    /// Removes tasks from a workflow and from the queues and indexes.
-    pub(crate) fn delete_tasks(&mut self, wf: &mut Workflow, doomed: impl Fn(&Task) -> bool) {
-        let (gone, kept): (Vec<Task>, Vec<Task>) = wf.tasks.drain(..).partition(|t| doomed(t));
-        wf.tasks = kept;
-        for task in gone {
-            self.unqueue_task(&task);
-            self.store.task_index.remove(&task.task_id);
-            self.store.task_logs.remove(&task.task_id);
-            self.store.timers.remove(&task.task_id);
-        }
     }
 
     /// Runs the deferred work: decides workflows whose children ended and delivers events.
@@ -199,8 +188,7 @@ impl Exec<'_> {
                                 .rev()
                                 .find(|t| {
                                     t.reference_task_name == reference
-                                        || super::executor::strip_iteration(&t.reference_task_name)
-                                            == reference
+                                        || strip_iteration(&t.reference_task_name) == reference
                                 })
                                 .cloned()
                         })

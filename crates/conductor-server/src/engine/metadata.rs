@@ -79,21 +79,10 @@ fn required(task: &WorkflowTask, field: &str) -> String {
     )
 }
 
-fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Violation>) {
-    if task.name.trim().is_empty() {
-        errors.push(Violation::new(
-            path,
-            "WorkflowTask name cannot be empty or null",
-        ));
-    }
-    if task.task_reference_name.trim().is_empty() {
-        errors.push(Violation::new(
-            path,
-            "WorkflowTask taskReferenceName name cannot be empty or null",
-        ));
-    }
+/// The fields a workflow task of its type must have and lacks (`WorkflowTaskTypeConstraint`).
+fn missing_fields(task: &WorkflowTask) -> Vec<&'static str> {
     let input = &task.input_parameters;
-    let missing = match task.task_type {
+    match task.task_type {
         TaskType::Switch => {
             let mut m = Vec::new();
             if task.evaluator_type.as_deref().is_none_or(str::is_empty) {
@@ -141,7 +130,24 @@ fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Viol
         }
         TaskType::Event if task.sink.as_deref().is_none_or(str::is_empty) => vec!["sink"],
         _ => Vec::new(),
-    };
+    }
+}
+
+fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Violation>) {
+    if task.name.trim().is_empty() {
+        errors.push(Violation::new(
+            path,
+            "WorkflowTask name cannot be empty or null",
+        ));
+    }
+    if task.task_reference_name.trim().is_empty() {
+        errors.push(Violation::new(
+            path,
+            "WorkflowTask taskReferenceName name cannot be empty or null",
+        ));
+    }
+    let input = &task.input_parameters;
+    let missing = missing_fields(task);
     for field in missing {
         errors.push(Violation::new(path, required(task, field)));
     }

@@ -3,19 +3,37 @@
 //! Every operation locks the [`Store`](crate::store::Store), runs synchronously through an
 //! [`Exec`](executor::Exec) and releases the lock before waking long-polling workers of the queues it
 //! touched. Nothing here sleeps: time comes from the [`Clock`].
+//!
+//! The modules form layers; each imports only the ones below it:
+//!
+//! - the operations behind the API ([`workflow_ops`], [`task_ops`], [`metadata`], [`network`]), as
+//!   methods of `Exec`;
+//! - the [`executor`]: the decider, scheduling, retries, timeouts, termination and queueing, and the
+//!   one place (`Exec::apply_effects`) that applies what system tasks ask for; with [`events`], the
+//!   deferred work (parents of ended children, published events) it runs when an operation ends;
+//! - the system tasks ([`system_task`], [`tasks`]): they map and execute on a read-only
+//!   [`view::View`] and return [`effects::Effect`]s, so each can be tested on a plain store;
+//! - shared pure helpers: [`view`], [`effects`], [`start`], [`refs`], [`input`], [`task_defs`],
+//!   [`def_tree`], [`render`], [`script`], [`jq`].
 
 pub(crate) mod def_tree;
+pub(crate) mod effects;
 pub mod error;
 pub(crate) mod events;
 pub(crate) mod executor;
+pub(crate) mod input;
 pub(crate) mod jq;
 pub(crate) mod metadata;
 pub(crate) mod network;
+pub(crate) mod refs;
 pub(crate) mod render;
 pub(crate) mod script;
+pub(crate) mod start;
 pub(crate) mod system_task;
+pub(crate) mod task_defs;
 pub(crate) mod task_ops;
 pub(crate) mod tasks;
+pub(crate) mod view;
 pub(crate) mod workflow_ops;
 
 use std::collections::HashMap;

@@ -6,8 +6,9 @@ use conductor_models::{
 };
 
 use super::error::{EngineError, EngineResult};
-use super::executor::{Exec, LIMIT_POSTPONE_MS, task_def_of};
+use super::executor::{Exec, LIMIT_POSTPONE_MS};
 use super::render::render_task;
+use super::task_defs::task_def_of;
 use crate::clock::secs_to_millis;
 use crate::queue::queue_name;
 
@@ -172,36 +173,8 @@ impl Exec<'_> {
 
     /// Applies a worker's result (`WorkflowExecutorOps.updateTask`); returns the task id.
     pub(crate) fn update_task(&mut self, result: &TaskResult) -> EngineResult<String> {
-        if result.workflow_instance_id.is_empty() {
-            return Err(EngineError::Validation(vec![super::error::Violation::new(
-                "updateTask.taskResult.workflowInstanceId",
-                "Workflow Id cannot be null or empty",
-            )]));
-        }
-        if result.task_id.is_empty() {
-            return Err(EngineError::Validation(vec![super::error::Violation::new(
-                "updateTask.taskResult.taskId",
-                "Task ID cannot be null or empty",
-            )]));
-        }
+        let (task, wf_terminal) = self.task_to_update(result)?;
         let wf_id = result.workflow_instance_id.clone();
-        let Some(wf) = self.store.workflows.get(&wf_id) else {
-            return Err(EngineError::NotFound(format!(
-                "No such workflow found by id: {wf_id}"
-            )));
-        };
-        let wf_terminal = wf.status.is_terminal();
-        let Some(task) = wf
-            .tasks
-            .iter()
-            .find(|t| t.task_id == result.task_id)
-            .cloned()
-        else {
-            return Err(EngineError::NotFound(format!(
-                "No such task found by id: {}",
-                result.task_id
-            )));
-        };
         let task_queue = queue_name(&task.task_type, task.domain.as_deref());
         if task.status.is_terminal() || wf_terminal {
             self.store.queues.remove(&task_queue, &task.task_id);
@@ -230,27 +203,7 @@ impl Exec<'_> {
             self.refresh_sweep_due(&wf_id);
             return Ok(task.task_id);
         }
-        stored.status = TaskStatus::from_wire(result.status.as_str());
-        stored.output_data = result.output_data.clone();
-        stored.reason_for_incompletion = result.reason_for_incompletion.clone();
-        stored.worker_id = result.worker_id.clone();
-        stored.callback_after_seconds = result.callback_after_seconds;
-        stored.sub_workflow_id = result.sub_workflow_id.clone();
-        if result.external_output_payload_storage_path.is_some() {
-            stored.external_output_payload_storage_path =
-                result.external_output_payload_storage_path.clone();
-        }
-        if let Some(meta) = &result.execution_metadata {
-            stored.execution_metadata = meta.clone();
-        }
-        stored.update_time = now;
-        if stored.status.is_terminal() {
-            stored.end_time = now;
-        }
-        if !is_system && stored.status == TaskStatus::InProgress {
-            // A worker saying "still working": back to SCHEDULED, visible again after the callback.
-            stored.status = TaskStatus::Scheduled;
-        }
+        apply_result(stored, result, now, is_system);
         let terminal = stored.status.is_terminal();
         let requeue = (stored.status == TaskStatus::Scheduled).then(|| stored.clone());
         if terminal {
@@ -260,23 +213,61 @@ impl Exec<'_> {
             self.store.queues.remove(&task_queue, &t.task_id);
             self.queue_task(&t);
         }
-        if !result.logs.is_empty() {
-            let logs = self.store.task_logs.entry_or_default(task.task_id.clone());
-            for log in &result.logs {
-                let mut log = log.clone();
-                log.task_id = Some(task.task_id.clone());
-                if log.created_time == 0 {
-                    log.created_time = now;
-                }
-                logs.push(log);
-            }
-        }
+        self.append_logs(&task.task_id, &result.logs);
         if terminal {
             self.decide(&wf_id);
         } else {
             self.refresh_sweep_due(&wf_id);
         }
         Ok(task.task_id)
+    }
+
+    /// The task a result is for, and whether its workflow has ended; the validation and lookup
+    /// errors of `updateTask` otherwise.
+    fn task_to_update(&self, result: &TaskResult) -> EngineResult<(Task, bool)> {
+        if result.workflow_instance_id.is_empty() {
+            return Err(EngineError::Validation(vec![super::error::Violation::new(
+                "updateTask.taskResult.workflowInstanceId",
+                "Workflow Id cannot be null or empty",
+            )]));
+        }
+        if result.task_id.is_empty() {
+            return Err(EngineError::Validation(vec![super::error::Violation::new(
+                "updateTask.taskResult.taskId",
+                "Task ID cannot be null or empty",
+            )]));
+        }
+        let wf_id = &result.workflow_instance_id;
+        let Some(wf) = self.store.workflows.get(wf_id) else {
+            return Err(EngineError::NotFound(format!(
+                "No such workflow found by id: {wf_id}"
+            )));
+        };
+        let Some(task) = wf.tasks.iter().find(|t| t.task_id == result.task_id) else {
+            return Err(EngineError::NotFound(format!(
+                "No such task found by id: {}",
+                result.task_id
+            )));
+        };
+        Ok((task.clone(), wf.status.is_terminal()))
+    }
+
+    /// Appends a result's log lines to the task's logs, stamped with the task id (and now, when
+    /// they carry no time).
+    fn append_logs(&mut self, task_id: &str, lines: &[TaskExecLog]) {
+        if lines.is_empty() {
+            return;
+        }
+        let now = self.now;
+        let logs = self.store.task_logs.entry_or_default(task_id.to_owned());
+        for log in lines {
+            let mut log = log.clone();
+            log.task_id = Some(task_id.to_owned());
+            if log.created_time == 0 {
+                log.created_time = now;
+            }
+            logs.push(log);
+        }
     }
 
     /// The first non-terminal task with `reference` (or `reference__N`) in a workflow.
@@ -383,5 +374,31 @@ impl Exec<'_> {
                 .queues
                 .remove(&queue_name(task_type, Some(&domain)), task_id);
         }
+    }
+}
+
+/// A worker's result written into its task: status, output, reason, callback... A worker task
+/// reported IN_PROGRESS goes back to SCHEDULED, to be polled again after its callback.
+fn apply_result(stored: &mut Task, result: &TaskResult, now: i64, is_system: bool) {
+    stored.status = TaskStatus::from_wire(result.status.as_str());
+    stored.output_data = result.output_data.clone();
+    stored.reason_for_incompletion = result.reason_for_incompletion.clone();
+    stored.worker_id = result.worker_id.clone();
+    stored.callback_after_seconds = result.callback_after_seconds;
+    stored.sub_workflow_id = result.sub_workflow_id.clone();
+    if result.external_output_payload_storage_path.is_some() {
+        stored.external_output_payload_storage_path =
+            result.external_output_payload_storage_path.clone();
+    }
+    if let Some(meta) = &result.execution_metadata {
+        stored.execution_metadata = meta.clone();
+    }
+    stored.update_time = now;
+    if stored.status.is_terminal() {
+        stored.end_time = now;
+    }
+    if !is_system && stored.status == TaskStatus::InProgress {
+        // A worker saying "still working": back to SCHEDULED, visible again after the callback.
+        stored.status = TaskStatus::Scheduled;
     }
 }

@@ -9,12 +9,12 @@ use conductor_models::{JsonMap, Task, TaskStatus, Workflow, WorkflowTask};
 use serde_json::{Value, json};
 
 use crate::engine::def_tree;
-use crate::engine::executor::{
-    Exec, Terminate, expression_document, latest_task, loop_suffix, resolve_task_input,
-    strip_iteration,
-};
+use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
+use crate::engine::input::{expression_document, resolve_task_input_with};
+use crate::engine::refs::{latest_task, loop_suffix, strip_iteration};
 use crate::engine::script;
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 use crate::expr::Resolver;
 
 /// `DO_WHILE`.
@@ -41,38 +41,20 @@ fn items_expression(wt: &WorkflowTask) -> Option<Value> {
         .or_else(|| wt.input_parameters.get("_items").cloned())
 }
 
-fn write_back(wf: &mut Workflow, task: &Task) {
-    if let Some(stored) = wf.tasks.iter_mut().find(|t| t.task_id == task.task_id) {
-        *stored = task.clone();
-    }
-}
-
 impl DoWhile {
-    /// Starts iteration `task.iteration` (already set) by scheduling the first body task.
-    fn schedule_iteration(
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
-        task: &Task,
-        wt: &WorkflowTask,
-    ) -> Result<(), Terminate> {
-        write_back(wf, task);
+    /// Starts iteration `task.iteration` (already set) by scheduling the first body task; the
+    /// executor maps it once the loop task, with its new iteration, is back in the workflow.
+    fn schedule_iteration(mut executed: Executed, wt: &WorkflowTask) -> Executed {
         if let Some(first) = wt.loop_over.first() {
-            let tasks = exec.tasks_to_be_scheduled(wf, first, 0, None)?;
-            exec.schedule_tasks(wf, tasks)?;
+            executed = executed.with(Effect::Schedule(Box::new(first.clone())));
         }
-        Ok(())
+        executed
     }
 
-    fn items(
-        exec: &Exec<'_>,
-        wf: &Workflow,
-        task: &Task,
-        wt: &WorkflowTask,
-    ) -> Option<Result<Vec<Value>, String>> {
+    fn items(wf: &Workflow, task: &Task, wt: &WorkflowTask) -> Option<Result<Vec<Value>, String>> {
         let expression = items_expression(wt)?;
         let doc = expression_document(wf);
         let value = Resolver::new(&doc, Some(&task.task_id)).resolve_value(&expression);
-        let _ = exec;
         Some(match value {
             Value::Array(items) => Ok(items),
             other => Err(format!(
@@ -90,99 +72,122 @@ impl DoWhile {
         );
     }
 
-    fn keep_last_n(exec: &mut Exec<'_>, wf: &mut Workflow, task: &mut Task, wt: &WorkflowTask) {
-        let Some(keep) = task
+    /// Drops the output of the iterations before the last `keepLastN` and returns the deletion of
+    /// their body tasks.
+    fn keep_last_n(task: &mut Task, wt: &WorkflowTask) -> Option<Effect> {
+        let keep = task
             .input_data
             .get("keepLastN")
             .or_else(|| wt.input_parameters.get("keepLastN"))
             .and_then(Value::as_i64)
-            .filter(|n| *n > 0)
-        else {
-            return;
-        };
+            .filter(|n| *n > 0)?;
         let current = i64::from(task.iteration);
         let bare: Vec<String> = body_tasks(wt)
             .iter()
             .map(|t| t.task_reference_name.clone())
             .collect();
+        let mut doomed = Vec::new();
         for old in 1..=(current - keep) {
             let key = old.to_string();
             if task.output_data.remove(&key).is_none() {
                 continue;
             }
             let suffix = body_suffix(task, i32::try_from(old).unwrap_or(0));
-            let refs: Vec<String> = bare.iter().map(|b| format!("{b}{suffix}")).collect();
-            exec.delete_tasks(wf, |t| refs.contains(&t.reference_task_name));
+            doomed.extend(bare.iter().map(|b| format!("{b}{suffix}")));
         }
+        (!doomed.is_empty()).then_some(Effect::DeleteTasks(doomed))
     }
 }
 
-impl SystemTask for DoWhile {
-    fn task_type(&self) -> &'static str {
-        "DO_WHILE"
-    }
-
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        Ok(vec![ctx.resolved_task(TaskStatus::InProgress)])
-    }
-
-    fn execute(
-        &self,
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
-        let Some(wt) = task.workflow_task.clone() else {
-            return Ok(false);
-        };
-        let items = match Self::items(exec, wf, task, &wt) {
-            Some(Err(reason)) => {
-                task.status = TaskStatus::FailedWithTerminalError;
-                task.reason_for_incompletion = Some(reason);
-                return Ok(true);
-            }
-            Some(Ok(items)) => Some(items),
-            None => None,
-        };
-        if task.iteration == 0 {
-            if items.as_ref().is_some_and(Vec::is_empty) {
-                task.output_data.insert("iteration".into(), json!(0));
-                task.status = TaskStatus::Completed;
-                return Ok(true);
-            }
-            task.iteration = 1;
-            task.output_data.insert("iteration".into(), json!(1));
-            if let Some(items) = &items {
-                Self::set_item(task, items);
-            }
-            Self::schedule_iteration(exec, wf, task, &wt)?;
-            return Ok(true);
+impl DoWhile {
+    /// The first round: starts iteration 1, or completes at once over an empty `items` list.
+    fn begin(task: &mut Task, wt: &WorkflowTask, items: Option<&[Value]>) -> Executed {
+        if items.is_some_and(<[Value]>::is_empty) {
+            task.output_data.insert("iteration".into(), json!(0));
+            task.status = TaskStatus::Completed;
+            return Executed::changed();
         }
+        task.iteration = 1;
+        task.output_data.insert("iteration".into(), json!(1));
+        if let Some(items) = items {
+            Self::set_item(task, items);
+        }
+        Self::schedule_iteration(Executed::changed(), wt)
+    }
+
+    /// The body tasks of the current iteration that ended, by bare reference name; `None` while
+    /// the iteration is still running (`DoWhile.isIterationComplete`).
+    fn finished_iteration(
+        wf: &Workflow,
+        task: &Task,
+        wt: &WorkflowTask,
+    ) -> Option<Vec<(String, Task)>> {
         let suffix = body_suffix(task, task.iteration);
         let mut finished: Vec<(String, Task)> = Vec::new();
-        for body in body_tasks(&wt) {
+        for body in body_tasks(wt) {
             let bare = &body.task_reference_name;
             if let Some(t) = latest_task(wf, &format!("{bare}{suffix}")) {
                 if !t.status.is_terminal() {
-                    return Ok(false);
+                    return None;
                 }
                 finished.push((bare.clone(), t.clone()));
             }
         }
+        let any_failed = finished.iter().any(|(_, t)| !t.status.is_successful());
+        // Every task directly in `loopOver` must have been scheduled in this iteration (nested
+        // ones count only once they exist). A body that starts with sync system tasks has
+        // finished them before its next task is scheduled.
+        let all_scheduled = wt.loop_over.iter().all(|direct| {
+            latest_task(wf, &format!("{}{suffix}", direct.task_reference_name)).is_some()
+        });
+        (any_failed || all_scheduled).then_some(finished)
+    }
+
+    /// Whether the loop goes on after the iteration whose body tasks are `finished`: the
+    /// condition sees the re-resolved loop input, the loop output and each body task's output.
+    fn condition_holds(
+        view: &View<'_>,
+        wf: &Workflow,
+        task: &Task,
+        wt: &WorkflowTask,
+        finished: &[(String, Task)],
+        list_mode: bool,
+    ) -> Result<bool, String> {
+        let td = wt.task_definition.clone();
+        let mut bindings = resolve_task_input_with(wf, task, &wt.input_parameters, td.as_ref());
+        bindings.insert(
+            strip_iteration(&task.reference_task_name).to_owned(),
+            Value::Object(task.output_data.clone()),
+        );
+        for (bare, t) in finished {
+            bindings.insert(bare.clone(), Value::Object(t.output_data.clone()));
+        }
+        let condition = wt
+            .loop_condition
+            .as_deref()
+            .filter(|c| !c.trim().is_empty());
+        match condition {
+            None => Ok(list_mode),
+            Some(c) => script::eval(c, &Value::Object(bindings), view.settings.script)
+                .map(|v| script::truthy(&v))
+                .map_err(|e| format!("Unable to evaluate condition {c}, exception {e}")),
+        }
+    }
+
+    /// An iteration ended: fails the loop, completes it, or starts the next iteration.
+    fn end_iteration(
+        view: &View<'_>,
+        wf: &Workflow,
+        task: &mut Task,
+        wt: &WorkflowTask,
+        items: Option<&[Value]>,
+        finished: &[(String, Task)],
+    ) -> Executed {
         let failures: Vec<&Task> = finished
             .iter()
             .map(|(_, t)| t)
             .filter(|t| !t.status.is_successful())
             .collect();
-        // `DoWhile.isIterationComplete`: every task directly in `loopOver` must have been
-        // scheduled in this iteration (nested ones count only once they exist). A body that
-        // starts with sync system tasks has finished them before its next task is scheduled.
-        let all_scheduled = wt.loop_over.iter().all(|direct| {
-            latest_task(wf, &format!("{}{suffix}", direct.task_reference_name)).is_some()
-        });
-        if failures.is_empty() && !all_scheduled {
-            return Ok(false);
-        }
         if !failures.is_empty() {
             task.status = TaskStatus::Failed;
             task.reason_for_incompletion = Some(
@@ -192,65 +197,90 @@ impl SystemTask for DoWhile {
                     .collect::<Vec<_>>()
                     .join(" "),
             );
-            return Ok(true);
+            return Executed::changed();
         }
         let mut iteration_output = JsonMap::new();
-        for (bare, t) in &finished {
+        for (bare, t) in finished {
             iteration_output.insert(bare.clone(), Value::Object(t.output_data.clone()));
         }
         task.output_data
             .insert(task.iteration.to_string(), Value::Object(iteration_output));
-        write_back(wf, task);
-        // The condition sees the re-resolved loop input, the loop output and each body task's output.
-        let td = wt.task_definition.clone();
-        let mut bindings =
-            resolve_task_input(wf, &wt.input_parameters, td.as_ref(), Some(&task.task_id));
-        bindings.insert(
-            strip_iteration(&task.reference_task_name).to_owned(),
-            Value::Object(task.output_data.clone()),
-        );
-        for (bare, t) in &finished {
-            bindings.insert(bare.clone(), Value::Object(t.output_data.clone()));
-        }
-        let condition = wt
-            .loop_condition
-            .as_deref()
-            .filter(|c| !c.trim().is_empty());
-        let condition_holds = match condition {
-            None => Ok(items.is_some()),
-            Some(c) => script::eval(c, &Value::Object(bindings), exec.settings.script)
-                .map(|v| script::truthy(&v))
-                .map_err(|e| format!("Unable to evaluate condition {c}, exception {e}")),
-        };
-        let go_on = match condition_holds {
+        let go_on = match Self::condition_holds(view, wf, task, wt, finished, items.is_some()) {
             Err(reason) => {
                 task.status = TaskStatus::FailedWithTerminalError;
                 task.reason_for_incompletion = Some(reason);
-                return Ok(true);
+                return Executed::changed();
             }
-            Ok(holds) => match &items {
+            Ok(holds) => match items {
                 Some(items) => {
                     holds && usize::try_from(task.iteration).unwrap_or(usize::MAX) < items.len()
                 }
                 None => holds,
             },
         };
-        Self::keep_last_n(exec, wf, task, &wt);
+        let mut executed = Executed::changed();
+        if let Some(delete) = Self::keep_last_n(task, wt) {
+            executed = executed.with(delete);
+        }
         if !go_on {
             task.status = TaskStatus::Completed;
-            return Ok(true);
+            return executed;
         }
         task.iteration += 1;
         task.output_data
             .insert("iteration".into(), json!(task.iteration));
-        if let Some(items) = &items {
+        if let Some(items) = items {
             Self::set_item(task, items);
         }
-        Self::schedule_iteration(exec, wf, task, &wt)?;
-        Ok(true)
+        Self::schedule_iteration(executed, wt)
+    }
+}
+
+impl SystemTask for DoWhile {
+    fn task_type(&self) -> &'static str {
+        "DO_WHILE"
     }
 
-    fn cancel(&self, _: &mut Exec<'_>, _: &mut Workflow, task: &mut Task) {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        Ok(ctx.resolved_task(TaskStatus::InProgress).into())
+    }
+
+    fn execute(
+        &self,
+        view: &View<'_>,
+        wf: &Workflow,
+        task: &mut Task,
+    ) -> Result<Executed, Terminate> {
+        let Some(wt) = task.workflow_task.clone() else {
+            return Ok(Executed::unchanged());
+        };
+        let items = match Self::items(wf, task, &wt) {
+            Some(Err(reason)) => {
+                task.status = TaskStatus::FailedWithTerminalError;
+                task.reason_for_incompletion = Some(reason);
+                return Ok(Executed::changed());
+            }
+            Some(Ok(items)) => Some(items),
+            None => None,
+        };
+        if task.iteration == 0 {
+            return Ok(Self::begin(task, &wt, items.as_deref()));
+        }
+        let Some(finished) = Self::finished_iteration(wf, task, &wt) else {
+            return Ok(Executed::unchanged());
+        };
+        Ok(Self::end_iteration(
+            view,
+            wf,
+            task,
+            &wt,
+            items.as_deref(),
+            &finished,
+        ))
+    }
+
+    fn cancel(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Vec<Effect> {
         task.status = TaskStatus::Canceled;
+        Vec::new()
     }
 }

@@ -6,8 +6,9 @@
 use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 
 /// `EVENT`.
 #[derive(Debug)]
@@ -55,7 +56,7 @@ impl SystemTask for Event {
         "EVENT"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut task = ctx.resolved_task(TaskStatus::Scheduled);
         task.input_data.insert(
             "sink".into(),
@@ -65,22 +66,17 @@ impl SystemTask for Event {
             "asyncComplete".into(),
             json!(ctx.workflow_task.async_complete),
         );
-        Ok(vec![task])
+        Ok(task.into())
     }
 
-    fn start(
-        &self,
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<(), Terminate> {
+    fn start(&self, view: &View<'_>, wf: &Workflow, task: &mut Task) -> Result<(), Terminate> {
         let sink = task
             .input_data
             .get("sink")
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
-        task.start_time = exec.now;
+        task.start_time = view.now;
         let mut output = task.input_data.clone();
         output.insert("workflowInstanceId".into(), json!(wf.workflow_id));
         output.insert(
@@ -105,14 +101,9 @@ impl SystemTask for Event {
         Ok(())
     }
 
-    fn execute(
-        &self,
-        exec: &mut Exec<'_>,
-        _: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
         if task.status != TaskStatus::InProgress || task.output_data.contains_key("published") {
-            return Ok(false);
+            return Ok(Executed::unchanged());
         }
         let queue = task
             .output_data
@@ -123,13 +114,13 @@ impl SystemTask for Event {
         if let Some(reason) = unsupported_queue(&queue, &task.task_id) {
             task.status = TaskStatus::Failed;
             task.reason_for_incompletion = Some(reason);
-            return Ok(true);
+            return Ok(Executed::changed());
         }
-        exec.publish_event(
-            &queue,
-            &task.task_id,
-            Value::Object(task.output_data.clone()),
-        );
+        let publish = Effect::PublishEvent {
+            queue,
+            message_id: task.task_id.clone(),
+            payload: Value::Object(task.output_data.clone()),
+        };
         let async_complete = task
             .input_data
             .get("asyncComplete")
@@ -141,6 +132,6 @@ impl SystemTask for Event {
         } else {
             task.status = TaskStatus::Completed;
         }
-        Ok(true)
+        Ok(Executed::changed().with(publish))
     }
 }

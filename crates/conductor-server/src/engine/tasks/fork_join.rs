@@ -10,9 +10,12 @@ use conductor_models::{
 use serde_json::{Value, json};
 
 use crate::engine::def_tree;
-use crate::engine::executor::{Exec, Terminate, latest_task, loop_suffix, populate_workflow_task};
+use crate::engine::effects::{Executed, Mapped, Terminate};
+use crate::engine::refs::{is_type, latest_task, loop_suffix};
 use crate::engine::script;
-use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::system_task::{MapContext, SystemTask, base_task};
+use crate::engine::task_defs::populate_workflow_task;
+use crate::engine::view::View;
 
 /// The FORK task that records a fork (COMPLETED at once).
 fn fork_task(ctx: &MapContext<'_>) -> Task {
@@ -47,16 +50,16 @@ impl SystemTask for ForkJoin {
         "FORK_JOIN"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        let mut tasks = vec![fork_task(ctx)];
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        let mut mapped = Mapped::from(fork_task(ctx));
         for branch in &ctx.workflow_task.fork_tasks {
             if let Some(first) = branch.first() {
-                tasks.extend(exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?);
+                mapped.extend(view.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?);
             }
         }
         let join = join_after(ctx)?;
-        tasks.extend(exec.tasks_to_be_scheduled(ctx.workflow, &join, 0, None)?);
-        Ok(tasks)
+        mapped.extend(view.tasks_to_be_scheduled(ctx.workflow, &join, 0, None)?);
+        Ok(mapped)
     }
 }
 
@@ -68,142 +71,168 @@ pub(super) struct ForkJoinDynamic;
 type DynamicBranches = Vec<(WorkflowTask, JsonMap)>;
 
 fn dynamic_branches(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranches, Terminate> {
-    let fail = |reason: String| Terminate::new(reason, WorkflowStatus::Failed);
     let simple_style = ["forkTaskName", "forkTaskType", "forkTaskWorkflow"]
         .iter()
         .any(|k| input.get(*k).is_some_and(|v| !v.is_null()));
     if simple_style {
-        let items = match input.get("forkTaskInputs") {
-            Some(Value::Array(items)) => items.clone(),
-            other => {
-                return Err(fail(format!(
-                    "Input 'forkTaskInputs' must be a list, found {}",
-                    other.map_or("null".to_owned(), ToString::to_string)
-                )));
-            }
-        };
-        let text = |k: &str| {
-            input
-                .get(k)
-                .and_then(Value::as_str)
-                .filter(|s| !s.is_empty())
-        };
-        let sub_workflow = text("forkTaskWorkflow");
-        let task_type = match (sub_workflow, text("forkTaskType")) {
-            (Some(_), _) => TaskType::SubWorkflow,
-            (None, Some(t)) => TaskType::from_wire(t),
-            (None, None) => TaskType::Simple,
-        };
-        let name = text("forkTaskName")
-            .or(sub_workflow)
-            .map(str::to_owned)
-            .unwrap_or_else(|| task_type.as_str().to_owned());
-        let mut branches = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let reference = format!("_{name}_{i}");
-            let mut task = WorkflowTask::new(task_type.clone(), name.clone(), reference);
-            task.optional = wt.optional;
-            if let Some(workflow) = sub_workflow {
-                let version = input
-                    .get("forkTaskWorkflowVersion")
-                    .and_then(|v| {
-                        v.as_str()
-                            .map(str::to_owned)
-                            .or_else(|| Some(v.to_string()))
-                    })
-                    .and_then(|v| v.parse::<i32>().ok());
-                task.sub_workflow_param = serde_json::from_value(json!({
-                    "name": workflow,
-                    "version": version,
-                }))
-                .ok();
-            }
-            let mut branch_input = match item {
-                Value::Object(map) => map.clone(),
-                other => {
-                    let mut m = JsonMap::new();
-                    m.insert("input".into(), other.clone());
-                    m
-                }
-            };
-            branch_input.insert("__index".into(), json!(i));
-            branches.push((task, branch_input));
-        }
-        return Ok(branches);
+        return branches_of_one_task(wt, input);
     }
     if let Some(param) = &wt.dynamic_fork_tasks_param {
-        let tasks: Vec<WorkflowTask> = match input.get(param) {
-            Some(value @ Value::Array(_)) => serde_json::from_value(value.clone())
-                .map_err(|e| fail(format!("Invalid dynamic fork tasks in '{param}': {e}")))?,
-            other => {
-                return Err(fail(format!(
-                    "Dynamic tasks could not be created. The value of {param} from task's input {} has no dynamic tasks to be scheduled",
-                    other.map_or("null".to_owned(), ToString::to_string)
-                )));
-            }
-        };
-        let input_param = wt
-            .dynamic_fork_tasks_input_param_name
-            .clone()
-            .unwrap_or_default();
-        let inputs = match input.get(&input_param) {
-            Some(Value::Object(map)) => map.clone(),
-            other => {
-                return Err(fail(format!(
-                    "Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found {}",
-                    other.map_or("null".to_owned(), ToString::to_string)
-                )));
-            }
-        };
-        let mut branches = Vec::new();
-        for task in tasks {
-            if task.task_reference_name.is_empty() {
-                return Err(fail(
-                    "Dynamic fork task is missing a taskReferenceName".into(),
-                ));
-            }
-            let extra = match inputs.get(&task.task_reference_name) {
-                Some(Value::Object(map)) => map.clone(),
-                None | Some(Value::Null) => JsonMap::new(),
-                // conductor-oss casts each branch's input to a Map: anything else is a
-                // ClassCastException, reported as invalid input.
-                Some(other) => {
-                    let class = java_class_name(other);
-                    return Err(fail(format!(
-                        "Tasks could not be dynamically forked due to invalid input: class {class} cannot be cast to class java.util.Map ({class} and java.util.Map are in module java.base of loader 'bootstrap')"
-                    )));
-                }
-            };
-            branches.push((task, extra));
-        }
-        return Ok(branches);
+        return branches_of_listed_tasks(wt, input, param);
     }
     if let Some(param) = &wt.dynamic_fork_join_tasks_param {
-        let list = input
-            .get(param)
-            .and_then(|v| v.get("dynamicTasks"))
-            .and_then(Value::as_array)
-            .cloned()
-            .ok_or_else(|| fail(format!("Input '{param}' holds no dynamicTasks list")))?;
-        let mut branches = Vec::new();
-        for item in list {
-            let name = item["taskName"].as_str().unwrap_or_default().to_owned();
-            let reference = item["referenceName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            let task_type = item["type"]
-                .as_str()
-                .map_or(TaskType::Simple, TaskType::from_wire);
-            let extra = item["input"].as_object().cloned().unwrap_or_default();
-            branches.push((WorkflowTask::new(task_type, name, reference), extra));
-        }
-        return Ok(branches);
+        return branches_of_dynamic_tasks(input, param);
     }
     Err(fail(
         "FORK_JOIN_DYNAMIC needs forkTaskName/forkTaskInputs, dynamicForkTasksParam or dynamicForkJoinTasksParam"
             .into(),
     ))
+}
+
+/// A mapping error: the workflow fails with `reason`.
+fn fail(reason: String) -> Terminate {
+    Terminate::new(reason, WorkflowStatus::Failed)
+}
+
+/// `forkTaskName`/`forkTaskType`/`forkTaskWorkflow` with `forkTaskInputs`: one branch of the same
+/// task per input item.
+fn branches_of_one_task(wt: &WorkflowTask, input: &JsonMap) -> Result<DynamicBranches, Terminate> {
+    let items = match input.get("forkTaskInputs") {
+        Some(Value::Array(items)) => items.clone(),
+        other => {
+            return Err(fail(format!(
+                "Input 'forkTaskInputs' must be a list, found {}",
+                other.map_or("null".to_owned(), ToString::to_string)
+            )));
+        }
+    };
+    let text = |k: &str| {
+        input
+            .get(k)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let sub_workflow = text("forkTaskWorkflow");
+    let task_type = match (sub_workflow, text("forkTaskType")) {
+        (Some(_), _) => TaskType::SubWorkflow,
+        (None, Some(t)) => TaskType::from_wire(t),
+        (None, None) => TaskType::Simple,
+    };
+    let name = text("forkTaskName")
+        .or(sub_workflow)
+        .map(str::to_owned)
+        .unwrap_or_else(|| task_type.as_str().to_owned());
+    let mut branches = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let reference = format!("_{name}_{i}");
+        let mut task = WorkflowTask::new(task_type.clone(), name.clone(), reference);
+        task.optional = wt.optional;
+        if let Some(workflow) = sub_workflow {
+            let version = input
+                .get("forkTaskWorkflowVersion")
+                .and_then(|v| {
+                    v.as_str()
+                        .map(str::to_owned)
+                        .or_else(|| Some(v.to_string()))
+                })
+                .and_then(|v| v.parse::<i32>().ok());
+            task.sub_workflow_param = serde_json::from_value(json!({
+                "name": workflow,
+                "version": version,
+            }))
+            .ok();
+        }
+        let mut branch_input = match item {
+            Value::Object(map) => map.clone(),
+            other => {
+                let mut m = JsonMap::new();
+                m.insert("input".into(), other.clone());
+                m
+            }
+        };
+        branch_input.insert("__index".into(), json!(i));
+        branches.push((task, branch_input));
+    }
+    Ok(branches)
+}
+
+/// `dynamicForkTasksParam`: the input names the list of workflow tasks, and
+/// `dynamicForkTasksInputParamName` the input of each, by reference name.
+fn branches_of_listed_tasks(
+    wt: &WorkflowTask,
+    input: &JsonMap,
+    param: &str,
+) -> Result<DynamicBranches, Terminate> {
+    let tasks: Vec<WorkflowTask> = match input.get(param) {
+        Some(value @ Value::Array(_)) => serde_json::from_value(value.clone())
+            .map_err(|e| fail(format!("Invalid dynamic fork tasks in '{param}': {e}")))?,
+        other => {
+            return Err(fail(format!(
+                "Dynamic tasks could not be created. The value of {param} from task's input {} has no dynamic tasks to be scheduled",
+                other.map_or("null".to_owned(), ToString::to_string)
+            )));
+        }
+    };
+    let input_param = wt
+        .dynamic_fork_tasks_input_param_name
+        .clone()
+        .unwrap_or_default();
+    let inputs = match input.get(&input_param) {
+        Some(Value::Object(map)) => map.clone(),
+        other => {
+            return Err(fail(format!(
+                "Input to the dynamically forked tasks is not a map -> expecting a map of K,V  but found {}",
+                other.map_or("null".to_owned(), ToString::to_string)
+            )));
+        }
+    };
+    let mut branches = Vec::new();
+    for task in tasks {
+        if task.task_reference_name.is_empty() {
+            return Err(fail(
+                "Dynamic fork task is missing a taskReferenceName".into(),
+            ));
+        }
+        let extra = match inputs.get(&task.task_reference_name) {
+            Some(Value::Object(map)) => map.clone(),
+            None | Some(Value::Null) => JsonMap::new(),
+            // conductor-oss casts each branch's input to a Map: anything else is a
+            // ClassCastException, reported as invalid input.
+            Some(other) => {
+                let class = java_class_name(other);
+                return Err(fail(format!(
+                    "Tasks could not be dynamically forked due to invalid input: class {class} cannot be cast to class java.util.Map ({class} and java.util.Map are in module java.base of loader 'bootstrap')"
+                )));
+            }
+        };
+        branches.push((task, extra));
+    }
+    Ok(branches)
+}
+
+/// The legacy `dynamicForkJoinTasksParam`: a `dynamicTasks` list of `{taskName, referenceName,
+/// type, input}`.
+fn branches_of_dynamic_tasks(input: &JsonMap, param: &str) -> Result<DynamicBranches, Terminate> {
+    let list = input
+        .get(param)
+        .and_then(|v| v.get("dynamicTasks"))
+        .and_then(Value::as_array)
+        .cloned()
+        .ok_or_else(|| fail(format!("Input '{param}' holds no dynamicTasks list")))?;
+    let mut branches = Vec::new();
+    for item in list {
+        let name = item["taskName"].as_str().unwrap_or_default().to_owned();
+        let reference = item["referenceName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let task_type = item["type"]
+            .as_str()
+            .map_or(TaskType::Simple, TaskType::from_wire);
+        let extra = item["input"].as_object().cloned().unwrap_or_default();
+        branches.push((WorkflowTask::new(task_type, name, reference), extra));
+    }
+    Ok(branches)
 }
 
 /// The Java class Jackson gives a JSON value (for ClassCastException messages).
@@ -227,7 +256,7 @@ impl SystemTask for ForkJoinDynamic {
         "FORK_JOIN_DYNAMIC"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut fork = fork_task(ctx);
         let branches = dynamic_branches(ctx.workflow_task, &fork.input_data)?;
         let existing: HashSet<&str> = ctx
@@ -236,7 +265,7 @@ impl SystemTask for ForkJoinDynamic {
             .iter()
             .map(|t| t.reference_task_name.as_str())
             .collect();
-        let mut scheduled = Vec::new();
+        let mut scheduled = Mapped::default();
         let mut join_on = Vec::new();
         let mut defs = Vec::new();
         for (mut wt, extra) in branches {
@@ -256,9 +285,9 @@ impl SystemTask for ForkJoinDynamic {
             // any input, and a SUB_WORKFLOW branch hands it to its child as `workflowInput`
             // (3.21 added it to the mapped task's input afterwards, unresolved and top level).
             wt.input_parameters.extend(extra);
-            populate_workflow_task(&mut wt, exec.store);
-            let tasks = exec.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
-            if tasks.is_empty() {
+            populate_workflow_task(&mut wt, view.store);
+            let branch = view.tasks_to_be_scheduled(ctx.workflow, &wt, 0, None)?;
+            if branch.tasks.is_empty() {
                 return Err(Terminate::new(
                     format!(
                         "No dynamic tasks could be created for {}",
@@ -268,30 +297,31 @@ impl SystemTask for ForkJoinDynamic {
                 ));
             }
             join_on.push(
-                tasks
+                branch
+                    .tasks
                     .last()
                     .map(|t| t.reference_task_name.clone())
                     .unwrap_or_default(),
             );
             defs.push(serde_json::to_value(&wt).unwrap_or(Value::Null));
-            scheduled.extend(tasks);
+            scheduled.extend(branch);
         }
         fork.input_data.insert("forkedTasks".into(), json!(join_on));
         fork.input_data
             .insert("forkedTaskDefs".into(), Value::Array(defs));
         let join_wt = join_after(ctx)?;
-        let mut joins = exec.tasks_to_be_scheduled(ctx.workflow, &join_wt, 0, None)?;
-        for join in &mut joins {
-            if join.task_type == "JOIN" {
+        let mut joins = view.tasks_to_be_scheduled(ctx.workflow, &join_wt, 0, None)?;
+        for join in &mut joins.tasks {
+            if is_type(join, &TaskType::Join) {
                 let mut input = join_wt.input_parameters.clone();
                 input.insert("joinOn".into(), json!(join_on));
                 join.input_data = input;
             }
         }
-        let mut tasks = vec![fork];
-        tasks.extend(scheduled);
-        tasks.extend(joins);
-        Ok(tasks)
+        let mut mapped = Mapped::from(fork);
+        mapped.extend(scheduled);
+        mapped.extend(joins);
+        Ok(mapped)
     }
 }
 
@@ -338,7 +368,7 @@ pub(super) struct Join;
 impl Join {
     /// Evaluates an Orkes join script; `Some(status)` when it decides, `None` to fall back.
     fn script_verdict(
-        exec: &Exec<'_>,
+        view: &View<'_>,
         wf: &Workflow,
         task: &Task,
         refs: &[(String, String)],
@@ -370,7 +400,7 @@ impl Join {
                 );
             }
         }
-        let verdict = script::eval(script_text, &Value::Object(bindings), exec.settings.script);
+        let verdict = script::eval(script_text, &Value::Object(bindings), view.settings.script);
         Some(match verdict {
             Err(e) => Err(e.to_string()),
             Ok(Value::Bool(true)) => Ok(TaskStatus::Completed),
@@ -389,20 +419,20 @@ impl SystemTask for Join {
         "JOIN"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        let mut task = crate::engine::executor::base_task(ctx);
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        let mut task = base_task(ctx);
         task.input_data
             .insert("joinOn".into(), json!(ctx.workflow_task.join_on));
         task.status = TaskStatus::InProgress;
-        Ok(vec![task])
+        Ok(task.into())
     }
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
+        view: &View<'_>,
+        wf: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    ) -> Result<Executed, Terminate> {
         let refs = join_refs(task);
         let mut output = JsonMap::new();
         let mut all_terminal = true;
@@ -440,7 +470,7 @@ impl SystemTask for Join {
         });
         let before = (task.status.clone(), task.output_data.clone());
         task.output_data = output;
-        if let Some(verdict) = Self::script_verdict(exec, wf, task, &refs) {
+        if let Some(verdict) = Self::script_verdict(view, wf, task, &refs) {
             match verdict {
                 Err(message) => {
                     task.status = TaskStatus::FailedWithTerminalError;
@@ -473,7 +503,7 @@ impl SystemTask for Join {
                     Some(format!("{} completed with errors", names.join(" ")));
             }
         }
-        Ok((task.status.clone(), task.output_data.clone()) != before)
+        Ok(((task.status.clone(), task.output_data.clone()) != before).into())
     }
 }
 
@@ -494,7 +524,7 @@ impl SystemTask for ExclusiveJoin {
         "EXCLUSIVE_JOIN"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut task = ctx.resolved_task(TaskStatus::InProgress);
         task.input_data
             .insert("joinOn".into(), json!(ctx.workflow_task.join_on));
@@ -504,15 +534,10 @@ impl SystemTask for ExclusiveJoin {
                 json!(ctx.workflow_task.default_exclusive_join_task),
             );
         }
-        Ok(vec![task])
+        Ok(task.into())
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        wf: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    fn execute(&self, _: &View<'_>, wf: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
         let suffix = join_loop_suffix(task);
         let list = |key: &str| -> Vec<String> {
             task.input_data
@@ -535,10 +560,10 @@ impl SystemTask for ExclusiveJoin {
         };
         let Some(joined) = pick(list("joinOn")).or_else(|| pick(list("defaultExclusiveJoinTask")))
         else {
-            return Ok(false);
+            return Ok(Executed::unchanged());
         };
         if !joined.status.is_terminal() {
-            return Ok(false);
+            return Ok(Executed::unchanged());
         }
         if joined.status.is_successful() {
             task.status = TaskStatus::Completed;
@@ -547,6 +572,6 @@ impl SystemTask for ExclusiveJoin {
             task.status = TaskStatus::Failed;
             task.reason_for_incompletion = joined.reason_for_incompletion.clone();
         }
-        Ok(true)
+        Ok(Executed::changed())
     }
 }

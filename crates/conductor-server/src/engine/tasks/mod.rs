@@ -8,6 +8,8 @@ mod operators;
 mod scripting;
 mod sub_workflow;
 mod switch;
+#[cfg(test)]
+mod tests;
 mod wait;
 
 use std::sync::Arc;
@@ -15,6 +17,7 @@ use std::sync::Arc;
 use super::system_task::SystemTask;
 
 pub(crate) use network::{NetworkKind, network_kind};
+pub(crate) use sub_workflow::child_outcome;
 pub(crate) use wait::{is_blocking_wait, webhook_matches};
 
 /// Every system task implementation this server has.

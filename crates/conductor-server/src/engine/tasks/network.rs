@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use conductor_models::{Task, TaskStatus};
+use conductor_models::{TaskStatus, TaskType};
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Mapped, Terminate};
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 
 /// What the network worker does for a task type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,28 +25,36 @@ pub(crate) enum NetworkKind {
     UnsupportedAi,
 }
 
-/// The LLM and AI task types of the models crate (accepted in definitions).
-const AI_TYPES: [(&str, NetworkKind); 9] = [
-    ("LLM_TEXT_COMPLETE", NetworkKind::ChatCompletion),
-    ("LLM_CHAT_COMPLETE", NetworkKind::ChatCompletion),
-    ("LLM_GENERATE_EMBEDDINGS", NetworkKind::Embeddings),
-    ("LLM_INDEX_TEXT", NetworkKind::UnsupportedAi),
-    ("LLM_INDEX_DOCUMENT", NetworkKind::UnsupportedAi),
-    ("LLM_SEARCH_INDEX", NetworkKind::UnsupportedAi),
-    ("LLM_STORE_EMBEDDINGS", NetworkKind::UnsupportedAi),
-    ("LLM_GET_EMBEDDINGS", NetworkKind::UnsupportedAi),
-    ("LLM_SEARCH_EMBEDDINGS", NetworkKind::UnsupportedAi),
+/// The task types the network worker runs: HTTP, HTTP_POLL, and the LLM and AI task types of
+/// the models crate (accepted in definitions). A `static`, so their names are `&'static str`.
+static NETWORK_TYPES: [TaskType; 11] = [
+    TaskType::Http,
+    TaskType::HttpPoll,
+    TaskType::LlmTextComplete,
+    TaskType::LlmChatComplete,
+    TaskType::LlmGenerateEmbeddings,
+    TaskType::LlmIndexText,
+    TaskType::LlmIndexDocument,
+    TaskType::LlmSearchIndex,
+    TaskType::LlmStoreEmbeddings,
+    TaskType::LlmGetEmbeddings,
+    TaskType::LlmSearchEmbeddings,
 ];
 
 /// The network behaviour of `task_type`, if it has one.
 pub(crate) fn network_kind(task_type: &str) -> Option<NetworkKind> {
-    match task_type {
-        "HTTP" => Some(NetworkKind::Http),
-        "HTTP_POLL" => Some(NetworkKind::HttpPoll),
-        other => AI_TYPES
-            .iter()
-            .find(|(t, _)| *t == other)
-            .map(|(_, kind)| *kind),
+    match TaskType::from_wire(task_type) {
+        TaskType::Http => Some(NetworkKind::Http),
+        TaskType::HttpPoll => Some(NetworkKind::HttpPoll),
+        TaskType::LlmTextComplete | TaskType::LlmChatComplete => Some(NetworkKind::ChatCompletion),
+        TaskType::LlmGenerateEmbeddings => Some(NetworkKind::Embeddings),
+        TaskType::LlmIndexText
+        | TaskType::LlmIndexDocument
+        | TaskType::LlmSearchIndex
+        | TaskType::LlmStoreEmbeddings
+        | TaskType::LlmGetEmbeddings
+        | TaskType::LlmSearchEmbeddings => Some(NetworkKind::UnsupportedAi),
+        _ => None,
     }
 }
 
@@ -62,19 +71,29 @@ impl SystemTask for NetworkTask {
         true
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        Ok(vec![ctx.resolved_task(TaskStatus::Scheduled)])
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        Ok(ctx.resolved_task(TaskStatus::Scheduled).into())
     }
 }
 
 /// Every network task type.
 pub(super) fn all() -> Vec<Arc<dyn SystemTask>> {
-    let mut tasks: Vec<Arc<dyn SystemTask>> = vec![
-        Arc::new(NetworkTask("HTTP")),
-        Arc::new(NetworkTask("HTTP_POLL")),
-    ];
-    for (task_type, _) in AI_TYPES {
-        tasks.push(Arc::new(NetworkTask(task_type)));
+    NETWORK_TYPES
+        .iter()
+        .map(|task_type| Arc::new(NetworkTask(task_type.as_str())) as Arc<dyn SystemTask>)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_network_type_has_a_kind() {
+        for task_type in &NETWORK_TYPES {
+            assert!(network_kind(task_type.as_str()).is_some(), "{task_type}");
+        }
+        assert_eq!(network_kind("HTTP"), Some(NetworkKind::Http));
+        assert_eq!(network_kind("my_worker"), None);
     }
-    tasks
 }

@@ -4,8 +4,9 @@
 use conductor_models::{JsonMap, Task, TaskStatus, TaskType, Workflow, WorkflowStatus};
 use serde_json::{Value, json};
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 use crate::expr::java_to_string;
 
 /// `NOOP`: completes at once.
@@ -17,14 +18,9 @@ impl SystemTask for Noop {
         "NOOP"
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        _: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
         task.status = TaskStatus::Completed;
-        Ok(true)
+        Ok(Executed::changed())
     }
 }
 
@@ -42,10 +38,10 @@ impl SystemTask for SetVariable {
 
     fn execute(
         &self,
-        _: &mut Exec<'_>,
-        workflow: &mut Workflow,
+        _: &View<'_>,
+        workflow: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    ) -> Result<Executed, Terminate> {
         let mut variables = workflow.variables.clone();
         for (k, v) in &task.input_data {
             variables.insert(k.clone(), v.clone());
@@ -58,11 +54,10 @@ impl SystemTask for SetVariable {
                 workflow.workflow_id,
                 MAX_VARIABLES_BYTES / 1024
             ));
-        } else {
-            workflow.variables = variables;
-            task.status = TaskStatus::Completed;
+            return Ok(Executed::changed());
         }
-        Ok(true)
+        task.status = TaskStatus::Completed;
+        Ok(Executed::changed().with(Effect::SetVariables(variables)))
     }
 }
 
@@ -75,12 +70,7 @@ impl SystemTask for TerminateTask {
         "TERMINATE"
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        _: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
         let status = task
             .input_data
             .get("terminationStatus")
@@ -91,7 +81,7 @@ impl SystemTask for TerminateTask {
             task.reason_for_incompletion = Some(format!(
                 "The value of 'terminationStatus' parameter: {status} is not valid, given termination status is not valid"
             ));
-            return Ok(true);
+            return Ok(Executed::changed());
         }
         let output: JsonMap = match task.input_data.get("workflowOutput") {
             Some(Value::Object(map)) => map.clone(),
@@ -104,7 +94,7 @@ impl SystemTask for TerminateTask {
         };
         task.output_data = output;
         task.status = TaskStatus::Completed;
-        Ok(true)
+        Ok(Executed::changed())
     }
 }
 
@@ -121,7 +111,7 @@ impl SystemTask for Dynamic {
         "DYNAMIC"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let wt = ctx.workflow_task;
         let param = wt.dynamic_task_name_param.clone().unwrap_or_default();
         let input = ctx.resolved_task(TaskStatus::Scheduled).input_data;
@@ -149,10 +139,10 @@ impl SystemTask for Dynamic {
         } else {
             TaskType::Simple
         };
-        if let Some(def) = exec.store.task_defs.get(&name) {
+        if let Some(def) = view.store.task_defs.get(&name) {
             resolved.task_definition = Some(def.clone());
         }
-        exec.tasks_to_be_scheduled(
+        view.tasks_to_be_scheduled(
             ctx.workflow,
             &resolved,
             ctx.retry_count,

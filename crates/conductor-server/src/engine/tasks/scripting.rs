@@ -4,10 +4,11 @@
 use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Executed, Terminate};
 use crate::engine::jq;
 use crate::engine::script::{self, ScriptError};
 use crate::engine::system_task::SystemTask;
+use crate::engine::view::View;
 
 fn fail(task: &mut Task, status: TaskStatus, message: String) {
     task.output_data.insert("error".into(), json!(message));
@@ -26,10 +27,10 @@ impl SystemTask for Inline {
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        _: &mut Workflow,
+        view: &View<'_>,
+        _: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    ) -> Result<Executed, Terminate> {
         let evaluator = match task.input_data.get("evaluatorType") {
             None | Some(Value::Null) => "javascript".to_owned(),
             Some(Value::String(s)) => s.clone(),
@@ -46,7 +47,7 @@ impl SystemTask for Inline {
                 TaskStatus::FailedWithTerminalError,
                 "Empty 'expression' in Inline task's input parameters. A non-empty String value must be provided.".into(),
             );
-            return Ok(true);
+            return Ok(Executed::changed());
         };
         let result = match evaluator.as_str() {
             "value-param" => Ok(task
@@ -57,7 +58,7 @@ impl SystemTask for Inline {
             "javascript" | "graaljs" | "js" => script::eval(
                 &expression,
                 &Value::Object(task.input_data.clone()),
-                exec.settings.script,
+                view.settings.script,
             ),
             other => Err(ScriptError::Failed(format!(
                 "Evaluator type '{other}' is not supported (javascript, graaljs, value-param)"
@@ -73,7 +74,7 @@ impl SystemTask for Inline {
             }
             Err(error) => fail(task, TaskStatus::FailedWithTerminalError, error.to_string()),
         }
-        Ok(true)
+        Ok(Executed::changed())
     }
 }
 
@@ -88,10 +89,10 @@ impl SystemTask for Lambda {
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        _: &mut Workflow,
+        view: &View<'_>,
+        _: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    ) -> Result<Executed, Terminate> {
         let body = task
             .input_data
             .get("scriptExpression")
@@ -104,13 +105,13 @@ impl SystemTask for Lambda {
                 TaskStatus::Failed,
                 "Empty 'scriptExpression' in Lambda task's input parameters. A non-empty String value must be provided.".into(),
             );
-            return Ok(true);
+            return Ok(Executed::changed());
         };
         let wrapped = format!("function scriptFun(){{{body}}} scriptFun();");
         match script::eval(
             &wrapped,
             &Value::Object(task.input_data.clone()),
-            exec.settings.script,
+            view.settings.script,
         ) {
             Ok(value) => {
                 task.output_data.insert("result".into(), value);
@@ -118,7 +119,7 @@ impl SystemTask for Lambda {
             }
             Err(error) => fail(task, TaskStatus::Failed, error.to_string()),
         }
-        Ok(true)
+        Ok(Executed::changed())
     }
 }
 
@@ -131,12 +132,7 @@ impl SystemTask for JsonJqTransform {
         "JSON_JQ_TRANSFORM"
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        _: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
         let Some(query) = task
             .input_data
             .get("queryExpression")
@@ -148,7 +144,7 @@ impl SystemTask for JsonJqTransform {
                 TaskStatus::Failed,
                 "Missing 'queryExpression' in input parameters".into(),
             );
-            return Ok(true);
+            return Ok(Executed::changed());
         };
         match jq::run(&query, &Value::Object(task.input_data.clone())) {
             Ok(values) => {
@@ -162,6 +158,6 @@ impl SystemTask for JsonJqTransform {
             }
             Err(message) => fail(task, TaskStatus::Failed, message),
         }
-        Ok(true)
+        Ok(Executed::changed())
     }
 }

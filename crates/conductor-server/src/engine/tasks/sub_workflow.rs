@@ -8,8 +8,11 @@ use conductor_models::{
 };
 use serde_json::{Value, json};
 
-use crate::engine::executor::{Exec, StartParams, Terminate, expression_document};
+use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
+use crate::engine::input::expression_document;
+use crate::engine::start::{StartParams, start_definition};
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::{View, new_id};
 use crate::expr::Resolver;
 
 /// `SUB_WORKFLOW`.
@@ -17,7 +20,7 @@ use crate::expr::Resolver;
 pub(super) struct SubWorkflow;
 
 /// The parent task's status, output and reason for a child that ended (`SubWorkflow.execute`).
-fn child_outcome(task: &mut Task, child: &Workflow) -> bool {
+pub(crate) fn child_outcome(task: &mut Task, child: &Workflow) -> bool {
     if !child.status.is_terminal() {
         return false;
     }
@@ -45,36 +48,50 @@ fn child_outcome(task: &mut Task, child: &Workflow) -> bool {
     true
 }
 
-impl Exec<'_> {
-    /// Gives the parent's SUB_WORKFLOW task (still running) the outcome of its ended child.
-    pub(crate) fn sync_parent_task(&mut self, parent_id: &str, child_id: &str) {
-        let Some(child) = self.store.workflows.get(child_id) else {
-            return;
-        };
-        if !child.status.is_terminal() || child.parent_workflow_id.as_deref() != Some(parent_id) {
-            return;
-        }
-        let Some(task_id) = child.parent_workflow_task_id.clone() else {
-            return;
-        };
-        let child = child.clone();
-        let now = self.now;
-        let Some(parent) = self.store.workflows.get_mut(parent_id) else {
-            return;
-        };
-        let Some(task) = parent.tasks.iter_mut().find(|t| {
-            t.task_id == task_id
-                && !t.status.is_terminal()
-                && t.sub_workflow_id.as_deref() == Some(child_id)
-        }) else {
-            return;
-        };
-        if child_outcome(task, &child) {
-            task.update_time = now;
-            if task.end_time == 0 {
-                task.end_time = now;
-            }
-        }
+/// The child a SUB_WORKFLOW task starts, from the input its mapper prepared.
+fn child_params(wf: &Workflow, task: &Task) -> StartParams {
+    let input = &task.input_data;
+    let inline: Option<WorkflowDef> = input
+        .get("subWorkflowDefinition")
+        .filter(|v| v.is_object())
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
+    let mut child_input = match input.get("workflowInput") {
+        Some(Value::Object(map)) if !map.is_empty() => map.clone(),
+        _ => input.clone(),
+    };
+    if inline.is_some() {
+        child_input.insert("_systemMetadata".into(), json!({"dynamic": true}));
+    }
+    let task_to_domain = input
+        .get("subWorkflowTaskToDomain")
+        .filter(|v| v.is_object())
+        .and_then(|v| serde_json::from_value(v.clone()).ok())
+        .unwrap_or_else(|| wf.task_to_domain.clone());
+    let priority = input
+        .get("priority")
+        .and_then(|p| {
+            p.as_i64()
+                .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
+        })
+        .map_or(wf.priority, |p| i32::try_from(p).unwrap_or(wf.priority));
+    StartParams {
+        name: input
+            .get("subWorkflowName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        version: input
+            .get("subWorkflowVersion")
+            .and_then(Value::as_i64)
+            .and_then(|v| i32::try_from(v).ok()),
+        correlation_id: wf.correlation_id.clone(),
+        input: child_input,
+        task_to_domain,
+        workflow_def: inline,
+        priority,
+        parent_workflow_id: Some(wf.workflow_id.clone()),
+        parent_workflow_task_id: Some(task.task_id.clone()),
+        ..StartParams::default()
     }
 }
 
@@ -83,7 +100,7 @@ impl SystemTask for SubWorkflow {
         "SUB_WORKFLOW"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let wt = ctx.workflow_task;
         let params = wt.sub_workflow_param.clone().unwrap_or_default();
         let mut task = ctx.resolved_task(TaskStatus::Scheduled);
@@ -115,8 +132,8 @@ impl SystemTask for SubWorkflow {
                     .unwrap_or_default();
                 let version = params
                     .version
-                    .or_else(|| exec.store.latest_workflow_def(&name).map(|d| d.version));
-                if version.is_none() || exec.store.workflow_def(&name, version).is_none() {
+                    .or_else(|| view.store.latest_workflow_def(&name).map(|d| d.version));
+                if version.is_none() || view.store.workflow_def(&name, version).is_none() {
                     return Err(Terminate::new(
                         format!(
                             "The Task {} defined as a sub-workflow has no workflow definition available ",
@@ -152,99 +169,58 @@ impl SystemTask for SubWorkflow {
         );
         input.insert("workflowInput".into(), Value::Object(workflow_input));
         task.input_data = input;
-        Ok(vec![task])
+        Ok(task.into())
     }
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
+        view: &View<'_>,
+        wf: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
-        let mut changed = false;
+    ) -> Result<Executed, Terminate> {
         if task.sub_workflow_id.is_none() {
-            changed = true;
-            let input = &task.input_data;
-            let inline: Option<WorkflowDef> = input
-                .get("subWorkflowDefinition")
-                .filter(|v| v.is_object())
-                .and_then(|v| serde_json::from_value(v.clone()).ok());
-            let mut child_input = match input.get("workflowInput") {
-                Some(Value::Object(map)) if !map.is_empty() => map.clone(),
-                _ => input.clone(),
-            };
-            if inline.is_some() {
-                child_input.insert("_systemMetadata".into(), json!({"dynamic": true}));
+            let params = child_params(wf, task);
+            if let Err(error) = start_definition(view.store, &params) {
+                task.status = TaskStatus::Failed;
+                task.reason_for_incompletion = Some(error.to_string());
+                return Ok(Executed::changed());
             }
-            let task_to_domain = input
-                .get("subWorkflowTaskToDomain")
-                .filter(|v| v.is_object())
-                .and_then(|v| serde_json::from_value(v.clone()).ok())
-                .unwrap_or_else(|| wf.task_to_domain.clone());
-            let priority = input
-                .get("priority")
-                .and_then(|p| {
-                    p.as_i64()
-                        .or_else(|| p.as_str().and_then(|s| s.parse().ok()))
-                })
-                .map_or(wf.priority, |p| i32::try_from(p).unwrap_or(wf.priority));
-            let params = StartParams {
-                name: input
-                    .get("subWorkflowName")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned(),
-                version: input
-                    .get("subWorkflowVersion")
-                    .and_then(Value::as_i64)
-                    .and_then(|v| i32::try_from(v).ok()),
-                correlation_id: wf.correlation_id.clone(),
-                input: child_input,
-                task_to_domain,
-                workflow_def: inline,
-                priority,
-                parent_workflow_id: Some(wf.workflow_id.clone()),
-                parent_workflow_task_id: Some(task.task_id.clone()),
-                ..StartParams::default()
-            };
-            match exec.start_workflow(params) {
-                Ok(child_id) => {
-                    task.status = TaskStatus::InProgress;
-                    if task.start_time == 0 {
-                        task.start_time = exec.now;
-                    }
-                    task.output_data
-                        .insert("subWorkflowId".into(), json!(child_id));
-                    task.sub_workflow_id = Some(child_id);
-                }
-                Err(error) => {
-                    task.status = TaskStatus::Failed;
-                    task.reason_for_incompletion = Some(error.to_string());
-                    return Ok(true);
-                }
+            // The executor starts the child, then executes this task again to mirror a child
+            // that ended during its first decide.
+            let child_id = new_id();
+            task.status = TaskStatus::InProgress;
+            if task.start_time == 0 {
+                task.start_time = view.now;
             }
+            task.output_data
+                .insert("subWorkflowId".into(), json!(child_id));
+            task.sub_workflow_id = Some(child_id.clone());
+            return Ok(Executed::changed().with(Effect::StartWorkflow {
+                workflow_id: child_id,
+                params: Box::new(params),
+            }));
         }
         let Some(child) = task
             .sub_workflow_id
             .as_ref()
-            .and_then(|id| exec.store.workflows.get(id))
+            .and_then(|id| view.store.workflows.get(id))
         else {
-            return Ok(changed);
+            return Ok(Executed::unchanged());
         };
-        Ok(child_outcome(task, child) || changed)
+        Ok(child_outcome(task, child).into())
     }
 
-    fn cancel(&self, exec: &mut Exec<'_>, wf: &mut Workflow, task: &mut Task) {
+    fn cancel(&self, view: &View<'_>, wf: &Workflow, task: &mut Task) -> Vec<Effect> {
         let Some(child_id) = task.sub_workflow_id.clone() else {
-            return;
+            return Vec::new();
         };
-        let running = exec
+        let running = view
             .store
             .workflows
             .get(&child_id)
             .is_some_and(|c| !c.status.is_terminal());
         if !running {
-            return;
+            return Vec::new();
         }
         let reason = match wf
             .reason_for_incompletion
@@ -257,9 +233,10 @@ impl SystemTask for SubWorkflow {
                 wf.status.as_str()
             ),
         };
-        if let Err(error) = exec.terminate(&child_id, Some(reason)) {
-            tracing::warn!(%child_id, %error, "cannot terminate the sub-workflow");
-        }
+        vec![Effect::TerminateWorkflow {
+            workflow_id: child_id,
+            reason,
+        }]
     }
 }
 
@@ -272,16 +249,16 @@ impl SystemTask for StartWorkflow {
         "START_WORKFLOW"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
-        Ok(vec![ctx.resolved_task(TaskStatus::Scheduled)])
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
+        Ok(ctx.resolved_task(TaskStatus::Scheduled).into())
     }
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        wf: &mut Workflow,
+        view: &View<'_>,
+        wf: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
+    ) -> Result<Executed, Terminate> {
         let request: Result<StartWorkflowRequest, String> =
             match task.input_data.get("startWorkflow") {
                 Some(value @ Value::Object(_)) => {
@@ -295,12 +272,12 @@ impl SystemTask for StartWorkflow {
                 task.status = TaskStatus::Failed;
                 task.reason_for_incompletion =
                     Some("Error starting workflow: startWorkflow.name cannot be empty".to_owned());
-                return Ok(true);
+                return Ok(Executed::changed());
             }
             Err(e) => {
                 task.status = TaskStatus::Failed;
                 task.reason_for_incompletion = Some(format!("Error starting workflow: {e}"));
-                return Ok(true);
+                return Ok(Executed::changed());
             }
         };
         let params = StartParams {
@@ -324,18 +301,20 @@ impl SystemTask for StartWorkflow {
             ..StartParams::default()
         };
         if task.start_time == 0 {
-            task.start_time = exec.now;
+            task.start_time = view.now;
         }
-        match exec.start_workflow(params) {
-            Ok(id) => {
-                task.output_data.insert("workflowId".into(), json!(id));
-                task.status = TaskStatus::Completed;
-            }
-            Err(error) => {
-                task.status = TaskStatus::Failed;
-                task.reason_for_incompletion = Some(error.to_string());
-            }
+        if let Err(error) = start_definition(view.store, &params) {
+            task.status = TaskStatus::Failed;
+            task.reason_for_incompletion = Some(error.to_string());
+            return Ok(Executed::changed());
         }
-        Ok(true)
+        let workflow_id = new_id();
+        task.output_data
+            .insert("workflowId".into(), json!(workflow_id));
+        task.status = TaskStatus::Completed;
+        Ok(Executed::changed().with(Effect::StartWorkflow {
+            workflow_id,
+            params: Box::new(params),
+        }))
     }
 }

@@ -6,34 +6,35 @@
 use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus, WorkflowTask};
 use serde_json::{Value, json};
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Executed, Mapped, Terminate};
 use crate::engine::script::{self, case_string};
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 
 /// Schedules the first task of the `selected` case (if any) after the branching `task`, which
 /// records the case in its input (`case`, `hasChildren`) and `output`; returns both, in order.
 fn schedule_case(
-    exec: &mut Exec<'_>,
+    view: &View<'_>,
     ctx: &MapContext<'_>,
     mut task: Task,
     case: &str,
     selected: Option<&Vec<WorkflowTask>>,
     output: &[(&str, Value)],
-) -> Result<Vec<Task>, Terminate> {
+) -> Result<Mapped, Terminate> {
     let children = match selected.and_then(|list| list.first()) {
-        Some(first) => exec.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?,
-        None => Vec::new(),
+        Some(first) => view.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?,
+        None => Mapped::default(),
     };
     task.input_data.insert("case".into(), json!(case));
-    if !children.is_empty() {
+    if !children.tasks.is_empty() {
         task.input_data.insert("hasChildren".into(), json!("true"));
     }
     for (key, value) in output {
         task.output_data.insert((*key).into(), value.clone());
     }
-    let mut tasks = vec![task];
-    tasks.extend(children);
-    Ok(tasks)
+    let mut mapped = Mapped::from(task);
+    mapped.extend(children);
+    Ok(mapped)
 }
 
 /// The branching task itself has nothing left to do once its case is scheduled.
@@ -54,7 +55,7 @@ impl SystemTask for Switch {
         "SWITCH"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let wt = ctx.workflow_task;
         let mut task = ctx.resolved_task(TaskStatus::InProgress);
         let evaluator = wt.evaluator_type.as_deref().unwrap_or("value-param");
@@ -68,7 +69,7 @@ impl SystemTask for Switch {
             "javascript" | "graaljs" | "js" => script::eval(
                 &expression,
                 &Value::Object(task.input_data.clone()),
-                exec.settings.script,
+                view.settings.script,
             )
             .map_err(|e| e.to_string()),
             other => {
@@ -83,7 +84,7 @@ impl SystemTask for Switch {
             Err(message) => {
                 task.status = TaskStatus::Failed;
                 task.reason_for_incompletion = Some(message);
-                return Ok(vec![task]);
+                return Ok(task.into());
             }
         };
         let selected = match wt.decision_cases.get(&case) {
@@ -94,16 +95,11 @@ impl SystemTask for Switch {
             ("evaluationResult", json!([case])),
             ("selectedCase", json!(case)),
         ];
-        schedule_case(exec, ctx, task, &case, selected, &output)
+        schedule_case(view, ctx, task, &case, selected, &output)
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        _: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
-        Ok(complete_branching_task(task))
+    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
+        Ok(complete_branching_task(task).into())
     }
 }
 
@@ -116,7 +112,7 @@ impl SystemTask for Decision {
         "DECISION"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let wt = ctx.workflow_task;
         let task = ctx.resolved_task(TaskStatus::InProgress);
         let case = if let Some(param) = &wt.case_value_param {
@@ -125,7 +121,7 @@ impl SystemTask for Decision {
             let value = script::eval(
                 expression,
                 &Value::Object(task.input_data.clone()),
-                exec.settings.script,
+                view.settings.script,
             )
             .map_err(|e| {
                 Terminate::new(
@@ -143,15 +139,10 @@ impl SystemTask for Decision {
             .filter(|list| !list.is_empty())
             .or(Some(&wt.default_case));
         let output = [("caseOutput", json!([case]))];
-        schedule_case(exec, ctx, task, &case, selected, &output)
+        schedule_case(view, ctx, task, &case, selected, &output)
     }
 
-    fn execute(
-        &self,
-        _: &mut Exec<'_>,
-        _: &mut Workflow,
-        task: &mut Task,
-    ) -> Result<bool, Terminate> {
-        Ok(complete_branching_task(task))
+    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
+        Ok(complete_branching_task(task).into())
     }
 }

@@ -1,11 +1,13 @@
 //! Tasks that wait for time or for someone: WAIT (`duration`, `until`, or a signal), HUMAN and
 //! Orkes' WAIT_FOR_WEBHOOK (conductor-oss `Wait`, `WaitTaskMapper`, `DateTimeUtils`, `Human`).
 
-use conductor_models::{Task, TaskStatus, Workflow};
+use conductor_models::{Task, TaskStatus, TaskType, Workflow};
 use serde_json::Value;
 
-use crate::engine::executor::{Exec, Terminate};
+use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
+use crate::engine::refs::is_type;
 use crate::engine::system_task::{MapContext, SystemTask};
+use crate::engine::view::View;
 use crate::expr::Resolver;
 
 /// `WAIT`.
@@ -113,7 +115,10 @@ pub(crate) fn is_blocking_wait(task: &Task) -> bool {
             .get(k)
             .is_some_and(|v| !v.is_null() && v.as_str() != Some(""))
     };
-    task.task_type == "WAIT" && !task.status.is_terminal() && !has("duration") && !has("until")
+    is_type(task, &TaskType::Wait)
+        && !task.status.is_terminal()
+        && !has("duration")
+        && !has("until")
 }
 
 impl SystemTask for Wait {
@@ -121,7 +126,7 @@ impl SystemTask for Wait {
         "WAIT"
     }
 
-    fn map(&self, exec: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut task = ctx.resolved_task(TaskStatus::InProgress);
         let text = |k: &str| {
             task.input_data
@@ -143,6 +148,7 @@ impl SystemTask for Wait {
                 .ok_or_else(|| format!("Invalid/Unsupported Wait Until format: {until}")),
             (None, None) => Ok(None),
         };
+        let mut effects = Vec::new();
         match deadline {
             Err(reason) => {
                 task.status = TaskStatus::FailedWithTerminalError;
@@ -150,28 +156,35 @@ impl SystemTask for Wait {
             }
             Ok(Some(at)) => {
                 task.callback_after_seconds = ((at - ctx.now).max(0) + 999) / 1000;
-                exec.store.timers.insert(task.task_id.clone(), at);
+                effects.push(Effect::SetTimer {
+                    task_id: task.task_id.clone(),
+                    at,
+                });
             }
             Ok(None) => {}
         }
         task.start_time = ctx.now;
-        Ok(vec![task])
+        Ok(Mapped {
+            tasks: vec![task],
+            effects,
+        })
     }
 
     fn execute(
         &self,
-        exec: &mut Exec<'_>,
-        _: &mut Workflow,
+        view: &View<'_>,
+        _: &Workflow,
         task: &mut Task,
-    ) -> Result<bool, Terminate> {
-        match exec.store.timers.get(&task.task_id) {
-            Some(at) if exec.now >= *at => {
+    ) -> Result<Executed, Terminate> {
+        match view.store.timers.get(&task.task_id) {
+            Some(at) if view.now >= *at => {
                 task.status = TaskStatus::Completed;
                 task.callback_after_seconds = 0;
-                exec.store.timers.remove(&task.task_id);
-                Ok(true)
+                Ok(Executed::changed().with(Effect::ClearTimer {
+                    task_id: task.task_id.clone(),
+                }))
             }
-            _ => Ok(false),
+            _ => Ok(Executed::unchanged()),
         }
     }
 }
@@ -185,10 +198,10 @@ impl SystemTask for Human {
         "HUMAN"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut task = ctx.resolved_task(TaskStatus::InProgress);
         task.start_time = ctx.now;
-        Ok(vec![task])
+        Ok(task.into())
     }
 }
 
@@ -201,10 +214,10 @@ impl SystemTask for WaitForWebhook {
         "WAIT_FOR_WEBHOOK"
     }
 
-    fn map(&self, _: &mut Exec<'_>, ctx: &MapContext<'_>) -> Result<Vec<Task>, Terminate> {
+    fn map(&self, _: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let mut task = ctx.resolved_task(TaskStatus::InProgress);
         task.start_time = ctx.now;
-        Ok(vec![task])
+        Ok(task.into())
     }
 }
 
@@ -212,7 +225,7 @@ impl SystemTask for WaitForWebhook {
 /// WAIT_FOR_WEBHOOK whose optional `webhookId` input names the webhook and whose every `matches`
 /// entry (`JSONPath → expected value`) holds in the payload.
 pub(crate) fn webhook_matches(task: &Task, webhook: &str, payload: &Value) -> bool {
-    if task.task_type != "WAIT_FOR_WEBHOOK" || task.status.is_terminal() {
+    if !is_type(task, &TaskType::WaitForWebhook) || task.status.is_terminal() {
         return false;
     }
     if let Some(id) = task.input_data.get("webhookId").and_then(Value::as_str)
