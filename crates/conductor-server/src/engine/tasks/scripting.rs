@@ -1,5 +1,6 @@
 //! Tasks that compute their output from their input: INLINE, LAMBDA (legacy) and
-//! JSON_JQ_TRANSFORM (conductor-oss `Inline`, `Lambda`, `JsonJqTransform`).
+//! JSON_JQ_TRANSFORM (conductor-oss `Inline`, `Lambda`, `JsonJqTransform`). Scripts and jq
+//! queries are evaluated outside the engine lock ([`Exec::offload`]).
 
 use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
@@ -54,26 +55,33 @@ impl SystemTask for Inline {
                 .get(&expression)
                 .cloned()
                 .unwrap_or(Value::Null)),
-            "javascript" | "graaljs" | "js" => script::eval(
-                &expression,
-                &Value::Object(task.input_data.clone()),
-                exec.settings.script,
-            ),
+            "javascript" | "graaljs" | "js" => {
+                let (input, limits) =
+                    (Value::Object(task.input_data.clone()), exec.settings.script);
+                return Ok(exec.offload(task, move || {
+                    let result = script::eval(&expression, &input, limits);
+                    move |task: &mut Task| inline_outcome(task, result)
+                }));
+            }
             other => Err(ScriptError::Failed(format!(
                 "Evaluator type '{other}' is not supported (javascript, graaljs, value-param)"
             ))),
         };
-        match result {
-            Ok(value) => {
-                task.output_data.insert("result".into(), value);
-                task.status = TaskStatus::Completed;
-            }
-            Err(error @ (ScriptError::Timeout(_) | ScriptError::OutOfMemory(_))) => {
-                fail(task, TaskStatus::Failed, error.to_string());
-            }
-            Err(error) => fail(task, TaskStatus::FailedWithTerminalError, error.to_string()),
-        }
+        inline_outcome(task, result);
         Ok(true)
+    }
+}
+
+fn inline_outcome(task: &mut Task, result: Result<Value, ScriptError>) {
+    match result {
+        Ok(value) => {
+            task.output_data.insert("result".into(), value);
+            task.status = TaskStatus::Completed;
+        }
+        Err(error @ (ScriptError::Timeout(_) | ScriptError::OutOfMemory(_))) => {
+            fail(task, TaskStatus::Failed, error.to_string());
+        }
+        Err(error) => fail(task, TaskStatus::FailedWithTerminalError, error.to_string()),
     }
 }
 
@@ -107,18 +115,17 @@ impl SystemTask for Lambda {
             return Ok(true);
         };
         let wrapped = format!("function scriptFun(){{{body}}} scriptFun();");
-        match script::eval(
-            &wrapped,
-            &Value::Object(task.input_data.clone()),
-            exec.settings.script,
-        ) {
-            Ok(value) => {
-                task.output_data.insert("result".into(), value);
-                task.status = TaskStatus::Completed;
+        let (input, limits) = (Value::Object(task.input_data.clone()), exec.settings.script);
+        Ok(exec.offload(task, move || {
+            let result = script::eval(&wrapped, &input, limits);
+            move |task: &mut Task| match result {
+                Ok(value) => {
+                    task.output_data.insert("result".into(), value);
+                    task.status = TaskStatus::Completed;
+                }
+                Err(error) => fail(task, TaskStatus::Failed, error.to_string()),
             }
-            Err(error) => fail(task, TaskStatus::Failed, error.to_string()),
-        }
-        Ok(true)
+        }))
     }
 }
 
@@ -133,7 +140,7 @@ impl SystemTask for JsonJqTransform {
 
     fn execute(
         &self,
-        _: &mut Exec<'_>,
+        exec: &mut Exec<'_>,
         _: &mut Workflow,
         task: &mut Task,
     ) -> Result<bool, Terminate> {
@@ -150,18 +157,21 @@ impl SystemTask for JsonJqTransform {
             );
             return Ok(true);
         };
-        match jq::run(&query, &Value::Object(task.input_data.clone())) {
-            Ok(values) => {
-                task.output_data.insert(
-                    "result".into(),
-                    values.first().cloned().unwrap_or(Value::Null),
-                );
-                task.output_data
-                    .insert("resultList".into(), Value::Array(values));
-                task.status = TaskStatus::Completed;
+        let input = Value::Object(task.input_data.clone());
+        Ok(exec.offload(task, move || {
+            let result = jq::run(&query, &input);
+            move |task: &mut Task| match result {
+                Ok(values) => {
+                    task.output_data.insert(
+                        "result".into(),
+                        values.first().cloned().unwrap_or(Value::Null),
+                    );
+                    task.output_data
+                        .insert("resultList".into(), Value::Array(values));
+                    task.status = TaskStatus::Completed;
+                }
+                Err(message) => fail(task, TaskStatus::Failed, message),
             }
-            Err(message) => fail(task, TaskStatus::Failed, message),
-        }
-        Ok(true)
+        }))
     }
 }
