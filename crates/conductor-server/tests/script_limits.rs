@@ -238,32 +238,19 @@ fn inline(reference: &str, script: &str, input: Value) -> Value {
     json!({"name": reference, "taskReferenceName": reference, "type": "INLINE", "inputParameters": params})
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_runaway_script_delays_no_other_request() {
-    let (server, http) = server().await;
-    register(&server, &http, "runaway", "while (true) {}").await;
-    // Another workflow: a fast script, then a worker task.
-    register_def(
-        &server,
-        &http,
-        json!({
-            "name": "quick",
-            "version": 1,
-            "schemaVersion": 2,
-            "tasks": [
-                inline("double", "$.n * 2", json!({"n": "${workflow.input.n}"})),
-                {"name": "quick_work", "taskReferenceName": "work", "type": "SIMPLE"}
-            ]
-        }),
-    )
-    .await;
-    // The runaway's start answers once its script has ended: run it aside and find the workflow
-    // through its correlation id (a read of the running workflow).
+/// Starts the registered `runaway` workflow on a task of its own (its start answers once its
+/// script has ended) and returns that task and the workflow's id, found through its correlation
+/// id while the script runs.
+async fn start_runaway_aside(
+    server: &DevServer,
+    http: &reqwest::Client,
+    correlation_id: &str,
+) -> (tokio::task::JoinHandle<String>, String) {
     let runaway_start = {
         let http = http.clone();
         let url = format!("{}/workflow", server.url());
+        let body = json!({"name": "runaway", "correlationId": correlation_id, "input": {}});
         tokio::spawn(async move {
-            let body = json!({"name": "runaway", "correlationId": "runaway-1", "input": {}});
             let response = http.post(url).json(&body).send().await.unwrap();
             assert_eq!(response.status().as_u16(), 200);
             response.text().await.unwrap()
@@ -273,7 +260,7 @@ async fn a_runaway_script_delays_no_other_request() {
     let runaway = loop {
         let found: Value = http
             .get(format!(
-                "{}/workflow/runaway/correlated/runaway-1?includeClosed=true&includeTasks=true",
+                "{}/workflow/runaway/correlated/{correlation_id}?includeClosed=true&includeTasks=true",
                 server.url()
             ))
             .send()
@@ -294,7 +281,66 @@ async fn a_runaway_script_delays_no_other_request() {
     // Seen while its script runs: it cannot have ended yet unless the read waited for the script.
     assert_eq!(runaway["status"], "RUNNING", "{runaway:#}");
     assert_eq!(runaway["tasks"][0]["status"], "IN_PROGRESS", "{runaway:#}");
-    let runaway_id = runaway["workflowId"].as_str().unwrap().to_owned();
+    let id = runaway["workflowId"].as_str().unwrap().to_owned();
+    (runaway_start, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_flight_is_not_evaluated_twice_nor_applied_after_termination() {
+    let (server, http) = server().await;
+    register(&server, &http, "runaway", "while (true) {}").await;
+    let (runaway_start, id) = start_runaway_aside(&server, &http, "runaway-2").await;
+    // Deciding the workflow again does not evaluate the task a second time: a request that
+    // triggers an evaluation answers after it, and this one answers while the first still runs.
+    let decided = http
+        .put(format!("{}/workflow/decide/{id}", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status().as_u16(), 200);
+    let during = workflow(&server, &http, &id).await;
+    assert_eq!(during["status"], "RUNNING", "{during:#}");
+    assert_eq!(during["tasks"][0]["status"], "IN_PROGRESS", "{during:#}");
+    // Terminated while its script runs: the script's outcome is dropped.
+    let terminated = http
+        .delete(format!("{}/workflow/{id}?reason=stop", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(terminated.status().as_u16(), 200);
+    assert!(
+        !runaway_start.is_finished(),
+        "the script ended before the termination: the test proves nothing"
+    );
+    assert_eq!(runaway_start.await.unwrap(), id);
+    let after = workflow(&server, &http, &id).await;
+    assert_eq!(after["status"], "TERMINATED", "{after:#}");
+    assert_eq!(after["reasonForIncompletion"], "stop", "{after:#}");
+    assert_eq!(after["tasks"][0]["status"], "CANCELED", "{after:#}");
+    assert_eq!(after["tasks"][0]["outputData"], json!({}), "{after:#}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_script_delays_no_other_request() {
+    let (server, http) = server().await;
+    register(&server, &http, "runaway", "while (true) {}").await;
+    // Another workflow: a fast script, then a worker task.
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "quick",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                inline("double", "$.n * 2", json!({"n": "${workflow.input.n}"})),
+                {"name": "quick_work", "taskReferenceName": "work", "type": "SIMPLE"}
+            ]
+        }),
+    )
+    .await;
+    let (runaway_start, runaway_id) = start_runaway_aside(&server, &http, "runaway-1").await;
 
     // Meanwhile: another workflow starts, its script runs, its worker task is polled and updated,
     // and it completes.

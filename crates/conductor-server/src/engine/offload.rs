@@ -22,7 +22,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
-use conductor_models::{Task, TaskStatus};
+use conductor_models::{JsonMap, Task, TaskStatus};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -38,8 +38,15 @@ type Job = Box<dyn FnOnce() -> Apply + Send>;
 /// One task's pending evaluation.
 pub(crate) struct Evaluation {
     workflow_id: String,
-    task_id: String,
+    task: Attempt,
     job: Job,
+}
+
+/// The task an evaluation is for: its id, and the input it was evaluated with (a rerun may reset
+/// the task, with the same id, while the evaluation runs: the outcome is then stale).
+pub(crate) struct Attempt {
+    task_id: String,
+    input: JsonMap,
 }
 
 /// The evaluations of the store: those in flight and those the current operation asked for.
@@ -89,7 +96,10 @@ impl Exec<'_> {
         }
         offload.requested.push(Evaluation {
             workflow_id: task.workflow_instance_id.clone(),
-            task_id: task.task_id.clone(),
+            task: Attempt {
+                task_id: task.task_id.clone(),
+                input: task.input_data.clone(),
+            },
             job: Box::new(move || Box::new(evaluate()) as Apply),
         });
         false
@@ -111,11 +121,13 @@ impl Exec<'_> {
 
     /// Applies the outcomes of a workflow's evaluations, in the order they were asked for, and
     /// decides the workflow. An outcome whose workflow or task ended meanwhile (terminated,
-    /// removed, timed out) is dropped. As inside the decide loop, a task failing is decided at
+    /// removed, timed out) is dropped, and so is one for a task reset since (its input differs:
+    /// the decide evaluates it again). As inside the decide loop, a task failing is decided at
     /// once, before the outcomes after it are applied.
-    pub(crate) fn apply_evaluated(&mut self, workflow_id: &str, outcomes: Vec<(String, Apply)>) {
+    pub(crate) fn apply_evaluated(&mut self, workflow_id: &str, outcomes: Vec<(Attempt, Apply)>) {
         let now = self.now;
-        for (task_id, apply) in outcomes {
+        for (attempt, apply) in outcomes {
+            let task_id = attempt.task_id;
             self.store.offload.in_flight.remove(&task_id);
             let Some(wf) = self.store.workflows.get_mut(workflow_id) else {
                 continue;
@@ -126,7 +138,7 @@ impl Exec<'_> {
             let Some(task) = wf.tasks.iter_mut().find(|t| t.task_id == task_id) else {
                 continue;
             };
-            if task.status.is_terminal() {
+            if task.status.is_terminal() || task.input_data != attempt.input {
                 continue;
             }
             apply(task);
@@ -145,7 +157,7 @@ impl Exec<'_> {
 /// The evaluations of one workflow, run together.
 struct Batch {
     workflow_id: String,
-    jobs: Vec<(String, Job)>,
+    jobs: Vec<(Attempt, Job)>,
 }
 
 /// Groups evaluations by workflow, keeping the order of the first request of each workflow and
@@ -153,7 +165,7 @@ struct Batch {
 fn batches(evaluations: Vec<Evaluation>) -> Vec<Batch> {
     let mut out: Vec<Batch> = Vec::new();
     for evaluation in evaluations {
-        let job = (evaluation.task_id, evaluation.job);
+        let job = (evaluation.task, evaluation.job);
         match out
             .iter_mut()
             .find(|b| b.workflow_id == evaluation.workflow_id)
@@ -169,17 +181,17 @@ fn batches(evaluations: Vec<Evaluation>) -> Vec<Batch> {
 }
 
 /// Runs a batch's evaluations one after the other on the current thread.
-fn evaluate(jobs: Vec<(String, Job)>) -> Vec<(String, Apply)> {
+fn evaluate(jobs: Vec<(Attempt, Job)>) -> Vec<(Attempt, Apply)> {
     jobs.into_iter()
-        .map(|(task_id, job)| {
+        .map(|(attempt, job)| {
             let apply = std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
-                tracing::error!(%task_id, "task evaluation panicked");
+                tracing::error!(task_id = %attempt.task_id, "task evaluation panicked");
                 Box::new(|task: &mut Task| {
                     task.status = TaskStatus::Failed;
                     task.reason_for_incompletion = Some(PANICKED.to_owned());
                 })
             });
-            (task_id, apply)
+            (attempt, apply)
         })
         .collect()
 }
