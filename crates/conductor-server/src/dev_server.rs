@@ -119,9 +119,9 @@ impl DevServerBuilder {
 
     /// How long a script (INLINE, SWITCH, DO_WHILE condition...) may run before its task fails
     /// (default 4 s, conductor-oss's `CONDUCTOR_SCRIPT_MAX_EXECUTION_SECONDS`). INLINE and LAMBDA
-    /// scripts run outside the engine lock, on blocking threads; the other scripts (SWITCH,
-    /// DO_WHILE, JOIN, HTTP_POLL and event-handler conditions) run under it, so this also bounds
-    /// how long one of those stalls the server.
+    /// scripts and HTTP_POLL conditions run outside the engine lock, on blocking threads; the
+    /// other scripts (SWITCH, DO_WHILE, JOIN and event-handler conditions) run under it, so this
+    /// also bounds how long one of those stalls the server.
     pub fn script_time_limit(mut self, limit: Duration) -> Self {
         self.settings.script.time = limit;
         self

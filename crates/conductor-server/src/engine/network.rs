@@ -407,7 +407,16 @@ async fn http_task(task: &Task, poll: bool, settings: &Settings) -> NetworkOutco
             again_after_secs: None,
         };
     }
-    poll_outcome(task, &request, output, settings)
+    // The termination condition is a script (up to its time limit): not on an async thread.
+    let (task, limits) = (task.clone(), settings.script);
+    tokio::task::spawn_blocking(move || poll_outcome(&task, &request, output, limits))
+        .await
+        .unwrap_or_else(|error| {
+            NetworkOutcome::failed(
+                format!("Unable to evaluate terminationCondition: {error}"),
+                JsonMap::new(),
+            )
+        })
 }
 
 /// HTTP_POLL: done when `terminationCondition` holds for `$.output.response`, else polled again.
@@ -415,14 +424,14 @@ fn poll_outcome(
     task: &Task,
     request: &JsonMap,
     output: JsonMap,
-    settings: &Settings,
+    limits: script::ScriptLimits,
 ) -> NetworkOutcome {
     let condition = request
         .get("terminationCondition")
         .and_then(Value::as_str)
         .unwrap_or("true");
     let bindings = json!({"output": output, "input": request, "pollCount": task.poll_count});
-    let done = match script::eval(condition, &bindings, settings.script) {
+    let done = match script::eval(condition, &bindings, limits) {
         Ok(v) => script::truthy(&v),
         Err(error) => {
             return NetworkOutcome::failed(
