@@ -39,6 +39,7 @@ pub struct DevServerBuilder {
     clock: Option<Arc<dyn Clock>>,
     manual_clock: Option<Arc<ManualClock>>,
     sweep_interval: Option<Duration>,
+    shutdown_grace: Duration,
     settings: Settings,
     #[cfg(feature = "sqlite")]
     database: Option<std::path::PathBuf>,
@@ -50,6 +51,8 @@ pub const OPENAI_BASE_URL_ENV: &str = "CONDUCTOR_SERVER_OPENAI_BASE_URL";
 pub const OPENAI_API_KEY_ENV: &str = "CONDUCTOR_SERVER_OPENAI_API_KEY";
 /// Environment variable naming the model used when an LLM task names none.
 pub const OPENAI_MODEL_ENV: &str = "CONDUCTOR_SERVER_OPENAI_MODEL";
+/// How long shutdown waits for in-flight network calls and evaluations by default.
+const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Model used by LLM tasks that name none, when [`OPENAI_MODEL_ENV`] is not set.
 const DEFAULT_LLM_MODEL: &str = "gpt-4o-mini";
 
@@ -61,6 +64,7 @@ impl Default for DevServerBuilder {
             clock: None,
             manual_clock: None,
             sweep_interval: Some(Duration::from_secs(1)),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             settings: Settings::default(),
             #[cfg(feature = "sqlite")]
             database: None,
@@ -104,9 +108,20 @@ impl DevServerBuilder {
         self
     }
 
+    /// How shutdown treats in-flight network calls (HTTP, HTTP_POLL, LLM tasks) and script
+    /// evaluations: it waits up to `grace` (default 5 s) for them, then cancels the rest. A
+    /// cancelled task stays IN_PROGRESS; with a [database](Self::database) it is run again after
+    /// a restart, once its response timeout has passed.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
     /// How long a script (INLINE, SWITCH, DO_WHILE condition...) may run before its task fails
-    /// (default 4 s, conductor-oss's `CONDUCTOR_SCRIPT_MAX_EXECUTION_SECONDS`). The script runs
-    /// under the engine lock, so this also bounds how long one runaway script stalls the server.
+    /// (default 4 s, conductor-oss's `CONDUCTOR_SCRIPT_MAX_EXECUTION_SECONDS`). INLINE and LAMBDA
+    /// scripts and HTTP_POLL conditions run outside the engine lock, on blocking threads; the
+    /// other scripts (SWITCH, DO_WHILE, JOIN and event-handler conditions) run under it, so this
+    /// also bounds how long one of those stalls the server.
     pub fn script_time_limit(mut self, limit: Duration) -> Self {
         self.settings.script.time = limit;
         self
@@ -200,7 +215,7 @@ impl DevServerBuilder {
     /// Binds and starts serving (after loading the database, if one is configured).
     pub async fn start(self) -> Result<DevServer, ServerError> {
         let clock = self.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
-        let engine = Arc::new(self.engine(clock)?);
+        let engine = self.engine(clock)?.into_shared();
         let addr = SocketAddr::new(self.host, self.port);
         let listener = tokio::net::TcpListener::bind(addr)
             .await
@@ -248,6 +263,7 @@ impl DevServerBuilder {
             engine,
             manual_clock: self.manual_clock,
             stop: stop_tx,
+            shutdown_grace: self.shutdown_grace,
             server: Some(server),
             sweeper,
             network,
@@ -271,6 +287,7 @@ pub struct DevServer {
     engine: Arc<Engine>,
     manual_clock: Option<Arc<ManualClock>>,
     stop: watch::Sender<bool>,
+    shutdown_grace: Duration,
     server: Option<JoinHandle<()>>,
     sweeper: Option<JoinHandle<()>>,
     network: Vec<JoinHandle<()>>,
@@ -314,16 +331,19 @@ impl DevServer {
     }
 
     /// Runs the sweeper now over every running workflow (timeouts, retries becoming due, queue
-    /// repair); returns how many workflows were decided.
+    /// repair); returns how many workflows were decided. The scripts the sweep triggers (INLINE
+    /// tasks scheduled by the decisions) are evaluated on the calling thread before it returns.
     pub fn sweep_now(&self) -> usize {
-        let decided = self.engine.sweep(true);
+        let decided = self.engine.sweep_settled(true);
         self.engine.wake_all();
         decided
     }
 
     /// Stops accepting requests, lets in-flight ones finish, and stops the sweeper. Requests the
     /// server holds open (long polls, sync executions and signals) are answered at once, as if
-    /// their wait had ended, so shutting down never waits for them.
+    /// their wait had ended, so shutting down never waits for them. In-flight network calls and
+    /// script evaluations get the [grace period](DevServerBuilder::shutdown_grace) to finish,
+    /// then are cancelled (their tasks stay IN_PROGRESS).
     pub async fn shutdown(mut self) {
         let _ = self.stop.send(true);
         if let Some(server) = self.server.take() {
@@ -335,6 +355,7 @@ impl DevServer {
         for worker in self.network.drain(..) {
             let _ = worker.await;
         }
+        self.engine.background().shutdown(self.shutdown_grace).await;
         // Last: nothing changes the state any more, so everything is written before this returns.
         self.engine.close_storage().await;
     }

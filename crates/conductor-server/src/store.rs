@@ -52,6 +52,9 @@ pub(crate) struct Store {
     /// Creation sequences of the workflows archived since the last [`Store::take_changes`].
     pub(crate) archived_dirty: Vec<u64>,
     pub(crate) tracking: bool,
+    /// Script and jq evaluations handed out of the lock. Not persisted: a task whose outcome was
+    /// not applied is still IN_PROGRESS, and the next decide evaluates it again.
+    pub(crate) offload: crate::engine::evaluation::Offload,
 }
 
 impl Store {

@@ -1,6 +1,9 @@
 //! Runaway INLINE scripts fail only their own task: a tight infinite loop, huge allocations and
 //! deep recursion each end with the task and its workflow FAILED with a reason, while the server
-//! keeps answering other requests during and after, and the process survives.
+//! keeps answering other requests during and after, and the process survives. Scripts run outside
+//! the engine lock: while one runs, other workflows start and complete, tasks are polled and
+//! updated and the running workflow can be read; yet a request answers only after the scripts
+//! it triggered ran, as on conductor-oss.
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
@@ -198,4 +201,319 @@ async fn deep_recursion_with_big_frames_fails_only_its_task() {
         reason.contains("stack") || reason.contains("memory"),
         "{reason}"
     );
+}
+
+/// Registers `def` (a workflow definition).
+async fn register_def(server: &DevServer, http: &reqwest::Client, def: Value) {
+    let response = http
+        .post(format!("{}/metadata/workflow", server.url()))
+        .json(&def)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "{}",
+        response.text().await.unwrap()
+    );
+}
+
+async fn start(server: &DevServer, http: &reqwest::Client, name: &str, body: Value) -> String {
+    let response = http
+        .post(format!("{}/workflow/{name}", server.url()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    response.text().await.unwrap()
+}
+
+fn inline(reference: &str, script: &str, input: Value) -> Value {
+    let mut params = json!({"evaluatorType": "graaljs", "expression": script});
+    if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), input) {
+        params.extend(extra);
+    }
+    json!({"name": reference, "taskReferenceName": reference, "type": "INLINE", "inputParameters": params})
+}
+
+/// Starts the registered `runaway` workflow on a task of its own (its start answers once its
+/// script has ended) and returns that task and the workflow's id, found through its correlation
+/// id while the script runs.
+async fn start_runaway_aside(
+    server: &DevServer,
+    http: &reqwest::Client,
+    correlation_id: &str,
+) -> (tokio::task::JoinHandle<String>, String) {
+    let runaway_start = {
+        let http = http.clone();
+        let url = format!("{}/workflow", server.url());
+        let body = json!({"name": "runaway", "correlationId": correlation_id, "input": {}});
+        tokio::spawn(async move {
+            let response = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            response.text().await.unwrap()
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let runaway = loop {
+        let found: Value = http
+            .get(format!(
+                "{}/workflow/runaway/correlated/{correlation_id}?includeClosed=true&includeTasks=true",
+                server.url()
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if let Some(wf) = found.as_array().and_then(|list| list.first()) {
+            break wf.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the runaway workflow never appeared"
+        );
+        tokio::task::yield_now().await;
+    };
+    // Seen while its script runs: it cannot have ended yet unless the read waited for the script.
+    assert_eq!(runaway["status"], "RUNNING", "{runaway:#}");
+    assert_eq!(runaway["tasks"][0]["status"], "IN_PROGRESS", "{runaway:#}");
+    let id = runaway["workflowId"].as_str().unwrap().to_owned();
+    (runaway_start, id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_in_flight_is_not_evaluated_twice_nor_applied_after_termination() {
+    let (server, http) = server().await;
+    register(&server, &http, "runaway", "while (true) {}").await;
+    let (runaway_start, id) = start_runaway_aside(&server, &http, "runaway-2").await;
+    // Deciding the workflow again does not evaluate the task a second time: a request that
+    // triggers an evaluation answers after it, and this one answers while the first still runs.
+    let decided = http
+        .put(format!("{}/workflow/decide/{id}", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decided.status().as_u16(), 200);
+    let during = workflow(&server, &http, &id).await;
+    assert_eq!(during["status"], "RUNNING", "{during:#}");
+    assert_eq!(during["tasks"][0]["status"], "IN_PROGRESS", "{during:#}");
+    // Terminated while its script runs: the script's outcome is dropped.
+    let terminated = http
+        .delete(format!("{}/workflow/{id}?reason=stop", server.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(terminated.status().as_u16(), 200);
+    assert!(
+        !runaway_start.is_finished(),
+        "the script ended before the termination: the test proves nothing"
+    );
+    assert_eq!(runaway_start.await.unwrap(), id);
+    let after = workflow(&server, &http, &id).await;
+    assert_eq!(after["status"], "TERMINATED", "{after:#}");
+    assert_eq!(after["reasonForIncompletion"], "stop", "{after:#}");
+    assert_eq!(after["tasks"][0]["status"], "CANCELED", "{after:#}");
+    assert_eq!(after["tasks"][0]["outputData"], json!({}), "{after:#}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_script_delays_no_other_request() {
+    let (server, http) = server().await;
+    register(&server, &http, "runaway", "while (true) {}").await;
+    // Another workflow: a fast script, then a worker task.
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "quick",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                inline("double", "$.n * 2", json!({"n": "${workflow.input.n}"})),
+                {"name": "quick_work", "taskReferenceName": "work", "type": "SIMPLE"}
+            ]
+        }),
+    )
+    .await;
+    let (runaway_start, runaway_id) = start_runaway_aside(&server, &http, "runaway-1").await;
+
+    // Meanwhile: another workflow starts, its script runs, its worker task is polled and updated,
+    // and it completes.
+    let quick = start(&server, &http, "quick", json!({"n": 21})).await;
+    let polled: Value = http
+        .get(format!(
+            "{}/tasks/poll/quick_work?workerid=w1",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(polled["workflowInstanceId"], quick.as_str(), "{polled:#}");
+    assert_eq!(polled["inputData"], json!({}), "{polled:#}");
+    let update = http
+        .post(format!("{}/tasks", server.url()))
+        .json(&json!({
+            "workflowInstanceId": quick,
+            "taskId": polled["taskId"],
+            "status": "COMPLETED",
+            "outputData": {"done": true}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status().as_u16(), 200);
+    let quick = workflow(&server, &http, &quick).await;
+    assert_eq!(quick["status"], "COMPLETED", "{quick:#}");
+    assert_eq!(quick["tasks"][0]["outputData"]["result"], 42, "{quick:#}");
+
+    // All of that was answered before the runaway's script ended: its workflow is still running.
+    let during = workflow(&server, &http, &runaway_id).await;
+    assert_eq!(during["status"], "RUNNING", "{during:#}");
+    assert_eq!(during["tasks"][0]["status"], "IN_PROGRESS", "{during:#}");
+    assert!(
+        !runaway_start.is_finished(),
+        "the runaway's start answered before its script ended"
+    );
+
+    // The runaway's start answers once the script was interrupted, with the workflow decided.
+    let id = runaway_start.await.unwrap();
+    assert_eq!(id, runaway_id);
+    let after = workflow(&server, &http, &id).await;
+    assert_eq!(after["status"], "FAILED", "{after:#}");
+    let reason = after["tasks"][0]["reasonForIncompletion"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(reason.contains("interrupted"), "{after:#}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_answer_after_the_scripts_they_triggered() {
+    let (server, http) = server().await;
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "chain",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                inline("first", "$.n + 1", json!({"n": "${workflow.input.n}"})),
+                {
+                    "name": "jq",
+                    "taskReferenceName": "jq",
+                    "type": "JSON_JQ_TRANSFORM",
+                    "inputParameters": {
+                        "queryExpression": "{doubled: (.v * 2)}",
+                        "v": "${first.output.result}"
+                    }
+                },
+                inline("last", "'got ' + $.d", json!({"d": "${jq.output.result.doubled}"}))
+            ],
+            "outputParameters": {"answer": "${last.output.result}"}
+        }),
+    )
+    .await;
+    // A start: the three evaluations have run and the workflow is decided when it answers.
+    let id = start(&server, &http, "chain", json!({"n": 4})).await;
+    let wf = workflow(&server, &http, &id).await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(wf["output"]["answer"], "got 10", "{wf:#}");
+
+    // A task update: the script after the worker task has run when the update answers.
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "work_then_script",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                {"name": "chain_work", "taskReferenceName": "work", "type": "SIMPLE"},
+                inline("after", "$.x * 3", json!({"x": "${work.output.x}"}))
+            ]
+        }),
+    )
+    .await;
+    let id = start(&server, &http, "work_then_script", json!({})).await;
+    let polled: Value = http
+        .get(format!(
+            "{}/tasks/poll/chain_work?workerid=w1",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let update = http
+        .post(format!("{}/tasks", server.url()))
+        .json(&json!({
+            "workflowInstanceId": id,
+            "taskId": polled["taskId"],
+            "status": "COMPLETED",
+            "outputData": {"x": 5}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(update.status().as_u16(), 200);
+    let wf = workflow(&server, &http, &id).await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(wf["tasks"][1]["outputData"]["result"], 15, "{wf:#}");
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scripts_scheduled_by_the_sweeper_run_in_the_background() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let server = DevServer::builder()
+        .sweep_interval(Duration::from_millis(50))
+        .start()
+        .await
+        .expect("server starts");
+    let http = reqwest::Client::new();
+    // The WAIT ends on the sweeper's watch; the INLINE after it is scheduled by that sweep.
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "wait_then_script",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                {"name": "pause", "taskReferenceName": "pause", "type": "WAIT",
+                 "inputParameters": {"duration": "1 seconds"}},
+                inline("after", "'woke'", json!({}))
+            ]
+        }),
+    )
+    .await;
+    // A sync execution answers when the workflow ends (or after `waitForSeconds`).
+    let ended: Value = http
+        .post(format!(
+            "{}/workflow/execute/wait_then_script/1?waitForSeconds=15",
+            server.url()
+        ))
+        .json(&json!({"name": "wait_then_script", "version": 1, "input": {}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = ended["workflowId"].as_str().unwrap_or_default();
+    let wf = workflow(&server, &http, id).await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(wf["tasks"][1]["outputData"]["result"], "woke", "{wf:#}");
+    server.shutdown().await;
 }

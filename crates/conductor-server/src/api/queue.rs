@@ -69,6 +69,7 @@ async fn update_by_ref(
         &status,
         &body,
     )
+    .await
 }
 
 async fn update_by_id(
@@ -76,10 +77,10 @@ async fn update_by_id(
     P((workflow_id, task_id, status)): P<(String, String, String)>,
     body: Body,
 ) -> ApiResult {
-    publish(&engine, workflow_id, Target::Id(task_id), &status, &body)
+    publish(&engine, workflow_id, Target::Id(task_id), &status, &body).await
 }
 
-fn publish(
+async fn publish(
     engine: &AppState,
     workflow_id: String,
     target: Target,
@@ -120,37 +121,39 @@ fn publish(
         Value::from(Value::Object(external_id).to_string()),
     );
     message.extend(output);
-    engine.with(|e| {
-        // Like the listener, a message whose workflow or task is gone is dropped (and logged).
-        let Ok(workflow) = e.get_workflow(&workflow_id, true) else {
-            tracing::debug!(%workflow_id, "queue message for an unknown workflow dropped");
-            return;
-        };
-        let task = workflow.tasks.iter().find(|t| {
-            !t.status.is_terminal()
-                && match &target {
-                    Target::Reference(reference) => &t.reference_task_name == reference,
-                    Target::Id(task_id) => &t.task_id == task_id,
-                }
-        });
-        let Some(task) = task else {
-            tracing::debug!(%workflow_id, "queue message without a pending task dropped");
-            return;
-        };
-        let mut output_data = task.output_data.clone();
-        output_data.extend(message);
-        let result = TaskResult {
-            workflow_instance_id: workflow_id.clone(),
-            task_id: task.task_id.clone(),
-            status: result_status,
-            output_data,
-            reason_for_incompletion: task.reason_for_incompletion.clone(),
-            worker_id: task.worker_id.clone(),
-            ..TaskResult::default()
-        };
-        if let Err(error) = e.update_task(&result) {
-            tracing::debug!(%workflow_id, %error, "queue message could not be applied");
-        }
-    });
+    engine
+        .run(|e| {
+            // Like the listener, a message whose workflow or task is gone is dropped (and logged).
+            let Ok(workflow) = e.get_workflow(&workflow_id, true) else {
+                tracing::debug!(%workflow_id, "queue message for an unknown workflow dropped");
+                return;
+            };
+            let task = workflow.tasks.iter().find(|t| {
+                !t.status.is_terminal()
+                    && match &target {
+                        Target::Reference(reference) => &t.reference_task_name == reference,
+                        Target::Id(task_id) => &t.task_id == task_id,
+                    }
+            });
+            let Some(task) = task else {
+                tracing::debug!(%workflow_id, "queue message without a pending task dropped");
+                return;
+            };
+            let mut output_data = task.output_data.clone();
+            output_data.extend(message);
+            let result = TaskResult {
+                workflow_instance_id: workflow_id.clone(),
+                task_id: task.task_id.clone(),
+                status: result_status,
+                output_data,
+                reason_for_incompletion: task.reason_for_incompletion.clone(),
+                worker_id: task.worker_id.clone(),
+                ..TaskResult::default()
+            };
+            if let Err(error) = e.update_task(&result) {
+                tracing::debug!(%workflow_id, %error, "queue message could not be applied");
+            }
+        })
+        .await;
     ok_empty()
 }

@@ -126,7 +126,7 @@ fn task_result(body: &Body) -> Result<TaskResult, ApiError> {
 
 async fn update(State(engine): State<AppState>, body: Body) -> ApiResult {
     let result = task_result(&body)?;
-    text(engine.with(|e| e.update_task(&result))?)
+    text(engine.run(|e| e.update_task(&result)).await?)
 }
 
 async fn update_v2(State(engine): State<AppState>, body: Body) -> ApiResult {
@@ -135,22 +135,24 @@ async fn update_v2(State(engine): State<AppState>, body: Body) -> ApiResult {
         // Controller-level @Valid in OSS: 500, not 400, with Spring's message.
         return Err(ApiError::internal(update_v2_violations(&result)));
     }
-    let next = engine.with(|e| {
-        e.update_task(&result)?;
-        let task = e.store.task(&result.task_id).cloned();
-        let terminal = task.as_ref().is_some_and(|t| t.status.is_terminal());
-        if result.extend_lease || !terminal {
-            return Ok::<_, EngineError>(None);
-        }
-        let task = task.unwrap_or_default();
-        Ok(e.poll(
-            &task.task_type,
-            result.worker_id.as_deref(),
-            task.domain.as_deref(),
-            1,
-        )
-        .pop())
-    })?;
+    let next = engine
+        .run(|e| {
+            e.update_task(&result)?;
+            let task = e.store.task(&result.task_id).cloned();
+            let terminal = task.as_ref().is_some_and(|t| t.status.is_terminal());
+            if result.extend_lease || !terminal {
+                return Ok::<_, EngineError>(None);
+            }
+            let task = task.unwrap_or_default();
+            Ok(e.poll(
+                &task.task_type,
+                result.worker_id.as_deref(),
+                task.domain.as_deref(),
+                1,
+            )
+            .pop())
+        })
+        .await?;
     match next {
         Some(task) => json(&task),
         None => no_content(),
@@ -212,7 +214,10 @@ async fn update_by_ref(
     let status = result_status(&status)?;
     let output: JsonMap = body.json_opt()?.unwrap_or_default();
     let worker = q.get("workerid").map(str::to_owned);
-    match engine.with(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, worker))? {
+    match engine
+        .run(|e| e.update_task_by_ref(&workflow_id, &reference, status, output, worker))
+        .await?
+    {
         Some(task_id) => text(task_id),
         None => ok_empty(),
     }
@@ -227,14 +232,16 @@ async fn update_by_ref_sync(
     let status = result_status(&status)?;
     let output: JsonMap = body.json_opt()?.unwrap_or_default();
     let worker = q.get("workerid").map(str::to_owned);
-    let workflow = engine.with(|e| {
-        match e.update_task_by_ref(&workflow_id, &reference, status, output, worker)? {
-            Some(_) => e.get_workflow(&workflow_id, true),
-            None => Err(EngineError::NotFound(format!(
-                "Found no running task {reference} of workflow {workflow_id} to update"
-            ))),
-        }
-    })?;
+    let workflow = engine
+        .run(
+            |e| match e.update_task_by_ref(&workflow_id, &reference, status, output, worker)? {
+                Some(_) => e.get_workflow(&workflow_id, true),
+                None => Err(EngineError::NotFound(format!(
+                    "Found no running task {reference} of workflow {workflow_id} to update"
+                ))),
+            },
+        )
+        .await?;
     json(&workflow)
 }
 
@@ -258,7 +265,9 @@ async fn signal(
     let status = result_status(&status)?;
     let output: JsonMap = body.json_opt()?.unwrap_or_default();
     if let Some((target, reference)) = blocking_wait(&engine, &workflow_id)? {
-        engine.with(|e| e.update_task_by_ref(&target, &reference, status, output, None))?;
+        engine
+            .run(|e| e.update_task_by_ref(&target, &reference, status, output, None))
+            .await?;
     }
     ok_empty()
 }
@@ -283,7 +292,9 @@ async fn signal_sync(
             format!("Found no blocked task in workflow {workflow_id} to signal"),
         ));
     };
-    engine.with(|e| e.update_task_by_ref(&target, &reference, status, output, None))?;
+    engine
+        .run(|e| e.update_task_by_ref(&target, &reference, status, output, None))
+        .await?;
     let (workflow, timed_out) = wait_for(
         &engine,
         &shutdown,
@@ -306,7 +317,9 @@ async fn get_task(State(engine): State<AppState>, P(id): P<String>) -> ApiResult
 }
 
 async fn get_logs(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    let logs = engine.with(|e| e.store.task_logs.get(&id).cloned().unwrap_or_default());
+    let logs = engine
+        .run(|e| e.store.task_logs.get(&id).cloned().unwrap_or_default())
+        .await;
     if logs.is_empty() {
         no_content()
     } else {
@@ -316,7 +329,7 @@ async fn get_logs(State(engine): State<AppState>, P(id): P<String>) -> ApiResult
 
 async fn add_log(State(engine): State<AppState>, P(id): P<String>, body: Body) -> ApiResult {
     let line = body.text();
-    engine.with(|e| e.add_log(&id, line));
+    engine.run(|e| e.add_log(&id, line)).await;
     ok_empty()
 }
 
@@ -329,7 +342,7 @@ async fn queue_size(State(engine): State<AppState>, q: Q) -> ApiResult {
     if let Some(group) = q.non_empty("isolationGroupId") {
         name = format!("{name}-{group}");
     }
-    json(&engine.with(|e| e.store.queues.size(&name)))
+    json(&engine.run(|e| e.store.queues.size(&name)).await)
 }
 
 async fn queue_sizes(State(engine): State<AppState>, q: Q) -> ApiResult {
@@ -340,60 +353,73 @@ async fn queue_sizes(State(engine): State<AppState>, q: Q) -> ApiResult {
             "Required request parameter 'taskType' for method parameter type List is not present",
         ));
     }
-    let sizes: BTreeMap<String, usize> = engine.with(|e| {
-        types
-            .iter()
-            .map(|t| (t.clone(), e.store.queues.size(t)))
-            .collect()
-    });
+    let sizes: BTreeMap<String, usize> = engine
+        .run(|e| {
+            types
+                .iter()
+                .map(|t| (t.clone(), e.store.queues.size(t)))
+                .collect()
+        })
+        .await;
     json(&sizes)
 }
 
 async fn queue_all(State(engine): State<AppState>) -> ApiResult {
-    json(&engine.with(|e| e.store.queues.sizes()))
+    json(&engine.run(|e| e.store.queues.sizes()).await)
 }
 
 async fn queue_all_verbose(State(engine): State<AppState>) -> ApiResult {
-    let verbose: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = engine.with(|e| {
-        e.store
-            .queues
-            .sizes()
-            .into_iter()
-            .map(|(name, size)| {
-                let shard = BTreeMap::from([("size".to_owned(), size), ("uacked".to_owned(), 0)]);
-                (name, BTreeMap::from([("a".to_owned(), shard)]))
-            })
-            .collect()
-    });
+    let verbose: BTreeMap<String, BTreeMap<String, BTreeMap<String, usize>>> = engine
+        .run(|e| {
+            e.store
+                .queues
+                .sizes()
+                .into_iter()
+                .map(|(name, size)| {
+                    let shard =
+                        BTreeMap::from([("size".to_owned(), size), ("uacked".to_owned(), 0)]);
+                    (name, BTreeMap::from([("a".to_owned(), shard)]))
+                })
+                .collect()
+        })
+        .await;
     json(&verbose)
 }
 
 async fn poll_data(State(engine): State<AppState>, q: Q) -> ApiResult {
     let task_type = q.required("taskType")?.to_owned();
-    let data: Vec<PollData> = engine.with(|e| {
-        e.store
-            .poll_data
-            .iter()
-            .filter(|((t, _), _)| *t == task_type)
-            .map(|(_, p)| p.clone())
-            .collect()
-    });
+    let data: Vec<PollData> = engine
+        .run(|e| {
+            e.store
+                .poll_data
+                .iter()
+                .filter(|((t, _), _)| *t == task_type)
+                .map(|(_, p)| p.clone())
+                .collect()
+        })
+        .await;
     json(&data)
 }
 
 async fn poll_data_all(State(engine): State<AppState>) -> ApiResult {
-    json(&engine.with(|e| e.store.poll_data.values().cloned().collect::<Vec<_>>()))
+    json(
+        &engine
+            .run(|e| e.store.poll_data.values().cloned().collect::<Vec<_>>())
+            .await,
+    )
 }
 
 async fn requeue(State(engine): State<AppState>, P(task_type): P<String>) -> ApiResult {
-    text(engine.with(|e| e.requeue(&task_type)).to_string())
+    text(engine.run(|e| e.requeue(&task_type)).await.to_string())
 }
 
 async fn remove_from_queue(
     State(engine): State<AppState>,
     P((task_type, task_id)): P<(String, String)>,
 ) -> ApiResult {
-    engine.with(|e| e.remove_from_queue(&task_type, &task_id));
+    engine
+        .run(|e| e.remove_from_queue(&task_type, &task_id))
+        .await;
     ok_empty()
 }
 
@@ -409,7 +435,7 @@ fn search_params(q: &Q) -> Result<crate::engine::workflow_ops::SearchParams, Api
 
 async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = search_params(&q)?;
-    let mut summaries = engine.with(|e| e.search_task_summaries(&params))?;
+    let mut summaries = engine.run(|e| e.search_task_summaries(&params)).await?;
     // `taskReferenceName` is an Orkes field: conductor-oss's `TaskSummary` has none.
     for summary in &mut summaries.results {
         summary.task_reference_name = None;
@@ -419,7 +445,7 @@ async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
 
 async fn search_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = search_params(&q)?;
-    let (hits, total) = engine.with(|e| e.search_tasks(&params))?;
+    let (hits, total) = engine.run(|e| e.search_tasks(&params)).await?;
     json(&SearchResult {
         total_hits: total,
         results: hits.into_iter().map(|(t, _)| t).collect(),

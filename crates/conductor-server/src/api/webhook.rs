@@ -15,6 +15,6 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn receive(State(engine): State<AppState>, P(id): P<String>, body: Body) -> ApiResult {
     let payload: Value = body.json_opt()?.unwrap_or_else(|| json!({}));
-    let completed = engine.with(|e| e.receive_webhook(&id, &payload));
+    let completed = engine.run(|e| e.receive_webhook(&id, &payload)).await;
     json(&json!({ "completedTasks": completed }))
 }

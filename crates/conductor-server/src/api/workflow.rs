@@ -184,7 +184,9 @@ async fn start(State(engine): State<AppState>, body: Body) -> ApiResult {
         return Err(null_input_error(&engine, &request));
     }
     validate_inline_def(&request)?;
-    let id = engine.with(|e| e.start_workflow(start_params(request)))?;
+    let id = engine
+        .run(|e| e.start_workflow(start_params(request)))
+        .await?;
     text(id)
 }
 
@@ -221,15 +223,17 @@ async fn start_by_name(
         priority,
         ..StartParams::default()
     };
-    let id = engine.with(|e| {
-        if e.store.workflow_def(&name, version).is_none() {
-            return Err(EngineError::NotFound(format!(
-                "No such workflow found by name: {name}, version: {}",
-                version.map_or("null".into(), |v| v.to_string())
-            )));
-        }
-        e.start_workflow(params)
-    })?;
+    let id = engine
+        .run(|e| {
+            if e.store.workflow_def(&name, version).is_none() {
+                return Err(EngineError::NotFound(format!(
+                    "No such workflow found by name: {name}, version: {}",
+                    version.map_or("null".into(), |v| v.to_string())
+                )));
+            }
+            e.start_workflow(params)
+        })
+        .await?;
     text(id)
 }
 
@@ -241,7 +245,11 @@ async fn get_workflow(State(engine): State<AppState>, P(id): P<String>, q: Q) ->
 async fn status(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let output = q.bool_or("includeOutput", false)?;
     let variables = q.bool_or("includeVariables", false)?;
-    json(&engine.with(|e| e.workflow_status(&id, output, variables))?)
+    json(
+        &engine
+            .run(|e| e.workflow_status(&id, output, variables))
+            .await?,
+    )
 }
 
 async fn tasks(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
@@ -249,18 +257,22 @@ async fn tasks(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiRes
     let start = usize::try_from(q.parse_or::<i32>("start", 0)?).unwrap_or(0);
     let count = usize::try_from(q.parse_or::<i32>("count", 15)?).unwrap_or(0);
     let statuses = q.all("status");
-    json(&engine.with(|e| e.workflow_tasks(&id, start, count, &statuses))?)
+    json(
+        &engine
+            .run(|e| e.workflow_tasks(&id, start, count, &statuses))
+            .await?,
+    )
 }
 
 async fn terminate(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let reason = q.get("reason").map(str::to_owned);
-    engine.with(|e| e.terminate(&id, reason))?;
+    engine.run(|e| e.terminate(&id, reason)).await?;
     ok_empty()
 }
 
 async fn remove(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let archive = q.bool_or("archiveWorkflow", true)?;
-    engine.with(|e| e.remove_workflow(&id, archive))?;
+    engine.run(|e| e.remove_workflow(&id, archive)).await?;
     ok_empty()
 }
 
@@ -279,39 +291,43 @@ fn terminate_and_remove(
 async fn terminate_remove(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let reason = q.get("reason").map(str::to_owned);
     let archive = q.bool_or("archiveWorkflow", true)?;
-    engine.with(|e| terminate_and_remove(e, &id, reason, archive))?;
+    engine
+        .run(|e| terminate_and_remove(e, &id, reason, archive))
+        .await?;
     ok_empty()
 }
 
 async fn pause(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    engine.with(|e| e.pause(&id))?;
+    engine.run(|e| e.pause(&id)).await?;
     ok_empty()
 }
 
 async fn resume(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    engine.with(|e| e.resume(&id))?;
+    engine.run(|e| e.resume(&id)).await?;
     ok_empty()
 }
 
 async fn restart(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let latest = q.bool_or("useLatestDefinitions", false)?;
-    engine.with(|e| e.restart(&id, latest))?;
+    engine.run(|e| e.restart(&id, latest)).await?;
     no_content()
 }
 
 async fn retry(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     let resume_subworkflows = q.bool_or("resumeSubworkflowTasks", false)?;
-    engine.with(|e| e.retry_workflow_with(&id, resume_subworkflows))?;
+    engine
+        .run(|e| e.retry_workflow_with(&id, resume_subworkflows))
+        .await?;
     no_content()
 }
 
 async fn rerun(State(engine): State<AppState>, P(id): P<String>, body: Body) -> ApiResult {
     let request: RerunWorkflowRequest = body.json_opt()?.unwrap_or_default();
-    text(engine.with(|e| e.rerun(&id, request))?)
+    text(engine.run(|e| e.rerun(&id, request)).await?)
 }
 
 async fn reset_callbacks(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    engine.with(|e| e.reset_callbacks(&id))?;
+    engine.run(|e| e.reset_callbacks(&id)).await?;
     no_content()
 }
 
@@ -321,7 +337,7 @@ async fn update_variables(
     body: Body,
 ) -> ApiResult {
     let variables: JsonMap = body.json()?;
-    json(&engine.with(|e| e.update_variables(&id, variables))?)
+    json(&engine.run(|e| e.update_variables(&id, variables)).await?)
 }
 
 async fn skip_task(
@@ -330,7 +346,9 @@ async fn skip_task(
 ) -> ApiResult {
     // OSS's controller takes the `SkipTaskRequest` without `@RequestBody`: a JSON body (as Orkes
     // and the SDKs send it) is ignored, so the skipped task gets no input or output.
-    engine.with(|e| e.skip_task(&id, &reference, SkipTaskRequest::default()))?;
+    engine
+        .run(|e| e.skip_task(&id, &reference, SkipTaskRequest::default()))
+        .await?;
     ok_empty()
 }
 
@@ -341,7 +359,11 @@ async fn correlated(
 ) -> ApiResult {
     let closed = q.bool_or("includeClosed", false)?;
     let tasks = q.bool_or("includeTasks", false)?;
-    json(&engine.with(|e| e.correlated(&name, &correlation_id, closed, tasks)))
+    json(
+        &engine
+            .run(|e| e.correlated(&name, &correlation_id, closed, tasks))
+            .await,
+    )
 }
 
 async fn correlated_batch(
@@ -353,11 +375,13 @@ async fn correlated_batch(
     let ids: Vec<String> = body.json()?;
     let closed = q.bool_or("includeClosed", false)?;
     let tasks = q.bool_or("includeTasks", false)?;
-    let result: BTreeMap<String, Vec<Workflow>> = engine.with(|e| {
-        ids.iter()
-            .map(|cid| (cid.clone(), e.correlated(&name, cid, closed, tasks)))
-            .collect()
-    });
+    let result: BTreeMap<String, Vec<Workflow>> = engine
+        .run(|e| {
+            ids.iter()
+                .map(|cid| (cid.clone(), e.correlated(&name, cid, closed, tasks)))
+                .collect()
+        })
+        .await;
     json(&result)
 }
 
@@ -366,16 +390,18 @@ async fn running(State(engine): State<AppState>, P(name): P<String>, q: Q) -> Ap
     let start: i64 = q.parse_or("startTime", 0)?;
     let end: i64 = q.parse_or("endTime", 0)?;
     let window = (start != 0 && end != 0).then_some((start, end));
-    json(&engine.with(|e| e.running_ids(&name, version, window)))
+    json(&engine.run(|e| e.running_ids(&name, version, window)).await)
 }
 
 async fn decide(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
-    engine.with(|e| {
-        // OSS reads the workflow first: an unknown id is a 404.
-        e.get_workflow(&id, false)?;
-        e.decide(&id);
-        Ok::<(), EngineError>(())
-    })?;
+    engine
+        .run(|e| {
+            // OSS reads the workflow first: an unknown id is a 404.
+            e.get_workflow(&id, false)?;
+            e.decide(&id);
+            Ok::<(), EngineError>(())
+        })
+        .await?;
     ok_empty()
 }
 
@@ -413,27 +439,28 @@ fn workflow_search_params(q: &Q) -> Result<SearchParams, ApiError> {
 
 async fn search(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = workflow_search_params(&q)?;
-    json(&engine.with(|e| e.search_summaries(&params, false))?)
+    json(&engine.run(|e| e.search_summaries(&params, false)).await?)
 }
 
 async fn search_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = workflow_search_params(&q)?;
-    json(&engine.with(|e| e.search_workflows(&params, false))?)
+    json(&engine.run(|e| e.search_workflows(&params, false)).await?)
 }
 
 async fn search_by_tasks(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = search_params(&q)?;
-    json(&engine.with(|e| e.search_summaries(&params, true))?)
+    json(&engine.run(|e| e.search_summaries(&params, true)).await?)
 }
 
 async fn search_by_tasks_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
     let params = search_params(&q)?;
-    json(&engine.with(|e| e.search_workflows(&params, true))?)
+    json(&engine.run(|e| e.search_workflows(&params, true)).await?)
 }
 
 async fn test(State(engine): State<AppState>, body: Body) -> ApiResult {
     let request: WorkflowTestRequest = body.json()?;
-    json(&engine.with(|e| e.test_workflow(request))?)
+    // The answer is the finished run: its scripts are evaluated in place.
+    json(&engine.with(|e| e.evaluating_in_place(|e| e.test_workflow(request)))?)
 }
 
 /// Renders a sync-execution / signal response for `strategy`.
@@ -593,7 +620,9 @@ async fn execute(
             "No enum constant WorkflowSignalReturnStrategy.{strategy}"
         )));
     }
-    let id = engine.with(|e| e.start_workflow(start_params(request)))?;
+    let id = engine
+        .run(|e| e.start_workflow(start_params(request)))
+        .await?;
     let refs = wait_refs.clone();
     let (workflow, timed_out) = wait_for(
         &engine,
@@ -625,7 +654,7 @@ fn bulk_ids(body: &Body) -> Result<Vec<String>, ApiError> {
     Ok(ids)
 }
 
-fn bulk(
+async fn bulk(
     engine: &AppState,
     ids: Vec<String>,
     op: impl Fn(&mut Exec<'_>, &str) -> EngineResult<()>,
@@ -635,34 +664,36 @@ fn bulk(
         bulk_error_results: BTreeMap::new(),
         message: None,
     };
-    engine.with(|e| {
-        for id in ids {
-            match op(e, &id) {
-                Ok(()) => response.bulk_successful_results.push(id),
-                Err(error) => {
-                    response.bulk_error_results.insert(id, error.to_string());
+    engine
+        .run(|e| {
+            for id in ids {
+                match op(e, &id) {
+                    Ok(()) => response.bulk_successful_results.push(id),
+                    Err(error) => {
+                        response.bulk_error_results.insert(id, error.to_string());
+                    }
                 }
             }
-        }
-    });
+        })
+        .await;
     json(&response)
 }
 
 async fn bulk_pause(State(engine): State<AppState>, body: Body) -> ApiResult {
-    bulk(&engine, bulk_ids(&body)?, |e, id| e.pause(id))
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.pause(id)).await
 }
 
 async fn bulk_resume(State(engine): State<AppState>, body: Body) -> ApiResult {
-    bulk(&engine, bulk_ids(&body)?, |e, id| e.resume(id))
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.resume(id)).await
 }
 
 async fn bulk_restart(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
     let latest = q.bool_or("useLatestDefinitions", false)?;
-    bulk(&engine, bulk_ids(&body)?, |e, id| e.restart(id, latest))
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.restart(id, latest)).await
 }
 
 async fn bulk_retry(State(engine): State<AppState>, body: Body) -> ApiResult {
-    bulk(&engine, bulk_ids(&body)?, |e, id| e.retry_workflow(id))
+    bulk(&engine, bulk_ids(&body)?, |e, id| e.retry_workflow(id)).await
 }
 
 async fn bulk_terminate(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
@@ -670,6 +701,7 @@ async fn bulk_terminate(State(engine): State<AppState>, q: Q, body: Body) -> Api
     bulk(&engine, bulk_ids(&body)?, |e, id| {
         e.terminate(id, reason.clone())
     })
+    .await
 }
 
 async fn bulk_remove(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
@@ -677,6 +709,7 @@ async fn bulk_remove(State(engine): State<AppState>, q: Q, body: Body) -> ApiRes
     bulk(&engine, bulk_ids(&body)?, |e, id| {
         e.remove_workflow(id, archive)
     })
+    .await
 }
 
 /// `WorkflowBulkServiceImpl.terminateRemove`: two steps per id, each recorded on its own, so a
@@ -691,24 +724,26 @@ async fn bulk_terminate_remove(State(engine): State<AppState>, q: Q, body: Body)
         bulk_error_results: BTreeMap::new(),
         message: None,
     };
-    engine.with(|e| {
-        for id in ids {
-            let steps = [
-                e.terminate(&id, reason.clone()),
-                e.remove_workflow(&id, archive),
-            ];
-            for step in steps {
-                match step {
-                    Ok(()) => response.bulk_successful_results.push(id.clone()),
-                    Err(error) => {
-                        response
-                            .bulk_error_results
-                            .insert(id.clone(), error.to_string());
+    engine
+        .run(|e| {
+            for id in ids {
+                let steps = [
+                    e.terminate(&id, reason.clone()),
+                    e.remove_workflow(&id, archive),
+                ];
+                for step in steps {
+                    match step {
+                        Ok(()) => response.bulk_successful_results.push(id.clone()),
+                        Err(error) => {
+                            response
+                                .bulk_error_results
+                                .insert(id.clone(), error.to_string());
+                        }
                     }
                 }
             }
-        }
-    });
+        })
+        .await;
     json(&response)
 }
 
@@ -720,15 +755,17 @@ async fn bulk_search(State(engine): State<AppState>, q: Q, body: Body) -> ApiRes
         bulk_error_results: BTreeMap::new(),
         message: None,
     };
-    engine.with(|e| {
-        for id in ids {
-            match e.get_workflow(&id, include_tasks) {
-                Ok(wf) => response.bulk_successful_results.push(wf),
-                Err(error) => {
-                    response.bulk_error_results.insert(id, error.to_string());
+    engine
+        .run(|e| {
+            for id in ids {
+                match e.get_workflow(&id, include_tasks) {
+                    Ok(wf) => response.bulk_successful_results.push(wf),
+                    Err(error) => {
+                        response.bulk_error_results.insert(id, error.to_string());
+                    }
                 }
             }
-        }
-    });
+        })
+        .await;
     json(&response)
 }

@@ -1,10 +1,12 @@
 //! `conductor-server`: runs the embedded Conductor-compatible server as a standalone process.
 //!
 //! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]
-//! [--db FILE]`. With `--db` the state lives in a SQLite file and survives restarts and crashes.
-//! Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and SIGTERM stop it cleanly and
-//! promptly: open long polls and sync executions are answered at once (empty poll, current
-//! workflow state), in-flight requests finish, and the process exits 0.
+//! [--shutdown-grace-ms 5000] [--db FILE]`. With `--db` the state lives in a SQLite file and
+//! survives restarts and crashes. Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and
+//! SIGTERM stop it cleanly and promptly: open long polls and sync executions are answered at once
+//! (empty poll, current workflow state), in-flight requests finish, in-flight HTTP/LLM calls and
+//! scripts get the grace period and are then cancelled (their tasks stay IN_PROGRESS and run again
+//! after a restart), and the process exits 0.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -14,10 +16,12 @@ use std::time::Duration;
 use conductor_server::DevServer;
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS] [--db FILE]\n\
+const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS] [--shutdown-grace-ms MS] [--db FILE]\n\
     \n  --host ADDR              address to bind (default 127.0.0.1)\
     \n  --port PORT              port to bind (default 8080; 0 = any free port)\
     \n  --sweep-interval-ms MS   how often the sweeper runs (default 1000)\
+    \n  --shutdown-grace-ms MS   how long shutdown waits for in-flight HTTP/LLM calls and scripts\
+    \n                           before cancelling them (default 5000)\
     \n  --db FILE                keep the state in this SQLite file (created if missing; default:\
     \n                           in memory, lost at exit)\
     \n  -h, --help               show this help";
@@ -27,6 +31,7 @@ struct Args {
     host: IpAddr,
     port: u16,
     sweep_interval: Duration,
+    shutdown_grace: Duration,
     db: Option<PathBuf>,
 }
 
@@ -35,6 +40,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         host: IpAddr::from([127, 0, 0, 1]),
         port: 8080,
         sweep_interval: Duration::from_secs(1),
+        shutdown_grace: Duration::from_secs(5),
         db: None,
     };
     let mut iter = args.into_iter();
@@ -65,6 +71,13 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                     .parse()
                     .map_err(|_| format!("invalid --sweep-interval-ms '{v}'"))?;
                 parsed.sweep_interval = Duration::from_millis(ms.max(10));
+            }
+            "--shutdown-grace-ms" => {
+                let v = value()?;
+                let ms: u64 = v
+                    .parse()
+                    .map_err(|_| format!("invalid --shutdown-grace-ms '{v}'"))?;
+                parsed.shutdown_grace = Duration::from_millis(ms);
             }
             "--db" => {
                 let v = value()?;
@@ -101,7 +114,8 @@ async fn main() -> ExitCode {
         .openai_from_env()
         .host(args.host)
         .port(args.port)
-        .sweep_interval(args.sweep_interval);
+        .sweep_interval(args.sweep_interval)
+        .shutdown_grace(args.shutdown_grace);
     if let Some(db) = &args.db {
         tracing::info!(db = %db.display(), "state kept in a database file");
         builder = builder.database(db);
@@ -163,6 +177,9 @@ mod tests {
         assert_eq!(a.host.to_string(), "0.0.0.0");
         assert!(parse(&["--help"]).unwrap().is_none());
         assert_eq!(a.db, None);
+        assert_eq!(a.shutdown_grace, Duration::from_secs(5));
+        let a = parse(&["--shutdown-grace-ms", "250"]).unwrap().unwrap();
+        assert_eq!(a.shutdown_grace, Duration::from_millis(250));
         let a = parse(&["--db", "state.db"]).unwrap().unwrap();
         assert_eq!(a.db, Some(PathBuf::from("state.db")));
     }
@@ -174,6 +191,7 @@ mod tests {
         assert!(parse(&["--bogus"]).is_err());
         assert!(parse(&["--host", "not-an-ip"]).is_err());
         assert!(parse(&["--db"]).is_err());
+        assert!(parse(&["--shutdown-grace-ms", "soon"]).is_err());
         assert!(parse(&["--db="]).is_err());
     }
 }

@@ -9,6 +9,7 @@
 use conductor_models::{JsonMap, Task, WorkflowStatus, WorkflowTask};
 use serde_json::Value;
 
+use super::evaluation::Evaluation;
 use super::start::StartParams;
 
 /// The engine's reason to end a workflow from inside the decider (`TerminateWorkflowException`).
@@ -38,7 +39,7 @@ impl Terminate {
 /// A change to the engine's state asked for by a system task. Effects are applied in order, by
 /// `Exec::apply_effects`: a task's once the task is written back to its workflow, a mapper's once
 /// the mapping is done (before its tasks are scheduled).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, PartialEq)]
 pub(crate) enum Effect {
     /// Maps the workflow task against the workflow as it stands once the effects before this one
     /// are applied, then schedules the result (DO_WHILE's next iteration: the mapping must see
@@ -79,6 +80,9 @@ pub(crate) enum Effect {
         /// When it is due.
         at: i64,
     },
+    /// Evaluates a script or jq query outside the engine lock (INLINE, LAMBDA,
+    /// JSON_JQ_TRANSFORM), then applies the outcome to the task and decides the workflow.
+    Evaluate(Evaluation),
     /// Disarms a task's timer.
     ClearTimer {
         /// The task that was waiting.

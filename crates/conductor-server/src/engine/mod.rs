@@ -2,7 +2,8 @@
 //!
 //! Every operation locks the [`Store`](crate::store::Store), runs synchronously through an
 //! [`Exec`](executor::Exec) and releases the lock before waking long-polling workers of the queues it
-//! touched. Nothing here sleeps: time comes from the [`Clock`].
+//! touched. Nothing here sleeps: time comes from the [`Clock`]. Script and jq evaluations run
+//! after the lock is released, on blocking threads ([`offload`]).
 //!
 //! The modules form layers; each imports only the ones below it:
 //!
@@ -19,12 +20,14 @@
 pub(crate) mod def_tree;
 pub(crate) mod effects;
 pub mod error;
+pub(crate) mod evaluation;
 pub(crate) mod events;
 pub(crate) mod executor;
 pub(crate) mod input;
 pub(crate) mod jq;
 pub(crate) mod metadata;
 pub(crate) mod network;
+pub(crate) mod offload;
 pub(crate) mod refs;
 pub(crate) mod render;
 pub(crate) mod script;
@@ -37,7 +40,7 @@ pub(crate) mod view;
 pub(crate) mod workflow_ops;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use conductor_models::Task;
@@ -46,7 +49,9 @@ use tokio::sync::Notify;
 use crate::clock::{Clock, millis_duration};
 use crate::queue::queue_name;
 use crate::store::Store;
+use evaluation::Evaluation;
 use executor::Exec;
+use offload::Background;
 use system_task::SystemTaskRegistry;
 
 /// An OpenAI-compatible endpoint for the LLM tasks.
@@ -104,6 +109,10 @@ pub(crate) struct Engine {
     /// The durable copy of the store, when the server runs on a database file.
     #[cfg(feature = "sqlite")]
     writer: Option<crate::sqlite::writer::Writer>,
+    /// The engine itself, for the background tasks it spawns (set by [`Engine::into_shared`]).
+    me: Weak<Engine>,
+    /// Evaluations and network calls running in the background.
+    background: Background,
 }
 
 impl Engine {
@@ -118,7 +127,22 @@ impl Engine {
             changed: Notify::new(),
             #[cfg(feature = "sqlite")]
             writer: None,
+            me: Weak::new(),
+            background: Background::default(),
         }
+    }
+
+    /// The engine, shared: it can then run evaluations and network calls in the background.
+    pub(crate) fn into_shared(mut self) -> Arc<Self> {
+        Arc::new_cyclic(|me| {
+            self.me = me.clone();
+            self
+        })
+    }
+
+    /// The engine's background tasks (evaluations, network calls).
+    pub(crate) fn background(&self) -> &Background {
+        &self.background
     }
 
     /// An engine over `store` (loaded from a database) whose every change goes to `writer`.
@@ -169,10 +193,20 @@ impl Engine {
         &self.clock
     }
 
-    /// Runs `op` atomically against the state, then wakes pollers of the queues it fed.
+    /// Runs `op` atomically against the state, then wakes pollers of the queues it fed. Script
+    /// and jq evaluations it triggers run in the background: requests, which must answer after
+    /// them, use [`Engine::run`].
     pub(crate) fn with<R>(&self, op: impl FnOnce(&mut Exec<'_>) -> R) -> R {
+        let (result, evaluations) = self.locked(op);
+        self.dispatch(evaluations, None);
+        result
+    }
+
+    /// Runs `op` atomically against the state, then wakes pollers of the queues it fed; returns
+    /// the evaluations it asked for, to run now that the lock is released.
+    fn locked<R>(&self, op: impl FnOnce(&mut Exec<'_>) -> R) -> (R, Vec<Evaluation>) {
         let now = self.clock.now_millis();
-        let (result, touched) = {
+        let (result, touched, evaluations) = {
             let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
             let mut exec = Exec {
                 store: &mut store,
@@ -186,6 +220,7 @@ impl Engine {
             };
             let result = op(&mut exec);
             exec.settle();
+            let evaluations = exec.take_evaluations();
             let touched = exec.touched_queues;
             // Still under the lock: batch numbers follow the order of operations.
             #[cfg(feature = "sqlite")]
@@ -194,11 +229,11 @@ impl Engine {
             {
                 writer.submit(changes);
             }
-            (result, touched)
+            (result, touched, evaluations)
         };
         self.wake(&touched);
         self.changed.notify_waiters();
-        result
+        (result, evaluations)
     }
 
     /// Runs a read-only `op` against the state: like [`Engine::with`], but wakes nobody.
@@ -219,7 +254,12 @@ impl Engine {
             depth: 0,
             retry_jitter_ms: std::collections::HashMap::new(),
         };
-        op(&mut exec)
+        let result = op(&mut exec);
+        // A read decides nothing, so it asks for no evaluation; were it to, it must not be lost.
+        let evaluations = exec.take_evaluations();
+        drop(store);
+        self.dispatch(evaluations, None);
+        result
     }
 
     /// A future completing at the next state change (any engine operation).
@@ -304,28 +344,36 @@ impl Engine {
 
     /// Runs the sweeper once: decides the running workflows that are due (every running workflow
     /// when `all`), and repairs missing queue messages. Returns how many workflows were decided.
+    /// The evaluations it triggers run in the background.
     pub(crate) fn sweep(&self, all: bool) -> usize {
-        self.with(|exec| {
-            let mut due: Vec<String> = exec
-                .store
-                .workflows
-                .values()
-                .filter(|wf| !wf.status.is_terminal())
-                .filter(|wf| {
-                    all || exec
-                        .store
-                        .sweep_due
-                        .get(&wf.workflow_id)
-                        .is_none_or(|at| *at <= exec.now)
-                })
-                .map(|wf| wf.workflow_id.clone())
-                .collect();
-            due.sort();
-            for id in &due {
-                exec.repair_queues(id);
-                exec.decide(id);
-            }
-            due.len()
-        })
+        self.with(|exec| Self::sweep_op(exec, all))
+    }
+
+    /// [`Engine::sweep`], evaluating what it triggers on the calling thread before returning.
+    pub(crate) fn sweep_settled(&self, all: bool) -> usize {
+        self.with_settled(|exec| Self::sweep_op(exec, all))
+    }
+
+    fn sweep_op(exec: &mut Exec<'_>, all: bool) -> usize {
+        let mut due: Vec<String> = exec
+            .store
+            .workflows
+            .values()
+            .filter(|wf| !wf.status.is_terminal())
+            .filter(|wf| {
+                all || exec
+                    .store
+                    .sweep_due
+                    .get(&wf.workflow_id)
+                    .is_none_or(|at| *at <= exec.now)
+            })
+            .map(|wf| wf.workflow_id.clone())
+            .collect();
+        due.sort();
+        for id in &due {
+            exec.repair_queues(id);
+            exec.decide(id);
+        }
+        due.len()
     }
 }

@@ -5,6 +5,13 @@
 //! One loop per task type pops the type's queue (the decider queued the task when it scheduled
 //! it), marks the task IN_PROGRESS, performs the call on its own tokio task and reports the
 //! outcome back through [`Exec::complete_network_task`], which decides the workflow.
+//!
+//! The calls are tracked ([`Background`](super::offload::Background)): shutdown waits for them
+//! up to a grace period, then cancels them. Popping a task leaves its message in the queue,
+//! invisible for a lease (the task's response timeout), as conductor-oss leaves an unacked
+//! message: a call that never reports (cancelled at shutdown, or lost in a crash) is run again
+//! once the lease ends, also after a restart on the same database. The outcome removes the
+//! message.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,9 +22,10 @@ use tokio::sync::watch;
 
 use super::executor::Exec;
 use super::script;
+use super::task_defs::task_def_of;
 use super::tasks::{NetworkKind, network_kind};
 use super::{Engine, LlmSettings, Settings};
-use crate::clock::millis_duration;
+use crate::clock::{millis_duration, secs_to_millis};
 use crate::queue::queue_name;
 
 /// What a network call produced.
@@ -47,6 +55,9 @@ const DEFAULT_HTTP_TIMEOUT_MS: u64 = 3000;
 const BATCH: usize = 10;
 /// The longest a worker loop sleeps without looking at its queue.
 const IDLE_WAIT: Duration = Duration::from_secs(1);
+/// The lease of a popped task whose definition has no response timeout, in seconds
+/// (conductor-oss's default `responseTimeoutSeconds`).
+const DEFAULT_LEASE_SECS: i64 = 3600;
 
 impl Exec<'_> {
     /// Pops up to `count` visible tasks of a network type and marks them IN_PROGRESS.
@@ -78,7 +89,19 @@ impl Exec<'_> {
             task.poll_count += 1;
             task.update_time = now;
             task.worker_id = Some("conductor-server".to_owned());
-            out.push(task.clone());
+            let task = task.clone();
+            // The lease: the message comes back if no outcome removes it by then.
+            let lease = task_def_of(&task, self.store)
+                .map(|td| td.response_timeout_seconds)
+                .filter(|secs| *secs > 0)
+                .unwrap_or(DEFAULT_LEASE_SECS);
+            self.store.queues.push(
+                &queue,
+                &task.task_id,
+                task.workflow_priority,
+                now + secs_to_millis(lease),
+            );
+            out.push(task);
         }
         out
     }
@@ -101,6 +124,9 @@ impl Exec<'_> {
         if task.status.is_terminal() {
             return;
         }
+        // The lease's message: the outcome replaces it (or, when the task is done, drops it).
+        let queue = queue_name(&task.task_type, None);
+        self.store.queues.remove(&queue, task_id);
         task.status = outcome.status;
         task.output_data = outcome.output;
         task.reason_for_incompletion = outcome.reason;
@@ -157,7 +183,9 @@ impl Engine {
             };
             for task in tasks {
                 let engine = self.clone();
-                tokio::spawn(async move {
+                // Cancelled at shutdown after the grace period: the task stays IN_PROGRESS and
+                // its leased message brings it back.
+                self.background().spawn(async move {
                     let settings = engine.settings().clone();
                     let outcome = run(&settings, &task).await;
                     engine.with(|e| e.complete_network_task(&task.task_id, outcome));
@@ -380,7 +408,16 @@ async fn http_task(task: &Task, poll: bool, settings: &Settings) -> NetworkOutco
             again_after_secs: None,
         };
     }
-    poll_outcome(task, &request, output, settings)
+    // The termination condition is a script (up to its time limit): not on an async thread.
+    let (task, limits) = (task.clone(), settings.script);
+    tokio::task::spawn_blocking(move || poll_outcome(&task, &request, output, limits))
+        .await
+        .unwrap_or_else(|error| {
+            NetworkOutcome::failed(
+                format!("Unable to evaluate terminationCondition: {error}"),
+                JsonMap::new(),
+            )
+        })
 }
 
 /// HTTP_POLL: done when `terminationCondition` holds for `$.output.response`, else polled again.
@@ -388,14 +425,14 @@ fn poll_outcome(
     task: &Task,
     request: &JsonMap,
     output: JsonMap,
-    settings: &Settings,
+    limits: script::ScriptLimits,
 ) -> NetworkOutcome {
     let condition = request
         .get("terminationCondition")
         .and_then(Value::as_str)
         .unwrap_or("true");
     let bindings = json!({"output": output, "input": request, "pollCount": task.poll_count});
-    let done = match script::eval(condition, &bindings, settings.script) {
+    let done = match script::eval(condition, &bindings, limits) {
         Ok(v) => script::truthy(&v),
         Err(error) => {
             return NetworkOutcome::failed(

@@ -15,6 +15,8 @@
 //! network I/O (HTTP, HTTP_POLL, the LLM tasks) are [`SystemTask::is_async`]: the decider queues
 //! them under their type and the [`network worker`](super::network) runs them outside the engine
 //! lock, then reports the result like a worker would.
+//! INLINE, LAMBDA and JSON_JQ_TRANSFORM execute in the decide loop, but hand their evaluation to
+//! [`Exec::offload`], which runs it on a blocking thread once the lock is released.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -224,6 +224,7 @@ impl Exec<'_> {
                     message_id,
                     payload,
                 } => self.publish_event(&queue, &message_id, payload),
+                Effect::Evaluate(evaluation) => self.request_evaluation(evaluation),
                 Effect::SetTimer { task_id, at } => {
                     self.store.timers.insert(task_id, at);
                 }

@@ -1,10 +1,12 @@
 //! Tasks that compute their output from their input: INLINE, LAMBDA (legacy) and
-//! JSON_JQ_TRANSFORM (conductor-oss `Inline`, `Lambda`, `JsonJqTransform`).
+//! JSON_JQ_TRANSFORM (conductor-oss `Inline`, `Lambda`, `JsonJqTransform`). Scripts and jq
+//! queries are evaluated outside the engine lock ([`offload`]: an effect the engine runs).
 
 use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
 use crate::engine::effects::{Executed, Terminate};
+use crate::engine::evaluation::offload;
 use crate::engine::jq;
 use crate::engine::script::{self, ScriptError};
 use crate::engine::system_task::SystemTask;
@@ -55,26 +57,33 @@ impl SystemTask for Inline {
                 .get(&expression)
                 .cloned()
                 .unwrap_or(Value::Null)),
-            "javascript" | "graaljs" | "js" => script::eval(
-                &expression,
-                &Value::Object(task.input_data.clone()),
-                view.settings.script,
-            ),
+            "javascript" | "graaljs" | "js" => {
+                let (input, limits) =
+                    (Value::Object(task.input_data.clone()), view.settings.script);
+                return Ok(offload(view, task, move || {
+                    let result = script::eval(&expression, &input, limits);
+                    move |task: &mut Task| inline_outcome(task, result)
+                }));
+            }
             other => Err(ScriptError::Failed(format!(
                 "Evaluator type '{other}' is not supported (javascript, graaljs, value-param)"
             ))),
         };
-        match result {
-            Ok(value) => {
-                task.output_data.insert("result".into(), value);
-                task.status = TaskStatus::Completed;
-            }
-            Err(error @ (ScriptError::Timeout(_) | ScriptError::OutOfMemory(_))) => {
-                fail(task, TaskStatus::Failed, error.to_string());
-            }
-            Err(error) => fail(task, TaskStatus::FailedWithTerminalError, error.to_string()),
-        }
+        inline_outcome(task, result);
         Ok(Executed::changed())
+    }
+}
+
+fn inline_outcome(task: &mut Task, result: Result<Value, ScriptError>) {
+    match result {
+        Ok(value) => {
+            task.output_data.insert("result".into(), value);
+            task.status = TaskStatus::Completed;
+        }
+        Err(error @ (ScriptError::Timeout(_) | ScriptError::OutOfMemory(_))) => {
+            fail(task, TaskStatus::Failed, error.to_string());
+        }
+        Err(error) => fail(task, TaskStatus::FailedWithTerminalError, error.to_string()),
     }
 }
 
@@ -108,18 +117,17 @@ impl SystemTask for Lambda {
             return Ok(Executed::changed());
         };
         let wrapped = format!("function scriptFun(){{{body}}} scriptFun();");
-        match script::eval(
-            &wrapped,
-            &Value::Object(task.input_data.clone()),
-            view.settings.script,
-        ) {
-            Ok(value) => {
-                task.output_data.insert("result".into(), value);
-                task.status = TaskStatus::Completed;
+        let (input, limits) = (Value::Object(task.input_data.clone()), view.settings.script);
+        Ok(offload(view, task, move || {
+            let result = script::eval(&wrapped, &input, limits);
+            move |task: &mut Task| match result {
+                Ok(value) => {
+                    task.output_data.insert("result".into(), value);
+                    task.status = TaskStatus::Completed;
+                }
+                Err(error) => fail(task, TaskStatus::Failed, error.to_string()),
             }
-            Err(error) => fail(task, TaskStatus::Failed, error.to_string()),
-        }
-        Ok(Executed::changed())
+        }))
     }
 }
 
@@ -132,7 +140,12 @@ impl SystemTask for JsonJqTransform {
         "JSON_JQ_TRANSFORM"
     }
 
-    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
+    fn execute(
+        &self,
+        view: &View<'_>,
+        _: &Workflow,
+        task: &mut Task,
+    ) -> Result<Executed, Terminate> {
         let Some(query) = task
             .input_data
             .get("queryExpression")
@@ -146,18 +159,21 @@ impl SystemTask for JsonJqTransform {
             );
             return Ok(Executed::changed());
         };
-        match jq::run(&query, &Value::Object(task.input_data.clone())) {
-            Ok(values) => {
-                task.output_data.insert(
-                    "result".into(),
-                    values.first().cloned().unwrap_or(Value::Null),
-                );
-                task.output_data
-                    .insert("resultList".into(), Value::Array(values));
-                task.status = TaskStatus::Completed;
+        let input = Value::Object(task.input_data.clone());
+        Ok(offload(view, task, move || {
+            let result = jq::run(&query, &input);
+            move |task: &mut Task| match result {
+                Ok(values) => {
+                    task.output_data.insert(
+                        "result".into(),
+                        values.first().cloned().unwrap_or(Value::Null),
+                    );
+                    task.output_data
+                        .insert("resultList".into(), Value::Array(values));
+                    task.status = TaskStatus::Completed;
+                }
+                Err(message) => fail(task, TaskStatus::Failed, message),
             }
-            Err(message) => fail(task, TaskStatus::Failed, message),
-        }
-        Ok(Executed::changed())
+        }))
     }
 }
