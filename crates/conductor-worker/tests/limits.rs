@@ -233,14 +233,21 @@ fn reset_max(concurrency: &Concurrency) {
     concurrency.max.store(now, Ordering::SeqCst);
 }
 
-#[tokio::test(start_paused = true)]
-async fn adaptive_concurrency_shrinks_under_a_slow_dependency_and_recovers() {
+/// Runs 8 slots of `limiter` against a dependency that turns twenty times slower (100 ms to 2 s)
+/// for `slow_for`, then fast again: checks the executions in flight and the limit fall to at
+/// most `shrunk` and come back to every slot within `recover_in`.
+async fn shrinks_under_a_slow_dependency_and_recovers(
+    limiter: ConcurrencyLimiter,
+    slow_for: Duration,
+    shrunk: usize,
+    recover_in: Duration,
+) {
     let api = FakeApi::new();
-    api.add_tasks("work", 600);
+    api.add_tasks("work", 1_000);
     let work = Arc::new(AtomicU64::new(100));
     let failing = Arc::new(AtomicBool::new(false));
     let concurrency = Arc::new(Concurrency::default());
-    let worker = dependent_worker(&work, &failing, &concurrency);
+    let worker = dependent_worker(&work, &failing, &concurrency).with_concurrency_limiter(limiter);
     let mut handler = builder(&api).worker(worker).build().unwrap();
     handler.start().await.unwrap();
 
@@ -249,22 +256,21 @@ async fn adaptive_concurrency_shrinks_under_a_slow_dependency_and_recovers() {
     assert_eq!(concurrency.max(), 8);
     assert_eq!(status(&handler, "work").concurrency_limit, 8);
 
-    // The dependency gets twenty times slower: once the executions started before it finish
-    // slow, the limit is down and stays down.
+    // Slow: once the executions started before it finish slow, the limit is down and stays.
     work.store(2_000, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(slow_for).await;
     reset_max(&concurrency);
     tokio::time::sleep(Duration::from_secs(6)).await;
     assert!(
-        concurrency.max() <= 2,
+        concurrency.max() <= shrunk,
         "max in flight {}",
         concurrency.max()
     );
-    assert!(status(&handler, "work").concurrency_limit <= 2);
+    assert!(status(&handler, "work").concurrency_limit <= shrunk);
 
     // Fast again: back to every slot.
     work.store(100, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    tokio::time::sleep(recover_in).await;
     reset_max(&concurrency);
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(concurrency.max(), 8);
@@ -273,42 +279,29 @@ async fn adaptive_concurrency_shrinks_under_a_slow_dependency_and_recovers() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn adaptive_concurrency_shrinks_under_a_slow_dependency_and_recovers() {
+    // AIMD: each slow execution is a drop (× 0.9, at least 1 less), so it is down within a few.
+    shrinks_under_a_slow_dependency_and_recovers(
+        ConcurrencyLimiter::AIMD,
+        Duration::from_secs(3),
+        2,
+        Duration::from_secs(3),
+    )
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn gradient2_shrinks_under_a_slow_dependency_and_recovers() {
-    let api = FakeApi::new();
-    api.add_tasks("work", 1_000);
-    let work = Arc::new(AtomicU64::new(100));
-    let failing = Arc::new(AtomicBool::new(false));
-    let concurrency = Arc::new(Concurrency::default());
-    let worker = dependent_worker(&work, &failing, &concurrency)
-        .with_concurrency_limiter(ConcurrencyLimiter::GRADIENT2);
-    let mut handler = builder(&api).worker(worker).build().unwrap();
-    handler.start().await.unwrap();
-
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(concurrency.max(), 8);
-    assert_eq!(status(&handler, "work").concurrency_limit, 8);
-
-    // Twenty times slower: the gradient is at its floor and the limit falls toward twice the
-    // queue size (2), a step per finished execution.
-    work.store(2_000, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_secs(20)).await;
-    reset_max(&concurrency);
-    tokio::time::sleep(Duration::from_secs(6)).await;
-    assert!(
-        concurrency.max() <= 3,
-        "max in flight {}",
-        concurrency.max()
-    );
-    assert!(status(&handler, "work").concurrency_limit <= 3);
-
-    // Fast again: the gradient is 1, and the limit grows back to every slot.
-    work.store(100, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_secs(5)).await;
-    reset_max(&concurrency);
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(concurrency.max(), 8);
-    assert_eq!(status(&handler, "work").concurrency_limit, 8);
-    handler.stop().await.unwrap();
+    // Gradient2: the gradient is at its floor (0.5) and the limit falls toward twice the queue
+    // size (2), a smoothed step per finished execution; fast again, the gradient is 1 and the
+    // limit grows back.
+    shrinks_under_a_slow_dependency_and_recovers(
+        ConcurrencyLimiter::GRADIENT2,
+        Duration::from_secs(20),
+        3,
+        Duration::from_secs(5),
+    )
+    .await;
 }
 
 #[tokio::test(start_paused = true)]
