@@ -300,6 +300,58 @@ async fn http_task(task: &Task, poll: bool, settings: &Settings) -> NetworkOutco
         Some(Value::Object(map)) => map.clone(),
         _ => task.input_data.clone(),
     };
+    let (builder, uri) = match http_request(&request) {
+        Ok(built) => built,
+        Err(reason) => return NetworkOutcome::failed(reason, JsonMap::new()),
+    };
+    let output = match send(builder, &uri).await {
+        Ok(output) => output,
+        Err(message) => {
+            let text = format!("java.lang.Exception: {message}");
+            let mut output = JsonMap::new();
+            output.insert("response".into(), json!(text));
+            return NetworkOutcome::failed(
+                format!("Failed to invoke HTTP task due to: {text}"),
+                output,
+            );
+        }
+    };
+    if !poll {
+        let async_complete = task
+            .workflow_task
+            .as_ref()
+            .is_some_and(|wt| wt.async_complete)
+            || task
+                .input_data
+                .get("asyncComplete")
+                .and_then(Value::as_bool)
+                == Some(true);
+        return NetworkOutcome {
+            status: if async_complete {
+                TaskStatus::InProgress
+            } else {
+                TaskStatus::Completed
+            },
+            output,
+            reason: None,
+            again_after_secs: None,
+        };
+    }
+    // The termination condition is a script (up to its time limit): not on an async thread.
+    let (task, limits) = (task.clone(), settings.script);
+    tokio::task::spawn_blocking(move || poll_outcome(&task, &request, output, limits))
+        .await
+        .unwrap_or_else(|error| {
+            NetworkOutcome::failed(
+                format!("Unable to evaluate terminationCondition: {error}"),
+                JsonMap::new(),
+            )
+        })
+}
+
+/// The request an HTTP task's input describes, and its URI; the task's reason for failing when
+/// the input is incomplete (conductor-oss's messages).
+fn http_request(request: &JsonMap) -> Result<(reqwest::RequestBuilder, String), String> {
     let text = |k: &str| {
         request
             .get(k)
@@ -309,24 +361,21 @@ async fn http_task(task: &Task, poll: bool, settings: &Settings) -> NetworkOutco
             .map(str::to_owned)
     };
     let Some(uri) = text("uri") else {
-        return NetworkOutcome::failed(
-            "Missing HTTP URI. See documentation for HttpTask for required input parameters",
-            JsonMap::new(),
+        return Err(
+            "Missing HTTP URI. See documentation for HttpTask for required input parameters"
+                .to_owned(),
         );
     };
     let Some(method) = text("method") else {
-        return NetworkOutcome::failed("No HTTP method specified", JsonMap::new());
+        return Err("No HTTP method specified".to_owned());
     };
     let Ok(method) = reqwest::Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
-        return NetworkOutcome::failed(format!("Invalid HTTP method: {method}"), JsonMap::new());
+        return Err(format!("Invalid HTTP method: {method}"));
     };
-    let http = match client(
-        millis_input(&request, "connectionTimeOut"),
-        millis_input(&request, "readTimeOut"),
-    ) {
-        Ok(c) => c,
-        Err(e) => return NetworkOutcome::failed(e, JsonMap::new()),
-    };
+    let http = client(
+        millis_input(request, "connectionTimeOut"),
+        millis_input(request, "readTimeOut"),
+    )?;
     let content_type = text("contentType").unwrap_or_else(|| "application/json".to_owned());
     let accept = match request.get("accept") {
         Some(Value::Array(list)) => list
@@ -353,33 +402,33 @@ async fn http_task(task: &Task, poll: bool, settings: &Settings) -> NetworkOutco
         None | Some(Value::Null) => {}
         Some(Value::String(s)) if !content_type.contains("json") => {
             builder = builder
-                .header(reqwest::header::CONTENT_TYPE, content_type.clone())
+                .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(s.clone());
         }
         Some(body) => {
             builder = builder
-                .header(reqwest::header::CONTENT_TYPE, content_type.clone())
+                .header(reqwest::header::CONTENT_TYPE, content_type)
                 .body(body.to_string());
         }
     }
-    let failure = |message: String| {
-        let text = format!("java.lang.Exception: {message}");
-        let mut output = JsonMap::new();
-        output.insert("response".into(), json!(text));
-        NetworkOutcome::failed(format!("Failed to invoke HTTP task due to: {text}"), output)
-    };
-    let response = match builder.send().await {
-        Ok(r) => r,
-        Err(error) => return failure(format!("I/O error on request to {uri}: {error}")),
-    };
+    Ok((builder, uri))
+}
+
+/// Sends the request; the task's output (`response`) on a 2xx, else what went wrong, as
+/// conductor-oss's `HttpTask` words it.
+async fn send(builder: reqwest::RequestBuilder, uri: &str) -> Result<JsonMap, String> {
+    let response = builder
+        .send()
+        .await
+        .map_err(|error| format!("I/O error on request to {uri}: {error}"))?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = match response.text().await {
-        Ok(b) => b,
-        Err(error) => return failure(format!("I/O error reading the response of {uri}: {error}")),
-    };
+    let body = response
+        .text()
+        .await
+        .map_err(|error| format!("I/O error reading the response of {uri}: {error}"))?;
     if !status.is_success() {
-        return failure(format!(
+        return Err(format!(
             "{} {}: \"{body}\"",
             status.as_u16(),
             status.canonical_reason().unwrap_or("")
@@ -387,37 +436,7 @@ async fn http_task(task: &Task, poll: bool, settings: &Settings) -> NetworkOutco
     }
     let mut output = JsonMap::new();
     output.insert("response".into(), response_json(status, &headers, &body));
-    let async_complete = task
-        .workflow_task
-        .as_ref()
-        .is_some_and(|wt| wt.async_complete)
-        || task
-            .input_data
-            .get("asyncComplete")
-            .and_then(Value::as_bool)
-            == Some(true);
-    if !poll {
-        return NetworkOutcome {
-            status: if async_complete {
-                TaskStatus::InProgress
-            } else {
-                TaskStatus::Completed
-            },
-            output,
-            reason: None,
-            again_after_secs: None,
-        };
-    }
-    // The termination condition is a script (up to its time limit): not on an async thread.
-    let (task, limits) = (task.clone(), settings.script);
-    tokio::task::spawn_blocking(move || poll_outcome(&task, &request, output, limits))
-        .await
-        .unwrap_or_else(|error| {
-            NetworkOutcome::failed(
-                format!("Unable to evaluate terminationCondition: {error}"),
-                JsonMap::new(),
-            )
-        })
+    Ok(output)
 }
 
 /// HTTP_POLL: done when `terminationCondition` holds for `$.output.response`, else polled again.
