@@ -1,13 +1,10 @@
 //! [`Evaluation`]: a task's script or jq evaluation, to run outside the engine lock, and the
-//! store's record of those in flight ([`Offload`]). The system tasks ask for one with
-//! [`offload`] (an effect); the engine runs them ([`super::offload`]).
+//! store's record of those in flight ([`Offload`]). The system tasks ask for one with an
+//! `Effect::Evaluate`; the engine runs them (`engine::offload`).
 
 use std::collections::HashSet;
 
 use conductor_models::{JsonMap, Task};
-
-use super::effects::{Effect, Executed};
-use super::view::View;
 
 /// What an evaluation's result does to its task, under the lock.
 pub(crate) type Apply = Box<dyn FnOnce(&mut Task) + Send>;
@@ -68,32 +65,4 @@ impl std::fmt::Debug for Evaluation {
             .field("task_id", &self.task.task_id)
             .finish_non_exhaustive()
     }
-}
-
-/// How a system task evaluates outside the lock: `evaluate` runs on a blocking thread and the
-/// closure it returns is applied to the task under the lock later, then the workflow is decided.
-/// Returns what the task's `execute` returns: an [`Effect::Evaluate`] (the task stays as it is),
-/// nothing when the task's evaluation is in flight already, or, when the store evaluates in
-/// place (the test endpoint), the task changed by the evaluation done at once.
-pub(crate) fn offload<E, A>(view: &View<'_>, task: &mut Task, evaluate: E) -> Executed
-where
-    E: FnOnce() -> A + Send + 'static,
-    A: FnOnce(&mut Task) + Send + 'static,
-{
-    let offload = &view.store.offload;
-    if offload.in_place {
-        evaluate()(task);
-        return Executed::changed();
-    }
-    if offload.in_flight.contains(&task.task_id) {
-        return Executed::unchanged();
-    }
-    Executed::unchanged().with(Effect::Evaluate(Evaluation {
-        workflow_id: task.workflow_instance_id.clone(),
-        task: Attempt {
-            task_id: task.task_id.clone(),
-            input: task.input_data.clone(),
-        },
-        job: Box::new(move || Box::new(evaluate()) as Apply),
-    }))
 }

@@ -4,24 +4,21 @@
 //! update_workflow_variables are accepted in a handler but fail when run) run against this server
 //! (conductor-oss `DefaultEventProcessor`, `SimpleActionProcessor`).
 //!
-//! Delivery is deferred to the end of the engine operation (see [`Exec::settle`]), when the
-//! workflows involved are back in the store, so an action may touch the publishing workflow.
+//! Delivery is deferred to the end of the engine operation (the executor's `settle`, which
+//! calls [`Exec::deliver`] through the function the engine gives it, so that the executor does
+//! not depend on this module), when the workflows involved are back in the store, so an action
+//! may touch the publishing workflow.
 
 use conductor_models::{
     EventActionType, EventHandler, EventHandlerAction, JsonMap, TaskResult, TaskResultStatus,
 };
 use serde_json::{Value, json};
 
-use super::Deferred;
 use super::executor::Exec;
 use super::refs::strip_iteration;
 use super::script;
 use super::start::StartParams;
 use crate::expr::Resolver;
-
-/// Upper bound on deferred items handled in one operation (guards against event loops, e.g. a
-/// handler that starts a workflow publishing the same event).
-const MAX_DEFERRED: usize = 10_000;
 
 /// Parses string values that hold JSON documents (`expandInlineJSON`).
 fn expand_inline_json(value: &Value) -> Value {
@@ -49,53 +46,9 @@ fn text(value: &Value) -> Option<String> {
 }
 
 impl Exec<'_> {
-    /// Queues a message for the event handlers of `queue`.
-    pub(crate) fn publish_event(&mut self, queue: &str, message_id: &str, payload: Value) {
-        tracing::debug!(%queue, %message_id, "event published");
-        self.deferred.push_back(Deferred::Event {
-            queue: queue.to_owned(),
-            message_id: message_id.to_owned(),
-            payload,
-        });
-    }
-
-    /// Runs the deferred work: decides workflows whose children ended and delivers events.
-    /// Only the outermost caller does the work (nested decides leave it to it).
-    pub(crate) fn settle(&mut self) {
-        if self.depth > 0 {
-            return;
-        }
-        self.depth += 1;
-        let mut postponed = Vec::new();
-        let mut handled = 0;
-        while let Some(item) = self.deferred.pop_front() {
-            handled += 1;
-            if handled > MAX_DEFERRED {
-                tracing::warn!("too much deferred work in one operation; dropping the rest");
-                self.deferred.clear();
-                break;
-            }
-            match item {
-                Deferred::ChildEnded { parent, child } => {
-                    if self.store.workflows.contains_key(&parent) {
-                        self.sync_parent_task(&parent, &child);
-                        self.decide(&parent);
-                    } else {
-                        postponed.push(Deferred::ChildEnded { parent, child });
-                    }
-                }
-                Deferred::Event {
-                    queue,
-                    message_id,
-                    payload,
-                } => self.deliver(&queue, &message_id, &payload),
-            }
-        }
-        self.depth -= 1;
-        self.deferred.extend(postponed);
-    }
-
-    fn deliver(&mut self, queue: &str, message_id: &str, payload: &Value) {
+    /// Hands a published message to the event handlers of `queue` (the executor calls it
+    /// through [`Exec::deliver_event`] when it settles an operation's deferred work).
+    pub(crate) fn deliver(&mut self, queue: &str, message_id: &str, payload: &Value) {
         let handlers: Vec<EventHandler> = self
             .store
             .event_handlers

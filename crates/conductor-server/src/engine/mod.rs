@@ -121,7 +121,7 @@ impl Engine {
         Self {
             store: Mutex::new(Store::default()),
             clock,
-            registry: SystemTaskRegistry::default(),
+            registry: SystemTaskRegistry::of(tasks::all()),
             settings,
             waiters: Mutex::new(HashMap::new()),
             changed: Notify::new(),
@@ -217,6 +217,7 @@ impl Engine {
                 deferred: std::collections::VecDeque::new(),
                 depth: 0,
                 retry_jitter_ms: std::collections::HashMap::new(),
+                deliver_event: |exec, queue, id, payload| exec.deliver(queue, id, payload),
             };
             let result = op(&mut exec);
             exec.settle();
@@ -253,6 +254,7 @@ impl Engine {
             deferred: std::collections::VecDeque::new(),
             depth: 0,
             retry_jitter_ms: std::collections::HashMap::new(),
+            deliver_event: |exec, queue, id, payload| exec.deliver(queue, id, payload),
         };
         let result = op(&mut exec);
         // A read decides nothing, so it asks for no evaluation; were it to, it must not be lost.

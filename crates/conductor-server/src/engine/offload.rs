@@ -35,15 +35,6 @@ use super::executor::Exec;
 const PANICKED: &str = "The evaluation of the task failed unexpectedly";
 
 impl Exec<'_> {
-    /// Queues an evaluation a task asked for ([`Effect::Evaluate`](super::effects::Effect)),
-    /// unless one for the same task is in flight already.
-    pub(crate) fn request_evaluation(&mut self, evaluation: Evaluation) {
-        let offload = &mut self.store.offload;
-        if offload.in_flight.insert(evaluation.task.task_id.clone()) {
-            offload.requested.push(evaluation);
-        }
-    }
-
     /// Runs `op` with evaluations done in place, under the lock (for `/workflow/test`, whose
     /// answer is the finished run).
     pub(crate) fn evaluating_in_place<R>(&mut self, op: impl FnOnce(&mut Self) -> R) -> R {

@@ -6,7 +6,7 @@
 //! decide (`WorkflowSystemTask.start/execute`) and *cancels* open ones when the workflow ends.
 //! Every one of those calls gets a read-only [`View`] and the task instance it works on; what else
 //! it wants changed it returns as [`Effect`]s, which the executor applies.
-//! Nothing here or in [`tasks`] depends on the executor.
+//! Nothing here or in [`tasks`](super::tasks) depends on the executor.
 //!
 //! Two execution modes exist. In-memory tasks (every operator, SUB_WORKFLOW, WAIT, INLINE...) are
 //! executed inside the decide loop on every round until they are terminal: conductor-oss runs
@@ -29,7 +29,6 @@ use super::def_tree;
 use super::effects::{Effect, Executed, Mapped, Terminate};
 use super::input::resolve_task_input;
 use super::refs::{is_type, loop_suffix, strip_iteration};
-use super::tasks;
 use super::view::{MapTasks, View, new_id};
 
 /// What a mapper sees when a workflow task is scheduled.
@@ -166,19 +165,19 @@ pub(crate) struct SystemTaskRegistry {
     tasks: HashMap<&'static str, Arc<dyn SystemTask>>,
 }
 
-impl Default for SystemTaskRegistry {
-    fn default() -> Self {
+impl SystemTaskRegistry {
+    /// A registry of `tasks` (the engine passes [`tasks::all`](super::tasks::all): the registry
+    /// does not depend on the implementations it holds).
+    pub(crate) fn of(tasks: Vec<Arc<dyn SystemTask>>) -> Self {
         let mut registry = Self {
             tasks: HashMap::new(),
         };
-        for task in tasks::all() {
+        for task in tasks {
             registry.register(task);
         }
         registry
     }
-}
 
-impl SystemTaskRegistry {
     /// Adds (or replaces) an implementation.
     pub(crate) fn register(&mut self, task: Arc<dyn SystemTask>) {
         self.tasks.insert(task.task_type(), task);

@@ -6,7 +6,8 @@
 //!   the [`Effect`](super::effects::Effect)s they return;
 //! - [`retry`] and [`timeout`]: failed and overdue tasks;
 //! - [`terminate`]: completion, termination, failure workflows and parent notification;
-//! - [`queueing`]: task queues and the sweeper's bookkeeping.
+//! - [`queueing`]: task queues and the sweeper's bookkeeping;
+//! - [`deferred`]: parents to notify and messages to deliver once an operation's decides end.
 //!
 //! An [`Exec`] borrows the store for the duration of one engine operation (the engine lock is held),
 //! so every operation is atomic. Queues touched during the operation are collected in
@@ -14,6 +15,7 @@
 //! their mappers never see an `Exec`: they get a read-only [`View`] and return effects.
 
 mod decide;
+mod deferred;
 mod queueing;
 mod retry;
 mod schedule;
@@ -21,6 +23,7 @@ mod terminate;
 mod timeout;
 
 use conductor_models::TaskType;
+use serde_json::Value;
 
 use super::error::{EngineError, EngineResult};
 use super::start::{StartParams, new_workflow, start_definition};
@@ -36,6 +39,9 @@ pub(crate) fn workflow_not_found(id: &str) -> EngineError {
     EngineError::NotFound(format!("No such workflow found by id: {id}"))
 }
 
+/// How the executor delivers a message published on an event queue: queue, message id, payload.
+pub(crate) type DeliverEvent = fn(&mut Exec<'_>, &str, &str, &Value);
+
 /// One engine operation's view of the state.
 pub(crate) struct Exec<'a> {
     pub(crate) store: &'a mut Store,
@@ -48,6 +54,9 @@ pub(crate) struct Exec<'a> {
     pub(crate) deferred: std::collections::VecDeque<Deferred>,
     /// Nesting depth of `decide` calls (deferred work runs when the outermost one ends).
     pub(crate) depth: usize,
+    /// Hands a published message to the event handlers (`events::Exec::deliver`, set by the
+    /// engine: the handlers' actions are operations built on the executor).
+    pub(crate) deliver_event: DeliverEvent,
     /// Random `backoffJitterMs` share of a new retry attempt's queue delay, by task id (the
     /// server's `TaskModel.callbackAfterMs`, which the wire `Task` does not carry); consumed
     /// when the attempt is queued.

@@ -8,6 +8,7 @@ use conductor_models::{Task, Workflow, WorkflowTask};
 
 use super::Exec;
 use crate::engine::effects::{Effect, Terminate};
+use crate::engine::evaluation::Evaluation;
 use crate::engine::system_task::SystemTask;
 use crate::engine::view::MapTasks;
 
@@ -180,6 +181,15 @@ impl Exec<'_> {
             self.store.task_index.remove(&task.task_id);
             self.store.task_logs.remove(&task.task_id);
             self.store.timers.remove(&task.task_id);
+        }
+    }
+
+    /// Queues an evaluation a task asked for ([`Effect::Evaluate`](super::effects::Effect)),
+    /// unless one for the same task is in flight already.
+    fn request_evaluation(&mut self, evaluation: Evaluation) {
+        let offload = &mut self.store.offload;
+        if offload.in_flight.insert(evaluation.task.task_id.clone()) {
+            offload.requested.push(evaluation);
         }
     }
 

@@ -5,8 +5,9 @@
 use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
+use crate::engine::effects::Effect;
 use crate::engine::effects::{Executed, Terminate};
-use crate::engine::evaluation::offload;
+use crate::engine::evaluation::{Apply, Attempt, Evaluation};
 use crate::engine::jq;
 use crate::engine::script::{self, ScriptError};
 use crate::engine::system_task::SystemTask;
@@ -176,4 +177,32 @@ impl SystemTask for JsonJqTransform {
             }
         }))
     }
+}
+
+/// How a system task evaluates outside the lock: `evaluate` runs on a blocking thread and the
+/// closure it returns is applied to the task under the lock later, then the workflow is decided.
+/// Returns what the task's `execute` returns: an [`Effect::Evaluate`] (the task stays as it is),
+/// nothing when the task's evaluation is in flight already, or, when the store evaluates in
+/// place (the test endpoint), the task changed by the evaluation done at once.
+fn offload<E, A>(view: &View<'_>, task: &mut Task, evaluate: E) -> Executed
+where
+    E: FnOnce() -> A + Send + 'static,
+    A: FnOnce(&mut Task) + Send + 'static,
+{
+    let offload = &view.store.offload;
+    if offload.in_place {
+        evaluate()(task);
+        return Executed::changed();
+    }
+    if offload.in_flight.contains(&task.task_id) {
+        return Executed::unchanged();
+    }
+    Executed::unchanged().with(Effect::Evaluate(Evaluation {
+        workflow_id: task.workflow_instance_id.clone(),
+        task: Attempt {
+            task_id: task.task_id.clone(),
+            input: task.input_data.clone(),
+        },
+        job: Box::new(move || Box::new(evaluate()) as Apply),
+    }))
 }

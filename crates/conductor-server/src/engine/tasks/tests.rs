@@ -21,11 +21,20 @@ fn map_of(value: Value) -> JsonMap {
 }
 
 /// A store, settings and the real registry: all a [`View`] needs.
-#[derive(Default)]
 struct Fixture {
     store: Store,
     settings: Settings,
     registry: SystemTaskRegistry,
+}
+
+impl Default for Fixture {
+    fn default() -> Self {
+        Self {
+            store: Store::default(),
+            settings: Settings::default(),
+            registry: SystemTaskRegistry::of(super::all()),
+        }
+    }
 }
 
 impl Fixture {
