@@ -6,7 +6,9 @@
 #![cfg(feature = "sqlite")]
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
-use std::path::{Path, PathBuf};
+mod temp_db;
+
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,39 +17,13 @@ use axum::extract::State;
 use axum::routing::get;
 use conductor_server::DevServer;
 use serde_json::{Value, json};
+use temp_db::TempDb;
 use tokio::sync::{Notify, watch};
 
 /// How long shutdown waits for in-flight calls in this test.
 const GRACE: Duration = Duration::from_millis(1500);
 /// The hung task's response timeout: the lease after which it is run again.
 const RESPONSE_TIMEOUT_SECS: u64 = 3;
-
-/// A database file in a fresh directory, removed at the end.
-struct TempDb {
-    dir: PathBuf,
-}
-
-impl TempDb {
-    fn new() -> TempDb {
-        let dir = std::env::temp_dir().join(format!(
-            "conductor-network-shutdown-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDb { dir }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.join("state.db")
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
 
 /// The endpoint the HTTP tasks call.
 #[derive(Clone)]
@@ -151,7 +127,7 @@ fn http_workflow(name: &str, task: &str, uri: String) -> Value {
 async fn shutdown_waits_for_fast_calls_and_cancels_hung_ones_which_run_again_after_a_restart() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (endpoint, base) = serve_endpoint().await;
-    let db = TempDb::new();
+    let db = TempDb::new("network-shutdown");
     let server = start_server(&db.path()).await;
     call(
         &server,

@@ -42,18 +42,7 @@ async fn register(server: &DevServer, http: &reqwest::Client, name: &str, script
             "inputParameters": {"evaluatorType": "graaljs", "expression": script}
         }]
     });
-    let response = http
-        .post(format!("{}/metadata/workflow", server.url()))
-        .json(&def)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        response.status().as_u16(),
-        200,
-        "{}",
-        response.text().await.unwrap()
-    );
+    register_def(server, http, def).await;
 }
 
 async fn workflow(server: &DevServer, http: &reqwest::Client, id: &str) -> Value {

@@ -6,39 +6,15 @@
 #![cfg(feature = "sqlite")]
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
-use std::path::{Path, PathBuf};
+mod temp_db;
+
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use conductor_server::{DevServer, ManualClock, ServerError, StoreError};
 use serde_json::{Value, json};
-
-/// A database file in a fresh directory, removed at the end.
-struct TempDb {
-    dir: PathBuf,
-}
-
-impl TempDb {
-    fn new(name: &str) -> TempDb {
-        let dir = std::env::temp_dir().join(format!(
-            "conductor-sqlite-{name}-{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDb { dir }
-    }
-
-    fn path(&self) -> PathBuf {
-        self.dir.join("state.db")
-    }
-}
-
-impl Drop for TempDb {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
+use temp_db::TempDb;
 
 async fn start(path: &Path, clock: &Arc<ManualClock>) -> DevServer {
     DevServer::builder()

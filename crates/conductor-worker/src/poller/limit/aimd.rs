@@ -7,6 +7,7 @@
 //! does not grow a limit it never tests). The limit stays between 1 and the thread count.
 
 use super::Sample;
+use crate::AimdSettings;
 
 /// How many samples the smoothed latency averages over (an exponential moving average): it
 /// follows a lasting change of latency within about this many executions, so a dependency that
@@ -28,13 +29,13 @@ pub(crate) struct AimdLimit {
 
 impl AimdLimit {
     /// A limit between 1 and `max`, starting at `max` (the worker starts as without it).
-    pub(crate) fn new(max: usize, backoff_ratio: f64, latency_tolerance: f64) -> Self {
+    pub(crate) fn new(max: usize, settings: AimdSettings) -> Self {
         let max = max.max(1);
         Self {
             limit: max,
             max,
-            backoff_ratio,
-            latency_tolerance,
+            backoff_ratio: settings.backoff_ratio,
+            latency_tolerance: settings.latency_tolerance,
             latency: None,
         }
     }
@@ -73,7 +74,7 @@ mod tests {
 
     /// The reference's defaults (ratio 0.9, tolerance 2).
     fn aimd(max: usize) -> AimdLimit {
-        AimdLimit::new(max, 0.9, 2.0)
+        AimdLimit::new(max, AimdSettings::DEFAULT)
     }
 
     fn ok(millis: u64, in_flight: usize) -> Sample {

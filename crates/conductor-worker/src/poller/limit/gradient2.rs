@@ -14,6 +14,7 @@
 //! Failures do not move it: the reference looks at latency only.
 
 use super::Sample;
+use crate::Gradient2Settings;
 
 /// Samples averaged plainly before the long-term latency becomes an exponential average.
 pub(crate) const WARMUP_SAMPLES: u32 = 10;
@@ -34,21 +35,15 @@ pub(crate) struct Gradient2Limit {
 
 impl Gradient2Limit {
     /// A limit between 1 and `max`, starting at `max` (the worker starts as without it).
-    pub(crate) fn new(
-        max: usize,
-        tolerance: f64,
-        smoothing: f64,
-        long_window: u32,
-        queue_size: u32,
-    ) -> Self {
+    pub(crate) fn new(max: usize, settings: Gradient2Settings) -> Self {
         let max = max.max(1) as f64;
         Self {
             estimated: max,
             max,
-            tolerance,
-            smoothing,
-            long_window: long_window.max(1),
-            queue_size: f64::from(queue_size),
+            tolerance: settings.tolerance,
+            smoothing: settings.smoothing,
+            long_window: settings.long_window.max(1),
+            queue_size: f64::from(settings.queue_size),
             long_latency: 0.0,
             samples: 0,
         }
@@ -99,7 +94,7 @@ mod tests {
 
     /// The reference's settings but the queue size this SDK defaults to.
     fn gradient2(max: usize) -> Gradient2Limit {
-        Gradient2Limit::new(max, 1.5, 0.2, 600, 1)
+        Gradient2Limit::new(max, Gradient2Settings::DEFAULT)
     }
 
     fn ok(millis: u64, in_flight: usize) -> Sample {

@@ -35,18 +35,10 @@ impl AdaptiveLimit {
     /// The limit `limiter` describes, between 1 and `max`, starting at `max`.
     pub(crate) fn new(limiter: ConcurrencyLimiter, max: usize) -> Self {
         match limiter {
-            ConcurrencyLimiter::Aimd(settings) => Self::Aimd(AimdLimit::new(
-                max,
-                settings.backoff_ratio,
-                settings.latency_tolerance,
-            )),
-            ConcurrencyLimiter::Gradient2(settings) => Self::Gradient2(Gradient2Limit::new(
-                max,
-                settings.tolerance,
-                settings.smoothing,
-                settings.long_window,
-                settings.queue_size,
-            )),
+            ConcurrencyLimiter::Aimd(settings) => Self::Aimd(AimdLimit::new(max, settings)),
+            ConcurrencyLimiter::Gradient2(settings) => {
+                Self::Gradient2(Gradient2Limit::new(max, settings))
+            }
         }
     }
 
