@@ -767,7 +767,9 @@ impl TaskHandler {
         let stopping = running.runtime.stopping.clone();
         tokio::spawn(async move {
             let mut last: Vec<Option<usize>> = Vec::new();
-            let mut dropped_before = events.dropped_events();
+            // From 0, not the count now: drops before the sampler started (the runners' first
+            // events) are healed at its first tick too.
+            let mut dropped_before = 0;
             let mut ticks = tokio::time::interval(interval);
             loop {
                 tokio::select! {
