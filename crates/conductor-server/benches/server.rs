@@ -43,46 +43,108 @@ async fn fresh_server(backend: Backend, dir: &std::path::Path) -> DevServer {
     builder.start().await.unwrap()
 }
 
-/// Workflow starts per second with `clients` clients on a fresh server.
-async fn starts_per_second(
-    backend: Backend,
-    dir: &std::path::Path,
+/// How long one backend is measured before the other takes over. Short slices, alternating,
+/// so that a change in the machine's speed (other processes on a shared machine) falls on both
+/// backends alike instead of on whichever ran second.
+const SLICE: Duration = Duration::from_millis(250);
+
+/// Operations per second of each backend, `[memory, sqlite]`: `op` runs on both servers in
+/// alternating slices until each had `duration`.
+async fn alternate<F, Fut>(
     clients: usize,
     duration: Duration,
-) -> f64 {
-    let server = fresh_server(backend, dir).await;
-    let base = server.url();
-    setup(&reqwest::Client::new(), &base).await;
-    let starts = measure(clients, duration, move |http| {
-        let b = base.clone();
-        async move {
-            start_one(&http, &b).await;
-            true
+    bases: [String; 2],
+    op: F,
+) -> [f64; 2]
+where
+    F: Fn(reqwest::Client, String) -> Fut + Send + Sync + 'static + Clone,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let mut done = [0u64; 2];
+    let mut spent = [Duration::ZERO; 2];
+    while spent[1] < duration {
+        for (i, base) in bases.iter().enumerate() {
+            let (op, base) = (op.clone(), base.clone());
+            let (count, elapsed) =
+                measure(clients, SLICE, move |http| op(http, base.clone())).await;
+            done[i] += count;
+            spent[i] += elapsed;
         }
-    })
-    .await;
-    server.shutdown().await;
-    starts
+    }
+    [0, 1].map(|i| done[i] as f64 / spent[i].as_secs_f64())
 }
 
-/// Poll+update round trips per second with `clients` clients, against a fresh server with
-/// `supply` workflows started up front.
+/// Workflow starts per second with `clients` clients, `[memory, sqlite]`, on fresh servers.
+async fn starts_per_second(dir: &std::path::Path, clients: usize, duration: Duration) -> [f64; 2] {
+    let servers = [
+        fresh_server(Backend::Memory, dir).await,
+        fresh_server(Backend::Sqlite, dir).await,
+    ];
+    for server in &servers {
+        setup(&reqwest::Client::new(), &server.url()).await;
+    }
+    let rates = alternate(
+        clients,
+        duration,
+        servers.each_ref().map(DevServer::url),
+        |http, b| async move {
+            start_one(&http, &b).await;
+            true
+        },
+    )
+    .await;
+    for server in servers {
+        server.shutdown().await;
+    }
+    rates
+}
+
+/// Poll+update round trips per second with `clients` clients, `[memory, sqlite]`, against fresh
+/// servers with `supply` workflows started up front.
 async fn round_trips_per_second(
-    backend: Backend,
     dir: &std::path::Path,
     clients: usize,
     duration: Duration,
     supply: usize,
-) -> f64 {
-    let server = fresh_server(backend, dir).await;
-    let base = server.url();
+) -> [f64; 2] {
+    let servers = [
+        fresh_server(Backend::Memory, dir).await,
+        fresh_server(Backend::Sqlite, dir).await,
+    ];
+    for server in &servers {
+        fill(&server.url(), supply).await;
+    }
+    let rates = alternate(clients, duration, servers.each_ref().map(DevServer::url), |http, b| async move {
+        let tasks: Value = http
+            .get(format!("{b}/tasks/poll/batch/bench_task?count=1&timeout=0&workerid=bench"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let Some(task) = tasks.get(0) else { return false };
+        let result = json!({"workflowInstanceId": task["workflowInstanceId"], "taskId": task["taskId"],
+                            "status": "COMPLETED", "outputData": {"ok": true}});
+        let r = http.post(format!("{b}/tasks")).json(&result).send().await.unwrap();
+        r.status().is_success()
+    })
+    .await;
+    for server in servers {
+        server.shutdown().await;
+    }
+    rates
+}
+
+/// Defines the bench workflow and starts `supply` of them, so each has a task queued.
+async fn fill(base: &str, supply: usize) {
     let http = reqwest::Client::new();
-    setup(&http, &base).await;
+    setup(&http, base).await;
     // Filled by 16 clients, so a durable server's start latency does not stretch the set-up.
     let filled = Arc::new(AtomicU64::new(0));
     let mut fillers = Vec::new();
     for _ in 0..16 {
-        let (http, base, filled) = (http.clone(), base.clone(), filled.clone());
+        let (http, base, filled) = (http.clone(), base.to_owned(), filled.clone());
         fillers.push(tokio::spawn(async move {
             while filled.fetch_add(1, Ordering::Relaxed) < supply as u64 {
                 start_one(&http, &base).await;
@@ -92,28 +154,6 @@ async fn round_trips_per_second(
     for filler in fillers {
         filler.await.unwrap();
     }
-    let b = base.clone();
-    let round_trips = measure(clients, duration, move |http| {
-        let b = b.clone();
-        async move {
-            let tasks: Value = http
-                .get(format!("{b}/tasks/poll/batch/bench_task?count=1&timeout=0&workerid=bench"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            let Some(task) = tasks.get(0) else { return false };
-            let result = json!({"workflowInstanceId": task["workflowInstanceId"], "taskId": task["taskId"],
-                                "status": "COMPLETED", "outputData": {"ok": true}});
-            let r = http.post(format!("{b}/tasks")).json(&result).send().await.unwrap();
-            r.status().is_success()
-        }
-    })
-    .await;
-    server.shutdown().await;
-    round_trips
 }
 
 async fn setup(http: &reqwest::Client, base: &str) {
@@ -148,8 +188,13 @@ async fn start_one(http: &reqwest::Client, base: &str) {
     r.text().await.unwrap();
 }
 
-/// Runs `clients` loops of `op` for `duration`; returns operations per second.
-async fn measure<F, Fut>(clients: usize, duration: Duration, op: F) -> f64
+/// The value after `flag` on the command line.
+fn flag_value(flag: &str) -> Option<String> {
+    std::env::args().skip_while(|a| a != flag).nth(1)
+}
+
+/// Runs `clients` loops of `op` for `duration`; returns the operations done and the time taken.
+async fn measure<F, Fut>(clients: usize, duration: Duration, op: F) -> (u64, Duration)
 where
     F: Fn(reqwest::Client) -> Fut + Send + Sync + 'static + Clone,
     Fut: std::future::Future<Output = bool> + Send,
@@ -173,7 +218,7 @@ where
     for h in handles {
         h.await.unwrap();
     }
-    count.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64()
+    (count.load(Ordering::Relaxed), started.elapsed())
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -185,6 +230,10 @@ async fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(3);
     let duration = Duration::from_secs(seconds);
+    // `--clients N` and `--case starts|trips` narrow the run (for profiling one case).
+    let only_clients: Option<usize> = flag_value("--clients").and_then(|s| s.parse().ok());
+    let only_case = flag_value("--case");
+    let runs = |case: &str| only_case.as_deref().is_none_or(|c| c == case);
     println!(
         "conductor-server loopback benchmark ({seconds} s per case, {} CPUs)",
         std::thread::available_parallelism().map_or(0, |n| n.get())
@@ -192,13 +241,16 @@ async fn main() {
     let dir = std::env::temp_dir().join(format!("conductor-server-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     for clients in [1usize, 16] {
+        if only_clients.is_some_and(|n| n != clients) {
+            continue;
+        }
         let server = DevServer::start().await.unwrap();
         let base = server.url();
 
         // Baseline, same run and same clients: `GET /health` never touches the engine, so it is the
         // ceiling the HTTP stack (axum + reqwest over loopback) allows; the engine cases below read
         // as a fraction of it.
-        let baseline = measure(clients, duration, move |http| {
+        let (requests, elapsed) = measure(clients, duration, move |http| {
             let b = base.clone();
             async move {
                 let r = http.get(format!("{b}/health")).send().await.unwrap();
@@ -209,27 +261,31 @@ async fn main() {
         })
         .await;
         server.shutdown().await;
+        let baseline = requests as f64 / elapsed.as_secs_f64();
         println!("baseline GET /health/s    clients={clients:>2}: {baseline:>9.0}");
 
-        let mut starts = [0.0; 2];
-        for (i, backend) in [Backend::Memory, Backend::Sqlite].into_iter().enumerate() {
-            starts[i] = starts_per_second(backend, &dir, clients, duration).await;
-            println!(
-                "workflow starts/s         clients={clients:>2}: {:>9.0} {}",
-                starts[i],
-                backend.name()
-            );
+        // Starts are measured even when only round trips are asked for: the supply of queued
+        // tasks below is sized from the in-memory start rate.
+        let starts = starts_per_second(&dir, clients, duration).await;
+        if runs("starts") {
+            for (rate, backend) in starts.iter().zip([Backend::Memory, Backend::Sqlite]) {
+                println!(
+                    "workflow starts/s         clients={clients:>2}: {rate:>9.0} {}",
+                    backend.name()
+                );
+            }
+            println!("  sqlite/memory: {:.0} %", 100.0 * starts[1] / starts[0]);
         }
-        println!("  sqlite/memory: {:.0} %", 100.0 * starts[1] / starts[0]);
+        if !runs("trips") {
+            continue;
+        }
 
         // Enough scheduled tasks for the faster backend, queued up front.
         let supply = (starts[0] * seconds as f64 * 1.5) as usize + 1000;
-        let mut trips = [0.0; 2];
-        for (i, backend) in [Backend::Memory, Backend::Sqlite].into_iter().enumerate() {
-            trips[i] = round_trips_per_second(backend, &dir, clients, duration, supply).await;
+        let trips = round_trips_per_second(&dir, clients, duration, supply).await;
+        for (rate, backend) in trips.iter().zip([Backend::Memory, Backend::Sqlite]) {
             println!(
-                "poll+update round trips/s clients={clients:>2}: {:>9.0} {}",
-                trips[i],
+                "poll+update round trips/s clients={clients:>2}: {rate:>9.0} {}",
                 backend.name()
             );
         }

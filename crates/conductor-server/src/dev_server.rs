@@ -201,7 +201,8 @@ impl DevServerBuilder {
         #[cfg(feature = "sqlite")]
         if let Some(path) = &self.database {
             let (conn, store) = crate::sqlite::open(path)?;
-            let writer = crate::sqlite::writer::Writer::spawn(conn, path.clone())?;
+            let store = Arc::new(std::sync::Mutex::new(store));
+            let writer = crate::sqlite::writer::Writer::spawn(conn, path.clone(), store.clone())?;
             return Ok(Engine::with_storage(
                 clock,
                 self.settings.clone(),

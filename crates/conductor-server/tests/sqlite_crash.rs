@@ -24,6 +24,8 @@ const DEADLINE: Duration = Duration::from_secs(60);
 /// The task definition's response timeout: an in-flight task is timed out (and retried) this long
 /// after its last poll or update.
 const RESPONSE_TIMEOUT_SECS: u64 = 2;
+/// How often the server writes poll data (it is not part of the commits requests wait for).
+const POLL_DATA_EVERY: Duration = Duration::from_secs(1);
 
 /// The server process and the address it listens on.
 struct Server {
@@ -201,6 +203,14 @@ fn load(addr: SocketAddr, acked: &Mutex<Acked>, running: &AtomicBool) {
     }
 }
 
+/// The wall-clock time, in epoch milliseconds (as the server stamps poll data).
+fn epoch_millis() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    i64::try_from(since.as_millis()).unwrap()
+}
+
 /// Every task of every running `crash_wf` workflow, by workflow id.
 fn running_workflows(server: &Server) -> BTreeMap<String, Value> {
     let ids = server.ok("GET", "/workflow/running/crash_wf?version=1", None);
@@ -258,6 +268,8 @@ fn kill_9_mid_load_loses_nothing_acknowledged() {
     );
 
     // Tasks in flight at the crash: polled, never answered.
+    let first_poll = Instant::now();
+    let first_poll_ms = epoch_millis();
     let mut started = Vec::new();
     for _ in 0..5 {
         let id = server.ok("POST", "/workflow/crash_wf", Some(&json!({})));
@@ -285,8 +297,9 @@ fn kill_9_mid_load_loses_nothing_acknowledged() {
             thread::spawn(move || load(addr, &acked, &running))
         })
         .collect();
+    // Also long enough for poll data to be written at least once after the first poll.
     wait_until("the load to get 150 updates acknowledged", || {
-        acked.lock().unwrap().completed.len() >= 150
+        acked.lock().unwrap().completed.len() >= 150 && first_poll.elapsed() >= POLL_DATA_EVERY * 2
     });
     server.kill_9();
     running.store(false, Ordering::Relaxed);
@@ -313,6 +326,17 @@ fn kill_9_mid_load_loses_nothing_acknowledged() {
         );
         assert_eq!(task["outputData"]["by"], "load");
     }
+    // Poll data written before the crash is there (at most its last second may be lost).
+    let poll_data = server.ok("GET", "/tasks/queue/polldata?taskType=crash_task", None);
+    let last_poll = poll_data
+        .as_array()
+        .and_then(|all| all.first())
+        .and_then(|data| data["lastPollTime"].as_i64())
+        .unwrap_or_else(|| panic!("no poll data for crash_task after the restart: {poll_data}"));
+    assert!(
+        last_poll >= first_poll_ms,
+        "poll data from before the first poll: {poll_data}"
+    );
     // The in-flight tasks come back: timed out after their response timeout, then retried.
     wait_until("the in-flight tasks to time out", || {
         in_flight

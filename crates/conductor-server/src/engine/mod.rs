@@ -100,7 +100,8 @@ pub(crate) enum Deferred {
 /// The engine shared by the HTTP handlers, the sweeper and the `DevServer` handle.
 #[derive(Debug)]
 pub(crate) struct Engine {
-    store: Mutex<Store>,
+    /// Shared with the database writer, which collects the operations' writes from it.
+    store: Arc<Mutex<Store>>,
     clock: Arc<dyn Clock>,
     registry: SystemTaskRegistry,
     settings: Settings,
@@ -119,7 +120,7 @@ impl Engine {
     /// An empty engine reading time from `clock`.
     pub(crate) fn new(clock: Arc<dyn Clock>, settings: Settings) -> Self {
         Self {
-            store: Mutex::new(Store::default()),
+            store: Arc::new(Mutex::new(Store::default())),
             clock,
             registry: SystemTaskRegistry::of(tasks::all()),
             settings,
@@ -145,16 +146,16 @@ impl Engine {
         &self.background
     }
 
-    /// An engine over `store` (loaded from a database) whose every change goes to `writer`.
+    /// An engine over `store` (loaded from a database) whose every change `writer` persists.
     #[cfg(feature = "sqlite")]
     pub(crate) fn with_storage(
         clock: Arc<dyn Clock>,
         settings: Settings,
-        store: Store,
+        store: Arc<Mutex<Store>>,
         writer: crate::sqlite::writer::Writer,
     ) -> Self {
         let mut engine = Self::new(clock, settings);
-        engine.store = Mutex::new(store);
+        engine.store = store;
         engine.writer = Some(writer);
         engine
     }
@@ -223,12 +224,13 @@ impl Engine {
             exec.settle();
             let evaluations = exec.take_evaluations();
             let touched = exec.touched_queues;
-            // Still under the lock: batch numbers follow the order of operations.
+            // Still under the lock: batch numbers follow the order of operations, and the writer
+            // collects the writes marked up to a number under this same lock.
             #[cfg(feature = "sqlite")]
             if let Some(writer) = &self.writer
-                && let Some(changes) = store.take_changes()
+                && store.has_changes()
             {
-                writer.submit(changes);
+                writer.submit();
             }
             (result, touched, evaluations)
         };

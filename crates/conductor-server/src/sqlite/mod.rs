@@ -2,9 +2,9 @@
 //! the writer that persists every change.
 //!
 //! The in-memory [`Store`] stays the engine's working set; the file is its durable copy. At start
-//! the whole file is loaded (see [`load`]); afterwards each engine operation hands what it wrote
-//! ([`Changes`](crate::changes::Changes)) to the writer thread ([`writer`]), which coalesces
-//! bursts into one transaction. The HTTP layer answers a request only once everything submitted
+//! the whole file is loaded (see [`load`]); afterwards each engine operation that wrote something
+//! takes a batch number from the [`writer`], and whoever commits collects everything written
+//! since the last commit ([`Changes`](crate::changes::Changes)) in one transaction. The HTTP layer answers a request only once everything submitted
 //! before its response is committed, so an acknowledged change survives a crash of the process.
 
 mod load;
@@ -73,14 +73,9 @@ pub enum StoreError {
     /// The writer thread could not be started.
     #[error("cannot start the database writer: {0}")]
     Thread(std::io::Error),
-    /// A value could not be encoded as JSON for storage.
-    #[error("cannot encode {what} for storage: {source}")]
-    Encode {
-        /// Which value.
-        what: String,
-        /// The encoder's error.
-        source: serde_json::Error,
-    },
+    /// A value could not be encoded as JSON for storage (which value, and the encoder's error).
+    #[error("cannot encode {0} for storage")]
+    Encode(String),
 }
 
 /// An error reported by SQLite. Opaque, so that the SQLite binding is not part of this crate's
@@ -164,7 +159,8 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     }
     // An empty write transaction takes the exclusive lock now rather than at the first change.
     conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; BEGIN EXCLUSIVE; COMMIT;",
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; \
+         BEGIN EXCLUSIVE; COMMIT;",
     )
     .map_err(|source| classify(path, source))?;
     Ok(())

@@ -1,18 +1,19 @@
 //! Writes a batch of [`Changes`] to the database in one transaction.
 
 use rusqlite::{Connection, params};
-use serde::Serialize;
 
 use super::{OrWrite, StoreError};
 use crate::changes::Changes;
 
 /// Applies `changes` atomically: either every row is written or none is.
 pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), StoreError> {
+    if let Some(what) = changes.unencodable.first() {
+        return Err(StoreError::Encode(what.clone()));
+    }
     let tx = conn.transaction().or_write()?;
     for (name, def) in &changes.task_defs {
         match def {
-            Some(def) => {
-                let json = encode("task definition", name, def)?;
+            Some(json) => {
                 tx.prepare_cached("INSERT OR REPLACE INTO task_defs (name, json) VALUES (?1, ?2)")
                     .or_write()?
                     .execute(params![name, json])
@@ -31,20 +32,18 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
             .or_write()?
             .execute([name])
             .or_write()?;
-        for def in versions {
-            let json = encode("workflow definition", name, def)?;
+        for (version, json) in versions {
             tx.prepare_cached(
                 "INSERT INTO workflow_defs (name, version, json) VALUES (?1, ?2, ?3)",
             )
             .or_write()?
-            .execute(params![name, def.version, json])
+            .execute(params![name, version, json])
             .or_write()?;
         }
     }
     for (name, handler) in &changes.event_handlers {
         match handler {
-            Some(handler) => {
-                let json = encode("event handler", name, handler)?;
+            Some(json) => {
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO event_handlers (name, json) VALUES (?1, ?2)",
                 )
@@ -63,13 +62,16 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
     for (id, row) in &changes.workflows {
         match row {
             Some(row) => {
-                let json = encode("workflow", id, &row.workflow)?;
+                // An upsert rewrites the row in place: `INSERT OR REPLACE` would delete it and
+                // insert it under a new rowid, writing the old page, the last page and the
+                // primary-key index on every update.
                 tx.prepare_cached(
-                    "INSERT OR REPLACE INTO workflows (id, seq, archived, json) \
-                     VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO workflows (id, seq, archived, json) VALUES (?1, ?2, ?3, ?4) \
+                     ON CONFLICT (id) DO UPDATE SET \
+                     seq = excluded.seq, archived = excluded.archived, json = excluded.json",
                 )
                 .or_write()?
-                .execute(params![id, sql_seq(row.seq), row.archived, json])
+                .execute(params![id, sql_seq(row.seq), row.archived, row.json])
                 .or_write()?;
             }
             None => {
@@ -99,8 +101,7 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
             }
         }
     }
-    for ((task_type, domain), data) in &changes.poll_data {
-        let json = encode("poll data", task_type, data)?;
+    for ((task_type, domain), json) in &changes.poll_data {
         tx.prepare_cached(
             "INSERT OR REPLACE INTO poll_data (task_type, domain, json) VALUES (?1, ?2, ?3)",
         )
@@ -110,8 +111,7 @@ pub(crate) fn apply(conn: &mut Connection, changes: &Changes) -> Result<(), Stor
     }
     for (id, logs) in &changes.task_logs {
         match logs {
-            Some(logs) => {
-                let json = encode("task log", id, logs)?;
+            Some(json) => {
                 tx.prepare_cached(
                     "INSERT OR REPLACE INTO task_logs (task_id, json) VALUES (?1, ?2)",
                 )
@@ -164,11 +164,4 @@ fn write_times(
 /// never come near `i64::MAX`.
 fn sql_seq(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
-}
-
-fn encode(what: &str, key: &str, value: &impl Serialize) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|source| StoreError::Encode {
-        what: format!("{what} '{key}'"),
-        source,
-    })
 }

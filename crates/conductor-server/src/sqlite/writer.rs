@@ -1,24 +1,27 @@
-//! The writer: persists the engine's [`Changes`] with group commit.
+//! The writer: persists what the engine's operations wrote, with group commit.
 //!
-//! Operations submit their changes under the engine lock (so batch numbers follow the order of
-//! operations) into one pending set, where later writes replace earlier ones (a workflow updated
-//! ten times is written once), and everything pending is committed in one transaction. A request
-//! that is the only one waiting commits inline when the connection is free: a lone client pays
-//! one commit and no thread hand-off. When several wait, the background thread commits for all of
-//! them (group commit) and the runtime's threads stay free to serve; it also commits what no
-//! request waits for (sweeper, network tasks), retries failed commits and checkpoints the log.
+//! An operation that wrote something takes a batch number under the engine lock and leaves its
+//! writes marked in the [`Store`]. Whoever commits holds the connection, collects everything
+//! marked so far under the engine lock, encoded straight from the store ([`Store::take_changes`]),
+//! and writes it in one transaction: a workflow updated ten times between two commits is encoded
+//! and written once, and no operation pays for a copy of what it wrote. A request that is the only
+//! one waiting commits inline when the connection is free: a lone client pays one commit and no
+//! thread hand-off. When several wait, the background thread commits for all of them (group
+//! commit) and the runtime's threads stay free to serve; it also commits what no request waits
+//! for (sweeper, network tasks), flushes poll data, retries failed commits and checkpoints the log.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use tokio::sync::watch;
 
 use super::{OrWrite, StoreError, write};
 use crate::changes::Changes;
+use crate::store::Store;
 
 /// What the writer has made durable.
 #[derive(Debug, Clone, Default)]
@@ -29,40 +32,43 @@ struct Durable {
     error: Option<String>,
 }
 
-/// Changes submitted and not yet committed, and the last batch number among them.
-#[derive(Debug, Default)]
-struct Pending {
-    changes: Option<Changes>,
-    upto: u64,
-}
-
 /// How often the background thread looks for changes no request commits (the sweeper's, the
 /// network tasks'); they are durable within this time.
 const POLL: Duration = Duration::from_millis(10);
+/// How often poll data (each worker's last poll time) is written. It changes on every poll and
+/// no answer depends on it being durable, so it is left out of the commits requests wait for:
+/// a crash loses at most this much of it.
+const POLL_DATA_EVERY: Duration = Duration::from_secs(1);
 /// How long the background thread waits before retrying a failed commit.
 const RETRY_DELAY: Duration = Duration::from_secs(1);
 /// Failed attempts after which a writer that is closing gives up.
 const RETRIES_AT_CLOSE: u32 = 5;
 /// Commits between two checkpoints of the log into the main file (automatic checkpoints are off,
 /// so a request never pays for one). A long log also coalesces the many versions of the same hot
-/// pages (queues, poll data), so each checkpoint writes far fewer pages than were committed.
+/// pages (queues, workflows), so each checkpoint writes far fewer pages than were committed.
 const CHECKPOINT_EVERY: u32 = 5_000;
 
 /// State shared by the engine's handle and the background thread.
 #[derive(Debug)]
 struct Shared {
-    pending: Mutex<Pending>,
+    /// The engine's state, where operations mark what they wrote.
+    store: Arc<Mutex<Store>>,
+    /// Changes collected whose commit failed, retried under newer ones. Its mutex also pairs
+    /// with `wake`.
+    retry: Mutex<Option<Changes>>,
     wake: Condvar,
     conn: Mutex<Option<Connection>>,
+    /// The number of the last batch handed out (under the engine lock).
+    submitted: AtomicU64,
     durable: watch::Sender<Durable>,
     closing: AtomicBool,
     commits: AtomicU64,
     /// Requests waiting for a commit right now.
-    waiting: std::sync::atomic::AtomicUsize,
+    waiting: AtomicUsize,
 }
 
 /// One waiting request, counted in [`Shared::waiting`] while it lives.
-struct Waiting<'a>(&'a std::sync::atomic::AtomicUsize);
+struct Waiting<'a>(&'a AtomicUsize);
 
 impl Drop for Waiting<'_> {
     fn drop(&mut self) {
@@ -74,25 +80,31 @@ impl Drop for Waiting<'_> {
 #[derive(Debug)]
 pub(crate) struct Writer {
     shared: Arc<Shared>,
-    submitted: AtomicU64,
     durable: watch::Receiver<Durable>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Writer {
-    /// Takes over `conn` (the database at `path`) and starts the background thread.
-    pub(crate) fn spawn(conn: Connection, path: PathBuf) -> Result<Self, StoreError> {
+    /// Takes over `conn` (the database at `path`) and starts the background thread, which
+    /// collects what operations write into `store`.
+    pub(crate) fn spawn(
+        conn: Connection,
+        path: PathBuf,
+        store: Arc<Mutex<Store>>,
+    ) -> Result<Self, StoreError> {
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0")
             .or_write()?;
         let (durable_tx, durable) = watch::channel(Durable::default());
         let shared = Arc::new(Shared {
-            pending: Mutex::new(Pending::default()),
+            store,
+            retry: Mutex::new(None),
             wake: Condvar::new(),
             conn: Mutex::new(Some(conn)),
+            submitted: AtomicU64::new(0),
             durable: durable_tx,
             closing: AtomicBool::new(false),
             commits: AtomicU64::new(0),
-            waiting: std::sync::atomic::AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
         });
         let background = shared.clone();
         let thread = std::thread::Builder::new()
@@ -101,35 +113,28 @@ impl Writer {
             .map_err(StoreError::Thread)?;
         Ok(Self {
             shared,
-            submitted: AtomicU64::new(0),
             durable,
             thread: Mutex::new(Some(thread)),
         })
     }
 
-    /// Adds `changes` to the pending set and returns their batch number. Call it under the engine
-    /// lock: numbers must follow the order in which the operations changed the state.
-    pub(crate) fn submit(&self, changes: Changes) -> u64 {
-        let seq = self.submitted.fetch_add(1, Ordering::SeqCst) + 1;
-        let mut pending = self.shared.lock_pending();
-        match &mut pending.changes {
-            Some(earlier) => earlier.merge(changes),
-            slot @ None => *slot = Some(changes),
-        }
-        pending.upto = seq;
-        // No wake-up here: a request waiting for these commits them or wakes the thread; the
+    /// Numbers the writes of the operation that just ran, and returns that number. Call it under
+    /// the engine lock: a commit collects the store's marks and the last number together, so a
+    /// number is durable once a commit collected after it succeeds.
+    pub(crate) fn submit(&self) -> u64 {
+        // No wake-up here: a request waiting for this commits it or wakes the thread; the
         // thread looks every POLL for changes nobody waits for.
-        seq
+        self.shared.submitted.fetch_add(1, Ordering::SeqCst) + 1
     }
 
     /// The number of the last batch submitted.
     pub(crate) fn submitted(&self) -> u64 {
-        self.submitted.load(Ordering::SeqCst)
+        self.shared.submitted.load(Ordering::SeqCst)
     }
 
-    /// Makes batch `seq` (and every one before it) durable: commits what is pending when the
-    /// connection is free, else waits for the commit in progress. `Err` with the reason if the
-    /// commit failed or the writer is closed.
+    /// Makes batch `seq` (and every one before it) durable: commits when the connection is free,
+    /// else waits for the commit in progress. `Err` with the reason if the commit failed or the
+    /// writer is closed.
     pub(crate) async fn wait_durable(&self, seq: u64) -> Result<(), String> {
         if self.durable.borrow().seq >= seq {
             return Ok(());
@@ -155,8 +160,8 @@ impl Writer {
         }
     }
 
-    /// Commits everything pending, checkpoints the log into the main file (a cleanly closed
-    /// database is one self-contained file) and stops the thread.
+    /// Commits everything written (poll data too), checkpoints the log into the main file (a
+    /// cleanly closed database is one self-contained file) and stops the thread.
     pub(crate) async fn close(&self) {
         let thread = self
             .thread
@@ -188,12 +193,17 @@ impl Drop for Writer {
 }
 
 impl Shared {
-    fn lock_pending(&self) -> std::sync::MutexGuard<'_, Pending> {
-        self.pending.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock_retry(&self) -> MutexGuard<'_, Option<Changes>> {
+        self.retry.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether some batch is not durable yet, given the retry set (held by the caller).
+    fn behind(&self, retry: &Option<Changes>) -> bool {
+        retry.is_some() || self.submitted.load(Ordering::SeqCst) > self.durable.borrow().seq
     }
 
     fn has_pending(&self) -> bool {
-        self.lock_pending().changes.is_some()
+        self.behind(&self.lock_retry())
     }
 
     /// Commits what is pending unless another committer holds the connection (it commits until
@@ -204,12 +214,12 @@ impl Shared {
             match self.conn.try_lock() {
                 Ok(mut conn) => {
                     if let Some(conn) = conn.as_mut() {
-                        while self.commit_pending(conn).is_ok() && self.has_pending() {}
+                        while self.commit_pending(conn, false).is_ok() && self.has_pending() {}
                     }
                 }
                 Err(std::sync::TryLockError::Poisoned(poisoned)) => {
                     if let Some(conn) = poisoned.into_inner().as_mut() {
-                        while self.commit_pending(conn).is_ok() && self.has_pending() {}
+                        while self.commit_pending(conn, false).is_ok() && self.has_pending() {}
                     }
                 }
                 Err(std::sync::TryLockError::WouldBlock) => return,
@@ -220,15 +230,28 @@ impl Shared {
         }
     }
 
-    /// Commits the pending set in one transaction. On failure the changes go back under any
-    /// newer ones, and the error is published to the waiters.
-    fn commit_pending(&self, conn: &mut Connection) -> Result<(), ()> {
-        let (changes, upto) = {
-            let mut pending = self.lock_pending();
-            match pending.changes.take() {
-                Some(changes) => (changes, pending.upto),
-                None => return Ok(()),
+    /// Collects what operations wrote since the last commit (with poll data when asked) and
+    /// commits it in one transaction, under any earlier changes whose commit failed. On failure
+    /// the changes are kept for the next attempt, and the error is published to the waiters.
+    /// Call it holding the connection: collections then follow each other in order.
+    fn commit_pending(&self, conn: &mut Connection, with_poll_data: bool) -> Result<(), ()> {
+        let (collected, upto) = {
+            let mut store = self.store.lock().unwrap_or_else(PoisonError::into_inner);
+            // Read under the engine lock, where batches are numbered: every batch up to `upto`
+            // has its writes marked in the store, so they are all in what is collected now.
+            let upto = self.submitted.load(Ordering::SeqCst);
+            (store.take_changes(with_poll_data), upto)
+        };
+        let changes = match (self.lock_retry().take(), collected) {
+            (Some(mut earlier), Some(later)) => {
+                earlier.merge(later);
+                Some(earlier)
             }
+            (earlier, later) => earlier.or(later),
+        };
+        let Some(changes) = changes else {
+            self.durable.send_modify(|d| d.seq = d.seq.max(upto));
+            return Ok(());
         };
         match write::apply(conn, &changes) {
             Ok(()) => {
@@ -242,14 +265,7 @@ impl Shared {
             }
             Err(error) => {
                 tracing::error!(%error, "database commit failed; retrying");
-                let mut pending = self.lock_pending();
-                let mut restored = changes;
-                if let Some(newer) = pending.changes.take() {
-                    restored.merge(newer);
-                }
-                pending.changes = Some(restored);
-                pending.upto = pending.upto.max(upto);
-                drop(pending);
+                *self.lock_retry() = Some(changes);
                 self.durable
                     .send_modify(|d| d.error = Some(error.to_string()));
                 Err(())
@@ -263,36 +279,36 @@ impl Shared {
             .send_modify(|d| d.error = Some("the database is closed".to_owned()));
     }
 
-    /// The background thread: commits what no request commits, retries failures, checkpoints.
+    /// The background thread: commits what no request commits, flushes poll data, retries
+    /// failures, checkpoints.
     fn run(&self, path: &std::path::Path) {
         let mut failures = 0u32;
         let mut last_checkpoint = 0u64;
+        let mut poll_data_flushed = Instant::now();
         loop {
             let closing = {
-                let pending = self.lock_pending();
-                let (pending, _) = self
+                let retry = self.lock_retry();
+                let (retry, _) = self
                     .wake
-                    .wait_timeout_while(pending, POLL, |p| {
-                        p.changes.is_none() && !self.closing.load(Ordering::SeqCst)
+                    .wait_timeout_while(retry, POLL, |retry| {
+                        !self.behind(retry) && !self.closing.load(Ordering::SeqCst)
                     })
                     .unwrap_or_else(PoisonError::into_inner);
-                drop(pending);
+                drop(retry);
                 self.closing.load(Ordering::SeqCst)
             };
             let checkpoint_due = self.commits.load(Ordering::Relaxed) - last_checkpoint
                 >= u64::from(CHECKPOINT_EVERY);
+            let poll_data_due = closing || poll_data_flushed.elapsed() >= POLL_DATA_EVERY;
             // The connection is taken only when there is work, so a request rarely finds it busy.
-            if !closing && !checkpoint_due && !self.has_pending() {
+            if !closing && !checkpoint_due && !poll_data_due && !self.has_pending() {
                 continue;
             }
             let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
             let Some(db) = conn.as_mut() else { return };
-            let mut failed = false;
-            while self.has_pending() {
-                if self.commit_pending(db).is_err() {
-                    failed = true;
-                    break;
-                }
+            let mut failed = self.commit_pending(db, poll_data_due).is_err();
+            while !failed && self.has_pending() {
+                failed = self.commit_pending(db, false).is_err();
             }
             if failed {
                 failures += 1;
@@ -307,6 +323,9 @@ impl Shared {
                 continue;
             }
             failures = 0;
+            if poll_data_due {
+                poll_data_flushed = Instant::now();
+            }
             if closing || checkpoint_due {
                 last_checkpoint = self.commits.load(Ordering::Relaxed);
                 let mode = if closing { "TRUNCATE" } else { "PASSIVE" };
