@@ -1,8 +1,9 @@
 //! Runaway INLINE scripts fail only their own task: a tight infinite loop, huge allocations and
 //! deep recursion each end with the task and its workflow FAILED with a reason, while the server
 //! keeps answering other requests during and after, and the process survives. Scripts run outside
-//! the engine lock: while one runs, other workflows start and complete, tasks are polled and
-//! updated and the running workflow can be read; yet a request answers only after the scripts
+//! the engine lock: while one runs (an INLINE, a SWITCH expression, a DO_WHILE condition, a JOIN
+//! script, an event handler's condition), other workflows start and complete, tasks are polled
+//! and updated and the running workflow can be read; yet a request answers only after the scripts
 //! it triggered ran, as on conductor-oss.
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
@@ -229,11 +230,12 @@ fn inline(reference: &str, script: &str, input: Value) -> Value {
 
 /// Starts the registered `runaway` workflow on a task of its own (its start answers once its
 /// script has ended) and returns that task and the workflow's id, found through its correlation
-/// id while the script runs.
+/// id while the script runs (its task `runaway_ref` is still IN_PROGRESS).
 async fn start_runaway_aside(
     server: &DevServer,
     http: &reqwest::Client,
     correlation_id: &str,
+    runaway_ref: &str,
 ) -> (tokio::task::JoinHandle<String>, String) {
     let runaway_start = {
         let http = http.clone();
@@ -269,7 +271,11 @@ async fn start_runaway_aside(
     };
     // Seen while its script runs: it cannot have ended yet unless the read waited for the script.
     assert_eq!(runaway["status"], "RUNNING", "{runaway:#}");
-    assert_eq!(runaway["tasks"][0]["status"], "IN_PROGRESS", "{runaway:#}");
+    assert_eq!(
+        task(&runaway, runaway_ref)["status"],
+        "IN_PROGRESS",
+        "{runaway:#}"
+    );
     let id = runaway["workflowId"].as_str().unwrap().to_owned();
     (runaway_start, id)
 }
@@ -278,7 +284,7 @@ async fn start_runaway_aside(
 async fn a_script_in_flight_is_not_evaluated_twice_nor_applied_after_termination() {
     let (server, http) = server().await;
     register(&server, &http, "runaway", "while (true) {}").await;
-    let (runaway_start, id) = start_runaway_aside(&server, &http, "runaway-2").await;
+    let (runaway_start, id) = start_runaway_aside(&server, &http, "runaway-2", "js").await;
     // Deciding the workflow again does not evaluate the task a second time: a request that
     // triggers an evaluation answers after it, and this one answers while the first still runs.
     let decided = http
@@ -310,14 +316,25 @@ async fn a_script_in_flight_is_not_evaluated_twice_nor_applied_after_termination
     server.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_runaway_script_delays_no_other_request() {
-    let (server, http) = server().await;
-    register(&server, &http, "runaway", "while (true) {}").await;
+/// The task of `wf` with the reference name `reference` (`null` when there is none).
+fn task<'w>(wf: &'w Value, reference: &str) -> &'w Value {
+    wf["tasks"]
+        .as_array()
+        .and_then(|tasks| tasks.iter().find(|t| t["referenceTaskName"] == reference))
+        .unwrap_or(&Value::Null)
+}
+
+/// While `pending` (a request waiting for a runaway script) has not answered, another workflow
+/// starts, its script runs, its worker task is polled and updated, and it completes.
+async fn another_workflow_runs_meanwhile(
+    server: &DevServer,
+    http: &reqwest::Client,
+    pending: &tokio::task::JoinHandle<String>,
+) {
     // Another workflow: a fast script, then a worker task.
     register_def(
-        &server,
-        &http,
+        server,
+        http,
         json!({
             "name": "quick",
             "version": 1,
@@ -329,11 +346,7 @@ async fn a_runaway_script_delays_no_other_request() {
         }),
     )
     .await;
-    let (runaway_start, runaway_id) = start_runaway_aside(&server, &http, "runaway-1").await;
-
-    // Meanwhile: another workflow starts, its script runs, its worker task is polled and updated,
-    // and it completes.
-    let quick = start(&server, &http, "quick", json!({"n": 21})).await;
+    let quick = start(server, http, "quick", json!({"n": 21})).await;
     let polled: Value = http
         .get(format!(
             "{}/tasks/poll/quick_work?workerid=w1",
@@ -359,14 +372,39 @@ async fn a_runaway_script_delays_no_other_request() {
         .await
         .unwrap();
     assert_eq!(update.status().as_u16(), 200);
-    let quick = workflow(&server, &http, &quick).await;
+    let quick = workflow(server, http, &quick).await;
     assert_eq!(quick["status"], "COMPLETED", "{quick:#}");
     assert_eq!(quick["tasks"][0]["outputData"]["result"], 42, "{quick:#}");
+    assert!(
+        !pending.is_finished(),
+        "the request waiting for the runaway script answered before the other workflow ran"
+    );
+}
+
+/// Registers `runaway` with `tasks`, starts it aside and runs another workflow while its task
+/// `runaway_ref` evaluates a runaway script, during which the runaway workflow reads as RUNNING
+/// with that task IN_PROGRESS; returns the runaway workflow once its start answered.
+async fn another_workflow_runs_while(tasks: Value, runaway_ref: &str) -> Value {
+    let (server, http) = server().await;
+    register_def(
+        &server,
+        &http,
+        json!({"name": "runaway", "version": 1, "schemaVersion": 2, "tasks": tasks}),
+    )
+    .await;
+    let correlation_id = format!("runaway-{runaway_ref}");
+    let (runaway_start, runaway_id) =
+        start_runaway_aside(&server, &http, &correlation_id, runaway_ref).await;
+    another_workflow_runs_meanwhile(&server, &http, &runaway_start).await;
 
     // All of that was answered before the runaway's script ended: its workflow is still running.
     let during = workflow(&server, &http, &runaway_id).await;
     assert_eq!(during["status"], "RUNNING", "{during:#}");
-    assert_eq!(during["tasks"][0]["status"], "IN_PROGRESS", "{during:#}");
+    assert_eq!(
+        task(&during, runaway_ref)["status"],
+        "IN_PROGRESS",
+        "{during:#}"
+    );
     assert!(
         !runaway_start.is_finished(),
         "the runaway's start answered before its script ended"
@@ -376,12 +414,20 @@ async fn a_runaway_script_delays_no_other_request() {
     let id = runaway_start.await.unwrap();
     assert_eq!(id, runaway_id);
     let after = workflow(&server, &http, &id).await;
+    server.shutdown().await;
+    after
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_script_delays_no_other_request() {
+    let after =
+        another_workflow_runs_while(json!([inline("js", "while (true) {}", json!({}))]), "js")
+            .await;
     assert_eq!(after["status"], "FAILED", "{after:#}");
     let reason = after["tasks"][0]["reasonForIncompletion"]
         .as_str()
         .unwrap_or_default();
     assert!(reason.contains("interrupted"), "{after:#}");
-    server.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -504,5 +550,279 @@ async fn scripts_scheduled_by_the_sweeper_run_in_the_background() {
     let wf = workflow(&server, &http, id).await;
     assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
     assert_eq!(wf["tasks"][1]["outputData"]["result"], "woke", "{wf:#}");
+    server.shutdown().await;
+}
+
+/// The reason of the runaway script's task: interrupted at the time limit (1.5 s: "1 seconds").
+const INTERRUPTED: &str = "Script not evaluated within 1 seconds, interrupted.";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_switch_expression_delays_no_other_request() {
+    let tasks = json!([
+        {
+            "name": "choose",
+            "taskReferenceName": "choose",
+            "type": "SWITCH",
+            "evaluatorType": "javascript",
+            "expression": "while (true) {}",
+            "decisionCases": {"a": [inline("in_case", "1", json!({}))]},
+            "defaultCase": []
+        },
+        inline("after_switch", "2", json!({}))
+    ]);
+    let after = another_workflow_runs_while(tasks, "choose").await;
+    // As when the expression failed under the lock: the SWITCH fails, and so does the workflow.
+    assert_eq!(after["status"], "FAILED", "{after:#}");
+    let choose = task(&after, "choose");
+    assert_eq!(choose["status"], "FAILED", "{after:#}");
+    assert_eq!(choose["reasonForIncompletion"], INTERRUPTED, "{after:#}");
+    assert_eq!(
+        after["tasks"].as_array().map(Vec::len),
+        Some(1),
+        "{after:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_loop_condition_delays_no_other_request() {
+    let tasks = json!([{
+        "name": "loop",
+        "taskReferenceName": "loop",
+        "type": "DO_WHILE",
+        "loopCondition": "while (true) {}",
+        "loopOver": [inline("body", "7", json!({}))]
+    }]);
+    let after = another_workflow_runs_while(tasks, "loop").await;
+    // As when the condition failed under the lock: the loop fails for good after its iteration.
+    assert_eq!(after["status"], "FAILED", "{after:#}");
+    let lp = task(&after, "loop");
+    assert_eq!(lp["status"], "FAILED_WITH_TERMINAL_ERROR", "{after:#}");
+    assert_eq!(
+        lp["reasonForIncompletion"],
+        format!("Unable to evaluate condition while (true) {{}}, exception {INTERRUPTED}"),
+        "{after:#}"
+    );
+    assert_eq!(lp["outputData"]["1"]["body"]["result"], 7, "{after:#}");
+    assert_eq!(task(&after, "body__1")["status"], "COMPLETED", "{after:#}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_join_script_delays_no_other_request() {
+    let tasks = json!([
+        {
+            "name": "fork",
+            "taskReferenceName": "fork",
+            "type": "FORK_JOIN",
+            "forkTasks": [[inline("left", "1", json!({}))], [inline("right", "2", json!({}))]]
+        },
+        {
+            "name": "join",
+            "taskReferenceName": "join",
+            "type": "JOIN",
+            "joinOn": ["left", "right"],
+            "evaluatorType": "js",
+            "expression": "while (true) {}"
+        }
+    ]);
+    let after = another_workflow_runs_while(tasks, "join").await;
+    assert_eq!(after["status"], "FAILED", "{after:#}");
+    let join = task(&after, "join");
+    assert_eq!(join["status"], "FAILED_WITH_TERMINAL_ERROR", "{after:#}");
+    assert_eq!(
+        join["reasonForIncompletion"],
+        format!("Join script evaluation failed: {INTERRUPTED}"),
+        "{after:#}"
+    );
+}
+
+/// Registers an event handler on `conductor:announce:ev` that starts `target` (correlated by
+/// `correlation_id`) when `condition` holds.
+async fn register_handler(
+    server: &DevServer,
+    http: &reqwest::Client,
+    name: &str,
+    condition: &str,
+    correlation_id: &str,
+) {
+    let handler = json!({
+        "name": name,
+        "event": "conductor:announce:ev",
+        "active": true,
+        "condition": condition,
+        "actions": [{
+            "action": "start_workflow",
+            "start_workflow": {"name": "target", "version": 1, "correlationId": correlation_id}
+        }]
+    });
+    let response = http
+        .post(format!("{}/event", server.url()))
+        .json(&handler)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// The workflows of `name` correlated by `correlation_id`.
+async fn correlated(
+    server: &DevServer,
+    http: &reqwest::Client,
+    name: &str,
+    correlation_id: &str,
+) -> Vec<Value> {
+    let found: Value = http
+        .get(format!(
+            "{}/workflow/{name}/correlated/{correlation_id}?includeClosed=true&includeTasks=true",
+            server.url()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    found.as_array().cloned().unwrap_or_default()
+}
+
+/// Registers `target` (one script) and `announce` (an EVENT task publishing on
+/// `conductor:announce:ev`, then a script).
+async fn register_announce_and_target(server: &DevServer, http: &reqwest::Client) {
+    register(server, http, "target", "'reached'").await;
+    register_def(
+        server,
+        http,
+        json!({
+            "name": "announce",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                {"name": "ev", "taskReferenceName": "ev", "type": "EVENT", "sink": "conductor:ev",
+                 "inputParameters": {"n": "${workflow.input.n}"}},
+                inline("announced", "'done'", json!({}))
+            ]
+        }),
+    )
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_event_handler_condition_delays_no_other_request() {
+    let (server, http) = server().await;
+    register_announce_and_target(&server, &http).await;
+    register_handler(&server, &http, "runaway", "while (true) {}", "from-runaway").await;
+    let announce_start = {
+        let http = http.clone();
+        let url = format!("{}/workflow", server.url());
+        let body = json!({"name": "announce", "correlationId": "announcing", "input": {"n": 1}});
+        tokio::spawn(async move {
+            let response = http.post(url).json(&body).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+            response.text().await.unwrap()
+        })
+    };
+    // The publishing workflow completes (its own script is not held up by the condition); its
+    // start waits for the handlers' conditions.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let announce = loop {
+        let found = correlated(&server, &http, "announce", "announcing").await;
+        if let Some(wf) = found.first().filter(|wf| wf["status"] == "COMPLETED") {
+            break wf.clone();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the workflow never completed: {found:#?}"
+        );
+        tokio::task::yield_now().await;
+    };
+    another_workflow_runs_meanwhile(&server, &http, &announce_start).await;
+    // The condition was interrupted: it does not hold, and the handler's action did not run.
+    let id = announce_start.await.unwrap();
+    assert_eq!(id, announce["workflowId"].as_str().unwrap());
+    assert!(
+        correlated(&server, &http, "target", "from-runaway")
+            .await
+            .is_empty()
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_answer_after_the_conditions_they_triggered() {
+    let (server, http) = server().await;
+    register_announce_and_target(&server, &http).await;
+    register_handler(&server, &http, "big", "$.n > 1", "big").await;
+    register_handler(&server, &http, "small", "$.n <= 1", "small").await;
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "conditions",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [
+                {
+                    "name": "choose",
+                    "taskReferenceName": "choose",
+                    "type": "SWITCH",
+                    "evaluatorType": "javascript",
+                    "expression": "$.n > 1 ? 'big' : 'small'",
+                    "inputParameters": {"n": "${workflow.input.n}"},
+                    "decisionCases": {
+                        "big": [inline("picked_big", "'big'", json!({}))],
+                        "small": [inline("picked_small", "'small'", json!({}))]
+                    }
+                },
+                {
+                    "name": "loop",
+                    "taskReferenceName": "loop",
+                    "type": "DO_WHILE",
+                    "loopCondition": "$.loop.iteration < 3",
+                    "loopOver": [inline("step", "1", json!({}))]
+                },
+                {
+                    "name": "fork",
+                    "taskReferenceName": "fork",
+                    "type": "FORK_JOIN",
+                    "forkTasks": [[inline("left", "1", json!({}))], [inline("right", "2", json!({}))]]
+                },
+                {
+                    "name": "join",
+                    "taskReferenceName": "join",
+                    "type": "JOIN",
+                    "joinOn": ["left", "right"],
+                    "evaluatorType": "js",
+                    "expression": "$.joinOn.every(r => $[r] && $[r].status == 'COMPLETED')"
+                }
+            ]
+        }),
+    )
+    .await;
+    // A start answers with its SWITCH, loop and JOIN decided.
+    let id = start(&server, &http, "conditions", json!({"n": 2})).await;
+    let wf = workflow(&server, &http, &id).await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(
+        task(&wf, "choose")["outputData"]["selectedCase"],
+        "big",
+        "{wf:#}"
+    );
+    assert_eq!(
+        task(&wf, "picked_big")["outputData"]["result"],
+        "big",
+        "{wf:#}"
+    );
+    assert_eq!(task(&wf, "loop")["outputData"]["iteration"], 3, "{wf:#}");
+    assert_eq!(task(&wf, "step__3")["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(task(&wf, "join")["status"], "COMPLETED", "{wf:#}");
+    // A start answers once the handlers' conditions are evaluated and the actions ran.
+    start(&server, &http, "announce", json!({"n": 2})).await;
+    let big = correlated(&server, &http, "target", "big").await;
+    assert_eq!(big.len(), 1, "{big:#?}");
+    assert_eq!(big[0]["status"], "COMPLETED", "{big:#?}");
+    assert!(
+        correlated(&server, &http, "target", "small")
+            .await
+            .is_empty()
+    );
     server.shutdown().await;
 }

@@ -45,6 +45,10 @@ pub(crate) enum Effect {
     /// are applied, then schedules the result (DO_WHILE's next iteration: the mapping must see
     /// the loop's new iteration number and no longer see the iterations `keepLastN` dropped).
     Schedule(Box<WorkflowTask>),
+    /// Schedules tasks the system task mapped itself (a SWITCH's case, chosen once its
+    /// expression was evaluated outside the lock): applies the mapping's effects, then adds the
+    /// tasks, as for the tasks a mapper returns.
+    ScheduleMapped(Mapped),
     /// Removes the tasks with these reference names from the workflow, their queues and indexes.
     DeleteTasks(Vec<String>),
     /// Replaces the workflow's variables (SET_VARIABLE).
@@ -81,7 +85,8 @@ pub(crate) enum Effect {
         at: i64,
     },
     /// Evaluates a script or jq query outside the engine lock (INLINE, LAMBDA,
-    /// JSON_JQ_TRANSFORM), then applies the outcome to the task and decides the workflow.
+    /// JSON_JQ_TRANSFORM; the scripts of SWITCH, DECISION, DO_WHILE and JOIN), then applies the
+    /// outcome to the task (or keeps the script's value for it) and decides the workflow.
     Evaluate(Evaluation),
     /// Disarms a task's timer.
     ClearTimer {
@@ -92,7 +97,7 @@ pub(crate) enum Effect {
 
 /// The task instances a mapper created for a workflow task being scheduled, and the effects that
 /// go with them (applied at once, before the tasks are scheduled).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub(crate) struct Mapped {
     pub(crate) tasks: Vec<Task>,
     pub(crate) effects: Vec<Effect>,

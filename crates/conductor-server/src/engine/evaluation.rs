@@ -1,18 +1,55 @@
-//! [`Evaluation`]: a task's script or jq evaluation, to run outside the engine lock, and the
-//! store's record of those in flight ([`Offload`]). The system tasks ask for one with an
-//! `Effect::Evaluate`; the engine runs them (`engine::offload`).
+//! [`Evaluation`]: a script or jq evaluation, to run outside the engine lock, and the store's
+//! record of those in flight ([`Offload`]). The system tasks ask for one with an
+//! `Effect::Evaluate`, event delivery queues one for the handlers' conditions; the engine runs
+//! them (`engine::offload`).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use conductor_models::{JsonMap, Task};
+use conductor_models::{EventHandler, JsonMap, Task};
+use serde_json::Value;
+
+use super::script::ScriptError;
 
 /// What an evaluation's result does to its task, under the lock.
 pub(crate) type Apply = Box<dyn FnOnce(&mut Task) + Send>;
 /// An evaluation, run outside the lock.
-pub(crate) type Job = Box<dyn FnOnce() -> Apply + Send>;
+pub(crate) type Job = Box<dyn FnOnce() -> Outcome + Send>;
 
-/// One task's pending evaluation.
+/// What an evaluation produced, applied under the lock.
+pub(crate) enum Outcome {
+    /// Changes the task (INLINE, LAMBDA, JSON_JQ_TRANSFORM set their output and status).
+    Apply(Apply),
+    /// A script's value, kept for the task's next execution in the decide that follows (SWITCH,
+    /// DECISION, DO_WHILE, JOIN: what the value leads to needs the decider).
+    Verdict(Verdict),
+    /// The conditions of the event handlers of a message: the matching handlers' actions run.
+    Delivery(Delivery),
+}
+
+/// The value of `script` over `bindings`, evaluated outside the lock for a task. The task finds it
+/// (in [`Offload::verdicts`]) when it executes again and asks for the same script over the same
+/// bindings; otherwise (its state changed meanwhile) it asks for a new evaluation.
+#[derive(Debug, Clone)]
+pub(crate) struct Verdict {
+    pub(crate) script: String,
+    pub(crate) bindings: Value,
+    pub(crate) result: Result<Value, ScriptError>,
+}
+
+/// A message for event handlers, some with a condition: the handlers as they were when the message
+/// was published, each with whether its condition holds (`true` when it has none).
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    pub(crate) queue: String,
+    pub(crate) message_id: String,
+    pub(crate) payload: Value,
+    pub(crate) handlers: Vec<(EventHandler, bool)>,
+}
+
+/// One task's pending evaluation (or an event delivery's).
 pub(crate) struct Evaluation {
+    /// The task's workflow, or the queue of an event delivery: evaluations with the same one run
+    /// together, in order.
     pub(crate) workflow_id: String,
     pub(crate) task: Attempt,
     pub(crate) job: Job,
@@ -37,6 +74,8 @@ pub(crate) struct Offload {
     pub(crate) requested: Vec<Evaluation>,
     /// Evaluate in place, under the lock (the test endpoint must answer a finished run).
     pub(crate) in_place: bool,
+    /// Script values by task id, kept while the workflow is decided after they were evaluated.
+    pub(crate) verdicts: HashMap<String, Verdict>,
 }
 
 impl std::fmt::Debug for Offload {
@@ -45,6 +84,7 @@ impl std::fmt::Debug for Offload {
             .field("in_flight", &self.in_flight)
             .field("requested", &self.requested.len())
             .field("in_place", &self.in_place)
+            .field("verdicts", &self.verdicts.len())
             .finish()
     }
 }

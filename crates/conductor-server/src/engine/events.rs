@@ -4,6 +4,9 @@
 //! update_workflow_variables are accepted in a handler but fail when run) run against this server
 //! (conductor-oss `DefaultEventProcessor`, `SimpleActionProcessor`).
 //!
+//! Handlers' conditions are evaluated outside the engine lock, on a blocking thread, as scripts
+//! of tasks are ([`Outcome::Delivery`]); their actions run under it.
+//!
 //! Delivery is deferred to the end of the engine operation (the executor's `settle`, which
 //! calls [`Exec::deliver`] through the function the engine gives it, so that the executor does
 //! not depend on this module), when the workflows involved are back in the store, so an action
@@ -14,9 +17,10 @@ use conductor_models::{
 };
 use serde_json::{Value, json};
 
+use super::evaluation::{Attempt, Delivery, Evaluation, Outcome};
 use super::executor::Exec;
 use super::refs::strip_iteration;
-use super::script;
+use super::script::{self, ScriptLimits};
 use super::start::StartParams;
 use crate::expr::Resolver;
 
@@ -45,9 +49,46 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
+/// A handler's condition, if it has one.
+fn condition(handler: &EventHandler) -> Option<&str> {
+    handler
+        .condition
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+}
+
+/// Evaluates the handlers' conditions over `payload`: each handler with whether it applies (a
+/// condition that fails to evaluate does not hold).
+fn judge(
+    handlers: Vec<EventHandler>,
+    payload: &Value,
+    limits: ScriptLimits,
+) -> Vec<(EventHandler, bool)> {
+    handlers
+        .into_iter()
+        .map(|handler| {
+            let holds = match condition(&handler) {
+                None => true,
+                Some(condition) => match script::eval(condition, payload, limits) {
+                    Ok(v) => script::truthy(&v),
+                    Err(error) => {
+                        tracing::warn!(handler = %handler.name, %error, "event handler condition failed");
+                        false
+                    }
+                },
+            };
+            (handler, holds)
+        })
+        .collect()
+}
+
 impl Exec<'_> {
     /// Hands a published message to the event handlers of `queue` (the executor calls it
-    /// through [`Exec::deliver_event`] when it settles an operation's deferred work).
+    /// through [`Exec::deliver_event`] when it settles an operation's deferred work). When a
+    /// handler has a condition, the conditions are evaluated outside the lock, then the matching
+    /// handlers' actions run under it, in the handlers' order ([`Exec::deliver_evaluated`]); a
+    /// request waits for them as for its scripts. In place (the test endpoint), or when no
+    /// handler has a condition, the actions run at once.
     pub(crate) fn deliver(&mut self, queue: &str, message_id: &str, payload: &Value) {
         let handlers: Vec<EventHandler> = self
             .store
@@ -56,28 +97,56 @@ impl Exec<'_> {
             .filter(|h| h.active && h.event == queue)
             .cloned()
             .collect();
-        for handler in handlers {
-            if let Some(condition) = handler
-                .condition
-                .as_deref()
-                .filter(|c| !c.trim().is_empty())
-            {
-                match script::eval(condition, payload, self.settings.script) {
-                    Ok(v) if script::truthy(&v) => {}
-                    Ok(_) => continue,
-                    Err(error) => {
-                        tracing::warn!(handler = %handler.name, %error, "event handler condition failed");
-                        continue;
-                    }
-                }
+        let delivery = |handlers| Delivery {
+            queue: queue.to_owned(),
+            message_id: message_id.to_owned(),
+            payload: payload.clone(),
+            handlers,
+        };
+        if !handlers.iter().any(|h| condition(h).is_some()) {
+            let handlers = handlers.into_iter().map(|h| (h, true)).collect();
+            return self.deliver_evaluated(delivery(handlers));
+        }
+        let limits = self.settings.script;
+        if self.store.offload.in_place {
+            let handlers = judge(handlers, payload, limits);
+            return self.deliver_evaluated(delivery(handlers));
+        }
+        let mut pending = delivery(Vec::new());
+        // Batched by queue (deliveries on a queue keep their order), apart from the publishing
+        // workflow's evaluations, which a slow condition must not hold up.
+        self.store.offload.requested.push(Evaluation {
+            workflow_id: queue.to_owned(),
+            task: Attempt {
+                task_id: message_id.to_owned(),
+                input: JsonMap::new(),
+            },
+            job: Box::new(move || {
+                pending.handlers = judge(handlers, &pending.payload, limits);
+                Outcome::Delivery(pending)
+            }),
+        });
+    }
+
+    /// Runs the actions of the handlers of a delivery whose conditions hold.
+    pub(crate) fn deliver_evaluated(&mut self, delivery: Delivery) {
+        let Delivery {
+            queue,
+            message_id,
+            payload,
+            handlers,
+        } = delivery;
+        for (handler, holds) in handlers {
+            if !holds {
+                continue;
             }
             for action in &handler.actions {
                 let doc = if action.expand_inline_json {
-                    expand_inline_json(payload)
+                    expand_inline_json(&payload)
                 } else {
                     payload.clone()
                 };
-                if let Err(error) = self.run_action(action, &doc, queue, message_id) {
+                if let Err(error) = self.run_action(action, &doc, &queue, &message_id) {
                     tracing::warn!(handler = %handler.name, %error, "event action failed");
                 }
             }

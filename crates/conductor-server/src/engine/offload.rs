@@ -1,22 +1,26 @@
-//! Work the engine runs outside its lock: the evaluations of INLINE, LAMBDA and
-//! JSON_JQ_TRANSFORM tasks (on blocking threads), and the tracked set of background tasks
-//! (those evaluations and the network calls) that shutdown waits for, then cancels.
+//! Work the engine runs outside its lock: script and jq evaluations (on blocking threads), and
+//! the tracked set of background tasks (those evaluations and the network calls) that shutdown
+//! waits for, then cancels.
 //!
 //! A script may run for seconds (up to its time limit), so evaluating it inside the decide loop
 //! would hold the engine lock, and a tokio worker thread, that long. Instead the task's
-//! `execute` returns an [`Effect::Evaluate`](super::effects::Effect) holding a closure
-//! ([`evaluation::offload`](super::evaluation::offload)): the task stays IN_PROGRESS and the
-//! closure is queued in the store's [`Offload`](super::evaluation::Offload). When the operation releases the lock, the engine takes the
-//! queued evaluations and runs them on blocking threads (at most [`Background`]'s number of
+//! `execute` returns an [`Effect::Evaluate`](super::effects::Effect) holding a closure: the task
+//! stays as it is (IN_PROGRESS) and the closure is queued in the store's
+//! [`Offload`](super::evaluation::Offload). When the operation releases the lock, the engine takes
+//! the queued evaluations and runs them on blocking threads (at most [`Background`]'s number of
 //! permits at once); each workflow's evaluations run together, in the order the decider asked for
 //! them, and their outcomes are applied in that order under the lock by
 //! [`Exec::apply_evaluated`], which decides the workflow (possibly asking for more evaluations).
+//! An outcome is one of three ([`Outcome`]): INLINE, LAMBDA and JSON_JQ_TRANSFORM change their
+//! task; SWITCH, DECISION, DO_WHILE and JOIN get their script's value back for the decide that
+//! follows, in which they execute again and act on it (schedule the case, start the next
+//! iteration, join); event-handler conditions lead to the matching handlers' actions.
 //!
 //! [`Engine::run`] is the entry point of requests: it returns once the evaluations its operation
 //! triggered, and those these triggered in turn, are applied, so a client sees the workflow
-//! decided after its scripts ran, as conductor-oss (whose INLINE and JQ tasks run inside
-//! `decide`) shows it. The sweeper and the network worker use [`Engine::with`]: their
-//! evaluations run in the background, tracked, and nobody waits for them.
+//! decided after its scripts ran, as conductor-oss (whose scripts run inside `decide`, and event
+//! handlers when the message is published) shows it. The sweeper and the network worker use
+//! [`Engine::with`]: their evaluations run in the background, tracked, and nobody waits for them.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -28,7 +32,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::Engine;
-use super::evaluation::{Apply, Attempt, Evaluation, Job};
+use super::evaluation::{Attempt, Evaluation, Job, Outcome};
 use super::executor::Exec;
 
 /// The failure of an evaluation that panicked (a bug, but it must not leave the task hanging).
@@ -53,10 +57,28 @@ impl Exec<'_> {
     /// decides the workflow. An outcome whose workflow or task ended meanwhile (terminated,
     /// removed, timed out) is dropped, and so is one for a task reset since (its input differs:
     /// the decide evaluates it again). As inside the decide loop, a task failing is decided at
-    /// once, before the outcomes after it are applied.
-    pub(crate) fn apply_evaluated(&mut self, workflow_id: &str, outcomes: Vec<(Attempt, Apply)>) {
+    /// once, before the outcomes after it are applied. Script values ([`Outcome::Verdict`]) are
+    /// kept for the decide, which executes their tasks again, and dropped after it (a task that
+    /// did not take its value, e.g. in a paused workflow, asks for it again when next executed).
+    pub(crate) fn apply_evaluated(&mut self, workflow_id: &str, outcomes: Vec<(Attempt, Outcome)>) {
         let now = self.now;
-        for (attempt, apply) in outcomes {
+        let mut verdicts = Vec::new();
+        for (attempt, outcome) in outcomes {
+            let apply = match outcome {
+                Outcome::Delivery(delivery) => {
+                    self.deliver_evaluated(delivery);
+                    continue;
+                }
+                Outcome::Apply(apply) => Some(apply),
+                Outcome::Verdict(verdict) => {
+                    self.store
+                        .offload
+                        .verdicts
+                        .insert(attempt.task_id.clone(), verdict);
+                    verdicts.push(attempt.task_id.clone());
+                    None
+                }
+            };
             let task_id = attempt.task_id;
             self.store.offload.in_flight.remove(&task_id);
             let Some(wf) = self.store.workflows.get_mut(workflow_id) else {
@@ -71,6 +93,9 @@ impl Exec<'_> {
             if task.status.is_terminal() || task.input_data != attempt.input {
                 continue;
             }
+            let Some(apply) = apply else {
+                continue;
+            };
             apply(task);
             task.update_time = now;
             if task.status.is_terminal() && task.end_time == 0 {
@@ -81,6 +106,9 @@ impl Exec<'_> {
             }
         }
         self.decide(workflow_id);
+        for task_id in verdicts {
+            self.store.offload.verdicts.remove(&task_id);
+        }
     }
 }
 
@@ -111,17 +139,17 @@ fn batches(evaluations: Vec<Evaluation>) -> Vec<Batch> {
 }
 
 /// Runs a batch's evaluations one after the other on the current thread.
-fn evaluate(jobs: Vec<(Attempt, Job)>) -> Vec<(Attempt, Apply)> {
+fn evaluate(jobs: Vec<(Attempt, Job)>) -> Vec<(Attempt, Outcome)> {
     jobs.into_iter()
         .map(|(attempt, job)| {
-            let apply = std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or_else(|_| {
                 tracing::error!(task_id = %attempt.task_id, "task evaluation panicked");
-                Box::new(|task: &mut Task| {
+                Outcome::Apply(Box::new(|task: &mut Task| {
                     task.status = TaskStatus::Failed;
                     task.reason_for_incompletion = Some(PANICKED.to_owned());
-                })
+                }))
             });
-            (attempt, apply)
+            (attempt, outcome)
         })
         .collect()
 }

@@ -15,8 +15,10 @@
 //! network I/O (HTTP, HTTP_POLL, the LLM tasks) are [`SystemTask::is_async`]: the decider queues
 //! them under their type and the [`network worker`](super::network) runs them outside the engine
 //! lock, then reports the result like a worker would.
-//! INLINE, LAMBDA and JSON_JQ_TRANSFORM execute in the decide loop, but hand their evaluation to
-//! [`Exec::offload`], which runs it on a blocking thread once the lock is released.
+//! Tasks that evaluate scripts or jq queries (INLINE, LAMBDA, JSON_JQ_TRANSFORM, and the
+//! JavaScript of SWITCH, DECISION, DO_WHILE and JOIN) execute in the decide loop, but hand the
+//! evaluation to the engine as an `Effect::Evaluate`, which runs it on a blocking thread once the
+//! lock is released ([`offload`](super::offload)).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -207,6 +207,10 @@ impl Exec<'_> {
                     let tasks = self.tasks_to_be_scheduled(wf, &workflow_task, 0, None)?;
                     self.schedule_tasks(wf, tasks)?;
                 }
+                Effect::ScheduleMapped(mapped) => {
+                    started |= self.apply_effects(wf, mapped.effects)?;
+                    self.schedule_tasks(wf, mapped.tasks)?;
+                }
                 Effect::DeleteTasks(references) => {
                     self.delete_tasks(wf, |t| references.contains(&t.reference_task_name));
                 }

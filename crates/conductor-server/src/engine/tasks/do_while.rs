@@ -8,6 +8,7 @@
 use conductor_models::{JsonMap, Task, TaskStatus, Workflow, WorkflowTask};
 use serde_json::{Value, json};
 
+use super::scripting::script_value;
 use crate::engine::def_tree;
 use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
 use crate::engine::input::{expression_document, resolve_task_input_with};
@@ -144,37 +145,42 @@ impl DoWhile {
     }
 
     /// Whether the loop goes on after the iteration whose body tasks are `finished`: the
-    /// condition sees the re-resolved loop input, the loop output and each body task's output.
+    /// condition sees the re-resolved loop input, the loop output (`output`, with the iteration's)
+    /// and each body task's output. The condition is evaluated outside the lock: `Err` with what
+    /// `execute` returns until its value is back.
     fn condition_holds(
         view: &View<'_>,
         wf: &Workflow,
         task: &Task,
+        output: &JsonMap,
         wt: &WorkflowTask,
         finished: &[(String, Task)],
         list_mode: bool,
-    ) -> Result<bool, String> {
-        let td = wt.task_definition.clone();
-        let mut bindings = resolve_task_input_with(wf, task, &wt.input_parameters, td.as_ref());
-        bindings.insert(
-            strip_iteration(&task.reference_task_name).to_owned(),
-            Value::Object(task.output_data.clone()),
-        );
-        for (bare, t) in finished {
-            bindings.insert(bare.clone(), Value::Object(t.output_data.clone()));
-        }
+    ) -> Result<Result<bool, String>, Executed> {
         let condition = wt
             .loop_condition
             .as_deref()
             .filter(|c| !c.trim().is_empty());
-        match condition {
-            None => Ok(list_mode),
-            Some(c) => script::eval(c, &Value::Object(bindings), view.settings.script)
-                .map(|v| script::truthy(&v))
-                .map_err(|e| format!("Unable to evaluate condition {c}, exception {e}")),
+        let Some(c) = condition else {
+            return Ok(Ok(list_mode));
+        };
+        let td = wt.task_definition.clone();
+        let mut bindings = resolve_task_input_with(wf, task, &wt.input_parameters, td.as_ref());
+        bindings.insert(
+            strip_iteration(&task.reference_task_name).to_owned(),
+            Value::Object(output.clone()),
+        );
+        for (bare, t) in finished {
+            bindings.insert(bare.clone(), Value::Object(t.output_data.clone()));
         }
+        let value = script_value(view, task, c, Value::Object(bindings))?;
+        Ok(value
+            .map(|v| script::truthy(&v))
+            .map_err(|e| format!("Unable to evaluate condition {c}, exception {e}")))
     }
 
-    /// An iteration ended: fails the loop, completes it, or starts the next iteration.
+    /// An iteration ended: fails the loop, completes it, or starts the next iteration (once the
+    /// condition's value is back).
     fn end_iteration(
         view: &View<'_>,
         wf: &Workflow,
@@ -203,9 +209,15 @@ impl DoWhile {
         for (bare, t) in finished {
             iteration_output.insert(bare.clone(), Value::Object(t.output_data.clone()));
         }
-        task.output_data
-            .insert(task.iteration.to_string(), Value::Object(iteration_output));
-        let go_on = match Self::condition_holds(view, wf, task, wt, finished, items.is_some()) {
+        let mut output = task.output_data.clone();
+        output.insert(task.iteration.to_string(), Value::Object(iteration_output));
+        let holds =
+            match Self::condition_holds(view, wf, task, &output, wt, finished, items.is_some()) {
+                Err(pending) => return pending,
+                Ok(holds) => holds,
+            };
+        task.output_data = output;
+        let go_on = match holds {
             Err(reason) => {
                 task.status = TaskStatus::FailedWithTerminalError;
                 task.reason_for_incompletion = Some(reason);

@@ -9,10 +9,10 @@ use conductor_models::{
 };
 use serde_json::{Value, json};
 
+use super::scripting::script_value;
 use crate::engine::def_tree;
 use crate::engine::effects::{Executed, Mapped, Terminate};
 use crate::engine::refs::{is_type, latest_task, loop_suffix};
-use crate::engine::script;
 use crate::engine::system_task::{MapContext, SystemTask, base_task};
 use crate::engine::task_defs::populate_workflow_task;
 use crate::engine::view::View;
@@ -366,13 +366,15 @@ fn join_refs(task: &Task) -> Vec<(String, String)> {
 pub(super) struct Join;
 
 impl Join {
-    /// Evaluates an Orkes join script; `Some(status)` when it decides, `None` to fall back.
+    /// Evaluates an Orkes join script; `Some(status)` when it decides, `None` to fall back. The
+    /// script is evaluated outside the lock: `Some(Err(_))` holds what `execute` returns until its
+    /// value is back.
     fn script_verdict(
         view: &View<'_>,
         wf: &Workflow,
         task: &Task,
         refs: &[(String, String)],
-    ) -> Option<Result<TaskStatus, String>> {
+    ) -> Option<Result<Result<TaskStatus, String>, Executed>> {
         let wt = task.workflow_task.as_ref()?;
         let script_text = wt.expression.as_deref().filter(|s| !s.trim().is_empty())?;
         if !matches!(
@@ -400,8 +402,11 @@ impl Join {
                 );
             }
         }
-        let verdict = script::eval(script_text, &Value::Object(bindings), view.settings.script);
-        Some(match verdict {
+        let verdict = match script_value(view, task, script_text, Value::Object(bindings)) {
+            Err(pending) => return Some(Err(pending)),
+            Ok(verdict) => verdict,
+        };
+        Some(Ok(match verdict {
             Err(e) => Err(e.to_string()),
             Ok(Value::Bool(true)) => Ok(TaskStatus::Completed),
             Ok(Value::Object(map)) => match map.get("status").and_then(Value::as_str) {
@@ -410,7 +415,7 @@ impl Join {
                 _ => Ok(TaskStatus::InProgress),
             },
             Ok(_) => Ok(TaskStatus::InProgress),
-        })
+        }))
     }
 }
 
@@ -468,9 +473,14 @@ impl SystemTask for Join {
         failures.retain(|t| {
             !optional_or_permissive(t, false) && (!optional_or_permissive(t, true) || all_terminal)
         });
+        let verdict = match Self::script_verdict(view, wf, task, &refs) {
+            Some(Err(pending)) => return Ok(pending),
+            Some(Ok(verdict)) => Some(verdict),
+            None => None,
+        };
         let before = (task.status.clone(), task.output_data.clone());
         task.output_data = output;
-        if let Some(verdict) = Self::script_verdict(view, wf, task, &refs) {
+        if let Some(verdict) = verdict {
             match verdict {
                 Err(message) => {
                     task.status = TaskStatus::FailedWithTerminalError;

@@ -1,13 +1,14 @@
 //! Tasks that compute their output from their input: INLINE, LAMBDA (legacy) and
 //! JSON_JQ_TRANSFORM (conductor-oss `Inline`, `Lambda`, `JsonJqTransform`). Scripts and jq
-//! queries are evaluated outside the engine lock ([`offload`]: an effect the engine runs).
+//! queries are evaluated outside the engine lock ([`offload`]: an effect the engine runs); so are
+//! the scripts of the other tasks ([`script_value`]: SWITCH, DECISION, DO_WHILE, JOIN).
 
 use conductor_models::{Task, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
 use crate::engine::effects::Effect;
 use crate::engine::effects::{Executed, Terminate};
-use crate::engine::evaluation::{Apply, Attempt, Evaluation};
+use crate::engine::evaluation::{Apply, Attempt, Evaluation, Outcome, Verdict};
 use crate::engine::jq;
 use crate::engine::script::{self, ScriptError};
 use crate::engine::system_task::SystemTask;
@@ -197,12 +198,55 @@ where
     if offload.in_flight.contains(&task.task_id) {
         return Executed::unchanged();
     }
+    evaluation(task, move || Outcome::Apply(Box::new(evaluate()) as Apply))
+}
+
+/// The effect that runs `job` outside the lock for `task`.
+fn evaluation(task: &Task, job: impl FnOnce() -> Outcome + Send + 'static) -> Executed {
     Executed::unchanged().with(Effect::Evaluate(Evaluation {
         workflow_id: task.workflow_instance_id.clone(),
         task: Attempt {
             task_id: task.task_id.clone(),
             input: task.input_data.clone(),
         },
-        job: Box::new(move || Box::new(evaluate()) as Apply),
+        job: Box::new(job),
+    }))
+}
+
+/// The value of `script` over `bindings` for `task`, which acts on it in the same execution (a
+/// SWITCH's case, a DO_WHILE's condition, a JOIN's verdict): `Ok` with the value when it was
+/// evaluated outside the lock for these very bindings (and is kept until the decide after it
+/// ends), or evaluated at once when the store evaluates in place (the test endpoint); otherwise
+/// `Err` with what `execute` returns meanwhile: an [`Effect::Evaluate`] (the task stays as it is
+/// until the value is back and the workflow decided again), or nothing while an evaluation for
+/// the task is in flight.
+pub(super) fn script_value(
+    view: &View<'_>,
+    task: &Task,
+    script: &str,
+    bindings: Value,
+) -> Result<Result<Value, ScriptError>, Executed> {
+    let offload = &view.store.offload;
+    if let Some(verdict) = offload.verdicts.get(&task.task_id)
+        && verdict.script == script
+        && verdict.bindings == bindings
+    {
+        return Ok(verdict.result.clone());
+    }
+    let limits = view.settings.script;
+    if offload.in_place {
+        return Ok(script::eval(script, &bindings, limits));
+    }
+    if offload.in_flight.contains(&task.task_id) {
+        return Err(Executed::unchanged());
+    }
+    let script = script.to_owned();
+    Err(evaluation(task, move || {
+        let result = script::eval(&script, &bindings, limits);
+        Outcome::Verdict(Verdict {
+            script,
+            bindings,
+            result,
+        })
     }))
 }

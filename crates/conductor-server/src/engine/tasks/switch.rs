@@ -1,18 +1,45 @@
 //! Branching: SWITCH (`value-param`, `javascript`/`graaljs` evaluators) and the legacy DECISION
 //! (conductor-oss `SwitchTaskMapper`, `DecisionTaskMapper`, `ValueParamEvaluator`,
-//! `JavascriptEvaluator`). The case is chosen when the task is scheduled; the first task of the
-//! chosen case is scheduled in the same decide.
+//! `JavascriptEvaluator`). A `value-param` case is chosen when the task is scheduled, and the
+//! first task of the chosen case is scheduled in the same decide. A JavaScript expression is
+//! evaluated outside the engine lock ([`script_value`]): the task is scheduled IN_PROGRESS and,
+//! once the value is back, its execution records the case, completes and schedules the case's
+//! first task, in the decide that follows the evaluation (conductor-oss does both in one decide).
 
 use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus, WorkflowTask};
 use serde_json::{Value, json};
 
-use crate::engine::effects::{Executed, Mapped, Terminate};
-use crate::engine::script::{self, case_string};
+use super::scripting::script_value;
+use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
+use crate::engine::script::case_string;
 use crate::engine::system_task::{MapContext, SystemTask};
 use crate::engine::view::View;
 
+/// The first task of the `selected` case (if any), mapped against `wf`.
+fn case_tasks(
+    view: &View<'_>,
+    wf: &Workflow,
+    selected: Option<&Vec<WorkflowTask>>,
+) -> Result<Mapped, Terminate> {
+    match selected.and_then(|list| list.first()) {
+        Some(first) => view.tasks_to_be_scheduled(wf, first, 0, None),
+        None => Ok(Mapped::default()),
+    }
+}
+
+/// Records the chosen case in the branching task's input (`case`, `hasChildren`) and `output`.
+fn record_case(task: &mut Task, case: &str, children: &Mapped, output: &[(&str, Value)]) {
+    task.input_data.insert("case".into(), json!(case));
+    if !children.tasks.is_empty() {
+        task.input_data.insert("hasChildren".into(), json!("true"));
+    }
+    for (key, value) in output {
+        task.output_data.insert((*key).into(), value.clone());
+    }
+}
+
 /// Schedules the first task of the `selected` case (if any) after the branching `task`, which
-/// records the case in its input (`case`, `hasChildren`) and `output`; returns both, in order.
+/// records the case; returns both, in order (a case chosen when the task is mapped).
 fn schedule_case(
     view: &View<'_>,
     ctx: &MapContext<'_>,
@@ -21,20 +48,31 @@ fn schedule_case(
     selected: Option<&Vec<WorkflowTask>>,
     output: &[(&str, Value)],
 ) -> Result<Mapped, Terminate> {
-    let children = match selected.and_then(|list| list.first()) {
-        Some(first) => view.tasks_to_be_scheduled(ctx.workflow, first, 0, None)?,
-        None => Mapped::default(),
-    };
-    task.input_data.insert("case".into(), json!(case));
-    if !children.tasks.is_empty() {
-        task.input_data.insert("hasChildren".into(), json!("true"));
-    }
-    for (key, value) in output {
-        task.output_data.insert((*key).into(), value.clone());
-    }
+    let children = case_tasks(view, ctx.workflow, selected)?;
+    record_case(&mut task, case, &children, output);
     let mut mapped = Mapped::from(task);
     mapped.extend(children);
     Ok(mapped)
+}
+
+/// Completes the branching `task` on the case chosen by its evaluated expression and asks for the
+/// case's first task (a case chosen when the task is executed).
+fn take_case(
+    view: &View<'_>,
+    wf: &Workflow,
+    task: &mut Task,
+    case: &str,
+    selected: Option<&Vec<WorkflowTask>>,
+    output: &[(&str, Value)],
+) -> Result<Executed, Terminate> {
+    let children = case_tasks(view, wf, selected)?;
+    record_case(task, case, &children, output);
+    task.status = TaskStatus::Completed;
+    let mut executed = Executed::changed();
+    if !children.tasks.is_empty() || !children.effects.is_empty() {
+        executed = executed.with(Effect::ScheduleMapped(children));
+    }
+    Ok(executed)
 }
 
 /// The branching task itself has nothing left to do once its case is scheduled.
@@ -46,9 +84,29 @@ fn complete_branching_task(task: &mut Task) -> bool {
     true
 }
 
+fn is_javascript(evaluator: &str) -> bool {
+    matches!(evaluator, "javascript" | "graaljs" | "js")
+}
+
 /// `SWITCH`.
 #[derive(Debug)]
 pub(super) struct Switch;
+
+impl Switch {
+    fn selected<'w>(wt: &'w WorkflowTask, case: &str) -> Option<&'w Vec<WorkflowTask>> {
+        match wt.decision_cases.get(case) {
+            Some(list) => Some(list),
+            None => Some(&wt.default_case),
+        }
+    }
+
+    fn output(case: &str) -> [(&'static str, Value); 2] {
+        [
+            ("evaluationResult", json!([case])),
+            ("selectedCase", json!(case)),
+        ]
+    }
+}
 
 impl SystemTask for Switch {
     fn task_type(&self) -> &'static str {
@@ -57,21 +115,17 @@ impl SystemTask for Switch {
 
     fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let wt = ctx.workflow_task;
-        let mut task = ctx.resolved_task(TaskStatus::InProgress);
+        let task = ctx.resolved_task(TaskStatus::InProgress);
         let evaluator = wt.evaluator_type.as_deref().unwrap_or("value-param");
         let expression = wt.expression.clone().unwrap_or_default();
-        let result = match evaluator {
-            "value-param" => Ok(task
+        let value = match evaluator {
+            "value-param" => task
                 .input_data
                 .get(&expression)
                 .cloned()
-                .unwrap_or(Value::Null)),
-            "javascript" | "graaljs" | "js" => script::eval(
-                &expression,
-                &Value::Object(task.input_data.clone()),
-                view.settings.script,
-            )
-            .map_err(|e| e.to_string()),
+                .unwrap_or(Value::Null),
+            // Evaluated when the task executes, outside the lock.
+            js if is_javascript(js) => return Ok(task.into()),
             other => {
                 return Err(Terminate::new(
                     format!("No evaluator registered for type: {other}"),
@@ -79,33 +133,64 @@ impl SystemTask for Switch {
                 ));
             }
         };
-        let case = match result {
-            Ok(value) => case_string(&value),
-            Err(message) => {
-                task.status = TaskStatus::Failed;
-                task.reason_for_incompletion = Some(message);
-                return Ok(task.into());
-            }
-        };
-        let selected = match wt.decision_cases.get(&case) {
-            Some(list) => Some(list),
-            None => Some(&wt.default_case),
-        };
-        let output = [
-            ("evaluationResult", json!([case])),
-            ("selectedCase", json!(case)),
-        ];
-        schedule_case(view, ctx, task, &case, selected, &output)
+        let case = case_string(&value);
+        let output = Self::output(&case);
+        schedule_case(view, ctx, task, &case, Self::selected(wt, &case), &output)
     }
 
-    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
-        Ok(complete_branching_task(task).into())
+    fn execute(
+        &self,
+        view: &View<'_>,
+        wf: &Workflow,
+        task: &mut Task,
+    ) -> Result<Executed, Terminate> {
+        let javascript = task
+            .workflow_task
+            .as_ref()
+            .filter(|wt| is_javascript(wt.evaluator_type.as_deref().unwrap_or("value-param")));
+        let Some(wt) = javascript.cloned() else {
+            return Ok(complete_branching_task(task).into());
+        };
+        if task.status.is_terminal() {
+            return Ok(Executed::unchanged());
+        }
+        let expression = wt.expression.clone().unwrap_or_default();
+        let input = Value::Object(task.input_data.clone());
+        let value = match script_value(view, task, &expression, input) {
+            Err(pending) => return Ok(pending),
+            Ok(Err(error)) => {
+                task.status = TaskStatus::Failed;
+                task.reason_for_incompletion = Some(error.to_string());
+                return Ok(Executed::changed());
+            }
+            Ok(Ok(value)) => value,
+        };
+        let case = case_string(&value);
+        let output = Self::output(&case);
+        take_case(view, wf, task, &case, Self::selected(&wt, &case), &output)
     }
 }
 
 /// `DECISION` (deprecated): `caseValueParam` or a JavaScript `caseExpression`.
 #[derive(Debug)]
 pub(super) struct Decision;
+
+impl Decision {
+    fn selected<'w>(wt: &'w WorkflowTask, case: &str) -> Option<&'w Vec<WorkflowTask>> {
+        wt.decision_cases
+            .get(case)
+            .filter(|list| !list.is_empty())
+            .or(Some(&wt.default_case))
+    }
+
+    /// The `caseExpression` evaluated when the task executes (no `caseValueParam`).
+    fn expression(wt: &WorkflowTask) -> Option<&str> {
+        if wt.case_value_param.is_some() {
+            return None;
+        }
+        wt.case_expression.as_deref()
+    }
+}
 
 impl SystemTask for Decision {
     fn task_type(&self) -> &'static str {
@@ -115,34 +200,45 @@ impl SystemTask for Decision {
     fn map(&self, view: &View<'_>, ctx: &MapContext<'_>) -> Result<Mapped, Terminate> {
         let wt = ctx.workflow_task;
         let task = ctx.resolved_task(TaskStatus::InProgress);
-        let case = if let Some(param) = &wt.case_value_param {
-            case_string(task.input_data.get(param).unwrap_or(&Value::Null))
-        } else if let Some(expression) = &wt.case_expression {
-            let value = script::eval(
-                expression,
-                &Value::Object(task.input_data.clone()),
-                view.settings.script,
-            )
-            .map_err(|e| {
+        if Self::expression(wt).is_some() {
+            // Evaluated when the task executes, outside the lock.
+            return Ok(task.into());
+        }
+        let case = match &wt.case_value_param {
+            Some(param) => case_string(task.input_data.get(param).unwrap_or(&Value::Null)),
+            None => "null".to_owned(),
+        };
+        let output = [("caseOutput", json!([case]))];
+        schedule_case(view, ctx, task, &case, Self::selected(wt, &case), &output)
+    }
+
+    fn execute(
+        &self,
+        view: &View<'_>,
+        wf: &Workflow,
+        task: &mut Task,
+    ) -> Result<Executed, Terminate> {
+        let Some(wt) = task.workflow_task.clone() else {
+            return Ok(complete_branching_task(task).into());
+        };
+        let Some(expression) = Self::expression(&wt) else {
+            return Ok(complete_branching_task(task).into());
+        };
+        if task.status.is_terminal() {
+            return Ok(Executed::unchanged());
+        }
+        let input = Value::Object(task.input_data.clone());
+        let value = match script_value(view, task, expression, input) {
+            Err(pending) => return Ok(pending),
+            Ok(result) => result.map_err(|e| {
                 Terminate::new(
                     format!("Error while evaluating script: {expression}: {e}"),
                     WorkflowStatus::Failed,
                 )
-            })?;
-            case_string(&value)
-        } else {
-            "null".to_owned()
+            })?,
         };
-        let selected = wt
-            .decision_cases
-            .get(&case)
-            .filter(|list| !list.is_empty())
-            .or(Some(&wt.default_case));
+        let case = case_string(&value);
         let output = [("caseOutput", json!([case]))];
-        schedule_case(view, ctx, task, &case, selected, &output)
-    }
-
-    fn execute(&self, _: &View<'_>, _: &Workflow, task: &mut Task) -> Result<Executed, Terminate> {
-        Ok(complete_branching_task(task).into())
+        take_case(view, wf, task, &case, Self::selected(&wt, &case), &output)
     }
 }

@@ -308,7 +308,9 @@ fn wait_arms_and_clears_its_timer_through_effects() {
 
 #[test]
 fn do_while_asks_for_its_next_iteration_and_drops_old_ones() {
-    let fixture = Fixture::default();
+    let mut fixture = Fixture::default();
+    // The condition is evaluated at once (as for the test endpoint), not outside the lock.
+    fixture.store.offload.in_place = true;
     let body = WorkflowTask::simple("worker", "t");
     let mut lp = WorkflowTask::new(TaskType::DoWhile, "loop", "loop");
     lp.loop_over = vec![body.clone()];
