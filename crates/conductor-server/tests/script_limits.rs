@@ -4,7 +4,7 @@
 //! the engine lock: while one runs (an INLINE, a SWITCH expression, a DO_WHILE condition, a JOIN
 //! script, an event handler's condition), other workflows start and complete, tasks are polled
 //! and updated and the running workflow can be read; yet a request answers only after the scripts
-//! it triggered ran, as on conductor-oss.
+//! it triggered ran, as on conductor-oss. A runaway jq query fails its task at the time limit.
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
@@ -742,6 +742,37 @@ async fn a_runaway_event_handler_condition_delays_no_other_request() {
         correlated(&server, &http, "target", "from-runaway")
             .await
             .is_empty()
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runaway_jq_query_fails_its_task_at_the_time_limit() {
+    let (server, http) = server().await;
+    register_def(
+        &server,
+        &http,
+        json!({
+            "name": "jq_runaway",
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [{
+                "name": "jq",
+                "taskReferenceName": "jq",
+                "type": "JSON_JQ_TRANSFORM",
+                "inputParameters": {"queryExpression": "last(range(1e12))"}
+            }]
+        }),
+    )
+    .await;
+    let id = start(&server, &http, "jq_runaway", json!({})).await;
+    let wf = workflow(&server, &http, &id).await;
+    assert_eq!(wf["status"], "FAILED", "{wf:#}");
+    assert_eq!(wf["tasks"][0]["status"], "FAILED", "{wf:#}");
+    assert_eq!(
+        wf["tasks"][0]["reasonForIncompletion"],
+        "jq query not evaluated within 1 seconds, interrupted.",
+        "{wf:#}"
     );
     server.shutdown().await;
 }

@@ -161,9 +161,12 @@ impl SystemTask for JsonJqTransform {
             );
             return Ok(Executed::changed());
         };
-        let input = Value::Object(task.input_data.clone());
+        let (input, limit) = (
+            Value::Object(task.input_data.clone()),
+            view.settings.script.time,
+        );
         Ok(offload(view, task, move || {
-            let result = jq::run(&query, &input);
+            let result = jq::run(&query, &input, limit);
             move |task: &mut Task| match result {
                 Ok(values) => {
                     task.output_data.insert(
