@@ -14,6 +14,9 @@ use serde::Serialize;
 use crate::queue::Message;
 use crate::store::Store;
 
+/// The buffer a value is encoded into starts this large (a small workflow's JSON).
+const ENCODE_CAPACITY: usize = 4096;
+
 /// A workflow execution as stored: its creation sequence, whether it was archived (removed but
 /// still searchable) and the workflow itself as JSON.
 #[derive(Debug, Clone)]
@@ -70,10 +73,20 @@ impl Changes {
 
     /// `value` as JSON; a value that does not encode is recorded in `unencodable`.
     fn encode(&mut self, what: &str, key: &str, value: &impl Serialize) -> String {
-        serde_json::to_string(value).unwrap_or_else(|error| {
-            self.unencodable.push(format!("{what} '{key}': {error}"));
-            String::new()
-        })
+        // Room for a typical workflow up front: growing from serde_json's 128 bytes would copy
+        // a workflow five times over.
+        let mut json = Vec::with_capacity(ENCODE_CAPACITY);
+        match serde_json::to_writer(&mut json, value) {
+            // serde_json writes UTF-8 only; the check cannot fail and costs little.
+            Ok(()) => String::from_utf8(json).unwrap_or_else(|error| {
+                self.unencodable.push(format!("{what} '{key}': {error}"));
+                String::new()
+            }),
+            Err(error) => {
+                self.unencodable.push(format!("{what} '{key}': {error}"));
+                String::new()
+            }
+        }
     }
 }
 

@@ -107,6 +107,9 @@ impl<T> OrWrite<T> for rusqlite::Result<T> {
     }
 }
 
+/// The page size of a new database file.
+const PAGE_SIZE: u32 = 8192;
+
 /// Opens (creating if needed) the database at `path` and loads its state.
 ///
 /// The connection is returned for the writer: WAL journal, `synchronous=NORMAL` (see
@@ -114,6 +117,14 @@ impl<T> OrWrite<T> for rusqlite::Result<T> {
 pub(crate) fn open(path: &Path) -> Result<(Connection, Store), StoreError> {
     let mut conn = open_connection(path)?;
     let empty = schema::identify(&conn, path)?;
+    if empty {
+        // Before the first write (the journal mode below is one): a page holds a whole workflow
+        // of a few kilobytes, so rewriting one writes one page, not a page and an overflow
+        // chain (whose pages go through the free list on every rewrite). A file created by an
+        // earlier version keeps its page size.
+        conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))
+            .map_err(|source| classify(path, source))?;
+    }
     configure(&conn, path)?;
     schema::prepare(&mut conn, path, empty)?;
     let store = load::load(&conn, path)?;
