@@ -103,7 +103,8 @@ mod traced {
             tracing::Level::INFO
         };
         // The set-up docs/tracing.md recommends: spans only (log events stay out of the
-        // traces), no busy/idle timing, code location or thread attributes.
+        // traces), no busy/idle timing, code location, thread or target attributes, no
+        // OpenTelemetry context activation on each enter of a span.
         let spans_only = tracing_subscriber::filter::filter_fn(move |meta| {
             meta.is_span() && *meta.level() <= level
         });
@@ -112,6 +113,8 @@ mod traced {
             .with_tracked_inactivity(false)
             .with_location(false)
             .with_threads(false)
+            .with_target(false)
+            .with_context_activation(false)
             .with_filter(spans_only);
         tracing::subscriber::set_global_default(tracing_subscriber::registry().with(otel)).unwrap();
         (count, provider)
