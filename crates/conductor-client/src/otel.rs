@@ -46,7 +46,8 @@ pub fn workflow_trace_id(workflow_id: &str) -> TraceId {
 pub fn workflow_span_id(workflow_id: &str) -> SpanId {
     // Folding the 128-bit hash keeps one hash function; the salt keeps it apart from the trace
     // id of non-UUID workflow ids.
-    let hash = fnv1a_128(&[b"span:", workflow_id.as_bytes()].concat());
+    const SALT: u128 = fnv1a_128(b"span:");
+    let hash = fnv1a_128_extend(SALT, workflow_id.as_bytes());
     #[allow(clippy::cast_possible_truncation)] // folding 128 bits into 64 on purpose
     let folded = (hash as u64) ^ ((hash >> 64) as u64);
     SpanId::from_bytes(if folded == 0 { 1 } else { folded }.to_be_bytes())
@@ -167,33 +168,50 @@ fn is_lower_hex(text: &str) -> bool {
 }
 
 /// The 128 bits of a UUID in its canonical hyphenated form (any case), or of 32 hex digits.
+/// Decoded in place, without a copy: this runs for every task a traced worker executes.
 fn uuid_bits(text: &str) -> Option<u128> {
-    let hex: String = match text.len() {
+    let bytes = text.as_bytes();
+    let hyphenated = match bytes.len() {
         36 => {
-            let dashes_at = [8, 13, 18, 23];
-            let bytes = text.as_bytes();
-            if !dashes_at.iter().all(|&i| bytes[i] == b'-') {
+            if ![8, 13, 18, 23].iter().all(|&i| bytes[i] == b'-') {
                 return None;
             }
-            text.chars().filter(|&c| c != '-').collect()
+            true
         }
-        32 => text.to_owned(),
+        32 => false,
         _ => return None,
     };
-    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    let mut bits = 0_u128;
+    // As ever: a hyphenated id's dashes are all dropped, wherever they are.
+    for &byte in bytes.iter().filter(|&&byte| !(hyphenated && byte == b'-')) {
+        let digit = match byte {
+            b'0'..=b'9' => byte - b'0',
+            b'a'..=b'f' => byte - b'a' + 10,
+            b'A'..=b'F' => byte - b'A' + 10,
+            _ => return None,
+        };
+        bits = (bits << 4) | u128::from(digit);
     }
-    u128::from_str_radix(&hex, 16).ok()
+    Some(bits)
 }
 
 /// FNV-1a, 128-bit: small, stable across versions and platforms (unlike `std`'s hasher), which
 /// is what ids derived in separate processes need.
-fn fnv1a_128(bytes: &[u8]) -> u128 {
+const fn fnv1a_128(bytes: &[u8]) -> u128 {
     const OFFSET: u128 = 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d;
+    fnv1a_128_extend(OFFSET, bytes)
+}
+
+/// Goes on hashing `bytes` from `hash`: `fnv1a_128_extend(fnv1a_128(a), b)` is `fnv1a_128` of
+/// `a` and `b` concatenated, without building the concatenation.
+const fn fnv1a_128_extend(mut hash: u128, bytes: &[u8]) -> u128 {
     const PRIME: u128 = 0x0000_0000_0100_0000_0000_0000_0000_013b;
-    bytes.iter().fold(OFFSET, |hash, &byte| {
-        (hash ^ u128::from(byte)).wrapping_mul(PRIME)
-    })
+    let mut at = 0;
+    while at < bytes.len() {
+        hash = (hash ^ bytes[at] as u128).wrapping_mul(PRIME);
+        at += 1;
+    }
+    hash
 }
 
 fn non_zero_128(value: u128) -> u128 {
@@ -227,6 +245,39 @@ mod tests {
         // reference implementation.
         assert_eq!(fnv1a_128(b""), 0x6c62_272e_07bb_0142_62b8_2175_6295_c58d);
         assert_eq!(fnv1a_128(b"a"), 0xd228_cb69_6f1a_8caf_7891_2b70_4e4a_8964);
+        assert_eq!(
+            fnv1a_128_extend(fnv1a_128(b"span:"), b"order-42"),
+            fnv1a_128(b"span:order-42")
+        );
+    }
+
+    #[test]
+    fn only_well_formed_uuids_are_taken_as_they_are() {
+        assert_eq!(
+            uuid_bits("3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f01"),
+            Some(0x3f9e_2a4c_1b7d_4c8e_9a0f_5d6b_7c8e_9f01)
+        );
+        assert_eq!(
+            uuid_bits("3F9E2A4C1B7D4C8E9A0F5D6B7C8E9F01"),
+            Some(0x3f9e_2a4c_1b7d_4c8e_9a0f_5d6b_7c8e_9f01)
+        );
+        // Pinned: a stray dash in a hyphenated id was always dropped (31 digits left).
+        assert_eq!(
+            uuid_bits("3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f-1"),
+            Some(0x3f9_e2a4_c1b7_d4c8_e9a0_f5d6_b7c8_e9f1)
+        );
+        for text in [
+            "",
+            "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f0",
+            "3f9e2a4c-1b7d-4c8e-9a0f_5d6b7c8e9f01",
+            "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9g01",
+            "3f9e2a4c11b7d4c8e-9a0f-5d6b7c8e9f01",
+            "3f9e2a4c1b7d4c8e9a0f5d6b7c8e9f-1",
+            "+f9e2a4c1b7d4c8e9a0f5d6b7c8e9f01",
+            "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8é9f1",
+        ] {
+            assert_eq!(uuid_bits(text), None, "{text:?}");
+        }
     }
 
     #[test]

@@ -25,6 +25,7 @@ pub(crate) const KEYS: &[&str] = &[
     "rate_limit",
     "rate_limit_burst",
     "adaptive_concurrency",
+    "concurrency_limiter",
     "rename_all",
     "strict_schema",
     "blocking",
@@ -59,6 +60,8 @@ pub(crate) struct WorkerArgs {
     pub(crate) rate_limit_burst: Option<Setting>,
     /// `adaptive_concurrency`.
     pub(crate) adaptive_concurrency: Option<Setting>,
+    /// `concurrency_limiter`: the adaptive-concurrency algorithm (turns adaptive concurrency on).
+    pub(crate) concurrency_limiter: Option<LimiterChoice>,
     /// `rename_all`: how parameter names become input keys.
     pub(crate) rename_all: Option<RenameRule>,
     /// `strict_schema`: close the generated input schema (`additionalProperties: false`).
@@ -67,6 +70,18 @@ pub(crate) struct WorkerArgs {
     pub(crate) blocking: Option<Span>,
     /// `crate`: the path of the crate whose `__private` module the expansion uses.
     pub(crate) krate: syn::Path,
+}
+
+/// The algorithms `concurrency_limiter` names, as `ConcurrencyLimiter::from_name` spells them,
+/// with the `ConcurrencyLimiter` constant each stands for.
+pub(crate) const LIMITERS: &[(&str, &str)] = &[("aimd", "AIMD"), ("gradient2", "GRADIENT2")];
+
+/// A `concurrency_limiter = "..."` argument, checked against [`LIMITERS`].
+pub(crate) struct LimiterChoice {
+    /// The `ConcurrencyLimiter` constant to use (`AIMD`, `GRADIENT2`).
+    pub(crate) constant: &'static str,
+    /// The span of the string literal, for the generated call.
+    pub(crate) span: Span,
 }
 
 /// One worker setting: the tokens to emit (spanned at the user's value, so type errors point
@@ -110,6 +125,7 @@ impl WorkerArgs {
             rate_limit: None,
             rate_limit_burst: None,
             adaptive_concurrency: None,
+            concurrency_limiter: None,
             rename_all: None,
             strict_schema: false,
             blocking: None,
@@ -156,6 +172,15 @@ impl WorkerArgs {
             }
             seen.push(key.to_owned());
             parsed.apply(key, meta, errors);
+        }
+        if let (Some(limiter), Some(adaptive)) =
+            (&parsed.concurrency_limiter, &parsed.adaptive_concurrency)
+            && adaptive.literal.as_deref() == Some("false")
+        {
+            errors.at_span(
+                limiter.span,
+                "`concurrency_limiter` turns adaptive concurrency on, which `adaptive_concurrency = false` turns off; give one of them",
+            );
         }
         if parsed.rate_limit.is_none()
             && let Some(burst) = &parsed.rate_limit_burst
@@ -205,6 +230,7 @@ impl WorkerArgs {
             "adaptive_concurrency" => {
                 self.adaptive_concurrency = setting(meta, key, Kind::Bool, errors)
             }
+            "concurrency_limiter" => self.concurrency_limiter = limiter_choice(meta, errors),
             "strict_schema" => {
                 self.strict_schema = literal_bool(meta, key, errors).unwrap_or(false)
             }
@@ -424,6 +450,49 @@ fn rename_rule(meta: &Meta, errors: &mut Errors) -> Option<RenameRule> {
     }
 }
 
+/// `concurrency_limiter = "aimd"` or `"gradient2"` (any case, as the environment takes them).
+fn limiter_choice(meta: &Meta, errors: &mut Errors) -> Option<LimiterChoice> {
+    let names: Vec<&str> = LIMITERS.iter().map(|(name, _)| *name).collect();
+    let expected = format!(
+        "one of {}",
+        names
+            .iter()
+            .map(|name| format!("\"{name}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let value = name_value(meta, "concurrency_limiter", expected.clone(), errors)?;
+    let Expr::Lit(syn::ExprLit {
+        lit: Lit::Str(lit), ..
+    }) = &value
+    else {
+        errors.at(
+            &value,
+            format_args!(
+                "wrong type for `concurrency_limiter`: expected a string literal, {expected}, e.g. `concurrency_limiter = \"gradient2\"`"
+            ),
+        );
+        return None;
+    };
+    let text = lit.value();
+    let wanted = text.trim().to_ascii_lowercase();
+    if let Some((_, constant)) = LIMITERS.iter().find(|(name, _)| *name == wanted) {
+        return Some(LimiterChoice {
+            constant,
+            span: lit.span(),
+        });
+    }
+    let hint = match closest(&wanted, names.iter().copied()) {
+        Some(suggestion) => format!("did you mean \"{suggestion}\"?"),
+        None => format!("expected {expected}"),
+    };
+    errors.at(
+        lit,
+        format_args!("unknown `concurrency_limiter` \"{text}\"; {hint}"),
+    );
+    None
+}
+
 /// `crate = "::path"` or `crate = ::path`.
 fn crate_path(meta: &Meta, errors: &mut Errors) -> Option<syn::Path> {
     let expected = "a path, e.g. `crate = \"::conductor\"`".to_owned();
@@ -491,6 +560,7 @@ mod tests {
             rate_limit = 10,
             rate_limit_burst = 20,
             adaptive_concurrency,
+            concurrency_limiter = "Gradient2",
             rename_all = "camelCase",
             strict_schema,
             blocking,
@@ -515,6 +585,7 @@ mod tests {
             args.adaptive_concurrency.unwrap().tokens.to_string(),
             "true"
         );
+        assert_eq!(args.concurrency_limiter.unwrap().constant, "GRADIENT2");
         assert_eq!(args.rename_all, Some(RenameRule::CamelCase));
         assert!(args.strict_schema);
         assert!(args.blocking.is_some());
@@ -592,6 +663,48 @@ mod tests {
         );
         // `poll_interval = -1` is an expression, not a literal: the compiler rejects it at the
         // value as a negative `u64`.
+    }
+
+    #[test]
+    fn concurrency_limiters_are_checked_by_name() {
+        let (args, errors) = parse(quote!(name = "n", concurrency_limiter = "aimd"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(args.concurrency_limiter.unwrap().constant, "AIMD");
+        let (_, errors) = parse(quote!(name = "n", concurrency_limiter = "gradient"));
+        assert_eq!(
+            errors,
+            ["unknown `concurrency_limiter` \"gradient\"; did you mean \"gradient2\"?"]
+        );
+        let (_, errors) = parse(quote!(name = "n", concurrency_limiter = "vegas"));
+        assert_eq!(
+            errors,
+            ["unknown `concurrency_limiter` \"vegas\"; expected one of \"aimd\", \"gradient2\""]
+        );
+        let (_, errors) = parse(quote!(name = "n", concurrency_limiter = LIMITER));
+        assert_eq!(
+            errors,
+            [
+                "wrong type for `concurrency_limiter`: expected a string literal, one of \"aimd\", \"gradient2\", e.g. `concurrency_limiter = \"gradient2\"`"
+            ]
+        );
+        let (_, errors) = parse(quote!(
+            name = "n",
+            adaptive_concurrency = false,
+            concurrency_limiter = "gradient2"
+        ));
+        assert_eq!(
+            errors,
+            [
+                "`concurrency_limiter` turns adaptive concurrency on, which `adaptive_concurrency = false` turns off; give one of them"
+            ]
+        );
+        let (args, errors) = parse(quote!(
+            name = "n",
+            adaptive_concurrency = true,
+            concurrency_limiter = "gradient2"
+        ));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(args.concurrency_limiter.is_some());
     }
 
     #[test]

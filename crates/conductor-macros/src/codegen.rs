@@ -269,6 +269,14 @@ fn settings(args: &WorkerArgs) -> TokenStream {
             Some(quote_spanned!(value.span()=> let __options = __options.#method(#value);))
         })
         .collect();
+    if let Some(limiter) = &args.concurrency_limiter {
+        // After `with_adaptive_concurrency` (a literal: `false` beside a limiter is refused).
+        let constant = Ident::new(limiter.constant, limiter.span);
+        applied.push(quote_spanned!(limiter.span=>
+            let __options =
+                __options.with_concurrency_limiter(__c::ConcurrencyLimiter::#constant);
+        ));
+    }
     if let Some(rate) = &args.rate_limit {
         let value = &rate.tokens;
         let burst = args

@@ -388,6 +388,7 @@ mod tests {
                 rate_limit = 2.5,
                 rate_limit_burst = 5,
                 adaptive_concurrency,
+                concurrency_limiter = "gradient2",
                 strict_schema
             ),
             quote!(
@@ -408,6 +409,7 @@ mod tests {
                 quote!(let __options = __options.with_lease_extend_enabled(false);),
                 quote!(let __options = __options.with_paused(true);),
                 quote!(let __options = __options.with_adaptive_concurrency(true);),
+                quote!(let __options = __options.with_concurrency_limiter(__c::ConcurrencyLimiter::GRADIENT2);),
                 quote!(let __options = __options.with_rate_limit(2.5, 5);),
                 quote!(let __worker = __worker.with_options(__options);),
                 quote!(
@@ -486,7 +488,7 @@ mod tests {
             [
                 "unknown `#[worker]` argument `threads`; expected one of `name`, `thread_count`, `poll_interval`, \
              `poll_timeout`, `domain`, `identity`, `register_task_def`, `lease_extend_enabled`, `paused`, \
-             `rate_limit`, `rate_limit_burst`, `adaptive_concurrency`, `rename_all`, `strict_schema`, \
+             `rate_limit`, `rate_limit_burst`, `adaptive_concurrency`, `concurrency_limiter`, `rename_all`, `strict_schema`, \
              `blocking`, `crate`"
             ]
         );

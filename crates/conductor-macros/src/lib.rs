@@ -78,7 +78,8 @@ use proc_macro::TokenStream;
 /// | `paused` | start paused | `false` | `PAUSED` |
 /// | `rate_limit` | most tasks taken per second (polled or handed out by update-v2), e.g. `10` or `0.5` | no limit | `RATE_LIMIT` |
 /// | `rate_limit_burst` | most tasks taken at once under `rate_limit` (needs `rate_limit`) | 1 | `RATE_LIMIT_BURST` |
-/// | `adaptive_concurrency` | executions in flight adapt to latency and failures (1 to `thread_count`) | `false` | `ADAPTIVE_CONCURRENCY` |
+/// | `adaptive_concurrency` | executions in flight adapt to latency and failures (1 to `thread_count`), with the AIMD algorithm | `false` | `ADAPTIVE_CONCURRENCY` |
+/// | `concurrency_limiter` | adaptive concurrency with the algorithm named: `"aimd"` or `"gradient2"` (Netflix's Gradient2: latency only), with its default settings; checked at compile time | none (`"aimd"` with `adaptive_concurrency`) | `ADAPTIVE_CONCURRENCY` (`aimd`, `gradient2`, or a boolean) |
 /// | `rename_all` | input key spelling: `"camelCase"`, `"snake_case"`, `"PascalCase"`, `"kebab-case"`, `"SCREAMING_SNAKE_CASE"`, `"SCREAMING-KEBAB-CASE"`, `"lowercase"`, `"UPPERCASE"` | the parameter names as written | — |
 /// | `strict_schema` | generated schemas reject unknown fields (`additionalProperties: false`) | `false` | — |
 /// | `blocking` | run a synchronous `fn` on tokio's blocking thread pool | — | — |

@@ -610,6 +610,64 @@ fn a_rate_limit_alone_has_a_burst_of_one() {
     assert!(!worker.adaptive_concurrency());
 }
 
+#[worker(
+    name = "gradient_limited",
+    thread_count = 8,
+    concurrency_limiter = "gradient2"
+)]
+async fn gradient_limited() {}
+
+#[worker(name = "aimd_limited", concurrency_limiter = "AIMD")]
+async fn aimd_limited() {}
+
+#[worker(
+    name = "limiter_and_flag",
+    adaptive_concurrency,
+    concurrency_limiter = "gradient2"
+)]
+async fn limiter_and_flag() {}
+
+#[test]
+fn the_concurrency_limiter_argument_chooses_the_algorithm() {
+    use std::collections::HashMap;
+
+    use conductor::worker::{ConcurrencyLimiter, EnvLookup, WorkerConfig};
+
+    let worker = gradient_limited_worker();
+    assert!(worker.adaptive_concurrency());
+    assert_eq!(
+        worker.concurrency_limiter(),
+        Some(ConcurrencyLimiter::GRADIENT2)
+    );
+    let config = WorkerConfig::resolve_with(&worker, &EnvLookup::from_map(HashMap::new())).unwrap();
+    assert_eq!(
+        config.concurrency_limiter(),
+        Some(ConcurrencyLimiter::GRADIENT2)
+    );
+    assert_eq!(
+        aimd_limited_worker().concurrency_limiter(),
+        Some(ConcurrencyLimiter::AIMD)
+    );
+    // `adaptive_concurrency` alone is AIMD, as before; neither: off.
+    assert_eq!(
+        configured_worker().concurrency_limiter(),
+        Some(ConcurrencyLimiter::AIMD)
+    );
+    assert_eq!(rate_limited_worker().concurrency_limiter(), None);
+    // Both: the limiter named.
+    assert_eq!(
+        limiter_and_flag_worker().concurrency_limiter(),
+        Some(ConcurrencyLimiter::GRADIENT2)
+    );
+    // The environment still overrides the attribute.
+    let env = EnvLookup::from_map(HashMap::from([(
+        "CONDUCTOR_WORKER_GRADIENT_LIMITED_ADAPTIVE_CONCURRENCY".to_owned(),
+        "aimd".to_owned(),
+    )]));
+    let config = WorkerConfig::resolve_with(&worker, &env).unwrap();
+    assert_eq!(config.concurrency_limiter(), Some(ConcurrencyLimiter::AIMD));
+}
+
 #[worker(name = "schema_example", rename_all = "camelCase", strict_schema)]
 async fn schema_example(
     order_id: String,
@@ -694,11 +752,14 @@ fn every_worker_in_the_program_is_discovered_once() {
         .map(|worker| worker.task_definition_name().to_owned())
         .collect();
     let expected = [
+        "aimd_limited",
         "blocking_checksum",
         "blocking_panic",
         "charge",
         "configured",
         "custom_crate_path",
+        "gradient_limited",
+        "limiter_and_flag",
         "optional_inputs",
         "params_by_name",
         "rate_limited",

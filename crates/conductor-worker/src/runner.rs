@@ -443,7 +443,7 @@ impl TaskRunner {
                 break;
             }
             let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
-            next = self.run_one(task, &span).instrument(span.clone()).await;
+            next = telemetry::in_span(&span, self.run_one(task, &span)).await;
         }
         drop(permit);
         if self.limit.is_some() {

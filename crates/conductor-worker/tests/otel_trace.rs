@@ -34,6 +34,8 @@ const TEST_NAME: &str = "a_workflow_run_by_two_worker_processes_is_one_trace";
 const CHILD_URL: &str = "OTEL_CHILD_URL";
 const CHILD_TASK: &str = "OTEL_CHILD_TASK";
 const CHILD_OUT: &str = "OTEL_CHILD_OUT";
+/// Set in the child that records with the layer settings docs/tracing.md recommends.
+const CHILD_LEAN: &str = "OTEL_CHILD_LEAN";
 const WAIT: Duration = Duration::from_secs(30);
 
 /// An in-memory tracer provider and the subscriber that feeds it from `tracing` (debug level, so
@@ -72,8 +74,56 @@ fn span_json(span: &SpanData) -> Value {
 /// The worker process: runs `task_type` until its stdin closes, then writes every span it
 /// exported to `out`, one JSON object per line.
 async fn run_child(url: &str, task_type: &str, out: &Path) {
+    if std::env::var_os(CHILD_LEAN).is_some() {
+        let (provider, exporter, subscriber) = traced_lean();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        return serve(url, task_type, out, &provider, &exporter).await;
+    }
     let (provider, exporter, subscriber) = traced();
     tracing::subscriber::set_global_default(subscriber).unwrap();
+    serve(url, task_type, out, &provider, &exporter).await;
+}
+
+/// The recommended layer settings (docs/tracing.md: spans only, no context activation, no
+/// timings, location, thread or target attributes), at debug so that the nesting of the inner
+/// spans is checked too: without context activation it comes from the `tracing` spans alone.
+fn traced_lean() -> (
+    SdkTracerProvider,
+    InMemorySpanExporter,
+    impl tracing::Subscriber + Send + Sync,
+) {
+    use tracing_subscriber::Layer as _;
+
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let spans = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.is_span() && *meta.level() <= tracing::Level::DEBUG
+    });
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("otel_trace_test"))
+        .with_context_activation(false)
+        .with_tracked_inactivity(false)
+        .with_location(false)
+        .with_threads(false)
+        .with_target(false)
+        .with_filter(spans);
+    (
+        provider,
+        exporter,
+        tracing_subscriber::registry().with(layer),
+    )
+}
+
+/// Runs `task_type` until stdin closes, then writes the exported spans to `out`.
+async fn serve(
+    url: &str,
+    task_type: &str,
+    out: &Path,
+    provider: &SdkTracerProvider,
+    exporter: &InMemorySpanExporter,
+) {
     let output = format!("{task_type} done");
     let worker = FnWorker::new(task_type, move |_task: Task| {
         let output = output.clone();
@@ -102,15 +152,18 @@ async fn run_child(url: &str, task_type: &str, out: &Path) {
     std::fs::write(out, lines.join("\n")).unwrap();
 }
 
-fn spawn_child(url: &str, task_type: &str, out: &Path) -> Child {
-    Command::new(std::env::current_exe().unwrap())
+fn spawn_child(url: &str, task_type: &str, out: &Path, lean: bool) -> Child {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
         .args(["--exact", TEST_NAME, "--nocapture"])
         .env(CHILD_URL, url)
         .env(CHILD_TASK, task_type)
         .env(CHILD_OUT, out)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap()
+        .stdin(Stdio::piped());
+    if lean {
+        command.env(CHILD_LEAN, "1");
+    }
+    command.spawn().unwrap()
 }
 
 /// Closes the child's stdin (its signal to stop) and reads the spans it exported. Waits without
@@ -257,8 +310,9 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     let dir = std::env::temp_dir().join(format!("conductor-otel-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let (reserve_out, charge_out) = (dir.join("reserve.jsonl"), dir.join("charge.jsonl"));
-    let reserver = spawn_child(&url, &reserve, &reserve_out);
-    let charger = spawn_child(&url, &charge, &charge_out);
+    // One process with the layer's defaults, the other with the recommended lean settings.
+    let reserver = spawn_child(&url, &reserve, &reserve_out, false);
+    let charger = spawn_child(&url, &charge, &charge_out, true);
 
     // A workflow started outside any trace: its tasks join the trace of its id.
     let plain = client

@@ -37,5 +37,5 @@ pub mod private {
     };
     #[cfg(feature = "schema")]
     pub use super::schemas::{InputSchema, NoJsonSchema, SchemaProbe, ViaJsonSchema};
-    pub use crate::{FnWorker, TaskContext, TaskInProgress, WorkerOutput};
+    pub use crate::{ConcurrencyLimiter, FnWorker, TaskContext, TaskInProgress, WorkerOutput};
 }
