@@ -4,7 +4,8 @@
 //! the same run (figures are only comparable within one run on a shared 2-core machine), and prints a
 //! table; `docs/*-benchmarks.md` records the figures.
 
-use std::process::Command;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 
 /// A benchmark the xtask knows how to run.
 struct Bench {
@@ -79,25 +80,86 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     for bench in chosen {
         println!("== bench {}: {}", bench.name, bench.what);
-        for (features, run_args) in (0..bench.rounds).flat_map(|_| bench.runs) {
-            let mut command = Command::new(&cargo);
-            command.args(["bench", "-p", bench.package, "--bench", bench.target]);
-            if !features.is_empty() {
-                command.args(["--features", features]);
+        // Each feature set is built once, then its binary is run directly: `cargo bench` for
+        // every run would rebuild the package (and the crates whose features it unifies) each
+        // time the features change, which for alternating runs is every run.
+        let mut binaries: Vec<(&str, Binary)> = Vec::new();
+        for (features, _) in bench.runs {
+            if !binaries.iter().any(|(built, _)| built == features) {
+                binaries.push((features, build(&cargo, bench, features)?));
             }
-            let status = command
-                .arg("--")
+        }
+        for (features, run_args) in (0..bench.rounds).flat_map(|_| bench.runs) {
+            let Some((_, binary)) = binaries.iter().find(|(built, _)| built == features) else {
+                return Err(format!(
+                    "bench {}: no binary built for `{features}`",
+                    bench.name
+                ));
+            };
+            let status = Command::new(&binary.executable)
+                // Where `cargo bench` runs it: the package's directory.
+                .current_dir(&binary.package_dir)
                 .args(bench.args)
                 .args(*run_args)
                 .args(extra)
                 .status()
-                .map_err(|err| format!("cannot run cargo: {err}"))?;
+                .map_err(|err| format!("cannot run {}: {err}", binary.executable.display()))?;
             if !status.success() {
                 return Err(format!("bench {} failed ({status})", bench.name));
             }
         }
     }
     Ok(())
+}
+
+/// A built bench binary and the directory of its package.
+struct Binary {
+    executable: PathBuf,
+    package_dir: PathBuf,
+}
+
+/// Builds `bench` with `features` (`cargo bench --no-run`) and returns its binary, read from
+/// cargo's JSON messages.
+fn build(cargo: &str, bench: &Bench, features: &str) -> Result<Binary, String> {
+    let mut command = Command::new(cargo);
+    command.args([
+        "bench",
+        "-p",
+        bench.package,
+        "--bench",
+        bench.target,
+        "--no-run",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if !features.is_empty() {
+        command.args(["--features", features]);
+    }
+    let output = command
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|err| format!("cannot run cargo: {err}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "building bench {} failed ({})",
+            bench.name, output.status
+        ));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    stdout
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message["reason"] == "compiler-artifact" && message["target"]["name"] == bench.target
+        })
+        .find_map(|message| {
+            let executable = PathBuf::from(message["executable"].as_str()?);
+            let manifest = PathBuf::from(message["manifest_path"].as_str()?);
+            Some(Binary {
+                executable,
+                package_dir: manifest.parent()?.to_path_buf(),
+            })
+        })
+        .ok_or_else(|| format!("cargo built no executable for bench {}", bench.name))
 }
 
 /// `cargo xtask chaos [ARGS]`: the fault-injection run (`crates/conductor/benches/chaos/`) in
