@@ -2,10 +2,14 @@
 //!
 //! Each benchmark is a `harness = false` bench target that measures its subject *and* its baseline in
 //! the same run (figures are only comparable within one run on a shared 2-core machine), and prints a
-//! table; `docs/*-benchmarks.md` records the figures.
+//! table; `docs/*-benchmarks.md` records the figures. A bench run over several rounds ends with
+//! the medians of each case (`bench_summary.rs`); `XTASK_BENCH_ROUNDS=N` changes the count.
 
-use std::path::PathBuf;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+use crate::bench_summary::Summary;
 
 /// A benchmark the xtask knows how to run.
 struct Bench {
@@ -89,27 +93,71 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
                 binaries.push((features, build(&cargo, bench, features)?));
             }
         }
-        for (features, run_args) in (0..bench.rounds).flat_map(|_| bench.runs) {
+        let rounds = rounds_override()?.unwrap_or(bench.rounds);
+        let mut summary = Summary::default();
+        for (features, run_args) in (0..rounds).flat_map(|_| bench.runs) {
             let Some((_, binary)) = binaries.iter().find(|(built, _)| built == features) else {
                 return Err(format!(
                     "bench {}: no binary built for `{features}`",
                     bench.name
                 ));
             };
-            let status = Command::new(&binary.executable)
-                // Where `cargo bench` runs it: the package's directory.
+            let mut command = Command::new(&binary.executable);
+            // Where `cargo bench` runs it: the package's directory.
+            command
                 .current_dir(&binary.package_dir)
                 .args(bench.args)
                 .args(*run_args)
-                .args(extra)
-                .status()
-                .map_err(|err| format!("cannot run {}: {err}", binary.executable.display()))?;
-            if !status.success() {
-                return Err(format!("bench {} failed ({status})", bench.name));
-            }
+                .args(extra);
+            summary.add_output(&run_echoing(&mut command, &binary.executable)?);
+        }
+        if let Some(table) = summary.render() {
+            println!(
+                "\n== bench {}: medians of {rounds} rounds\n\n{table}",
+                bench.name
+            );
         }
     }
     Ok(())
+}
+
+/// `XTASK_BENCH_ROUNDS`: how many rounds to run instead of the bench's own count.
+fn rounds_override() -> Result<Option<usize>, String> {
+    match std::env::var("XTASK_BENCH_ROUNDS") {
+        Err(_) => Ok(None),
+        Ok(value) => match value.trim().parse::<usize>() {
+            Ok(rounds) if rounds > 0 => Ok(Some(rounds)),
+            _ => Err(format!(
+                "XTASK_BENCH_ROUNDS must be a positive number, not `{value}`"
+            )),
+        },
+    }
+}
+
+/// Runs `command`, echoing its output line by line as it comes, and returns that output; an
+/// error if it cannot start or fails.
+fn run_echoing(command: &mut Command, executable: &Path) -> Result<String, String> {
+    let mut child = command
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|err| format!("cannot run {}: {err}", executable.display()))?;
+    let mut output = String::new();
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.map_err(|err| format!("reading {}: {err}", executable.display()))?;
+            println!("{line}");
+            output.push_str(&line);
+            output.push('\n');
+        }
+    }
+    let status = child
+        .wait()
+        .map_err(|err| format!("waiting for {}: {err}", executable.display()))?;
+    if status.success() {
+        Ok(output)
+    } else {
+        Err(format!("{} failed ({status})", executable.display()))
+    }
 }
 
 /// A built bench binary and the directory of its package.

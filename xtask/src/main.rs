@@ -6,6 +6,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod bench;
+mod bench_summary;
 mod browser;
 mod features;
 mod oss;
@@ -67,8 +68,10 @@ commands:
                                 ROOT (default: this workspace) checks another checkout, e.g. a merge
   features [-p PACKAGE]         check every crate with no default features and with each feature
                                 alone (from `cargo metadata`; run by .ci/run)
-  bench [server|worker|all] [-- ARGS]
-                                run benchmarks in release mode (ARGS go to the bench binaries)
+  bench [server|worker|tracing|all] [-- ARGS]
+                                run benchmarks in release mode (ARGS go to the bench binaries);
+                                repeated runs end with each case's medians (XTASK_BENCH_ROUNDS=N
+                                sets the number of rounds)
   browser-test [-- TEST ARGS]   the embedded server's execution page in headless Chromium (installs
                                 Debian's chromium and chromium-driver with apt-get if missing)
   chaos [--tasks N] [--outage-secs S] [--server URL | --oss-version V] ...

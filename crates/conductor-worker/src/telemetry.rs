@@ -37,7 +37,9 @@ pub(crate) fn poll_span(task_type: &str, worker_id: &str, requested: usize) -> S
 
 /// The span of one task, from the start of its execution to the end of its result's delivery;
 /// with the `otel` feature it is a child of its workflow's trace (or of the `traceparent` in the
-/// task's input).
+/// task's input). Ids are recorded as strings, not with `%` (Display): `tracing-opentelemetry`
+/// copies a string once, where Display goes through the formatting machinery and a growing
+/// buffer (docs/worker-benchmarks.md § Tracing).
 pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> Span {
     let span = info_span!(
         parent: None,
@@ -45,8 +47,8 @@ pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> Span {
         otel.kind = "consumer",
         otel.status_code = Empty,
         task_type,
-        task_id = %task.task_id,
-        workflow_id = %task.workflow_instance_id,
+        task_id = task.task_id.as_str(),
+        workflow_id = task.workflow_instance_id.as_str(),
         worker_id,
         attempt = task.retry_count,
         poll_count = task.poll_count,
@@ -65,8 +67,8 @@ pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskRes
         otel.kind = "consumer",
         otel.status_code = Empty,
         task_type,
-        task_id = %result.task_id,
-        workflow_id = %result.workflow_instance_id,
+        task_id = result.task_id.as_str(),
+        workflow_id = result.workflow_instance_id.as_str(),
         worker_id,
         redelivery = true,
         outcome = Empty,
