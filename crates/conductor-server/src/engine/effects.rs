@@ -18,6 +18,10 @@ pub(crate) struct Terminate {
     pub(crate) reason: String,
     pub(crate) status: WorkflowStatus,
     pub(crate) task_id: Option<String>,
+    /// A task whose evaluation failed where conductor-oss's mapper fails (a DECISION's
+    /// `caseExpression`): there the task never joins the workflow, so it is removed rather than
+    /// listed CANCELED.
+    pub(crate) unscheduled: Option<String>,
 }
 
 impl Terminate {
@@ -26,12 +30,20 @@ impl Terminate {
             reason: reason.into(),
             status,
             task_id: None,
+            unscheduled: None,
         }
     }
 
     /// The same termination, blamed on the task `task_id` (the failure workflow's `failureTaskId`).
     pub(crate) fn with_task(mut self, task_id: &str) -> Self {
         self.task_id = Some(task_id.to_owned());
+        self
+    }
+
+    /// The same termination, with the task `task_id` removed from the workflow first (see
+    /// [`Terminate::unscheduled`]).
+    pub(crate) fn unscheduling(mut self, task_id: &str) -> Self {
+        self.unscheduled = Some(task_id.to_owned());
         self
     }
 }
@@ -47,8 +59,15 @@ pub(crate) enum Effect {
     Schedule(Box<WorkflowTask>),
     /// Schedules tasks the system task mapped itself (a SWITCH's case, chosen once its
     /// expression was evaluated outside the lock): applies the mapping's effects, then adds the
-    /// tasks, as for the tasks a mapper returns.
-    ScheduleMapped(Mapped),
+    /// tasks, as for the tasks a mapper returns, right after the task `after` in the workflow's
+    /// task list (the tasks after it move down): conductor-oss schedules a case with its SWITCH,
+    /// before anything scheduled after the SWITCH (a fork's later branches and its JOIN).
+    ScheduleMapped {
+        /// The branching task the tasks follow.
+        after: String,
+        /// The tasks and the effects of their mapping.
+        mapped: Mapped,
+    },
     /// Removes the tasks with these reference names from the workflow, their queues and indexes.
     DeleteTasks(Vec<String>),
     /// Replaces the workflow's variables (SET_VARIABLE).

@@ -43,23 +43,39 @@ impl Exec<'_> {
         wf: &mut Workflow,
         tasks: Vec<Task>,
     ) -> Result<bool, Terminate> {
-        let (new_ids, rerun_ids) = self.add_tasks(wf, tasks);
+        self.schedule_tasks_after(wf, tasks, None)
+    }
+
+    /// [`Exec::schedule_tasks`], with the new tasks placed right after the task `after` (when it
+    /// is in the workflow) rather than at the end.
+    fn schedule_tasks_after(
+        &mut self,
+        wf: &mut Workflow,
+        tasks: Vec<Task>,
+        after: Option<&str>,
+    ) -> Result<bool, Terminate> {
+        let (new_ids, rerun_ids) = self.add_tasks(wf, tasks, after);
         let started = self.start_tasks(wf, &new_ids)?;
         let executed = self.execute_pass(wf, new_ids.iter().chain(rerun_ids.iter()))?;
         wf.update_time = Some(self.now);
         Ok(started || executed)
     }
 
-    /// Appends the tasks that are new to the workflow; returns their ids, and the ids of those
-    /// already there (non-terminal system tasks to execute again).
-    fn add_tasks(&mut self, wf: &mut Workflow, tasks: Vec<Task>) -> (Vec<String>, Vec<String>) {
+    /// Adds the tasks that are new to the workflow, at the end or right after the task `after`
+    /// (the tasks listed after it move down, their `seq` with them); returns their ids, and the
+    /// ids of those already there (non-terminal system tasks to execute again).
+    fn add_tasks(
+        &mut self,
+        wf: &mut Workflow,
+        tasks: Vec<Task>,
+        after: Option<&str>,
+    ) -> (Vec<String>, Vec<String>) {
         let existing: HashSet<(String, i32)> = wf
             .tasks
             .iter()
             .map(|t| (t.reference_task_name.clone(), t.retry_count))
             .collect();
-        let mut max_seq = wf.tasks.iter().map(|t| t.seq).max().unwrap_or(0);
-        let mut new_ids = Vec::new();
+        let mut new_tasks = Vec::new();
         let mut rerun_ids = Vec::new();
         for mut task in tasks {
             if existing.contains(&(task.reference_task_name.clone(), task.retry_count)) {
@@ -67,8 +83,6 @@ impl Exec<'_> {
                 continue;
             }
             self.set_domain(wf, &mut task);
-            max_seq += 1;
-            task.seq = max_seq;
             if task.scheduled_time == 0 {
                 task.scheduled_time = self.now;
             }
@@ -77,8 +91,32 @@ impl Exec<'_> {
             self.store
                 .task_index
                 .insert(task.task_id.clone(), wf.workflow_id.clone());
-            new_ids.push(task.task_id.clone());
-            wf.tasks.push(task);
+            new_tasks.push(task);
+        }
+        let new_ids = new_tasks.iter().map(|t| t.task_id.clone()).collect();
+        let anchor = after.and_then(|id| wf.tasks.iter().position(|t| t.task_id == id));
+        match anchor {
+            Some(at) => {
+                let base = wf.tasks[at].seq;
+                let count = i32::try_from(new_tasks.len()).unwrap_or(i32::MAX);
+                for task in &mut wf.tasks {
+                    if task.seq > base {
+                        task.seq = task.seq.saturating_add(count);
+                    }
+                }
+                for (seq, task) in (base + 1..).zip(new_tasks.iter_mut()) {
+                    task.seq = seq;
+                }
+                wf.tasks.splice(at + 1..at + 1, new_tasks);
+            }
+            None => {
+                let mut max_seq = wf.tasks.iter().map(|t| t.seq).max().unwrap_or(0);
+                for mut task in new_tasks {
+                    max_seq += 1;
+                    task.seq = max_seq;
+                    wf.tasks.push(task);
+                }
+            }
         }
         (new_ids, rerun_ids)
     }
@@ -207,9 +245,9 @@ impl Exec<'_> {
                     let tasks = self.tasks_to_be_scheduled(wf, &workflow_task, 0, None)?;
                     self.schedule_tasks(wf, tasks)?;
                 }
-                Effect::ScheduleMapped(mapped) => {
+                Effect::ScheduleMapped { after, mapped } => {
                     started |= self.apply_effects(wf, mapped.effects)?;
-                    self.schedule_tasks(wf, mapped.tasks)?;
+                    self.schedule_tasks_after(wf, mapped.tasks, Some(&after))?;
                 }
                 Effect::DeleteTasks(references) => {
                     self.delete_tasks(wf, |t| references.contains(&t.reference_task_name));

@@ -162,6 +162,9 @@ impl Exec<'_> {
     /// it starts the failure workflow.
     pub(super) fn terminate_by_engine(&mut self, wf: &mut Workflow, terminate: Terminate) {
         tracing::debug!(workflow_id = %wf.workflow_id, reason = %terminate.reason, "workflow ends");
+        if let Some(unscheduled) = &terminate.unscheduled {
+            self.delete_tasks(wf, |t| &t.task_id == unscheduled);
+        }
         if terminate.status == WorkflowStatus::Completed && wf.tasks.is_empty() {
             // "No tasks found to be executed": completes through the termination path.
             wf.reason_for_incompletion = Some(terminate.reason);

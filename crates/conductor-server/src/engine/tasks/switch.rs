@@ -5,6 +5,10 @@
 //! evaluated outside the engine lock ([`script_value`]): the task is scheduled IN_PROGRESS and,
 //! once the value is back, its execution records the case, completes and schedules the case's
 //! first task, in the decide that follows the evaluation (conductor-oss does both in one decide).
+//! So that the case looks as if it was scheduled with the task, as on conductor-oss, its inputs
+//! are resolved against the workflow as it was when the task was scheduled (without the task
+//! itself, whose output a case task cannot see there), it is listed right after the task, and a
+//! DECISION whose script fails is not listed at all (its mapper fails on conductor-oss).
 
 use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus, WorkflowTask};
 use serde_json::{Value, json};
@@ -55,8 +59,19 @@ fn schedule_case(
     Ok(mapped)
 }
 
+/// The workflow as conductor-oss's mapper sees it when it schedules the branching `task`, and its
+/// case with it: without `task` and the tasks scheduled after it. A case task's input that refers
+/// to the branching task (its output, status or input) then resolves to null, as it does there.
+fn as_when_scheduled(wf: &Workflow, task: &Task) -> Workflow {
+    let mut before = wf.clone();
+    before
+        .tasks
+        .retain(|t| t.seq < task.seq && t.task_id != task.task_id);
+    before
+}
+
 /// Completes the branching `task` on the case chosen by its evaluated expression and asks for the
-/// case's first task (a case chosen when the task is executed).
+/// case's first task (a case chosen when the task is executed), mapped as if with `task`.
 fn take_case(
     view: &View<'_>,
     wf: &Workflow,
@@ -65,12 +80,22 @@ fn take_case(
     selected: Option<&Vec<WorkflowTask>>,
     output: &[(&str, Value)],
 ) -> Result<Executed, Terminate> {
-    let children = case_tasks(view, wf, selected)?;
+    let mut children = case_tasks(view, &as_when_scheduled(wf, task), selected)?;
+    // The mapping left out tasks already in the workflow, but saw only part of it.
+    children.tasks.retain(|child| {
+        !wf.tasks.iter().any(|t| {
+            t.reference_task_name == child.reference_task_name
+                && (t.status == TaskStatus::InProgress || t.status.is_terminal())
+        })
+    });
     record_case(task, case, &children, output);
     task.status = TaskStatus::Completed;
     let mut executed = Executed::changed();
     if !children.tasks.is_empty() || !children.effects.is_empty() {
-        executed = executed.with(Effect::ScheduleMapped(children));
+        executed = executed.with(Effect::ScheduleMapped {
+            after: task.task_id.clone(),
+            mapped: children,
+        });
     }
     Ok(executed)
 }
@@ -230,11 +255,14 @@ impl SystemTask for Decision {
         let input = Value::Object(task.input_data.clone());
         let value = match script_value(view, task, expression, input) {
             Err(pending) => return Ok(pending),
+            // conductor-oss evaluates the script in the mapper, so the DECISION never joins
+            // the workflow it ends.
             Ok(result) => result.map_err(|e| {
                 Terminate::new(
                     format!("Error while evaluating script: {expression}: {e}"),
                     WorkflowStatus::Failed,
                 )
+                .unscheduling(&task.task_id)
             })?,
         };
         let case = case_string(&value);
