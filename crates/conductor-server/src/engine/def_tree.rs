@@ -19,6 +19,24 @@ pub(crate) fn children(task: &WorkflowTask) -> Vec<&[WorkflowTask]> {
     }
 }
 
+/// The workflow task whose mapping maps `reference` too, in the same decide: the FORK_JOIN
+/// whose branch, or the SWITCH / DECISION whose case, starts with it (a DO_WHILE schedules its
+/// body once it is in the workflow, so not with itself).
+pub(crate) fn mapped_with<'a>(
+    tasks: &'a [WorkflowTask],
+    reference: &str,
+) -> Option<&'a WorkflowTask> {
+    let mut every = Vec::new();
+    all(tasks, &mut every);
+    every.into_iter().find(|task| {
+        task.task_type != TaskType::DoWhile
+            && children(task).iter().any(|list| {
+                list.first()
+                    .is_some_and(|first| first.task_reference_name == reference)
+            })
+    })
+}
+
 /// Whether `task` is `reference` or contains it.
 pub(crate) fn has(task: &WorkflowTask, reference: &str) -> bool {
     task.task_reference_name == reference

@@ -14,7 +14,9 @@ use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus, WorkflowTask}
 use serde_json::{Value, json};
 
 use super::scripting::script_value;
+use crate::engine::def_tree;
 use crate::engine::effects::{Effect, Executed, Mapped, Terminate};
+use crate::engine::refs::def_ref;
 use crate::engine::script::case_string;
 use crate::engine::system_task::{MapContext, SystemTask};
 use crate::engine::view::View;
@@ -60,14 +62,41 @@ fn schedule_case(
 }
 
 /// The workflow as conductor-oss's mapper sees it when it schedules the branching `task`, and its
-/// case with it: without `task` and the tasks scheduled after it. A case task's input that refers
-/// to the branching task (its output, status or input) then resolves to null, as it does there.
+/// case with it: without the tasks mapped in that decide (`task`, the FORKs and cases that open
+/// with it, their earlier branches) and those scheduled after them. A case task's input that
+/// refers to one of them (the SWITCH's output, its FORK's status) then resolves to null, as there.
 fn as_when_scheduled(wf: &Workflow, task: &Task) -> Workflow {
+    let since = mapped_since(wf, task);
     let mut before = wf.clone();
+    before.tasks.retain(|t| t.seq < since);
     before
-        .tasks
-        .retain(|t| t.seq < task.seq && t.task_id != task.task_id);
-    before
+}
+
+/// The `seq` of the first task conductor-oss maps in the decide that maps `task`: the outermost
+/// of the tasks whose branch or case opens with it (a case of a javascript SWITCH too, which it
+/// maps in the same decide), found up the definition; `task`'s own when none.
+fn mapped_since(wf: &Workflow, task: &Task) -> i32 {
+    let mut since = task.seq;
+    let Some(def) = wf.workflow_definition.as_ref() else {
+        return since;
+    };
+    let mut reference = def_ref(task).to_owned();
+    let mut retried = task.retry_count > 0;
+    // A retried task is mapped again on its own, not with the task that opened its branch.
+    while !retried && let Some(parent) = def_tree::mapped_with(&def.tasks, &reference) {
+        let instance = wf
+            .tasks
+            .iter()
+            .filter(|t| t.seq < since && def_ref(t) == parent.task_reference_name)
+            .max_by_key(|t| t.seq);
+        let Some(instance) = instance else {
+            break;
+        };
+        since = instance.seq;
+        reference = parent.task_reference_name.clone();
+        retried = instance.retry_count > 0;
+    }
+    since
 }
 
 /// Completes the branching `task` on the case chosen by its evaluated expression and asks for the
