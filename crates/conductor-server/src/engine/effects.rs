@@ -18,10 +18,11 @@ pub(crate) struct Terminate {
     pub(crate) reason: String,
     pub(crate) status: WorkflowStatus,
     pub(crate) task_id: Option<String>,
-    /// A task whose evaluation failed where conductor-oss's mapper fails (a DECISION's
-    /// `caseExpression`): there the task never joins the workflow, so it is removed rather than
-    /// listed CANCELED.
-    pub(crate) unscheduled: Option<String>,
+    /// Set when a task's evaluation failed where conductor-oss's mapper fails (a DECISION's
+    /// `caseExpression`): the `seq` of the first task mapped in that decide there. conductor-oss
+    /// created none of the tasks of that decide, so the tasks from this `seq` on are cancelled
+    /// (their sub-workflows terminated) and removed rather than listed CANCELED.
+    pub(crate) unscheduled_from: Option<i32>,
 }
 
 impl Terminate {
@@ -30,7 +31,7 @@ impl Terminate {
             reason: reason.into(),
             status,
             task_id: None,
-            unscheduled: None,
+            unscheduled_from: None,
         }
     }
 
@@ -40,10 +41,10 @@ impl Terminate {
         self
     }
 
-    /// The same termination, with the task `task_id` removed from the workflow first (see
-    /// [`Terminate::unscheduled`]).
-    pub(crate) fn unscheduling(mut self, task_id: &str) -> Self {
-        self.unscheduled = Some(task_id.to_owned());
+    /// The same termination, with the tasks from `seq` on removed from the workflow first (see
+    /// [`Terminate::unscheduled_from`]).
+    pub(crate) fn unscheduling_from(mut self, seq: i32) -> Self {
+        self.unscheduled_from = Some(seq);
         self
     }
 }

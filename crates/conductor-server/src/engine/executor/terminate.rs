@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use conductor_models::{TaskStatus, Workflow, WorkflowStatus};
+use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus};
 use serde_json::{Value, json};
 
 use super::{Exec, workflow_not_found};
@@ -162,8 +162,9 @@ impl Exec<'_> {
     /// it starts the failure workflow.
     pub(super) fn terminate_by_engine(&mut self, wf: &mut Workflow, terminate: Terminate) {
         tracing::debug!(workflow_id = %wf.workflow_id, reason = %terminate.reason, "workflow ends");
-        if let Some(unscheduled) = &terminate.unscheduled {
-            self.delete_tasks(wf, |t| &t.task_id == unscheduled);
+        if let Some(from) = terminate.unscheduled_from {
+            self.cancel_tasks(wf, |t| t.seq >= from);
+            self.delete_tasks(wf, |t| t.seq >= from);
         }
         if terminate.status == WorkflowStatus::Completed && wf.tasks.is_empty() {
             // "No tasks found to be executed": completes through the termination path.
@@ -204,8 +205,13 @@ impl Exec<'_> {
     /// `cancelNonTerminalTasks`: every task still running is CANCELED (a SUB_WORKFLOW's child is
     /// terminated with the workflow's reason).
     fn cancel_non_terminal_tasks(&mut self, wf: &mut Workflow) {
+        self.cancel_tasks(wf, |_| true);
+    }
+
+    /// Cancels the tasks still running among those `chosen` (see `cancel_non_terminal_tasks`).
+    fn cancel_tasks(&mut self, wf: &mut Workflow, chosen: impl Fn(&Task) -> bool) {
         for i in 0..wf.tasks.len() {
-            if !wf.tasks[i].status.is_terminal() {
+            if !wf.tasks[i].status.is_terminal() && chosen(&wf.tasks[i]) {
                 let task = wf.tasks[i].clone();
                 if let Some(system) = self.registry.get(&task.task_type) {
                     let mut t = task.clone();

@@ -284,14 +284,14 @@ impl SystemTask for Decision {
         let input = Value::Object(task.input_data.clone());
         let value = match script_value(view, task, expression, input) {
             Err(pending) => return Ok(pending),
-            // conductor-oss evaluates the script in the mapper, so the DECISION never joins
-            // the workflow it ends.
+            // conductor-oss evaluates the script in the mapper: the DECISION, and what was
+            // mapped with it, never join the workflow it ends.
             Ok(result) => result.map_err(|e| {
                 Terminate::new(
                     format!("Error while evaluating script: {expression}: {e}"),
                     WorkflowStatus::Failed,
                 )
-                .unscheduling(&task.task_id)
+                .unscheduling_from(mapped_since(wf, task))
             })?,
         };
         let case = case_string(&value);
