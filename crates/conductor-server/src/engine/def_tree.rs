@@ -208,6 +208,26 @@ mod tests {
     }
 
     #[test]
+    fn mapped_with_is_the_fork_or_switch_a_branch_or_case_opens_with() {
+        let mut sw = WorkflowTask::new(TaskType::Switch, "sw", "sw");
+        sw.decision_cases
+            .insert("x".into(), vec![simple("x1"), simple("x2")]);
+        let mut fork = WorkflowTask::new(TaskType::ForkJoin, "fk", "fk");
+        fork.fork_tasks = vec![vec![simple("p0")], vec![sw]];
+        let mut lp = WorkflowTask::new(TaskType::DoWhile, "lp", "lp");
+        lp.loop_over = vec![simple("body")];
+        let tasks = vec![fork, lp];
+        let parent = |r: &str| mapped_with(&tasks, r).map(|t| t.task_reference_name.clone());
+        assert_eq!(parent("x1").as_deref(), Some("sw"));
+        assert_eq!(parent("sw").as_deref(), Some("fk"));
+        assert_eq!(parent("p0").as_deref(), Some("fk"));
+        // Scheduled after what opens the case, or by the loop once it runs.
+        assert_eq!(parent("x2"), None);
+        assert_eq!(parent("body"), None);
+        assert_eq!(parent("fk"), None);
+    }
+
+    #[test]
     fn switch_case_end_continues_after_switch() {
         let mut sw = WorkflowTask::new(TaskType::Switch, "sw", "sw");
         sw.decision_cases
