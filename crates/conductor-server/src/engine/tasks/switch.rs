@@ -6,9 +6,10 @@
 //! once the value is back, its execution records the case, completes and schedules the case's
 //! first task, in the decide that follows the evaluation (conductor-oss does both in one decide).
 //! So that the case looks as if it was scheduled with the task, as on conductor-oss, its inputs
-//! are resolved against the workflow as it was when the task was scheduled (without the task
-//! itself, whose output a case task cannot see there), it is listed right after the task, and a
-//! DECISION whose script fails is not listed at all (its mapper fails on conductor-oss).
+//! are resolved against the workflow as it was before the decide that scheduled the task (without
+//! the task itself, whose output a case task cannot see there, nor the FORK that opens its
+//! branch), it is listed right after the task, and a DECISION whose script fails is not listed at
+//! all, nor what was mapped with it (its mapper fails on conductor-oss).
 
 use conductor_models::{Task, TaskStatus, Workflow, WorkflowStatus, WorkflowTask};
 use serde_json::{Value, json};
