@@ -759,7 +759,10 @@ impl TaskHandler {
     /// sample. After the dispatcher dropped events (a listener's queue was full), it also
     /// re-publishes every worker's count and concurrency limit, so that gauges kept from these
     /// events (`active_workers`, `task_concurrency_limit`) heal within one interval instead of
-    /// staying wrong until the next change.
+    /// staying wrong until the next change. It goes on re-publishing at each tick until one
+    /// re-publication was queued whole for every listener (no drop while it was published, every
+    /// worker sampled with its limit set), so a re-publication dropped in its turn, or one made
+    /// before a worker's limit was known, is made again.
     fn spawn_sampler(&self, running: &Running) -> JoinHandle<()> {
         let interval = self.sample_interval();
         let sampled = Arc::clone(&running.sampled);
@@ -770,6 +773,11 @@ impl TaskHandler {
             // From 0, not the count now: drops before the sampler started (the runners' first
             // events) are healed at its first tick too.
             let mut dropped_before = 0;
+            // A heal is owed until one went through whole: every worker known with its limit,
+            // and nothing dropped while it was published (its own events may be what a full
+            // queue drops, and a worker that is not sampled yet, or has no limit yet, would be
+            // skipped by it).
+            let mut heal_owed = false;
             let mut ticks = tokio::time::interval(interval);
             loop {
                 tokio::select! {
@@ -782,16 +790,19 @@ impl TaskHandler {
                 };
                 last.resize(workers.len(), None);
                 let dropped = events.dropped_events();
-                let heal = dropped != dropped_before;
-                dropped_before = dropped;
+                heal_owed |= dropped != dropped_before;
+                let heal = heal_owed;
+                let mut every_limit_known = !workers.is_empty();
                 for ((task_type, state), last) in workers.iter().zip(last.iter_mut()) {
                     let count = state.active();
                     // 0: the worker's runner has not set its limit yet.
-                    if heal && state.concurrency_limit() > 0 {
+                    let limit = state.concurrency_limit();
+                    every_limit_known &= limit > 0;
+                    if heal && limit > 0 {
                         events.publish(ConcurrencyLimitChanged {
                             task_type: task_type.clone(),
                             worker_id: state.worker_id(),
-                            limit: state.concurrency_limit(),
+                            limit,
                         });
                     }
                     if heal || *last != Some(count) {
@@ -803,6 +814,11 @@ impl TaskHandler {
                         });
                     }
                 }
+                let dropped_after = events.dropped_events();
+                if heal && every_limit_known && dropped_after == dropped {
+                    heal_owed = false;
+                }
+                dropped_before = dropped_after;
             }
         })
     }

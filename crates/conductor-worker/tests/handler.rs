@@ -433,7 +433,9 @@ async fn gauges_kept_from_events_heal_after_a_listener_dropped_some() {
     while !healed() {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the limit was never re-published"
+            "the limit was never re-published; {} dropped, seen: {:?}",
+            dispatcher.dropped_events(),
+            listener.seen.lock().unwrap()
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
