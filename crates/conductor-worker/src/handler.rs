@@ -5,9 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use conductor_client::ConductorClient;
-use conductor_events::{
-    ActiveWorkersChanged, ConcurrencyLimitChanged, EventDispatcher, TaskRunnerEventsListener,
-};
+use conductor_events::{ActiveWorkersChanged, EventDispatcher, TaskRunnerEventsListener};
 use conductor_http::{ConductorError, Configuration, Result};
 #[cfg(feature = "metrics")]
 use conductor_metrics::{MetricsCollector, MetricsServer, MetricsSettings};
@@ -25,6 +23,7 @@ use crate::registration;
 use crate::reporter::Reporter;
 use crate::runner::TaskRunner;
 use crate::runtime::{Runtime, WorkerState};
+use crate::sampler::{self, Sampled};
 use crate::worker::Worker;
 
 /// Sampling interval of the `ActiveWorkersChanged` events when no metrics settings give one.
@@ -103,8 +102,6 @@ struct Metrics {
 }
 
 /// The started workers' task types and states, shared with the sampler.
-type Sampled = Arc<std::sync::Mutex<Vec<(String, Arc<WorkerState>)>>>;
-
 /// What exists while the handler runs.
 struct Running {
     runtime: Arc<Runtime>,
@@ -755,72 +752,13 @@ impl TaskHandler {
         DEFAULT_SAMPLE_INTERVAL
     }
 
-    /// Publishes each started worker's active task count whenever it changed since the last
-    /// sample. After the dispatcher dropped events (a listener's queue was full), it also
-    /// re-publishes every worker's count and concurrency limit, so that gauges kept from these
-    /// events (`active_workers`, `task_concurrency_limit`) heal within one interval instead of
-    /// staying wrong until the next change. It goes on re-publishing at each tick until one
-    /// re-publication was queued whole for every listener (no drop while it was published, every
-    /// worker sampled with its limit set), so a re-publication dropped in its turn, or one made
-    /// before a worker's limit was known, is made again.
     fn spawn_sampler(&self, running: &Running) -> JoinHandle<()> {
-        let interval = self.sample_interval();
-        let sampled = Arc::clone(&running.sampled);
-        let events = running.runtime.events.clone();
-        let stopping = running.runtime.stopping.clone();
-        tokio::spawn(async move {
-            let mut last: Vec<Option<usize>> = Vec::new();
-            // From 0, not the count now: drops before the sampler started (the runners' first
-            // events) are healed at its first tick too.
-            let mut dropped_before = 0;
-            // A heal is owed until one went through whole: every worker known with its limit,
-            // and nothing dropped while it was published (its own events may be what a full
-            // queue drops, and a worker that is not sampled yet, or has no limit yet, would be
-            // skipped by it).
-            let mut heal_owed = false;
-            let mut ticks = tokio::time::interval(interval);
-            loop {
-                tokio::select! {
-                    () = stopping.cancelled() => return,
-                    _ = ticks.tick() => {}
-                }
-                let workers: Vec<(String, Arc<WorkerState>)> = match sampled.lock() {
-                    Ok(workers) => workers.clone(),
-                    Err(poisoned) => poisoned.into_inner().clone(),
-                };
-                last.resize(workers.len(), None);
-                let dropped = events.dropped_events();
-                heal_owed |= dropped != dropped_before;
-                let heal = heal_owed;
-                let mut every_limit_known = !workers.is_empty();
-                for ((task_type, state), last) in workers.iter().zip(last.iter_mut()) {
-                    let count = state.active();
-                    // 0: the worker's runner has not set its limit yet.
-                    let limit = state.concurrency_limit();
-                    every_limit_known &= limit > 0;
-                    if heal && limit > 0 {
-                        events.publish(ConcurrencyLimitChanged {
-                            task_type: task_type.clone(),
-                            worker_id: state.worker_id(),
-                            limit,
-                        });
-                    }
-                    if heal || *last != Some(count) {
-                        *last = Some(count);
-                        events.publish(ActiveWorkersChanged {
-                            task_type: task_type.clone(),
-                            worker_id: state.worker_id(),
-                            count,
-                        });
-                    }
-                }
-                let dropped_after = events.dropped_events();
-                if heal && every_limit_known && dropped_after == dropped {
-                    heal_owed = false;
-                }
-                dropped_before = dropped_after;
-            }
-        })
+        sampler::spawn(
+            self.sample_interval(),
+            Arc::clone(&running.sampled),
+            running.runtime.events.clone(),
+            running.runtime.stopping.clone(),
+        )
     }
 }
 

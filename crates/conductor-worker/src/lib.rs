@@ -80,6 +80,7 @@ mod registration;
 mod reporter;
 mod runner;
 mod runtime;
+mod sampler;
 #[cfg(feature = "schema")]
 pub mod schema;
 #[cfg(test)]
