@@ -101,7 +101,6 @@ struct Metrics {
     server: Option<MetricsServer>,
 }
 
-/// The started workers' task types and states, shared with the sampler.
 /// What exists while the handler runs.
 struct Running {
     runtime: Arc<Runtime>,
