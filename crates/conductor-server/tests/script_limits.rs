@@ -4,7 +4,8 @@
 //! the engine lock: while one runs (an INLINE, a SWITCH expression, a DO_WHILE condition, a JOIN
 //! script, an event handler's condition), other workflows start and complete, tasks are polled
 //! and updated and the running workflow can be read; yet a request answers only after the scripts
-//! it triggered ran, as on conductor-oss. A runaway jq query fails its task at the time limit.
+//! it triggered ran, as on conductor-oss. A runaway jq query fails its task at the time limit, and
+//! one whose recursion grows the stack without end at the recursion limit.
 
 #![allow(clippy::unwrap_used, reason = "test helpers fail loudly")]
 
@@ -774,6 +775,45 @@ async fn a_runaway_jq_query_fails_its_task_at_the_time_limit() {
         "jq query not evaluated within 1 seconds, interrupted.",
         "{wf:#}"
     );
+    server.shutdown().await;
+}
+
+/// A jq query whose recursion grows the stack without end used to overflow it, which aborted
+/// the whole server; it now fails its task, and the server goes on (the next workflow runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_jq_query_recursing_without_end_fails_its_task_and_the_server_goes_on() {
+    let (server, http) = server().await;
+    for (name, query) in [("jq_deep", "def f: 1 + f; f"), ("jq_fine", ".n + 1")] {
+        register_def(
+            &server,
+            &http,
+            json!({
+                "name": name,
+                "version": 1,
+                "schemaVersion": 2,
+                "tasks": [{
+                    "name": "jq",
+                    "taskReferenceName": "jq",
+                    "type": "JSON_JQ_TRANSFORM",
+                    "inputParameters": {"queryExpression": query, "n": 1}
+                }]
+            }),
+        )
+        .await;
+    }
+    let deep = start(&server, &http, "jq_deep", json!({})).await;
+    let wf = workflow(&server, &http, &deep).await;
+    assert_eq!(wf["status"], "FAILED", "{wf:#}");
+    assert_eq!(wf["tasks"][0]["status"], "FAILED", "{wf:#}");
+    assert_eq!(
+        wf["tasks"][0]["reasonForIncompletion"],
+        "jq query recursion too deep (over 128 MiB of stack), interrupted.",
+        "{wf:#}"
+    );
+    let fine = start(&server, &http, "jq_fine", json!({})).await;
+    let wf = workflow(&server, &http, &fine).await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(wf["tasks"][0]["outputData"]["result"], 2, "{wf:#}");
     server.shutdown().await;
 }
 
