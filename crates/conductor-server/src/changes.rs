@@ -76,17 +76,14 @@ impl Changes {
         // Room for a typical workflow up front: growing from serde_json's 128 bytes would copy
         // a workflow five times over.
         let mut json = Vec::with_capacity(ENCODE_CAPACITY);
-        match serde_json::to_writer(&mut json, value) {
+        let encoded = serde_json::to_writer(&mut json, value)
+            .map_err(|error| error.to_string())
             // serde_json writes UTF-8 only; the check cannot fail and costs little.
-            Ok(()) => String::from_utf8(json).unwrap_or_else(|error| {
-                self.unencodable.push(format!("{what} '{key}': {error}"));
-                String::new()
-            }),
-            Err(error) => {
-                self.unencodable.push(format!("{what} '{key}': {error}"));
-                String::new()
-            }
-        }
+            .and_then(|()| String::from_utf8(json).map_err(|error| error.to_string()));
+        encoded.unwrap_or_else(|error| {
+            self.unencodable.push(format!("{what} '{key}': {error}"));
+            String::new()
+        })
     }
 }
 

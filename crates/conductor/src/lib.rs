@@ -40,6 +40,7 @@
 //! |---|---|---|
 //! | `client` | yes | [`Configuration`], [`ConductorClient`] and its task, workflow, metadata and event clients, [`error`] |
 //! | `server` | no | [`server`]: the embedded Conductor-compatible server (`DevServer`) for examples and tests |
+//! | `sqlite` | no | the embedded server's durable SQLite storage (`DevServerBuilder::database`); implies `server`, brings rusqlite |
 //! | `worker` | yes | `worker`: the worker runtime (`Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`), `events`; `models::TaskInProgress` |
 //! | `metrics` | yes | `metrics`: Prometheus metrics (`MetricsSettings`, `MetricsCollector`; with `worker`, `TaskHandlerBuilder::metrics`); brings axum and prometheus |
 //! | `schema` | yes | `schema`: JSON Schemas from Rust types (`generate_schema`, `FnWorker::with_input_schema_from`); implies `worker`, brings schemars |
