@@ -43,6 +43,8 @@ pub struct DevServerBuilder {
     settings: Settings,
     #[cfg(feature = "sqlite")]
     database: Option<std::path::PathBuf>,
+    #[cfg(feature = "sqlite")]
+    durability: crate::Durability,
 }
 
 /// Environment variable naming an OpenAI-compatible endpoint for the LLM tasks.
@@ -68,6 +70,8 @@ impl Default for DevServerBuilder {
             settings: Settings::default(),
             #[cfg(feature = "sqlite")]
             database: None,
+            #[cfg(feature = "sqlite")]
+            durability: crate::Durability::default(),
         }
     }
 }
@@ -196,11 +200,21 @@ impl DevServerBuilder {
         self
     }
 
+    /// What an acknowledged change survives with a [database](Self::database): the death of the
+    /// process (the default, [`Durability::ProcessCrash`](crate::Durability::ProcessCrash)) or
+    /// a power loss too ([`Durability::PowerLoss`](crate::Durability::PowerLoss): an fsync per
+    /// commit). Without a database it changes nothing. Feature `sqlite`.
+    #[cfg(feature = "sqlite")]
+    pub fn durability(mut self, durability: crate::Durability) -> Self {
+        self.durability = durability;
+        self
+    }
+
     /// The engine, over the database when one is configured.
     fn engine(&self, clock: Arc<dyn Clock>) -> Result<Engine, ServerError> {
         #[cfg(feature = "sqlite")]
         if let Some(path) = &self.database {
-            let (conn, store) = crate::sqlite::open(path)?;
+            let (conn, store) = crate::sqlite::open(path, self.durability)?;
             let store = Arc::new(std::sync::Mutex::new(store));
             let writer = crate::sqlite::writer::Writer::spawn(conn, path.clone(), store.clone())?;
             return Ok(Engine::with_storage(

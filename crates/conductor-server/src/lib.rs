@@ -46,4 +46,4 @@ pub use dev_server::{
 };
 pub use engine::error::{EngineError, Violation};
 #[cfg(feature = "sqlite")]
-pub use sqlite::{SqliteError, StoreError};
+pub use sqlite::{Durability, SqliteError, StoreError};

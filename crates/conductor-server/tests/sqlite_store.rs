@@ -12,7 +12,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use conductor_server::{DevServer, ManualClock, ServerError, StoreError};
+use conductor_server::{DevServer, Durability, ManualClock, ServerError, StoreError};
 use serde_json::{Value, json};
 use temp_db::TempDb;
 
@@ -300,6 +300,32 @@ async fn every_kind_of_state_survives_a_restart() {
         "the poll after the restart is kept"
     );
     assert_eq!(b2["tasks"][1]["taskId"], b["tasks"][1]["taskId"]);
+    server.shutdown().await;
+}
+
+/// With `Durability::PowerLoss` (an fsync per commit) the server works the same, and its state
+/// reads back after a restart with the default.
+#[tokio::test]
+async fn power_loss_durability_keeps_the_state_too() {
+    let db = TempDb::new("power-loss");
+    let server = DevServer::builder()
+        .database(db.path())
+        .durability(Durability::PowerLoss)
+        .start()
+        .await
+        .expect("server starts on the file");
+    ok(
+        &server,
+        "POST",
+        "/metadata/taskdefs",
+        Some(json!([{"name": "synced_task", "retryCount": 0}])),
+    )
+    .await;
+    server.shutdown().await;
+    let clock = Arc::new(ManualClock::new(1_700_000_000_000));
+    let server = start(&db.path(), &clock).await;
+    let def = ok(&server, "GET", "/metadata/taskdefs/synced_task", None).await;
+    assert_eq!(def["name"], "synced_task");
     server.shutdown().await;
 }
 

@@ -1,8 +1,9 @@
 //! `conductor-server`: runs the embedded Conductor-compatible server as a standalone process.
 //!
 //! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]
-//! [--shutdown-grace-ms 5000] [--db FILE]`. With `--db` the state lives in a SQLite file and
-//! survives restarts and crashes. Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and
+//! [--shutdown-grace-ms 5000] [--db FILE] [--durability process-crash|power-loss]`. With `--db`
+//! the state lives in a SQLite file and survives restarts and crashes of the process (and power
+//! losses with `--durability power-loss`, an fsync per commit). Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and
 //! SIGTERM stop it cleanly and promptly: open long polls and sync executions are answered at once
 //! (empty poll, current workflow state), in-flight requests finish, in-flight HTTP/LLM calls and
 //! scripts get the grace period and are then cancelled (their tasks stay IN_PROGRESS and run again
@@ -13,10 +14,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use conductor_server::DevServer;
+use conductor_server::{DevServer, Durability};
 use tracing_subscriber::EnvFilter;
 
-const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS] [--shutdown-grace-ms MS] [--db FILE]\n\
+const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--sweep-interval-ms MS] [--shutdown-grace-ms MS] [--db FILE] [--durability WHAT]\n\
     \n  --host ADDR              address to bind (default 127.0.0.1)\
     \n  --port PORT              port to bind (default 8080; 0 = any free port)\
     \n  --sweep-interval-ms MS   how often the sweeper runs (default 1000)\
@@ -24,6 +25,8 @@ const USAGE: &str = "usage: conductor-server [--host ADDR] [--port PORT] [--swee
     \n                           before cancelling them (default 5000)\
     \n  --db FILE                keep the state in this SQLite file (created if missing; default:\
     \n                           in memory, lost at exit)\
+    \n  --durability WHAT        what an acknowledged change in --db survives: process-crash\
+    \n                           (default) or power-loss (an fsync per commit, slower)\
     \n  -h, --help               show this help";
 
 #[derive(Debug, PartialEq)]
@@ -33,6 +36,7 @@ struct Args {
     sweep_interval: Duration,
     shutdown_grace: Duration,
     db: Option<PathBuf>,
+    durability: Durability,
 }
 
 fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, String> {
@@ -42,6 +46,7 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
         sweep_interval: Duration::from_secs(1),
         shutdown_grace: Duration::from_secs(5),
         db: None,
+        durability: Durability::default(),
     };
     let mut iter = args.into_iter();
     while let Some(arg) = iter.next() {
@@ -86,6 +91,18 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<Args>, St
                 }
                 parsed.db = Some(PathBuf::from(v));
             }
+            "--durability" => {
+                let v = value()?;
+                parsed.durability = match v.as_str() {
+                    "process-crash" => Durability::ProcessCrash,
+                    "power-loss" => Durability::PowerLoss,
+                    _ => {
+                        return Err(format!(
+                            "invalid --durability '{v}' (process-crash or power-loss)"
+                        ));
+                    }
+                };
+            }
             other => return Err(format!("unknown argument '{other}'")),
         }
     }
@@ -118,7 +135,7 @@ async fn main() -> ExitCode {
         .shutdown_grace(args.shutdown_grace);
     if let Some(db) = &args.db {
         tracing::info!(db = %db.display(), "state kept in a database file");
-        builder = builder.database(db);
+        builder = builder.database(db).durability(args.durability);
     }
     let server = match builder.start().await {
         Ok(server) => server,
@@ -182,6 +199,11 @@ mod tests {
         assert_eq!(a.shutdown_grace, Duration::from_millis(250));
         let a = parse(&["--db", "state.db"]).unwrap().unwrap();
         assert_eq!(a.db, Some(PathBuf::from("state.db")));
+        assert_eq!(a.durability, Durability::ProcessCrash);
+        let a = parse(&["--db", "state.db", "--durability=power-loss"])
+            .unwrap()
+            .unwrap();
+        assert_eq!(a.durability, Durability::PowerLoss);
     }
 
     #[test]
@@ -193,5 +215,7 @@ mod tests {
         assert!(parse(&["--db"]).is_err());
         assert!(parse(&["--shutdown-grace-ms", "soon"]).is_err());
         assert!(parse(&["--db="]).is_err());
+        assert!(parse(&["--durability", "eventually"]).is_err());
+        assert!(parse(&["--durability"]).is_err());
     }
 }

@@ -107,14 +107,55 @@ impl<T> OrWrite<T> for rusqlite::Result<T> {
     }
 }
 
+/// What an acknowledged change survives ([`DevServerBuilder::durability`](crate::DevServerBuilder::durability)).
+///
+/// The database is in WAL mode either way, and stays consistent after any crash; the choice is
+/// whether the last commits before a power loss or a kernel crash may roll back.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), conductor_server::ServerError> {
+/// use conductor_server::{DevServer, Durability};
+///
+/// let server = DevServer::builder()
+///     .database("conductor.db")
+///     .durability(Durability::PowerLoss)
+///     .start()
+///     .await?;
+/// # server.shutdown().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Durability {
+    /// The default: a change is acknowledged once it is in the write-ahead log in the operating
+    /// system's page cache (`synchronous=NORMAL`, no fsync per commit). It survives the death of
+    /// the server's process; the last changes before a power loss may be lost.
+    #[default]
+    ProcessCrash,
+    /// A change is acknowledged once the write-ahead log is fsynced (`synchronous=FULL`): it
+    /// survives a power loss too. On ordinary disks an fsync takes milliseconds, which caps a
+    /// single client at a few hundred acknowledged writes per second.
+    PowerLoss,
+}
+
+impl Durability {
+    /// SQLite's `synchronous` setting for it.
+    fn synchronous(self) -> &'static str {
+        match self {
+            Durability::ProcessCrash => "NORMAL",
+            Durability::PowerLoss => "FULL",
+        }
+    }
+}
+
 /// The page size of a new database file.
 const PAGE_SIZE: u32 = 8192;
 
 /// Opens (creating if needed) the database at `path` and loads its state.
 ///
-/// The connection is returned for the writer: WAL journal, `synchronous=NORMAL` (see
-/// [`configure`]).
-pub(crate) fn open(path: &Path) -> Result<(Connection, Store), StoreError> {
+/// The connection is returned for the writer: WAL journal, `synchronous` as `durability` says
+/// (see [`configure`]).
+pub(crate) fn open(path: &Path, durability: Durability) -> Result<(Connection, Store), StoreError> {
     let mut conn = open_connection(path)?;
     let empty = schema::identify(&conn, path)?;
     if empty {
@@ -125,7 +166,7 @@ pub(crate) fn open(path: &Path) -> Result<(Connection, Store), StoreError> {
         conn.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE}"))
             .map_err(|source| classify(path, source))?;
     }
-    configure(&conn, path)?;
+    configure(&conn, path, durability)?;
     schema::prepare(&mut conn, path, empty)?;
     let store = load::load(&conn, path)?;
     Ok((conn, store))
@@ -151,13 +192,14 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
 
 /// Configures the connection for the writer.
 ///
-/// WAL with `synchronous=NORMAL`: a commit appends to the write-ahead log without an fsync, so it
-/// survives the death of the process (the data is in the operating system's page cache) but the
-/// last commits before a power loss or kernel crash may roll back (the file stays consistent).
-/// `FULL` would fsync every commit, which on ordinary disks caps a single client at a few hundred
-/// acknowledged writes per second; the embedded server is a development and test server, where a
-/// process crash is the failure that matters.
-fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+/// WAL with `synchronous=NORMAL` by default ([`Durability::ProcessCrash`]): a commit appends to
+/// the write-ahead log without an fsync, so it survives the death of the process (the data is in
+/// the operating system's page cache) but the last commits before a power loss or kernel crash
+/// may roll back (the file stays consistent). `FULL` ([`Durability::PowerLoss`]) fsyncs every
+/// commit, which on ordinary disks caps a single client at a few hundred acknowledged writes per
+/// second; the embedded server is a development and test server, where a process crash is the
+/// failure that matters, so that is the opt-in.
+fn configure(conn: &Connection, path: &Path, durability: Durability) -> Result<(), StoreError> {
     // "file is not a database" surfaces at the first statement that reads the header.
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
@@ -169,10 +211,11 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
         });
     }
     // An empty write transaction takes the exclusive lock now rather than at the first change.
-    conn.execute_batch(
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; \
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous = {}; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536; \
          BEGIN EXCLUSIVE; COMMIT;",
-    )
+        durability.synchronous()
+    ))
     .map_err(|source| classify(path, source))?;
     Ok(())
 }
@@ -189,5 +232,49 @@ fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
             path: path.to_owned(),
             source: SqliteError(source),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database file in the temporary directory, removed (with its WAL files) on drop.
+    struct TempFile(PathBuf);
+
+    impl TempFile {
+        fn new(name: &str) -> Self {
+            let path = std::env::temp_dir().join(format!(
+                "conductor-server-{name}-{}-{}.db",
+                std::process::id(),
+                uuid::Uuid::new_v4()
+            ));
+            Self(path)
+        }
+    }
+
+    impl Drop for TempFile {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut path = self.0.clone().into_os_string();
+                path.push(suffix);
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
+
+    /// SQLite's `synchronous` values: 1 is NORMAL, 2 is FULL.
+    fn synchronous_of(durability: Durability) -> i64 {
+        let file = TempFile::new("durability");
+        let (conn, _) = open(&file.0, durability).expect("the file opens");
+        conn.query_row("PRAGMA synchronous", [], |row| row.get(0))
+            .expect("the pragma reads")
+    }
+
+    #[test]
+    fn durability_sets_how_commits_are_synced() {
+        assert_eq!(synchronous_of(Durability::default()), 1);
+        assert_eq!(synchronous_of(Durability::ProcessCrash), 1);
+        assert_eq!(synchronous_of(Durability::PowerLoss), 2);
     }
 }
