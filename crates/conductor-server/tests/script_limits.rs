@@ -750,22 +750,7 @@ async fn a_runaway_event_handler_condition_delays_no_other_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_runaway_jq_query_fails_its_task_at_the_time_limit() {
     let (server, http) = server().await;
-    register_def(
-        &server,
-        &http,
-        json!({
-            "name": "jq_runaway",
-            "version": 1,
-            "schemaVersion": 2,
-            "tasks": [{
-                "name": "jq",
-                "taskReferenceName": "jq",
-                "type": "JSON_JQ_TRANSFORM",
-                "inputParameters": {"queryExpression": "last(range(1e12))"}
-            }]
-        }),
-    )
-    .await;
+    register_jq(&server, &http, "jq_runaway", "last(range(1e12))").await;
     let id = start(&server, &http, "jq_runaway", json!({})).await;
     let wf = workflow(&server, &http, &id).await;
     assert_eq!(wf["status"], "FAILED", "{wf:#}");
@@ -778,29 +763,31 @@ async fn a_runaway_jq_query_fails_its_task_at_the_time_limit() {
     server.shutdown().await;
 }
 
-/// A jq query whose recursion grows the stack without end used to overflow it, which aborted
-/// the whole server; it now fails its task, and the server goes on (the next workflow runs).
+/// Registers `name`: one JSON_JQ_TRANSFORM running `query` with the input `n = 1`.
+async fn register_jq(server: &DevServer, http: &reqwest::Client, name: &str, query: &str) {
+    register_def(
+        server,
+        http,
+        json!({
+            "name": name,
+            "version": 1,
+            "schemaVersion": 2,
+            "tasks": [{
+                "name": "jq",
+                "taskReferenceName": "jq",
+                "type": "JSON_JQ_TRANSFORM",
+                "inputParameters": {"queryExpression": query, "n": 1}
+            }]
+        }),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_jq_query_recursing_without_end_fails_its_task_and_the_server_goes_on() {
     let (server, http) = server().await;
-    for (name, query) in [("jq_deep", "def f: 1 + f; f"), ("jq_fine", ".n + 1")] {
-        register_def(
-            &server,
-            &http,
-            json!({
-                "name": name,
-                "version": 1,
-                "schemaVersion": 2,
-                "tasks": [{
-                    "name": "jq",
-                    "taskReferenceName": "jq",
-                    "type": "JSON_JQ_TRANSFORM",
-                    "inputParameters": {"queryExpression": query, "n": 1}
-                }]
-            }),
-        )
-        .await;
-    }
+    register_jq(&server, &http, "jq_deep", "def f: 1 + f; f").await;
+    register_jq(&server, &http, "jq_fine", ".n + 1").await;
     let deep = start(&server, &http, "jq_deep", json!({})).await;
     let wf = workflow(&server, &http, &deep).await;
     assert_eq!(wf["status"], "FAILED", "{wf:#}");
