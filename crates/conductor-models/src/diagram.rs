@@ -237,6 +237,10 @@ pub struct Edge {
     pub style: EdgeStyle,
 }
 
+/// The label of the edge from a dynamic fork to what follows it, standing for the branches it
+/// starts at run time ([`Graph::expand_dynamic_fork`] draws them).
+const DYNAMIC_BRANCHES: &str = "dynamic branches";
+
 /// Where control leaves a piece of the graph: the node, and the label of the edge that will
 /// leave it (a switch case, `default`, `done`...).
 type Exit = (String, Option<String>);
@@ -270,6 +274,70 @@ impl Graph {
             graph.add_edge(from, END_ID.to_owned(), label, EdgeStyle::Solid);
         }
         graph
+    }
+
+    /// Draws the branches a `FORK_JOIN_DYNAMIC` started at run time, which its definition cannot
+    /// show: the `dynamic branches` edge that leaves the node of `fork_reference` becomes one task
+    /// node per `(reference, what it does)` in `branches`, each between the fork and the node that
+    /// edge entered (its `JOIN`). The new nodes follow the fork's in [`nodes`](Self::nodes).
+    /// Returns whether the graph changed: `false` when `branches` is empty or no such edge leaves
+    /// `fork_reference` (not a dynamic fork, or drawn already).
+    ///
+    /// ```
+    /// use conductor_models::{WorkflowDef, WorkflowTask};
+    ///
+    /// let def = WorkflowDef::new("fan_out")
+    ///     .with_task(WorkflowTask::dynamic_fork("fan", "${workflow.input.tasks}", "${workflow.input.inputs}"))
+    ///     .with_task(WorkflowTask::join("fan_join", Vec::<String>::new()));
+    /// let mut graph = def.diagram();
+    /// let branches = [("a".to_owned(), "resize".to_owned()), ("b".to_owned(), "resize".to_owned())];
+    /// assert!(graph.expand_dynamic_fork("fan", &branches));
+    ///
+    /// let refs: Vec<&str> = graph.nodes.iter().filter_map(|n| n.task_reference.as_deref()).collect();
+    /// assert_eq!(refs, ["fan", "a", "b", "fan_join"]);
+    /// let edges: Vec<(&str, &str)> = graph.edges.iter().map(|e| (e.from.as_str(), e.to.as_str())).collect();
+    /// assert!(edges.contains(&("t_fan", "t_a")) && edges.contains(&("t_a", "t_fan_join")));
+    /// assert!(!edges.contains(&("t_fan", "t_fan_join")));
+    /// assert!(!graph.expand_dynamic_fork("fan", &branches)); // drawn already
+    /// ```
+    pub fn expand_dynamic_fork(
+        &mut self,
+        fork_reference: &str,
+        branches: &[(String, String)],
+    ) -> bool {
+        let Some(fork_index) = self
+            .nodes
+            .iter()
+            .position(|node| node.task_reference.as_deref() == Some(fork_reference))
+        else {
+            return false;
+        };
+        let fork_id = self.nodes[fork_index].id.clone();
+        let Some(edge_index) = self.edges.iter().position(|edge| {
+            edge.from == fork_id && edge.label.as_deref() == Some(DYNAMIC_BRANCHES)
+        }) else {
+            return false;
+        };
+        if branches.is_empty() {
+            return false;
+        }
+        let joined = self.edges.remove(edge_index).to;
+        for (offset, (reference, what)) in branches.iter().enumerate() {
+            let id = self.node_id(reference);
+            self.used_ids.insert(id.clone());
+            self.nodes.insert(
+                fork_index + 1 + offset,
+                Node {
+                    id: id.clone(),
+                    label: vec![reference.clone(), what.clone()],
+                    shape: Shape::Task,
+                    task_reference: Some(reference.clone()),
+                },
+            );
+            self.add_edge(fork_id.clone(), id.clone(), None, EdgeStyle::Solid);
+            self.add_edge(id, joined.clone(), None, EdgeStyle::Solid);
+        }
+        true
     }
 
     /// Adds the tasks of one list in sequence, starting from `entries`; returns the exits of the
@@ -319,7 +387,7 @@ impl Graph {
                 }
                 exits
             }
-            TaskType::ForkJoinDynamic => vec![(id, Some("dynamic branches".to_owned()))],
+            TaskType::ForkJoinDynamic => vec![(id, Some(DYNAMIC_BRANCHES.to_owned()))],
             TaskType::DoWhile => {
                 // An empty body draws no loop-back edge (it would be a self-loop on the node).
                 if !task.loop_over.is_empty() {

@@ -266,3 +266,31 @@ fn output_is_deterministic() {
     let runs: Vec<(String, String)> = (0..5).map(|_| (def.to_mermaid(), def.to_dot())).collect();
     assert!(runs.windows(2).all(|pair| pair[0] == pair[1]));
 }
+
+/// A dynamic fork's branches replace its `dynamic branches` edge, ending where it ended (here the
+/// end of the workflow); nothing else is a dynamic fork's edge, and no branches change nothing.
+#[test]
+fn dynamic_fork_branches_are_drawn_only_on_a_dynamic_forks_edge() {
+    let def = WorkflowDef::new("tail_fan").with_task(WorkflowTask::dynamic_fork(
+        "fan",
+        "${workflow.input.tasks}",
+        "${workflow.input.inputs}",
+    ));
+    let mut graph = def.diagram();
+    assert!(!graph.expand_dynamic_fork("fan", &[]));
+    assert!(!graph.expand_dynamic_fork("no_such_ref", &[("a".into(), "a".into())]));
+    assert!(graph.expand_dynamic_fork("fan", &[("fan".into(), "again".into())]));
+    // A branch whose reference is taken gets a node id of its own.
+    let edges: Vec<(String, String)> = graph
+        .edges
+        .iter()
+        .map(|edge| (edge.from.clone(), edge.to.clone()))
+        .collect();
+    assert!(edges.contains(&("t_fan".into(), "t_fan_2".into())));
+    assert!(edges.contains(&("t_fan_2".into(), "wf_end".into())));
+
+    let mut static_fork = fork_flow().diagram();
+    let before = static_fork.edges.len();
+    assert!(!static_fork.expand_dynamic_fork("fan_out", &[("x".into(), "x".into())]));
+    assert_eq!(static_fork.edges.len(), before);
+}

@@ -190,6 +190,43 @@ pub(crate) fn latest_tasks(workflow: &Workflow) -> HashMap<&str, &Task> {
     latest
 }
 
+/// Gives each dynamic fork that ran its branches: the tasks its latest run lists in its
+/// `forkedTasks` input (what the engine records, as conductor-oss does), each drawn between the
+/// fork and its join with what it does (a worker task's name, else its type).
+fn draw_dynamic_branches(graph: &mut Graph, latest: &HashMap<&str, &Task>) {
+    let forks: Vec<String> = graph
+        .nodes
+        .iter()
+        .filter(|node| node.shape == Shape::Fork)
+        .filter_map(|node| node.task_reference.clone())
+        .collect();
+    for fork in forks {
+        let Some(forked) = latest
+            .get(fork.as_str())
+            .and_then(|task| task.input_data.get("forkedTasks"))
+            .and_then(|forked| forked.as_array())
+        else {
+            continue;
+        };
+        let branches: Vec<(String, String)> = forked
+            .iter()
+            .filter_map(|reference| reference.as_str())
+            .map(|reference| {
+                let base = base_reference(reference);
+                let what = latest.get(base).map_or_else(String::new, |task| {
+                    if task.task_type == "SIMPLE" {
+                        task.task_def_name.clone()
+                    } else {
+                        task.task_type.clone()
+                    }
+                });
+                (base.to_owned(), what)
+            })
+            .collect();
+        graph.expand_dynamic_fork(&fork, &branches);
+    }
+}
+
 /// A reference without the `__<iteration>` suffix a `DO_WHILE` adds to its body's tasks.
 fn base_reference(reference: &str) -> &str {
     match reference.rsplit_once("__") {
@@ -210,9 +247,10 @@ fn base_reference(reference: &str) -> &str {
 /// `data-status` (its latest task's status, or `NOT_STARTED`) and, once it ran, `data-task-id`:
 /// the page finds a task's details from there.
 pub(crate) fn render(workflow: &Workflow, def: &WorkflowDef) -> String {
-    let graph = def.diagram();
-    let (placed, width, height) = layout(&graph);
     let latest = latest_tasks(workflow);
+    let mut graph = def.diagram();
+    draw_dynamic_branches(&mut graph, &latest);
+    let (placed, width, height) = layout(&graph);
     let index: HashMap<&str, usize> = graph
         .nodes
         .iter()
@@ -578,5 +616,60 @@ mod tests {
         assert_eq!(base_reference("a__b"), "a__b");
         assert_eq!(base_reference("__3"), "__3");
         assert_eq!(base_reference("a__12"), "a");
+    }
+
+    /// The tasks a dynamic fork started have boxes of their own, between the fork and its join,
+    /// coloured by their status; before the fork ran, the definition's single edge stays.
+    #[test]
+    fn a_dynamic_forks_branches_are_drawn_once_it_ran() {
+        let def = WorkflowDef::new("fan_out")
+            .with_task(WorkflowTask::dynamic_fork(
+                "fan",
+                "${workflow.input.tasks}",
+                "${workflow.input.inputs}",
+            ))
+            .with_task(WorkflowTask::join("fan_join", Vec::<String>::new()));
+        let not_run = render(&Workflow::default(), &def);
+        assert_eq!(not_run.matches("class=\"node task\"").count(), 2);
+        assert!(not_run.contains("dynamic branches"));
+
+        let mut fan = task("fan", 1, TaskStatus::Completed);
+        fan.input_data.insert(
+            "forkedTasks".into(),
+            serde_json::json!(["resize_1", "upload"]),
+        );
+        let resize = Task {
+            task_type: "SIMPLE".to_owned(),
+            task_def_name: "resize_image".to_owned(),
+            ..task("resize_1", 2, TaskStatus::Completed)
+        };
+        let upload = Task {
+            task_type: "HTTP".to_owned(),
+            ..task("upload", 3, TaskStatus::InProgress)
+        };
+        let workflow = Workflow {
+            tasks: vec![
+                fan,
+                resize,
+                upload,
+                task("fan_join", 4, TaskStatus::InProgress),
+            ],
+            ..Workflow::default()
+        };
+        let svg = render(&workflow, &def);
+        assert_eq!(svg.matches("class=\"node task\"").count(), 4);
+        assert!(!svg.contains("dynamic branches"));
+        assert!(svg.contains("data-ref=\"resize_1\" data-status=\"COMPLETED\""));
+        assert!(svg.contains("data-ref=\"upload\" data-status=\"IN_PROGRESS\""));
+        assert!(svg.contains("resize_image"));
+        assert!(svg.contains(">HTTP<"));
+        // The branches sit side by side in the layer between the fork and the join.
+        let mut graph = def.diagram();
+        draw_dynamic_branches(&mut graph, &latest_tasks(&workflow));
+        let (placed, _, _) = layout(&graph);
+        let at = |id: &str| placed[graph.nodes.iter().position(|n| n.id == id).unwrap_or(0)];
+        assert_eq!(at("t_resize_1").layer, at("t_fan").layer + 1);
+        assert_eq!(at("t_upload").layer, at("t_fan").layer + 1);
+        assert_eq!(at("t_fan_join").layer, at("t_fan").layer + 2);
     }
 }
