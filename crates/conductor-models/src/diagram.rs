@@ -324,15 +324,12 @@ impl Graph {
         let joined = self.edges.remove(edge_index).to;
         for (offset, (reference, what)) in branches.iter().enumerate() {
             let id = self.node_id(reference);
-            self.used_ids.insert(id.clone());
-            self.nodes.insert(
+            self.insert_node(
                 fork_index + 1 + offset,
-                Node {
-                    id: id.clone(),
-                    label: vec![reference.clone(), what.clone()],
-                    shape: Shape::Task,
-                    task_reference: Some(reference.clone()),
-                },
+                id.clone(),
+                vec![reference.clone(), what.clone()],
+                Shape::Task,
+                Some(reference.clone()),
             );
             self.add_edge(fork_id.clone(), id.clone(), None, EdgeStyle::Solid);
             self.add_edge(id, joined.clone(), None, EdgeStyle::Solid);
@@ -423,13 +420,28 @@ impl Graph {
         shape: Shape,
         task_reference: Option<String>,
     ) {
+        self.insert_node(self.nodes.len(), id, label, shape, task_reference);
+    }
+
+    /// Adds a node at `index` of [`nodes`](Self::nodes) (the drawing order), its id taken.
+    fn insert_node(
+        &mut self,
+        index: usize,
+        id: String,
+        label: Vec<String>,
+        shape: Shape,
+        task_reference: Option<String>,
+    ) {
         self.used_ids.insert(id.clone());
-        self.nodes.push(Node {
-            id,
-            label,
-            shape,
-            task_reference,
-        });
+        self.nodes.insert(
+            index,
+            Node {
+                id,
+                label,
+                shape,
+                task_reference,
+            },
+        );
     }
 
     fn add_edge(&mut self, from: String, to: String, label: Option<String>, style: EdgeStyle) {

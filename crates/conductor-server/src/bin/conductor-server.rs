@@ -3,11 +3,11 @@
 //! Usage: `conductor-server [--host 127.0.0.1] [--port 8080] [--sweep-interval-ms 1000]
 //! [--shutdown-grace-ms 5000] [--db FILE] [--durability process-crash|power-loss]`. With `--db`
 //! the state lives in a SQLite file and survives restarts and crashes of the process (and power
-//! losses with `--durability power-loss`, an fsync per commit). Logs go through `tracing` (filter with `RUST_LOG`); SIGINT and
-//! SIGTERM stop it cleanly and promptly: open long polls and sync executions are answered at once
-//! (empty poll, current workflow state), in-flight requests finish, in-flight HTTP/LLM calls and
-//! scripts get the grace period and are then cancelled (their tasks stay IN_PROGRESS and run again
-//! after a restart), and the process exits 0.
+//! losses with `--durability power-loss`, an fsync per commit). Logs go through `tracing`
+//! (filter with `RUST_LOG`); SIGINT and SIGTERM stop it cleanly and promptly: open long polls and
+//! sync executions are answered at once (empty poll, current workflow state), in-flight requests
+//! finish, in-flight HTTP/LLM calls and scripts get the grace period and are then cancelled
+//! (their tasks stay IN_PROGRESS and run again after a restart), and the process exits 0.
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -345,15 +345,16 @@ fn drop_without_recursion(val: Val) {
 fn nested_deeper_than(val: &Val, limit: usize) -> bool {
     let mut pending = vec![(val, 1_usize)];
     while let Some((val, depth)) = pending.pop() {
-        let children: Box<dyn Iterator<Item = &Val>> = match val {
-            Val::Arr(items) => Box::new(items.iter()),
-            Val::Obj(entries) => Box::new(entries.iter().flat_map(|(key, value)| [key, value])),
-            _ => continue,
-        };
-        if depth > limit {
-            return true;
+        match val {
+            Val::Arr(_) | Val::Obj(_) if depth > limit => return true,
+            Val::Arr(items) => pending.extend(items.iter().map(|item| (item, depth + 1))),
+            Val::Obj(entries) => pending.extend(
+                entries
+                    .iter()
+                    .flat_map(|(key, value)| [(key, depth + 1), (value, depth + 1)]),
+            ),
+            _ => {}
         }
-        pending.extend(children.map(|child| (child, depth + 1)));
     }
     false
 }

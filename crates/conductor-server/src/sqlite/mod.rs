@@ -235,38 +235,21 @@ fn classify(path: &Path, source: rusqlite::Error) -> StoreError {
     }
 }
 
+// The integration tests' temporary database, for the unit tests: both clean up the same way.
+#[cfg(test)]
+#[allow(clippy::unwrap_used, reason = "test helper, fails loudly")]
+#[path = "../../tests/temp_db/mod.rs"]
+mod temp_db;
+
 #[cfg(test)]
 mod tests {
+    use super::temp_db::TempDb;
     use super::*;
-
-    /// A database file in the temporary directory, removed (with its WAL files) on drop.
-    struct TempFile(PathBuf);
-
-    impl TempFile {
-        fn new(name: &str) -> Self {
-            let path = std::env::temp_dir().join(format!(
-                "conductor-server-{name}-{}-{}.db",
-                std::process::id(),
-                uuid::Uuid::new_v4()
-            ));
-            Self(path)
-        }
-    }
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut path = self.0.clone().into_os_string();
-                path.push(suffix);
-                let _ = std::fs::remove_file(path);
-            }
-        }
-    }
 
     /// SQLite's `synchronous` values: 1 is NORMAL, 2 is FULL.
     fn synchronous_of(durability: Durability) -> i64 {
-        let file = TempFile::new("durability");
-        let (conn, _) = open(&file.0, durability).expect("the file opens");
+        let db = TempDb::new("durability");
+        let (conn, _) = open(&db.path(), durability).expect("the file opens");
         conn.query_row("PRAGMA synchronous", [], |row| row.get(0))
             .expect("the pragma reads")
     }
