@@ -66,6 +66,26 @@ const BENCHES: &[Bench] = &[
         args: &["--handler-only", "--rounds", "1", "--tasks", "20000"],
         what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry)",
     },
+    Bench {
+        name: "tracing-paired",
+        package: "conductor-worker",
+        target: "worker_throughput",
+        // One process: tracing off and on with each span processor, turned on and off for the
+        // worker's thread between runs, rotating within each round; the binary ends with the
+        // paired changes.
+        runs: &[("otel", &[])],
+        rounds: 1,
+        args: &[
+            "--handler-only",
+            "--tracing-paired",
+            "--tracing-info",
+            "--rounds",
+            "30",
+            "--tasks",
+            "10000",
+        ],
+        what: "worker runtime: tracing off and on (OpenTelemetry, info, simple and batch processors) in one process, paired round by round",
+    },
 ];
 
 /// Runs the named benchmarks (`all` for every one); `extra` goes to the bench binaries.
@@ -232,7 +252,7 @@ pub(crate) fn chaos(args: &[String]) -> Result<(), String> {
 pub(crate) fn list() -> String {
     let mut text = String::from("benchmarks:\n");
     for bench in BENCHES {
-        text.push_str(&format!("  {:<8}{}\n", bench.name, bench.what));
+        text.push_str(&format!("  {:<16}{}\n", bench.name, bench.what));
     }
     text
 }

@@ -68,7 +68,7 @@ commands:
                                 ROOT (default: this workspace) checks another checkout, e.g. a merge
   features [-p PACKAGE]         check every crate with no default features and with each feature
                                 alone (from `cargo metadata`; run by .ci/run)
-  bench [server|worker|tracing|all] [-- ARGS]
+  bench [server|worker|tracing|tracing-paired|all] [-- ARGS]
                                 run benchmarks in release mode (ARGS go to the bench binaries);
                                 repeated runs end with each case's medians (XTASK_BENCH_ROUNDS=N
                                 sets the number of rounds)

@@ -12,14 +12,19 @@
 //! Built with the `otel` feature and run with `--tracing-on`, the handler runs with tracing on: an
 //! OpenTelemetry layer (the process's global subscriber) records the runtime's spans (debug level:
 //! every span; `--tracing-info`: the task spans only) into a tracer whose exporter counts and
-//! drops them, on the worker's thread (simple span processor; `--tracing-batch`: the batch one). Without the flag, that build is "tracing off" with
-//! the feature compiled in. `cargo xtask bench tracing` alternates the three in separate
-//! processes (a global subscriber cannot be removed).
+//! drops them, on the worker's thread (simple span processor; `--tracing-batch`: the batch
+//! one). Without the flag, that build is "tracing off" with the feature compiled in.
+//! `cargo xtask bench tracing` alternates the three in separate processes (a global subscriber
+//! cannot be removed). With `--tracing-paired` instead, one process runs tracing off and on
+//! with each processor in turn every round, tracing turned on for the worker's thread alone,
+//! and ends with each traced case's change against the same round's run with tracing off
+//! (`cargo xtask bench tracing-paired`).
 //!
 //! Run with `cargo bench -p conductor-worker --bench worker_throughput` (or
 //! `cargo xtask bench worker`, and `cargo xtask bench tracing` for the tracing comparison);
 //! options: `--tasks N` (default 5000), `--threads T` (default 8), `--idle-seconds S` (default
-//! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run), `--tracing-on`.
+//! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run), `--tracing-on`,
+//! `--tracing-info`, `--tracing-batch`, `--tracing-paired`.
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
 
@@ -85,9 +90,13 @@ mod traced {
         }
     }
 
-    /// Installs the subscriber; returns the count of exported spans and the provider (dropping
-    /// it shuts the tracer down, so the caller keeps it).
-    pub(crate) fn install(debug: bool, batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
+    /// A subscriber recording spans into OpenTelemetry, not installed: the count of exported
+    /// spans, the provider (dropping it shuts the tracer down, so the caller keeps it) and the
+    /// subscriber as a [`tracing::Dispatch`].
+    pub(crate) fn subscriber(
+        debug: bool,
+        batch: bool,
+    ) -> (Arc<AtomicUsize>, SdkTracerProvider, tracing::Dispatch) {
         let exporter = CountingExporter::default();
         let count = Arc::clone(&exporter.0);
         let builder = SdkTracerProvider::builder();
@@ -116,8 +125,30 @@ mod traced {
             .with_target(false)
             .with_context_activation(false)
             .with_filter(spans_only);
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(otel)).unwrap();
+        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(otel));
+        (count, provider, dispatch)
+    }
+
+    /// Installs the subscriber as the process's global one (`--tracing-on`).
+    pub(crate) fn install(debug: bool, batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
+        let (count, provider, dispatch) = subscriber(debug, batch);
+        tracing::dispatcher::set_global_default(dispatch).unwrap();
         (count, provider)
+    }
+
+    thread_local! {
+        static SCOPED: std::cell::RefCell<Option<tracing::dispatcher::DefaultGuard>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    /// Turns tracing on (`Some`) or off (`None`) for the calling thread (`--tracing-paired`).
+    pub(crate) fn set_for_this_thread(dispatch: Option<&tracing::Dispatch>) {
+        SCOPED.with(|scoped| {
+            let mut scoped = scoped.borrow_mut();
+            // The previous default comes back when its guard drops: drop it first.
+            *scoped = None;
+            *scoped = dispatch.map(tracing::dispatcher::set_default);
+        });
     }
 }
 
@@ -295,6 +326,134 @@ async fn idle(config: Configuration, seconds: u64) -> (Measured, f64) {
     (measured, rate)
 }
 
+/// One row of the table: `tasks` tasks measured as `measured`.
+fn report(name: &str, tasks: u64, measured: &Measured) {
+    println!(
+        "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} |",
+        tasks as f64 / measured.seconds,
+        measured.seconds,
+        measured.worker_cpu,
+        measured.server_cpu,
+        measured.worker_cpu * 1000.0 / tasks as f64,
+    );
+}
+
+/// `--tracing-paired`: tracing off, on with the simple span processor and on with the batch
+/// one, in one process. Tracing is turned on for the worker's thread only, as its default
+/// subscriber, for the run that traces (the server's threads are never traced). Each round runs
+/// the three cases in turn, the first one rotating, so that a round's three runs share the
+/// machine's state of that moment: on a shared 2-vCPU host the speed drifts by tens of percent
+/// within seconds, which separate processes a few seconds apart cannot cancel. Ends with each
+/// traced case's change against the run with tracing off of the same round.
+///
+/// Tracing off here is a thread with no subscriber in a process where one exists elsewhere:
+/// every `tracing` call site asks the thread's (no-op) default instead of finding its interest
+/// cached as never. That is a few nanoseconds per call site, and it makes off slightly slower,
+/// so the change it shows for tracing on is, if anything, too small by that much; the
+/// process-per-case runs of `cargo xtask bench tracing` measure true tracing off.
+#[cfg(feature = "otel")]
+fn paired(
+    worker_rt: &Runtime,
+    client: &ConductorClient,
+    config: &Configuration,
+    tasks: u64,
+    threads: usize,
+    rounds: u64,
+) {
+    let debug = !flag("--tracing-info");
+    let level = if debug { "debug" } else { "info" };
+    // Debug adds the execute and update spans and their HTTP calls to the task span.
+    let expected_per_task = if debug { 4 } else { 1 };
+    let simple = traced::subscriber(debug, false);
+    let batch = traced::subscriber(debug, true);
+    let cases = [
+        ("TaskHandler, paired, tracing off".to_owned(), None),
+        (
+            format!("TaskHandler, paired, tracing on ({level}, simple)"),
+            Some(&simple),
+        ),
+        (
+            format!("TaskHandler, paired, tracing on ({level}, batch)"),
+            Some(&batch),
+        ),
+    ];
+    let mut rounds_measured: Vec<Vec<Measured>> = Vec::new();
+    for round in 0..rounds {
+        let mut measured: Vec<Option<Measured>> = cases.iter().map(|_| None).collect();
+        for step in 0..cases.len() {
+            let index = (usize::try_from(round).unwrap() + step) % cases.len();
+            let (name, tracer) = &cases[index];
+            let client_for_queue = client.clone();
+            worker_rt
+                .block_on(
+                    worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }),
+                )
+                .unwrap();
+            // The handler's tasks all run on the runtime's one worker thread.
+            let dispatch = tracer.map(|(_, _, dispatch)| dispatch.clone());
+            worker_rt
+                .block_on(worker_rt.spawn(async move {
+                    traced::set_for_this_thread(dispatch.as_ref());
+                }))
+                .unwrap();
+            let before = tracer.map(|(count, _, _)| count.load(Ordering::Relaxed));
+            let run = worker_rt
+                .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads)))
+                .unwrap();
+            worker_rt
+                .block_on(worker_rt.spawn(async { traced::set_for_this_thread(None) }))
+                .unwrap();
+            let mut row = name.clone();
+            if let (Some((count, provider, _)), Some(before)) = (tracer, before) {
+                // Spans still queued in a batch processor are exported (after the measurement).
+                provider.force_flush().unwrap();
+                let spans = count.load(Ordering::Relaxed) - before;
+                row.push_str(&format!(", {:.2} spans/task", spans as f64 / tasks as f64));
+                let missing = (tasks * expected_per_task).saturating_sub(spans as u64);
+                if missing > 0 {
+                    row.push_str(&format!(", {missing} spans dropped"));
+                }
+            }
+            report(&format!("{row} (round {})", round + 1), tasks, &run);
+            measured[index] = Some(run);
+        }
+        rounds_measured.push(measured.into_iter().map(Option::unwrap).collect());
+    }
+    println!(
+        "\npaired: each traced run against the run with tracing off of the same round, over {rounds} rounds (median, and the middle half of the rounds)\n"
+    );
+    println!("| case | tasks/s | worker CPU per task |");
+    println!("| --- | ---: | ---: |");
+    for (index, (name, _)) in cases.iter().enumerate().skip(1) {
+        let throughput = rounds_measured
+            .iter()
+            .map(|round| round[0].seconds / round[index].seconds - 1.0)
+            .collect();
+        let cpu = rounds_measured
+            .iter()
+            .map(|round| round[index].worker_cpu / round[0].worker_cpu - 1.0)
+            .collect();
+        println!(
+            "| {name} | {} | {} |",
+            median_and_quartiles(throughput),
+            median_and_quartiles(cpu)
+        );
+    }
+}
+
+/// `-8.1 % [-10.2 %, -6.0 %]`: the median of relative changes and their first and third
+/// quartiles (nearest rank).
+#[cfg(feature = "otel")]
+fn median_and_quartiles(mut changes: Vec<f64>) -> String {
+    changes.sort_by(f64::total_cmp);
+    let at = |quantile: f64| {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let rank = ((changes.len() - 1) as f64 * quantile).round() as usize;
+        changes[rank] * 100.0
+    };
+    format!("{:+.1} % [{:+.1} %, {:+.1} %]", at(0.5), at(0.25), at(0.75))
+}
+
 fn main() {
     let tasks = arg("--tasks", 5000);
     let threads = usize::try_from(arg("--threads", 8)).unwrap();
@@ -309,8 +468,8 @@ fn main() {
         .then(|| traced::install(!flag("--tracing-info"), flag("--tracing-batch")));
     #[cfg(not(feature = "otel"))]
     assert!(
-        !flag("--tracing-on"),
-        "--tracing-on needs the bench built with --features otel"
+        !flag("--tracing-on") && !flag("--tracing-paired"),
+        "--tracing-on and --tracing-paired need the bench built with --features otel"
     );
     let server = server_rt.block_on(DevServer::start()).unwrap();
     let config = Configuration::new(server.url());
@@ -331,16 +490,13 @@ fn main() {
     );
     println!("| case | tasks/s | wall s | worker CPU s | server CPU s | worker CPU ms/task |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: |");
-    let report = |name: &str, measured: &Measured| {
-        println!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} |",
-            tasks as f64 / measured.seconds,
-            measured.seconds,
-            measured.worker_cpu,
-            measured.server_cpu,
-            measured.worker_cpu * 1000.0 / tasks as f64,
-        );
-    };
+    #[cfg(feature = "otel")]
+    if flag("--tracing-paired") {
+        paired(&worker_rt, &client, &config, tasks, threads, rounds);
+        server_rt.block_on(server.shutdown());
+        return;
+    }
+    let report = |name: &str, measured: &Measured| report(name, tasks, measured);
     #[cfg(feature = "otel")]
     let tracing = match &traced {
         Some(_) => ", otel compiled, tracing on",
