@@ -1274,3 +1274,228 @@ async fn manual_clock_drives_retry_visibility() {
     );
     api.server.shutdown().await;
 }
+
+/// The validation messages of one answer (`validationErrors[].message`), sorted; none for an
+/// empty body.
+fn violations(r: &Reply) -> Vec<String> {
+    if r.text.is_empty() {
+        return Vec::new();
+    }
+    let mut messages: Vec<String> = r.json()["validationErrors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["message"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    messages.sort();
+    messages
+}
+
+/// Registration and validation answer as conductor-oss 3.32.3 does (its texts, read off the
+/// real server with the same bodies; 3.21.14 answers the same but for HTTP's `uri`): each task
+/// type's fields as its constraint reads them (null is missing, an empty string is given), WAIT
+/// durations and dates, input templates that stand in for inputs, enum constants Jackson does
+/// not know, and the empty lists.
+#[tokio::test]
+async fn definitions_are_checked_with_conductor_oss_rules_and_texts() {
+    let api = Api::new().await;
+    let check = |task: Value| json!({"name": "checked", "tasks": [task]});
+    let wait = |input: Value| json!({"name": "w", "taskReferenceName": "w", "type": "WAIT", "inputParameters": input});
+    let cases: Vec<(Value, &[&str])> = vec![
+        (
+            wait(json!({"duration": "PT1S"})),
+            &["Either date or duration is passed as null "],
+        ),
+        (
+            wait(json!({"duration": 10})),
+            &["Either date or duration is passed as null "],
+        ),
+        (
+            wait(json!({"duration": "1${workflow.input.d}"})),
+            &["Either date or duration is passed as null "],
+        ),
+        (
+            wait(json!({"until": "2030-01-01T10:00:00Z"})),
+            &["Unable to parse date "],
+        ),
+        (
+            wait(json!({"duration": "abc", "until": "abc"})),
+            &[
+                "Both 'duration' and 'until' specified. Please provide only one input",
+                "Either date or duration is passed as null ",
+            ],
+        ),
+        (wait(json!({"duration": "1h 30m"})), &[]),
+        (wait(json!({"duration": "${workflow.input.d}"})), &[]),
+        (wait(json!({"until": "2030-01-01 10:00 GMT"})), &[]),
+        (
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC"}),
+            &[
+                "dynamicForkTasksInputParamName field is required for taskType: FORK_JOIN_DYNAMIC taskName: f",
+                "dynamicForkTasksParam field is required for taskType: FORK_JOIN_DYNAMIC taskName: f",
+            ],
+        ),
+        (
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC", "dynamicForkJoinTasksParam": "a", "dynamicForkTasksParam": "b"}),
+            &[
+                "dynamicForkJoinTasksParam or combination of dynamicForkTasksInputParamName and dynamicForkTasksParam cam be used for taskType: FORK_JOIN_DYNAMIC taskName: f",
+            ],
+        ),
+        (
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC", "dynamicForkJoinTasksParam": "a"}),
+            &[],
+        ),
+        (
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC", "inputParameters": {"forkTaskName": "x"}}),
+            &[
+                "dynamicForkTasksInputParamName field is required for taskType: FORK_JOIN_DYNAMIC taskName: f",
+                "dynamicForkTasksParam field is required for taskType: FORK_JOIN_DYNAMIC taskName: f",
+            ],
+        ),
+        (
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC", "inputParameters": {"forkTaskName": "x", "forkTaskInputs": "${workflow.input.items}"}}),
+            &[],
+        ),
+        (
+            json!({"name": "s", "taskReferenceName": "s", "type": "SWITCH"}),
+            &[
+                "decisionCases should have atleast one task for taskType: SWITCH taskName: s",
+                "evaluatorType field is required for taskType: SWITCH taskName: s",
+            ],
+        ),
+        (
+            json!({"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "", "expression": "", "decisionCases": {"a": [wait(json!({}))]}}),
+            &[],
+        ),
+        (
+            json!({"name": "d", "taskReferenceName": "d", "type": "DECISION", "caseValueParam": "a"}),
+            &["decisionCases should have atleast one task for taskType: DECISION taskName: d"],
+        ),
+        (
+            json!({"name": "k", "taskReferenceName": "k", "type": "FORK_JOIN"}),
+            &["forkTasks should have atleast one task for taskType: FORK_JOIN taskName: k"],
+        ),
+        (
+            json!({"name": "l", "taskReferenceName": "l", "type": "DO_WHILE", "loopCondition": "", "loopOver": [wait(json!({}))]}),
+            &[],
+        ),
+        (
+            json!({"name": "e", "taskReferenceName": "e", "type": "EVENT", "sink": ""}),
+            &[],
+        ),
+        (
+            json!({"name": "h", "taskReferenceName": "h", "type": "HTTP"}),
+            &[
+                "inputParameters.http_request or inputParameters.uri field is required for taskType: HTTP taskName: h",
+            ],
+        ),
+        (
+            json!({"name": "h", "taskReferenceName": "h", "type": "HTTP", "inputParameters": {"uri": "http://localhost:1"}}),
+            &[],
+        ),
+        (
+            json!({"name": "h", "taskReferenceName": "h", "type": "HTTP", "taskDefinition": {"name": "h", "inputTemplate": {"http_request": {}}}}),
+            &[],
+        ),
+        (
+            json!({"name": "templated_jq", "taskReferenceName": "j", "type": "JSON_JQ_TRANSFORM"}),
+            &[],
+        ),
+        (
+            json!({"name": "j", "taskReferenceName": "j", "type": "JSON_JQ_TRANSFORM"}),
+            &[
+                "inputParameters.queryExpression field is required for taskType: JSON_JQ_TRANSFORM taskName: j",
+            ],
+        ),
+    ];
+    // A registered definition's input template stands in for the task's input.
+    let templated = json!([{"name": "templated_jq", "inputTemplate": {"queryExpression": "."}}]);
+    assert_eq!(
+        api.call("POST", "/metadata/taskdefs", Some(templated))
+            .await
+            .status,
+        200
+    );
+    for (task, expected) in cases {
+        let r = api
+            .call(
+                "POST",
+                "/metadata/workflow/validate",
+                Some(check(task.clone())),
+            )
+            .await;
+        let status = if expected.is_empty() { 200 } else { 400 };
+        assert_eq!(r.status, status, "{task}: {}", r.text);
+        assert_eq!(violations(&r), expected, "{task}");
+    }
+
+    // Enum constants conductor-oss does not know fail the body as Jackson fails it.
+    let r = api
+        .call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "t", "timeoutPolicy": "NOPE"}])),
+        )
+        .await;
+    assert_error(
+        &r,
+        500,
+        "JSON parse error: Cannot deserialize value of type `com.netflix.conductor.common.metadata.tasks.TaskDef$TimeoutPolicy` from String \"NOPE\": not one of the values accepted for Enum class: [RETRY, TIME_OUT_WF, ALERT_ONLY]",
+    );
+    let unknown_policy = json!({"name": "p", "timeoutPolicy": "RETRY", "tasks": [wait(json!({}))]});
+    let r = api
+        .call("PUT", "/metadata/workflow", Some(json!([unknown_policy])))
+        .await;
+    assert_error(&r, 500, "WorkflowDef$TimeoutPolicy` from String \"RETRY\"");
+    let r = api
+        .call(
+            "POST",
+            "/workflow",
+            Some(json!({"name": "p", "workflowDef": unknown_policy})),
+        )
+        .await;
+    assert_error(&r, 500, "WorkflowDef$TimeoutPolicy` from String \"RETRY\"");
+    let handler = json!({"name": "h", "event": "conductor:x:y", "actions": [{"action": "nope"}]});
+    let r = api.call("POST", "/event", Some(handler)).await;
+    assert_error(&r, 500, "EventHandler$Action$Type` from String \"nope\"");
+    assert!(
+        api.call("GET", "/metadata/taskdefs/t", None).await.status == 404
+            && api.call("GET", "/event", None).await.text == "[]",
+        "nothing refused was stored"
+    );
+
+    // Empty lists and bodies.
+    let r = api
+        .call("POST", "/metadata/taskdefs", Some(json!([])))
+        .await;
+    assert_eq!(violations(&r), ["TaskDefList is empty"]);
+    let r = api.call("PUT", "/metadata/workflow", Some(json!([]))).await;
+    assert_eq!(violations(&r), ["WorkflowDefList is empty"]);
+    let r = api
+        .call("PUT", "/workflow/bulk/pause", Some(json!([])))
+        .await;
+    assert_eq!(violations(&r), ["WorkflowIds list cannot be null."]);
+    let r = api.call("POST", "/tasks", Some(json!({}))).await;
+    assert_eq!(
+        violations(&r),
+        [
+            "Task ID cannot be null or empty",
+            "Workflow Id cannot be null or empty"
+        ]
+    );
+    let r = api.call("POST", "/workflow/test", Some(json!({}))).await;
+    assert_eq!(violations(&r), ["Workflow name cannot be null or empty"]);
+    let r = api
+        .call(
+            "POST",
+            "/metadata/taskdefs",
+            Some(json!([{"name": "neg", "retryCount": -5}])),
+        )
+        .await;
+    assert_eq!(violations(&r), ["TaskDef retryCount: 0 must be >= 0"]);
+    assert_eq!(r.json()["validationErrors"][0]["invalidValue"], "-5");
+    api.server.shutdown().await;
+}

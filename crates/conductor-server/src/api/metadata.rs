@@ -53,14 +53,14 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 async fn register_workflow(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
-    let def: WorkflowDef = body.json()?;
+    let def: WorkflowDef = body.json_known()?;
     let overwrite = q.bool_or("overwrite", false)?;
     engine.with(|e| e.register_workflow_def(def, overwrite))?;
     ok_empty()
 }
 
 async fn update_workflows(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let defs: Vec<WorkflowDef> = body.json()?;
+    let defs: Vec<WorkflowDef> = body.json_known()?;
     json(&engine.with(|e| e.update_workflow_defs(defs))?)
 }
 
@@ -75,7 +75,7 @@ async fn list_workflows(State(engine): State<AppState>, q: Q) -> ApiResult {
 }
 
 async fn validate_workflow(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let def: WorkflowDef = body.json()?;
+    let def: WorkflowDef = body.json_known()?;
     engine.with(|e| e.validate_workflow(&def))?;
     ok_empty()
 }
@@ -134,7 +134,7 @@ fn dao_error(error: EngineError) -> ApiError {
 const CLIENT_APP: &str = "";
 
 async fn register_task_defs(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let mut defs: Vec<TaskDef> = body.json()?;
+    let mut defs: Vec<TaskDef> = body.json_known()?;
     // `MetadataServiceImpl.registerTaskDef` stamps the creator over whatever was sent.
     for def in &mut defs {
         def.created_by = Some(CLIENT_APP.to_owned());
@@ -144,7 +144,7 @@ async fn register_task_defs(State(engine): State<AppState>, body: Body) -> ApiRe
 }
 
 async fn update_task_def(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let mut def: TaskDef = body.json()?;
+    let mut def: TaskDef = body.json_known()?;
     // `updateTaskDef` stamps the updater; the stored definition keeps a creator.
     def.updated_by = Some(CLIENT_APP.to_owned());
     def.created_by.get_or_insert_with(|| CLIENT_APP.to_owned());
@@ -168,7 +168,7 @@ async fn delete_task_def(State(engine): State<AppState>, P(name): P<String>) -> 
 }
 
 async fn add_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let handler: EventHandler = body.json()?;
+    let handler: EventHandler = body.json_known()?;
     engine
         .with(|e| e.add_event_handler(handler))
         .map_err(dao_error)?;
@@ -176,7 +176,7 @@ async fn add_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
 }
 
 async fn update_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let handler: EventHandler = body.json()?;
+    let handler: EventHandler = body.json_known()?;
     engine
         .with(|e| e.update_event_handler(handler))
         .map_err(dao_error)?;

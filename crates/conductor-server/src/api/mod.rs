@@ -11,6 +11,7 @@ mod openapi;
 mod queue;
 mod storage;
 mod tasks;
+mod unknown_constants;
 mod webhook;
 mod workflow;
 
@@ -185,6 +186,12 @@ impl ApiError {
 
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// The body's message.
+    #[cfg(test)]
+    pub(crate) fn message(&self) -> &str {
+        self.body.message.as_deref().unwrap_or_default()
     }
 }
 
@@ -389,6 +396,19 @@ impl Body {
         serde_json::from_slice(&self.0)
             .or_else(|strict| openapi::coerce::from_slice(&self.0).ok_or(strict))
             .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))
+    }
+
+    /// [`Body::json`], then the enum constants conductor-oss would refuse while reading the
+    /// body (see `unknown_constants`).
+    pub(crate) fn json_known<T>(&self) -> Result<T, ApiError>
+    where
+        T: DeserializeOwned + schemars::JsonSchema + unknown_constants::KnownConstants + 'static,
+    {
+        let value: T = self.json()?;
+        match value.refused() {
+            Some(refused) => Err(refused),
+            None => Ok(value),
+        }
     }
 
     /// Parses an optional JSON body (empty → `None`).

@@ -13,6 +13,7 @@ use conductor_models::{
 };
 use serde_json::Value;
 
+use super::unknown_constants::KnownConstants as _;
 use super::{
     ApiError, ApiResult, AppState, Body, P, Q, Shutdown, json, no_content, ok_empty, text,
 };
@@ -102,16 +103,32 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
     let name_missing = raw.get("name").is_none_or(Value::is_null);
     let request: StartWorkflowRequest = super::openapi::coerce::from_value(raw)
         .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
-    // The request's bean constraints (`@NotNull` name, `@Min(0)` / `@Max(99)` priority), checked
-    // before anything else.
+    if let Some(refused) = request.workflow_def.refused() {
+        return Err(refused);
+    }
+    start_constraints(
+        name_missing && request.workflow_def.is_none(),
+        request.priority,
+    )?;
+    // An empty name passes the constraint and fails the definition lookup.
+    if request.name.trim().is_empty() && request.workflow_def.is_none() {
+        return Err(ApiError::bad_request(
+            "Workflow name must be specified when searching for a definition",
+        ));
+    }
+    Ok((request, null_input))
+}
+
+/// A start request's bean constraints (`@NotNull` name, `@Min(0)` / `@Max(99)` priority),
+/// checked before anything else (also for a test run, whose request extends the start request).
+fn start_constraints(name_missing: bool, priority: i32) -> Result<(), ApiError> {
     let mut violations = Vec::new();
-    if name_missing && request.workflow_def.is_none() {
+    if name_missing {
         violations.push(Violation::new(
             "startWorkflow.arg0.name",
             "Workflow name cannot be null or empty",
         ));
     }
-    let priority = request.priority;
     let bound = if priority > 99 {
         Some(format!("priority: {priority} should be maximum 99"))
     } else if priority < 0 {
@@ -126,26 +143,26 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
             invalid_value: Some(priority.to_string()),
         });
     }
-    if !violations.is_empty() {
-        return Err(EngineError::Validation(violations).into());
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(EngineError::Validation(violations).into())
     }
-    // An empty name passes the constraint and fails the definition lookup.
-    if request.name.trim().is_empty() && request.workflow_def.is_none() {
-        return Err(ApiError::bad_request(
-            "Workflow name must be specified when searching for a definition",
-        ));
-    }
-    Ok((request, null_input))
 }
 
 /// `StartWorkflowRequest.workflowDef` is `@Valid`: an inline definition is checked like a
 /// registered one (e.g. an empty task list is a 400) before anything starts.
-fn validate_inline_def(request: &StartWorkflowRequest) -> Result<(), ApiError> {
+fn validate_inline_def(engine: &AppState, request: &StartWorkflowRequest) -> Result<(), ApiError> {
     let Some(def) = &request.workflow_def else {
         return Ok(());
     };
-    let errors =
-        crate::engine::metadata::validate_workflow_def(def, "startWorkflow.arg0.workflowDef");
+    let errors = engine.with(|e| {
+        crate::engine::metadata::validate_workflow_def(
+            def,
+            "startWorkflow.arg0.workflowDef",
+            &|name, key| e.template_has(name, key),
+        )
+    });
     if errors.is_empty() {
         Ok(())
     } else {
@@ -183,7 +200,7 @@ async fn start(State(engine): State<AppState>, body: Body) -> ApiResult {
     if null_input {
         return Err(null_input_error(&engine, &request));
     }
-    validate_inline_def(&request)?;
+    validate_inline_def(&engine, &request)?;
     let id = engine
         .run(|e| e.start_workflow(start_params(request)))
         .await?;
@@ -458,7 +475,17 @@ async fn search_by_tasks_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
 }
 
 async fn test(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let request: WorkflowTestRequest = body.json()?;
+    let raw: Value = body.json()?;
+    let name_missing = raw.get("name").is_none_or(Value::is_null);
+    let request: WorkflowTestRequest = super::openapi::coerce::from_value(raw)
+        .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
+    if let Some(refused) = request.workflow_def.refused() {
+        return Err(refused);
+    }
+    start_constraints(
+        name_missing && request.workflow_def.is_none(),
+        request.priority,
+    )?;
     // The answer is the finished run: its scripts are evaluated in place.
     json(&engine.with(|e| e.evaluating_in_place(|e| e.test_workflow(request)))?)
 }
@@ -644,14 +671,15 @@ async fn execute(
 
 fn bulk_ids(body: &Body) -> Result<Vec<String>, ApiError> {
     let ids: Vec<String> = body.json()?;
-    if ids.is_empty() || ids.len() > 1000 {
-        return Err(EngineError::Validation(vec![Violation::new(
-            "workflowIds",
-            "Cannot process more than 1000 workflows. Please use multiple requests.",
-        )])
-        .into());
-    }
-    Ok(ids)
+    // `@NotEmpty` and `@Size(max = 1000)` on the list, with conductor-oss's messages.
+    let violated = if ids.is_empty() {
+        "WorkflowIds list cannot be null."
+    } else if ids.len() > 1000 {
+        "Cannot process more than 1000 workflows. Please use multiple requests."
+    } else {
+        return Ok(ids);
+    };
+    Err(EngineError::Validation(vec![Violation::new("workflowIds", violated)]).into())
 }
 
 async fn bulk(

@@ -22,10 +22,12 @@ pub(crate) fn validate_task_def(def: &TaskDef, path: &str) -> Vec<Violation> {
         ));
     }
     if def.retry_count < 0 {
-        errors.push(Violation::new(
-            format!("{path}.retryCount"),
-            format!("TaskDef retryCount: {} must be >= 0", def.retry_count),
-        ));
+        // conductor-oss's message template names the bound where it means the value.
+        errors.push(Violation {
+            path: format!("{path}.retryCount"),
+            message: "TaskDef retryCount: 0 must be >= 0".to_owned(),
+            invalid_value: Some(def.retry_count.to_string()),
+        });
     }
     if def.response_timeout_seconds < 1 {
         errors.push(Violation::new(
@@ -79,61 +81,148 @@ fn required(task: &WorkflowTask, field: &str) -> String {
     )
 }
 
-/// The fields a workflow task of its type must have and lacks (`WorkflowTaskTypeConstraint`).
-fn missing_fields(task: &WorkflowTask) -> Vec<&'static str> {
-    let input = &task.input_parameters;
-    match task.task_type {
-        TaskType::Switch => {
-            let mut m = Vec::new();
-            if task.evaluator_type.as_deref().is_none_or(str::is_empty) {
-                m.push("evaluatorType");
-            }
-            if task.expression.as_deref().is_none_or(str::is_empty) {
-                m.push("expression");
-            }
-            if task.decision_cases.is_empty() {
-                m.push("decisionCases");
-            }
-            m
-        }
-        TaskType::Decision => {
-            let mut m = Vec::new();
-            if task.case_value_param.is_none() && task.case_expression.is_none() {
-                m.push("caseValueParam or caseExpression");
-            }
-            if task.decision_cases.is_empty() {
-                m.push("decisionCases");
-            }
-            m
-        }
-        TaskType::ForkJoin if task.fork_tasks.is_empty() => vec!["forkTasks"],
-        TaskType::Dynamic if task.dynamic_task_name_param.is_none() => vec!["dynamicTaskNameParam"],
-        TaskType::DoWhile => {
-            let mut m = Vec::new();
-            if task.loop_condition.as_deref().is_none_or(str::is_empty) {
-                m.push("loopCondition");
-            }
-            if task.loop_over.is_empty() {
-                m.push("loopOver");
-            }
-            m
-        }
-        TaskType::SubWorkflow if task.sub_workflow_param.is_none() => vec!["subWorkflowParam"],
-        TaskType::JsonJqTransform if !input.contains_key("queryExpression") => {
-            vec!["inputParameters.queryExpression"]
-        }
-        TaskType::KafkaPublish if !input.contains_key("kafka_request") => {
-            vec!["inputParameters.kafka_request"]
-        }
-        TaskType::Http if !input.contains_key("http_request") && !input.contains_key("uri") => {
-            vec!["inputParameters.http_request"]
-        }
-        TaskType::Event if task.sink.as_deref().is_none_or(str::is_empty) => vec!["sink"],
-        _ => Vec::new(),
-    }
+fn at_least_one(task: &WorkflowTask, field: &str) -> String {
+    format!(
+        "{field} should have atleast one task for taskType: {} taskName: {}",
+        task.task_type, task.name
+    )
 }
 
-fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Violation>) {
+/// Whether the registered definition of a task name has a key in its input template: the
+/// metadata conductor-oss's validators read (`ValidationContext.getMetadataDAO()`).
+pub(crate) type TemplateLookup<'a> = &'a dyn Fn(&str, &str) -> bool;
+
+/// What a workflow task of its type lacks (`WorkflowTaskTypeConstraint`). As there, a field
+/// counts as given when it is not null (an empty string passes); a list or map of tasks must
+/// not be empty.
+fn type_violations(task: &WorkflowTask, template_has: TemplateLookup<'_>) -> Vec<String> {
+    let input = &task.input_parameters;
+    // An input parameter of the task, or a key of its definition's input template (the
+    // embedded definition, else the registered one).
+    let configured = |key: &str| {
+        input.contains_key(key)
+            || match &task.task_definition {
+                Some(def) => def.input_template.contains_key(key),
+                None => template_has(&task.name, key),
+            }
+    };
+    let mut violations = Vec::new();
+    match task.task_type {
+        TaskType::Switch => {
+            if task.evaluator_type.is_none() {
+                violations.push(required(task, "evaluatorType"));
+            } else if task.expression.is_none() {
+                violations.push(required(task, "expression"));
+            }
+            if task.decision_cases.is_empty() {
+                violations.push(at_least_one(task, "decisionCases"));
+            }
+        }
+        TaskType::Decision => {
+            if task.case_value_param.is_none() && task.case_expression.is_none() {
+                violations.push(required(task, "caseValueParam or caseExpression"));
+            }
+            if task.decision_cases.is_empty() {
+                violations.push(at_least_one(task, "decisionCases"));
+            }
+        }
+        TaskType::ForkJoin if task.fork_tasks.is_empty() => {
+            violations.push(at_least_one(task, "forkTasks"));
+        }
+        // The "simple" style of 3.22+ (`forkTaskName` + `forkTaskInputs`) needs neither
+        // parameter: 3.32 lets any task with `forkTaskInputs` through.
+        TaskType::ForkJoinDynamic if input.contains_key("forkTaskInputs") => {}
+        TaskType::ForkJoinDynamic => {
+            let tasks_param = task.dynamic_fork_tasks_param.is_some();
+            let input_param = task.dynamic_fork_tasks_input_param_name.is_some();
+            if task.dynamic_fork_join_tasks_param.is_some() {
+                if tasks_param || input_param {
+                    violations.push(format!(
+                        "dynamicForkJoinTasksParam or combination of dynamicForkTasksInputParamName and dynamicForkTasksParam cam be used for taskType: {} taskName: {}",
+                        task.task_type, task.name
+                    ));
+                }
+            } else {
+                if !tasks_param {
+                    violations.push(required(task, "dynamicForkTasksParam"));
+                }
+                if !input_param {
+                    violations.push(required(task, "dynamicForkTasksInputParamName"));
+                }
+            }
+        }
+        TaskType::Dynamic if task.dynamic_task_name_param.is_none() => {
+            violations.push(required(task, "dynamicTaskNameParam"));
+        }
+        TaskType::DoWhile => {
+            if task.loop_condition.is_none() {
+                violations.push(required(task, "loopCondition"));
+            }
+            if task.loop_over.is_empty() {
+                violations.push(required(task, "loopOver"));
+            }
+        }
+        TaskType::SubWorkflow if task.sub_workflow_param.is_none() => {
+            violations.push(required(task, "subWorkflowParam"));
+        }
+        TaskType::JsonJqTransform if !configured("queryExpression") => {
+            violations.push(required(task, "inputParameters.queryExpression"));
+        }
+        TaskType::KafkaPublish if !configured("kafka_request") => {
+            violations.push(required(task, "inputParameters.kafka_request"));
+        }
+        // 3.32 takes a top-level `uri` too (3.21 wanted `http_request`).
+        TaskType::Http if !configured("http_request") && !configured("uri") => {
+            violations.push(required(
+                task,
+                "inputParameters.http_request or inputParameters.uri",
+            ));
+        }
+        TaskType::Event if task.sink.is_none() => violations.push(required(task, "sink")),
+        TaskType::Wait => violations.extend(wait_violations(input)),
+        _ => {}
+    }
+    violations
+}
+
+/// `isWaitTaskValid`: not both `duration` and `until`; a literal `duration` must parse as one
+/// (`1h 30m`, `10s`; not ISO-8601, not a bare number) and, failing a `duration`, a literal
+/// `until` as a date (`yyyy-MM-dd[ HH:mm[ z]]`). An expression (`${...}` at the start) is
+/// checked when the task runs. Values are read as Java's `toString` gives them.
+fn wait_violations(input: &conductor_models::JsonMap) -> Vec<String> {
+    let text = |key: &str| match input.get(key) {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    };
+    let (duration, until) = (text("duration"), text("until"));
+    let given = |value: &str| !value.trim().is_empty();
+    let mut violations = Vec::new();
+    if given(&duration) && given(&until) {
+        violations.push(
+            "Both 'duration' and 'until' specified. Please provide only one input".to_owned(),
+        );
+    }
+    if given(&duration) && !duration.starts_with("${") {
+        if super::tasks::parse_duration(&duration).is_none() {
+            // conductor-oss's text for any duration `DateTimeUtils.parseDuration` refuses.
+            violations.push("Either date or duration is passed as null ".to_owned());
+        }
+    } else if given(&until)
+        && !until.starts_with("${")
+        && super::tasks::parse_until(&until).is_none()
+    {
+        violations.push("Unable to parse date ".to_owned());
+    }
+    violations
+}
+
+fn validate_workflow_task(
+    task: &WorkflowTask,
+    path: &str,
+    template_has: TemplateLookup<'_>,
+    errors: &mut Vec<Violation>,
+) {
     if task.name.trim().is_empty() {
         errors.push(Violation::new(
             path,
@@ -147,9 +236,8 @@ fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Viol
         ));
     }
     let input = &task.input_parameters;
-    let missing = missing_fields(task);
-    for field in missing {
-        errors.push(Violation::new(path, required(task, field)));
+    for message in type_violations(task, template_has) {
+        errors.push(Violation::new(path, message));
     }
     // `WorkflowTaskTypeConstraint.isTerminateTaskValid`: a literal COMPLETED, FAILED or
     // TERMINATED (`Terminate.validateInputStatus`).
@@ -166,20 +254,6 @@ fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Viol
             ),
         ));
     }
-    // `isWaitTaskValid`.
-    let non_blank = |key: &str| {
-        input.get(key).is_some_and(|v| match v {
-            serde_json::Value::Null => false,
-            serde_json::Value::String(s) => !s.trim().is_empty(),
-            _ => true,
-        })
-    };
-    if task.task_type == TaskType::Wait && non_blank("duration") && non_blank("until") {
-        errors.push(Violation::new(
-            path,
-            "Both 'duration' and 'until' specified. Please provide only one input",
-        ));
-    }
     if task.task_type == TaskType::Terminate && task.optional {
         errors.push(Violation::new(
             path,
@@ -191,13 +265,17 @@ fn validate_workflow_task(task: &WorkflowTask, path: &str, errors: &mut Vec<Viol
     }
     for (i, list) in def_tree::children(task).into_iter().enumerate() {
         for (j, child) in list.iter().enumerate() {
-            validate_workflow_task(child, &format!("{path}[{i}][{j}]"), errors);
+            validate_workflow_task(child, &format!("{path}[{i}][{j}]"), template_has, errors);
         }
     }
 }
 
 /// Checks a workflow definition.
-pub(crate) fn validate_workflow_def(def: &WorkflowDef, path: &str) -> Vec<Violation> {
+pub(crate) fn validate_workflow_def(
+    def: &WorkflowDef,
+    path: &str,
+    template_has: TemplateLookup<'_>,
+) -> Vec<Violation> {
     let mut errors = Vec::new();
     if def.name.trim().is_empty() {
         errors.push(Violation::new(
@@ -224,7 +302,12 @@ pub(crate) fn validate_workflow_def(def: &WorkflowDef, path: &str) -> Vec<Violat
         ));
     }
     for (i, task) in def.tasks.iter().enumerate() {
-        validate_workflow_task(task, &format!("{path}.tasks[{i}]"), &mut errors);
+        validate_workflow_task(
+            task,
+            &format!("{path}.tasks[{i}]"),
+            template_has,
+            &mut errors,
+        );
     }
     let mut all = Vec::new();
     def_tree::all(&def.tasks, &mut all);
@@ -390,12 +473,20 @@ fn check(errors: Vec<Violation>) -> EngineResult<()> {
 }
 
 impl Exec<'_> {
+    /// Whether the registered definition of `name` has `key` in its input template.
+    pub(crate) fn template_has(&self, name: &str, key: &str) -> bool {
+        self.store
+            .task_defs
+            .get(name)
+            .is_some_and(|def| def.input_template.contains_key(key))
+    }
+
     /// `POST /metadata/taskdefs`: upsert a list.
     pub(crate) fn register_task_defs(&mut self, defs: Vec<TaskDef>) -> EngineResult<()> {
         if defs.is_empty() {
             return Err(EngineError::Validation(vec![Violation::new(
-                "registerTaskDef.taskDefinitions",
-                "TaskDefList cannot be empty or null",
+                "registerTaskDef.arg0",
+                "TaskDefList is empty",
             )]));
         }
         let mut errors = Vec::new();
@@ -470,6 +561,7 @@ impl Exec<'_> {
         check(validate_workflow_def(
             &def,
             "registerWorkflowDef.workflowDef",
+            &|name, key| self.template_has(name, key),
         ))?;
         match exists {
             // An update replaces the whole definition: the creation time is whatever the
@@ -495,6 +587,7 @@ impl Exec<'_> {
         check(validate_workflow_def(
             def,
             "validateWorkflowDef.workflowDef",
+            &|name, key| self.template_has(name, key),
         ))
     }
 
@@ -505,8 +598,8 @@ impl Exec<'_> {
     ) -> EngineResult<BulkResponse<String>> {
         if defs.is_empty() {
             return Err(EngineError::Validation(vec![Violation::new(
-                "updateWorkflowDef.workflowDefs",
-                "WorkflowDef list name cannot be null or empty",
+                "updateWorkflowDef.arg0",
+                "WorkflowDefList is empty",
             )]));
         }
         let mut errors = Vec::new();
@@ -514,6 +607,7 @@ impl Exec<'_> {
             errors.extend(validate_workflow_def(
                 def,
                 &format!("updateWorkflowDef.workflowDefs[{i}]"),
+                &|name, key| self.template_has(name, key),
             ));
         }
         check(errors)?;

@@ -225,17 +225,22 @@ impl Exec<'_> {
     /// The task a result is for, and whether its workflow has ended; the validation and lookup
     /// errors of `updateTask` otherwise.
     fn task_to_update(&self, result: &TaskResult) -> EngineResult<(Task, bool)> {
-        if result.workflow_instance_id.is_empty() {
-            return Err(EngineError::Validation(vec![super::error::Violation::new(
-                "updateTask.taskResult.workflowInstanceId",
-                "Workflow Id cannot be null or empty",
-            )]));
-        }
+        // `TaskResult`'s `@NotEmpty` fields, both reported (conductor-oss 3.21.14 and 3.32.3).
+        let mut violations = Vec::new();
         if result.task_id.is_empty() {
-            return Err(EngineError::Validation(vec![super::error::Violation::new(
-                "updateTask.taskResult.taskId",
+            violations.push(super::error::Violation::new(
+                "updateTask.arg0.taskId",
                 "Task ID cannot be null or empty",
-            )]));
+            ));
+        }
+        if result.workflow_instance_id.is_empty() {
+            violations.push(super::error::Violation::new(
+                "updateTask.arg0.workflowInstanceId",
+                "Workflow Id cannot be null or empty",
+            ));
+        }
+        if !violations.is_empty() {
+            return Err(EngineError::Validation(violations));
         }
         let wf_id = &result.workflow_instance_id;
         let Some(wf) = self.store.workflows.get(wf_id) else {

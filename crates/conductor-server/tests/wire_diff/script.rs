@@ -296,6 +296,7 @@ pub async fn run(t: &mut Target, n: &Names) {
     storage(t).await;
     events(t, n).await;
     event_queues(t, n).await;
+    definition_checks(t, n).await;
 }
 
 async fn health_and_version(t: &mut Target) {
@@ -1518,6 +1519,119 @@ async fn event_queues(t: &mut Target, n: &Names) {
         .await;
     t.req("setup.wait4_completed", Method::GET, "/workflow/{wait4}")
         .until_if(triggered.ok(), status_is("COMPLETED"))
+        .send()
+        .await;
+}
+
+/// What registration and validation refuse, and what they let through (checked against
+/// conductor-oss 3.21.14 and 3.32.3 by a probe of bad bodies): each type's required fields as
+/// conductor-oss's constraint reads them (null, not empty, is missing), WAIT durations and dates,
+/// input templates that stand in for inputs, and enum constants Jackson does not know.
+async fn definition_checks(t: &mut Target, n: &Names) {
+    let http_task = format!("{}_http", n.task);
+    let validate = |task: Value| json!({"name": n.no_flow, "ownerEmail": OWNER, "schemaVersion": 2, "tasks": [task]});
+    t.req(
+        "taskdefs.register_empty_list",
+        Method::POST,
+        "/metadata/taskdefs",
+    )
+    .json(json!([]))
+    .send()
+    .await;
+    t.req(
+        "taskdefs.register_unknown_timeout_policy",
+        Method::POST,
+        "/metadata/taskdefs",
+    )
+    .json(json!([{"name": n.no_task, "ownerEmail": OWNER, "timeoutPolicy": "NOPE"}]))
+    .send()
+    .await;
+    t.req(
+        "taskdefs.register_http_template",
+        Method::POST,
+        "/metadata/taskdefs",
+    )
+    .json(json!([{
+        "name": http_task,
+        "ownerEmail": OWNER,
+        "inputTemplate": {"http_request": {"uri": "http://localhost:1/x", "method": "GET"}}
+    }]))
+    .send()
+    .await;
+    let cases = [
+        (
+            "workflowdefs.validate_wait_bad_duration",
+            json!({"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                   "inputParameters": {"duration": "PT1S"}}),
+        ),
+        (
+            "workflowdefs.validate_wait_bad_until",
+            json!({"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                   "inputParameters": {"until": "2030-01-01T10:00:00Z"}}),
+        ),
+        (
+            "workflowdefs.validate_wait_expression",
+            json!({"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                   "inputParameters": {"duration": "${workflow.input.wait}"}}),
+        ),
+        (
+            "workflowdefs.validate_fork_dynamic_bare",
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC"}),
+        ),
+        (
+            "workflowdefs.validate_fork_dynamic_both",
+            json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC",
+                   "dynamicForkJoinTasksParam": "a", "dynamicForkTasksParam": "b"}),
+        ),
+        (
+            "workflowdefs.validate_http_from_template",
+            json!({"name": http_task, "taskReferenceName": "h", "type": "HTTP"}),
+        ),
+        (
+            "workflowdefs.validate_event_empty_sink",
+            json!({"name": "e", "taskReferenceName": "e", "type": "EVENT", "sink": ""}),
+        ),
+        (
+            "workflowdefs.validate_switch_empty_strings",
+            json!({"name": "s", "taskReferenceName": "s", "type": "SWITCH",
+                   "evaluatorType": "", "expression": "",
+                   "decisionCases": {"a": [{"name": "w", "taskReferenceName": "w", "type": "WAIT"}]}}),
+        ),
+        (
+            "workflowdefs.validate_unknown_task_timeout_policy",
+            json!({"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                   "taskDefinition": {"name": "w", "timeoutPolicy": "NOPE"}}),
+        ),
+    ];
+    for (step, task) in cases {
+        t.req(step, Method::POST, "/metadata/workflow/validate")
+            .json(validate(task))
+            .send()
+            .await;
+    }
+    t.req(
+        "workflowdefs.update_empty_list",
+        Method::PUT,
+        "/metadata/workflow",
+    )
+    .json(json!([]))
+    .send()
+    .await;
+    t.req("event.register_unknown_action", Method::POST, "/event")
+        .json(json!({
+            "name": format!("{}_bad", n.handler),
+            "event": n.event,
+            "actions": [{"action": "nope"}],
+            "active": true
+        }))
+        .send()
+        .await;
+    t.req("workflow.test_missing_name", Method::POST, "/workflow/test")
+        .json(json!({}))
+        .send()
+        .await;
+    t.req("tasks.update_empty", Method::POST, "/tasks")
+        .json(json!({}))
         .send()
         .await;
 }

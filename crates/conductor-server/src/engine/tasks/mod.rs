@@ -18,7 +18,7 @@ use super::system_task::SystemTask;
 
 pub(crate) use network::{NetworkKind, network_kind};
 pub(crate) use sub_workflow::child_outcome;
-pub(crate) use wait::{is_blocking_wait, webhook_matches};
+pub(crate) use wait::{is_blocking_wait, parse_duration, parse_until, webhook_matches};
 
 /// Every system task implementation this server has.
 pub(crate) fn all() -> Vec<Arc<dyn SystemTask>> {
