@@ -541,6 +541,31 @@ async fn workflow_reads_and_operations() {
         .await
         .json();
     assert_eq!(page["totalHits"], json!(1));
+    // Pages are cut as Java's `subList` cuts them (conductor-oss 3.32.3, read off the server):
+    // a start at or past the end is an empty page, a negative start a 500, a page ending before
+    // it starts a 400.
+    let tasks_page = |query: &'static str| {
+        let path = format!("/workflow/{id}/tasks?{query}");
+        let api = &api;
+        async move { api.call("GET", &path, None).await }
+    };
+    for query in ["start=5", "start=2&count=-1", "start=0&count=0"] {
+        let r = tasks_page(query).await;
+        assert_eq!(r.status, 200, "{query}: {}", r.text);
+        assert_eq!(r.json(), json!({"totalHits": 1, "results": []}), "{query}");
+    }
+    assert_error(
+        &tasks_page("count=-1").await,
+        400,
+        "fromIndex(0) > toIndex(-1)",
+    );
+    assert_error(&tasks_page("start=-1").await, 500, "fromIndex = -1");
+    assert_eq!(
+        tasks_page("start=0&count=1").await.json()["results"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
     assert_eq!(
         api.call(
             "GET",

@@ -270,9 +270,9 @@ async fn status(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiRe
 }
 
 async fn tasks(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
-    // Java `int`s: a negative value is accepted (and reads as none).
-    let start = usize::try_from(q.parse_or::<i32>("start", 0)?).unwrap_or(0);
-    let count = usize::try_from(q.parse_or::<i32>("count", 15)?).unwrap_or(0);
+    // Java `int`s, cut as Java's `subList` cuts (see `workflow_tasks`).
+    let start = q.parse_or::<i32>("start", 0)?;
+    let count = q.parse_or::<i32>("count", 15)?;
     let statuses = q.all("status");
     json(
         &engine

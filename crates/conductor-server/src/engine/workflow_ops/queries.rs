@@ -3,7 +3,7 @@
 
 use conductor_models::{SearchResult, Task, TaskType, Workflow, WorkflowStatusSummary};
 
-use crate::engine::error::EngineResult;
+use crate::engine::error::{EngineError, EngineResult};
 use crate::engine::executor::Exec;
 use crate::engine::refs::is_type;
 use crate::engine::render::render_workflow;
@@ -37,8 +37,8 @@ impl Exec<'_> {
     pub(crate) fn workflow_tasks(
         &self,
         id: &str,
-        start: usize,
-        count: usize,
+        start: i32,
+        count: i32,
         statuses: &[String],
     ) -> EngineResult<SearchResult<Task>> {
         let wf = render_workflow(self.workflow(id)?, true);
@@ -53,9 +53,10 @@ impl Exec<'_> {
             })
             .collect();
         let total = filtered.len() as i64;
+        let page = java_page(filtered, start, count)?;
         Ok(SearchResult {
             total_hits: total,
-            results: filtered.into_iter().skip(start).take(count).collect(),
+            results: page,
         })
     }
 
@@ -122,4 +123,26 @@ impl Exec<'_> {
             .filter_map(|t| t.sub_workflow_id.as_deref())
             .find_map(|child| self.blocking_task(child))
     }
+}
+
+/// A page of `items` as conductor-oss cuts it (`subList(start, min(start + count, size))` on Java
+/// `int`s, after an empty page for a start at or past the end): a negative start is Java's 500,
+/// a page that would end before it starts Java's 400 (an `IllegalArgumentException`).
+fn java_page<T>(items: Vec<T>, start: i32, count: i32) -> EngineResult<Vec<T>> {
+    let size = i32::try_from(items.len()).unwrap_or(i32::MAX);
+    if start >= size {
+        return Ok(Vec::new());
+    }
+    if start < 0 {
+        return Err(EngineError::Internal(format!("fromIndex = {start}")));
+    }
+    let end = start.wrapping_add(count).min(size);
+    if end < start {
+        return Err(EngineError::BadRequest(format!(
+            "fromIndex({start}) > toIndex({end})"
+        )));
+    }
+    // Both are within 0..=size here.
+    let (start, end) = (start.unsigned_abs() as usize, end.unsigned_abs() as usize);
+    Ok(items.into_iter().take(end).skip(start).collect())
 }
