@@ -59,12 +59,15 @@ const BENCHES: &[Bench] = &[
                 &["--tracing-on", "--tracing-info", "--tracing-batch"],
             ),
             ("otel", &["--tracing-on", "--tracing-batch"]),
+            // The same span per task made through the OpenTelemetry API alone (tracing off).
+            ("otel", &["--otel-api-span"]),
+            ("otel", &["--otel-api-span", "--tracing-batch"]),
         ],
         // Nine rounds: on a shared 2-vCPU machine one round can be 30 % off (more while another
         // benchmark runs beside it); the median of nine holds where five did not.
         rounds: 9,
         args: &["--handler-only", "--rounds", "1", "--tasks", "20000"],
-        what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry)",
+        what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry), and the task span through the OpenTelemetry API alone",
     },
     Bench {
         name: "tracing-paired",

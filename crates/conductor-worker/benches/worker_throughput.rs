@@ -18,13 +18,15 @@
 //! cannot be removed). With `--tracing-paired` instead, one process runs tracing off and on
 //! with each processor in turn every round, tracing turned on for the worker's thread alone,
 //! and ends with each traced case's change against the same round's run with tracing off
-//! (`cargo xtask bench tracing-paired`).
+//! (`cargo xtask bench tracing-paired`). With `--otel-api-span` (tracing off), the worker makes
+//! each task's span itself through the OpenTelemetry API alone, with the same name, parent and
+//! attributes: what the span costs without `tracing` and `tracing-opentelemetry` in between.
 //!
 //! Run with `cargo bench -p conductor-worker --bench worker_throughput` (or
 //! `cargo xtask bench worker`, and `cargo xtask bench tracing` for the tracing comparison);
 //! options: `--tasks N` (default 5000), `--threads T` (default 8), `--idle-seconds S` (default
 //! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run), `--tracing-on`,
-//! `--tracing-info`, `--tracing-batch`, `--tracing-paired`.
+//! `--tracing-info`, `--tracing-batch`, `--tracing-paired`, `--otel-api-span`.
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
 
@@ -78,6 +80,8 @@ mod traced {
     use opentelemetry_sdk::trace::{SdkTracerProvider, SpanData, SpanExporter};
     use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
+
+    use super::Task;
 
     /// Counts what it is given and drops it: the SDK's whole path but the network.
     #[derive(Debug, Default, Clone)]
@@ -134,6 +138,47 @@ mod traced {
         let (count, provider, dispatch) = subscriber(debug, batch);
         tracing::dispatcher::set_global_default(dispatch).unwrap();
         (count, provider)
+    }
+
+    /// `--otel-api-span`: a tracer provider of its own (simple processor, or batch), no
+    /// subscriber; the count of exported spans and the provider.
+    pub(crate) fn api_tracer(batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
+        let exporter = CountingExporter::default();
+        let count = Arc::clone(&exporter.0);
+        let builder = SdkTracerProvider::builder();
+        let provider = if batch {
+            builder.with_batch_exporter(exporter)
+        } else {
+            builder.with_simple_exporter(exporter)
+        }
+        .build();
+        (count, provider)
+    }
+
+    /// The span the runtime's `conductor.task` span becomes in OpenTelemetry (its name, kind,
+    /// parent and attributes), made through the OpenTelemetry API alone: what one span per
+    /// task costs without `tracing` and `tracing-opentelemetry` in between.
+    pub(crate) fn api_span(tracer: &opentelemetry_sdk::trace::SdkTracer, task: &Task) {
+        use opentelemetry::KeyValue;
+        use opentelemetry::trace::{Span as _, SpanKind, Tracer as _};
+        let parent = conductor_client::otel::task_parent_context(
+            &task.workflow_instance_id,
+            &task.input_data,
+        );
+        let mut span = tracer
+            .span_builder("conductor.task")
+            .with_kind(SpanKind::Consumer)
+            .with_attributes([
+                KeyValue::new("task_type", task.task_def_name.clone()),
+                KeyValue::new("task_id", task.task_id.clone()),
+                KeyValue::new("workflow_id", task.workflow_instance_id.clone()),
+                KeyValue::new("worker_id", task.worker_id.clone().unwrap_or_default()),
+                KeyValue::new("attempt", i64::from(task.retry_count)),
+                KeyValue::new("poll_count", i64::from(task.poll_count)),
+            ])
+            .start_with_context(tracer, &parent);
+        span.set_attribute(KeyValue::new("outcome", "COMPLETED"));
+        span.end();
     }
 
     thread_local! {
@@ -235,11 +280,22 @@ impl Measured {
     }
 }
 
+/// Work the no-op worker does for each task (`--otel-api-span`: a span of its own).
+type PerTask = Arc<dyn Fn(&Task) + Send + Sync>;
+
 /// `n` queued no-op tasks through one TaskHandler with `threads` slots.
-async fn through_handler(config: Configuration, n: u64, threads: usize) -> Measured {
+async fn through_handler(
+    config: Configuration,
+    n: u64,
+    threads: usize,
+    per_task: Option<PerTask>,
+) -> Measured {
     let executed = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&executed);
-    let worker = FnWorker::new(TASK_TYPE, move |_task: Task| {
+    let worker = FnWorker::new(TASK_TYPE, move |task: Task| {
+        if let Some(per_task) = &per_task {
+            per_task(&task);
+        }
         counter.fetch_add(1, Ordering::Relaxed);
         async { Ok(WorkerOutput::completed_with_result(true)) }
     })
@@ -398,7 +454,7 @@ fn paired(
                 .unwrap();
             let before = tracer.map(|(count, _, _)| count.load(Ordering::Relaxed));
             let run = worker_rt
-                .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads)))
+                .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads, None)))
                 .unwrap();
             worker_rt
                 .block_on(worker_rt.spawn(async { traced::set_for_this_thread(None) }))
@@ -466,10 +522,27 @@ fn main() {
     #[cfg(feature = "otel")]
     let traced = flag("--tracing-on")
         .then(|| traced::install(!flag("--tracing-info"), flag("--tracing-batch")));
+    // `--otel-api-span`: tracing off; the worker makes each task's span itself, through the
+    // OpenTelemetry API alone.
+    #[cfg(feature = "otel")]
+    let api_spans = flag("--otel-api-span").then(|| traced::api_tracer(flag("--tracing-batch")));
+    #[cfg(feature = "otel")]
+    let per_task: Option<PerTask> = api_spans.as_ref().map(|(_, provider)| {
+        use opentelemetry::trace::TracerProvider as _;
+        let tracer = provider.tracer("bench");
+        Arc::new(move |task: &Task| traced::api_span(&tracer, task)) as PerTask
+    });
+    #[cfg(feature = "otel")]
+    assert!(
+        traced.is_none() || api_spans.is_none(),
+        "--tracing-on and --otel-api-span are two different cases"
+    );
+    #[cfg(not(feature = "otel"))]
+    let per_task: Option<PerTask> = None;
     #[cfg(not(feature = "otel"))]
     assert!(
-        !flag("--tracing-on") && !flag("--tracing-paired"),
-        "--tracing-on and --tracing-paired need the bench built with --features otel"
+        !flag("--tracing-on") && !flag("--tracing-paired") && !flag("--otel-api-span"),
+        "--tracing-on, --tracing-paired and --otel-api-span need the bench built with --features otel"
     );
     let server = server_rt.block_on(DevServer::start()).unwrap();
     let config = Configuration::new(server.url());
@@ -498,10 +571,14 @@ fn main() {
     }
     let report = |name: &str, measured: &Measured| report(name, tasks, measured);
     #[cfg(feature = "otel")]
-    let tracing = match &traced {
-        Some(_) => ", otel compiled, tracing on",
-        None => ", otel compiled, tracing off",
+    let tracing = match (&traced, &api_spans) {
+        (Some(_), _) => ", otel compiled, tracing on",
+        (None, Some(_)) => ", otel compiled, tracing off, OpenTelemetry API span",
+        (None, None) => ", otel compiled, tracing off",
     };
+    // The spans exported, whichever way they were made.
+    #[cfg(feature = "otel")]
+    let exported = traced.as_ref().or(api_spans.as_ref());
     #[cfg(not(feature = "otel"))]
     let tracing = "";
     for round in 0..rounds {
@@ -510,20 +587,23 @@ fn main() {
             .block_on(worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }))
             .unwrap();
         #[cfg(feature = "otel")]
-        let before = traced
-            .as_ref()
-            .map(|(count, _)| count.load(Ordering::Relaxed));
+        let before = exported.map(|(count, _)| count.load(Ordering::Relaxed));
         let handler_run = worker_rt
-            .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads)))
+            .block_on(worker_rt.spawn(through_handler(
+                config.clone(),
+                tasks,
+                threads,
+                per_task.clone(),
+            )))
             .unwrap();
         #[allow(unused_mut)]
         let mut name = format!("TaskHandler{tracing}");
         #[cfg(feature = "otel")]
-        if let (Some((count, provider)), Some(before)) = (&traced, before) {
+        if let (Some((count, provider)), Some(before)) = (exported, before) {
             // Spans still queued in a batch processor are exported (after the measurement).
             provider.force_flush().unwrap();
             let spans = count.load(Ordering::Relaxed) - before;
-            name.push_str(if flag("--tracing-info") {
+            name.push_str(if flag("--tracing-info") || api_spans.is_some() {
                 " (info"
             } else {
                 " (debug"
@@ -534,7 +614,11 @@ fn main() {
                 ", simple)"
             });
             // Info: one span per task; debug adds execute, update and their HTTP calls.
-            let expected_per_task = if flag("--tracing-info") { 1 } else { 4 };
+            let expected_per_task = if flag("--tracing-info") || api_spans.is_some() {
+                1
+            } else {
+                4
+            };
             name.push_str(&format!(", {:.2} spans/task", spans as f64 / tasks as f64));
             // A batch processor whose thread cannot keep up drops spans when its queue (2048 by
             // default) is full: said in the row, since such a round did less work.
