@@ -101,15 +101,7 @@ mod traced {
         debug: bool,
         batch: bool,
     ) -> (Arc<AtomicUsize>, SdkTracerProvider, tracing::Dispatch) {
-        let exporter = CountingExporter::default();
-        let count = Arc::clone(&exporter.0);
-        let builder = SdkTracerProvider::builder();
-        let provider = if batch {
-            builder.with_batch_exporter(exporter)
-        } else {
-            builder.with_simple_exporter(exporter)
-        }
-        .build();
+        let (count, provider) = counting_provider(batch);
         let level = if debug {
             tracing::Level::DEBUG
         } else {
@@ -140,9 +132,9 @@ mod traced {
         (count, provider)
     }
 
-    /// `--otel-api-span`: a tracer provider of its own (simple processor, or batch), no
-    /// subscriber; the count of exported spans and the provider.
-    pub(crate) fn api_tracer(batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
+    /// A tracer provider whose exporter counts and drops (simple processor, or batch): the
+    /// count of exported spans and the provider. `--otel-api-span` uses it with no subscriber.
+    pub(crate) fn counting_provider(batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
         let exporter = CountingExporter::default();
         let count = Arc::clone(&exporter.0);
         let builder = SdkTracerProvider::builder();
@@ -525,7 +517,8 @@ fn main() {
     // `--otel-api-span`: tracing off; the worker makes each task's span itself, through the
     // OpenTelemetry API alone.
     #[cfg(feature = "otel")]
-    let api_spans = flag("--otel-api-span").then(|| traced::api_tracer(flag("--tracing-batch")));
+    let api_spans =
+        flag("--otel-api-span").then(|| traced::counting_provider(flag("--tracing-batch")));
     #[cfg(feature = "otel")]
     let per_task: Option<PerTask> = api_spans.as_ref().map(|(_, provider)| {
         use opentelemetry::trace::TracerProvider as _;

@@ -9,7 +9,7 @@ use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use conductor_models::{
     BulkResponse, JsonMap, RerunWorkflowRequest, ReturnStrategy, SkipTaskRequest,
-    StartWorkflowRequest, TaskRun, Workflow, WorkflowRun, WorkflowTestRequest,
+    StartWorkflowRequest, TaskRun, Workflow, WorkflowDef, WorkflowRun, WorkflowTestRequest,
 };
 use serde_json::Value;
 
@@ -100,16 +100,9 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
     let raw: Value = body.json()?;
     let null_input = raw.get("input").is_some_and(Value::is_null)
         && raw.get("externalInputPayloadStoragePath").is_none();
-    let name_missing = raw.get("name").is_none_or(Value::is_null);
-    let request: StartWorkflowRequest = super::openapi::coerce::from_value(raw)
-        .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
-    if let Some(refused) = request.workflow_def.refused() {
-        return Err(refused);
-    }
-    start_constraints(
-        name_missing && request.workflow_def.is_none(),
-        request.priority,
-    )?;
+    let request: StartWorkflowRequest = checked_start(raw, |r: &StartWorkflowRequest| {
+        (&r.workflow_def, r.priority)
+    })?;
     // An empty name passes the constraint and fails the definition lookup.
     if request.name.trim().is_empty() && request.workflow_def.is_none() {
         return Err(ApiError::bad_request(
@@ -117,6 +110,27 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
         ));
     }
     Ok((request, null_input))
+}
+
+/// Reads a start (or test) request from its JSON: Jackson's coercions, the enum constants of an
+/// inline definition, then the request's bean constraints. `parts` gives the request's inline
+/// definition and priority.
+fn checked_start<T>(
+    raw: Value,
+    parts: impl Fn(&T) -> (&Option<WorkflowDef>, i32),
+) -> Result<T, ApiError>
+where
+    T: serde::de::DeserializeOwned + schemars::JsonSchema + 'static,
+{
+    let name_missing = raw.get("name").is_none_or(Value::is_null);
+    let request: T = super::openapi::coerce::from_value(raw)
+        .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
+    let (def, priority) = parts(&request);
+    if let Some(refused) = def.refused() {
+        return Err(refused);
+    }
+    start_constraints(name_missing && def.is_none(), priority)?;
+    Ok(request)
 }
 
 /// A start request's bean constraints (`@NotNull` name, `@Min(0)` / `@Max(99)` priority),
@@ -475,17 +489,9 @@ async fn search_by_tasks_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
 }
 
 async fn test(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let raw: Value = body.json()?;
-    let name_missing = raw.get("name").is_none_or(Value::is_null);
-    let request: WorkflowTestRequest = super::openapi::coerce::from_value(raw)
-        .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
-    if let Some(refused) = request.workflow_def.refused() {
-        return Err(refused);
-    }
-    start_constraints(
-        name_missing && request.workflow_def.is_none(),
-        request.priority,
-    )?;
+    let request: WorkflowTestRequest = checked_start(body.json()?, |r: &WorkflowTestRequest| {
+        (&r.workflow_def, r.priority)
+    })?;
     // The answer is the finished run: its scripts are evaluated in place.
     json(&engine.with(|e| e.evaluating_in_place(|e| e.test_workflow(request)))?)
 }
