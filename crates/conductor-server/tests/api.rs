@@ -1355,6 +1355,12 @@ async fn definitions_are_checked_with_conductor_oss_rules_and_texts() {
         ),
         (wait(json!({"duration": "1h 30m"})), &[]),
         (wait(json!({"duration": "${workflow.input.d}"})), &[]),
+        (wait(json!({"until": "2030-01-01 10:00 PST"})), &[]),
+        (wait(json!({"until": "2030-01-01 10:00 +0200"})), &[]),
+        (
+            wait(json!({"until": "2030-01-01 10:00 Z"})),
+            &["Unable to parse date "],
+        ),
         (wait(json!({"until": "2030-01-01 10:00 GMT"})), &[]),
         (
             json!({"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN_DYNAMIC"}),
@@ -1483,6 +1489,24 @@ async fn definitions_are_checked_with_conductor_oss_rules_and_texts() {
         )
         .await;
     assert_error(&r, 500, "WorkflowDef$TimeoutPolicy` from String \"RETRY\"");
+    let r = api
+        .call(
+            "POST",
+            "/workflow",
+            Some(json!({"name": "p", "idempotencyKey": "k", "idempotencyStrategy": "NOPE"})),
+        )
+        .await;
+    assert_error(
+        &r,
+        500,
+        "IdempotencyStrategy` from String \"NOPE\": not one of the values accepted for Enum class: [FAIL_ON_RUNNING, RETURN_EXISTING, FAIL]",
+    );
+    let sub = json!({"name": "s", "taskReferenceName": "s", "type": "SUB_WORKFLOW",
+        "subWorkflowParam": {"name": "child", "idempotencyStrategy": "SOMETIMES"}});
+    let r = api
+        .call("POST", "/metadata/workflow/validate", Some(check(sub)))
+        .await;
+    assert_error(&r, 500, "IdempotencyStrategy` from String \"SOMETIMES\"");
     let handler = json!({"name": "h", "event": "conductor:x:y", "actions": [{"action": "nope"}]});
     let r = api.call("POST", "/event", Some(handler)).await;
     assert_error(&r, 500, "EventHandler$Action$Type` from String \"nope\"");

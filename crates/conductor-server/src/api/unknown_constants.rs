@@ -7,7 +7,7 @@
 //! constants in its own order, not the declaration order); 3.21.14 answers the same, without
 //! `start_agent`.
 
-use conductor_models::{EventHandler, TaskDef, TaskResult, WorkflowDef};
+use conductor_models::{EventHandler, IdempotencyStrategy, TaskDef, TaskResult, WorkflowDef};
 
 use super::ApiError;
 use crate::engine::def_tree;
@@ -49,9 +49,21 @@ impl KnownConstants for TaskDef {
     }
 }
 
-/// The definition's own timeout policy, then the task definitions embedded in its tasks, at any
-/// depth. (An inline sub-workflow definition is an untyped `Object` in conductor-oss's
-/// `SubWorkflowParams`, which Jackson reads without checking it.)
+impl KnownConstants for IdempotencyStrategy {
+    fn refused(&self) -> Option<ApiError> {
+        check(
+            self.is_unknown(),
+            "com.netflix.conductor.common.metadata.workflow.IdempotencyStrategy",
+            "[FAIL_ON_RUNNING, RETURN_EXISTING, FAIL]",
+            self.as_str(),
+        )
+    }
+}
+
+/// The definition's own timeout policy, then, in its tasks at any depth, the embedded task
+/// definitions and the sub-workflow parameters' idempotency strategies. (An inline sub-workflow
+/// definition is an untyped `Object` in conductor-oss's `SubWorkflowParams`, which Jackson reads
+/// without checking it.)
 impl KnownConstants for WorkflowDef {
     fn refused(&self) -> Option<ApiError> {
         if let Some(refused) = check(
@@ -64,9 +76,14 @@ impl KnownConstants for WorkflowDef {
         }
         let mut tasks = Vec::new();
         def_tree::all(&self.tasks, &mut tasks);
-        tasks
-            .into_iter()
-            .find_map(|task| task.task_definition.as_ref()?.refused())
+        tasks.into_iter().find_map(|task| {
+            task.task_definition.refused().or_else(|| {
+                task.sub_workflow_param
+                    .as_ref()?
+                    .idempotency_strategy
+                    .refused()
+            })
+        })
     }
 }
 

@@ -8,8 +8,9 @@ use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use conductor_models::{
-    BulkResponse, JsonMap, RerunWorkflowRequest, ReturnStrategy, SkipTaskRequest,
-    StartWorkflowRequest, TaskRun, Workflow, WorkflowDef, WorkflowRun, WorkflowTestRequest,
+    BulkResponse, IdempotencyStrategy, JsonMap, RerunWorkflowRequest, ReturnStrategy,
+    SkipTaskRequest, StartWorkflowRequest, TaskRun, Workflow, WorkflowDef, WorkflowRun,
+    WorkflowTestRequest,
 };
 use serde_json::Value;
 
@@ -101,7 +102,7 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
     let null_input = raw.get("input").is_some_and(Value::is_null)
         && raw.get("externalInputPayloadStoragePath").is_none();
     let request: StartWorkflowRequest = checked_start(raw, |r: &StartWorkflowRequest| {
-        (&r.workflow_def, r.priority)
+        (&r.workflow_def, &r.idempotency_strategy, r.priority)
     })?;
     // An empty name passes the constraint and fails the definition lookup.
     if request.name.trim().is_empty() && request.workflow_def.is_none() {
@@ -117,7 +118,7 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
 /// definition and priority.
 fn checked_start<T>(
     raw: Value,
-    parts: impl Fn(&T) -> (&Option<WorkflowDef>, i32),
+    parts: impl Fn(&T) -> (&Option<WorkflowDef>, &Option<IdempotencyStrategy>, i32),
 ) -> Result<T, ApiError>
 where
     T: serde::de::DeserializeOwned + schemars::JsonSchema + 'static,
@@ -125,8 +126,8 @@ where
     let name_missing = raw.get("name").is_none_or(Value::is_null);
     let request: T = super::openapi::coerce::from_value(raw)
         .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
-    let (def, priority) = parts(&request);
-    if let Some(refused) = def.refused() {
+    let (def, strategy, priority) = parts(&request);
+    if let Some(refused) = strategy.refused().or_else(|| def.refused()) {
         return Err(refused);
     }
     start_constraints(name_missing && def.is_none(), priority)?;
@@ -490,7 +491,7 @@ async fn search_by_tasks_v2(State(engine): State<AppState>, q: Q) -> ApiResult {
 
 async fn test(State(engine): State<AppState>, body: Body) -> ApiResult {
     let request: WorkflowTestRequest = checked_start(body.json()?, |r: &WorkflowTestRequest| {
-        (&r.workflow_def, r.priority)
+        (&r.workflow_def, &r.idempotency_strategy, r.priority)
     })?;
     // The answer is the finished run: its scripts are evaluated in place.
     json(&engine.with(|e| e.evaluating_in_place(|e| e.test_workflow(request)))?)

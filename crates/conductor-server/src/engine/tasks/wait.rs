@@ -63,7 +63,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// Parses a WAIT `until` (`yyyy-MM-dd HH:mm`, `yyyy-MM-dd HH:mm z`, `yyyy-MM-dd`) into epoch
-/// milliseconds. The server's zone is UTC; the zone suffix may be `UTC`, `GMT`, `Z` or `±HH:mm`.
+/// milliseconds. The server's zone is UTC; a zone suffix is read by [`zone_offset_minutes`].
 pub(crate) fn parse_until(text: &str) -> Option<i64> {
     let mut parts = text.split_whitespace();
     let date = parts.next()?;
@@ -92,19 +92,86 @@ pub(crate) fn parse_until(text: &str) -> Option<i64> {
         return None;
     }
     let offset_minutes = match zone {
-        None | Some("UTC" | "GMT" | "Z" | "utc") => 0,
-        Some(z) => {
-            let sign = match z.chars().next()? {
-                '+' => 1,
-                '-' => -1,
-                _ => return None,
-            };
-            let (h, mi) = z[1..].split_once(':').unwrap_or((&z[1..], "0"));
-            sign * (h.parse::<i64>().ok()? * 60 + mi.parse::<i64>().ok()?)
-        }
+        None => 0,
+        Some(zone) => zone_offset_minutes(zone)?,
     };
     let minutes = days_from_civil(y, m, d) * 1440 + hh * 60 + mm - offset_minutes;
     Some(minutes * 60_000)
+}
+
+/// Zone names Java's `z` pattern reads, each as the fixed offset (minutes east of UTC) it gives:
+/// a standard-time name gives the standard offset and a daylight-time name the daylight one,
+/// whatever the date. Names Java reads ambiguously (`CST`, `IST`, `BST`) are left out.
+const ZONE_NAMES: &[(&str, i64)] = &[
+    ("UTC", 0),
+    ("GMT", 0),
+    ("WET", 0),
+    ("WEST", 60),
+    ("CET", 60),
+    ("CEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("MSK", 180),
+    ("HKT", 480),
+    ("SGT", 480),
+    ("JST", 540),
+    ("KST", 540),
+    ("AWST", 480),
+    ("ACST", 570),
+    ("ACDT", 630),
+    ("AEST", 600),
+    ("AEDT", 660),
+    ("NZST", 720),
+    ("NZDT", 780),
+    ("HST", -600),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("PST", -480),
+    ("PDT", -420),
+    ("MST", -420),
+    ("MDT", -360),
+    ("CDT", -300),
+    ("EST", -300),
+    ("EDT", -240),
+];
+
+/// The offset east of UTC, in minutes, of an `until` zone as Java's `z` pattern reads it (checked
+/// against conductor-oss 3.21.14 and 3.32.3): a zone name (any case; see [`ZONE_NAMES`]), a
+/// general zone `GMT+02:00` (`GMT+2:00`; the minutes are required), or an RFC 822 zone `+0200`.
+/// Java refuses `Z`, `+02:00`, `+02`, `UTC+02:00` and region ids (`Europe/Paris`), and so does
+/// this.
+fn zone_offset_minutes(zone: &str) -> Option<i64> {
+    if let Some((_, offset)) = ZONE_NAMES
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(zone))
+    {
+        return Some(*offset);
+    }
+    let number = |text: &str, digits: std::ops::RangeInclusive<usize>| {
+        (digits.contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| text.parse::<i64>().ok())
+            .flatten()
+    };
+    let (general, signed) = match zone.strip_prefix("GMT") {
+        Some(rest) => (true, rest),
+        None => (false, zone),
+    };
+    let (sign, digits) = match signed.as_bytes().first()? {
+        b'+' => (1, &signed[1..]),
+        b'-' => (-1, &signed[1..]),
+        _ => return None,
+    };
+    let (hours, minutes) = if general {
+        let (hours, minutes) = digits.split_once(':')?;
+        (number(hours, 1..=2)?, number(minutes, 2..=2)?)
+    } else {
+        if digits.len() != 4 {
+            return None;
+        }
+        let (hours, minutes) = digits.split_at(2);
+        (number(hours, 2..=2)?, number(minutes, 2..=2)?)
+    };
+    (hours < 24 && minutes < 60).then_some(sign * (hours * 60 + minutes))
 }
 
 /// Whether `task` is a WAIT with neither `duration` nor `until`: the task a signal or the sync
@@ -270,8 +337,37 @@ mod tests {
             parse_until("2023-11-14 22:13"),
             Some(1_700_000_000_000 - 20_000)
         );
-        assert_eq!(parse_until("1970-01-01 01:00 +01:00"), Some(0));
+        assert_eq!(parse_until("1970-01-01 01:00 +0100"), Some(0));
         assert_eq!(parse_until("1970-01-01 00:00 UTC"), Some(0));
+        // Java's zone names, general and RFC 822 zones, as conductor-oss reads them.
+        for zone in ["GMT+02:00", "GMT+2:00", "+0200", "CEST", "eet"] {
+            assert_eq!(
+                parse_until(&format!("1970-01-01 02:00 {zone}")),
+                Some(0),
+                "{zone}"
+            );
+        }
+        assert_eq!(
+            parse_until("1970-01-01 00:00 GMT-08:30"),
+            Some(510 * 60_000)
+        );
+        assert_eq!(parse_until("1970-01-01 00:00 PST"), Some(480 * 60_000));
+        for zone in [
+            "Z",
+            "+02:00",
+            "+02",
+            "GMT+2",
+            "UTC+02:00",
+            "Europe/Paris",
+            "+2400",
+            "+123",
+        ] {
+            assert_eq!(
+                parse_until(&format!("1970-01-01 00:00 {zone}")),
+                None,
+                "{zone}"
+            );
+        }
         assert_eq!(parse_until("tomorrow"), None);
         assert_eq!(parse_until("2023-13-01"), None);
     }
