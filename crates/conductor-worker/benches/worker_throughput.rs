@@ -173,6 +173,27 @@ mod traced {
         span.end();
     }
 
+    /// What a traced run exported, for its row: `, 1.00 spans/task`, and how many spans fell
+    /// short of `expected_per_task` (a batch processor whose thread cannot keep up drops spans
+    /// when its queue, 2048 by default, is full: said in the row, since such a round did less
+    /// work). Spans still queued in a batch processor are exported first (after the
+    /// measurement); `before` is the count before the run.
+    pub(crate) fn exported_spans(
+        (count, provider): (&Arc<AtomicUsize>, &SdkTracerProvider),
+        before: usize,
+        tasks: u64,
+        expected_per_task: u64,
+    ) -> String {
+        provider.force_flush().unwrap();
+        let spans = count.load(Ordering::Relaxed) - before;
+        let mut text = format!(", {:.2} spans/task", spans as f64 / tasks as f64);
+        let missing = (tasks * expected_per_task).saturating_sub(spans as u64);
+        if missing > 0 {
+            text.push_str(&format!(", {missing} spans dropped"));
+        }
+        text
+    }
+
     thread_local! {
         static SCOPED: std::cell::RefCell<Option<tracing::dispatcher::DefaultGuard>> =
             const { std::cell::RefCell::new(None) };
@@ -453,14 +474,12 @@ fn paired(
                 .unwrap();
             let mut row = name.clone();
             if let (Some((count, provider, _)), Some(before)) = (tracer, before) {
-                // Spans still queued in a batch processor are exported (after the measurement).
-                provider.force_flush().unwrap();
-                let spans = count.load(Ordering::Relaxed) - before;
-                row.push_str(&format!(", {:.2} spans/task", spans as f64 / tasks as f64));
-                let missing = (tasks * expected_per_task).saturating_sub(spans as u64);
-                if missing > 0 {
-                    row.push_str(&format!(", {missing} spans dropped"));
-                }
+                row.push_str(&traced::exported_spans(
+                    (count, provider),
+                    before,
+                    tasks,
+                    expected_per_task,
+                ));
             }
             report(&format!("{row} (round {})", round + 1), tasks, &run);
             measured[index] = Some(run);
@@ -593,32 +612,21 @@ fn main() {
         let mut name = format!("TaskHandler{tracing}");
         #[cfg(feature = "otel")]
         if let (Some((count, provider)), Some(before)) = (exported, before) {
-            // Spans still queued in a batch processor are exported (after the measurement).
-            provider.force_flush().unwrap();
-            let spans = count.load(Ordering::Relaxed) - before;
-            name.push_str(if flag("--tracing-info") || api_spans.is_some() {
-                " (info"
-            } else {
-                " (debug"
-            });
+            let info = flag("--tracing-info") || api_spans.is_some();
+            name.push_str(if info { " (info" } else { " (debug" });
             name.push_str(if flag("--tracing-batch") {
                 ", batch)"
             } else {
                 ", simple)"
             });
             // Info: one span per task; debug adds execute, update and their HTTP calls.
-            let expected_per_task = if flag("--tracing-info") || api_spans.is_some() {
-                1
-            } else {
-                4
-            };
-            name.push_str(&format!(", {:.2} spans/task", spans as f64 / tasks as f64));
-            // A batch processor whose thread cannot keep up drops spans when its queue (2048 by
-            // default) is full: said in the row, since such a round did less work.
-            let missing = (tasks * expected_per_task).saturating_sub(spans as u64);
-            if missing > 0 {
-                name.push_str(&format!(", {missing} spans dropped"));
-            }
+            let expected_per_task = if info { 1 } else { 4 };
+            name.push_str(&traced::exported_spans(
+                (count, provider),
+                before,
+                tasks,
+                expected_per_task,
+            ));
         }
         report(&format!("{name} (round {})", round + 1), &handler_run);
         if handler_only {

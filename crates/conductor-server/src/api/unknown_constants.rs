@@ -18,16 +18,13 @@ pub(crate) trait KnownConstants {
     fn refused(&self) -> Option<ApiError>;
 }
 
-/// The error Jackson's enum deserializer gives for `raw`.
-fn refusal(java_enum: &str, accepted: &str, raw: &str) -> ApiError {
-    ApiError::internal(format!(
-        "JSON parse error: Cannot deserialize value of type `{java_enum}` from String \"{raw}\": not one of the values accepted for Enum class: {accepted}"
-    ))
-}
-
-/// `Some(refusal)` when `unknown`.
+/// When `unknown`, the error Jackson's enum deserializer gives for `raw`.
 fn check(unknown: bool, java_enum: &str, accepted: &str, raw: &str) -> Option<ApiError> {
-    unknown.then(|| refusal(java_enum, accepted, raw))
+    unknown.then(|| {
+        ApiError::internal(format!(
+            "JSON parse error: Cannot deserialize value of type `{java_enum}` from String \"{raw}\": not one of the values accepted for Enum class: {accepted}"
+        ))
+    })
 }
 
 impl KnownConstants for TaskDef {
