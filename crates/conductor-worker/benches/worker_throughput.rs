@@ -17,7 +17,9 @@
 //! `cargo xtask bench tracing` alternates the three in separate processes (a global subscriber
 //! cannot be removed). With `--tracing-paired` instead, one process runs tracing off and on
 //! with each processor in turn every round, tracing turned on for the worker's thread alone,
-//! and ends with each traced case's change against the same round's run with tracing off
+//! beside two cases that split the cost (a subscriber recording the spans with no
+//! OpenTelemetry; the task span through the OpenTelemetry API with no subscriber), and ends with
+//! each case's change against the same round's run with tracing off
 //! (`cargo xtask bench tracing-paired`). With `--otel-api-span` (tracing off), the worker makes
 //! each task's span itself through the OpenTelemetry API alone, with the same name, parent and
 //! attributes: what the span costs without `tracing` and `tracing-opentelemetry` in between.
@@ -123,6 +125,17 @@ mod traced {
             .with_filter(spans_only);
         let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(otel));
         (count, provider, dispatch)
+    }
+
+    /// A subscriber that records the runtime's spans (a `tracing` registry, at debug or info)
+    /// and sends them nowhere: what a `tracing` subscriber costs before any OpenTelemetry.
+    pub(crate) fn recording_only(debug: bool) -> tracing::Dispatch {
+        let level = if debug {
+            tracing::level_filters::LevelFilter::DEBUG
+        } else {
+            tracing::level_filters::LevelFilter::INFO
+        };
+        tracing::Dispatch::new(tracing_subscriber::registry().with(level))
     }
 
     /// Installs the subscriber as the process's global one (`--tracing-on`).
@@ -408,12 +421,17 @@ fn report(name: &str, tasks: u64, measured: &Measured) {
 }
 
 /// `--tracing-paired`: tracing off, on with the simple span processor and on with the batch
-/// one, in one process. Tracing is turned on for the worker's thread only, as its default
-/// subscriber, for the run that traces (the server's threads are never traced). Each round runs
-/// the three cases in turn, the first one rotating, so that a round's three runs share the
-/// machine's state of that moment: on a shared 2-vCPU host the speed drifts by tens of percent
-/// within seconds, which separate processes a few seconds apart cannot cancel. Ends with each
-/// traced case's change against the run with tracing off of the same round.
+/// one, in one process, with two cases that split what tracing on costs: a subscriber that
+/// records the runtime's spans but sends them nowhere (a `tracing` registry with a level
+/// filter, what a service that logs already pays), and the task's span made through the
+/// OpenTelemetry API alone with no subscriber (the SDK's part: `--otel-api-span`'s span).
+///
+/// A case's subscriber is the worker's thread's default for its run only (the server's threads
+/// are never traced). Each round runs the cases in turn, the first one rotating, so that a
+/// round's runs share the machine's state of that moment: on a shared 2-vCPU host the speed
+/// drifts by tens of percent within seconds, which separate processes a few seconds apart
+/// cannot cancel. Ends with each case's change against the run with tracing off of the same
+/// round.
 ///
 /// Tracing off here is a thread with no subscriber in a process where one exists elsewhere:
 /// every `tracing` call site asks the thread's (no-op) default instead of finding its interest
@@ -433,17 +451,48 @@ fn paired(
     let level = if debug { "debug" } else { "info" };
     // Debug adds the execute and update spans and their HTTP calls to the task span.
     let expected_per_task = if debug { 4 } else { 1 };
-    let simple = traced::subscriber(debug, false);
-    let batch = traced::subscriber(debug, true);
+    let traced = |batch: bool| {
+        let (count, provider, dispatch) = traced::subscriber(debug, batch);
+        PairedCase {
+            dispatch: Some(dispatch),
+            exported: Some((count, provider, expected_per_task)),
+            per_task: None,
+        }
+    };
+    let api_span = {
+        use opentelemetry::trace::TracerProvider as _;
+        let (count, provider) = traced::counting_provider(false);
+        let tracer = provider.tracer("bench");
+        PairedCase {
+            dispatch: None,
+            exported: Some((count, provider, 1)),
+            per_task: Some(Arc::new(move |task: &Task| traced::api_span(&tracer, task))),
+        }
+    };
     let cases = [
-        ("TaskHandler, paired, tracing off".to_owned(), None),
+        (
+            "TaskHandler, paired, tracing off".to_owned(),
+            PairedCase::default(),
+        ),
         (
             format!("TaskHandler, paired, tracing on ({level}, simple)"),
-            Some(&simple),
+            traced(false),
         ),
         (
             format!("TaskHandler, paired, tracing on ({level}, batch)"),
-            Some(&batch),
+            traced(true),
+        ),
+        (
+            format!("TaskHandler, paired, a subscriber without OpenTelemetry ({level})"),
+            PairedCase {
+                dispatch: Some(traced::recording_only(debug)),
+                ..PairedCase::default()
+            },
+        ),
+        (
+            "TaskHandler, paired, the task span through the OpenTelemetry API, no subscriber (simple)"
+                .to_owned(),
+            api_span,
         ),
     ];
     let mut rounds_measured: Vec<Vec<Measured>> = Vec::new();
@@ -451,7 +500,7 @@ fn paired(
         let mut measured: Vec<Option<Measured>> = cases.iter().map(|_| None).collect();
         for step in 0..cases.len() {
             let index = (usize::try_from(round).unwrap() + step) % cases.len();
-            let (name, tracer) = &cases[index];
+            let (name, case) = &cases[index];
             let client_for_queue = client.clone();
             worker_rt
                 .block_on(
@@ -459,26 +508,34 @@ fn paired(
                 )
                 .unwrap();
             // The handler's tasks all run on the runtime's one worker thread.
-            let dispatch = tracer.map(|(_, _, dispatch)| dispatch.clone());
+            let dispatch = case.dispatch.clone();
             worker_rt
                 .block_on(worker_rt.spawn(async move {
                     traced::set_for_this_thread(dispatch.as_ref());
                 }))
                 .unwrap();
-            let before = tracer.map(|(count, _, _)| count.load(Ordering::Relaxed));
+            let before = case
+                .exported
+                .as_ref()
+                .map(|(count, _, _)| count.load(Ordering::Relaxed));
             let run = worker_rt
-                .block_on(worker_rt.spawn(through_handler(config.clone(), tasks, threads, None)))
+                .block_on(worker_rt.spawn(through_handler(
+                    config.clone(),
+                    tasks,
+                    threads,
+                    case.per_task.clone(),
+                )))
                 .unwrap();
             worker_rt
                 .block_on(worker_rt.spawn(async { traced::set_for_this_thread(None) }))
                 .unwrap();
             let mut row = name.clone();
-            if let (Some((count, provider, _)), Some(before)) = (tracer, before) {
+            if let (Some((count, provider, expected)), Some(before)) = (&case.exported, before) {
                 row.push_str(&traced::exported_spans(
                     (count, provider),
                     before,
                     tasks,
-                    expected_per_task,
+                    *expected,
                 ));
             }
             report(&format!("{row} (round {})", round + 1), tasks, &run);
@@ -487,7 +544,7 @@ fn paired(
         rounds_measured.push(measured.into_iter().map(Option::unwrap).collect());
     }
     println!(
-        "\npaired: each traced run against the run with tracing off of the same round, over {rounds} rounds (median, and the middle half of the rounds)\n"
+        "\npaired: each case against the run with tracing off of the same round, over {rounds} rounds (median, and the middle half of the rounds)\n"
     );
     println!("| case | tasks/s | worker CPU per task |");
     println!("| --- | ---: | ---: |");
@@ -506,6 +563,20 @@ fn paired(
             median_and_quartiles(cpu)
         );
     }
+}
+
+/// One case of `--tracing-paired`: the worker thread's subscriber, the provider its spans are
+/// exported to (with the spans expected per task), and the work the worker does per task.
+#[cfg(feature = "otel")]
+#[derive(Default)]
+struct PairedCase {
+    dispatch: Option<tracing::Dispatch>,
+    exported: Option<(
+        Arc<AtomicUsize>,
+        opentelemetry_sdk::trace::SdkTracerProvider,
+        u64,
+    )>,
+    per_task: Option<PerTask>,
 }
 
 /// `-8.1 % [-10.2 %, -6.0 %]`: the median of relative changes and their first and third
