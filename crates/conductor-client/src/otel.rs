@@ -24,6 +24,9 @@
 //! assert_eq!(traceparent(&context), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 //! ```
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use conductor_models::{StartWorkflowRequest, TRACEPARENT_INPUT_KEY};
 use opentelemetry::Context;
 use opentelemetry::trace::{
@@ -53,17 +56,131 @@ pub fn workflow_span_id(workflow_id: &str) -> SpanId {
     SpanId::from_bytes(if folded == 0 { 1 } else { folded }.to_be_bytes())
 }
 
-/// The remote, sampled span context every task span of `workflow_id` is a child of, when the
-/// task carries no `traceparent` of its own.
+/// The remote span context every task span of `workflow_id` is a child of, when the task
+/// carries no `traceparent` of its own. It is sampled when the workflow is, at the process's
+/// [`workflow_sampling_ratio`] ([`is_workflow_sampled`]).
 #[must_use]
 pub fn workflow_span_context(workflow_id: &str) -> SpanContext {
+    workflow_span_context_at(workflow_id, workflow_sampling_ratio())
+}
+
+fn workflow_span_context_at(workflow_id: &str, ratio: f64) -> SpanContext {
+    let flags = if is_workflow_sampled(workflow_id, ratio) {
+        TraceFlags::SAMPLED
+    } else {
+        TraceFlags::default()
+    };
     SpanContext::new(
         workflow_trace_id(workflow_id),
         workflow_span_id(workflow_id),
-        TraceFlags::SAMPLED,
+        flags,
         true,
         TraceState::default(),
     )
+}
+
+/// Whether the trace of `workflow_id` is sampled at `ratio` (0 to 1): a function of the id
+/// alone, so that every process decides the same for every task of a workflow, and spread
+/// evenly over ids, UUIDs or not. 1 or more samples every workflow; 0, less, or NaN none.
+///
+/// OpenTelemetry's own ratio sampler (`TraceIdRatioBased`) cannot make this decision: it reads
+/// the low 63 bits of the trace id, which for a workflow's trace (the UUID's bits,
+/// [`workflow_trace_id`]) start with the UUID's variant bits, so that it samples no workflow
+/// below a ratio of 0.5 and every workflow above 0.75.
+///
+/// ```
+/// use conductor_client::otel::is_workflow_sampled;
+///
+/// let id = "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f01";
+/// assert!(is_workflow_sampled(id, 1.0));
+/// assert!(!is_workflow_sampled(id, 0.0));
+/// assert_eq!(is_workflow_sampled(id, 0.3), is_workflow_sampled(id, 0.3));
+/// ```
+#[must_use]
+pub fn is_workflow_sampled(workflow_id: &str, ratio: f64) -> bool {
+    if ratio >= 1.0 {
+        return true;
+    }
+    if ratio.is_nan() || ratio <= 0.0 {
+        return false;
+    }
+    sample_fraction(workflow_id) < ratio
+}
+
+/// Where `workflow_id` falls in [0, 1): it is sampled at every ratio above it.
+fn sample_fraction(workflow_id: &str) -> f64 {
+    // A salt of its own: the decision must not follow the trace or span id's bits.
+    const SALT: u128 = fnv1a_128(b"sample:");
+    let hash = fnv1a_128_extend(SALT, workflow_id.as_bytes());
+    #[allow(clippy::cast_possible_truncation)] // folding 128 bits into 64 on purpose
+    let folded = (hash as u64) ^ ((hash >> 64) as u64);
+    // FNV mixes the last bytes of its input into the low bits only (`order-1`, `order-2`...
+    // differ in their top bits hardly at all): MurmurHash3's finalizer spreads every bit.
+    let mixed = fmix64(folded);
+    // The top 53 bits as a fraction in [0, 1): exact in an f64.
+    #[allow(clippy::cast_precision_loss)] // 53 bits fit an f64's mantissa
+    let fraction = (mixed >> 11) as f64 / (1_u64 << 53) as f64;
+    fraction
+}
+
+/// The share of workflows whose traces are sampled (0 to 1), which the parent of their task
+/// spans carries in its sampled flag ([`workflow_span_context`]). With OpenTelemetry's default
+/// sampler (`ParentBased`), the task spans follow that flag, and so does every span under them:
+/// a workflow is traced whole, in every process, or not at all.
+///
+/// [`set_workflow_sampling_ratio`] sets it; until then it is read once from the variables that
+/// configure the OpenTelemetry SDK's own sampler, so that one setting drives both:
+/// `OTEL_TRACES_SAMPLER` = `traceidratio` or `parentbased_traceidratio` with the ratio in
+/// `OTEL_TRACES_SAMPLER_ARG`, `always_off` or `parentbased_always_off` for 0, anything else (or
+/// nothing) for 1.
+#[must_use]
+pub fn workflow_sampling_ratio() -> f64 {
+    let set = f64::from_bits(SAMPLING_RATIO.load(Ordering::Relaxed));
+    if !set.is_nan() {
+        return set;
+    }
+    static FROM_ENVIRONMENT: OnceLock<f64> = OnceLock::new();
+    *FROM_ENVIRONMENT.get_or_init(|| {
+        sampling_ratio_from(
+            std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
+            std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
+        )
+    })
+}
+
+/// Sets the process's [`workflow_sampling_ratio`] (clamped to 0 to 1; NaN is 0), in place of
+/// the environment's. Set it where the tracer provider is built, with the ratio of the
+/// provider's sampler when that is set in code:
+///
+/// ```
+/// conductor_client::otel::set_workflow_sampling_ratio(0.1);
+/// assert_eq!(conductor_client::otel::workflow_sampling_ratio(), 0.1);
+/// ```
+pub fn set_workflow_sampling_ratio(ratio: f64) {
+    let ratio = if ratio.is_nan() {
+        0.0
+    } else {
+        ratio.clamp(0.0, 1.0)
+    };
+    SAMPLING_RATIO.store(ratio.to_bits(), Ordering::Relaxed);
+}
+
+/// The ratio set in code, or NaN's bits for "not set: read the environment".
+static SAMPLING_RATIO: AtomicU64 = AtomicU64::new(UNSET_RATIO);
+/// `f64::NAN.to_bits()`, spelled out for a `static`'s initialiser.
+const UNSET_RATIO: u64 = 0x7ff8_0000_0000_0000;
+
+/// The workflow sampling ratio the OpenTelemetry SDK's sampler variables describe (see
+/// [`workflow_sampling_ratio`]); an unreadable ratio is 1, as the SDK falls back to.
+fn sampling_ratio_from(sampler: Option<&str>, argument: Option<&str>) -> f64 {
+    match sampler.map(str::trim) {
+        Some("always_off" | "parentbased_always_off") => 0.0,
+        Some("traceidratio" | "parentbased_traceidratio") => argument
+            .and_then(|value| value.trim().parse::<f64>().ok())
+            .filter(|ratio| !ratio.is_nan())
+            .map_or(1.0, |ratio| ratio.clamp(0.0, 1.0)),
+        _ => 1.0,
+    }
 }
 
 /// The parent context for the spans of one task: the `traceparent` in its input when it holds a
@@ -237,6 +354,16 @@ const fn fnv1a_128_extend(mut hash: u128, bytes: &[u8]) -> u128 {
     hash
 }
 
+/// MurmurHash3's 64-bit finalizer: each input bit flips each output bit with probability
+/// about one half (stable: a published constant set, the same in every process).
+const fn fmix64(mut value: u64) -> u64 {
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    value ^= value >> 33;
+    value = value.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    value ^ (value >> 33)
+}
+
 fn non_zero_128(value: u128) -> u128 {
     if value == 0 { 1 } else { value }
 }
@@ -301,6 +428,155 @@ mod tests {
         ] {
             assert_eq!(uuid_bits(text), None, "{text:?}");
         }
+    }
+
+    /// At a ratio, the share of workflows sampled is that ratio, UUIDs or not, and each
+    /// workflow's decision is the same every time (in every process: it depends on the id
+    /// alone).
+    #[test]
+    fn workflows_are_sampled_at_the_ratio_each_always_the_same_way() {
+        let uuids: Vec<String> = (0..4000_u128)
+            .map(|n| {
+                // UUIDv4-shaped ids (version and variant bits set), spread by a multiplier.
+                let bits = n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+                let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+                let hex = format!("{bits:032x}");
+                format!(
+                    "{}-{}-{}-{}-{}",
+                    &hex[..8],
+                    &hex[8..12],
+                    &hex[12..16],
+                    &hex[16..20],
+                    &hex[20..]
+                )
+            })
+            .collect();
+        let others: Vec<String> = (0..4000).map(|n| format!("order-{n}")).collect();
+        for ids in [&uuids, &others] {
+            for ratio in [0.01, 0.1, 0.25, 0.5, 0.9] {
+                let sampled = ids
+                    .iter()
+                    .filter(|id| is_workflow_sampled(id, ratio))
+                    .count();
+                #[allow(clippy::cast_precision_loss)]
+                let share = sampled as f64 / ids.len() as f64;
+                assert!(
+                    (share - ratio).abs() < 0.025,
+                    "{ratio}: {share} of {}",
+                    ids[0]
+                );
+            }
+            assert!(ids.iter().all(|id| is_workflow_sampled(id, 1.0)));
+            assert!(!ids.iter().any(|id| is_workflow_sampled(id, 0.0)));
+            assert!(!ids.iter().any(|id| is_workflow_sampled(id, f64::NAN)));
+        }
+        // Pinned: another process, another build, another platform decide the same.
+        let pinned = "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f01";
+        assert!((sample_fraction(pinned) - 0.800_868_426_736_595_6).abs() < 1e-15);
+        assert!(!is_workflow_sampled(pinned, 0.8) && is_workflow_sampled(pinned, 0.81));
+        let id = &uuids[7];
+        let first = is_workflow_sampled(id, 0.5);
+        assert!((0..10).all(|_| is_workflow_sampled(id, 0.5) == first));
+        // A lower ratio samples a subset of what a higher one does.
+        assert!(
+            uuids
+                .iter()
+                .all(|id| !is_workflow_sampled(id, 0.1) || is_workflow_sampled(id, 0.25))
+        );
+    }
+
+    /// With the OpenTelemetry SDK's default sampler kind (`ParentBased`), a task span follows
+    /// its workflow's sampled flag: about the ratio of workflows are traced. The SDK's ratio
+    /// sampler alone, on the trace ids of UUIDv4 workflows, samples none at 0.25 (why the
+    /// decision is the workflow's parent's flag).
+    #[test]
+    fn the_sdks_parent_based_sampler_follows_the_workflows_decision() {
+        use opentelemetry::trace::{SpanKind, TraceContextExt as _};
+        use opentelemetry_sdk::trace::{Sampler, ShouldSample as _};
+        let ids: Vec<String> = (0..2000_u128)
+            .map(|n| {
+                let bits = n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+                let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
+                format!("{bits:032x}")
+            })
+            .collect();
+        let parent_based = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.25)));
+        let ratio_alone = Sampler::TraceIdRatioBased(0.25);
+        let (mut followed, mut alone) = (0, 0);
+        for id in &ids {
+            let parent =
+                Context::new().with_remote_span_context(workflow_span_context_at(id, 0.25));
+            let trace_id = workflow_trace_id(id);
+            let sampled = |sampler: &Sampler, parent: Option<&Context>| {
+                sampler
+                    .should_sample(
+                        parent,
+                        trace_id,
+                        "conductor.task",
+                        &SpanKind::Consumer,
+                        &[],
+                        &[],
+                    )
+                    .decision
+                    == opentelemetry_sdk::trace::SamplingDecision::RecordAndSample
+            };
+            let decision = sampled(&parent_based, Some(&parent));
+            assert_eq!(decision, is_workflow_sampled(id, 0.25), "{id}");
+            followed += usize::from(decision);
+            alone += usize::from(sampled(&ratio_alone, None));
+        }
+        assert!((400..600).contains(&followed), "{followed} of 2000");
+        assert_eq!(alone, 0);
+    }
+
+    #[test]
+    fn the_sampling_ratio_is_read_as_the_sdk_reads_its_sampler_variables() {
+        assert_eq!(sampling_ratio_from(None, None), 1.0);
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_always_on"), None),
+            1.0
+        );
+        assert_eq!(sampling_ratio_from(Some("always_off"), None), 0.0);
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_always_off"), Some("0.5")),
+            0.0
+        );
+        assert_eq!(
+            sampling_ratio_from(Some("traceidratio"), Some("0.25")),
+            0.25
+        );
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_traceidratio"), Some(" 0.1 ")),
+            0.1
+        );
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_traceidratio"), Some("2")),
+            1.0
+        );
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_traceidratio"), Some("-1")),
+            0.0
+        );
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_traceidratio"), Some("half")),
+            1.0
+        );
+        assert_eq!(
+            sampling_ratio_from(Some("parentbased_traceidratio"), None),
+            1.0
+        );
+        assert_eq!(sampling_ratio_from(Some("xray"), Some("0.1")), 1.0);
+    }
+
+    #[test]
+    fn a_workflows_parent_carries_its_sampling_decision() {
+        let id = "3f9e2a4c-1b7d-4c8e-9a0f-5d6b7c8e9f01";
+        assert!(workflow_span_context_at(id, 1.0).is_sampled());
+        assert!(!workflow_span_context_at(id, 0.0).is_sampled());
+        let context = workflow_span_context_at(id, 0.0);
+        assert!(context.is_remote());
+        assert_eq!(context.trace_id(), workflow_trace_id(id));
+        assert_eq!(context.span_id(), workflow_span_id(id));
     }
 
     #[test]

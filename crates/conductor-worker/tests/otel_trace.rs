@@ -17,7 +17,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use conductor_client::ConductorClient;
-use conductor_client::otel::{TracePropagation as _, workflow_span_id, workflow_trace_id};
+use conductor_client::otel::{
+    TracePropagation as _, is_workflow_sampled, workflow_span_id, workflow_trace_id,
+};
 use conductor_http::Configuration;
 use conductor_models::{
     StartWorkflowRequest, Task, TaskDef, WorkflowDef, WorkflowStatus, WorkflowTask,
@@ -153,12 +155,24 @@ async fn serve(
 }
 
 fn spawn_child(url: &str, task_type: &str, out: &Path, lean: bool) -> Child {
+    spawn_child_with(url, task_type, out, lean, &[])
+}
+
+/// [`spawn_child`] with more environment variables (the OpenTelemetry SDK's sampler's).
+fn spawn_child_with(
+    url: &str,
+    task_type: &str,
+    out: &Path,
+    lean: bool,
+    env: &[(&str, &str)],
+) -> Child {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args(["--exact", TEST_NAME, "--nocapture"])
         .env(CHILD_URL, url)
         .env(CHILD_TASK, task_type)
         .env(CHILD_OUT, out)
+        .envs(env.iter().copied())
         .stdin(Stdio::piped());
     if lean {
         command.env(CHILD_LEAN, "1");
@@ -377,6 +391,109 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
             |p| p["trace_id"] != trace_id.as_str() && p["parent_span_id"] == "0000000000000000"
         )
     );
+    if let Some(server) = server {
+        server.shutdown().await;
+    }
+}
+
+/// Sampling keeps workflows whole: a worker process whose OpenTelemetry SDK samples half of the
+/// traces (`OTEL_TRACES_SAMPLER=parentbased_traceidratio`, `OTEL_TRACES_SAMPLER_ARG=0.5`, the
+/// SDK's own variables, which the runtime reads too) exports every span of the workflows
+/// `is_workflow_sampled` picks at that ratio (the task, its execution, its update and the HTTP
+/// call) and none of the others'.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_sampled_out_workflow_has_no_spans_and_a_sampled_one_all_of_them() {
+    let (server, url) = match external_server_url() {
+        Some(url) => (None, url),
+        None => {
+            let server = DevServer::start().await.unwrap();
+            let url = server.url();
+            (Some(server), url)
+        }
+    };
+    let client = ConductorClient::new(Configuration::new(&url)).unwrap();
+    let (task, flow) = (unique_name("sampled"), unique_name("sampled_flow"));
+    let metadata = client.metadata_client();
+    metadata
+        .register_task_def(&TaskDef::new(&task))
+        .await
+        .unwrap();
+    metadata
+        .register_workflow_def(&WorkflowDef::new(&flow).with_task(WorkflowTask::simple(&task, "t")))
+        .await
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("conductor-otel-sampled-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("spans.jsonl");
+    let worker = spawn_child_with(
+        &url,
+        &task,
+        &out,
+        false,
+        &[
+            ("OTEL_TRACES_SAMPLER", "parentbased_traceidratio"),
+            ("OTEL_TRACES_SAMPLER_ARG", "0.5"),
+        ],
+    );
+    // Workflows until both kinds are there, at least two of each (ids are random).
+    let (mut sampled, mut dropped) = (Vec::new(), Vec::new());
+    while sampled.len() < 2 || dropped.len() < 2 {
+        assert!(
+            sampled.len() + dropped.len() < 64,
+            "64 workflows all decided alike"
+        );
+        let id = client
+            .workflow_client()
+            .start_workflow(&StartWorkflowRequest::new(&flow))
+            .await
+            .unwrap();
+        if is_workflow_sampled(&id, 0.5) {
+            sampled.push(id);
+        } else {
+            dropped.push(id);
+        }
+    }
+    for id in sampled.iter().chain(&dropped) {
+        wait_until_completed(&client, id).await;
+    }
+    let spans = finish_child(worker, &out).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let in_trace = |id: &str| -> Vec<&Value> {
+        let trace_id = workflow_trace_id(id).to_string();
+        spans
+            .iter()
+            .filter(|s| s["trace_id"] == trace_id.as_str())
+            .collect()
+    };
+    for id in &sampled {
+        let trace = in_trace(id);
+        let names: Vec<&str> = trace.iter().map(|s| s["name"].as_str().unwrap()).collect();
+        for name in [
+            "conductor.task",
+            "conductor.execute",
+            "conductor.update",
+            "conductor.http",
+        ] {
+            assert!(names.contains(&name), "{id}: no {name} in {names:?}");
+        }
+        let root_id = workflow_span_id(id).to_string();
+        check_task_trace(
+            &spans,
+            id,
+            &task,
+            &workflow_trace_id(id).to_string(),
+            &root_id,
+        );
+    }
+    for id in &dropped {
+        assert!(
+            in_trace(id).is_empty(),
+            "{id} was sampled out: {:#?}",
+            in_trace(id)
+        );
+    }
     if let Some(server) = server {
         server.shutdown().await;
     }
