@@ -421,7 +421,8 @@ fn report(name: &str, tasks: u64, measured: &Measured) {
 }
 
 /// `--tracing-paired`: tracing off, on with the simple span processor and on with the batch
-/// one, in one process, with two cases that split what tracing on costs: a subscriber that
+/// one, on with a tenth of the workflows sampled, in one process, with two cases that split
+/// what tracing on costs: a subscriber that
 /// records the runtime's spans but sends them nowhere (a `tracing` registry with a level
 /// filter, what a service that logs already pays), and the task's span made through the
 /// OpenTelemetry API alone with no subscriber (the SDK's part: `--otel-api-span`'s span).
@@ -456,7 +457,7 @@ fn paired(
         PairedCase {
             dispatch: Some(dispatch),
             exported: Some((count, provider, expected_per_task)),
-            per_task: None,
+            ..PairedCase::default()
         }
     };
     let api_span = {
@@ -464,9 +465,9 @@ fn paired(
         let (count, provider) = traced::counting_provider(false);
         let tracer = provider.tracer("bench");
         PairedCase {
-            dispatch: None,
             exported: Some((count, provider, 1)),
             per_task: Some(Arc::new(move |task: &Task| traced::api_span(&tracer, task))),
+            ..PairedCase::default()
         }
     };
     let cases = [
@@ -481,6 +482,18 @@ fn paired(
         (
             format!("TaskHandler, paired, tracing on ({level}, batch)"),
             traced(true),
+        ),
+        (
+            format!("TaskHandler, paired, tracing on ({level}, simple), a tenth of the workflows sampled"),
+            {
+                let mut case = traced(false);
+                case.sampling_ratio = Some(0.1);
+                // About a tenth of the spans: no count to fall short of.
+                if let Some((_, _, expected)) = case.exported.as_mut() {
+                    *expected = 0;
+                }
+                case
+            },
         ),
         (
             format!("TaskHandler, paired, a subscriber without OpenTelemetry ({level})"),
@@ -507,6 +520,7 @@ fn paired(
                     worker_rt.spawn(async move { queue_tasks(&client_for_queue, tasks).await }),
                 )
                 .unwrap();
+            conductor_client::otel::set_workflow_sampling_ratio(case.sampling_ratio.unwrap_or(1.0));
             // The handler's tasks all run on the runtime's one worker thread.
             let dispatch = case.dispatch.clone();
             worker_rt
@@ -577,6 +591,9 @@ struct PairedCase {
         u64,
     )>,
     per_task: Option<PerTask>,
+    /// The share of workflows traced (`conductor::otel::set_workflow_sampling_ratio`); all of
+    /// them when `None`.
+    sampling_ratio: Option<f64>,
 }
 
 /// `-8.1 % [-10.2 %, -6.0 %]`: the median of relative changes and their first and third
