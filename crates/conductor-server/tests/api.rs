@@ -1114,6 +1114,90 @@ async fn task_endpoints() {
     api.server.shutdown().await;
 }
 
+/// As in conductor-oss (3.21.14 and 3.32.3, the wire diff's `tasks.update_naming_other_*`
+/// steps): a result is applied to the task its id names, whatever workflow it names; the named
+/// workflow is the one decided, and, when it has ended, the task is left as it is.
+#[tokio::test]
+async fn a_task_result_naming_another_workflow_updates_the_task_its_id_names() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let (first, second) = (api.start().await, api.start().await);
+    let task = api
+        .call("GET", "/tasks/poll/w1?workerid=worker-1", None)
+        .await
+        .json();
+    assert_eq!(task["workflowInstanceId"], json!(first));
+    let task_id = task["taskId"].as_str().unwrap().to_owned();
+    let r = api
+        .call(
+            "POST",
+            "/tasks",
+            Some(
+                json!({"workflowInstanceId": second, "taskId": task_id, "status": "COMPLETED",
+                        "outputData": {"by": "id"}}),
+            ),
+        )
+        .await;
+    assert_eq!((r.status, r.text.clone()), (200, task_id.clone()));
+    let updated = api
+        .call("GET", &format!("/tasks/{task_id}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (updated["status"].clone(), updated["outputData"].clone()),
+        (json!("COMPLETED"), json!({"by": "id"}))
+    );
+    // The named workflow's own task is untouched.
+    let named = api
+        .call("GET", &format!("/workflow/{second}"), None)
+        .await
+        .json();
+    assert_eq!(
+        (named["status"].clone(), named["tasks"][0]["status"].clone()),
+        (json!("RUNNING"), json!("SCHEDULED"))
+    );
+
+    // A result naming an ended workflow leaves the task as it is.
+    let third = api.start().await;
+    let polled = api
+        .call(
+            "GET",
+            "/tasks/poll/batch/w1?count=2&workerid=worker-1",
+            None,
+        )
+        .await
+        .json();
+    let third_task = polled
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["workflowInstanceId"] == json!(third))
+        .unwrap()["taskId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = api
+        .call("DELETE", &format!("/workflow/{second}?reason=done"), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = api
+        .call(
+            "POST",
+            "/tasks",
+            Some(
+                json!({"workflowInstanceId": second, "taskId": third_task, "status": "COMPLETED"}),
+            ),
+        )
+        .await;
+    assert_eq!((r.status, r.text.clone()), (200, third_task.clone()));
+    assert_eq!(
+        api.call("GET", &format!("/tasks/{third_task}"), None)
+            .await
+            .json()["status"],
+        json!("IN_PROGRESS")
+    );
+}
+
 #[tokio::test]
 async fn long_poll_waits_for_a_task_to_arrive() {
     let api = Api::new().await;

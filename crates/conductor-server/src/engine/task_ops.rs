@@ -172,9 +172,15 @@ impl Exec<'_> {
     }
 
     /// Applies a worker's result (`WorkflowExecutorOps.updateTask`); returns the task id.
+    ///
+    /// As in conductor-oss, the task is found by its id alone, and the workflow the result
+    /// names is the one whose end leaves the task alone and the one decided: a result naming
+    /// another workflow than the task's updates the task, and its own workflow moves on at its
+    /// next sweep.
     pub(crate) fn update_task(&mut self, result: &TaskResult) -> EngineResult<String> {
         let (task, wf_terminal) = self.task_to_update(result)?;
-        let wf_id = result.workflow_instance_id.clone();
+        let named_wf = result.workflow_instance_id.clone();
+        let wf_id = task.workflow_instance_id.clone();
         let task_queue = queue_name(&task.task_type, task.domain.as_deref());
         if task.status.is_terminal() || wf_terminal {
             self.store.queues.remove(&task_queue, &task.task_id);
@@ -215,8 +221,9 @@ impl Exec<'_> {
         }
         self.append_logs(&task.task_id, &result.logs);
         if terminal {
-            self.decide(&wf_id);
-        } else {
+            self.decide(&named_wf);
+        }
+        if !terminal || named_wf != wf_id {
             self.refresh_sweep_due(&wf_id);
         }
         Ok(task.task_id)
@@ -248,7 +255,8 @@ impl Exec<'_> {
                 "No such workflow found by id: {wf_id}"
             )));
         };
-        let Some(task) = wf.tasks.iter().find(|t| t.task_id == result.task_id) else {
+        // By its id alone, in whatever workflow (`ExecutionDAOFacade.getTaskModel`).
+        let Some(task) = self.store.task(&result.task_id) else {
             return Err(EngineError::NotFound(format!(
                 "No such task found by id: {}",
                 result.task_id

@@ -297,6 +297,7 @@ pub async fn run(t: &mut Target, n: &Names) {
     events(t, n).await;
     event_queues(t, n).await;
     definition_checks(t, n).await;
+    results_naming_another_workflow(t, n).await;
 }
 
 async fn health_and_version(t: &mut Target) {
@@ -1632,6 +1633,72 @@ async fn definition_checks(t: &mut Target, n: &Names) {
         .await;
     t.req("tasks.update_empty", Method::POST, "/tasks")
         .json(json!({}))
+        .send()
+        .await;
+}
+
+/// A task result naming another workflow than its task's: conductor-oss applies it to the task
+/// its id names and decides the named workflow, or leaves the task alone when the named workflow
+/// has ended. The tasks are taken from their workflows, not polled (an update needs no poll),
+/// so that no task left in the queue by an earlier step can be handed out instead.
+async fn results_naming_another_workflow(t: &mut Target, n: &Names) {
+    for (placeholder, x) in [("{xa}", 21), ("{xb}", 22), ("{xc}", 23)] {
+        start(t, placeholder, &n.flow, json!({"x": x})).await;
+    }
+    for (workflow, task) in [("{xa}", "{xa_task}"), ("{xc}", "{xc_task}")] {
+        let step = format!(
+            "setup.{}_task",
+            workflow.trim_matches(|c| c == '{' || c == '}')
+        );
+        let raw = t
+            .req(&step, Method::GET, &format!("/workflow/{workflow}"))
+            .send()
+            .await;
+        t.capture(&step, task, pointer(&raw, "/tasks/0/taskId"));
+    }
+    t.req("tasks.update_naming_other_running", Method::POST, "/tasks")
+        .json(json!({
+            "workflowInstanceId": "{xb}",
+            "taskId": "{xa_task}",
+            "status": "COMPLETED",
+            "workerId": WORKER,
+            "outputData": {"result": "by id"}
+        }))
+        .send()
+        .await;
+    t.req(
+        "tasks.get_updated_through_other",
+        Method::GET,
+        "/tasks/{xa_task}",
+    )
+    .send()
+    .await;
+    t.req("workflow.get_named_other", Method::GET, "/workflow/{xb}")
+        .q("includeTasks", "true")
+        .send()
+        .await;
+    t.req("setup.terminate_xb", Method::DELETE, "/workflow/{xb}")
+        .q("reason", "wire diff")
+        .send()
+        .await;
+    t.req("tasks.update_naming_other_ended", Method::POST, "/tasks")
+        .json(json!({
+            "workflowInstanceId": "{xb}",
+            "taskId": "{xc_task}",
+            "status": "COMPLETED",
+            "workerId": WORKER
+        }))
+        .send()
+        .await;
+    t.req(
+        "tasks.get_left_by_ended_other",
+        Method::GET,
+        "/tasks/{xc_task}",
+    )
+    .send()
+    .await;
+    t.req("setup.terminate_xc", Method::DELETE, "/workflow/{xc}")
+        .q("reason", "wire diff")
         .send()
         .await;
 }
