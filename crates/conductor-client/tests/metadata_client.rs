@@ -67,7 +67,7 @@ async fn register_workflow_def_conflict_and_validation_errors() {
         "status": 400,
         "message": "Validation failed, check below errors for detail.",
         "validationErrors": [{
-            "path": "registerWorkflowDef.workflowDef.tasks",
+            "path": "registerWorkflowDef.arg0.tasks",
             "message": "WorkflowTask list cannot be empty"
         }],
         "retryable": false

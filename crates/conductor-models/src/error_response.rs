@@ -11,7 +11,7 @@ use crate::serde_util::null_as_default;
 /// ```
 /// use conductor_models::ErrorResponse;
 /// let body = r#"{"status":400,"message":"Validation failed, check below errors for detail.",
-///   "validationErrors":[{"path":"registerTaskDef.taskDefinitions[0].name","message":"TaskDef name cannot be null or empty"}],
+///   "validationErrors":[{"path":"registerTaskDef.arg0[0].name","message":"TaskDef name cannot be null or empty"}],
 ///   "retryable":false}"#;
 /// let error: ErrorResponse = serde_json::from_str(body).unwrap();
 /// assert_eq!(error.status, 400);

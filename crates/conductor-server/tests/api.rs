@@ -1114,6 +1114,100 @@ async fn task_endpoints() {
     api.server.shutdown().await;
 }
 
+/// Violation paths name the argument `arg0`, as conductor-oss's classes (compiled without
+/// parameter names) do, and names are `@NotEmpty`, not `@NotBlank`: a name of spaces passes.
+/// Both checked against 3.21.14 and 3.32.3.
+#[tokio::test]
+async fn validation_paths_name_arg0_and_names_of_spaces_pass() {
+    let api = Api::new().await;
+    let paths = |r: &Reply| -> Vec<String> {
+        r.json()["validationErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["path"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let switch = json!({"name": "x", "ownerEmail": "a@b.c", "schemaVersion": 2, "tasks": [
+        {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "value-param",
+         "expression": "k", "inputParameters": {"k": "a"}}]});
+    let cases = [
+        (
+            "POST",
+            "/metadata/workflow",
+            switch.clone(),
+            "registerWorkflowDef.arg0.tasks[0]",
+        ),
+        (
+            "PUT",
+            "/metadata/workflow",
+            json!([switch.clone()]),
+            "updateWorkflowDef.arg0[0].tasks[0]",
+        ),
+        (
+            "POST",
+            "/metadata/workflow/validate",
+            switch,
+            "validateWorkflowDef.arg0.tasks[0]",
+        ),
+        (
+            "POST",
+            "/metadata/taskdefs",
+            json!([{"name": "q", "ownerEmail": "a@b.c", "retryCount": -1}]),
+            "registerTaskDef.arg0[0].retryCount",
+        ),
+        (
+            "PUT",
+            "/metadata/taskdefs",
+            json!({"name": "q", "ownerEmail": "a@b.c", "retryCount": -1}),
+            "updateTaskDef.arg0.retryCount",
+        ),
+        (
+            "POST",
+            "/event",
+            json!({"name": "h", "event": "", "actions": [{"action": "complete_task"}]}),
+            "addEventHandler.arg0.event",
+        ),
+        (
+            "PUT",
+            "/event",
+            json!({"name": "h", "event": "", "actions": [{"action": "complete_task"}]}),
+            "updateEventHandler.arg0.event",
+        ),
+    ];
+    for (method, path, body, expected) in cases {
+        let r = api.call(method, path, Some(body)).await;
+        assert_eq!(
+            (r.status, paths(&r)),
+            (400, vec![expected.to_owned()]),
+            "{method} {path}"
+        );
+    }
+
+    let blank = [
+        (
+            "POST",
+            "/metadata/taskdefs",
+            json!([{"name": " ", "ownerEmail": "a@b.c"}]),
+        ),
+        (
+            "POST",
+            "/metadata/workflow/validate",
+            json!({"name": " ", "ownerEmail": "a@b.c", "schemaVersion": 2,
+                   "tasks": [{"name": " ", "taskReferenceName": " ", "type": "WAIT"}]}),
+        ),
+        (
+            "POST",
+            "/event",
+            json!({"name": " ", "event": " ", "actions": [{"action": "complete_task"}]}),
+        ),
+    ];
+    for (method, path, body) in blank {
+        let r = api.call(method, path, Some(body)).await;
+        assert_eq!(r.status, 200, "{method} {path}: {}", r.text);
+    }
+}
+
 /// As in conductor-oss (3.21.14 and 3.32.3, the wire diff's `tasks.update_naming_other_*`
 /// steps): a result is applied to the task its id names, whatever workflow it names; the named
 /// workflow is the one decided, and, when it has ended, the task is left as it is.

@@ -5,7 +5,7 @@ use thiserror::Error;
 /// One constraint violation of a 400 validation failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {
-    /// The constraint path (`registerTaskDef.taskDefinitions[0].name` style).
+    /// The constraint path (`registerTaskDef.arg0[0].name` style).
     pub path: String,
     /// What is wrong.
     pub message: String,

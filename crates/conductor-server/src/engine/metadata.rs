@@ -13,9 +13,14 @@ use super::error::{EngineError, EngineResult, Violation};
 use super::executor::Exec;
 
 /// Checks a task definition; `path` prefixes the violation paths.
+///
+/// Names are `@NotEmpty` in conductor-oss, not `@NotBlank`: a name of spaces passes (3.21.14 and
+/// 3.32.3 register a task definition, a workflow definition, its tasks and an event handler
+/// named `" "`), as do the violation paths' `arg0` (its classes are compiled without parameter
+/// names).
 pub(crate) fn validate_task_def(def: &TaskDef, path: &str) -> Vec<Violation> {
     let mut errors = Vec::new();
-    if def.name.trim().is_empty() {
+    if def.name.is_empty() {
         errors.push(Violation::new(
             format!("{path}.name"),
             "TaskDef name cannot be null or empty",
@@ -223,13 +228,13 @@ fn validate_workflow_task(
     template_has: TemplateLookup<'_>,
     errors: &mut Vec<Violation>,
 ) {
-    if task.name.trim().is_empty() {
+    if task.name.is_empty() {
         errors.push(Violation::new(
             path,
             "WorkflowTask name cannot be empty or null",
         ));
     }
-    if task.task_reference_name.trim().is_empty() {
+    if task.task_reference_name.is_empty() {
         errors.push(Violation::new(
             path,
             "WorkflowTask taskReferenceName name cannot be empty or null",
@@ -277,7 +282,7 @@ pub(crate) fn validate_workflow_def(
     template_has: TemplateLookup<'_>,
 ) -> Vec<Violation> {
     let mut errors = Vec::new();
-    if def.name.trim().is_empty() {
+    if def.name.is_empty() {
         errors.push(Violation::new(
             format!("{path}.name"),
             "WorkflowDef name cannot be null or empty",
@@ -493,7 +498,7 @@ impl Exec<'_> {
         for (i, def) in defs.iter().enumerate() {
             errors.extend(validate_task_def(
                 def,
-                &format!("registerTaskDef.taskDefinitions[{i}]"),
+                &format!("registerTaskDef.arg0[{i}]"),
             ));
         }
         check(errors)?;
@@ -509,7 +514,7 @@ impl Exec<'_> {
 
     /// `PUT /metadata/taskdefs`.
     pub(crate) fn update_task_def(&mut self, mut def: TaskDef) -> EngineResult<()> {
-        check(validate_task_def(&def, "updateTaskDef.taskDefinition"))?;
+        check(validate_task_def(&def, "updateTaskDef.arg0"))?;
         let Some(existing) = self.store.task_defs.get(&def.name) else {
             return Err(EngineError::NotFound(format!(
                 "No such task by name {}",
@@ -560,7 +565,7 @@ impl Exec<'_> {
         }
         check(validate_workflow_def(
             &def,
-            "registerWorkflowDef.workflowDef",
+            "registerWorkflowDef.arg0",
             &|name, key| self.template_has(name, key),
         ))?;
         match exists {
@@ -586,7 +591,7 @@ impl Exec<'_> {
     pub(crate) fn validate_workflow(&self, def: &WorkflowDef) -> EngineResult<()> {
         check(validate_workflow_def(
             def,
-            "validateWorkflowDef.workflowDef",
+            "validateWorkflowDef.arg0",
             &|name, key| self.template_has(name, key),
         ))
     }
@@ -606,7 +611,7 @@ impl Exec<'_> {
         for (i, def) in defs.iter().enumerate() {
             errors.extend(validate_workflow_def(
                 def,
-                &format!("updateWorkflowDef.workflowDefs[{i}]"),
+                &format!("updateWorkflowDef.arg0[{i}]"),
                 &|name, key| self.template_has(name, key),
             ));
         }
@@ -707,10 +712,7 @@ impl Exec<'_> {
 
     /// `POST /event`.
     pub(crate) fn add_event_handler(&mut self, handler: EventHandler) -> EngineResult<()> {
-        check(validate_event_handler(
-            &handler,
-            "addEventHandler.eventHandler",
-        ))?;
+        check(validate_event_handler(&handler, "addEventHandler.arg0"))?;
         if self.store.event_handlers.contains_key(&handler.name) {
             return Err(EngineError::Conflict(format!(
                 "EventHandler with name {} already exists!",
@@ -725,10 +727,7 @@ impl Exec<'_> {
 
     /// `PUT /event`.
     pub(crate) fn update_event_handler(&mut self, handler: EventHandler) -> EngineResult<()> {
-        check(validate_event_handler(
-            &handler,
-            "updateEventHandler.eventHandler",
-        ))?;
+        check(validate_event_handler(&handler, "updateEventHandler.arg0"))?;
         if !self.store.event_handlers.contains_key(&handler.name) {
             return Err(EngineError::NotFound(format!(
                 "EventHandler with name {} not found!",
@@ -774,13 +773,13 @@ fn summary(def: &WorkflowDef) -> WorkflowDefSummary {
 
 fn validate_event_handler(handler: &EventHandler, path: &str) -> Vec<Violation> {
     let mut errors = Vec::new();
-    if handler.name.trim().is_empty() {
+    if handler.name.is_empty() {
         errors.push(Violation::new(
             format!("{path}.name"),
             "Missing event handler name",
         ));
     }
-    if handler.event.trim().is_empty() {
+    if handler.event.is_empty() {
         errors.push(Violation::new(
             format!("{path}.event"),
             "Missing event location",

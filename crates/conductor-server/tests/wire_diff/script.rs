@@ -1635,6 +1635,16 @@ async fn definition_checks(t: &mut Target, n: &Names) {
         .json(json!({}))
         .send()
         .await;
+    // Names are `@NotEmpty`, not `@NotBlank`: spaces pass.
+    t.req(
+        "workflowdefs.validate_blank_names",
+        Method::POST,
+        "/metadata/workflow/validate",
+    )
+    .json(json!({"name": " ", "ownerEmail": OWNER, "schemaVersion": 2,
+                 "tasks": [{"name": " ", "taskReferenceName": " ", "type": "WAIT"}]}))
+    .send()
+    .await;
 }
 
 /// A task result naming another workflow than its task's: conductor-oss applies it to the task
