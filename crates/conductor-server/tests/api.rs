@@ -1114,6 +1114,73 @@ async fn task_endpoints() {
     api.server.shutdown().await;
 }
 
+/// A `null` where conductor-oss's validators iterate (a SWITCH's cases, a FORK_JOIN's branches,
+/// a DO_WHILE's loop, the definition's tasks, a top-level WAIT's input) fails its validation
+/// with a 500 `HV000028`, on every endpoint that takes a definition; a `null` list of a type
+/// that does not use it passes (3.21.14 and 3.32.3 alike).
+#[tokio::test]
+async fn nulls_the_validators_iterate_fail_as_conductor_oss_fails() {
+    let api = Api::new().await;
+    let def = |task: Value| {
+        json!({"name": "znull", "ownerEmail": "a@b.c", "schemaVersion": 2,
+                                   "tasks": [task]})
+    };
+    let do_while = def(
+        json!({"name": "d", "taskReferenceName": "d", "type": "DO_WHILE",
+                              "loopCondition": "false", "loopOver": null}),
+    );
+    let start = json!({"name": "znull", "workflowDef": do_while.clone()});
+    for (method, path, body) in [
+        ("POST", "/metadata/workflow/validate", do_while.clone()),
+        ("POST", "/metadata/workflow", do_while.clone()),
+        ("PUT", "/metadata/workflow", json!([do_while])),
+        ("POST", "/workflow", start.clone()),
+        ("POST", "/workflow/test", start),
+        (
+            "POST",
+            "/metadata/workflow/validate",
+            def(
+                json!({"name": "s", "taskReferenceName": "s", "type": "SWITCH",
+                       "evaluatorType": "value-param", "expression": "k",
+                       "decisionCases": {"a": [null]}}),
+            ),
+        ),
+        (
+            "POST",
+            "/metadata/workflow/validate",
+            def(
+                json!({"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                       "inputParameters": null}),
+            ),
+        ),
+    ] {
+        let r = api.call(method, path, Some(body)).await;
+        assert_error(
+            &r,
+            500,
+            "HV000028: Unexpected exception during isValid call.",
+        );
+    }
+    let r = api
+        .call(
+            "POST",
+            "/metadata/workflow/validate",
+            Some(def(
+                json!({"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                            "loopOver": null, "decisionCases": null}),
+            )),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    // Nothing was registered.
+    assert_eq!(
+        api.call("GET", "/metadata/workflow/znull", None)
+            .await
+            .status,
+        404
+    );
+}
+
 /// Violation paths name the argument `arg0`, as conductor-oss's classes (compiled without
 /// parameter names) do, and names are `@NotEmpty`, not `@NotBlank`: a name of spaces passes.
 /// Both checked against 3.21.14 and 3.32.3.

@@ -156,16 +156,26 @@ async fn nested_null_and_ignored_values_reach_validation() {
     let (status, body) = api.call("POST", "/metadata/taskdefs", Some(defs)).await;
     assert_eq!(status, 400, "{body}");
 
-    let def = json!({"name": "", "tasks": [null, {
+    let task = json!({
         "name": "a", "taskReferenceName": "a", "type": false, "taskDefinition": "a_task",
         "onStateChange": {"onStart": [null]},
         "subWorkflowParam": {"name": "s", "workflowDefinition": {"name": "i", "updatedBy": false}}
-    }]});
+    });
+    let def = json!({"name": "", "tasks": [task]});
     let (status, body) = api.call("POST", "/metadata/workflow", Some(def)).await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body["validationErrors"][0]["message"],
         "WorkflowDef name cannot be null or empty"
+    );
+    // A null task in the list is one the validators iterate: conductor-oss (3.21.14, 3.32.3)
+    // fails with a 500 there, before reporting the name.
+    let def = json!({"name": "", "tasks": [null, task]});
+    let (status, body) = api.call("POST", "/metadata/workflow", Some(def)).await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(
+        body["message"],
+        "HV000028: Unexpected exception during isValid call."
     );
 
     let test = json!({"name": "", "subWorkflowTestRequest": {

@@ -53,14 +53,14 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 async fn register_workflow(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
-    let def: WorkflowDef = body.json_known()?;
+    let def: WorkflowDef = body.workflow_defs()?;
     let overwrite = q.bool_or("overwrite", false)?;
     engine.with(|e| e.register_workflow_def(def, overwrite))?;
     ok_empty()
 }
 
 async fn update_workflows(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let defs: Vec<WorkflowDef> = body.json_known()?;
+    let defs: Vec<WorkflowDef> = body.workflow_defs()?;
     json(&engine.with(|e| e.update_workflow_defs(defs))?)
 }
 
@@ -75,7 +75,7 @@ async fn list_workflows(State(engine): State<AppState>, q: Q) -> ApiResult {
 }
 
 async fn validate_workflow(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let def: WorkflowDef = body.json_known()?;
+    let def: WorkflowDef = body.workflow_defs()?;
     engine.with(|e| e.validate_workflow(&def))?;
     ok_empty()
 }

@@ -7,6 +7,7 @@
 
 mod health;
 mod metadata;
+mod null_collections;
 mod openapi;
 mod queue;
 mod storage;
@@ -409,6 +410,22 @@ impl Body {
             Some(refused) => Err(refused),
             None => Ok(value),
         }
+    }
+
+    /// [`Body::json_known`] for workflow definitions (one, or a list): then the `null`s
+    /// conductor-oss's validators would dereference (see `null_collections`).
+    pub(crate) fn workflow_defs<T>(&self) -> Result<T, ApiError>
+    where
+        T: DeserializeOwned + schemars::JsonSchema + unknown_constants::KnownConstants + 'static,
+    {
+        let defs: T = self.json_known()?;
+        // It parsed as a definition, so it parses as JSON.
+        let raw: serde_json::Value = serde_json::from_slice(&self.0).unwrap_or_default();
+        let refused = match &raw {
+            serde_json::Value::Array(defs) => defs.iter().find_map(null_collections::refused),
+            def => null_collections::refused(def),
+        };
+        refused.map_or(Ok(defs), Err)
     }
 
     /// Parses an optional JSON body (empty → `None`).

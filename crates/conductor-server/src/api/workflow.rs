@@ -114,7 +114,8 @@ fn start_request(body: &Body) -> Result<(StartWorkflowRequest, bool), ApiError> 
 }
 
 /// Reads a start (or test) request from its JSON: Jackson's coercions, the enum constants of an
-/// inline definition, then the request's bean constraints. `parts` gives the request's inline
+/// inline definition and the `null`s its validators would dereference (`null_collections`),
+/// then the request's bean constraints. `parts` gives the request's inline
 /// definition and priority.
 fn checked_start<T>(
     raw: Value,
@@ -124,10 +125,18 @@ where
     T: serde::de::DeserializeOwned + schemars::JsonSchema + 'static,
 {
     let name_missing = raw.get("name").is_none_or(Value::is_null);
+    let null_refused = raw
+        .get("workflowDef")
+        .filter(|def| def.is_object())
+        .and_then(super::null_collections::refused);
     let request: T = super::openapi::coerce::from_value(raw)
         .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))?;
     let (def, strategy, priority) = parts(&request);
-    if let Some(refused) = strategy.refused().or_else(|| def.refused()) {
+    if let Some(refused) = strategy
+        .refused()
+        .or_else(|| def.refused())
+        .or(null_refused)
+    {
         return Err(refused);
     }
     start_constraints(name_missing && def.is_none(), priority)?;

@@ -1635,6 +1635,34 @@ async fn definition_checks(t: &mut Target, n: &Names) {
         .json(json!({}))
         .send()
         .await;
+    // A `null` the validators iterate: conductor-oss's bean validation fails (HV000028).
+    let null_loop = json!({"name": n.no_flow, "ownerEmail": OWNER, "schemaVersion": 2,
+        "tasks": [{"name": "d", "taskReferenceName": "d", "type": "DO_WHILE",
+                   "loopCondition": "false", "loopOver": null}]});
+    t.req(
+        "workflowdefs.validate_null_loop",
+        Method::POST,
+        "/metadata/workflow/validate",
+    )
+    .json(null_loop.clone())
+    .send()
+    .await;
+    t.req(
+        "workflowdefs.register_null_cases",
+        Method::POST,
+        "/metadata/workflow",
+    )
+    .json(
+        json!({"name": n.no_flow, "ownerEmail": OWNER, "schemaVersion": 2,
+        "tasks": [{"name": "s", "taskReferenceName": "s", "type": "SWITCH",
+                   "evaluatorType": "value-param", "expression": "k", "decisionCases": null}]}),
+    )
+    .send()
+    .await;
+    t.req("workflow.start_null_loop", Method::POST, "/workflow")
+        .json(json!({"name": n.no_flow, "workflowDef": null_loop}))
+        .send()
+        .await;
     // Names are `@NotEmpty`, not `@NotBlank`: spaces pass.
     t.req(
         "workflowdefs.validate_blank_names",
