@@ -141,8 +141,16 @@ pub fn workflow_sampling_ratio() -> f64 {
     }
     static FROM_ENVIRONMENT: OnceLock<f64> = OnceLock::new();
     *FROM_ENVIRONMENT.get_or_init(|| {
+        let sampler = std::env::var("OTEL_TRACES_SAMPLER").ok();
+        if sampler.as_deref().map(str::trim) == Some("traceidratio") {
+            // That sampler ignores the parent's flag, and decides on bits of a workflow's trace
+            // id that are not random (see `is_workflow_sampled`).
+            tracing::warn!(
+                "OTEL_TRACES_SAMPLER=traceidratio decides each span on its trace id's low bits, which for a workflow's trace are not random; use parentbased_traceidratio, which follows the workflow's own decision"
+            );
+        }
         sampling_ratio_from(
-            std::env::var("OTEL_TRACES_SAMPLER").ok().as_deref(),
+            sampler.as_deref(),
             std::env::var("OTEL_TRACES_SAMPLER_ARG").ok().as_deref(),
         )
     })
@@ -166,9 +174,7 @@ pub fn set_workflow_sampling_ratio(ratio: f64) {
 }
 
 /// The ratio set in code, or NaN's bits for "not set: read the environment".
-static SAMPLING_RATIO: AtomicU64 = AtomicU64::new(UNSET_RATIO);
-/// `f64::NAN.to_bits()`, spelled out for a `static`'s initialiser.
-const UNSET_RATIO: u64 = 0x7ff8_0000_0000_0000;
+static SAMPLING_RATIO: AtomicU64 = AtomicU64::new(f64::NAN.to_bits());
 
 /// The workflow sampling ratio the OpenTelemetry SDK's sampler variables describe (see
 /// [`workflow_sampling_ratio`]); an unreadable ratio is 1, as the SDK falls back to.
