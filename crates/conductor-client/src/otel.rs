@@ -436,6 +436,13 @@ mod tests {
         }
     }
 
+    /// The bits of the `n`th of a series of UUIDv4-shaped ids (version and variant bits set, the
+    /// rest spread by a multiplier), as the server makes workflow ids.
+    fn uuid_v4_bits(n: u128) -> u128 {
+        let bits = n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+        (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62)
+    }
+
     /// At a ratio, the share of workflows sampled is that ratio, UUIDs or not, and each
     /// workflow's decision is the same every time (in every process: it depends on the id
     /// alone).
@@ -443,10 +450,7 @@ mod tests {
     fn workflows_are_sampled_at_the_ratio_each_always_the_same_way() {
         let uuids: Vec<String> = (0..4000_u128)
             .map(|n| {
-                // UUIDv4-shaped ids (version and variant bits set), spread by a multiplier.
-                let bits = n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
-                let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
-                let hex = format!("{bits:032x}");
+                let hex = format!("{:032x}", uuid_v4_bits(n));
                 format!(
                     "{}-{}-{}-{}-{}",
                     &hex[..8],
@@ -500,11 +504,7 @@ mod tests {
         use opentelemetry::trace::{SpanKind, TraceContextExt as _};
         use opentelemetry_sdk::trace::{Sampler, ShouldSample as _};
         let ids: Vec<String> = (0..2000_u128)
-            .map(|n| {
-                let bits = n.wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
-                let bits = (bits & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62);
-                format!("{bits:032x}")
-            })
+            .map(|n| format!("{:032x}", uuid_v4_bits(n)))
             .collect();
         let parent_based = Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.25)));
         let ratio_alone = Sampler::TraceIdRatioBased(0.25);

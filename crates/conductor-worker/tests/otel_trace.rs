@@ -200,6 +200,19 @@ async fn finish_child(mut child: Child, out: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// The embedded server, or the real one the suites run against (then with names unique to
+/// this run, so that no other worker polls these tasks), and its URL.
+async fn server() -> (Option<DevServer>, String) {
+    match external_server_url() {
+        Some(url) => (None, url),
+        None => {
+            let server = DevServer::start().await.unwrap();
+            let url = server.url();
+            (Some(server), url)
+        }
+    }
+}
+
 async fn wait_until_completed(client: &ConductorClient, id: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
@@ -290,16 +303,7 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     ) {
         return run_child(&url, &task_type, &PathBuf::from(out)).await;
     }
-    // The embedded server, or the real one the suites run against (then with names unique to
-    // this run, so that no other worker polls these tasks).
-    let (server, url) = match external_server_url() {
-        Some(url) => (None, url),
-        None => {
-            let server = DevServer::start().await.unwrap();
-            let url = server.url();
-            (Some(server), url)
-        }
-    };
+    let (server, url) = server().await;
     let client = ConductorClient::new(Configuration::new(&url)).unwrap();
     let (reserve, charge, flow) = (
         unique_name("reserve"),
@@ -404,14 +408,7 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_sampled_out_workflow_has_no_spans_and_a_sampled_one_all_of_them() {
-    let (server, url) = match external_server_url() {
-        Some(url) => (None, url),
-        None => {
-            let server = DevServer::start().await.unwrap();
-            let url = server.url();
-            (Some(server), url)
-        }
-    };
+    let (server, url) = server().await;
     let client = ConductorClient::new(Configuration::new(&url)).unwrap();
     let (task, flow) = (unique_name("sampled"), unique_name("sampled_flow"));
     let metadata = client.metadata_client();
