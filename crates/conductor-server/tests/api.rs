@@ -1114,6 +1114,149 @@ async fn task_endpoints() {
     api.server.shutdown().await;
 }
 
+/// Field constraints of definitions with conductor-oss's texts, paths and offending values
+/// (3.32.3; 3.21.14 alike but for `totalTimeoutSeconds`, which it does not check).
+#[tokio::test]
+async fn field_constraints_report_conductor_oss_texts_paths_and_values() {
+    let api = Api::new().await;
+    let errors = |r: &Reply| -> Vec<(String, String, Value)> {
+        r.json()["validationErrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| {
+                (
+                    v["path"].as_str().unwrap().to_owned(),
+                    v["message"].as_str().unwrap().to_owned(),
+                    v.get("invalidValue").cloned().unwrap_or(Value::Null),
+                )
+            })
+            .collect()
+    };
+    let task_def = |field: &str, value: i64| {
+        let mut def = json!({"name": "zq", "ownerEmail": "a@b.c"});
+        def[field] = json!(value);
+        json!([def])
+    };
+    for (field, value, message) in [
+        (
+            "responseTimeoutSeconds",
+            0,
+            "TaskDef responseTimeoutSeconds: 0 should be minimum 1 second",
+        ),
+        (
+            "pollTimeoutSeconds",
+            -1,
+            "TaskDef pollTimeoutSeconds: 0 must be >= 0",
+        ),
+        (
+            "backoffScaleFactor",
+            0,
+            "Backoff scale factor. Applicable for LINEAR_BACKOFF",
+        ),
+        (
+            "totalTimeoutSeconds",
+            -1,
+            "TaskDef totalTimeoutSeconds: 0 must be >= 0",
+        ),
+    ] {
+        let r = api
+            .call("POST", "/metadata/taskdefs", Some(task_def(field, value)))
+            .await;
+        assert_eq!(r.status, 400, "{field}: {}", r.text);
+        assert_eq!(
+            errors(&r),
+            [(
+                format!("registerTaskDef.arg0[0].{field}"),
+                message.to_owned(),
+                json!(value.to_string())
+            )]
+        );
+    }
+
+    let def = |extra: Value, task: Value| {
+        let mut def = json!({"name": "zq", "ownerEmail": "a@b.c", "schemaVersion": 2,
+                             "tasks": [task]});
+        def.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        def
+    };
+    let wait = json!({"name": "w", "taskReferenceName": "w", "type": "WAIT"});
+    let validate = |body: Value| api.call("POST", "/metadata/workflow/validate", Some(body));
+    // A negative timeout is taken (it never times out).
+    let r = validate(def(json!({"timeoutSeconds": -1}), wait.clone())).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = validate(def(json!({"schemaVersion": 3}), wait.clone())).await;
+    assert_eq!(
+        errors(&r),
+        [(
+            "validateWorkflowDef.arg0.schemaVersion".to_owned(),
+            "workflowDef schemaVersion: 2 is only supported".to_owned(),
+            json!("3")
+        )]
+    );
+    let r = validate(def(
+        json!({}),
+        json!({"name": "", "taskReferenceName": "", "type": "SIMPLE", "startDelay": -1}),
+    ))
+    .await;
+    let mut found = errors(&r);
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        found,
+        [
+            (
+                "validateWorkflowDef.arg0.tasks[0].name".to_owned(),
+                "WorkflowTask name cannot be empty or null".to_owned(),
+                Value::Null
+            ),
+            (
+                "validateWorkflowDef.arg0.tasks[0].startDelay".to_owned(),
+                "must be greater than or equal to 0".to_owned(),
+                json!("-1")
+            ),
+            (
+                "validateWorkflowDef.arg0.tasks[0].taskReferenceName".to_owned(),
+                "WorkflowTask taskReferenceName name cannot be empty or null".to_owned(),
+                Value::Null
+            ),
+        ]
+    );
+
+    // `actions: null` also breaks the list's `@NotNull`; an absent list only its emptiness.
+    let handler = |actions: Option<Value>| {
+        let mut handler = json!({"name": "zq", "event": "conductor:x:y"});
+        if let Some(actions) = actions {
+            handler["actions"] = actions;
+        }
+        handler
+    };
+    let r = api
+        .call("POST", "/event", Some(handler(Some(Value::Null))))
+        .await;
+    let messages: Vec<String> = errors(&r)
+        .into_iter()
+        .map(|(_, message, _)| message)
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "must not be null",
+            "No actions specified. Please specify at-least one action"
+        ]
+    );
+    let r = api.call("PUT", "/event", Some(handler(None))).await;
+    assert_eq!(
+        errors(&r),
+        [(
+            "updateEventHandler.arg0.actions".to_owned(),
+            "No actions specified. Please specify at-least one action".to_owned(),
+            Value::Null
+        )]
+    );
+}
+
 /// A `null` where conductor-oss's validators iterate (a SWITCH's cases, a FORK_JOIN's branches,
 /// a DO_WHILE's loop, the definition's tasks, a top-level WAIT's input) fails its validation
 /// with a 500 `HV000028`, on every endpoint that takes a definition; a `null` list of a type

@@ -169,18 +169,27 @@ async fn delete_task_def(State(engine): State<AppState>, P(name): P<String>) -> 
 
 async fn add_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
     let handler: EventHandler = body.json_known()?;
+    let actions_null = actions_null(&body);
     engine
-        .with(|e| e.add_event_handler(handler))
+        .with(|e| e.add_event_handler(handler, actions_null))
         .map_err(dao_error)?;
     ok_empty()
 }
 
 async fn update_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
     let handler: EventHandler = body.json_known()?;
+    let actions_null = actions_null(&body);
     engine
-        .with(|e| e.update_event_handler(handler))
+        .with(|e| e.update_event_handler(handler, actions_null))
         .map_err(dao_error)?;
     ok_empty()
+}
+
+/// Whether an event handler's body sets `actions` to `null` (the models read it as empty):
+/// conductor-oss then reports its `@NotNull` too.
+fn actions_null(body: &Body) -> bool {
+    serde_json::from_slice::<serde_json::Value>(&body.0)
+        .is_ok_and(|raw| raw.get("actions").is_some_and(serde_json::Value::is_null))
 }
 
 async fn list_handlers(State(engine): State<AppState>) -> ApiResult {

@@ -26,21 +26,28 @@ pub(crate) fn validate_task_def(def: &TaskDef, path: &str) -> Vec<Violation> {
             "TaskDef name cannot be null or empty",
         ));
     }
+    // A violated number carries its value (`invalidValue`), as conductor-oss's do; its message
+    // templates name the bound where they mean the value (`0 must be >= 0`).
+    let number = |field: &str, message: String, value: String| Violation {
+        path: format!("{path}.{field}"),
+        message,
+        invalid_value: Some(value),
+    };
     if def.retry_count < 0 {
-        // conductor-oss's message template names the bound where it means the value.
-        errors.push(Violation {
-            path: format!("{path}.retryCount"),
-            message: "TaskDef retryCount: 0 must be >= 0".to_owned(),
-            invalid_value: Some(def.retry_count.to_string()),
-        });
+        errors.push(number(
+            "retryCount",
+            "TaskDef retryCount: 0 must be >= 0".to_owned(),
+            def.retry_count.to_string(),
+        ));
     }
     if def.response_timeout_seconds < 1 {
-        errors.push(Violation::new(
-            format!("{path}.responseTimeoutSeconds"),
+        errors.push(number(
+            "responseTimeoutSeconds",
             format!(
-                "TaskDef responseTimeoutSeconds: {} must be greater than 0",
+                "TaskDef responseTimeoutSeconds: {} should be minimum 1 second",
                 def.response_timeout_seconds
             ),
+            def.response_timeout_seconds.to_string(),
         ));
     }
     if def.timeout_seconds > 0 && def.response_timeout_seconds > def.timeout_seconds {
@@ -50,6 +57,14 @@ pub(crate) fn validate_task_def(def: &TaskDef, path: &str) -> Vec<Violation> {
                 "TaskDef: {} responseTimeoutSeconds: {} must be less than timeoutSeconds: {}",
                 def.name, def.response_timeout_seconds, def.timeout_seconds
             ),
+        ));
+    }
+    // 3.32.3's bound; 3.21.14 does not check it.
+    if def.total_timeout_seconds < 0 {
+        errors.push(number(
+            "totalTimeoutSeconds",
+            "TaskDef totalTimeoutSeconds: 0 must be >= 0".to_owned(),
+            def.total_timeout_seconds.to_string(),
         ));
     }
     if def.total_timeout_seconds > 0 && def.timeout_seconds > def.total_timeout_seconds {
@@ -62,18 +77,17 @@ pub(crate) fn validate_task_def(def: &TaskDef, path: &str) -> Vec<Violation> {
         ));
     }
     if def.backoff_scale_factor < 1 {
-        errors.push(Violation::new(
-            format!("{path}.backoffScaleFactor"),
-            format!(
-                "TaskDef backoffScaleFactor: {} must be >= 1",
-                def.backoff_scale_factor
-            ),
+        errors.push(number(
+            "backoffScaleFactor",
+            "Backoff scale factor. Applicable for LINEAR_BACKOFF".to_owned(),
+            def.backoff_scale_factor.to_string(),
         ));
     }
-    if def.poll_timeout_seconds.is_some_and(|p| p < 0) {
-        errors.push(Violation::new(
-            format!("{path}.pollTimeoutSeconds"),
-            "TaskDef pollTimeoutSeconds: must be >= 0",
+    if let Some(poll_timeout) = def.poll_timeout_seconds.filter(|p| *p < 0) {
+        errors.push(number(
+            "pollTimeoutSeconds",
+            "TaskDef pollTimeoutSeconds: 0 must be >= 0".to_owned(),
+            poll_timeout.to_string(),
         ));
     }
     errors
@@ -230,15 +244,22 @@ fn validate_workflow_task(
 ) {
     if task.name.is_empty() {
         errors.push(Violation::new(
-            path,
+            format!("{path}.name"),
             "WorkflowTask name cannot be empty or null",
         ));
     }
     if task.task_reference_name.is_empty() {
         errors.push(Violation::new(
-            path,
+            format!("{path}.taskReferenceName"),
             "WorkflowTask taskReferenceName name cannot be empty or null",
         ));
+    }
+    if task.start_delay < 0 {
+        errors.push(Violation {
+            path: format!("{path}.startDelay"),
+            message: "must be greater than or equal to 0".to_owned(),
+            invalid_value: Some(task.start_delay.to_string()),
+        });
     }
     let input = &task.input_parameters;
     for message in type_violations(task, template_has) {
@@ -295,17 +316,13 @@ pub(crate) fn validate_workflow_def(
         ));
     }
     if def.schema_version != 2 {
-        errors.push(Violation::new(
-            format!("{path}.schemaVersion"),
-            "workflowDef schemaVersion: 2 is only supported",
-        ));
+        errors.push(Violation {
+            path: format!("{path}.schemaVersion"),
+            message: "workflowDef schemaVersion: 2 is only supported".to_owned(),
+            invalid_value: Some(def.schema_version.to_string()),
+        });
     }
-    if def.timeout_seconds < 0 {
-        errors.push(Violation::new(
-            format!("{path}.timeoutSeconds"),
-            "timeoutSeconds must be >= 0",
-        ));
-    }
+    // A negative `timeoutSeconds` passes (3.21.14 and 3.32.3 register it): it never times out.
     for (i, task) in def.tasks.iter().enumerate() {
         validate_workflow_task(
             task,
@@ -711,8 +728,16 @@ impl Exec<'_> {
     }
 
     /// `POST /event`.
-    pub(crate) fn add_event_handler(&mut self, handler: EventHandler) -> EngineResult<()> {
-        check(validate_event_handler(&handler, "addEventHandler.arg0"))?;
+    pub(crate) fn add_event_handler(
+        &mut self,
+        handler: EventHandler,
+        actions_null: bool,
+    ) -> EngineResult<()> {
+        check(validate_event_handler(
+            &handler,
+            actions_null,
+            "addEventHandler.arg0",
+        ))?;
         if self.store.event_handlers.contains_key(&handler.name) {
             return Err(EngineError::Conflict(format!(
                 "EventHandler with name {} already exists!",
@@ -726,8 +751,16 @@ impl Exec<'_> {
     }
 
     /// `PUT /event`.
-    pub(crate) fn update_event_handler(&mut self, handler: EventHandler) -> EngineResult<()> {
-        check(validate_event_handler(&handler, "updateEventHandler.arg0"))?;
+    pub(crate) fn update_event_handler(
+        &mut self,
+        handler: EventHandler,
+        actions_null: bool,
+    ) -> EngineResult<()> {
+        check(validate_event_handler(
+            &handler,
+            actions_null,
+            "updateEventHandler.arg0",
+        ))?;
         if !self.store.event_handlers.contains_key(&handler.name) {
             return Err(EngineError::NotFound(format!(
                 "EventHandler with name {} not found!",
@@ -771,8 +804,20 @@ fn summary(def: &WorkflowDef) -> WorkflowDefSummary {
     }
 }
 
-fn validate_event_handler(handler: &EventHandler, path: &str) -> Vec<Violation> {
+/// An event handler's constraints; `actions_null` when its body set `actions` to `null`, which
+/// also breaks its `@NotNull` (listed first, as 3.32.3 does; 3.21.14 lists it second).
+fn validate_event_handler(
+    handler: &EventHandler,
+    actions_null: bool,
+    path: &str,
+) -> Vec<Violation> {
     let mut errors = Vec::new();
+    if actions_null {
+        errors.push(Violation::new(
+            format!("{path}.actions"),
+            "must not be null",
+        ));
+    }
     if handler.name.is_empty() {
         errors.push(Violation::new(
             format!("{path}.name"),

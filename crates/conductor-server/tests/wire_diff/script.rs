@@ -1663,6 +1663,31 @@ async fn definition_checks(t: &mut Target, n: &Names) {
         .json(json!({"name": n.no_flow, "workflowDef": null_loop}))
         .send()
         .await;
+    // Numbers out of their bounds carry their value (`invalidValue`).
+    t.req(
+        "taskdefs.register_bad_numbers",
+        Method::POST,
+        "/metadata/taskdefs",
+    )
+    .json(
+        json!([{"name": n.no_task, "ownerEmail": OWNER, "responseTimeoutSeconds": 0,
+                  "pollTimeoutSeconds": -1, "backoffScaleFactor": 0}]),
+    )
+    .send()
+    .await;
+    t.req(
+        "workflowdefs.validate_negative_timeout_and_delay",
+        Method::POST,
+        "/metadata/workflow/validate",
+    )
+    .json(
+        json!({"name": n.no_flow, "ownerEmail": OWNER, "schemaVersion": 2,
+                 "timeoutSeconds": -1,
+                 "tasks": [{"name": "w", "taskReferenceName": "w", "type": "WAIT",
+                            "startDelay": -1}]}),
+    )
+    .send()
+    .await;
     // Names are `@NotEmpty`, not `@NotBlank`: spaces pass.
     t.req(
         "workflowdefs.validate_blank_names",
