@@ -1114,6 +1114,39 @@ async fn task_endpoints() {
     api.server.shutdown().await;
 }
 
+/// A start request whose input is in external storage: the server wrote no such payload, so,
+/// as conductor-oss's default storage, it cannot download it (500); an unknown definition is
+/// reported first, and an input or a blank path means the path is not read.
+#[tokio::test]
+async fn a_start_with_an_input_in_external_storage_cannot_download_it() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    let start = |body: Value| api.call("POST", "/workflow", Some(body));
+    assert_error(
+        &start(json!({"name": "wf", "externalInputPayloadStoragePath": "x/y.json"})).await,
+        500,
+        "Unable to download payload from external storage path: x/y.json",
+    );
+    assert_error(
+        &start(json!({"name": "wf", "input": {}, "externalInputPayloadStoragePath": "x/y.json"}))
+            .await,
+        500,
+        "Unable to download payload from external storage path: x/y.json",
+    );
+    assert_error(
+        &start(json!({"name": "nope", "externalInputPayloadStoragePath": "x/y.json"})).await,
+        404,
+        "No such workflow defined. name=nope, version=null",
+    );
+    for body in [
+        json!({"name": "wf", "input": {"a": 1}, "externalInputPayloadStoragePath": "x/y.json"}),
+        json!({"name": "wf", "externalInputPayloadStoragePath": " "}),
+    ] {
+        let r = start(body).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+}
+
 /// Field constraints of definitions with conductor-oss's texts, paths and offending values
 /// (3.32.3; 3.21.14 alike but for `totalTimeoutSeconds`, which it does not check).
 #[tokio::test]

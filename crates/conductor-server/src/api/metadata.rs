@@ -93,7 +93,7 @@ async fn latest_versions(State(engine): State<AppState>) -> ApiResult {
 }
 
 async fn get_workflow(State(engine): State<AppState>, P(name): P<String>, q: Q) -> ApiResult {
-    let version: Option<i32> = q.parse_opt("version")?;
+    let version: Option<i32> = q.parse_opt("version", "java.lang.Integer")?;
     json(&engine.read(|e| e.get_workflow_def(&name, version))?)
 }
 
@@ -105,10 +105,12 @@ async fn delete_workflow(
     State(engine): State<AppState>,
     P((name, version)): P<(String, String)>,
 ) -> ApiResult {
-    let version: i32 = version.parse().map_err(|_| {
-        super::ApiError::internal(format!(
-            "Failed to convert value of type 'java.lang.String' to required type 'java.lang.Integer'; For input string: \"{version}\""
-        ))
+    let version: i32 = version.trim().parse().map_err(|_| {
+        super::conversion_error(
+            "version",
+            "java.lang.Integer",
+            &format!("For input string: \"{version}\""),
+        )
     })?;
     engine
         .with(|e| e.delete_workflow_def(&name, version))

@@ -328,19 +328,29 @@ impl Q {
             .unwrap_or_default()
     }
 
-    /// A typed value with a default; a malformed value is a 500 like Spring's conversion error.
-    pub(crate) fn parse_or<T: FromStr>(&self, name: &str, default: T) -> Result<T, ApiError> {
-        Ok(self.parse_opt(name)?.unwrap_or(default))
+    /// A typed value with a default; a malformed value is a 500 like Spring's conversion error,
+    /// naming the Java parameter's type (`int`, `long`: conductor-oss's primitives, which is
+    /// what a parameter with a default is).
+    pub(crate) fn parse_or<T: FromStr>(
+        &self,
+        name: &str,
+        java_type: &str,
+        default: T,
+    ) -> Result<T, ApiError> {
+        Ok(self.parse_opt(name, java_type)?.unwrap_or(default))
     }
 
-    /// An optional typed value.
-    pub(crate) fn parse_opt<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+    /// An optional typed value (`java_type` as in [`Q::parse_or`]; conductor-oss's optional
+    /// numbers are boxed: `java.lang.Integer`, `java.lang.Long`).
+    pub(crate) fn parse_opt<T: FromStr>(
+        &self,
+        name: &str,
+        java_type: &str,
+    ) -> Result<Option<T>, ApiError> {
         match self.non_empty(name) {
             None => Ok(None),
             Some(raw) => raw.trim().parse().map(Some).map_err(|_| {
-                ApiError::internal(format!(
-                    "Failed to convert value of type 'java.lang.String' to required type; For input string: \"{raw}\" (parameter '{name}')"
-                ))
+                conversion_error(name, java_type, &format!("For input string: \"{raw}\""))
             }),
         }
     }
@@ -351,9 +361,11 @@ impl Q {
             None => Ok(default),
             Some(raw) if raw.eq_ignore_ascii_case("true") => Ok(true),
             Some(raw) if raw.eq_ignore_ascii_case("false") => Ok(false),
-            Some(raw) => Err(ApiError::internal(format!(
-                "Failed to convert value of type 'java.lang.String' to required type 'boolean'; Invalid boolean value [{raw}] (parameter '{name}')"
-            ))),
+            Some(raw) => Err(conversion_error(
+                name,
+                "boolean",
+                &format!("Invalid boolean value [{raw}]"),
+            )),
         }
     }
 
@@ -363,6 +375,26 @@ impl Q {
             ApiError::internal(format!("Required request parameter '{name}' for method parameter type String is not present"))
         })
     }
+}
+
+/// Spring's failure to convert a request parameter or path variable `name` to its Java type (a
+/// 500), worded as conductor-oss 3.21.14 and 3.32.3 answer it.
+pub(crate) fn conversion_error(name: &str, java_type: &str, detail: &str) -> ApiError {
+    ApiError::internal(format!(
+        "Method parameter '{name}': Failed to convert value of type 'java.lang.String' to required type '{java_type}'; {detail}"
+    ))
+}
+
+/// [`conversion_error`] for a path variable `name` of a Java enum type that has no constant
+/// `raw`.
+pub(crate) fn enum_path_error(name: &str, java_enum: &str, raw: &str) -> ApiError {
+    conversion_error(
+        name,
+        java_enum,
+        &format!(
+            "Failed to convert from type [java.lang.String] to type [@org.springframework.web.bind.annotation.PathVariable {java_enum}] for value [{raw}]"
+        ),
+    )
 }
 
 /// The raw request body.

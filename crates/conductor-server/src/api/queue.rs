@@ -89,9 +89,11 @@ async fn publish(
 ) -> ApiResult {
     let task_status = TaskStatus::from_wire(status);
     if task_status.is_unknown() {
-        return Err(ApiError::internal(format!(
-            "Failed to convert value of type 'java.lang.String' to required type 'Task.Status'; No enum constant com.netflix.conductor.common.metadata.tasks.Task.Status.{status}"
-        )));
+        return Err(super::enum_path_error(
+            "status",
+            "com.netflix.conductor.model.TaskModel$Status",
+            status,
+        ));
     }
     let output: JsonMap = body.json()?;
     let result_status = match task_status {

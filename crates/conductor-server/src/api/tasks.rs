@@ -88,8 +88,8 @@ async fn batch_poll(
 ) -> ApiResult {
     let worker = q.get("workerid").map(str::to_owned);
     let domain = q.non_empty("domain").map(str::to_owned);
-    let count: i64 = q.parse_or("count", 1)?;
-    let timeout: i64 = q.parse_or("timeout", 100)?;
+    let count: i64 = q.parse_or("count", "int", 1)?;
+    let timeout: i64 = q.parse_or("timeout", "int", 100)?;
     if timeout > i64::try_from(MAX_LONG_POLL_MS).unwrap_or(i64::MAX) {
         return Err(ApiError::bad_request(
             "Long Poll Timeout value cannot be more than 5 seconds",
@@ -191,9 +191,11 @@ fn update_v2_violations(result: &TaskResult) -> String {
 fn result_status(raw: &str) -> Result<TaskResultStatus, ApiError> {
     let status = TaskResultStatus::from_wire(raw);
     if status.is_unknown() {
-        return Err(ApiError::internal(format!(
-            "Failed to convert value of type 'java.lang.String' to required type 'TaskResult.Status'; No enum constant com.netflix.conductor.common.metadata.tasks.TaskResult.Status.{raw}"
-        )));
+        return Err(super::enum_path_error(
+            "status",
+            "com.netflix.conductor.common.metadata.tasks.TaskResult$Status",
+            raw,
+        ));
     }
     Ok(status)
 }
@@ -278,7 +280,7 @@ async fn signal_sync(
         .non_empty("returnStrategy")
         .map_or(ReturnStrategy::TargetWorkflow, ReturnStrategy::from_wire);
     // A Java `long`: a negative value is accepted (and reads as no wait).
-    let timeout_ms = u64::try_from(q.parse_or::<i64>("timeoutMillis", 5000)?).unwrap_or(0);
+    let timeout_ms = u64::try_from(q.parse_or::<i64>("timeoutMillis", "long", 5000)?).unwrap_or(0);
     let Some((target, reference)) = blocking_wait(&engine, &workflow_id)? else {
         return Err(ApiError::new(
             axum::http::StatusCode::NOT_FOUND,
@@ -418,8 +420,8 @@ async fn remove_from_queue(
 
 fn search_params(q: &Q) -> Result<crate::engine::workflow_ops::SearchParams, ApiError> {
     Ok(crate::engine::workflow_ops::SearchParams {
-        start: q.parse_or("start", 0)?,
-        size: q.parse_or("size", 100)?,
+        start: q.parse_or("start", "int", 0)?,
+        size: q.parse_or("size", "int", 100)?,
         sort: q.get("sort").map(str::to_owned),
         free_text: q.get("freeText").map(str::to_owned),
         query: q.get("query").map(str::to_owned),

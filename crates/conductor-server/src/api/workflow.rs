@@ -78,21 +78,46 @@ pub(super) fn routes() -> Router<AppState> {
 /// definition up before `WorkflowExecutorOps.validateWorkflow` rejects the input), an unknown
 /// definition is reported first.
 fn null_input_error(engine: &AppState, request: &StartWorkflowRequest) -> ApiError {
+    unknown_definition(engine, request)
+        .unwrap_or_else(|| ApiError::bad_request("NULL input passed when starting workflow"))
+}
+
+/// The 404 of a start request whose definition is neither inline nor registered.
+fn unknown_definition(engine: &AppState, request: &StartWorkflowRequest) -> Option<ApiError> {
     let known = request.workflow_def.is_some()
         || engine.with(|e| {
             e.store
                 .workflow_def(&request.name, request.version)
                 .is_some()
         });
-    if known {
-        return ApiError::bad_request("NULL input passed when starting workflow");
+    (!known).then(|| {
+        EngineError::NotFound(format!(
+            "No such workflow defined. name={}, version={}",
+            request.name,
+            request.version.map_or("null".to_owned(), |v| v.to_string())
+        ))
+        .into()
+    })
+}
+
+/// The error for a start request whose input is in external storage (an empty input and a
+/// non-blank `externalInputPayloadStoragePath`): the embedded server stores no payloads, and
+/// like conductor-oss's default storage, whose payloads the server alone writes, it cannot
+/// download one (a 500, after an unknown definition's 404). With an input, the path is ignored,
+/// as there.
+fn external_input_error(engine: &AppState, request: &StartWorkflowRequest) -> Option<ApiError> {
+    let path = request
+        .external_input_payload_storage_path
+        .as_deref()
+        .filter(|path| !path.trim().is_empty())?;
+    if !request.input.is_empty() {
+        return None;
     }
-    EngineError::NotFound(format!(
-        "No such workflow defined. name={}, version={}",
-        request.name,
-        request.version.map_or("null".to_owned(), |v| v.to_string())
-    ))
-    .into()
+    Some(unknown_definition(engine, request).unwrap_or_else(|| {
+        ApiError::internal(format!(
+            "Unable to download payload from external storage path: {path}"
+        ))
+    }))
 }
 
 /// Parses a start request, enforcing what OSS validates (name, priority); the second value
@@ -224,6 +249,9 @@ async fn start(State(engine): State<AppState>, body: Body) -> ApiResult {
     if null_input {
         return Err(null_input_error(&engine, &request));
     }
+    if let Some(error) = external_input_error(&engine, &request) {
+        return Err(error);
+    }
     validate_inline_def(&engine, &request)?;
     let id = engine
         .run(|e| e.start_workflow(start_params(request)))
@@ -238,8 +266,8 @@ async fn start_by_name(
     body: Body,
 ) -> ApiResult {
     let input: JsonMap = body.json()?;
-    let version: Option<i32> = q.parse_opt("version")?;
-    let priority: i32 = q.parse_or("priority", 0)?;
+    let version: Option<i32> = q.parse_opt("version", "java.lang.Integer")?;
+    let priority: i32 = q.parse_or("priority", "int", 0)?;
     // `@Min(0)` / `@Max(99)` on the parameter.
     let bound = if priority < 0 {
         Some("0 is the minimum priority value")
@@ -295,8 +323,8 @@ async fn status(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiRe
 
 async fn tasks(State(engine): State<AppState>, P(id): P<String>, q: Q) -> ApiResult {
     // Java `int`s, cut as Java's `subList` cuts (see `workflow_tasks`).
-    let start = q.parse_or::<i32>("start", 0)?;
-    let count = q.parse_or::<i32>("count", 15)?;
+    let start = q.parse_or::<i32>("start", "java.lang.Integer", 0)?;
+    let count = q.parse_or::<i32>("count", "java.lang.Integer", 15)?;
     let statuses = q.all("status");
     json(
         &engine
@@ -427,9 +455,9 @@ async fn correlated_batch(
 }
 
 async fn running(State(engine): State<AppState>, P(name): P<String>, q: Q) -> ApiResult {
-    let version: i32 = q.parse_or("version", 1)?;
-    let start: i64 = q.parse_or("startTime", 0)?;
-    let end: i64 = q.parse_or("endTime", 0)?;
+    let version: i32 = q.parse_or("version", "int", 1)?;
+    let start: i64 = q.parse_or("startTime", "java.lang.Long", 0)?;
+    let end: i64 = q.parse_or("endTime", "java.lang.Long", 0)?;
     let window = (start != 0 && end != 0).then_some((start, end));
     json(&engine.run(|e| e.running_ids(&name, version, window)).await)
 }
@@ -448,8 +476,8 @@ async fn decide(State(engine): State<AppState>, P(id): P<String>) -> ApiResult {
 
 fn search_params(q: &Q) -> Result<SearchParams, ApiError> {
     Ok(SearchParams {
-        start: q.parse_or("start", 0)?,
-        size: q.parse_or("size", 100)?,
+        start: q.parse_or("start", "int", 0)?,
+        size: q.parse_or("size", "int", 100)?,
         sort: q.get("sort").map(str::to_owned),
         free_text: q.get("freeText").map(str::to_owned),
         query: q.get("query").map(str::to_owned),
@@ -651,7 +679,7 @@ async fn execute(
         .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
     let wait_refs = q.all("waitUntilTaskRef");
     // A Java `int`: 0 reads as the default, a negative value as no wait (as on 3.32.3).
-    let wait_seconds = match q.parse_or::<i32>("waitForSeconds", 10)? {
+    let wait_seconds = match q.parse_or::<i32>("waitForSeconds", "int", 10)? {
         0 => 10,
         n => u64::try_from(n).unwrap_or(0),
     };

@@ -1663,6 +1663,15 @@ async fn definition_checks(t: &mut Target, n: &Names) {
         .json(json!({"name": n.no_flow, "workflowDef": null_loop}))
         .send()
         .await;
+    // An input in external storage the server never wrote cannot be downloaded.
+    t.req(
+        "workflow.start_external_input_missing",
+        Method::POST,
+        "/workflow",
+    )
+    .json(json!({"name": n.flow, "externalInputPayloadStoragePath": "wire/diff.json"}))
+    .send()
+    .await;
     // Numbers out of their bounds carry their value (`invalidValue`).
     t.req(
         "taskdefs.register_bad_numbers",
