@@ -1114,6 +1114,80 @@ async fn task_endpoints() {
     api.server.shutdown().await;
 }
 
+/// A JSON array where an object is expected fails the body as Jackson fails it (serde would
+/// read `[]` as a struct of defaults), naming conductor-oss's class.
+#[tokio::test]
+async fn an_array_for_an_object_body_is_a_parse_error() {
+    let api = Api::new().await;
+    api.setup_simple().await;
+    for (path, class) in [
+        (
+            "/tasks",
+            "com.netflix.conductor.common.metadata.tasks.TaskResult",
+        ),
+        (
+            "/tasks/update-v2",
+            "com.netflix.conductor.common.metadata.tasks.TaskResult",
+        ),
+        (
+            "/metadata/workflow/validate",
+            "com.netflix.conductor.common.metadata.workflow.WorkflowDef",
+        ),
+        (
+            "/event",
+            "com.netflix.conductor.common.metadata.events.EventHandler",
+        ),
+        (
+            "/workflow",
+            "com.netflix.conductor.common.metadata.workflow.StartWorkflowRequest",
+        ),
+        (
+            "/workflow/test",
+            "com.netflix.conductor.common.run.WorkflowTestRequest",
+        ),
+        (
+            "/workflow/wf",
+            "java.util.LinkedHashMap<java.lang.String,java.lang.Object>",
+        ),
+    ] {
+        for body in [json!([]), json!([1])] {
+            assert_error(
+                &api.call("POST", path, Some(body)).await,
+                500,
+                &format!(
+                    "JSON parse error: Cannot deserialize value of type `{class}` from Array value (token `JsonToken.START_ARRAY`)"
+                ),
+            );
+        }
+    }
+}
+
+/// Request parameters and bodies Spring refuses before conductor-oss's code runs: an empty
+/// `taskType` for poll data (`@NotEmpty`: spaces pass), and a log line with no body at all (a
+/// body of spaces is a line).
+#[tokio::test]
+async fn an_empty_poll_data_type_and_a_missing_log_body_are_refused() {
+    let api = Api::new().await;
+    let r = api
+        .call("GET", "/tasks/queue/polldata?taskType=", None)
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert_eq!(
+        r.json()["validationErrors"],
+        json!([{"path": "getPollData.arg0", "message": "TaskType cannot be null or empty.",
+                "invalidValue": ""}])
+    );
+    let r = api
+        .call("GET", "/tasks/queue/polldata?taskType=%20", None)
+        .await;
+    assert_eq!((r.status, r.json()), (200, json!([])));
+    assert_error(
+        &api.call("POST", "/tasks/some-task/log", None).await,
+        500,
+        "Required request body is missing: public void com.netflix.conductor.rest.controllers.TaskResource.log(java.lang.String,java.lang.String)",
+    );
+}
+
 /// A start request whose input is in external storage: the server wrote no such payload, so,
 /// as conductor-oss's default storage, it cannot download it (500); an unknown definition is
 /// reported first, and an input or a blank path means the path is not read.

@@ -426,6 +426,11 @@ impl Body {
         if self.is_blank() {
             return Err(ApiError::internal("Required request body is missing"));
         }
+        if self.0.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+            && let Some(refused) = openapi::coerce::array_refused::<T>()
+        {
+            return Err(ApiError::internal(format!("JSON parse error: {refused}")));
+        }
         serde_json::from_slice(&self.0)
             .or_else(|strict| openapi::coerce::from_slice(&self.0).ok_or(strict))
             .map_err(|e| ApiError::internal(format!("JSON parse error: {e}")))

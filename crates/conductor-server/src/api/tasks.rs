@@ -323,6 +323,12 @@ async fn get_logs(State(engine): State<AppState>, P(id): P<String>) -> ApiResult
 }
 
 async fn add_log(State(engine): State<AppState>, P(id): P<String>, body: Body) -> ApiResult {
+    // A body of spaces is a log line; none at all is Spring's missing body (3.21.14, 3.32.3).
+    if body.0.is_empty() {
+        return Err(ApiError::internal(
+            "Required request body is missing: public void com.netflix.conductor.rest.controllers.TaskResource.log(java.lang.String,java.lang.String)",
+        ));
+    }
     let line = body.text();
     engine.run(|e| e.add_log(&id, line)).await;
     ok_empty()
@@ -383,6 +389,17 @@ async fn queue_all_verbose(State(engine): State<AppState>) -> ApiResult {
 
 async fn poll_data(State(engine): State<AppState>, q: Q) -> ApiResult {
     let task_type = q.required("taskType")?.to_owned();
+    // `@NotEmpty` on the parameter: spaces pass.
+    if task_type.is_empty() {
+        return Err(
+            EngineError::Validation(vec![crate::engine::error::Violation {
+                path: "getPollData.arg0".into(),
+                message: "TaskType cannot be null or empty.".into(),
+                invalid_value: Some(String::new()),
+            }])
+            .into(),
+        );
+    }
     let data: Vec<PollData> = engine
         .run(|e| {
             e.store

@@ -149,6 +149,11 @@ fn checked_start<T>(
 where
     T: serde::de::DeserializeOwned + schemars::JsonSchema + 'static,
 {
+    if raw.is_array()
+        && let Some(refused) = super::openapi::coerce::array_refused::<T>()
+    {
+        return Err(ApiError::internal(format!("JSON parse error: {refused}")));
+    }
     let name_missing = raw.get("name").is_none_or(Value::is_null);
     let null_refused = raw
         .get("workflowDef")

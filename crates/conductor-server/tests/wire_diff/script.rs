@@ -1663,6 +1663,27 @@ async fn definition_checks(t: &mut Target, n: &Names) {
         .json(json!({"name": n.no_flow, "workflowDef": null_loop}))
         .send()
         .await;
+    // Refused before conductor-oss's code runs: an array for an object, an empty `@NotEmpty`
+    // parameter, a missing body.
+    t.req("tasks.update_array", Method::POST, "/tasks")
+        .json(json!([]))
+        .send()
+        .await;
+    t.req(
+        "queue.polldata_empty_type",
+        Method::GET,
+        "/tasks/queue/polldata",
+    )
+    .q("taskType", "")
+    .send()
+    .await;
+    t.req(
+        "tasks.log_missing_body",
+        Method::POST,
+        "/tasks/{task_wf1}/log",
+    )
+    .send()
+    .await;
     // An input in external storage the server never wrote cannot be downloaded.
     t.req(
         "workflow.start_external_input_missing",

@@ -50,6 +50,64 @@ pub(crate) fn from_value<T: DeserializeOwned + JsonSchema + 'static>(
     }
 }
 
+/// Jackson's error for a JSON array where `T`, an object (a class or a map), is expected; `None`
+/// when `T` is not an object. serde reads a struct from an array of its fields in order, so
+/// `[]` would be a struct of defaults here, where conductor-oss fails the body.
+pub(crate) fn array_refused<T: JsonSchema + 'static>() -> Option<String> {
+    let root = schema_of::<T>();
+    if !types(&root).contains(&"object") {
+        return None;
+    }
+    let title = root
+        .get("title")
+        .and_then(Value::as_str)
+        .unwrap_or("Object");
+    let class = JAVA_CLASSES
+        .iter()
+        .find(|(rust, _)| *rust == title)
+        .map_or(title, |(_, java)| *java);
+    Some(format!(
+        "Cannot deserialize value of type `{class}` from Array value (token `JsonToken.START_ARRAY`)"
+    ))
+}
+
+/// The conductor-oss classes of the request bodies, by the models' names, for Jackson's texts.
+const JAVA_CLASSES: &[(&str, &str)] = &[
+    (
+        "TaskResult",
+        "com.netflix.conductor.common.metadata.tasks.TaskResult",
+    ),
+    (
+        "TaskDef",
+        "com.netflix.conductor.common.metadata.tasks.TaskDef",
+    ),
+    (
+        "WorkflowDef",
+        "com.netflix.conductor.common.metadata.workflow.WorkflowDef",
+    ),
+    (
+        "StartWorkflowRequest",
+        "com.netflix.conductor.common.metadata.workflow.StartWorkflowRequest",
+    ),
+    (
+        "RerunWorkflowRequest",
+        "com.netflix.conductor.common.metadata.workflow.RerunWorkflowRequest",
+    ),
+    (
+        "WorkflowTestRequest",
+        "com.netflix.conductor.common.run.WorkflowTestRequest",
+    ),
+    (
+        "EventHandler",
+        "com.netflix.conductor.common.metadata.events.EventHandler",
+    ),
+    // A JSON object of any values (`JsonMap`): a workflow's input, a task's output.
+    (
+        "Map_of_AnyValue",
+        "java.util.LinkedHashMap<java.lang.String,java.lang.Object>",
+    ),
+];
+
 /// Parses JSON text as `T` through [`from_value`]; `None` when it is not JSON or still does not
 /// parse.
 pub(crate) fn from_slice<T: DeserializeOwned + JsonSchema + 'static>(bytes: &[u8]) -> Option<T> {
