@@ -1222,7 +1222,9 @@ async fn a_start_with_an_input_in_external_storage_cannot_download_it() {
 }
 
 /// Field constraints of definitions with conductor-oss's texts, paths and offending values
-/// (3.32.3; 3.21.14 alike but for `totalTimeoutSeconds`, which it does not check).
+/// (3.32.3; 3.21.14 alike but for `totalTimeoutSeconds`, which it does not check): a number's
+/// value, an empty string (not a `null` or absent one, which the models cannot tell apart: the
+/// body can).
 #[tokio::test]
 async fn field_constraints_report_conductor_oss_texts_paths_and_values() {
     let api = Api::new().await;
@@ -1316,7 +1318,7 @@ async fn field_constraints_report_conductor_oss_texts_paths_and_values() {
             (
                 "validateWorkflowDef.arg0.tasks[0].name".to_owned(),
                 "WorkflowTask name cannot be empty or null".to_owned(),
-                Value::Null
+                json!("")
             ),
             (
                 "validateWorkflowDef.arg0.tasks[0].startDelay".to_owned(),
@@ -1326,6 +1328,49 @@ async fn field_constraints_report_conductor_oss_texts_paths_and_values() {
             (
                 "validateWorkflowDef.arg0.tasks[0].taskReferenceName".to_owned(),
                 "WorkflowTask taskReferenceName name cannot be empty or null".to_owned(),
+                json!("")
+            ),
+        ]
+    );
+
+    // An empty string is reported as the offending value; `null` or an absent key is not.
+    for (name, expected) in [(json!(""), json!("")), (Value::Null, Value::Null)] {
+        let r = api
+            .call(
+                "POST",
+                "/metadata/taskdefs",
+                Some(json!([{"name": name, "ownerEmail": "a@b.c"}])),
+            )
+            .await;
+        assert_eq!(
+            errors(&r),
+            [(
+                "registerTaskDef.arg0[0].name".to_owned(),
+                "TaskDef name cannot be null or empty".to_owned(),
+                expected
+            )]
+        );
+    }
+    let r = api
+        .call(
+            "POST",
+            "/tasks",
+            Some(json!({"taskId": "", "status": "COMPLETED"})),
+        )
+        .await;
+    let mut found = errors(&r);
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        found,
+        [
+            (
+                "updateTask.arg0.taskId".to_owned(),
+                "Task ID cannot be null or empty".to_owned(),
+                json!("")
+            ),
+            (
+                "updateTask.arg0.workflowInstanceId".to_owned(),
+                "Workflow Id cannot be null or empty".to_owned(),
                 Value::Null
             ),
         ]

@@ -55,13 +55,19 @@ pub(super) fn routes() -> Router<AppState> {
 async fn register_workflow(State(engine): State<AppState>, q: Q, body: Body) -> ApiResult {
     let def: WorkflowDef = body.workflow_defs()?;
     let overwrite = q.bool_or("overwrite", false)?;
-    engine.with(|e| e.register_workflow_def(def, overwrite))?;
+    engine
+        .with(|e| e.register_workflow_def(def, overwrite))
+        .map_err(|e| ApiError::from(e).with_body_values(&body))?;
     ok_empty()
 }
 
 async fn update_workflows(State(engine): State<AppState>, body: Body) -> ApiResult {
     let defs: Vec<WorkflowDef> = body.workflow_defs()?;
-    json(&engine.with(|e| e.update_workflow_defs(defs))?)
+    json(
+        &engine
+            .with(|e| e.update_workflow_defs(defs))
+            .map_err(|e| ApiError::from(e).with_body_values(&body))?,
+    )
 }
 
 async fn list_workflows(State(engine): State<AppState>, q: Q) -> ApiResult {
@@ -76,7 +82,9 @@ async fn list_workflows(State(engine): State<AppState>, q: Q) -> ApiResult {
 
 async fn validate_workflow(State(engine): State<AppState>, body: Body) -> ApiResult {
     let def: WorkflowDef = body.workflow_defs()?;
-    engine.with(|e| e.validate_workflow(&def))?;
+    engine
+        .with(|e| e.validate_workflow(&def))
+        .map_err(|e| ApiError::from(e).with_body_values(&body))?;
     ok_empty()
 }
 
@@ -141,7 +149,9 @@ async fn register_task_defs(State(engine): State<AppState>, body: Body) -> ApiRe
     for def in &mut defs {
         def.created_by = Some(CLIENT_APP.to_owned());
     }
-    engine.with(|e| e.register_task_defs(defs))?;
+    engine
+        .with(|e| e.register_task_defs(defs))
+        .map_err(|e| ApiError::from(e).with_body_values(&body))?;
     ok_empty()
 }
 
@@ -150,7 +160,9 @@ async fn update_task_def(State(engine): State<AppState>, body: Body) -> ApiResul
     // `updateTaskDef` stamps the updater; the stored definition keeps a creator.
     def.updated_by = Some(CLIENT_APP.to_owned());
     def.created_by.get_or_insert_with(|| CLIENT_APP.to_owned());
-    engine.with(|e| e.update_task_def(def))?;
+    engine
+        .with(|e| e.update_task_def(def))
+        .map_err(|e| ApiError::from(e).with_body_values(&body))?;
     ok_empty()
 }
 
@@ -174,7 +186,7 @@ async fn add_handler(State(engine): State<AppState>, body: Body) -> ApiResult {
     let actions_null = actions_null(&body);
     engine
         .with(|e| e.add_event_handler(handler, actions_null))
-        .map_err(dao_error)?;
+        .map_err(|e| dao_error(e).with_body_values(&body))?;
     ok_empty()
 }
 
@@ -183,7 +195,7 @@ async fn update_handler(State(engine): State<AppState>, body: Body) -> ApiResult
     let actions_null = actions_null(&body);
     engine
         .with(|e| e.update_event_handler(handler, actions_null))
-        .map_err(dao_error)?;
+        .map_err(|e| dao_error(e).with_body_values(&body))?;
     ok_empty()
 }
 

@@ -189,6 +189,27 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
 
+    /// Fills in the `invalidValue` of each violation that has none from the request body it
+    /// names (`registerTaskDef.arg0[0].name` is the body's `[0].name`), as Hibernate Validator
+    /// reports it: the text of a string, number or boolean there (an empty string too); nothing
+    /// for `null`, an absent key, an object or a list. The models read `""` and `null` alike, so
+    /// only the body can tell them apart.
+    pub(crate) fn with_body_values(mut self, body: &Body) -> Self {
+        let missing = |e: &ValidationError| e.invalid_value.is_none();
+        if !self.body.validation_errors.iter().any(missing) {
+            return self;
+        }
+        let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&body.0) else {
+            return self;
+        };
+        for error in &mut self.body.validation_errors {
+            if error.invalid_value.is_none() {
+                error.invalid_value = body_value(&raw, &error.path);
+            }
+        }
+        self
+    }
+
     /// The body's message.
     #[cfg(test)]
     pub(crate) fn message(&self) -> &str {
@@ -377,6 +398,34 @@ impl Q {
     }
 }
 
+/// The scalar a violation path names in the request body (the method's first argument,
+/// `arg0`): `method.arg0[1].tasks[0].name` is the body's `[1].tasks[0].name`.
+fn body_value(raw: &serde_json::Value, path: &str) -> Option<String> {
+    let (_method, rest) = path.split_once('.')?;
+    let rest = rest.strip_prefix("arg0")?;
+    let mut value = raw;
+    let mut chars = rest;
+    while !chars.is_empty() {
+        if let Some(after) = chars.strip_prefix('[') {
+            let (index, tail) = after.split_once(']')?;
+            value = value.get(index.parse::<usize>().ok()?)?;
+            chars = tail;
+        } else if let Some(after) = chars.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            value = value.get(&after[..end])?;
+            chars = &after[end..];
+        } else {
+            return None;
+        }
+    }
+    match value {
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Bool(flag) => Some(flag.to_string()),
+        _ => None,
+    }
+}
+
 /// Spring's failure to convert a request parameter or path variable `name` to its Java type (a
 /// 500), worded as conductor-oss 3.21.14 and 3.32.3 answer it.
 pub(crate) fn conversion_error(name: &str, java_type: &str, detail: &str) -> ApiError {
@@ -479,5 +528,43 @@ impl Body {
     /// The body as text.
     pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0).into_owned()
+    }
+}
+
+#[cfg(test)]
+mod body_value_tests {
+    use super::body_value;
+    use serde_json::json;
+
+    #[test]
+    fn a_violation_path_names_a_scalar_of_the_body() {
+        let raw = json!([{"name": "", "retryCount": -1, "tasks": [{"name": "a", "optional": true,
+                          "inputParameters": {"k": null}}]}]);
+        let at = |path: &str| body_value(&raw, path);
+        assert_eq!(at("registerTaskDef.arg0[0].name"), Some(String::new()));
+        assert_eq!(
+            at("registerTaskDef.arg0[0].retryCount"),
+            Some("-1".to_owned())
+        );
+        assert_eq!(
+            at("updateWorkflowDef.arg0[0].tasks[0].name"),
+            Some("a".to_owned())
+        );
+        assert_eq!(
+            at("updateWorkflowDef.arg0[0].tasks[0].optional"),
+            Some("true".to_owned())
+        );
+        // Objects, lists, nulls, absent keys, out-of-range indexes and other arguments: none.
+        for path in [
+            "updateWorkflowDef.arg0[0].tasks[0]",
+            "updateWorkflowDef.arg0[0].tasks",
+            "updateWorkflowDef.arg0[0].tasks[0].inputParameters.k",
+            "updateWorkflowDef.arg0[0].description",
+            "updateWorkflowDef.arg0[3].name",
+            "startWorkflow.arg3",
+            "arg0",
+        ] {
+            assert_eq!(at(path), None, "{path}");
+        }
     }
 }

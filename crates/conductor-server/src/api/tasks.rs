@@ -119,7 +119,12 @@ fn task_result(body: &Body) -> Result<TaskResult, ApiError> {
 
 async fn update(State(engine): State<AppState>, body: Body) -> ApiResult {
     let result = task_result(&body)?;
-    text(engine.run(|e| e.update_task(&result)).await?)
+    text(
+        engine
+            .run(|e| e.update_task(&result))
+            .await
+            .map_err(|e| ApiError::from(e).with_body_values(&body))?,
+    )
 }
 
 async fn update_v2(State(engine): State<AppState>, body: Body) -> ApiResult {

@@ -250,14 +250,14 @@ fn start_params(request: StartWorkflowRequest) -> StartParams {
 }
 
 async fn start(State(engine): State<AppState>, body: Body) -> ApiResult {
-    let (request, null_input) = start_request(&body)?;
+    let (request, null_input) = start_request(&body).map_err(|e| e.with_body_values(&body))?;
     if null_input {
         return Err(null_input_error(&engine, &request));
     }
     if let Some(error) = external_input_error(&engine, &request) {
         return Err(error);
     }
-    validate_inline_def(&engine, &request)?;
+    validate_inline_def(&engine, &request).map_err(|e| e.with_body_values(&body))?;
     let id = engine
         .run(|e| e.start_workflow(start_params(request)))
         .await?;
