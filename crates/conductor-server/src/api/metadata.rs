@@ -202,8 +202,8 @@ async fn update_handler(State(engine): State<AppState>, body: Body) -> ApiResult
 /// Whether an event handler's body sets `actions` to `null` (the models read it as empty):
 /// conductor-oss then reports its `@NotNull` too.
 fn actions_null(body: &Body) -> bool {
-    serde_json::from_slice::<serde_json::Value>(&body.0)
-        .is_ok_and(|raw| raw.get("actions").is_some_and(serde_json::Value::is_null))
+    body.raw_json()
+        .is_some_and(|raw| raw.get("actions").is_some_and(serde_json::Value::is_null))
 }
 
 async fn list_handlers(State(engine): State<AppState>) -> ApiResult {

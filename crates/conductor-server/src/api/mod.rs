@@ -199,7 +199,7 @@ impl ApiError {
         if !self.body.validation_errors.iter().any(missing) {
             return self;
         }
-        let Ok(raw) = serde_json::from_slice::<serde_json::Value>(&body.0) else {
+        let Some(raw) = body.raw_json() else {
             return self;
         };
         for error in &mut self.body.validation_errors {
@@ -506,12 +506,19 @@ impl Body {
     {
         let defs: T = self.json_known()?;
         // It parsed as a definition, so it parses as JSON.
-        let raw: serde_json::Value = serde_json::from_slice(&self.0).unwrap_or_default();
+        let raw = self.raw_json().unwrap_or_default();
         let refused = match &raw {
             serde_json::Value::Array(defs) => defs.iter().find_map(null_collections::refused),
             def => null_collections::refused(def),
         };
         refused.map_or(Ok(defs), Err)
+    }
+
+    /// The body as plain JSON, for what the models cannot tell apart (`""` from `null`, a `null`
+    /// from an absent key); `None` when it is not JSON. Read on the paths that need it only
+    /// (definitions, errors): a second parse of the body.
+    pub(crate) fn raw_json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.0).ok()
     }
 
     /// Parses an optional JSON body (empty → `None`).

@@ -397,11 +397,11 @@ async fn poll_data(State(engine): State<AppState>, q: Q) -> ApiResult {
     // `@NotEmpty` on the parameter: spaces pass.
     if task_type.is_empty() {
         return Err(
-            EngineError::Validation(vec![crate::engine::error::Violation {
-                path: "getPollData.arg0".into(),
-                message: "TaskType cannot be null or empty.".into(),
-                invalid_value: Some(String::new()),
-            }])
+            EngineError::Validation(vec![crate::engine::error::Violation::with_value(
+                "getPollData.arg0",
+                "TaskType cannot be null or empty.",
+                "",
+            )])
             .into(),
         );
     }

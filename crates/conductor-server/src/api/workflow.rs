@@ -191,11 +191,11 @@ fn start_constraints(name_missing: bool, priority: i32) -> Result<(), ApiError> 
         None
     };
     if let Some(message) = bound {
-        violations.push(Violation {
-            path: "startWorkflow.arg0.priority".into(),
+        violations.push(Violation::with_value(
+            "startWorkflow.arg0.priority",
             message,
-            invalid_value: Some(priority.to_string()),
-        });
+            priority,
+        ));
     }
     if violations.is_empty() {
         Ok(())
@@ -282,11 +282,11 @@ async fn start_by_name(
         None
     };
     if let Some(message) = bound {
-        return Err(EngineError::Validation(vec![Violation {
-            path: "startWorkflow.arg3".into(),
-            message: message.into(),
-            invalid_value: Some(priority.to_string()),
-        }])
+        return Err(EngineError::Validation(vec![Violation::with_value(
+            "startWorkflow.arg3",
+            message,
+            priority,
+        )])
         .into());
     }
     let params = StartParams {

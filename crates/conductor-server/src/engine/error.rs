@@ -21,6 +21,19 @@ impl Violation {
             invalid_value: None,
         }
     }
+
+    /// A violation reporting the offending value (`invalidValue`), as conductor-oss does for
+    /// numbers and strings.
+    pub(crate) fn with_value(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        value: impl ToString,
+    ) -> Self {
+        Self {
+            invalid_value: Some(value.to_string()),
+            ..Self::new(path, message)
+        }
+    }
 }
 
 /// A failed engine operation.

@@ -28,10 +28,8 @@ pub(crate) fn validate_task_def(def: &TaskDef, path: &str) -> Vec<Violation> {
     }
     // A violated number carries its value (`invalidValue`), as conductor-oss's do; its message
     // templates name the bound where they mean the value (`0 must be >= 0`).
-    let number = |field: &str, message: String, value: String| Violation {
-        path: format!("{path}.{field}"),
-        message,
-        invalid_value: Some(value),
+    let number = |field: &str, message: String, value: String| {
+        Violation::with_value(format!("{path}.{field}"), message, value)
     };
     if def.retry_count < 0 {
         errors.push(number(
@@ -255,11 +253,11 @@ fn validate_workflow_task(
         ));
     }
     if task.start_delay < 0 {
-        errors.push(Violation {
-            path: format!("{path}.startDelay"),
-            message: "must be greater than or equal to 0".to_owned(),
-            invalid_value: Some(task.start_delay.to_string()),
-        });
+        errors.push(Violation::with_value(
+            format!("{path}.startDelay"),
+            "must be greater than or equal to 0",
+            task.start_delay,
+        ));
     }
     let input = &task.input_parameters;
     for message in type_violations(task, template_has) {
@@ -316,11 +314,11 @@ pub(crate) fn validate_workflow_def(
         ));
     }
     if def.schema_version != 2 {
-        errors.push(Violation {
-            path: format!("{path}.schemaVersion"),
-            message: "workflowDef schemaVersion: 2 is only supported".to_owned(),
-            invalid_value: Some(def.schema_version.to_string()),
-        });
+        errors.push(Violation::with_value(
+            format!("{path}.schemaVersion"),
+            "workflowDef schemaVersion: 2 is only supported",
+            def.schema_version,
+        ));
     }
     // A negative `timeoutSeconds` passes (3.21.14 and 3.32.3 register it): it never times out.
     for (i, task) in def.tasks.iter().enumerate() {

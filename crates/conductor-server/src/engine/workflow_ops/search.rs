@@ -78,13 +78,13 @@ impl Exec<'_> {
             } else {
                 "searchWorkflows"
             };
-            return Err(EngineError::Validation(vec![Violation {
-                path: format!("{method}.arg1"),
-                message: format!(
+            return Err(EngineError::Validation(vec![Violation::with_value(
+                format!("{method}.arg1"),
+                format!(
                     "Cannot return more than {MAX_SEARCH_SIZE} workflows. Please use pagination."
                 ),
-                invalid_value: Some(params.size.to_string()),
-            }]));
+                params.size,
+            )]));
         }
         let query = Query::parse(params.query.as_deref().unwrap_or(""))
             .map_err(|e| EngineError::BadRequest(e.to_string()))?;
