@@ -186,6 +186,12 @@ mod traced {
         span.end();
     }
 
+    /// The worker's work per task for `--otel-api-span`: [`api_span`] into `provider`.
+    pub(crate) fn api_span_per_task(provider: &SdkTracerProvider) -> super::PerTask {
+        let tracer = provider.tracer("bench");
+        std::sync::Arc::new(move |task: &Task| api_span(&tracer, task))
+    }
+
     /// What a traced run exported, for its row: `, 1.00 spans/task`, and how many spans fell
     /// short of `expected_per_task` (a batch processor whose thread cannot keep up drops spans
     /// when its queue, 2048 by default, is full: said in the row, since such a round did less
@@ -461,12 +467,10 @@ fn paired(
         }
     };
     let api_span = {
-        use opentelemetry::trace::TracerProvider as _;
         let (count, provider) = traced::counting_provider(false);
-        let tracer = provider.tracer("bench");
         PairedCase {
+            per_task: Some(traced::api_span_per_task(&provider)),
             exported: Some((count, provider, 1)),
-            per_task: Some(Arc::new(move |task: &Task| traced::api_span(&tracer, task))),
             ..PairedCase::default()
         }
     };
@@ -627,11 +631,9 @@ fn main() {
     let api_spans =
         flag("--otel-api-span").then(|| traced::counting_provider(flag("--tracing-batch")));
     #[cfg(feature = "otel")]
-    let per_task: Option<PerTask> = api_spans.as_ref().map(|(_, provider)| {
-        use opentelemetry::trace::TracerProvider as _;
-        let tracer = provider.tracer("bench");
-        Arc::new(move |task: &Task| traced::api_span(&tracer, task)) as PerTask
-    });
+    let per_task: Option<PerTask> = api_spans
+        .as_ref()
+        .map(|(_, provider)| traced::api_span_per_task(provider));
     #[cfg(feature = "otel")]
     assert!(
         traced.is_none() || api_spans.is_none(),
