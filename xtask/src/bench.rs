@@ -73,8 +73,10 @@ const BENCHES: &[Bench] = &[
         name: "tracing-paired",
         package: "conductor-worker",
         target: "worker_throughput",
-        // One process: tracing off and on with each span processor, a subscriber without
-        // OpenTelemetry and the task span through the OpenTelemetry API alone, turned on and off
+        // One process: tracing off and on with each span processor (through
+        // `tracing-opentelemetry`, and with the task spans built by the SDK), a subscriber
+        // without OpenTelemetry and the task span through the OpenTelemetry API alone, turned on
+        // and off
         // for the worker's thread between runs, rotating within each round; the binary ends
         // with the paired changes.
         runs: &[("otel", &[])],
@@ -88,7 +90,7 @@ const BENCHES: &[Bench] = &[
             "--tasks",
             "10000",
         ],
-        what: "worker runtime: tracing off and on (OpenTelemetry, info, simple and batch processors), a subscriber without OpenTelemetry, and the task span through the OpenTelemetry API alone, in one process, paired round by round",
+        what: "worker runtime: tracing off and on (OpenTelemetry, info, simple and batch processors; through tracing-opentelemetry and with the task spans built by the SDK), a subscriber without OpenTelemetry, and the task span through the OpenTelemetry API alone, in one process, paired round by round",
     },
 ];
 

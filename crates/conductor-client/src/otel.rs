@@ -245,11 +245,19 @@ pub fn traceparent(context: &SpanContext) -> String {
 }
 
 /// The `traceparent` of the current `tracing` span, when an OpenTelemetry layer records it and
-/// it has a valid context; `None` otherwise (no layer, or outside any span).
+/// it has a valid context; else of the current OpenTelemetry context (inside a task whose span
+/// the worker's `TaskSpans` builds, that is the task's); `None` otherwise (no layer, or outside
+/// any span).
 #[must_use]
 pub fn current_traceparent() -> Option<String> {
     let context = tracing::Span::current().context();
     let span = context.span();
+    let span_context = span.span_context();
+    if span_context.is_valid() {
+        return Some(traceparent(span_context));
+    }
+    let current = Context::current();
+    let span = current.span();
     let span_context = span.span_context();
     span_context.is_valid().then(|| traceparent(span_context))
 }

@@ -17,7 +17,9 @@
 //! `cargo xtask bench tracing` alternates the three in separate processes (a global subscriber
 //! cannot be removed). With `--tracing-paired` instead, one process runs tracing off and on
 //! with each processor in turn every round, tracing turned on for the worker's thread alone,
-//! beside two cases that split the cost (a subscriber recording the spans with no
+//! through `tracing-opentelemetry` and with the task spans built by the SDK
+//! (`conductor_worker::otel::TaskSpans`, installed for its runs only), beside two cases that
+//! split the cost (a subscriber recording the spans with no
 //! OpenTelemetry; the task span through the OpenTelemetry API with no subscriber), and ends with
 //! each case's change against the same round's run with tracing off
 //! (`cargo xtask bench tracing-paired`). With `--otel-api-span` (tracing off), the worker makes
@@ -192,6 +194,39 @@ mod traced {
         std::sync::Arc::new(move |task: &Task| api_span(&tracer, task))
     }
 
+    /// The recommended set-up with the task spans built by the SDK (`TaskSpans`): the
+    /// provider takes the SDK's task span ids, and the `tracing-opentelemetry` layer leaves the
+    /// `conductor.task` span to the SDK. The `TaskSpans` is installed for a run only.
+    pub(crate) fn sdk_task_spans(
+        batch: bool,
+    ) -> (Arc<AtomicUsize>, SdkTracerProvider, tracing::Dispatch) {
+        let exporter = CountingExporter::default();
+        let count = Arc::clone(&exporter.0);
+        let builder = SdkTracerProvider::builder()
+            .with_id_generator(conductor_worker::otel::TaskSpanIds::default());
+        let provider = if batch {
+            builder.with_batch_exporter(exporter)
+        } else {
+            builder.with_simple_exporter(exporter)
+        }
+        .build();
+        let spans = tracing_subscriber::filter::filter_fn(|meta| {
+            meta.is_span()
+                && *meta.level() <= tracing::Level::INFO
+                && !conductor_worker::otel::is_task_span(meta)
+        });
+        let otel = tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("bench"))
+            .with_tracked_inactivity(false)
+            .with_location(false)
+            .with_threads(false)
+            .with_target(false)
+            .with_context_activation(false)
+            .with_filter(spans);
+        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(otel));
+        (count, provider, dispatch)
+    }
+
     /// What a traced run exported, for its row: `, 1.00 spans/task`, and how many spans fell
     /// short of `expected_per_task` (a batch processor whose thread cannot keep up drops spans
     /// when its queue, 2048 by default, is full: said in the row, since such a round did less
@@ -255,7 +290,12 @@ fn cpu_seconds(prefixes: &[&str]) -> f64 {
 
 /// The worker's threads, with the OpenTelemetry batch processor's (`--tracing-batch`): what
 /// tracing costs counts as the worker's.
-const WORKER_THREADS: &[&str] = &["bench-worker", "conductor-event", "OpenTelemetry"];
+const WORKER_THREADS: &[&str] = &[
+    "bench-worker",
+    "conductor-event",
+    "conductor-otel",
+    "OpenTelemetry",
+];
 const SERVER_THREADS: &[&str] = &["bench-server"];
 
 async fn setup(client: &ConductorClient) {
@@ -474,6 +514,17 @@ fn paired(
             ..PairedCase::default()
         }
     };
+    let sdk_spans = |batch: bool| {
+        let (count, provider, dispatch) = traced::sdk_task_spans(batch);
+        PairedCase {
+            dispatch: Some(dispatch),
+            task_spans_tracer: Some(opentelemetry::trace::TracerProvider::tracer(
+                &provider, "bench",
+            )),
+            exported: Some((count, provider, 1)),
+            ..PairedCase::default()
+        }
+    };
     let cases = [
         (
             "TaskHandler, paired, tracing off".to_owned(),
@@ -511,6 +562,14 @@ fn paired(
                 .to_owned(),
             api_span,
         ),
+        (
+            "TaskHandler, paired, tracing on (info, simple), task spans built by the SDK".to_owned(),
+            sdk_spans(false),
+        ),
+        (
+            "TaskHandler, paired, tracing on (info, batch), task spans built by the SDK".to_owned(),
+            sdk_spans(true),
+        ),
     ];
     let mut rounds_measured: Vec<Vec<Measured>> = Vec::new();
     for round in 0..rounds {
@@ -532,6 +591,11 @@ fn paired(
                     traced::set_for_this_thread(dispatch.as_ref());
                 }))
                 .unwrap();
+            // Built by the SDK: installed for this run only (dropping it builds what is left).
+            let task_spans = case
+                .task_spans_tracer
+                .clone()
+                .map(conductor_worker::otel::TaskSpans::install);
             let before = case
                 .exported
                 .as_ref()
@@ -547,6 +611,7 @@ fn paired(
             worker_rt
                 .block_on(worker_rt.spawn(async { traced::set_for_this_thread(None) }))
                 .unwrap();
+            drop(task_spans);
             let mut row = name.clone();
             if let (Some((count, provider, expected)), Some(before)) = (&case.exported, before) {
                 row.push_str(&traced::exported_spans(
@@ -595,6 +660,8 @@ struct PairedCase {
         u64,
     )>,
     per_task: Option<PerTask>,
+    /// The tracer of the task spans the SDK builds (`TaskSpans`), when it builds them.
+    task_spans_tracer: Option<opentelemetry_sdk::trace::SdkTracer>,
     /// The share of workflows traced (`conductor::otel::set_workflow_sampling_ratio`); all of
     /// them when `None`.
     sampling_ratio: Option<f64>,

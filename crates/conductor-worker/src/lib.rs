@@ -73,6 +73,9 @@ mod host;
 mod lease;
 mod macro_support;
 mod options;
+#[cfg(feature = "otel")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
+pub mod otel;
 mod outbox;
 mod output;
 mod poller;

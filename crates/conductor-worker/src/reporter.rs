@@ -76,8 +76,7 @@ impl Reporter {
         info!(task_type = %self.task_type, task_id = %pending.result.task_id, "re-sending a result from the outbox");
         let lease = Lease::until(pending.accept_until_ms.map(instant_of_epoch_ms));
         let span = telemetry::redelivery_span(&self.task_type, &self.worker_id, &pending.result);
-        self.deliver(pending.result, &lease, false, true)
-            .instrument(span)
+        span.run(self.deliver(pending.result, &lease, false, true))
             .await;
     }
 

@@ -13,7 +13,7 @@ use conductor_http::{Backoff, Retries};
 use conductor_models::{Task, TaskResultStatus};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::time::{Duration, Instant};
-use tracing::{Instrument as _, Span, debug, info, trace, warn};
+use tracing::{Instrument as _, debug, info, trace, warn};
 
 use crate::classify::error_type;
 use crate::config::WorkerConfig;
@@ -25,7 +25,7 @@ use crate::poller::rate::TokenBucket;
 use crate::poller::take_free_slots;
 use crate::reporter::{Reporter, without_hand_backs};
 use crate::runtime::{Runtime, WorkerState, lock};
-use crate::telemetry;
+use crate::telemetry::{self, TaskSpan};
 use crate::worker::Worker;
 
 /// Runs one worker: its poll loop and its executions.
@@ -412,15 +412,10 @@ impl TaskRunner {
                     warn!(task_type = self.task_type(), task_id = %task.task_id, "server returned more tasks than requested; returning the extra one");
                     let runner = Arc::clone(self);
                     let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
-                    self.runtime.tracker.spawn(
-                        async move {
-                            runner
-                                .reporter
-                                .hand_back(&task, "worker had no free slot")
-                                .await;
-                        }
-                        .instrument(span),
-                    );
+                    self.runtime.tracker.spawn(async move {
+                        span.run(runner.reporter.hand_back(&task, "worker had no free slot"))
+                            .await;
+                    });
                 }
             }
         }
@@ -435,15 +430,16 @@ impl TaskRunner {
         while let Some(task) = next.take() {
             if self.runtime.stopping.is_cancelled() {
                 let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
-                telemetry::record_outcome(&span, "handed_back", false);
-                self.reporter
-                    .hand_back(&task, "worker shutting down before the task started")
-                    .instrument(span)
-                    .await;
+                span.record_outcome("handed_back", false);
+                span.run(
+                    self.reporter
+                        .hand_back(&task, "worker shutting down before the task started"),
+                )
+                .await;
                 break;
             }
             let span = telemetry::task_span(self.task_type(), self.worker_id(), &task);
-            next = telemetry::in_span(&span, self.run_one(task, &span)).await;
+            next = span.run(self.run_one(task, &span)).await;
         }
         drop(permit);
         if self.limit.is_some() {
@@ -453,30 +449,29 @@ impl TaskRunner {
 
     /// Executes one task and reports its result, under the task's span; returns the next task
     /// update-v2 handed out, if any.
-    async fn run_one(&self, task: Task, span: &Span) -> Option<Task> {
+    async fn run_one(&self, task: Task, span: &TaskSpan) -> Option<Task> {
         let lease = Lease::new(&task, Instant::now());
         self.warn_about_a_long_response_timeout(&task);
         let seen = without_hand_backs(&task);
         let started = Instant::now();
         match executor::execute(self, &seen, &lease).await {
             Execution::Aborted => {
-                telemetry::record_outcome(span, "handed_back", false);
+                span.record_outcome("handed_back", false);
                 self.reporter
                     .hand_back(&task, "worker shut down before the task finished")
                     .await;
                 None
             }
             Execution::Abandoned => {
-                telemetry::record_outcome(span, "abandoned_at_shutdown", true);
+                span.record_outcome("abandoned_at_shutdown", true);
                 None
             }
             Execution::Cancelled => {
-                telemetry::record_outcome(span, "cancelled", false);
+                span.record_outcome("cancelled", false);
                 None
             }
             Execution::Finished(result) => {
-                telemetry::record_outcome(
-                    span,
+                span.record_outcome(
                     result.status.as_str(),
                     !matches!(
                         result.status,

@@ -16,7 +16,9 @@
 //! Every span also sets `otel.kind` and, when it failed, `otel.status_code = "ERROR"`. The
 //! client calls under them are the HTTP layer's `conductor.http` spans (debug).
 
-use conductor_models::{JsonMap, Task, TaskResult};
+#[cfg(feature = "otel")]
+use conductor_models::JsonMap;
+use conductor_models::{Task, TaskResult};
 use tracing::field::Empty;
 use tracing::{Span, debug_span, info_span};
 
@@ -35,12 +37,57 @@ pub(crate) fn poll_span(task_type: &str, worker_id: &str, requested: usize) -> S
     )
 }
 
-/// The span of one task, from the start of its execution to the end of its result's delivery;
-/// with the `otel` feature it is a child of its workflow's trace (or of the `traceparent` in the
-/// task's input). Ids are recorded as strings, not with `%` (Display): `tracing-opentelemetry`
-/// copies a string once, where Display goes through the formatting machinery and a growing
-/// buffer (docs/worker-benchmarks.md § Tracing).
-pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> Span {
+/// The span of one task, from the start of its execution to the end of its result's delivery:
+/// the `tracing` span, and with the `otel` feature its OpenTelemetry side. That side is the
+/// `tracing` span's, made a child of the workflow's trace, through `tracing-opentelemetry`; or,
+/// when [`TaskSpans`](crate::otel::TaskSpans) is installed, a span the SDK builds off the
+/// worker's thread when this one drops.
+#[derive(Debug)]
+pub(crate) struct TaskSpan {
+    span: Span,
+    #[cfg(feature = "otel")]
+    otel: Option<crate::otel::TaskSpanContext>,
+}
+
+impl TaskSpan {
+    /// The `tracing` span.
+    #[cfg(test)]
+    pub(crate) fn span(&self) -> &Span {
+        &self.span
+    }
+
+    /// Records how the task ended; `failed` also marks the span as an error.
+    pub(crate) fn record_outcome(&self, outcome: &str, failed: bool) {
+        record_outcome(&self.span, outcome, failed);
+        #[cfg(feature = "otel")]
+        if let Some(otel) = &self.otel {
+            otel.record_outcome(outcome, failed);
+        }
+    }
+
+    /// Runs `future` inside the span, as [`in_span`] does; with the SDK building the task's
+    /// OpenTelemetry span, its context is also the current OpenTelemetry context during each
+    /// poll, so that spans opened inside are its children.
+    pub(crate) async fn run<F: Future>(&self, future: F) -> F::Output {
+        #[cfg(feature = "otel")]
+        if let Some(otel) = &self.otel {
+            let mut future = std::pin::pin!(future);
+            return std::future::poll_fn(|cx| {
+                let _entered = self.span.enter();
+                let _attached = otel.children.clone().attach();
+                future.as_mut().poll(cx)
+            })
+            .await;
+        }
+        in_span(&self.span, future).await
+    }
+}
+
+/// The span of one task; with the `otel` feature it is a child of its workflow's trace (or of
+/// the `traceparent` in the task's input). Ids are recorded as strings, not with `%` (Display):
+/// `tracing-opentelemetry` copies a string once, where Display goes through the formatting
+/// machinery and a growing buffer (docs/worker-benchmarks.md § Tracing).
+pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> TaskSpan {
     let span = info_span!(
         parent: None,
         "conductor.task",
@@ -54,13 +101,28 @@ pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> Span {
         poll_count = task.poll_count,
         outcome = Empty,
     );
-    join_workflow_trace(&span, &task.workflow_instance_id, &task.input_data);
-    span
+    #[cfg(feature = "otel")]
+    {
+        let otel = crate::otel::TaskSpanContext::start(&crate::otel::TaskIdentity {
+            task_type,
+            task_id: &task.task_id,
+            workflow_id: &task.workflow_instance_id,
+            worker_id,
+            attempt: Some((task.retry_count, task.poll_count)),
+            input: &task.input_data,
+        });
+        if otel.is_none() {
+            join_workflow_trace(&span, &task.workflow_instance_id, &task.input_data);
+        }
+        TaskSpan { span, otel }
+    }
+    #[cfg(not(feature = "otel"))]
+    TaskSpan { span }
 }
 
 /// The task span of a result re-sent from the outbox at start-up (the task itself is gone with
 /// the process that ran it; the span joins its workflow's trace).
-pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskResult) -> Span {
+pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskResult) -> TaskSpan {
     let span = info_span!(
         parent: None,
         "conductor.task",
@@ -73,8 +135,24 @@ pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskRes
         redelivery = true,
         outcome = Empty,
     );
-    join_workflow_trace(&span, &result.workflow_instance_id, &JsonMap::new());
-    span
+    #[cfg(feature = "otel")]
+    {
+        let no_input = JsonMap::new();
+        let otel = crate::otel::TaskSpanContext::start(&crate::otel::TaskIdentity {
+            task_type,
+            task_id: &result.task_id,
+            workflow_id: &result.workflow_instance_id,
+            worker_id,
+            attempt: None,
+            input: &no_input,
+        });
+        if otel.is_none() {
+            join_workflow_trace(&span, &result.workflow_instance_id, &no_input);
+        }
+        TaskSpan { span, otel }
+    }
+    #[cfg(not(feature = "otel"))]
+    TaskSpan { span }
 }
 
 /// The span around the worker's own code (a child of the task span, which carries the task's
@@ -158,9 +236,6 @@ fn join_workflow_trace(span: &Span, workflow_id: &str, input: &JsonMap) {
     let _ = span.set_parent(parent);
 }
 
-#[cfg(not(feature = "otel"))]
-fn join_workflow_trace(_span: &Span, _workflow_id: &str, _input: &JsonMap) {}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,7 +254,10 @@ mod tests {
             let subscriber = tracing_subscriber::registry().with(level);
             tracing::subscriber::with_default(subscriber, || {
                 [
-                    ("task", task_span("greet", "worker-1", &task).is_disabled()),
+                    (
+                        "task",
+                        task_span("greet", "worker-1", &task).span().is_disabled(),
+                    ),
                     ("execute", execute_span().is_disabled()),
                     ("update", update_span("COMPLETED", 1).is_disabled()),
                     ("lease", lease_span().is_disabled()),

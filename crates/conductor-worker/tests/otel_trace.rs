@@ -26,6 +26,7 @@ use conductor_models::{
 };
 use conductor_server::DevServer;
 use conductor_test_support::{external_server_url, unique_name};
+use conductor_worker::otel::{TaskSpanIds, TaskSpans, is_task_span};
 use conductor_worker::{EnvLookup, FnWorker, TaskHandler, WorkerOutput};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
@@ -38,6 +39,8 @@ const CHILD_TASK: &str = "OTEL_CHILD_TASK";
 const CHILD_OUT: &str = "OTEL_CHILD_OUT";
 /// Set in the child that records with the layer settings docs/tracing.md recommends.
 const CHILD_LEAN: &str = "OTEL_CHILD_LEAN";
+/// Set in the child whose task spans the SDK builds itself (`TaskSpans`, `TaskSpanIds`).
+const CHILD_SDK_SPANS: &str = "OTEL_CHILD_SDK_SPANS";
 const WAIT: Duration = Duration::from_secs(30);
 
 /// An in-memory tracer provider and the subscriber that feeds it from `tracing` (debug level, so
@@ -69,21 +72,41 @@ fn span_json(span: &SpanData) -> Value {
         "trace_id": span.span_context.trace_id().to_string(),
         "span_id": span.span_context.span_id().to_string(),
         "parent_span_id": span.parent_span_id.to_string(),
+        "start_ns": nanos(span.start_time),
+        "end_ns": nanos(span.end_time),
         "attributes": attributes,
     })
+}
+
+fn nanos(time: std::time::SystemTime) -> u64 {
+    let since = time.duration_since(std::time::UNIX_EPOCH).unwrap();
+    u64::try_from(since.as_nanos()).unwrap()
+}
+
+/// Whether `inner` starts and ends within `outer`.
+fn within(inner: &Value, outer: &Value) -> bool {
+    outer["start_ns"].as_u64() <= inner["start_ns"].as_u64()
+        && inner["end_ns"].as_u64() <= outer["end_ns"].as_u64()
+        && inner["start_ns"].as_u64() <= inner["end_ns"].as_u64()
 }
 
 /// The worker process: runs `task_type` until its stdin closes, then writes every span it
 /// exported to `out`, one JSON object per line.
 async fn run_child(url: &str, task_type: &str, out: &Path) {
+    if std::env::var_os(CHILD_SDK_SPANS).is_some() {
+        let (provider, exporter, subscriber) = traced_lean_without_task_spans();
+        tracing::subscriber::set_global_default(subscriber).unwrap();
+        let task_spans = TaskSpans::install(provider.tracer("otel_trace_test"));
+        return serve(url, task_type, out, &provider, &exporter, Some(task_spans)).await;
+    }
     if std::env::var_os(CHILD_LEAN).is_some() {
         let (provider, exporter, subscriber) = traced_lean();
         tracing::subscriber::set_global_default(subscriber).unwrap();
-        return serve(url, task_type, out, &provider, &exporter).await;
+        return serve(url, task_type, out, &provider, &exporter, None).await;
     }
     let (provider, exporter, subscriber) = traced();
     tracing::subscriber::set_global_default(subscriber).unwrap();
-    serve(url, task_type, out, &provider, &exporter).await;
+    serve(url, task_type, out, &provider, &exporter, None).await;
 }
 
 /// The recommended layer settings (docs/tracing.md: spans only, no context activation, no
@@ -118,13 +141,48 @@ fn traced_lean() -> (
     )
 }
 
-/// Runs `task_type` until stdin closes, then writes the exported spans to `out`.
+/// The set-up docs/tracing.md recommends with the task spans built by the SDK: the provider
+/// takes the SDK's task span ids, and the `tracing-opentelemetry` layer (the recommended lean
+/// settings, at debug) leaves the runtime's `conductor.task` span to the SDK.
+fn traced_lean_without_task_spans() -> (
+    SdkTracerProvider,
+    InMemorySpanExporter,
+    impl tracing::Subscriber + Send + Sync,
+) {
+    use tracing_subscriber::Layer as _;
+
+    let exporter = InMemorySpanExporter::default();
+    let provider = SdkTracerProvider::builder()
+        .with_id_generator(TaskSpanIds::default())
+        .with_simple_exporter(exporter.clone())
+        .build();
+    let spans = tracing_subscriber::filter::filter_fn(|meta| {
+        meta.is_span() && *meta.level() <= tracing::Level::DEBUG && !is_task_span(meta)
+    });
+    let layer = tracing_opentelemetry::layer()
+        .with_tracer(provider.tracer("otel_trace_test"))
+        .with_context_activation(false)
+        .with_tracked_inactivity(false)
+        .with_location(false)
+        .with_threads(false)
+        .with_target(false)
+        .with_filter(spans);
+    (
+        provider,
+        exporter,
+        tracing_subscriber::registry().with(layer),
+    )
+}
+
+/// Runs `task_type` until stdin closes, then writes the exported spans to `out` (the task
+/// spans the SDK builds, when `task_spans` is given, are built first).
 async fn serve(
     url: &str,
     task_type: &str,
     out: &Path,
     provider: &SdkTracerProvider,
     exporter: &InMemorySpanExporter,
+    task_spans: Option<TaskSpans>,
 ) {
     let output = format!("{task_type} done");
     let worker = FnWorker::new(task_type, move |_task: Task| {
@@ -144,6 +202,7 @@ async fn serve(
     .await
     .unwrap();
     handler.stop().await.unwrap();
+    drop(task_spans);
     provider.force_flush().unwrap();
     let lines: Vec<String> = exporter
         .get_finished_spans()
@@ -156,6 +215,11 @@ async fn serve(
 
 fn spawn_child(url: &str, task_type: &str, out: &Path, lean: bool) -> Child {
     spawn_child_with(url, task_type, out, lean, &[])
+}
+
+/// A worker process whose task spans the SDK builds ([`traced_lean_without_task_spans`]).
+fn spawn_child_with_sdk_spans(url: &str, task_type: &str, out: &Path) -> Child {
+    spawn_child_with(url, task_type, out, false, &[(CHILD_SDK_SPANS, "1")])
 }
 
 /// [`spawn_child`] with more environment variables (the OpenTelemetry SDK's sampler's).
@@ -280,6 +344,9 @@ fn check_task_trace(
     assert_eq!(attr(execute[0], "outcome"), "COMPLETED");
     let updates = children(spans, task, "conductor.update");
     assert_eq!(updates.len(), 1, "{task:#}");
+    // The task span covers its children: its start and end are the task's.
+    assert!(within(execute[0], task), "{task:#} {:#}", execute[0]);
+    assert!(within(updates[0], task), "{task:#} {:#}", updates[0]);
     assert_eq!(attr(updates[0], "outcome"), "accepted");
     assert_eq!(attr(updates[0], "status"), "COMPLETED");
     let calls = children(spans, updates[0], "conductor.http");
@@ -305,13 +372,14 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     }
     let (server, url) = server().await;
     let client = ConductorClient::new(Configuration::new(&url)).unwrap();
-    let (reserve, charge, flow) = (
+    let (reserve, charge, ship, flow) = (
         unique_name("reserve"),
         unique_name("charge"),
+        unique_name("ship"),
         unique_name("traced_checkout"),
     );
     let metadata = client.metadata_client();
-    for name in [&reserve, &charge] {
+    for name in [&reserve, &charge, &ship] {
         metadata
             .register_task_def(&TaskDef::new(name))
             .await
@@ -321,16 +389,23 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
         .register_workflow_def(
             &WorkflowDef::new(&flow)
                 .with_task(WorkflowTask::simple(&reserve, "reserve_ref").with_trace_propagation())
-                .with_task(WorkflowTask::simple(&charge, "charge_ref").with_trace_propagation()),
+                .with_task(WorkflowTask::simple(&charge, "charge_ref").with_trace_propagation())
+                .with_task(WorkflowTask::simple(&ship, "ship_ref").with_trace_propagation()),
         )
         .await
         .unwrap();
     let dir = std::env::temp_dir().join(format!("conductor-otel-trace-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (reserve_out, charge_out) = (dir.join("reserve.jsonl"), dir.join("charge.jsonl"));
-    // One process with the layer's defaults, the other with the recommended lean settings.
+    let (reserve_out, charge_out, ship_out) = (
+        dir.join("reserve.jsonl"),
+        dir.join("charge.jsonl"),
+        dir.join("ship.jsonl"),
+    );
+    // One process with the layer's defaults, one with the recommended lean settings, and one
+    // whose task spans the SDK builds.
     let reserver = spawn_child(&url, &reserve, &reserve_out, false);
     let charger = spawn_child(&url, &charge, &charge_out, true);
+    let shipper = spawn_child_with_sdk_spans(&url, &ship, &ship_out);
 
     // A workflow started outside any trace: its tasks join the trace of its id.
     let plain = client
@@ -363,6 +438,7 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
 
     let reserve_spans = finish_child(reserver, &reserve_out).await;
     let charge_spans = finish_child(charger, &charge_out).await;
+    let ship_spans = finish_child(shipper, &ship_out).await;
     std::fs::remove_dir_all(&dir).unwrap();
 
     // Both processes put their task of the plain workflow in the trace its id gives.
@@ -371,6 +447,7 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
     assert_eq!(trace_id, plain.replace('-', ""));
     check_task_trace(&reserve_spans, &plain, &reserve, &trace_id, &root_id);
     check_task_trace(&charge_spans, &plain, &charge, &trace_id, &root_id);
+    check_task_trace(&ship_spans, &plain, &ship, &trace_id, &root_id);
     // And continue the application's trace for the other one.
     let (app_trace, app_span_id) = (
         app_span.trace_id().to_string(),
@@ -384,6 +461,16 @@ async fn a_workflow_run_by_two_worker_processes_is_one_trace() {
         &app_span_id,
     );
     check_task_trace(&charge_spans, &continued, &charge, &app_trace, &app_span_id);
+    check_task_trace(&ship_spans, &continued, &ship, &app_trace, &app_span_id);
+    // The SDK built each task span once: no second copy from `tracing-opentelemetry`.
+    assert_eq!(
+        ship_spans
+            .iter()
+            .filter(|s| s["name"] == "conductor.task")
+            .count(),
+        2,
+        "{ship_spans:#?}"
+    );
     // A process's polls are traces of their own, never part of a workflow's.
     let polls: Vec<&Value> = reserve_spans
         .iter()

@@ -123,11 +123,16 @@ pub use conductor_client::{
 pub use conductor_http::{Configuration, RetryPolicy};
 
 /// The worker runtime (`conductor-worker`): `Worker`, `FnWorker`, `TaskHandler`, `WorkerHost`...
-/// OpenTelemetry trace context: one trace per workflow, W3C `traceparent` in a workflow's input
-/// (re-export of `conductor_client::otel`).
+/// OpenTelemetry: one trace per workflow, W3C `traceparent` in a workflow's input
+/// (`conductor_client::otel`), and with the `worker` feature the task spans the SDK builds off
+/// the worker's thread (`conductor_worker::otel`: `TaskSpans`, `TaskSpanIds`, `is_task_span`).
 #[cfg(feature = "otel")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otel")))]
-pub use conductor_client::otel;
+pub mod otel {
+    pub use conductor_client::otel::*;
+    #[cfg(feature = "worker")]
+    pub use conductor_worker::otel::*;
+}
 
 #[cfg(feature = "worker")]
 #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
