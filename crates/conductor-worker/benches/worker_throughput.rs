@@ -105,18 +105,25 @@ mod traced {
         debug: bool,
         batch: bool,
     ) -> (Arc<AtomicUsize>, SdkTracerProvider, tracing::Dispatch) {
-        let (count, provider) = counting_provider(batch);
+        let (count, provider) = counting_provider(batch, false);
         let level = if debug {
             tracing::Level::DEBUG
         } else {
             tracing::Level::INFO
         };
-        // The set-up docs/tracing.md recommends: spans only (log events stay out of the
-        // traces), no busy/idle timing, code location, thread or target attributes, no
-        // OpenTelemetry context activation on each enter of a span.
-        let spans_only = tracing_subscriber::filter::filter_fn(move |meta| {
-            meta.is_span() && *meta.level() <= level
-        });
+        let dispatch = recommended(&provider, move |meta| *meta.level() <= level);
+        (count, provider, dispatch)
+    }
+
+    /// The set-up docs/tracing.md recommends, into `provider`, for spans `wanted` keeps: spans
+    /// only (log events stay out of the traces), no busy/idle timing, code location, thread or
+    /// target attributes, no OpenTelemetry context activation on each enter of a span.
+    fn recommended(
+        provider: &SdkTracerProvider,
+        wanted: impl Fn(&tracing::Metadata<'_>) -> bool + Send + Sync + 'static,
+    ) -> tracing::Dispatch {
+        let spans =
+            tracing_subscriber::filter::filter_fn(move |meta| meta.is_span() && wanted(meta));
         let otel = tracing_opentelemetry::layer()
             .with_tracer(provider.tracer("bench"))
             .with_tracked_inactivity(false)
@@ -124,9 +131,8 @@ mod traced {
             .with_threads(false)
             .with_target(false)
             .with_context_activation(false)
-            .with_filter(spans_only);
-        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(otel));
-        (count, provider, dispatch)
+            .with_filter(spans);
+        tracing::Dispatch::new(tracing_subscriber::registry().with(otel))
     }
 
     /// A subscriber that records the runtime's spans (a `tracing` registry, at debug or info)
@@ -148,11 +154,18 @@ mod traced {
     }
 
     /// A tracer provider whose exporter counts and drops (simple processor, or batch): the
-    /// count of exported spans and the provider. `--otel-api-span` uses it with no subscriber.
-    pub(crate) fn counting_provider(batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
+    /// count of exported spans and the provider (with `task_span_ids`, the provider takes the
+    /// SDK's task span ids). `--otel-api-span` uses it with no subscriber.
+    pub(crate) fn counting_provider(
+        batch: bool,
+        task_span_ids: bool,
+    ) -> (Arc<AtomicUsize>, SdkTracerProvider) {
         let exporter = CountingExporter::default();
         let count = Arc::clone(&exporter.0);
-        let builder = SdkTracerProvider::builder();
+        let mut builder = SdkTracerProvider::builder();
+        if task_span_ids {
+            builder = builder.with_id_generator(conductor_worker::otel::TaskSpanIds::default());
+        }
         let provider = if batch {
             builder.with_batch_exporter(exporter)
         } else {
@@ -200,30 +213,10 @@ mod traced {
     pub(crate) fn sdk_task_spans(
         batch: bool,
     ) -> (Arc<AtomicUsize>, SdkTracerProvider, tracing::Dispatch) {
-        let exporter = CountingExporter::default();
-        let count = Arc::clone(&exporter.0);
-        let builder = SdkTracerProvider::builder()
-            .with_id_generator(conductor_worker::otel::TaskSpanIds::default());
-        let provider = if batch {
-            builder.with_batch_exporter(exporter)
-        } else {
-            builder.with_simple_exporter(exporter)
-        }
-        .build();
-        let spans = tracing_subscriber::filter::filter_fn(|meta| {
-            meta.is_span()
-                && *meta.level() <= tracing::Level::INFO
-                && !conductor_worker::otel::is_task_span(meta)
+        let (count, provider) = counting_provider(batch, true);
+        let dispatch = recommended(&provider, |meta| {
+            *meta.level() <= tracing::Level::INFO && !conductor_worker::otel::is_task_span(meta)
         });
-        let otel = tracing_opentelemetry::layer()
-            .with_tracer(provider.tracer("bench"))
-            .with_tracked_inactivity(false)
-            .with_location(false)
-            .with_threads(false)
-            .with_target(false)
-            .with_context_activation(false)
-            .with_filter(spans);
-        let dispatch = tracing::Dispatch::new(tracing_subscriber::registry().with(otel));
         (count, provider, dispatch)
     }
 
@@ -507,7 +500,7 @@ fn paired(
         }
     };
     let api_span = {
-        let (count, provider) = traced::counting_provider(false);
+        let (count, provider) = traced::counting_provider(false, false);
         PairedCase {
             per_task: Some(traced::api_span_per_task(&provider)),
             exported: Some((count, provider, 1)),
@@ -696,7 +689,7 @@ fn main() {
     // OpenTelemetry API alone.
     #[cfg(feature = "otel")]
     let api_spans =
-        flag("--otel-api-span").then(|| traced::counting_provider(flag("--tracing-batch")));
+        flag("--otel-api-span").then(|| traced::counting_provider(flag("--tracing-batch"), false));
     #[cfg(feature = "otel")]
     let per_task: Option<PerTask> = api_spans
         .as_ref()

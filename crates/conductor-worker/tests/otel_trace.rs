@@ -94,13 +94,13 @@ fn within(inner: &Value, outer: &Value) -> bool {
 /// exported to `out`, one JSON object per line.
 async fn run_child(url: &str, task_type: &str, out: &Path) {
     if std::env::var_os(CHILD_SDK_SPANS).is_some() {
-        let (provider, exporter, subscriber) = traced_lean_without_task_spans();
+        let (provider, exporter, subscriber) = traced_lean_with(true);
         tracing::subscriber::set_global_default(subscriber).unwrap();
         let task_spans = TaskSpans::install(provider.tracer("otel_trace_test"));
         return serve(url, task_type, out, &provider, &exporter, Some(task_spans)).await;
     }
     if std::env::var_os(CHILD_LEAN).is_some() {
-        let (provider, exporter, subscriber) = traced_lean();
+        let (provider, exporter, subscriber) = traced_lean_with(false);
         tracing::subscriber::set_global_default(subscriber).unwrap();
         return serve(url, task_type, out, &provider, &exporter, None).await;
     }
@@ -112,7 +112,11 @@ async fn run_child(url: &str, task_type: &str, out: &Path) {
 /// The recommended layer settings (docs/tracing.md: spans only, no context activation, no
 /// timings, location, thread or target attributes), at debug so that the nesting of the inner
 /// spans is checked too: without context activation it comes from the `tracing` spans alone.
-fn traced_lean() -> (
+/// With `sdk_task_spans`, the set-up for the task spans built by the SDK: the provider takes
+/// the SDK's task span ids, and the layer leaves the runtime's `conductor.task` span to it.
+fn traced_lean_with(
+    sdk_task_spans: bool,
+) -> (
     SdkTracerProvider,
     InMemorySpanExporter,
     impl tracing::Subscriber + Send + Sync,
@@ -120,44 +124,17 @@ fn traced_lean() -> (
     use tracing_subscriber::Layer as _;
 
     let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let spans = tracing_subscriber::filter::filter_fn(|meta| {
-        meta.is_span() && *meta.level() <= tracing::Level::DEBUG
-    });
-    let layer = tracing_opentelemetry::layer()
-        .with_tracer(provider.tracer("otel_trace_test"))
-        .with_context_activation(false)
-        .with_tracked_inactivity(false)
-        .with_location(false)
-        .with_threads(false)
-        .with_target(false)
-        .with_filter(spans);
-    (
-        provider,
-        exporter,
-        tracing_subscriber::registry().with(layer),
-    )
-}
-
-/// The set-up docs/tracing.md recommends with the task spans built by the SDK: the provider
-/// takes the SDK's task span ids, and the `tracing-opentelemetry` layer (the recommended lean
-/// settings, at debug) leaves the runtime's `conductor.task` span to the SDK.
-fn traced_lean_without_task_spans() -> (
-    SdkTracerProvider,
-    InMemorySpanExporter,
-    impl tracing::Subscriber + Send + Sync,
-) {
-    use tracing_subscriber::Layer as _;
-
-    let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
-        .with_id_generator(TaskSpanIds::default())
-        .with_simple_exporter(exporter.clone())
-        .build();
-    let spans = tracing_subscriber::filter::filter_fn(|meta| {
-        meta.is_span() && *meta.level() <= tracing::Level::DEBUG && !is_task_span(meta)
+    let builder = SdkTracerProvider::builder().with_simple_exporter(exporter.clone());
+    let provider = if sdk_task_spans {
+        builder.with_id_generator(TaskSpanIds::default())
+    } else {
+        builder
+    }
+    .build();
+    let spans = tracing_subscriber::filter::filter_fn(move |meta| {
+        meta.is_span()
+            && *meta.level() <= tracing::Level::DEBUG
+            && !(sdk_task_spans && is_task_span(meta))
     });
     let layer = tracing_opentelemetry::layer()
         .with_tracer(provider.tracer("otel_trace_test"))
@@ -217,7 +194,7 @@ fn spawn_child(url: &str, task_type: &str, out: &Path, lean: bool) -> Child {
     spawn_child_with(url, task_type, out, lean, &[])
 }
 
-/// A worker process whose task spans the SDK builds ([`traced_lean_without_task_spans`]).
+/// A worker process whose task spans the SDK builds ([`traced_lean_with`]).
 fn spawn_child_with_sdk_spans(url: &str, task_type: &str, out: &Path) -> Child {
     spawn_child_with(url, task_type, out, false, &[(CHILD_SDK_SPANS, "1")])
 }
