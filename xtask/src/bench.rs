@@ -59,6 +59,17 @@ const BENCHES: &[Bench] = &[
                 &["--tracing-on", "--tracing-info", "--tracing-batch"],
             ),
             ("otel", &["--tracing-on", "--tracing-batch"]),
+            // Info, with the task spans built by the SDK (`TaskSpans`).
+            ("otel", &["--tracing-on", "--tracing-info", "--task-spans"]),
+            (
+                "otel",
+                &[
+                    "--tracing-on",
+                    "--tracing-info",
+                    "--tracing-batch",
+                    "--task-spans",
+                ],
+            ),
             // The same span per task made through the OpenTelemetry API alone (tracing off).
             ("otel", &["--otel-api-span"]),
             ("otel", &["--otel-api-span", "--tracing-batch"]),
@@ -67,7 +78,7 @@ const BENCHES: &[Bench] = &[
         // benchmark runs beside it); the median of nine holds where five did not.
         rounds: 9,
         args: &["--handler-only", "--rounds", "1", "--tasks", "20000"],
-        what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry), and the task span through the OpenTelemetry API alone",
+        what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry, through tracing-opentelemetry and with the task spans built by the SDK), and the task span through the OpenTelemetry API alone",
     },
     Bench {
         name: "tracing-paired",

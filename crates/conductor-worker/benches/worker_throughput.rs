@@ -30,7 +30,9 @@
 //! `cargo xtask bench worker`, and `cargo xtask bench tracing` for the tracing comparison);
 //! options: `--tasks N` (default 5000), `--threads T` (default 8), `--idle-seconds S` (default
 //! 5), `--rounds R` (default 2), `--handler-only` (no bare loop, no idle run), `--tracing-on`,
-//! `--tracing-info`, `--tracing-batch`, `--tracing-paired`, `--otel-api-span`.
+//! `--tracing-info`, `--tracing-batch`, `--task-spans` (with `--tracing-on --tracing-info`: the
+//! task spans built by the SDK, `conductor_worker::otel::TaskSpans`), `--tracing-paired`,
+//! `--otel-api-span`.
 #![allow(clippy::print_stdout, reason = "a bench binary reports on stdout")]
 #![allow(clippy::unwrap_used, reason = "a bench binary fails loudly")]
 
@@ -146,11 +148,31 @@ mod traced {
         tracing::Dispatch::new(tracing_subscriber::registry().with(level))
     }
 
-    /// Installs the subscriber as the process's global one (`--tracing-on`).
-    pub(crate) fn install(debug: bool, batch: bool) -> (Arc<AtomicUsize>, SdkTracerProvider) {
-        let (count, provider, dispatch) = subscriber(debug, batch);
+    /// Installs the subscriber as the process's global one (`--tracing-on`); with
+    /// `task_spans` (`--task-spans`, info level), the set-up with the task spans built by the
+    /// SDK, and its `TaskSpans`, kept for the process's life.
+    pub(crate) fn install(
+        debug: bool,
+        batch: bool,
+        task_spans: bool,
+    ) -> (
+        Arc<AtomicUsize>,
+        SdkTracerProvider,
+        Option<conductor_worker::otel::TaskSpans>,
+    ) {
+        assert!(
+            !(debug && task_spans),
+            "--task-spans is measured at info level (--tracing-info)"
+        );
+        let (count, provider, dispatch) = if task_spans {
+            sdk_task_spans(batch)
+        } else {
+            subscriber(debug, batch)
+        };
         tracing::dispatcher::set_global_default(dispatch).unwrap();
-        (count, provider)
+        let task_spans = task_spans
+            .then(|| conductor_worker::otel::TaskSpans::install(provider.tracer("bench")));
+        (count, provider, task_spans)
     }
 
     /// A tracer provider whose exporter counts and drops (simple processor, or batch): the
@@ -683,8 +705,16 @@ fn main() {
     let server_rt = runtime("bench-server");
     let worker_rt = runtime("bench-worker");
     #[cfg(feature = "otel")]
-    let traced = flag("--tracing-on")
-        .then(|| traced::install(!flag("--tracing-info"), flag("--tracing-batch")));
+    let (traced, task_spans) = match flag("--tracing-on").then(|| {
+        traced::install(
+            !flag("--tracing-info"),
+            flag("--tracing-batch"),
+            flag("--task-spans"),
+        )
+    }) {
+        Some((count, provider, task_spans)) => (Some((count, provider)), task_spans),
+        None => (None, None),
+    };
     // `--otel-api-span`: tracing off; the worker makes each task's span itself, through the
     // OpenTelemetry API alone.
     #[cfg(feature = "otel")]
@@ -734,6 +764,9 @@ fn main() {
     let report = |name: &str, measured: &Measured| report(name, tasks, measured);
     #[cfg(feature = "otel")]
     let tracing = match (&traced, &api_spans) {
+        (Some(_), _) if task_spans.is_some() => {
+            ", otel compiled, tracing on, task spans built by the SDK"
+        }
         (Some(_), _) => ", otel compiled, tracing on",
         (None, Some(_)) => ", otel compiled, tracing off, OpenTelemetry API span",
         (None, None) => ", otel compiled, tracing off",
@@ -771,6 +804,10 @@ fn main() {
             });
             // Info: one span per task; debug adds execute, update and their HTTP calls.
             let expected_per_task = if info { 1 } else { 4 };
+            // Built by the SDK: the spans recorded so far are built first.
+            if let Some(task_spans) = &task_spans {
+                task_spans.flush();
+            }
             name.push_str(&traced::exported_spans(
                 (count, provider),
                 before,

@@ -85,9 +85,11 @@ pub struct TaskSpans {
 struct Shared {
     queue: Mutex<Vec<TaskSpanRecord>>,
     wake: Condvar,
+    /// The buffer the queue's records are swapped into to be built, empty between batches with
+    /// its capacity kept: the two buffers trade places, so a busy worker never grows one.
     /// Held while a batch is built, so that [`TaskSpans::flush`] returns only once every span
     /// recorded before it was handed to the tracer.
-    building: Mutex<()>,
+    building: Mutex<Vec<TaskSpanRecord>>,
     stopped: AtomicBool,
     dropped: AtomicU64,
     /// Whether the tracer's provider takes the task span ids the SDK chooses ([`TaskSpanIds`]);
@@ -118,7 +120,7 @@ impl TaskSpans {
         let shared = Arc::new(Shared {
             queue: Mutex::new(Vec::new()),
             wake: Condvar::new(),
-            building: Mutex::new(()),
+            building: Mutex::new(Vec::new()),
             stopped: AtomicBool::new(false),
             dropped: AtomicU64::new(0),
             ids_honoured: AtomicBool::new(true),
@@ -189,9 +191,12 @@ impl Shared {
     }
 
     fn build_pending(&self) {
-        let _building = self.building.lock().unwrap_or_else(PoisonError::into_inner);
-        let batch = std::mem::take(&mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner));
-        for record in batch {
+        let mut batch = self.building.lock().unwrap_or_else(PoisonError::into_inner);
+        std::mem::swap(
+            &mut *batch,
+            &mut *self.queue.lock().unwrap_or_else(PoisonError::into_inner),
+        );
+        for record in batch.drain(..) {
             let id_taken = (self.build)(record);
             if !id_taken && self.ids_honoured.swap(false, Ordering::Relaxed) {
                 tracing::warn!(
@@ -231,7 +236,7 @@ struct PendingTaskSpan {
     record: Option<TaskSpanRecord>,
     /// Written by `record_outcome` through a shared reference (the runtime holds the task's
     /// span by reference while the task runs).
-    outcome: Mutex<Option<(String, bool)>>,
+    outcome: Mutex<Option<(InlineText, bool)>>,
 }
 
 /// The identity of a task span's task.
@@ -280,10 +285,10 @@ impl TaskSpanContext {
             span_id,
             start: SystemTime::now(),
             end: SystemTime::UNIX_EPOCH,
-            task_type: task.task_type.to_owned(),
-            task_id: task.task_id.to_owned(),
-            workflow_id: task.workflow_id.to_owned(),
-            worker_id: task.worker_id.to_owned(),
+            task_type: InlineText::new(task.task_type),
+            task_id: InlineText::new(task.task_id),
+            workflow_id: InlineText::new(task.workflow_id),
+            worker_id: InlineText::new(task.worker_id),
             attempt: task.attempt,
             outcome: None,
             failed: false,
@@ -304,7 +309,7 @@ impl TaskSpanContext {
             *pending
                 .outcome
                 .lock()
-                .unwrap_or_else(PoisonError::into_inner) = Some((outcome.to_owned(), failed));
+                .unwrap_or_else(PoisonError::into_inner) = Some((InlineText::new(outcome), failed));
         }
     }
 }
@@ -335,13 +340,49 @@ struct TaskSpanRecord {
     span_id: SpanId,
     start: SystemTime,
     end: SystemTime,
-    task_type: String,
-    task_id: String,
-    workflow_id: String,
-    worker_id: String,
+    task_type: InlineText,
+    task_id: InlineText,
+    workflow_id: InlineText,
+    worker_id: InlineText,
     attempt: Option<(i32, i32)>,
-    outcome: Option<String>,
+    outcome: Option<InlineText>,
     failed: bool,
+}
+
+/// Text of a task span kept in place when short (ids, the task type, the outcome), so that the
+/// worker's thread allocates nothing for the span: a `String` made there and freed on the
+/// builder thread goes back to the worker's allocator arena by its slow path, which costs the
+/// worker more than the copy (docs/worker-benchmarks.md § Tracing, on the batch processor).
+#[derive(Debug)]
+enum InlineText {
+    Short { len: u8, bytes: [u8; INLINE_TEXT] },
+    Long(String),
+}
+
+/// The longest text kept in place: a UUID is 36 bytes.
+const INLINE_TEXT: usize = 62;
+
+impl InlineText {
+    fn new(text: &str) -> Self {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE_TEXT => {
+                let mut bytes = [0; INLINE_TEXT];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Self::Short { len, bytes }
+            }
+            _ => Self::Long(text.to_owned()),
+        }
+    }
+
+    fn into_string(self) -> String {
+        match self {
+            // The bytes are a copy of a `&str`'s, cut at its length.
+            Self::Short { len, bytes } => {
+                String::from_utf8_lossy(&bytes[..usize::from(len)]).into_owned()
+            }
+            Self::Long(text) => text,
+        }
+    }
 }
 
 impl TaskSpanRecord {
@@ -350,10 +391,10 @@ impl TaskSpanRecord {
     /// the span took the id chosen for it ([`TaskSpanIds`]).
     fn build<T: Tracer>(self, tracer: &T) -> bool {
         let mut attributes = Vec::with_capacity(8);
-        attributes.push(KeyValue::new("task_type", self.task_type));
-        attributes.push(KeyValue::new("task_id", self.task_id));
-        attributes.push(KeyValue::new("workflow_id", self.workflow_id));
-        attributes.push(KeyValue::new("worker_id", self.worker_id));
+        attributes.push(KeyValue::new("task_type", self.task_type.into_string()));
+        attributes.push(KeyValue::new("task_id", self.task_id.into_string()));
+        attributes.push(KeyValue::new("workflow_id", self.workflow_id.into_string()));
+        attributes.push(KeyValue::new("worker_id", self.worker_id.into_string()));
         match self.attempt {
             Some((attempt, poll_count)) => {
                 attributes.push(KeyValue::new("attempt", i64::from(attempt)));
@@ -362,7 +403,7 @@ impl TaskSpanRecord {
             None => attributes.push(KeyValue::new("redelivery", true)),
         }
         if let Some(outcome) = self.outcome {
-            attributes.push(KeyValue::new("outcome", outcome));
+            attributes.push(KeyValue::new("outcome", outcome.into_string()));
         }
         let builder = tracer
             .span_builder(TASK_SPAN_NAME)
@@ -483,6 +524,21 @@ mod tests {
             .find(|kv| kv.key.as_str() == key)
             .map(|kv| kv.value.to_string())
             .unwrap_or_else(|| panic!("no {key} in {:?}", span.attributes))
+    }
+
+    #[test]
+    fn task_span_text_is_kept_whole_whatever_its_length() {
+        for text in ["", "COMPLETED", WORKFLOW, &"é".repeat(31), &"x".repeat(200)] {
+            assert_eq!(InlineText::new(text).into_string(), text);
+        }
+        assert!(matches!(
+            InlineText::new(WORKFLOW),
+            InlineText::Short { .. }
+        ));
+        assert!(matches!(
+            InlineText::new(&"x".repeat(63)),
+            InlineText::Long(_)
+        ));
     }
 
     #[test]
