@@ -151,7 +151,8 @@ impl TaskSpans {
 }
 
 impl Drop for TaskSpans {
-    /// Uninstalls (tasks from here on are not recorded), then builds what was recorded.
+    /// Uninstalls (tasks starting from here on are not recorded), then builds what was
+    /// recorded; a task still running builds its own span when it ends.
     fn drop(&mut self) {
         {
             let mut installed = INSTALLED.write().unwrap_or_else(PoisonError::into_inner);
@@ -162,7 +163,16 @@ impl Drop for TaskSpans {
                 *installed = None;
             }
         }
-        self.shared.stopped.store(true, Ordering::Release);
+        {
+            // Under the queue's lock: a span that ends from here on is built by `push` itself,
+            // and one pushed before is in the queue the last `build_pending` takes.
+            let _queue = self
+                .shared
+                .queue
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            self.shared.stopped.store(true, Ordering::Release);
+        }
         self.shared.wake.notify_all();
         if let Some(builder) = self.builder.take() {
             let _ = builder.join();
@@ -208,6 +218,14 @@ impl Shared {
 
     fn push(&self, record: TaskSpanRecord) {
         let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
+        if self.stopped.load(Ordering::Acquire) {
+            // The handle is gone with the builder thread (a task that ran while it was
+            // dropped): built here, not lost.
+            drop(queue);
+            let _building = self.building.lock().unwrap_or_else(PoisonError::into_inner);
+            (self.build)(record);
+            return;
+        }
         if queue.len() >= MAX_QUEUED {
             if self.dropped.fetch_add(1, Ordering::Relaxed) == 0 {
                 tracing::warn!("the task span builder is behind: task spans are dropped");
@@ -628,6 +646,18 @@ mod tests {
                 .iter()
                 .all(|span| span.parent_span_id == workflow_span_id(WORKFLOW))
         );
+    }
+
+    #[test]
+    fn a_task_that_ends_after_the_handle_is_dropped_still_exports_its_span() {
+        let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
+        let (provider, exporter) = provider(true);
+        let task_spans = TaskSpans::install(provider.tracer("test"));
+        let running = start("t-late", &JsonMap::new()).expect("installed");
+        drop(task_spans);
+        assert!(exported(&exporter, &["t-late"]).is_empty());
+        drop(running);
+        assert_eq!(exported(&exporter, &["t-late"]).len(), 1);
     }
 
     #[test]

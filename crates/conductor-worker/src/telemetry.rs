@@ -102,20 +102,17 @@ pub(crate) fn task_span(task_type: &str, worker_id: &str, task: &Task) -> TaskSp
         outcome = Empty,
     );
     #[cfg(feature = "otel")]
-    {
-        let otel = crate::otel::TaskSpanContext::start(&crate::otel::TaskIdentity {
+    return with_workflow_trace(
+        span,
+        &crate::otel::TaskIdentity {
             task_type,
             task_id: &task.task_id,
             workflow_id: &task.workflow_instance_id,
             worker_id,
             attempt: Some((task.retry_count, task.poll_count)),
             input: &task.input_data,
-        });
-        if otel.is_none() {
-            join_workflow_trace(&span, &task.workflow_instance_id, &task.input_data);
-        }
-        TaskSpan { span, otel }
-    }
+        },
+    );
     #[cfg(not(feature = "otel"))]
     TaskSpan { span }
 }
@@ -136,21 +133,17 @@ pub(crate) fn redelivery_span(task_type: &str, worker_id: &str, result: &TaskRes
         outcome = Empty,
     );
     #[cfg(feature = "otel")]
-    {
-        let no_input = JsonMap::new();
-        let otel = crate::otel::TaskSpanContext::start(&crate::otel::TaskIdentity {
+    return with_workflow_trace(
+        span,
+        &crate::otel::TaskIdentity {
             task_type,
             task_id: &result.task_id,
             workflow_id: &result.workflow_instance_id,
             worker_id,
             attempt: None,
-            input: &no_input,
-        });
-        if otel.is_none() {
-            join_workflow_trace(&span, &result.workflow_instance_id, &no_input);
-        }
-        TaskSpan { span, otel }
-    }
+            input: &JsonMap::new(),
+        },
+    );
     #[cfg(not(feature = "otel"))]
     TaskSpan { span }
 }
@@ -219,6 +212,17 @@ pub(crate) fn record_outcome(span: &Span, outcome: &str, failed: bool) {
     if failed {
         span.record("otel.status_code", "ERROR");
     }
+}
+
+/// The task span of `span`, in its workflow's trace: built by the SDK when a
+/// [`TaskSpans`](crate::otel::TaskSpans) is installed, else `span` itself joins the trace.
+#[cfg(feature = "otel")]
+fn with_workflow_trace(span: Span, task: &crate::otel::TaskIdentity<'_>) -> TaskSpan {
+    let otel = crate::otel::TaskSpanContext::start(task);
+    if otel.is_none() {
+        join_workflow_trace(&span, task.workflow_id, task.input);
+    }
+    TaskSpan { span, otel }
 }
 
 /// Makes `span` a child of a workflow's trace: the `traceparent` in the task's input, else the
