@@ -23,6 +23,8 @@ struct Bench {
     rounds: usize,
     /// Arguments always passed (before the user's).
     args: &'static [&'static str],
+    /// The run (an index in `runs`) every other is compared with round by round in the summary.
+    round_reference: Option<usize>,
     what: &'static str,
 }
 
@@ -34,6 +36,7 @@ const BENCHES: &[Bench] = &[
         runs: &[("", &[])],
         rounds: 1,
         args: &[],
+        round_reference: None,
         what: "embedded server: workflow starts/s and poll+update round trips/s, 1 and 16 clients, in memory and on SQLite",
     },
     Bench {
@@ -43,6 +46,7 @@ const BENCHES: &[Bench] = &[
         runs: &[("", &[])],
         rounds: 1,
         args: &[],
+        round_reference: None,
         what: "worker runtime: no-op tasks/s through a TaskHandler vs a bare HTTP loop; idle CPU",
     },
     Bench {
@@ -78,6 +82,8 @@ const BENCHES: &[Bench] = &[
         // benchmark runs beside it); the median of nine holds where five did not.
         rounds: 9,
         args: &["--handler-only", "--rounds", "1", "--tasks", "20000"],
+        // Each case against tracing off with `otel` built in, round by round.
+        round_reference: Some(1),
         what: "worker runtime: the handler built without `otel`, then with it, tracing off and on (OpenTelemetry, through tracing-opentelemetry and with the task spans built by the SDK), and the task span through the OpenTelemetry API alone",
     },
     Bench {
@@ -101,6 +107,7 @@ const BENCHES: &[Bench] = &[
             "--tasks",
             "10000",
         ],
+        round_reference: None,
         what: "worker runtime: tracing off and on (OpenTelemetry, info, simple and batch processors; through tracing-opentelemetry and with the task spans built by the SDK), a subscriber without OpenTelemetry, and the task span through the OpenTelemetry API alone, in one process, paired round by round",
     },
 ];
@@ -132,6 +139,9 @@ pub(crate) fn run(selection: Option<&str>, extra: &[String]) -> Result<(), Strin
         }
         let rounds = rounds_override()?.unwrap_or(bench.rounds);
         let mut summary = Summary::default();
+        if let Some(index) = bench.round_reference {
+            summary = summary.with_round_reference(index);
+        }
         for (features, run_args) in (0..rounds).flat_map(|_| bench.runs) {
             let Some((_, binary)) = binaries.iter().find(|(built, _)| built == features) else {
                 return Err(format!(

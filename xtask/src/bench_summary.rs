@@ -11,6 +11,8 @@ pub(crate) struct Summary {
     /// The column names of the first table seen (case name first).
     header: Vec<String>,
     cases: Vec<(String, Vec<Vec<f64>>)>,
+    /// The case the rounds are compared with, round by round ([`Summary::with_round_reference`]).
+    round_reference: Option<usize>,
 }
 
 impl Summary {
@@ -39,11 +41,48 @@ impl Summary {
     }
 
     fn add_row(&mut self, case: &str, numbers: Vec<f64>) {
-        let case = without_round(case);
-        match self.cases.iter_mut().find(|(name, _)| name == case) {
+        let case = case_key(case);
+        match self.cases.iter_mut().find(|(name, _)| *name == case) {
             Some((_, rows)) => rows.push(numbers),
-            None => self.cases.push((case.to_owned(), vec![numbers])),
+            None => self.cases.push((case, vec![numbers])),
         }
+    }
+
+    /// Adds a column: each case's first figure against the `index`-th case's in the same round
+    /// (the median of the rounds' changes, and their middle half). Runs that alternate cases
+    /// round by round share the machine's state of that moment, which a median of each case
+    /// over all rounds does not cancel.
+    pub(crate) fn with_round_reference(mut self, index: usize) -> Self {
+        self.round_reference = Some(index);
+        self
+    }
+
+    /// The round-by-round column of [`with_round_reference`](Self::with_round_reference).
+    fn round_changes(&self, rows: &[Vec<f64>]) -> Option<String> {
+        let (_, reference) = self.cases.get(self.round_reference?)?;
+        let mut changes: Vec<f64> = rows
+            .iter()
+            .zip(reference)
+            .filter_map(|(row, base)| match (row.first(), base.first()) {
+                (Some(value), Some(base)) if *base != 0.0 => Some(value / base - 1.0),
+                _ => None,
+            })
+            .collect();
+        if changes.is_empty() {
+            return None;
+        }
+        changes.sort_by(f64::total_cmp);
+        let at = |quantile: f64| {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let rank = ((changes.len() - 1) as f64 * quantile).round() as usize;
+            changes[rank] * 100.0
+        };
+        Some(format!(
+            "{:+.1} % [{:+.1} %, {:+.1} %]",
+            at(0.5),
+            at(0.25),
+            at(0.75)
+        ))
     }
 
     /// The medians as a Markdown table; `None` when no case ran more than once (nothing to add
@@ -64,6 +103,13 @@ impl Summary {
             header.push(name.clone());
             if column == 0 {
                 header.push(format!("{name} vs first case"));
+                if let Some((reference, _)) =
+                    self.round_reference.and_then(|index| self.cases.get(index))
+                {
+                    header.push(format!(
+                        "{name} vs {reference}, same round (median [middle half])"
+                    ));
+                }
             }
         }
         text.push_str(&format!("| {} |\n", header.join(" | ")));
@@ -84,6 +130,9 @@ impl Summary {
                         }
                         _ => String::new(),
                     });
+                    if self.round_reference.is_some() {
+                        cells.push(self.round_changes(rows).unwrap_or_default());
+                    }
                 }
             }
             text.push_str(&format!("| {} |\n", cells.join(" | ")));
@@ -104,6 +153,20 @@ fn without_round(case: &str) -> &str {
         Some(at) if case.ends_with(')') => &case[..at],
         _ => case,
     }
+}
+
+/// The case a row belongs to: its name without the round, and without the figures a run adds
+/// to it (`, 1.00 spans/task`, `, 12 spans dropped`), which differ from round to round.
+fn case_key(case: &str) -> String {
+    without_round(case)
+        .split(", ")
+        .filter(|part| {
+            let mut words = part.split(' ');
+            let counted = words.next().is_some_and(|n| n.parse::<f64>().is_ok());
+            !(counted && matches!(words.next(), Some("spans/task" | "spans")))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
@@ -157,6 +220,42 @@ worker runtime benchmark: 20000 no-op tasks
         assert_eq!(
             rows[3],
             "| TaskHandler, tracing on | 3 | 19800 | -10.0 % | 0.050 |"
+        );
+    }
+
+    #[test]
+    fn rounds_group_whatever_their_span_counts_and_compare_with_the_reference_round_by_round() {
+        let run = |off: u32, on: u32, spans: &str| {
+            format!(
+                "| case | tasks/s |\n| --- | ---: |\n| off (round 1) | {off} |\n| on (info, simple), {spans} spans/task, 3 spans dropped (round 1) | {on} |\n"
+            )
+        };
+        let mut summary = Summary::default().with_round_reference(0);
+        // The host's speed moves from round to round; the change within a round is -6 % to
+        // -14 %, and the medians of the cases over all rounds say -14 %.
+        for (off, on, spans) in [
+            (20000, 17200, "1.00"),
+            (10000, 8800, "1.01"),
+            (30000, 27000, "0.99"),
+            (20000, 18400, "1.00"),
+            (10000, 9400, "1.00"),
+        ] {
+            summary.add_output(&run(off, on, spans));
+        }
+        let table = summary.render().expect("five rounds make a summary");
+        let rows: Vec<&str> = table.lines().collect();
+        assert_eq!(rows.len(), 4, "{table}");
+        assert_eq!(
+            rows[0],
+            "| case (median of rounds) | rounds | tasks/s | tasks/s vs first case | tasks/s vs off, same round (median [middle half]) |"
+        );
+        assert_eq!(
+            rows[2],
+            "| off | 5 | 20000 | +0.0 % | +0.0 % [+0.0 %, +0.0 %] |"
+        );
+        assert_eq!(
+            rows[3],
+            "| on (info, simple) | 5 | 17200 | -14.0 % | -10.0 % [-12.0 %, -8.0 %] |"
         );
     }
 
