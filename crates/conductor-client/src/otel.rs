@@ -196,12 +196,21 @@ pub fn task_parent_context(
     workflow_id: &str,
     input: &serde_json::Map<String, serde_json::Value>,
 ) -> Context {
-    let span_context = input
+    Context::new().with_remote_span_context(task_parent_span_context(workflow_id, input))
+}
+
+/// The span context of [`task_parent_context`], without the context around it (for a caller
+/// that builds its own from it).
+#[must_use]
+pub fn task_parent_span_context(
+    workflow_id: &str,
+    input: &serde_json::Map<String, serde_json::Value>,
+) -> SpanContext {
+    input
         .get(TRACEPARENT_INPUT_KEY)
         .and_then(serde_json::Value::as_str)
         .and_then(parse_traceparent)
-        .unwrap_or_else(|| workflow_span_context(workflow_id));
-    Context::new().with_remote_span_context(span_context)
+        .unwrap_or_else(|| workflow_span_context(workflow_id))
 }
 
 /// Parses a W3C `traceparent` header value (`00-<32 hex>-<16 hex>-<2 hex>`) into a remote span

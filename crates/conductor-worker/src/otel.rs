@@ -276,28 +276,30 @@ impl TaskSpanContext {
             .unwrap_or_else(PoisonError::into_inner)
             .as_ref()
             .map(Arc::clone)?;
-        let parent = conductor_client::otel::task_parent_context(task.workflow_id, task.input);
-        let parent_span = parent.span().span_context().clone();
+        let parent_span =
+            conductor_client::otel::task_parent_span_context(task.workflow_id, task.input);
         if !parent_span.is_sampled() {
             // Nothing to record; spans opened inside the task see the unsampled parent and are
             // not sampled either (with OpenTelemetry's default, parent-based sampler).
             return Some(Self {
-                children: parent,
+                children: Context::new().with_remote_span_context(parent_span),
                 pending: None,
             });
         }
         let span_id = SpanId::from(fastrand::u64(1..));
-        let children = if shared.ids_honoured.load(Ordering::Relaxed) {
-            Context::new().with_remote_span_context(SpanContext::new(
-                parent_span.trace_id(),
-                span_id,
-                TraceFlags::SAMPLED,
-                false,
-                parent_span.trace_state().clone(),
-            ))
-        } else {
-            parent
-        };
+        let children = Context::new().with_remote_span_context(
+            if shared.ids_honoured.load(Ordering::Relaxed) {
+                SpanContext::new(
+                    parent_span.trace_id(),
+                    span_id,
+                    TraceFlags::SAMPLED,
+                    false,
+                    parent_span.trace_state().clone(),
+                )
+            } else {
+                parent_span.clone()
+            },
+        );
         let record = TaskSpanRecord {
             parent: parent_span,
             span_id,

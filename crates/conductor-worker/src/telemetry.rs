@@ -65,21 +65,25 @@ impl TaskSpan {
         }
     }
 
-    /// Runs `future` inside the span, as [`in_span`] does; with the SDK building the task's
-    /// OpenTelemetry span, its context is also the current OpenTelemetry context during each
-    /// poll, so that spans opened inside are its children.
+    /// Runs `future` inside the span, entered for each poll as [`tracing::Instrument`] does,
+    /// but with the span borrowed: no clone of it to hold (a registry look-up and a reference
+    /// count each way), and no extra enter to drop the finished future. Per task that is one
+    /// enter and exit of the task span fewer, which with a span-recording subscriber is a
+    /// measurable share of what the span costs (docs/worker-benchmarks.md). With the SDK
+    /// building the task's OpenTelemetry span, its context is also the current OpenTelemetry
+    /// context during each poll, so that spans opened inside are its children. A future dropped
+    /// before it finishes is dropped outside the span.
     pub(crate) async fn run<F: Future>(&self, future: F) -> F::Output {
         #[cfg(feature = "otel")]
-        if let Some(otel) = &self.otel {
-            let mut future = std::pin::pin!(future);
-            return std::future::poll_fn(|cx| {
-                let _entered = self.span.enter();
-                let _attached = otel.children.clone().attach();
-                future.as_mut().poll(cx)
-            })
-            .await;
-        }
-        in_span(&self.span, future).await
+        let children = self.otel.as_ref().map(|otel| &otel.children);
+        let mut future = std::pin::pin!(future);
+        std::future::poll_fn(|cx| {
+            let _entered = self.span.enter();
+            #[cfg(feature = "otel")]
+            let _attached = children.map(|context| context.clone().attach());
+            future.as_mut().poll(cx)
+        })
+        .await
     }
 }
 
@@ -189,21 +193,6 @@ pub(crate) fn hand_back_span() -> Span {
         otel.status_code = Empty,
         outcome = Empty,
     )
-}
-
-/// Runs `future` inside `span`, entered for each poll as [`tracing::Instrument`] does, but with
-/// the span borrowed: no clone of it to hold (a registry look-up and a reference count each way),
-/// and no extra enter to drop the finished future. Per task that is one enter and exit of the
-/// task span fewer, which with a span-recording subscriber is a measurable share of what the
-/// span costs (docs/worker-benchmarks.md). A future dropped before it finishes is dropped
-/// outside the span.
-pub(crate) async fn in_span<F: Future>(span: &Span, future: F) -> F::Output {
-    let mut future = std::pin::pin!(future);
-    std::future::poll_fn(|cx| {
-        let _entered = span.enter();
-        future.as_mut().poll(cx)
-    })
-    .await
 }
 
 /// Records how the work of `span` ended; `failed` also marks the span as an error.
